@@ -1,0 +1,89 @@
+/* enc.h — the encoder: a BERT-family forward pass on cblas that keeps every
+ * head's attention, with per-head attention modes and incremental recompute.
+ *
+ * The encoder never draws.  One enc_state belongs to one thread (the worker);
+ * it owns scratch buffers sized once for max_tokens and reused every run.
+ */
+#ifndef HEED_ENC_H
+#define HEED_ENC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "heed/calib.h"
+#include "heed/model.h"
+#include "heed/util.h"
+
+/* What a head uses as its attention matrix.  Values stay input-dependent in
+ * every mode: only the weights change (as in PAPA). */
+typedef enum {
+	HEAD_INPUT = 0,      /* softmax(QK^T / sqrt(d)) */
+	HEAD_AVERAGE,        /* PAPA constant matrix, gathered and row-renormalised */
+	HEAD_SYNTH_DENSE,    /* Dense Synthesizer, from each token alone */
+	HEAD_SYNTH_RANDOM,   /* Random Synthesizer, fixed seeded matrix */
+	HEAD_UNIFORM,        /* 1/n everywhere */
+	HEAD_MODE_COUNT
+} head_mode;
+
+const char *enc_mode_name(head_mode m);        /* "input", "average", "dense", "random", "uniform" */
+char enc_mode_badge(head_mode m);              /* 'I', 'A', 'D', 'R', 'U' */
+int enc_mode_parse(const char *s, head_mode *m);
+/* Does mode m need calibration data (average, dense)? */
+bool enc_mode_needs_calib(head_mode m);
+
+typedef struct enc_state enc_state;
+
+enc_state *enc_new(const model *m, int max_tokens);
+void enc_free(enc_state *s);
+int enc_max_tokens(const enc_state *s);
+
+/* Run the model on ids[0..n) with modes[layers*heads] (NULL = all input).
+ * Only the layers from the first one whose input or modes differ from the
+ * previous run are recomputed.  cancelled (may be NULL) is polled between
+ * layers; when it returns true the run stops with HEED_ECANCELED.
+ * A mode that needs calibration data fails with HEED_EINVAL if cal is NULL. */
+int enc_run(enc_state *s, const int *ids, int n, const uint8_t *modes,
+	    const calib *cal, bool (*cancelled)(void *), void *ud, heed_err *e);
+
+/* Results of the last complete run, valid until the next enc_run. */
+int enc_n(const enc_state *s);
+/* attention of (layer, head): [n][n], row = query, column = key */
+const float *enc_attn(const enc_state *s, int layer, int head);
+/* hidden states: layer 0 = embeddings output, layer l+1 = output of layer l; [n][hidden] */
+const float *enc_hidden(const enc_state *s, int layer);
+/* layers recomputed by the last run (for tests and the status line) */
+int enc_first_recomputed(const enc_state *s);
+double enc_last_ms(const enc_state *s);
+
+/* Masked-LM top-k at token position pos (needs model->has_mlm). ids/probs
+ * have room for k; returns the number written or a negative code. */
+int enc_mlm_topk(enc_state *s, int pos, int k, int *ids, float *probs, heed_err *e);
+
+/* Attention row i of a non-input mode for an n-token input, written to
+ * out[n]; x is the token's layer input (for dense).  Exposed for tests and
+ * calibration. */
+void enc_mode_row(head_mode m, const calib *cal, int layer, int head, int n, int i,
+		  const float *x, float *out);
+/* The Random Synthesizer's L x L logits for (layer, head): a fixed generator
+ * (splitmix64 → Box–Muller), so every machine draws the same matrix. */
+void enc_random_logits(uint64_t seed, int layer, int head, int L, float *out);
+
+/* ---- head mode tables and presets (heads.c) --------------------------- */
+
+/* Parse a mode spec into modes[layers*heads] (starting from what is there):
+ *   "papa-half"               half the heads, least input-dependent first, to average
+ *   "all=average"             every head
+ *   "L3=dense"                one layer (1-based layers and heads in specs)
+ *   "L2H5=uniform,L1H1=random" heads
+ *   "top8=average"            the 8 most input-independent heads (needs stats)
+ *   "input"                   reset
+ * Specs combine with commas; a path to a preset file (lines of specs,
+ * '#' comments) is read instead when s names a readable file. */
+int enc_modes_parse(const char *spec, int layers, int heads, const calib *cal,
+		    uint8_t *modes, heed_err *e);
+/* Write modes as a preset file, atomically. */
+int enc_modes_save(const char *path, const uint8_t *modes, int layers, int heads, heed_err *e);
+/* Heads ordered from least to most input-dependent (needs cal->stats). */
+void enc_rank_heads(const calib *cal, int *order);
+
+#endif

@@ -1,0 +1,120 @@
+/* model.h — a BERT-family checkpoint in the Hugging Face folder layout.
+ *
+ * A model folder holds config.json, vocab.txt and model.safetensors.  Loading
+ * is separate from running (llama2.c's Config / TransformerWeights split):
+ * model_load() validates every header field, offset, shape and dtype against
+ * the file and the config, then converts the weights to F32 once.  The
+ * encoder only ever sees the F32 arrays below, each in PyTorch's [out, in]
+ * row-major layout so one cblas_sgemm(RowMajor, NoTrans, Trans) does every
+ * projection.
+ */
+#ifndef HEED_MODEL_H
+#define HEED_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "heed/util.h"
+
+typedef enum { MODEL_ARCH_BERT, MODEL_ARCH_DISTILBERT } model_arch;
+typedef enum { MODEL_ACT_GELU, MODEL_ACT_GELU_TANH, MODEL_ACT_RELU } model_act;
+
+typedef struct model_config {
+	model_arch arch;
+	int vocab_size;
+	int hidden;        /* d_model */
+	int layers;
+	int heads;         /* head dim = hidden / heads */
+	int ffn;           /* intermediate size */
+	int max_pos;       /* max_position_embeddings */
+	int type_vocab;    /* 0 for DistilBERT */
+	float ln_eps;
+	model_act act;
+	bool lowercase;    /* tokenizer: uncased vocab (default true) */
+} model_config;
+
+/* Parse config.json text (BERT or DistilBERT keys). */
+int config_parse(const char *json, size_t len, model_config *c, heed_err *e);
+int config_load(const char *path, model_config *c, heed_err *e);
+/* A hash of the fields that shape the network, for calibration files. */
+uint64_t config_hash(const model_config *c);
+
+/* ---- safetensors ------------------------------------------------------ */
+
+typedef enum { ST_F32, ST_F16, ST_BF16 } st_dtype;
+
+typedef struct st_tensor {
+	char *name;
+	st_dtype dtype;
+	int ndim;
+	int64_t shape[4];
+	const void *data;  /* into the mapping */
+	size_t nbytes;
+} st_tensor;
+
+typedef struct st_file {
+	st_tensor *t;
+	int n;
+	void *map;         /* the mmap (NULL when parsed from a caller's buffer) */
+	size_t map_len;
+} st_file;
+
+/* Parse a whole safetensors image already in memory (used by the fuzzer). */
+int st_parse(const uint8_t *buf, size_t len, const char *name, st_file *out, heed_err *e);
+/* mmap path and parse it. */
+int st_open(const char *path, st_file *out, heed_err *e);
+const st_tensor *st_find(const st_file *f, const char *name);
+void st_close(st_file *f);
+/* Convert n elements of a tensor's dtype to F32. */
+void st_to_f32(st_dtype dt, const void *src, float *dst, size_t n);
+
+/* ---- weights ---------------------------------------------------------- */
+
+typedef struct layer_weights {
+	float *wqkv;    /* [3*hidden, hidden]: query rows, then key, then value */
+	float *bqkv;    /* [3*hidden] */
+	float *wo;      /* [hidden, hidden] attention output projection */
+	float *bo;      /* [hidden] */
+	float *ln1_g;   /* [hidden] after attention (BERT attention.output.LayerNorm) */
+	float *ln1_b;
+	float *w1;      /* [ffn, hidden] */
+	float *b1;      /* [ffn] */
+	float *w2;      /* [hidden, ffn] */
+	float *b2;      /* [hidden] */
+	float *ln2_g;   /* [hidden] after FFN */
+	float *ln2_b;
+} layer_weights;
+
+typedef struct model {
+	model_config cfg;
+	char *dir;            /* the folder it came from */
+	char *name;           /* short display name (folder basename or hub name) */
+	float *word_emb;      /* [vocab, hidden] */
+	float *pos_emb;       /* [max_pos, hidden] */
+	float *type_emb;      /* [type_vocab, hidden], NULL for DistilBERT */
+	float *emb_ln_g;      /* [hidden] */
+	float *emb_ln_b;
+	layer_weights *layer; /* [layers] */
+	bool has_mlm;         /* checkpoint has a masked-LM head */
+	float *mlm_w;         /* [hidden, hidden] transform dense */
+	float *mlm_b;         /* [hidden] */
+	float *mlm_ln_g;      /* [hidden] */
+	float *mlm_ln_b;
+	float *mlm_dec;       /* [vocab, hidden]; == word_emb when tied */
+	float *mlm_bias;      /* [vocab] */
+	st_dtype file_dtype;  /* dtype found in the file (for display) */
+	double load_ms;
+} model;
+
+/* Resolve -m ARG: an existing folder is used as is; otherwise ARG is a hub
+ * name looked up in $HF_HOME/hub or ~/.cache/huggingface/hub
+ * (models--ORG--NAME/snapshots/<refs/main>/).  NULL or "" means the bundled
+ * heed-mini ($HEED_MODEL_DIR, the install datadir, then the source tree).
+ * Writes a malloc'd path to *out.  Never downloads. */
+int model_resolve(const char *arg, char **out, heed_err *e);
+
+int model_load(const char *dir, model **out, heed_err *e);
+void model_free(model *m);
+
+#endif

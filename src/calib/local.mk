@@ -1,0 +1,1 @@
+# calib module: sources, headers and unit tests

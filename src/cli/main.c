@@ -1,0 +1,74 @@
+/* main.c — `heed [COMMAND] [OPTIONS]`: subcommand dispatch.
+ *
+ * With no command (or options only, or a sentence) heed opens the TUI.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "heed/util.h"
+#include "cli.h"
+
+static const cli_command commands[] = {
+	/* Subcommands register here as they land: { "dump", cmd_dump, "..." }, */
+	{ NULL, NULL, NULL },
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "Usage: heed [OPTIONS] [SENTENCE]        open the attention explorer\n"
+	    "       heed COMMAND [OPTIONS] [ARGS]\n"
+	    "\n"
+	    "Commands:\n");
+	for (const cli_command *c = commands; c->name != NULL; c++)
+		fprintf(f, "  %-12s %s\n", c->name, c->summary);
+	fprintf(f,
+	    "\n"
+	    "Options:\n"
+	    "  -h, --help     show this help (COMMAND --help for a command's)\n"
+	    "  -V, --version  show the version\n"
+	    "\n"
+	    "See heed(1) for keys, file formats and examples.\n");
+}
+
+int
+cli_exit_code(int err)
+{
+	switch (err) {
+	case HEED_OK:
+		return 0;
+	case HEED_EINVAL:
+		return EXIT_USAGE;
+	case HEED_EIO:
+	case HEED_EFORMAT:
+	case HEED_EMISMATCH:
+	case HEED_ENOTFOUND:
+		return EXIT_BADFILE;
+	default:
+		return EXIT_RUNTIME;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc >= 2 && (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version"))) {
+		printf("heed %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	if (argc >= 2 && argv[1][0] != '-') {
+		for (const cli_command *c = commands; c->name != NULL; c++)
+			if (strcmp(argv[1], c->name) == 0)
+				return c->run(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "heed: the interactive explorer is not built yet\n");
+	usage(stderr);
+	return EXIT_USAGE;
+}

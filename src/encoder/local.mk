@@ -1,0 +1,1 @@
+# encoder module: sources, headers and unit tests

@@ -1,0 +1,1 @@
+# model module: sources, headers and unit tests

@@ -1,0 +1,1 @@
+# text module: sources, headers and unit tests

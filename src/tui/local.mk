@@ -1,0 +1,1 @@
+# tui module: sources, headers and unit tests

@@ -1,0 +1,1 @@
+# Test harness: shared helpers and the tmux end-to-end tests.
