@@ -1,0 +1,115 @@
+#!/usr/bin/python3
+"""Golden values for heed's encoder tests, from the independent reference.
+
+    make_enc_fixtures.py [--out tests/fixtures/enc]
+
+Runs reference.py over tests/fixtures/enc/sentences.txt for every tiny
+checkpoint in tests/fixtures/enc/ (make_random_model.py) and, when its
+weights exist, for the bundled assets/models/heed-mini, and writes one
+compact JSON file per model, tests/fixtures/enc/<name>.json:
+
+    {"model": DIR relative to the source root, "layers", "heads", "hidden",
+     "max_tokens", "sentences": [{
+        "text", "ids", "tokens", "spans" ([-1,-1] for the added [CLS]/[SEP]),
+        "n_full", "truncated",
+        "attn_rows":  query rows stored (all of them when n <= 20),
+        "attention":  flat [layers][heads][len(attn_rows)][n],
+        "hidden_rows": token rows stored, "hidden": flat [layers+1][len(hidden_rows)][hidden],
+        "mlm": [{"pos", "ids", "probs"}]   top-k, cut before any near-tie
+     }]}
+
+Attention weights and probabilities are rounded to 7 decimal places and
+hidden states to 6 (at most 5e-8 and 5e-7 off, far inside the tests'
+tolerances of 1e-4 and 1e-3), which keeps the files small.
+"""
+import argparse
+import json
+import os
+import sys
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, HERE)
+from reference import Model  # noqa: E402
+
+TINY = ("bert-f32", "bert-f16", "distil-f32", "distil-f16")
+FULL_ROWS_UP_TO = 20
+TOP_K = 5
+TIE_GAP = 1e-5  # the C encoder runs in float32: closer probabilities may swap
+
+
+def flat(t, places):
+    return [round(v, places) for v in t.reshape(-1).tolist()]
+
+
+def stored_rows(n):
+    if n <= FULL_ROWS_UP_TO:
+        return list(range(n))
+    return sorted({0, 1, n // 2, n - 2, n - 1})
+
+
+def mlm_entries(m, res):
+    if not m.has_mlm():
+        return []
+    positions = [i for i, t in enumerate(res["tokens"]) if t == "[MASK]"] or [1]
+    out = []
+    for pos in positions:
+        p = m.mlm_probs(res["hidden"][-1][pos])
+        top = torch.topk(p, TOP_K + 1)
+        vals, ids = top.values.tolist(), top.indices.tolist()
+        k = TOP_K
+        for i in range(TOP_K):
+            if vals[i] - vals[i + 1] < TIE_GAP:
+                k = i
+                break
+        if k > 0:
+            out.append({"pos": pos, "ids": ids[:k], "probs": [round(v, 7) for v in vals[:k]]})
+    return out
+
+
+def sentence_fixture(m, text):
+    r = m.run(text, top_k=TOP_K)
+    n = len(r["ids"])
+    rows = stored_rows(n)
+    hrows = sorted({0, n // 2, n - 1})
+    return {"text": text, "ids": r["ids"], "tokens": r["tokens"],
+            "spans": [list(s) for s in r["spans"]], "n_full": r["n_full"], "truncated": r["truncated"],
+            "attn_rows": rows, "attention": flat(r["attention"][:, :, rows, :], 7),
+            "hidden_rows": hrows, "hidden": flat(r["hidden"][:, hrows, :], 6),
+            "mlm": mlm_entries(m, r)}
+
+
+def write_fixture(model_dir, sentences, out_path):
+    m = Model(model_dir)
+    doc = {"model": os.path.relpath(model_dir, ROOT), "layers": m.layers, "heads": m.heads,
+           "hidden": m.hidden, "max_tokens": min(128, m.max_pos),
+           "sentences": [sentence_fixture(m, s) for s in sentences]}
+    tmp = out_path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(doc, f, ensure_ascii=False, separators=(",", ":"))
+        f.write("\n")
+    os.replace(tmp, out_path)
+    print(f"{out_path}: {len(sentences)} sentences, {os.path.getsize(out_path)} bytes")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default=os.path.join(ROOT, "tests", "fixtures", "enc"))
+    ap.add_argument("--sentences", default=os.path.join(ROOT, "tests", "fixtures", "enc", "sentences.txt"))
+    ap.add_argument("--heed-mini", default=os.path.join(ROOT, "assets", "models", "heed-mini"))
+    args = ap.parse_args()
+    torch.set_default_dtype(torch.float64)
+    with open(args.sentences, encoding="utf-8") as f:
+        sentences = [line.rstrip("\n") for line in f if line.strip()]
+    for name in TINY:
+        write_fixture(os.path.join(args.out, name), sentences, os.path.join(args.out, name + ".json"))
+    if os.path.exists(os.path.join(args.heed_mini, "model.safetensors")):
+        write_fixture(args.heed_mini, sentences, os.path.join(args.out, "heed-mini.json"))
+    else:
+        print(f"{args.heed_mini}: no weights yet, skipped")
+
+
+if __name__ == "__main__":
+    main()
