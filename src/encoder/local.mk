@@ -1,1 +1,9 @@
 # encoder module: sources, headers and unit tests
+# encoder.c + mlm.c: the forward pass and the masked-LM head
+libheed_a_SOURCES += src/encoder/encoder.c src/encoder/mlm.c
+noinst_HEADERS += include/heed/enc.h src/encoder/encoder_int.h
+check_PROGRAMS += tests/unit/test_enc
+TESTS += tests/unit/test_enc
+tests_unit_test_enc_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_enc_LDADD = $(TEST_LIBS)
+EXTRA_DIST += tests/fixtures/enc

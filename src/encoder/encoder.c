@@ -1,0 +1,344 @@
+/* encoder.c — the BERT forward pass on cblas, keeping every head's attention.
+ *
+ *   x0 = LayerNorm(word[id] + pos[i] + type[0])
+ *   per layer:  [Q K V] = x Wqkvᵀ + b            (one fused GEMM)
+ *               A_h = softmax(Q_h K_hᵀ / √d)       (or the head's mode rows)
+ *               x' = LayerNorm(x + (A V) Woᵀ + bo)
+ *               x  = LayerNorm(x' + act(x' W1ᵀ + b1) W2ᵀ + b2)
+ *
+ * Every layer's input is kept, so a run whose ids are unchanged restarts at
+ * the first layer whose head modes changed; the layers before it would
+ * compute exactly the same numbers again.
+ */
+#include "config.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "encoder_int.h"
+
+/* ---- small maths shared with mlm.c ------------------------------------- */
+
+void
+enc_layernorm(const float *x, const float *g, const float *b, int d, float eps, float *y)
+{
+	double mean = 0.0, var = 0.0;
+
+	for (int i = 0; i < d; i++)
+		mean += x[i];
+	mean /= d;
+	for (int i = 0; i < d; i++)
+		var += ((double)x[i] - mean) * ((double)x[i] - mean);
+	var /= d;
+	float inv = (float)(1.0 / sqrt(var + eps));
+	for (int i = 0; i < d; i++)
+		y[i] = ((float)(x[i] - mean)) * inv * g[i] + b[i];
+}
+
+void
+enc_activate(model_act act, float *v, size_t n)
+{
+	const float c = 0.7978845608028654f;  /* √(2/π) */
+	const float r2 = 0.7071067811865476f; /* 1/√2 */
+
+	for (size_t i = 0; i < n; i++) {
+		float x = v[i];
+		switch (act) {
+		case MODEL_ACT_GELU_TANH:
+			v[i] = 0.5f * x * (1.0f + tanhf(c * (x + 0.044715f * x * x * x)));
+			break;
+		case MODEL_ACT_RELU:
+			v[i] = x > 0.0f ? x : 0.0f;
+			break;
+		default:
+			v[i] = 0.5f * x * (1.0f + erff(x * r2));
+			break;
+		}
+	}
+}
+
+void
+enc_softmax(float *v, int n)
+{
+	float mx = v[0];
+	double sum = 0.0;
+
+	for (int j = 1; j < n; j++)
+		if (v[j] > mx)
+			mx = v[j];
+	for (int j = 0; j < n; j++) {
+		v[j] = expf(v[j] - mx);
+		sum += v[j];
+	}
+	float inv = (float)(1.0 / sum);
+	for (int j = 0; j < n; j++)
+		v[j] *= inv;
+}
+
+/* ---- state ------------------------------------------------------------- */
+
+enc_state *
+enc_new(const model *m, int max_tokens)
+{
+	const model_config *c = &m->cfg;
+	enc_state *s = xcalloc(1, sizeof *s);
+	size_t T, H = (size_t)c->hidden;
+
+	/* positions past max_pos have no embedding */
+	if (max_tokens > c->max_pos)
+		max_tokens = c->max_pos;
+	T = (size_t)max_tokens;
+	s->m = m;
+	s->max_tokens = max_tokens;
+	s->layout_L = calib_default_L(c);
+	s->ids = xcalloc(T, sizeof(int));
+	s->modes = xcalloc((size_t)c->layers * c->heads, 1);
+	s->hidden = xmalloc(sizeof(float) * ((size_t)c->layers + 1) * T * H);
+	s->attn = xmalloc(sizeof(float) * (size_t)c->layers * c->heads * T * T);
+	s->qkv = xmalloc(sizeof(float) * T * 3 * H);
+	s->ctx = xmalloc(sizeof(float) * T * H);
+	s->mid = xmalloc(sizeof(float) * T * H);
+	s->proj = xmalloc(sizeof(float) * T * H);
+	s->ffn = xmalloc(sizeof(float) * T * (size_t)c->ffn);
+	s->mlm_t = xmalloc(sizeof(float) * H);
+	s->logits = xmalloc(sizeof(float) * (size_t)c->vocab_size);
+	s->valid = -1;
+	return s;
+}
+
+void
+enc_free(enc_state *s)
+{
+	if (s == NULL)
+		return;
+	free(s->ids);
+	free(s->modes);
+	free(s->hidden);
+	free(s->attn);
+	free(s->qkv);
+	free(s->ctx);
+	free(s->mid);
+	free(s->proj);
+	free(s->ffn);
+	free(s->mlm_t);
+	free(s->logits);
+	free(s);
+}
+
+int
+enc_max_tokens(const enc_state *s)
+{
+	return s->max_tokens;
+}
+
+/* ---- the forward pass -------------------------------------------------- */
+
+/* out[n][o] = in[n][i] Wᵀ + b, W being PyTorch's [o][i]. */
+static void
+linear(const float *in, int n, int i, const float *w, const float *b, int o, float *out)
+{
+	for (int r = 0; r < n; r++)
+		memcpy(out + (size_t)r * o, b, sizeof(float) * (size_t)o);
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, o, i,
+		    1.0f, in, i, w, i, 1.0f, out, o);
+}
+
+static void
+embed(enc_state *s, const int *ids, int n, float *x)
+{
+	const model *m = s->m;
+	int d = m->cfg.hidden;
+
+	for (int t = 0; t < n; t++) {
+		const float *we = m->word_emb + (size_t)ids[t] * d;
+		const float *pe = m->pos_emb + (size_t)t * d;
+		float *row = x + (size_t)t * d;
+		for (int k = 0; k < d; k++)
+			row[k] = we[k] + pe[k] + (m->type_emb != NULL ? m->type_emb[k] : 0.0f);
+		enc_layernorm(row, m->emb_ln_g, m->emb_ln_b, d, m->cfg.ln_eps, row);
+	}
+}
+
+/* One head's attention matrix a[n][n]: the model's own, or its mode's rows. */
+static void
+head_attention(enc_state *s, int l, int h, head_mode mode, const calib *cal,
+	       const float *x, int n, float *a)
+{
+	int H = s->m->cfg.hidden, d = H / s->m->cfg.heads;
+
+	if (mode != HEAD_INPUT) {
+		for (int i = 0; i < n; i++)
+			enc_mode_row(mode, cal, s->layout_L, l, h, n, i, x + (size_t)i * H,
+				     a + (size_t)i * n);
+		return;
+	}
+	const float *q = s->qkv + (size_t)h * d, *k = s->qkv + H + (size_t)h * d;
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, d,
+		    1.0f / sqrtf((float)d), q, 3 * H, k, 3 * H, 0.0f, a, n);
+	for (int i = 0; i < n; i++)
+		enc_softmax(a + (size_t)i * n, n);
+}
+
+/* hidden[l+1] = layer l applied to hidden[l]. */
+static void
+layer_forward(enc_state *s, int l, const uint8_t *modes, const calib *cal)
+{
+	const model_config *c = &s->m->cfg;
+	const layer_weights *w = &s->m->layer[l];
+	int n = s->n, H = c->hidden, d = H / c->heads;
+	const float *x = s->hidden + (size_t)l * n * H;
+	float *out = s->hidden + (size_t)(l + 1) * n * H;
+
+	linear(x, n, H, w->wqkv, w->bqkv, 3 * H, s->qkv);
+	for (int h = 0; h < c->heads; h++) {
+		float *a = s->attn + ((size_t)l * c->heads + h) * n * n;
+		head_mode mode = modes != NULL ? (head_mode)modes[l * c->heads + h] : HEAD_INPUT;
+		head_attention(s, l, h, mode, cal, x, n, a);
+		/* context of head h = A V_h, into its column block of ctx */
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, d, n,
+			    1.0f, a, n, s->qkv + 2 * H + (size_t)h * d, 3 * H,
+			    0.0f, s->ctx + (size_t)h * d, H);
+	}
+	linear(s->ctx, n, H, w->wo, w->bo, H, s->proj);
+	for (int t = 0; t < n; t++) {
+		float *r = s->mid + (size_t)t * H;
+		for (int k = 0; k < H; k++)
+			r[k] = x[(size_t)t * H + k] + s->proj[(size_t)t * H + k];
+		enc_layernorm(r, w->ln1_g, w->ln1_b, H, c->ln_eps, r);
+	}
+	linear(s->mid, n, H, w->w1, w->b1, c->ffn, s->ffn);
+	enc_activate(c->act, s->ffn, (size_t)n * c->ffn);
+	linear(s->ffn, n, c->ffn, w->w2, w->b2, H, s->proj);
+	for (int t = 0; t < n; t++) {
+		float *r = out + (size_t)t * H;
+		for (int k = 0; k < H; k++)
+			r[k] = s->mid[(size_t)t * H + k] + s->proj[(size_t)t * H + k];
+		enc_layernorm(r, w->ln2_g, w->ln2_b, H, c->ln_eps, r);
+	}
+}
+
+static int
+check_input(const enc_state *s, const int *ids, int n, const uint8_t *modes,
+	    const calib *cal, heed_err *e)
+{
+	const model_config *c = &s->m->cfg;
+
+	if (n < 1 || n > s->max_tokens)
+		return err_set(e, HEED_EINVAL, "%d tokens: the encoder takes 1 to %d", n, s->max_tokens);
+	for (int t = 0; t < n; t++)
+		if (ids[t] < 0 || ids[t] >= c->vocab_size)
+			return err_set(e, HEED_EINVAL, "token id %d outside the vocabulary (%d)",
+				       ids[t], c->vocab_size);
+	for (int i = 0; modes != NULL && i < c->layers * c->heads; i++) {
+		head_mode m = (head_mode)modes[i];
+		if (modes[i] >= HEAD_MODE_COUNT)
+			return err_set(e, HEED_EINVAL, "head mode %d unknown", modes[i]);
+		if (enc_mode_needs_calib(m) && cal == NULL)
+			return err_set(e, HEED_EINVAL, "head L%dH%d: %s attention needs a calibration file",
+				       i / c->heads + 1, i % c->heads + 1, enc_mode_name(m));
+		if (m == HEAD_SYNTH_DENSE && !cal->has_synth)
+			return err_set(e, HEED_EINVAL, "head L%dH%d: the calibration file has no "
+				       "dense synthesizer", i / c->heads + 1, i % c->heads + 1);
+	}
+	return HEED_OK;
+}
+
+static bool
+layer_modes_differ(const enc_state *s, int l, const uint8_t *modes, const calib *cal)
+{
+	int heads = s->m->cfg.heads;
+
+	for (int h = 0; h < heads; h++) {
+		head_mode old = (head_mode)s->modes[l * heads + h];
+		head_mode now = modes != NULL ? (head_mode)modes[l * heads + h] : HEAD_INPUT;
+		if (old != now)
+			return true;
+		/* the same mode reading another calibration is a change too */
+		if (cal != s->cal && enc_mode_needs_calib(now))
+			return true;
+	}
+	return false;
+}
+
+/* The first layer this run must compute: 0 for new ids, else the first
+ * layer whose modes changed, never past what the cache holds. */
+static int
+first_layer(const enc_state *s, const int *ids, int n, const uint8_t *modes, const calib *cal)
+{
+	int L = s->m->cfg.layers;
+
+	if (s->valid < 0 || n != s->n || memcmp(ids, s->ids, sizeof(int) * (size_t)n) != 0)
+		return 0;
+	for (int l = 0; l < s->valid && l < L; l++)
+		if (layer_modes_differ(s, l, modes, cal))
+			return l;
+	return s->valid;
+}
+
+int
+enc_run(enc_state *s, const int *ids, int n, const uint8_t *modes,
+	const calib *cal, bool (*cancelled)(void *), void *ud, heed_err *e)
+{
+	const model_config *c = &s->m->cfg;
+	double t0 = util_now_ms();
+	int rc = check_input(s, ids, n, modes, cal, e);
+
+	if (rc < 0)
+		return rc;
+	int start = first_layer(s, ids, n, modes, cal);
+	if (start == 0) {
+		s->n = n;
+		memcpy(s->ids, ids, sizeof(int) * (size_t)n);
+		embed(s, ids, n, s->hidden);
+	}
+	s->cal = cal;
+	s->first_recomputed = start;
+	for (int l = start; l < c->layers; l++) {
+		if (cancelled != NULL && cancelled(ud)) {
+			s->valid = l;
+			return err_set(e, HEED_ECANCELED, "superseded before layer %d", l + 1);
+		}
+		for (int h = 0; h < c->heads; h++)
+			s->modes[l * c->heads + h] = modes != NULL ? modes[l * c->heads + h] : HEAD_INPUT;
+		layer_forward(s, l, modes, cal);
+	}
+	s->valid = c->layers;
+	s->last_ms = util_now_ms() - t0;
+	return HEED_OK;
+}
+
+/* ---- results ----------------------------------------------------------- */
+
+int
+enc_n(const enc_state *s)
+{
+	return s->n;
+}
+
+const float *
+enc_attn(const enc_state *s, int layer, int head)
+{
+	size_t n = (size_t)s->n;
+
+	return s->attn + ((size_t)layer * s->m->cfg.heads + head) * n * n;
+}
+
+const float *
+enc_hidden(const enc_state *s, int layer)
+{
+	return s->hidden + (size_t)layer * s->n * s->m->cfg.hidden;
+}
+
+int
+enc_first_recomputed(const enc_state *s)
+{
+	return s->first_recomputed;
+}
+
+double
+enc_last_ms(const enc_state *s)
+{
+	return s->last_ms;
+}

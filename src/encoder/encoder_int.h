@@ -1,0 +1,46 @@
+/* encoder_int.h — the encoder's run state, shared by encoder.c (forward
+ * pass) and mlm.c (masked-LM head).  Not part of the public interface.
+ *
+ * Buffers are sized once for max_tokens in enc_new (llama2.c's RunState);
+ * the shape of each is written beside it.  Attention and hidden states are
+ * packed for the n of the last run: head (l, h) starts at (l*H + h)*n*n.
+ */
+#ifndef HEED_ENCODER_INT_H
+#define HEED_ENCODER_INT_H
+
+#include "heed/enc.h"
+
+struct enc_state {
+	const model *m;
+	int max_tokens;
+	int layout_L;        /* layout length for random mode without calib */
+
+	/* results of the last run, and the cache that incremental runs reuse */
+	int n;               /* tokens of the last run */
+	int *ids;            /* [max_tokens] ids of the last run */
+	uint8_t *modes;      /* [layers*heads] modes of the last run */
+	const calib *cal;    /* calibration the last run used */
+	int valid;           /* hidden[0..valid] and attention of layers < valid are current */
+	int first_recomputed;
+	double last_ms;
+	float *hidden;       /* [layers+1][n][hidden] */
+	float *attn;         /* [layers][heads][n][n] */
+
+	/* scratch */
+	float *qkv;          /* [max_tokens][3*hidden] */
+	float *ctx;          /* [max_tokens][hidden] heads' context, concatenated */
+	float *mid;          /* [max_tokens][hidden] after attention + LayerNorm */
+	float *proj;         /* [max_tokens][hidden] projection output before residual */
+	float *ffn;          /* [max_tokens][ffn] */
+	float *mlm_t;        /* [hidden] transformed final hidden row */
+	float *logits;       /* [vocab] */
+};
+
+/* y = LayerNorm(x) * g + b over one row of d values (y may be x). */
+void enc_layernorm(const float *x, const float *g, const float *b, int d, float eps, float *y);
+/* The configured activation, applied in place to n values. */
+void enc_activate(model_act act, float *v, size_t n);
+/* In place, subtracting the maximum first so exp never overflows. */
+void enc_softmax(float *v, int n);
+
+#endif

@@ -1,0 +1,83 @@
+/* mlm.c — the masked-LM head, evaluated at one position only:
+ *
+ *   t = LayerNorm(act(x Wᵀ + b));  p = softmax(E t + bias)
+ *
+ * with E the decoder ([vocab, hidden], usually the tied word embeddings).
+ * The TUI asks for a handful of positions, so a GEMV per position is all the
+ * work there is; the distribution lands in the state's logits buffer.
+ */
+#include "config.h"
+
+#include <cblas.h>
+#include <string.h>
+
+#include "encoder_int.h"
+
+/* s->logits = the vocabulary distribution at pos of the last run. */
+static int
+mlm_distribution(enc_state *s, int pos, heed_err *e)
+{
+	const model *m = s->m;
+	const model_config *c = &m->cfg;
+	int H = c->hidden;
+
+	if (!m->has_mlm)
+		return err_set(e, HEED_EINVAL, "%s has no masked-LM head", m->name ? m->name : "the model");
+	if (s->valid != c->layers)
+		return err_set(e, HEED_EINVAL, "no complete encoder run to predict from");
+	if (pos < 0 || pos >= s->n)
+		return err_set(e, HEED_EINVAL, "position %d outside the %d tokens", pos, s->n);
+	const float *x = enc_hidden(s, c->layers) + (size_t)pos * H;
+	memcpy(s->mlm_t, m->mlm_b, sizeof(float) * (size_t)H);
+	cblas_sgemv(CblasRowMajor, CblasNoTrans, H, H, 1.0f, m->mlm_w, H, x, 1, 1.0f, s->mlm_t, 1);
+	enc_activate(c->act, s->mlm_t, (size_t)H);
+	enc_layernorm(s->mlm_t, m->mlm_ln_g, m->mlm_ln_b, H, c->ln_eps, s->mlm_t);
+	memcpy(s->logits, m->mlm_bias, sizeof(float) * (size_t)c->vocab_size);
+	cblas_sgemv(CblasRowMajor, CblasNoTrans, c->vocab_size, H, 1.0f, m->mlm_dec, H,
+		    s->mlm_t, 1, 1.0f, s->logits, 1);
+	enc_softmax(s->logits, c->vocab_size);
+	return HEED_OK;
+}
+
+int
+enc_mlm_topk(enc_state *s, int pos, int k, int *ids, float *probs, heed_err *e)
+{
+	int V = s->m->cfg.vocab_size, got = 0;
+	int rc = mlm_distribution(s, pos, e);
+
+	if (rc < 0)
+		return rc;
+	if (k <= 0)
+		return 0;
+	if (k > V)
+		k = V;
+	/* insertion into a sorted top-k: k is a handful, V tens of thousands;
+	 * ties keep the lower id first */
+	for (int v = 0; v < V; v++) {
+		float p = s->logits[v];
+		if (got == k && p <= probs[k - 1])
+			continue;
+		int j = got < k ? got++ : k - 1;
+		while (j > 0 && probs[j - 1] < p) {
+			probs[j] = probs[j - 1];
+			ids[j] = ids[j - 1];
+			j--;
+		}
+		probs[j] = p;
+		ids[j] = v;
+	}
+	return got;
+}
+
+int
+enc_mlm_prob(enc_state *s, int pos, int id, float *prob, heed_err *e)
+{
+	int rc;
+
+	if (id < 0 || id >= s->m->cfg.vocab_size)
+		return err_set(e, HEED_EINVAL, "token id %d outside the vocabulary", id);
+	if ((rc = mlm_distribution(s, pos, e)) < 0)
+		return rc;
+	*prob = s->logits[id];
+	return HEED_OK;
+}

@@ -1,0 +1,362 @@
+/* test_enc.c — the encoder against golden values from the independent
+ * reference (tools/reference/make_enc_fixtures.py), plus incremental
+ * recompute and cancellation.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <math.h>
+
+#include "heed/enc.h"
+#include "heed/model.h"
+#include "heed/tok.h"
+
+#define FIXDIR HEED_TESTDIR "/fixtures/enc"
+
+typedef struct fixture {
+	json_t *doc;
+	model *m;
+	tok_vocab *v;
+	enc_state *s;
+} fixture;
+
+/* Load NAME.json and the model it names; false when the fixture is absent
+ * (heed-mini's is generated only once its weights exist). */
+static bool
+fixture_open(const char *name, fixture *f)
+{
+	char path[2048], dir[1024];
+	json_error_t jerr;
+	heed_err e;
+
+	snprintf(path, sizeof path, "%s/%s.json", FIXDIR, name);
+	f->doc = json_load_file(path, 0, &jerr);
+	if (f->doc == NULL)
+		return false;
+	snprintf(dir, sizeof dir, "%s/../%s", HEED_TESTDIR,
+		 json_string_value(json_object_get(f->doc, "model")));
+	if (model_load(dir, &f->m, &e) < 0)
+		fail_msg("%s: %s", dir, e.msg);
+	snprintf(path, sizeof path, "%s/vocab.txt", dir);
+	assert_int_equal(tok_vocab_load(path, &f->v, &e), HEED_OK);
+	f->s = enc_new(f->m, (int)json_integer_value(json_object_get(f->doc, "max_tokens")));
+	return true;
+}
+
+static void
+fixture_close(fixture *f)
+{
+	enc_free(f->s);
+	tok_vocab_free(f->v);
+	model_free(f->m);
+	json_decref(f->doc);
+}
+
+static double
+num(const json_t *a, size_t i)
+{
+	return json_number_value(json_array_get(a, i));
+}
+
+static void
+check_tokens(fixture *f, const json_t *sent, int *ids)
+{
+	const char *text = json_string_value(json_object_get(sent, "text"));
+	const json_t *jids = json_object_get(sent, "ids"), *spans = json_object_get(sent, "spans");
+	tok_result r;
+	heed_err e;
+
+	assert_int_equal(tok_encode(f->v, text, strlen(text), f->m->cfg.lowercase,
+				    enc_max_tokens(f->s), &r, &e), HEED_OK);
+	assert_int_equal(r.n, (int)json_array_size(jids));
+	assert_int_equal(r.truncated, json_is_true(json_object_get(sent, "truncated")));
+	for (int t = 0; t < r.n; t++) {
+		const json_t *sp = json_array_get(spans, (size_t)t);
+		ids[t] = (int)json_integer_value(json_array_get(jids, (size_t)t));
+		assert_int_equal(r.tok[t].id, ids[t]);
+		assert_int_equal(r.tok[t].begin, (int)json_integer_value(json_array_get(sp, 0)));
+		assert_int_equal(r.tok[t].end, (int)json_integer_value(json_array_get(sp, 1)));
+	}
+	tok_result_free(&r);
+}
+
+static void
+check_attention(fixture *f, const json_t *sent, int n)
+{
+	const json_t *rows = json_object_get(sent, "attn_rows"), *att = json_object_get(sent, "attention");
+	size_t nr = json_array_size(rows), k = 0;
+
+	for (int l = 0; l < f->m->cfg.layers; l++)
+		for (int h = 0; h < f->m->cfg.heads; h++) {
+			const float *a = enc_attn(f->s, l, h);
+			for (int i = 0; i < n; i++) {
+				double sum = 0.0;
+				for (int j = 0; j < n; j++)
+					sum += a[i * n + j];
+				assert_float_equal(sum, 1.0, 1e-5);
+			}
+			for (size_t r = 0; r < nr; r++) {
+				int i = (int)json_integer_value(json_array_get(rows, r));
+				for (int j = 0; j < n; j++)
+					assert_float_equal(a[i * n + j], num(att, k++), 1e-4);
+			}
+		}
+	assert_int_equal(k, json_array_size(att));
+}
+
+static void
+check_hidden(fixture *f, const json_t *sent)
+{
+	const json_t *rows = json_object_get(sent, "hidden_rows"), *hid = json_object_get(sent, "hidden");
+	int d = f->m->cfg.hidden;
+	size_t k = 0;
+
+	for (int l = 0; l <= f->m->cfg.layers; l++)
+		for (size_t r = 0; r < json_array_size(rows); r++) {
+			int i = (int)json_integer_value(json_array_get(rows, r));
+			const float *x = enc_hidden(f->s, l) + (size_t)i * d;
+			for (int c = 0; c < d; c++)
+				assert_float_equal(x[c], num(hid, k++), 1e-3);
+		}
+	assert_int_equal(k, json_array_size(hid));
+}
+
+static void
+check_mlm(fixture *f, const json_t *sent)
+{
+	const json_t *mlm = json_object_get(sent, "mlm");
+	heed_err e;
+
+	for (size_t q = 0; q < json_array_size(mlm); q++) {
+		const json_t *p = json_array_get(mlm, q);
+		const json_t *ids = json_object_get(p, "ids"), *probs = json_object_get(p, "probs");
+		int k = (int)json_array_size(ids), got_ids[8];
+		float got_p[8];
+		int pos = (int)json_integer_value(json_object_get(p, "pos"));
+		assert_int_equal(enc_mlm_topk(f->s, pos, k, got_ids, got_p, &e), k);
+		for (int j = 0; j < k; j++) {
+			assert_int_equal(got_ids[j], (int)json_integer_value(json_array_get(ids, (size_t)j)));
+			assert_float_equal(got_p[j], num(probs, (size_t)j), 1e-4);
+		}
+	}
+}
+
+static void
+check_model(const char *name)
+{
+	fixture f;
+	const json_t *sents;
+	int ids[512];
+	heed_err e;
+
+	if (!fixture_open(name, &f)) {
+		if (strcmp(name, "heed-mini") == 0)
+			skip();
+		fail_msg("%s: fixture missing", name);
+	}
+	sents = json_object_get(f.doc, "sentences");
+	assert_true(json_array_size(sents) >= 30);
+	for (size_t i = 0; i < json_array_size(sents); i++) {
+		const json_t *sent = json_array_get(sents, i);
+		int n = (int)json_array_size(json_object_get(sent, "ids"));
+		check_tokens(&f, sent, ids);
+		assert_int_equal(enc_run(f.s, ids, n, NULL, NULL, NULL, NULL, &e), HEED_OK);
+		assert_int_equal(enc_n(f.s), n);
+		check_attention(&f, sent, n);
+		check_hidden(&f, sent);
+		check_mlm(&f, sent);
+	}
+	fixture_close(&f);
+}
+
+static void test_bert_f32(void **st) { (void)st; check_model("bert-f32"); }
+static void test_bert_f16(void **st) { (void)st; check_model("bert-f16"); }
+static void test_distil_f32(void **st) { (void)st; check_model("distil-f32"); }
+static void test_distil_f16(void **st) { (void)st; check_model("distil-f16"); }
+static void test_heed_mini(void **st) { (void)st; check_model("heed-mini"); }
+
+/* ---- incremental recompute and cancellation ---------------------------- */
+
+static const int sample_ids[] = { 2, 40, 41, 42, 43, 44, 45, 46, 3 };
+#define SAMPLE_N ((int)(sizeof sample_ids / sizeof sample_ids[0]))
+
+/* Attention and hidden states of a and b are the same bits. */
+static void
+assert_same_run(const model *m, const enc_state *a, const enc_state *b)
+{
+	int n = enc_n(a);
+
+	assert_int_equal(enc_n(b), n);
+	for (int l = 0; l < m->cfg.layers; l++)
+		for (int h = 0; h < m->cfg.heads; h++)
+			assert_memory_equal(enc_attn(a, l, h), enc_attn(b, l, h), sizeof(float) * n * n);
+	for (int l = 0; l <= m->cfg.layers; l++)
+		assert_memory_equal(enc_hidden(a, l), enc_hidden(b, l),
+				    sizeof(float) * n * m->cfg.hidden);
+}
+
+static model *
+load_tiny(void)
+{
+	model *m;
+	heed_err e;
+
+	assert_int_equal(model_load(FIXDIR "/bert-f32", &m, &e), HEED_OK);
+	return m;
+}
+
+static void
+test_incremental(void **st)
+{
+	(void)st;
+	model *m = load_tiny();
+	int LH = m->cfg.layers * m->cfg.heads;
+	uint8_t *modes = calloc((size_t)LH, 1);
+	enc_state *inc = enc_new(m, 64), *full = enc_new(m, 64);
+	heed_err e;
+
+	assert_int_equal(enc_run(inc, sample_ids, SAMPLE_N, modes, NULL, NULL, NULL, &e), HEED_OK);
+	assert_int_equal(enc_first_recomputed(inc), 0);
+	float before = enc_hidden(inc, m->cfg.layers)[0];
+
+	modes[2 * m->cfg.heads + 1] = HEAD_UNIFORM;
+	assert_int_equal(enc_run(inc, sample_ids, SAMPLE_N, modes, NULL, NULL, NULL, &e), HEED_OK);
+	assert_int_equal(enc_first_recomputed(inc), 2);
+	assert_true(enc_hidden(inc, m->cfg.layers)[0] != before);
+	assert_int_equal(enc_run(full, sample_ids, SAMPLE_N, modes, NULL, NULL, NULL, &e), HEED_OK);
+	assert_same_run(m, inc, full);
+
+	/* an identical request recomputes nothing */
+	assert_int_equal(enc_run(inc, sample_ids, SAMPLE_N, modes, NULL, NULL, NULL, &e), HEED_OK);
+	assert_int_equal(enc_first_recomputed(inc), m->cfg.layers);
+	assert_same_run(m, inc, full);
+
+	/* a mode change at layer 1: from layer 1 on */
+	modes[1 * m->cfg.heads + 3] = HEAD_SYNTH_RANDOM;
+	assert_int_equal(enc_run(inc, sample_ids, SAMPLE_N, modes, NULL, NULL, NULL, &e), HEED_OK);
+	assert_int_equal(enc_first_recomputed(inc), 1);
+	enc_state *fresh = enc_new(m, 64);
+	assert_int_equal(enc_run(fresh, sample_ids, SAMPLE_N, modes, NULL, NULL, NULL, &e), HEED_OK);
+	assert_same_run(m, inc, fresh);
+
+	/* other ids: everything */
+	int other[SAMPLE_N];
+	memcpy(other, sample_ids, sizeof other);
+	other[3] = 99;
+	assert_int_equal(enc_run(inc, other, SAMPLE_N, modes, NULL, NULL, NULL, &e), HEED_OK);
+	assert_int_equal(enc_first_recomputed(inc), 0);
+	enc_free(fresh);
+	enc_free(inc);
+	enc_free(full);
+	free(modes);
+	model_free(m);
+}
+
+typedef struct cancel_ctx {
+	int calls, cancel_at;
+} cancel_ctx;
+
+/* Polled before each layer: call k+1 comes once layer k is done. */
+static bool
+cancel_after(void *ud)
+{
+	cancel_ctx *c = ud;
+
+	return ++c->calls > c->cancel_at;
+}
+
+static void
+test_cancel(void **st)
+{
+	(void)st;
+	model *m = load_tiny();
+	int LH = m->cfg.layers * m->cfg.heads;
+	uint8_t *modes = calloc((size_t)LH, 1);
+	enc_state *s = enc_new(m, 64), *ref = enc_new(m, 64);
+	cancel_ctx c = { 0, 1 };
+	int other[SAMPLE_N];
+	heed_err e;
+
+	memcpy(other, sample_ids, sizeof other);
+	other[2] = 77;
+	assert_int_equal(enc_run(s, sample_ids, SAMPLE_N, NULL, NULL, NULL, NULL, &e), HEED_OK);
+	/* new ids, cancelled once layer 1 (1-based) is done */
+	assert_int_equal(enc_run(s, other, SAMPLE_N, NULL, NULL, cancel_after, &c, &e), HEED_ECANCELED);
+	assert_int_equal(c.calls, 2);
+	assert_int_equal(enc_run(s, other, SAMPLE_N, NULL, NULL, NULL, NULL, &e), HEED_OK);
+	assert_int_equal(enc_first_recomputed(s), 1);
+	assert_int_equal(enc_run(ref, other, SAMPLE_N, NULL, NULL, NULL, NULL, &e), HEED_OK);
+	assert_same_run(m, s, ref);
+
+	/* a cancelled mode change leaves nothing stale behind */
+	modes[0] = HEAD_UNIFORM;
+	c.calls = 0;
+	assert_int_equal(enc_run(s, other, SAMPLE_N, modes, NULL, cancel_after, &c, &e), HEED_ECANCELED);
+	modes[0] = HEAD_INPUT;
+	assert_int_equal(enc_run(s, other, SAMPLE_N, modes, NULL, NULL, NULL, &e), HEED_OK);
+	assert_int_equal(enc_first_recomputed(s), 0);
+	assert_same_run(m, s, ref);
+	enc_free(s);
+	enc_free(ref);
+	free(modes);
+	model_free(m);
+}
+
+static void
+test_bad_input(void **st)
+{
+	(void)st;
+	model *m = load_tiny();
+	enc_state *s = enc_new(m, 16);
+	uint8_t *modes = calloc((size_t)m->cfg.layers * m->cfg.heads, 1);
+	int ids[20] = { 2, 3 }, k[5];
+	float p[5];
+	heed_err e;
+
+	assert_int_equal(enc_max_tokens(s), 16);
+	assert_int_equal(enc_run(s, ids, 0, NULL, NULL, NULL, NULL, &e), HEED_EINVAL);
+	assert_int_equal(enc_run(s, ids, 17, NULL, NULL, NULL, NULL, &e), HEED_EINVAL);
+	ids[1] = m->cfg.vocab_size;
+	assert_int_equal(enc_run(s, ids, 2, NULL, NULL, NULL, NULL, &e), HEED_EINVAL);
+	ids[1] = 3;
+	modes[0] = HEAD_AVERAGE;
+	assert_int_equal(enc_run(s, ids, 2, modes, NULL, NULL, NULL, &e), HEED_EINVAL);
+	assert_non_null(strstr(e.msg, "calibration"));
+	/* no complete run yet: nothing to predict from */
+	assert_int_equal(enc_mlm_topk(s, 0, 5, k, p, &e), HEED_EINVAL);
+	assert_int_equal(enc_run(s, ids, 2, NULL, NULL, NULL, NULL, &e), HEED_OK);
+	assert_int_equal(enc_mlm_topk(s, 2, 5, k, p, &e), HEED_EINVAL);
+	assert_int_equal(enc_mlm_topk(s, 1, 5, k, p, &e), 5);
+	for (int j = 1; j < 5; j++)
+		assert_true(p[j] <= p[j - 1]);
+	float pk;
+	assert_int_equal(enc_mlm_prob(s, 1, k[0], &pk, &e), HEED_OK);
+	assert_true(pk == p[0]);
+	enc_free(s);
+	free(modes);
+	model_free(m);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bert_f32),
+		cmocka_unit_test(test_bert_f16),
+		cmocka_unit_test(test_distil_f32),
+		cmocka_unit_test(test_distil_f16),
+		cmocka_unit_test(test_heed_mini),
+		cmocka_unit_test(test_incremental),
+		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_bad_input),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
