@@ -23,6 +23,8 @@
 #include "heed/util.h"
 
 #define CALIB_FORMAT_VERSION 1
+#define CALIB_DEFAULT_L 128          /* layout length cap (DESIGN.md) */
+#define CALIB_DEFAULT_SEED 0x68656564ULL /* "heed": Random Synthesizer seed */
 
 typedef struct calib_head_stats {
 	double entropy;     /* mean attention-row entropy, nats */
@@ -62,6 +64,13 @@ calib_slot(int k, int n, int L)
 	return k == n - 1 ? L - 1 : k;
 }
 
+/* Default layout length for a model: min(128, max_position_embeddings). */
+static inline int
+calib_default_L(const model_config *c)
+{
+	return c->max_pos < CALIB_DEFAULT_L ? c->max_pos : CALIB_DEFAULT_L;
+}
+
 calib *calib_new(const model_config *c, int L, int rank);
 void calib_free(calib *c);
 /* Recompute avg from sum and count. */
@@ -77,5 +86,55 @@ int calib_save(const char *path, const calib *c, heed_err *e);
 /* a += b (sums, counts, sentences); synthesizer and stats are recomputed
  * or taken from the larger corpus, see calibfile.c. */
 int calib_merge(calib *a, const calib *b, heed_err *e);
+
+/* ---- building a calibration (papa.c, stats.c, synth.c) ---------------- */
+
+/* Add one sentence of n <= L tokens: attn[l*heads + h] is that head's [n][n]
+ * attention.  Adds to sum and count and counts the sentence. */
+void calib_add_sentence(calib *c, int n, const float *const *attn);
+
+/* Running sums of the per-head statistics over a corpus (stats.c). */
+typedef struct calib_stats_acc {
+	int layers, heads;
+	double rows;           /* attention rows seen */
+	double rows_adj;       /* rows that have a previous token (as many have a next) */
+	double jsd_rows;       /* rows seen by the jsd pass */
+	calib_head_stats *sum; /* [layers*heads] */
+} calib_stats_acc;
+
+void calib_stats_init(calib_stats_acc *a, int layers, int heads);
+void calib_stats_free(calib_stats_acc *a);
+void calib_stats_add(calib_stats_acc *a, int n, const float *const *attn);
+/* Second pass, once c->avg exists: divergence from the average-mode rows. */
+void calib_stats_add_jsd(calib_stats_acc *a, const calib *c, int n, const float *const *attn);
+/* Means into c->stats; synth_loss and uniform_loss are left as they are. */
+void calib_stats_store(const calib_stats_acc *a, calib *c);
+
+/* Training rows for one layer's Dense Synthesizers, reservoir-sampled so
+ * memory stays bounded on any corpus (synth.c). */
+typedef struct calib_samples calib_samples;
+
+calib_samples *calib_samples_new(int heads, int hidden, int L, size_t capacity, uint64_t seed);
+void calib_samples_free(calib_samples *s);
+/* x: [n][hidden] layer inputs; attn[h]: head h's [n][n] attention. */
+void calib_samples_add(calib_samples *s, int n, const float *x, const float *const *attn);
+size_t calib_samples_count(const calib_samples *s);
+
+typedef struct calib_fit_opts {
+	int epochs;
+	int batch;
+	float lr;
+	uint64_t seed;
+	void (*progress)(void *ud, double done); /* fraction of this head, may be NULL */
+	void *ud;
+} calib_fit_opts;
+
+/* Defaults: 4 epochs, batch 64, Adam lr 3e-3. */
+void calib_fit_defaults(calib_fit_opts *o, uint64_t seed);
+/* Fit (layer, head)'s Dense Synthesizer to s by distillation (Adam on the
+ * cross-entropy to the real rows).  Writes the weights into c and the
+ * held-out loss and the uniform loss into c->stats. */
+int calib_fit_head(calib *c, int layer, int head, const calib_samples *s,
+		   const calib_fit_opts *o, heed_err *e);
 
 #endif

@@ -60,9 +60,11 @@ double enc_last_ms(const enc_state *s);
 int enc_mlm_topk(enc_state *s, int pos, int k, int *ids, float *probs, heed_err *e);
 
 /* Attention row i of a non-input mode for an n-token input, written to
- * out[n]; x is the token's layer input (for dense).  Exposed for tests and
+ * out[n]; x is the token's layer input (for dense).  L is the layout length
+ * random mode uses when cal is NULL (pass calib_default_L(&model->cfg));
+ * with cal, cal->L and cal->random_seed win.  Exposed for tests and
  * calibration. */
-void enc_mode_row(head_mode m, const calib *cal, int layer, int head, int n, int i,
+void enc_mode_row(head_mode m, const calib *cal, int L, int layer, int head, int n, int i,
 		  const float *x, float *out);
 /* The Random Synthesizer's L x L logits for (layer, head): a fixed generator
  * (splitmix64 → Box–Muller), so every machine draws the same matrix. */

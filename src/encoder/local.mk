@@ -1,4 +1,10 @@
 # encoder module: sources, headers and unit tests
+# heads.c: non-input head modes and presets
+libheed_a_SOURCES += src/encoder/heads.c
+check_PROGRAMS += tests/unit/test_heads
+TESTS += tests/unit/test_heads
+tests_unit_test_heads_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_heads_LDADD = $(TEST_LIBS)
 # encoder.c + mlm.c: the forward pass and the masked-LM head
 libheed_a_SOURCES += src/encoder/encoder.c src/encoder/mlm.c
 noinst_HEADERS += include/heed/enc.h src/encoder/encoder_int.h

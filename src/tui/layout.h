@@ -1,0 +1,40 @@
+/* layout.h — where things go on the screen, as pure arithmetic so it can be
+ * tested at any terminal size without a terminal. */
+#ifndef HEED_TUI_LAYOUT_H
+#define HEED_TUI_LAYOUT_H
+
+#include <stdbool.h>
+
+/* Below this the screen says "enlarge the window". */
+#define UI_MIN_COLS 40
+#define UI_MIN_ROWS 10
+
+/* The overview grid: one thumbnail per (layer, head).  A cell is a mode
+ * badge, the thumbnail, and a one-column gap; a band of rows per layer. */
+typedef struct grid_layout {
+	int x0, y0;          /* top-left of the grid (header row) */
+	int label_w;         /* "L12 " */
+	int cell_w;          /* badge + thumbnail + gap */
+	int tw, th;          /* thumbnail: columns, text rows */
+	int px;              /* thumbnail pixels per side (tw == px) */
+	int band;            /* text rows per layer (th + gap) */
+	int first, nvis;     /* visible layers (scrolls when they don't fit) */
+	int heads;
+} grid_layout;
+
+/* Lay out layers x heads thumbnails of an n-token input in a w x h area at
+ * (x, y); rpl = matrix rows per text row (2 with half-blocks, 1 in ASCII).
+ * sel is the selected layer, kept visible; first is the previous scroll
+ * position.  Returns 0, or -1 when the area is too small. */
+int grid_layout_compute(int x, int y, int w, int h, int layers, int heads, int n,
+			int rpl, int sel, int first, grid_layout *g);
+/* Screen position of the thumbnail of (layer, head): top-left of its pixels. */
+void grid_cell_origin(const grid_layout *g, int layer, int head, int *cy, int *cx);
+/* Which (layer, head) a click at (cy, cx) falls on. */
+bool grid_hit(const grid_layout *g, int cy, int cx, int *layer, int *head);
+
+/* First index of a window of `vis` items out of n that keeps cur visible,
+ * moving as little as possible from first. */
+int ui_scroll(int first, int cur, int vis, int n);
+
+#endif

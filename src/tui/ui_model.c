@@ -1,0 +1,155 @@
+/* ui_model.c — derived quantities for the views (see ui_model.h). */
+#include "ui_model.h"
+
+#include <math.h>
+#include <string.h>
+
+void
+ui_downsample(const float *m, int n, int rows, int cols, float *out)
+{
+	for (int r = 0; r < rows; r++) {
+		int r0 = r * n / rows, r1 = (r + 1) * n / rows;
+
+		for (int c = 0; c < cols; c++) {
+			int c0 = c * n / cols, c1 = (c + 1) * n / cols;
+			double s = 0;
+
+			for (int i = r0; i < r1; i++)
+				for (int j = c0; j < c1; j++)
+					s += m[(size_t)i * n + j];
+			out[r * cols + c] = (float)(s / ((r1 - r0) * (c1 - c0)));
+		}
+	}
+}
+
+float
+ui_max(const float *v, size_t n)
+{
+	float m = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (v[i] > m)
+			m = v[i];
+	return m;
+}
+
+float
+ui_maxabs(const float *v, size_t n)
+{
+	float m = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (fabsf(v[i]) > m)
+			m = fabsf(v[i]);
+	return m;
+}
+
+/* a' = (mean over heads + I) / 2, rows renormalised. */
+static void
+residual_mean(const float *attn, int heads, int n, float *a)
+{
+	size_t nn = (size_t)n * n;
+
+	memset(a, 0, nn * sizeof *a);
+	for (int h = 0; h < heads; h++)
+		for (size_t k = 0; k < nn; k++)
+			a[k] += attn[h * nn + k] / heads;
+	for (int i = 0; i < n; i++) {
+		float *row = a + (size_t)i * n;
+		double s = 0;
+
+		row[i] += 1;
+		for (int j = 0; j < n; j++)
+			s += row[j];
+		for (int j = 0; j < n; j++)
+			row[j] = s > 0 ? (float)(row[j] / s) : 1.0f / n;
+	}
+}
+
+static void
+matmul(const float *a, const float *b, int n, float *out)
+{
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < n; j++) {
+			double s = 0;
+
+			for (int k = 0; k < n; k++)
+				s += (double)a[(size_t)i * n + k] * b[(size_t)k * n + j];
+			out[(size_t)i * n + j] = (float)s;
+		}
+}
+
+void
+ui_rollout(const float *attn, int layers, int heads, int n, float *out, float *tmp)
+{
+	size_t nn = (size_t)n * n;
+
+	for (int l = 0; l < layers; l++) {
+		residual_mean(attn + (size_t)l * heads * nn, heads, n, tmp);
+		if (l == 0)
+			memcpy(out, tmp, nn * sizeof *tmp);
+		else
+			matmul(tmp, out + (l - 1) * nn, n, out + l * nn);
+	}
+}
+
+double
+ui_cosine(const float *a, const float *b, int n, int d)
+{
+	double total = 0;
+
+	if (n <= 0)
+		return 1;
+	for (int i = 0; i < n; i++) {
+		const float *x = a + (size_t)i * d, *y = b + (size_t)i * d;
+		double xy = 0, xx = 0, yy = 0;
+
+		for (int k = 0; k < d; k++) {
+			xy += (double)x[k] * y[k];
+			xx += (double)x[k] * x[k];
+			yy += (double)y[k] * y[k];
+		}
+		if (xx == 0 || yy == 0)
+			total += xx == yy;
+		else
+			total += xy / sqrt(xx * yy);
+	}
+	return total / n;
+}
+
+double
+ui_entropy(const float *m, int n)
+{
+	double total = 0;
+
+	if (n <= 0)
+		return 0;
+	for (size_t k = 0; k < (size_t)n * n; k++)
+		if (m[k] > 0)
+			total -= m[k] * log(m[k]);
+	return total / n;
+}
+
+int
+ui_rank(int id, const int *ids, int k)
+{
+	for (int i = 0; i < k; i++)
+		if (ids[i] == id)
+			return i;
+	return -1;
+}
+
+void
+ui_order(const double *v, int n, int *order)
+{
+	/* insertion sort: n is heads*layers, a few hundred at most */
+	for (int i = 0; i < n; i++) {
+		int j = i;
+
+		while (j > 0 && v[order[j - 1]] > v[i]) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = i;
+	}
+}

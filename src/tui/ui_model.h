@@ -1,0 +1,34 @@
+/* ui_model.h — the numbers the views show, computed away from the renderer:
+ * thumbnails, attention rollout, similarity to the baseline, entropies,
+ * rank changes.  Pure functions over plain arrays. */
+#ifndef HEED_TUI_UI_MODEL_H
+#define HEED_TUI_UI_MODEL_H
+
+#include <stddef.h>
+
+/* Shrink an n x n matrix to rows x cols cells, each the mean of the block
+ * it covers (rows, cols <= n). */
+void ui_downsample(const float *m, int n, int rows, int cols, float *out);
+float ui_max(const float *v, size_t n);
+float ui_maxabs(const float *v, size_t n);
+
+/* Attention rollout (Abnar & Zuidema 2020).  attn is [layers][heads][n][n];
+ * per layer the head mean A is mixed with the residual, A' = (A + I) / 2,
+ * rows renormalised, and R_l = A'_l R_(l-1).  out is [layers][n][n]: the
+ * rollout up to and including each layer.  tmp holds 2 n n floats. */
+void ui_rollout(const float *attn, int layers, int heads, int n, float *out, float *tmp);
+
+/* Mean over the n tokens of the cosine similarity of rows of a and b
+ * ([n][d]); a zero row counts as similarity 1 to a zero row, else 0. */
+double ui_cosine(const float *a, const float *b, int n, int d);
+
+/* Mean attention-row entropy of an n x n matrix, in nats. */
+double ui_entropy(const float *m, int n);
+
+/* 0-based rank of id in ids[0..k), or -1. */
+int ui_rank(int id, const int *ids, int k);
+
+/* order[0..n) = indices of v sorted ascending (stable). */
+void ui_order(const double *v, int n, int *order);
+
+#endif

@@ -1,0 +1,112 @@
+/* test_ui_layout.c — the overview grid fits, stays square, scrolls to the
+ * selection and maps clicks back to heads, at several terminal sizes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "layout.h"
+
+/* Check every invariant of one layout, then click every visible cell. */
+static void
+check(int w, int h, int layers, int heads, int n, int rpl, int sel)
+{
+	grid_layout g;
+	int cy, cx, l, hd;
+
+	assert_int_equal(grid_layout_compute(0, 2, w, h, layers, heads, n, rpl, sel, 0, &g), 0);
+	assert_true(g.x0 >= 0);
+	assert_true(g.x0 + g.label_w + heads * g.cell_w <= w);
+	assert_true(g.nvis >= 1 && g.nvis <= layers);
+	assert_true(2 + 1 + g.nvis * g.band <= 2 + h);
+	assert_true(g.px >= 1 && g.px <= n);
+	assert_true(g.th * rpl >= g.px);             /* all pixel rows drawn */
+	assert_true(g.tw == g.px);
+	assert_true(sel >= g.first && sel < g.first + g.nvis);
+	for (l = g.first; l < g.first + g.nvis; l++)
+		for (hd = 0; hd < heads; hd++) {
+			int gl, gh;
+
+			grid_cell_origin(&g, l, hd, &cy, &cx);
+			assert_true(grid_hit(&g, cy, cx, &gl, &gh));
+			assert_int_equal(gl, l);
+			assert_int_equal(gh, hd);
+			assert_true(grid_hit(&g, cy + g.th - 1, cx + g.tw - 1, &gl, &gh));
+			assert_int_equal(gl, l);
+			assert_int_equal(gh, hd);
+		}
+	assert_false(grid_hit(&g, 2, g.x0 + g.label_w + 1, &l, &hd));   /* header row */
+	assert_false(grid_hit(&g, 10, g.x0, &l, &hd));                   /* layer labels */
+}
+
+static void
+test_sizes(void **state)
+{
+	check(80, 20, 4, 8, 12, 2, 0);       /* heed-mini in 80x24 */
+	check(80, 20, 2, 2, 7, 2, 1);        /* the tiny test model */
+	check(80, 20, 12, 12, 40, 2, 11);    /* bert-base: must scroll */
+	check(40, 6, 4, 8, 12, 2, 3);        /* the minimum size */
+	check(250, 76, 12, 12, 128, 2, 5);   /* a large terminal */
+	check(80, 20, 4, 8, 12, 1, 2);       /* ASCII: one matrix row per line */
+}
+
+static void
+test_square_and_big_enough(void **state)
+{
+	grid_layout g;
+
+	/* Plenty of room: thumbnails show every token of a short sentence. */
+	assert_int_equal(grid_layout_compute(0, 0, 200, 60, 4, 8, 9, 2, 0, 0, &g), 0);
+	assert_int_equal(g.px, 9);
+	assert_int_equal(g.th, 5);
+	assert_int_equal(g.nvis, 4);
+	/* 80x24 with heed-mini and a long sentence: 6x6 pixels, 3 rows. */
+	assert_int_equal(grid_layout_compute(0, 2, 80, 20, 4, 8, 40, 2, 0, 0, &g), 0);
+	assert_int_equal(g.px, 6);
+	assert_int_equal(g.th, 3);
+}
+
+static void
+test_scrolls_with_selection(void **state)
+{
+	grid_layout g;
+
+	assert_int_equal(grid_layout_compute(0, 0, 80, 8, 12, 12, 20, 2, 11, 0, &g), 0);
+	assert_int_equal(g.first + g.nvis, 12);
+	assert_int_equal(grid_layout_compute(0, 0, 80, 8, 12, 12, 20, 2, 0, g.first, &g), 0);
+	assert_int_equal(g.first, 0);
+}
+
+static void
+test_too_small(void **state)
+{
+	grid_layout g;
+
+	assert_int_equal(grid_layout_compute(0, 0, 40, 10, 2, 20, 9, 2, 0, 0, &g), -1);
+	assert_int_equal(grid_layout_compute(0, 0, 80, 1, 2, 2, 9, 2, 0, 0, &g), -1);
+}
+
+static void
+test_scroll_window(void **state)
+{
+	assert_int_equal(ui_scroll(0, 5, 10, 100), 0);
+	assert_int_equal(ui_scroll(0, 12, 10, 100), 3);
+	assert_int_equal(ui_scroll(20, 12, 10, 100), 12);
+	assert_int_equal(ui_scroll(95, 99, 10, 100), 90);
+	assert_int_equal(ui_scroll(5, 2, 10, 4), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_square_and_big_enough),
+		cmocka_unit_test(test_scrolls_with_selection),
+		cmocka_unit_test(test_too_small),
+		cmocka_unit_test(test_scroll_window),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

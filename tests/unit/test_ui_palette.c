@@ -1,0 +1,133 @@
+/* test_ui_palette.c — weight-to-colour mapping, every depth. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "palette.h"
+
+static void
+test_ascii_ramp_ends_and_monotonic(void **state)
+{
+	const char *ramp = PAL_ASCII_RAMP;
+	const char *prev = ramp;
+
+	assert_int_equal(pal_ascii(0.0), ' ');
+	assert_int_equal(pal_ascii(1.0), '@');
+	assert_int_equal(pal_ascii(-3.0), ' ');
+	assert_int_equal(pal_ascii(7.0), '@');
+	for (double t = 0; t <= 1.0; t += 0.01) {
+		const char *p = strchr(ramp, pal_ascii(t));
+
+		assert_non_null(p);
+		assert_true(p >= prev);
+		prev = p;
+	}
+}
+
+static void
+test_levels(void **state)
+{
+	assert_int_equal(pal_level(0, PAL_LEVELS), 0);
+	assert_int_equal(pal_level(1, PAL_LEVELS), PAL_LEVELS - 1);
+	assert_int_equal(pal_level(0.5, 10), 5);
+	assert_int_equal(pal_level(0.0 / 0.0, 10), 0);
+}
+
+static void
+test_scale(void **state)
+{
+	assert_true(pal_scale(0.25, 0.5) == 0.5);
+	assert_true(pal_scale(0.9, 0.5) == 1.0);
+	assert_true(pal_scale(0.3, 0) == 0);
+	assert_true(pal_scale_signed(0, 0.4) == 0.5);
+	assert_true(pal_scale_signed(-0.4, 0.4) == 0.0);
+	assert_true(pal_scale_signed(0.2, 0.4) == 0.75);
+}
+
+static void
+test_viridis_endpoints(void **state)
+{
+	uint8_t c[3];
+
+	pal_rgb(PAL_VIRIDIS, 0, c);
+	assert_int_equal(c[0], 68);
+	assert_int_equal(c[2], 84);
+	pal_rgb(PAL_VIRIDIS, 1, c);
+	assert_int_equal(c[0], 253);
+	assert_int_equal(c[1], 231);
+	/* gray gets brighter all the way */
+	for (int l = 1; l < PAL_LEVELS; l++) {
+		uint8_t a[3], b[3];
+
+		pal_rgb(PAL_GRAY, (l - 1) / (double)PAL_LEVELS, a);
+		pal_rgb(PAL_GRAY, l / (double)PAL_LEVELS, b);
+		assert_true(b[0] > a[0]);
+	}
+	/* diverging is white-ish in the middle */
+	pal_rgb(PAL_DIVERGING, 0.5, c);
+	assert_true(c[0] > 240 && c[1] > 240 && c[2] > 240);
+}
+
+static void
+test_xterm256(void **state)
+{
+	uint8_t black[3] = { 0, 0, 0 }, white[3] = { 255, 255, 255 };
+	uint8_t red[3] = { 255, 0, 0 }, mid[3] = { 128, 128, 128 };
+	uint8_t v[3];
+
+	assert_int_equal(pal_xterm256(black), 16);
+	assert_int_equal(pal_xterm256(white), 231);
+	assert_int_equal(pal_xterm256(red), 196);
+	assert_int_equal(pal_xterm256(mid), 244);   /* gray ramp: 8 + 10*12 = 128 */
+	for (double t = 0; t <= 1; t += 0.05) {
+		pal_rgb(PAL_VIRIDIS, t, v);
+		int c = pal_xterm256(v);
+		assert_true(c >= 16 && c <= 255);
+	}
+}
+
+static void
+test_ansi8(void **state)
+{
+	assert_int_equal(pal_ansi8(PAL_VIRIDIS, 0), 0);     /* black */
+	assert_int_equal(pal_ansi8(PAL_VIRIDIS, 1), 3);     /* yellow */
+	assert_int_equal(pal_ansi8(PAL_DIVERGING, 0), 4);   /* blue */
+	assert_int_equal(pal_ansi8(PAL_DIVERGING, 0.5), 7); /* white: no difference */
+	assert_int_equal(pal_ansi8(PAL_DIVERGING, 1), 1);   /* red */
+	assert_int_equal(pal_ansi8(PAL_GRAY, 1), 7);
+	for (double t = 0; t <= 1; t += 0.01)
+		assert_in_range(pal_ansi8(PAL_GRAY, t), 0, 7);
+}
+
+static void
+test_names(void **state)
+{
+	pal_kind k;
+
+	assert_int_equal(pal_parse("gray", &k), 0);
+	assert_int_equal(k, PAL_GRAY);
+	assert_int_equal(pal_parse("diverging", &k), 0);
+	assert_int_equal(pal_parse("jet", &k), -1);
+	assert_string_equal(pal_name(PAL_VIRIDIS), "viridis");
+	assert_int_equal(pal_next(PAL_VIRIDIS), PAL_GRAY);
+	assert_int_equal(pal_next(PAL_GRAY), PAL_VIRIDIS);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ascii_ramp_ends_and_monotonic),
+		cmocka_unit_test(test_levels),
+		cmocka_unit_test(test_scale),
+		cmocka_unit_test(test_viridis_endpoints),
+		cmocka_unit_test(test_xterm256),
+		cmocka_unit_test(test_ansi8),
+		cmocka_unit_test(test_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
