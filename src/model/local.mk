@@ -1,1 +1,19 @@
-# model module: sources, headers and unit tests
+# model module: config.json, safetensors and the weights of BERT/DistilBERT.
+libheed_a_SOURCES += src/model/config.c src/model/safetensors.c \
+	src/model/model.c src/model/resolve.c
+noinst_HEADERS += include/heed/model.h
+
+# Unit tests; test_model_build.c writes tiny safetensors files and models.
+MODEL_TEST_BUILD = tests/unit/test_model_build.c tests/unit/test_model_build.h
+check_PROGRAMS += tests/unit/test_model_st tests/unit/test_model_config tests/unit/test_model
+TESTS += tests/unit/test_model_st tests/unit/test_model_config tests/unit/test_model
+tests_unit_test_model_st_SOURCES = tests/unit/test_model_st.c $(MODEL_TEST_BUILD)
+tests_unit_test_model_st_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_model_st_LDADD = $(TEST_LIBS)
+tests_unit_test_model_config_SOURCES = tests/unit/test_model_config.c
+tests_unit_test_model_config_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_model_config_LDADD = $(TEST_LIBS)
+tests_unit_test_model_SOURCES = tests/unit/test_model.c $(MODEL_TEST_BUILD)
+tests_unit_test_model_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_model_LDADD = $(TEST_LIBS)
+EXTRA_DIST += tests/fixtures/model/dtypes.safetensors

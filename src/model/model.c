@@ -1,0 +1,382 @@
+/* model.c — find every weight of a BERT or DistilBERT checkpoint by name,
+ * check its shape against config.json, and convert it to F32 once.
+ *
+ * Loading runs the same mapping twice: a sizing pass that only validates and
+ * counts floats, then a copy pass into one contiguous arena.  Nothing is
+ * allocated for a checkpoint that fails validation, and the weights end up
+ * in the order the mapping asks for them, which is how Q, K and V land side
+ * by side in wqkv without a separate packing step.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "heed/model.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* The public struct plus what only model_free needs to know. */
+typedef struct model_box {
+	model m;
+	float *arena;
+} model_box;
+
+typedef struct loader {
+	const st_file *st;
+	const char *file;     /* for messages */
+	const char *prefix;   /* "bert." / "distilbert." / "" */
+	float *arena;         /* NULL during the sizing pass */
+	size_t used;          /* floats handed out so far */
+	int rc;               /* first error, sticky */
+	heed_err *e;
+} loader;
+
+static void
+shape_str(char *buf, size_t cap, const int64_t *d, int nd)
+{
+	size_t o = 0;
+	int i;
+
+	o += (size_t)snprintf(buf, cap, "[");
+	for (i = 0; i < nd && o < cap; i++)
+		o += (size_t)snprintf(buf + o, cap - o, "%s%lld", i ? "," : "", (long long)d[i]);
+	if (o < cap)
+		snprintf(buf + o, cap - o, "]");
+}
+
+/* Old TF-converted checkpoints call LayerNorm's weight/bias gamma/beta. */
+static const st_tensor *
+find_named(const loader *L, const char *name, char *found, size_t cap)
+{
+	static const char *const alias[][2] = {
+		{"LayerNorm.weight", "LayerNorm.gamma"}, {"LayerNorm.bias", "LayerNorm.beta"},
+	};
+	const st_tensor *t;
+	size_t n = strlen(name), i, k;
+
+	snprintf(found, cap, "%s", name);
+	if ((t = st_find(L->st, found)) != NULL)
+		return t;
+	for (i = 0; i < 2; i++) {
+		k = strlen(alias[i][0]);
+		if (n >= k && strcmp(name + n - k, alias[i][0]) == 0) {
+			snprintf(found, cap, "%.*s%s", (int)(n - k), name, alias[i][1]);
+			if ((t = st_find(L->st, found)) != NULL)
+				return t;
+		}
+	}
+	snprintf(found, cap, "%s", name);
+	return NULL;
+}
+
+/* Reserve d0*d1 floats (d1 == 0: a vector) for tensor fmt... (prefixed) and,
+ * in the copy pass, convert it there.  Returns the slot, NULL when sizing or
+ * after an error (L->rc says which). */
+static float *
+take_v(loader *L, bool prefixed, int64_t d0, int64_t d1, const char *fmt, va_list ap)
+{
+	char rel[256], want_name[320], name[320], got[128], want[64];
+	int64_t dims[2] = {d0, d1};
+	int nd = d1 ? 2 : 1;
+	const st_tensor *t;
+	float *slot;
+
+	if (L->rc < 0)
+		return NULL;
+	vsnprintf(rel, sizeof rel, fmt, ap);
+	snprintf(want_name, sizeof want_name, "%s%s", prefixed ? L->prefix : "", rel);
+	t = find_named(L, want_name, name, sizeof name);
+	if (t == NULL) {
+		L->rc = err_set(L->e, HEED_EFORMAT, "%s: missing tensor %s", L->file, name);
+		return NULL;
+	}
+	if (t->ndim != nd || t->shape[0] != d0 || (nd == 2 && t->shape[1] != d1)) {
+		shape_str(got, sizeof got, t->shape, t->ndim);
+		shape_str(want, sizeof want, dims, nd);
+		L->rc = err_set(L->e, HEED_EFORMAT, "%s: %s has shape %s, expected %s",
+		    L->file, name, got, want);
+		return NULL;
+	}
+	slot = L->arena ? L->arena + L->used : NULL;
+	if (slot != NULL)
+		st_to_f32(t->dtype, t->data, slot, (size_t)d0 * (size_t)(d1 ? d1 : 1));
+	L->used += (size_t)d0 * (size_t)(d1 ? d1 : 1);
+	return slot;
+}
+
+static float * __attribute__((format(printf, 5, 6)))
+take(loader *L, bool prefixed, int64_t d0, int64_t d1, const char *fmt, ...)
+{
+	va_list ap;
+	float *p;
+
+	va_start(ap, fmt);
+	p = take_v(L, prefixed, d0, d1, fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+#define W(L, d0, d1, ...) take(L, true, d0, d1, __VA_ARGS__)
+#define TOP(L, d0, d1, ...) take(L, false, d0, d1, __VA_ARGS__)
+
+/* A decoder weight stored in the file is usually a copy of the word
+ * embeddings (tied); only a real difference costs a second copy. */
+static const st_tensor *
+untied_decoder(const loader *L, const char *dec_name, const char *emb_name)
+{
+	const st_tensor *d = st_find(L->st, dec_name), *w = st_find(L->st, emb_name);
+
+	if (d == NULL || w == NULL)
+		return NULL;
+	if (d->dtype == w->dtype && d->nbytes == w->nbytes &&
+	    memcmp(d->data, w->data, d->nbytes) == 0)
+		return NULL;
+	return d;
+}
+
+static void
+map_bert_layer(loader *L, int i, layer_weights *w, const model_config *c)
+{
+	int h = c->hidden, f = c->ffn;
+	w->wqkv = W(L, h, h, "encoder.layer.%d.attention.self.query.weight", i);
+	W(L, h, h, "encoder.layer.%d.attention.self.key.weight", i);
+	W(L, h, h, "encoder.layer.%d.attention.self.value.weight", i);
+	w->bqkv = W(L, h, 0, "encoder.layer.%d.attention.self.query.bias", i);
+	W(L, h, 0, "encoder.layer.%d.attention.self.key.bias", i);
+	W(L, h, 0, "encoder.layer.%d.attention.self.value.bias", i);
+	w->wo = W(L, h, h, "encoder.layer.%d.attention.output.dense.weight", i);
+	w->bo = W(L, h, 0, "encoder.layer.%d.attention.output.dense.bias", i);
+	w->ln1_g = W(L, h, 0, "encoder.layer.%d.attention.output.LayerNorm.weight", i);
+	w->ln1_b = W(L, h, 0, "encoder.layer.%d.attention.output.LayerNorm.bias", i);
+	w->w1 = W(L, f, h, "encoder.layer.%d.intermediate.dense.weight", i);
+	w->b1 = W(L, f, 0, "encoder.layer.%d.intermediate.dense.bias", i);
+	w->w2 = W(L, h, f, "encoder.layer.%d.output.dense.weight", i);
+	w->b2 = W(L, h, 0, "encoder.layer.%d.output.dense.bias", i);
+	w->ln2_g = W(L, h, 0, "encoder.layer.%d.output.LayerNorm.weight", i);
+	w->ln2_b = W(L, h, 0, "encoder.layer.%d.output.LayerNorm.bias", i);
+}
+
+static void
+map_distil_layer(loader *L, int i, layer_weights *w, const model_config *c)
+{
+	int h = c->hidden, f = c->ffn;
+
+	w->wqkv = W(L, h, h, "transformer.layer.%d.attention.q_lin.weight", i);
+	W(L, h, h, "transformer.layer.%d.attention.k_lin.weight", i);
+	W(L, h, h, "transformer.layer.%d.attention.v_lin.weight", i);
+	w->bqkv = W(L, h, 0, "transformer.layer.%d.attention.q_lin.bias", i);
+	W(L, h, 0, "transformer.layer.%d.attention.k_lin.bias", i);
+	W(L, h, 0, "transformer.layer.%d.attention.v_lin.bias", i);
+	w->wo = W(L, h, h, "transformer.layer.%d.attention.out_lin.weight", i);
+	w->bo = W(L, h, 0, "transformer.layer.%d.attention.out_lin.bias", i);
+	w->ln1_g = W(L, h, 0, "transformer.layer.%d.sa_layer_norm.weight", i);
+	w->ln1_b = W(L, h, 0, "transformer.layer.%d.sa_layer_norm.bias", i);
+	w->w1 = W(L, f, h, "transformer.layer.%d.ffn.lin1.weight", i);
+	w->b1 = W(L, f, 0, "transformer.layer.%d.ffn.lin1.bias", i);
+	w->w2 = W(L, h, f, "transformer.layer.%d.ffn.lin2.weight", i);
+	w->b2 = W(L, h, 0, "transformer.layer.%d.ffn.lin2.bias", i);
+	w->ln2_g = W(L, h, 0, "transformer.layer.%d.output_layer_norm.weight", i);
+	w->ln2_b = W(L, h, 0, "transformer.layer.%d.output_layer_norm.bias", i);
+}
+
+static void
+map_embeddings(loader *L, model *m)
+{
+	const model_config *c = &m->cfg;
+
+	m->word_emb = W(L, c->vocab_size, c->hidden, "embeddings.word_embeddings.weight");
+	m->pos_emb = W(L, c->max_pos, c->hidden, "embeddings.position_embeddings.weight");
+	m->type_emb = c->type_vocab > 0 ?
+	    W(L, c->type_vocab, c->hidden, "embeddings.token_type_embeddings.weight") : NULL;
+	m->emb_ln_g = W(L, c->hidden, 0, "embeddings.LayerNorm.weight");
+	m->emb_ln_b = W(L, c->hidden, 0, "embeddings.LayerNorm.bias");
+}
+
+/* BertForMaskedLM keeps the MLM head outside the "bert." prefix. */
+static void
+map_bert_mlm(loader *L, model *m)
+{
+	const model_config *c = &m->cfg;
+	char emb[64];
+	int h = c->hidden;
+
+	m->has_mlm = st_find(L->st, "cls.predictions.transform.dense.weight") != NULL;
+	if (!m->has_mlm)
+		return;
+	m->mlm_w = TOP(L, h, h, "cls.predictions.transform.dense.weight");
+	m->mlm_b = TOP(L, h, 0, "cls.predictions.transform.dense.bias");
+	m->mlm_ln_g = TOP(L, h, 0, "cls.predictions.transform.LayerNorm.weight");
+	m->mlm_ln_b = TOP(L, h, 0, "cls.predictions.transform.LayerNorm.bias");
+	/* transformers ties cls.predictions.bias and decoder.bias; a file may
+	 * hold either name. */
+	m->mlm_bias = TOP(L, c->vocab_size, 0, "%s",
+	    st_find(L->st, "cls.predictions.bias") || !st_find(L->st, "cls.predictions.decoder.bias")
+	    ? "cls.predictions.bias" : "cls.predictions.decoder.bias");
+	snprintf(emb, sizeof emb, "%sembeddings.word_embeddings.weight", L->prefix);
+	m->mlm_dec = untied_decoder(L, "cls.predictions.decoder.weight", emb) ?
+	    TOP(L, c->vocab_size, h, "cls.predictions.decoder.weight") : m->word_emb;
+}
+
+/* DistilBertForMaskedLM: vocab_transform, vocab_layer_norm, vocab_projector
+ * at the top level, beside the "distilbert." body. */
+static void
+map_distil_mlm(loader *L, model *m)
+{
+	const model_config *c = &m->cfg;
+	char emb[64];
+	int h = c->hidden;
+
+	m->has_mlm = st_find(L->st, "vocab_transform.weight") != NULL;
+	if (!m->has_mlm)
+		return;
+	m->mlm_w = TOP(L, h, h, "vocab_transform.weight");
+	m->mlm_b = TOP(L, h, 0, "vocab_transform.bias");
+	m->mlm_ln_g = TOP(L, h, 0, "vocab_layer_norm.weight");
+	m->mlm_ln_b = TOP(L, h, 0, "vocab_layer_norm.bias");
+	m->mlm_bias = TOP(L, c->vocab_size, 0, "vocab_projector.bias");
+	snprintf(emb, sizeof emb, "%sembeddings.word_embeddings.weight", L->prefix);
+	m->mlm_dec = untied_decoder(L, "vocab_projector.weight", emb) ?
+	    TOP(L, c->vocab_size, h, "vocab_projector.weight") : m->word_emb;
+}
+
+/* One pass of the mapping; lw has room for every layer. */
+static void
+map_model(loader *L, model *m, layer_weights *lw, bool one_slot)
+{
+	int i;
+
+	map_embeddings(L, m);
+	for (i = 0; i < m->cfg.layers && L->rc == HEED_OK; i++) {
+		layer_weights *w = one_slot ? lw : &lw[i];
+		if (m->cfg.arch == MODEL_ARCH_DISTILBERT)
+			map_distil_layer(L, i, w, &m->cfg);
+		else
+			map_bert_layer(L, i, w, &m->cfg);
+	}
+	if (m->cfg.arch == MODEL_ARCH_DISTILBERT)
+		map_distil_mlm(L, m);
+	else
+		map_bert_mlm(L, m);
+}
+
+/* BertModel saves bare names, BertForMaskedLM and friends add "bert.". */
+static const char *
+detect_prefix(const st_file *st, model_arch arch)
+{
+	const char *p = arch == MODEL_ARCH_DISTILBERT ? "distilbert." : "bert.";
+	char name[64];
+
+	snprintf(name, sizeof name, "%sembeddings.word_embeddings.weight", p);
+	return st_find(st, name) ? p : "";
+}
+
+static int
+load_weights(model *m, float **arena, const st_file *st, const char *file, heed_err *e)
+{
+	loader L = {st, file, detect_prefix(st, m->cfg.arch), NULL, 0, HEED_OK, e};
+	layer_weights scratch;
+
+	map_model(&L, m, &scratch, true);
+	if (L.rc < 0)
+		return L.rc;
+	*arena = xmalloc(L.used * sizeof(float));
+	m->layer = xcalloc((size_t)m->cfg.layers, sizeof *m->layer);
+	L.arena = *arena;
+	L.used = 0;
+	map_model(&L, m, m->layer, false);
+	if (L.rc == HEED_OK) {
+		char name[64];
+		snprintf(name, sizeof name, "%sembeddings.word_embeddings.weight", L.prefix);
+		m->file_dtype = st_find(st, name)->dtype;
+	}
+	return L.rc;
+}
+
+/* heed only reads safetensors: say how to get one when a folder has the
+ * PyTorch pickle instead. */
+static int
+missing_weights(const char *dir, const char *path, heed_err *e)
+{
+	char *bin = xasprintf("%s/pytorch_model.bin", dir);
+	struct stat sb;
+	int have_bin = stat(bin, &sb) == 0;
+
+	free(bin);
+	if (have_bin)
+		return err_set(e, HEED_EIO,
+		    "%s: not found; heed reads model.safetensors, not pytorch_model.bin. Convert with: "
+		    "python3 -c \"from transformers import AutoModelForMaskedLM as M; "
+		    "M.from_pretrained('%s').save_pretrained('%s', safe_serialization=True)\"",
+		    path, dir, dir);
+	return err_set(e, HEED_EIO, "%s: not found (a model folder needs config.json, vocab.txt "
+	    "and model.safetensors)", path);
+}
+
+/* "models--org--name/snapshots/<rev>" reads better as "org/name". */
+static char *
+display_name(const char *dir)
+{
+	const char *p = strstr(dir, "models--"), *snap, *base;
+	size_t n;
+	char *s, *q;
+
+	if (p != NULL && (snap = strstr(p, "/snapshots/")) != NULL) {
+		s = xasprintf("%.*s", (int)(snap - p - 8), p + 8);
+		while ((q = strstr(s, "--")) != NULL)
+			memmove(q + 1, q + 2, strlen(q + 2) + 1), *q = '/';
+		return s;
+	}
+	n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	for (base = dir + n; base > dir && base[-1] != '/'; base--)
+		;
+	return xasprintf("%.*s", (int)(dir + n - base), base);
+}
+
+int
+model_load(const char *dir, model **out, heed_err *e)
+{
+	double t0 = util_now_ms();
+	char *cfg_path = xasprintf("%s/config.json", dir);
+	char *st_path = xasprintf("%s/model.safetensors", dir);
+	model_box *b = xcalloc(1, sizeof *b);
+	st_file st;
+	struct stat sb;
+	int rc;
+
+	*out = NULL;
+	rc = config_load(cfg_path, &b->m.cfg, e);
+	if (rc == HEED_OK && stat(st_path, &sb) != 0)
+		rc = missing_weights(dir, st_path, e);
+	if (rc == HEED_OK && (rc = st_open(st_path, &st, e)) == HEED_OK) {
+		rc = load_weights(&b->m, &b->arena, &st, st_path, e);
+		st_close(&st);
+	}
+	free(cfg_path);
+	free(st_path);
+	if (rc < 0) {
+		model_free(&b->m);
+		return rc;
+	}
+	b->m.dir = xstrdup(dir);
+	b->m.name = display_name(dir);
+	b->m.load_ms = util_now_ms() - t0;
+	*out = &b->m;
+	return HEED_OK;
+}
+
+void
+model_free(model *m)
+{
+	model_box *b = (model_box *)m;  /* m is the first member */
+
+	if (m == NULL)
+		return;
+	free(b->arena);
+	free(m->layer);
+	free(m->dir);
+	free(m->name);
+	free(b);
+}
