@@ -135,49 +135,56 @@ untied_decoder(const loader *L, const char *dec_name, const char *emb_name)
 	return d;
 }
 
-static void
-map_bert_layer(loader *L, int i, layer_weights *w, const model_config *c)
+/* Per-layer tensor names of each family, in layer_weights order.  Q, K, V
+ * are taken back to back so they land packed in wqkv / bqkv. */
+typedef struct layer_names {
+	const char *q, *k, *v, *out, *ln1, *ffn1, *ffn2, *ln2;
+} layer_names;
+
+static const layer_names bert_layer = {
+	"encoder.layer.%d.attention.self.query", "encoder.layer.%d.attention.self.key",
+	"encoder.layer.%d.attention.self.value", "encoder.layer.%d.attention.output.dense",
+	"encoder.layer.%d.attention.output.LayerNorm", "encoder.layer.%d.intermediate.dense",
+	"encoder.layer.%d.output.dense", "encoder.layer.%d.output.LayerNorm",
+};
+static const layer_names distil_layer = {
+	"transformer.layer.%d.attention.q_lin", "transformer.layer.%d.attention.k_lin",
+	"transformer.layer.%d.attention.v_lin", "transformer.layer.%d.attention.out_lin",
+	"transformer.layer.%d.sa_layer_norm", "transformer.layer.%d.ffn.lin1",
+	"transformer.layer.%d.ffn.lin2", "transformer.layer.%d.output_layer_norm",
+};
+
+/* "<stem>.<leaf>" for layer i, stem holding the %d. */
+static float *
+take_layer(loader *L, int64_t d0, int64_t d1, const char *stem, int i, const char *leaf)
 {
-	int h = c->hidden, f = c->ffn;
-	w->wqkv = W(L, h, h, "encoder.layer.%d.attention.self.query.weight", i);
-	W(L, h, h, "encoder.layer.%d.attention.self.key.weight", i);
-	W(L, h, h, "encoder.layer.%d.attention.self.value.weight", i);
-	w->bqkv = W(L, h, 0, "encoder.layer.%d.attention.self.query.bias", i);
-	W(L, h, 0, "encoder.layer.%d.attention.self.key.bias", i);
-	W(L, h, 0, "encoder.layer.%d.attention.self.value.bias", i);
-	w->wo = W(L, h, h, "encoder.layer.%d.attention.output.dense.weight", i);
-	w->bo = W(L, h, 0, "encoder.layer.%d.attention.output.dense.bias", i);
-	w->ln1_g = W(L, h, 0, "encoder.layer.%d.attention.output.LayerNorm.weight", i);
-	w->ln1_b = W(L, h, 0, "encoder.layer.%d.attention.output.LayerNorm.bias", i);
-	w->w1 = W(L, f, h, "encoder.layer.%d.intermediate.dense.weight", i);
-	w->b1 = W(L, f, 0, "encoder.layer.%d.intermediate.dense.bias", i);
-	w->w2 = W(L, h, f, "encoder.layer.%d.output.dense.weight", i);
-	w->b2 = W(L, h, 0, "encoder.layer.%d.output.dense.bias", i);
-	w->ln2_g = W(L, h, 0, "encoder.layer.%d.output.LayerNorm.weight", i);
-	w->ln2_b = W(L, h, 0, "encoder.layer.%d.output.LayerNorm.bias", i);
+	char name[160];
+
+	snprintf(name, sizeof name, stem, i);
+	return W(L, d0, d1, "%s.%s", name, leaf);
 }
 
 static void
-map_distil_layer(loader *L, int i, layer_weights *w, const model_config *c)
+map_layer(loader *L, int i, layer_weights *w, const model_config *c, const layer_names *n)
 {
 	int h = c->hidden, f = c->ffn;
 
-	w->wqkv = W(L, h, h, "transformer.layer.%d.attention.q_lin.weight", i);
-	W(L, h, h, "transformer.layer.%d.attention.k_lin.weight", i);
-	W(L, h, h, "transformer.layer.%d.attention.v_lin.weight", i);
-	w->bqkv = W(L, h, 0, "transformer.layer.%d.attention.q_lin.bias", i);
-	W(L, h, 0, "transformer.layer.%d.attention.k_lin.bias", i);
-	W(L, h, 0, "transformer.layer.%d.attention.v_lin.bias", i);
-	w->wo = W(L, h, h, "transformer.layer.%d.attention.out_lin.weight", i);
-	w->bo = W(L, h, 0, "transformer.layer.%d.attention.out_lin.bias", i);
-	w->ln1_g = W(L, h, 0, "transformer.layer.%d.sa_layer_norm.weight", i);
-	w->ln1_b = W(L, h, 0, "transformer.layer.%d.sa_layer_norm.bias", i);
-	w->w1 = W(L, f, h, "transformer.layer.%d.ffn.lin1.weight", i);
-	w->b1 = W(L, f, 0, "transformer.layer.%d.ffn.lin1.bias", i);
-	w->w2 = W(L, h, f, "transformer.layer.%d.ffn.lin2.weight", i);
-	w->b2 = W(L, h, 0, "transformer.layer.%d.ffn.lin2.bias", i);
-	w->ln2_g = W(L, h, 0, "transformer.layer.%d.output_layer_norm.weight", i);
-	w->ln2_b = W(L, h, 0, "transformer.layer.%d.output_layer_norm.bias", i);
+	w->wqkv = take_layer(L, h, h, n->q, i, "weight");
+	take_layer(L, h, h, n->k, i, "weight");
+	take_layer(L, h, h, n->v, i, "weight");
+	w->bqkv = take_layer(L, h, 0, n->q, i, "bias");
+	take_layer(L, h, 0, n->k, i, "bias");
+	take_layer(L, h, 0, n->v, i, "bias");
+	w->wo = take_layer(L, h, h, n->out, i, "weight");
+	w->bo = take_layer(L, h, 0, n->out, i, "bias");
+	w->ln1_g = take_layer(L, h, 0, n->ln1, i, "weight");
+	w->ln1_b = take_layer(L, h, 0, n->ln1, i, "bias");
+	w->w1 = take_layer(L, f, h, n->ffn1, i, "weight");
+	w->b1 = take_layer(L, f, 0, n->ffn1, i, "bias");
+	w->w2 = take_layer(L, h, f, n->ffn2, i, "weight");
+	w->b2 = take_layer(L, h, 0, n->ffn2, i, "bias");
+	w->ln2_g = take_layer(L, h, 0, n->ln2, i, "weight");
+	w->ln2_b = take_layer(L, h, 0, n->ln2, i, "bias");
 }
 
 static void
@@ -193,71 +200,60 @@ map_embeddings(loader *L, model *m)
 	m->emb_ln_b = W(L, c->hidden, 0, "embeddings.LayerNorm.bias");
 }
 
-/* BertForMaskedLM keeps the MLM head outside the "bert." prefix. */
+/* The masked-LM head sits outside the "bert." / "distilbert." body. */
+typedef struct mlm_names {
+	const char *dense, *ln, *bias, *decoder;
+} mlm_names;
+
+/* transformers ties cls.predictions.bias and decoder.bias; a file may hold
+ * either name (bias_alt). */
+static const mlm_names bert_mlm = {
+	"cls.predictions.transform.dense", "cls.predictions.transform.LayerNorm",
+	"cls.predictions.bias", "cls.predictions.decoder.weight",
+};
+static const char bert_bias_alt[] = "cls.predictions.decoder.bias";
+static const mlm_names distil_mlm = {
+	"vocab_transform", "vocab_layer_norm", "vocab_projector.bias",
+	"vocab_projector.weight",
+};
+
 static void
-map_bert_mlm(loader *L, model *m)
+map_mlm(loader *L, model *m, const mlm_names *n)
 {
 	const model_config *c = &m->cfg;
-	char emb[64];
+	const char *bias = n->bias;
+	char probe[96];
 	int h = c->hidden;
 
-	m->has_mlm = st_find(L->st, "cls.predictions.transform.dense.weight") != NULL;
+	snprintf(probe, sizeof probe, "%s.weight", n->dense);
+	m->has_mlm = st_find(L->st, probe) != NULL;
 	if (!m->has_mlm)
 		return;
-	m->mlm_w = TOP(L, h, h, "cls.predictions.transform.dense.weight");
-	m->mlm_b = TOP(L, h, 0, "cls.predictions.transform.dense.bias");
-	m->mlm_ln_g = TOP(L, h, 0, "cls.predictions.transform.LayerNorm.weight");
-	m->mlm_ln_b = TOP(L, h, 0, "cls.predictions.transform.LayerNorm.bias");
-	/* transformers ties cls.predictions.bias and decoder.bias; a file may
-	 * hold either name. */
-	m->mlm_bias = TOP(L, c->vocab_size, 0, "%s",
-	    st_find(L->st, "cls.predictions.bias") || !st_find(L->st, "cls.predictions.decoder.bias")
-	    ? "cls.predictions.bias" : "cls.predictions.decoder.bias");
-	snprintf(emb, sizeof emb, "%sembeddings.word_embeddings.weight", L->prefix);
-	m->mlm_dec = untied_decoder(L, "cls.predictions.decoder.weight", emb) ?
-	    TOP(L, c->vocab_size, h, "cls.predictions.decoder.weight") : m->word_emb;
+	m->mlm_w = TOP(L, h, h, "%s.weight", n->dense);
+	m->mlm_b = TOP(L, h, 0, "%s.bias", n->dense);
+	m->mlm_ln_g = TOP(L, h, 0, "%s.weight", n->ln);
+	m->mlm_ln_b = TOP(L, h, 0, "%s.bias", n->ln);
+	if (n == &bert_mlm && !st_find(L->st, bias) && st_find(L->st, bert_bias_alt))
+		bias = bert_bias_alt;
+	m->mlm_bias = TOP(L, c->vocab_size, 0, "%s", bias);
+	snprintf(probe, sizeof probe, "%sembeddings.word_embeddings.weight", L->prefix);
+	m->mlm_dec = untied_decoder(L, n->decoder, probe) ?
+	    TOP(L, c->vocab_size, h, "%s", n->decoder) : m->word_emb;
 }
 
-/* DistilBertForMaskedLM: vocab_transform, vocab_layer_norm, vocab_projector
- * at the top level, beside the "distilbert." body. */
-static void
-map_distil_mlm(loader *L, model *m)
-{
-	const model_config *c = &m->cfg;
-	char emb[64];
-	int h = c->hidden;
-
-	m->has_mlm = st_find(L->st, "vocab_transform.weight") != NULL;
-	if (!m->has_mlm)
-		return;
-	m->mlm_w = TOP(L, h, h, "vocab_transform.weight");
-	m->mlm_b = TOP(L, h, 0, "vocab_transform.bias");
-	m->mlm_ln_g = TOP(L, h, 0, "vocab_layer_norm.weight");
-	m->mlm_ln_b = TOP(L, h, 0, "vocab_layer_norm.bias");
-	m->mlm_bias = TOP(L, c->vocab_size, 0, "vocab_projector.bias");
-	snprintf(emb, sizeof emb, "%sembeddings.word_embeddings.weight", L->prefix);
-	m->mlm_dec = untied_decoder(L, "vocab_projector.weight", emb) ?
-	    TOP(L, c->vocab_size, h, "vocab_projector.weight") : m->word_emb;
-}
-
-/* One pass of the mapping; lw has room for every layer. */
+/* One pass of the mapping.  The sizing pass writes every layer into one
+ * scratch slot (one_slot) so nothing is allocated before validation. */
 static void
 map_model(loader *L, model *m, layer_weights *lw, bool one_slot)
 {
 	int i;
+	bool distil = m->cfg.arch == MODEL_ARCH_DISTILBERT;
 
 	map_embeddings(L, m);
-	for (i = 0; i < m->cfg.layers && L->rc == HEED_OK; i++) {
-		layer_weights *w = one_slot ? lw : &lw[i];
-		if (m->cfg.arch == MODEL_ARCH_DISTILBERT)
-			map_distil_layer(L, i, w, &m->cfg);
-		else
-			map_bert_layer(L, i, w, &m->cfg);
-	}
-	if (m->cfg.arch == MODEL_ARCH_DISTILBERT)
-		map_distil_mlm(L, m);
-	else
-		map_bert_mlm(L, m);
+	for (i = 0; i < m->cfg.layers && L->rc == HEED_OK; i++)
+		map_layer(L, i, one_slot ? lw : &lw[i], &m->cfg,
+		    distil ? &distil_layer : &bert_layer);
+	map_mlm(L, m, distil ? &distil_mlm : &bert_mlm);
 }
 
 /* BertModel saves bare names, BertForMaskedLM and friends add "bert.". */

@@ -1,9 +1,8 @@
 /* test_model_config.c — config.json for BERT and DistilBERT, its errors,
  * and model_resolve against a fake Hugging Face cache. */
 #ifndef _XOPEN_SOURCE
-#define _XOPEN_SOURCE 700  /* nftw, mkdtemp */
+#define _XOPEN_SOURCE 700  /* setenv, utimes */
 #endif
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +16,7 @@
 #include <cmocka.h>
 
 #include "heed/model.h"
+#include "test_model_build.h"
 
 static const char bert_base[] =
     "{\"architectures\":[\"BertForMaskedLM\"],\"hidden_act\":\"gelu\",\"hidden_size\":768,"
@@ -179,22 +179,6 @@ test_hash(void **state)
 
 /* ---- files ------------------------------------------------------------ */
 
-static char *
-mk_tmp(void)
-{
-	char *d = xstrdup("/tmp/heed-test-config-XXXXXX");
-
-	if (mkdtemp(d) == NULL)
-		abort();
-	return d;
-}
-
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 static void
 put(const char *path, const char *text)
 {
@@ -224,7 +208,7 @@ mkdirs(const char *path)
 static void
 test_load_casing(void **state)
 {
-	char *d = mk_tmp(), *cfg = xasprintf("%s/config.json", d);
+	char *d = tmp_dir(), *cfg = xasprintf("%s/config.json", d);
 	char *tok = xasprintf("%s/tokenizer_config.json", d);
 	model_config c;
 	heed_err e;
@@ -249,7 +233,7 @@ test_load_casing(void **state)
 	assert_non_null(strstr(e.msg, cfg));  /* the real path, not "config.json" */
 	remove(cfg);
 	assert_int_equal(config_load(cfg, &c, &e), HEED_EIO);
-	nftw(d, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	rm_tree(d);
 	free(tok);
 	free(cfg);
 	free(d);
@@ -306,7 +290,7 @@ test_resolve_hub(void **state)
 {
 	static const char *const two[] = {"aaaa1111", "bbbb2222"};
 	static const char *const one[] = {"cccc3333"};
-	char *home = mk_tmp(), *r1, *r2, *r3, *want, *out = NULL;
+	char *home = tmp_dir(), *r1, *r2, *r3, *want, *out = NULL;
 	heed_err e;
 
 	unsetenv("HF_HUB_CACHE");
@@ -343,7 +327,7 @@ test_resolve_hub(void **state)
 	expect_resolves(home, home);
 
 	unsetenv("HF_HOME");
-	nftw(home, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	rm_tree(home);
 	free(r1);
 	free(r2);
 	free(r3);
@@ -353,7 +337,7 @@ test_resolve_hub(void **state)
 static void
 test_resolve_bundled(void **state)
 {
-	char *d = mk_tmp(), *out = NULL;
+	char *d = tmp_dir(), *out = NULL;
 	heed_err e;
 
 	setenv("HEED_MODEL_DIR", d, 1);
