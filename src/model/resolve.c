@@ -171,6 +171,8 @@ resolve_hub(const char *name, char **out, heed_err *e)
 int
 model_resolve(const char *arg, char **out, heed_err *e)
 {
+	struct stat sb;
+
 	*out = NULL;
 	if (arg == NULL || *arg == '\0')
 		return resolve_bundled(out, e);
@@ -178,5 +180,8 @@ model_resolve(const char *arg, char **out, heed_err *e)
 		*out = xstrdup(arg);
 		return HEED_OK;
 	}
+	if (stat(arg, &sb) == 0)
+		return err_set(e, HEED_ENOTFOUND, "%s: not a folder; pass the folder that holds "
+		    "config.json, vocab.txt and model.safetensors", arg);
 	return resolve_hub(arg, out, e);
 }

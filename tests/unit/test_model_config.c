@@ -323,8 +323,12 @@ test_resolve_hub(void **state)
 	assert_int_equal(model_resolve("/no/such/folder", &out, &e), HEED_ENOTFOUND);
 	assert_int_equal(model_resolve("a/b/c", &out, &e), HEED_ENOTFOUND);
 	assert_int_equal(model_resolve("../x", &out, &e), HEED_ENOTFOUND);
-	/* an existing folder is used as is */
+	/* an existing folder is used as is; a file is not a model */
 	expect_resolves(home, home);
+	want = xasprintf("%s/refs/main", r1);
+	assert_int_equal(model_resolve(want, &out, &e), HEED_ENOTFOUND);
+	assert_non_null(strstr(e.msg, "not a folder"));
+	free(want);
 
 	unsetenv("HF_HOME");
 	rm_tree(home);

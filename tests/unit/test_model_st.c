@@ -292,6 +292,42 @@ test_truncated_by_one(void **state)
 	free(img);
 }
 
+/* Random byte flips and truncations of a real image: every result is a
+ * clean parse or HEED_EFORMAT, and a clean parse only points inside the
+ * buffer (run under valgrind or ASan to catch stray reads). */
+static void
+test_mutations(void **state)
+{
+	tiny_opts o = {.prefix = "bert.", .mlm = true, .dtype = "F16"};
+	size_t len, cut;
+	uint8_t *img = tiny_image(&o, &len), *m = xmalloc(len);
+	uint64_t seed = 0x9e3779b97f4a7c15u;
+	st_file f;
+	heed_err e;
+	int rc;
+
+	for (int it = 0; it < 3000; it++) {
+		memcpy(m, img, len);
+		for (int k = 0; k < 1 + it % 4; k++) {
+			seed = seed * 6364136223846793005u + 1442695040888963407u;
+			/* mostly the header, where the structure is */
+			size_t at = (size_t)(seed >> 33) % (it % 3 ? 400 : len);
+			m[at] = (uint8_t)(seed >> 17);
+		}
+		cut = it % 5 == 0 ? (size_t)(seed >> 40) % len : len;
+		rc = st_parse(m, cut, "fuzz", &f, &e);
+		assert_true(rc == HEED_OK || rc == HEED_EFORMAT);
+		for (int i = 0; rc == HEED_OK && i < f.n; i++) {
+			const uint8_t *d = f.t[i].data;
+			assert_true(d >= m && d + f.t[i].nbytes <= m + cut);
+		}
+		if (rc == HEED_OK)
+			st_close(&f);
+	}
+	free(m);
+	free(img);
+}
+
 static void
 test_open(void **state)
 {
@@ -372,6 +408,7 @@ main(void)
 		cmocka_unit_test(test_shape_overflow),
 		cmocka_unit_test(test_bad_offsets),
 		cmocka_unit_test(test_truncated_by_one),
+		cmocka_unit_test(test_mutations),
 		cmocka_unit_test(test_open),
 		cmocka_unit_test(test_numpy_fixture),
 	};
