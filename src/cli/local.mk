@@ -1,3 +1,7 @@
 # The heed binary: option parsing and subcommand dispatch.
 heed_SOURCES += src/cli/main.c
 noinst_HEADERS += src/cli/cli.h
+# dump.c: `heed dump`, and the script that checks its JSON
+heed_SOURCES += src/cli/dump.c
+TESTS += tests/dump_test.sh
+EXTRA_DIST += tests/dump_test.sh

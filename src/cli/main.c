@@ -12,6 +12,7 @@
 
 static const cli_command commands[] = {
 	/* Subcommands register here as they land: { "dump", cmd_dump, "..." }, */
+	{ "dump", cmd_dump, "print tokens, attention and predictions (JSON or TSV)" },
 	{ NULL, NULL, NULL },
 };
 

@@ -1,0 +1,513 @@
+/* dump.c — `heed dump`: tokens, attention matrices and masked-word
+ * predictions for sentences, as JSON or TSV, without the TUI.
+ *
+ * For scripts, notebooks and tests: the same encoder, tokenizer and head
+ * modes as the explorer, one sentence per argument or per line of stdin.
+ * JSON is streamed one sentence at a time, so a long input never has to
+ * fit in memory as one document.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <utf8proc.h>
+
+#include "heed/calib.h"
+#include "heed/enc.h"
+#include "heed/model.h"
+#include "heed/tok.h"
+#include "heed/util.h"
+#include "cli.h"
+
+#define DUMP_MAX_TOPK 100
+
+typedef struct dump_opts {
+	const char *model, *format, *spec, *calpath;
+	bool json, predict_all;
+	int layer, head;     /* 0-based; -1 = all */
+	int topk;
+} dump_opts;
+
+typedef struct dump_ctx {
+	dump_opts o;
+	char *dir;
+	model *m;
+	tok_vocab *v;
+	calib *cal;
+	uint8_t *modes;      /* [layers*heads] */
+	enc_state *s;
+	int index;           /* sentences dumped so far */
+	int *ids;            /* [max_tokens] */
+	int *top_ids;        /* [topk] */
+	float *top_p;
+	bool warned_mlm;
+} dump_ctx;
+
+static void
+dump_usage(FILE *f)
+{
+	fprintf(f,
+	    "Usage: heed dump [OPTIONS] [SENTENCE...]\n"
+	    "Print tokens, attention and masked-word predictions for each SENTENCE\n"
+	    "(or for each line of standard input when none is given).\n"
+	    "\n"
+	    "  -m, --model MODEL    model folder or hub name (default: heed-mini)\n"
+	    "  -f, --format F       json (default) or tsv\n"
+	    "  -l, --layer L        only layer L (1-based; default: all layers)\n"
+	    "  -H, --head H         only head H (1-based; default: all heads)\n"
+	    "  -k, --top-k K        predictions per position (default 5, at most %d)\n"
+	    "  -p, --predict WHERE  mask (default): predict at every [MASK];\n"
+	    "                       all: at every position\n"
+	    "  -M, --modes SPEC     head modes, e.g. papa-half, all=average, L2H5=uniform\n"
+	    "                       (see heed(1)); average and dense need a calibration\n"
+	    "  -c, --calib FILE     calibration file (default: MODEL/heed.calib)\n"
+	    "  -h, --help           this help\n"
+	    "\n"
+	    "JSON: one document {\"model\", \"layers\", \"heads\", \"sentences\": [{\"text\",\n"
+	    "\"n\", \"n_full\", \"truncated\", \"tokens\": [{\"piece\", \"id\", \"begin\", \"end\"}],\n"
+	    "\"attention\": [{\"layer\", \"head\", \"mode\", \"weights\": [query][key]}],\n"
+	    "\"predictions\": [{\"pos\", \"top\": [{\"id\", \"piece\", \"prob\"}]}]}]}.\n"
+	    "Spans are byte offsets [begin, end) into the sentence; -1 for [CLS]/[SEP].\n"
+	    "TSV: tab-separated records, the first field naming the kind:\n"
+	    "  sentence INDEX N N_FULL TEXT\n"
+	    "  token    INDEX POS PIECE ID BEGIN END\n"
+	    "  attn     INDEX LAYER HEAD MODE QUERY W_0 ... W_N-1\n"
+	    "  pred     INDEX POS RANK PIECE ID PROB\n"
+	    "Layers, heads and sentence indices are 1-based, positions 0-based.\n"
+	    "Exit status: 0 done, 1 usage error, 2 bad model, calibration or input.\n",
+	    DUMP_MAX_TOPK);
+}
+
+/* ---- options ----------------------------------------------------------- */
+
+static bool
+parse_int(const char *s, int lo, int hi, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (end == s || *end != '\0' || v < lo || v > hi)
+		return false;
+	*out = (int)v;
+	return true;
+}
+
+/* 0 to go on, 1 after --help, -1 on a usage error (already reported). */
+static int
+dump_parse_args(int argc, char **argv, dump_opts *o)
+{
+	static const struct option opts[] = {
+		{ "model", required_argument, NULL, 'm' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "layer", required_argument, NULL, 'l' },
+		{ "head", required_argument, NULL, 'H' },
+		{ "top-k", required_argument, NULL, 'k' },
+		{ "predict", required_argument, NULL, 'p' },
+		{ "modes", required_argument, NULL, 'M' },
+		{ "calib", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *predict = "mask";
+	int c;
+
+	*o = (dump_opts){ .format = "json", .layer = -1, .head = -1, .topk = 5 };
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "m:f:l:H:k:p:M:c:h", opts, NULL)) != -1) {
+		bool ok = true;
+		switch (c) {
+		case 'm': o->model = optarg; break;
+		case 'f': o->format = optarg; break;
+		case 'l': ok = parse_int(optarg, 1, 1 << 20, &o->layer); o->layer--; break;
+		case 'H': ok = parse_int(optarg, 1, 1 << 20, &o->head); o->head--; break;
+		case 'k': ok = parse_int(optarg, 1, DUMP_MAX_TOPK, &o->topk); break;
+		case 'p': predict = optarg; break;
+		case 'M': o->spec = optarg; break;
+		case 'c': o->calpath = optarg; break;
+		case 'h': dump_usage(stdout); return 1;
+		default: ok = false; optarg = NULL; break;
+		}
+		if (!ok) {
+			if (optarg != NULL)
+				fprintf(stderr, "heed: dump: bad value '%s'\n", optarg);
+			fprintf(stderr, "heed: dump: see heed dump --help\n");
+			return -1;
+		}
+	}
+	o->json = strcmp(o->format, "json") == 0;
+	o->predict_all = strcmp(predict, "all") == 0;
+	if ((!o->json && strcmp(o->format, "tsv") != 0) ||
+	    (!o->predict_all && strcmp(predict, "mask") != 0)) {
+		fprintf(stderr, "heed: dump: --format takes json or tsv, --predict mask or all\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- setup ------------------------------------------------------------- */
+
+static bool
+modes_need_calib(const uint8_t *modes, int count)
+{
+	for (int i = 0; i < count; i++)
+		if (enc_mode_needs_calib((head_mode)modes[i]))
+			return true;
+	return false;
+}
+
+/* Head modes from --modes, loading the calibration only when they need it. */
+static int
+dump_modes(dump_ctx *d, heed_err *e)
+{
+	const model_config *c = &d->m->cfg;
+	char *defpath = NULL;
+	int rc;
+
+	d->modes = xcalloc((size_t)c->layers * c->heads, 1);
+	if (d->o.spec == NULL)
+		return HEED_OK;
+	const char *path = d->o.calpath != NULL ? d->o.calpath : (defpath = calib_default_path(d->dir));
+	heed_err calerr = { "" };
+	/* presets such as papa-half rank heads by calibration statistics, so a
+	 * calibration is read when there is one even for input-only results */
+	rc = calib_load(path, c, &d->cal, &calerr);
+	free(defpath);
+	if (rc < 0 && d->o.calpath != NULL)  /* asked for by name: must load */
+		return err_set(e, rc, "%s", calerr.msg);
+	if (rc < 0)
+		d->cal = NULL;
+	rc = enc_modes_parse(d->o.spec, c->layers, c->heads, d->cal, d->modes, e);
+	/* A spec refused only for want of calibration is a file problem (exit
+	 * 2, naming the file); any other refusal is the user's spec (exit 1). */
+	if (d->cal == NULL && ((rc < 0 && strstr(e->msg, "calibration") != NULL) ||
+	    (rc >= 0 && modes_need_calib(d->modes, c->layers * c->heads)))) {
+		heed_err why = *e;
+		return err_set(e, HEED_EIO, "%s (%s)", calerr.msg, rc < 0 ? why.msg : d->o.spec);
+	}
+	return rc;
+}
+
+static int
+dump_open(dump_ctx *d, heed_err *e)
+{
+	const model_config *c;
+	char *vpath;
+	int rc;
+
+	if ((rc = model_resolve(d->o.model, &d->dir, e)) < 0 || (rc = model_load(d->dir, &d->m, e)) < 0)
+		return rc;
+	c = &d->m->cfg;
+	vpath = xasprintf("%s/vocab.txt", d->dir);
+	rc = tok_vocab_load(vpath, &d->v, e);
+	free(vpath);
+	if (rc < 0)
+		return rc;
+	if (d->o.layer >= c->layers || d->o.head >= c->heads)
+		return err_set(e, HEED_EINVAL, "%s has %d layers of %d heads", d->m->name,
+			       c->layers, c->heads);
+	if ((rc = dump_modes(d, e)) < 0)
+		return rc;
+	d->s = enc_new(d->m, c->max_pos);
+	d->ids = xmalloc(sizeof(int) * (size_t)enc_max_tokens(d->s));
+	d->top_ids = xmalloc(sizeof(int) * (size_t)d->o.topk);
+	d->top_p = xmalloc(sizeof(float) * (size_t)d->o.topk);
+	return HEED_OK;
+}
+
+static void
+dump_close(dump_ctx *d)
+{
+	free(d->ids);
+	free(d->top_ids);
+	free(d->top_p);
+	enc_free(d->s);
+	free(d->modes);
+	calib_free(d->cal);
+	tok_vocab_free(d->v);
+	model_free(d->m);
+	free(d->dir);
+}
+
+/* ---- what to print ----------------------------------------------------- */
+
+static bool
+predict_at(const dump_ctx *d, const tok_result *r, int pos)
+{
+	if (!d->m->has_mlm)
+		return false;
+	return d->o.predict_all || r->tok[pos].id == tok_vocab_specials(d->v).mask;
+}
+
+static int
+layer_lo(const dump_ctx *d) { return d->o.layer < 0 ? 0 : d->o.layer; }
+static int
+layer_hi(const dump_ctx *d) { return d->o.layer < 0 ? d->m->cfg.layers : d->o.layer + 1; }
+static int
+head_lo(const dump_ctx *d) { return d->o.head < 0 ? 0 : d->o.head; }
+static int
+head_hi(const dump_ctx *d) { return d->o.head < 0 ? d->m->cfg.heads : d->o.head + 1; }
+
+static head_mode
+mode_of(const dump_ctx *d, int l, int h)
+{
+	return (head_mode)d->modes[l * d->m->cfg.heads + h];
+}
+
+/* JSON strings must be valid UTF-8: invalid bytes become U+FFFD. */
+static json_t *
+json_text(const char *s)
+{
+	size_t len = strlen(s), o = 0;
+	char *buf = xmalloc(len * 3 + 1);
+
+	for (size_t i = 0; i < len;) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+						      (utf8proc_ssize_t)(len - i), &cp);
+		if (k < 0) {
+			memcpy(buf + o, "\xEF\xBF\xBD", 3);
+			o += 3;
+			i++;
+			continue;
+		}
+		memcpy(buf + o, s + i, (size_t)k);
+		o += (size_t)k;
+		i += (size_t)k;
+	}
+	json_t *j = json_stringn(buf, o);
+	free(buf);
+	return j;
+}
+
+/* ---- JSON -------------------------------------------------------------- */
+
+static json_t *
+json_tokens(const dump_ctx *d, const tok_result *r)
+{
+	json_t *a = json_array();
+
+	for (int t = 0; t < r->n; t++)
+		json_array_append_new(a, json_pack("{s:o, s:i, s:i, s:i}",
+		    "piece", json_text(tok_piece(d->v, r->tok[t].id)), "id", r->tok[t].id,
+		    "begin", r->tok[t].begin, "end", r->tok[t].end));
+	return a;
+}
+
+static json_t *
+json_matrix(const float *w, int n)
+{
+	json_t *rows = json_array();
+
+	for (int i = 0; i < n; i++) {
+		json_t *row = json_array();
+		for (int j = 0; j < n; j++)
+			json_array_append_new(row, json_real(w[(size_t)i * n + j]));
+		json_array_append_new(rows, row);
+	}
+	return rows;
+}
+
+static json_t *
+json_attention(const dump_ctx *d, int n)
+{
+	json_t *a = json_array();
+
+	for (int l = layer_lo(d); l < layer_hi(d); l++)
+		for (int h = head_lo(d); h < head_hi(d); h++)
+			json_array_append_new(a, json_pack("{s:i, s:i, s:s, s:o}",
+			    "layer", l + 1, "head", h + 1, "mode", enc_mode_name(mode_of(d, l, h)),
+			    "weights", json_matrix(enc_attn(d->s, l, h), n)));
+	return a;
+}
+
+static int
+json_predictions(dump_ctx *d, const tok_result *r, json_t **out, heed_err *e)
+{
+	json_t *a = json_array();
+
+	for (int pos = 0; pos < r->n; pos++) {
+		if (!predict_at(d, r, pos))
+			continue;
+		int k = enc_mlm_topk(d->s, pos, d->o.topk, d->top_ids, d->top_p, e);
+		if (k < 0) {
+			json_decref(a);
+			return k;
+		}
+		json_t *top = json_array();
+		for (int j = 0; j < k; j++)
+			json_array_append_new(top, json_pack("{s:i, s:o, s:f}", "id", d->top_ids[j],
+			    "piece", json_text(tok_piece(d->v, d->top_ids[j])), "prob", (double)d->top_p[j]));
+		json_array_append_new(a, json_pack("{s:i, s:o}", "pos", pos, "top", top));
+	}
+	*out = a;
+	return HEED_OK;
+}
+
+static int
+json_sentence(dump_ctx *d, const char *text, const tok_result *r, heed_err *e)
+{
+	json_t *preds;
+	int rc = json_predictions(d, r, &preds, e);
+
+	if (rc < 0)
+		return rc;
+	json_t *o = json_pack("{s:o, s:i, s:i, s:b, s:o, s:o, s:o}", "text", json_text(text),
+	    "n", r->n, "n_full", r->n_full, "truncated", r->truncated, "tokens", json_tokens(d, r),
+	    "attention", json_attention(d, r->n), "predictions", preds);
+	if (d->index > 1)
+		fputs(",\n", stdout);
+	json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(7));
+	json_decref(o);
+	return HEED_OK;
+}
+
+static void
+json_begin(const dump_ctx *d)
+{
+	json_t *name = json_text(d->m->name != NULL ? d->m->name : d->dir);
+	char *s = json_dumps(name, JSON_ENCODE_ANY);
+
+	printf("{\"model\":%s,\"layers\":%d,\"heads\":%d,\"hidden\":%d,\"sentences\":[\n",
+	       s, d->m->cfg.layers, d->m->cfg.heads, d->m->cfg.hidden);
+	free(s);
+	json_decref(name);
+}
+
+/* ---- TSV --------------------------------------------------------------- */
+
+/* Tabs and newlines would break the record; they print as spaces. */
+static void
+tsv_text(const char *s)
+{
+	for (; *s != '\0'; s++)
+		putchar(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s);
+}
+
+static int
+tsv_sentence(dump_ctx *d, const char *text, const tok_result *r, heed_err *e)
+{
+	int n = r->n, i = d->index;
+
+	printf("sentence\t%d\t%d\t%d\t", i, n, r->n_full);
+	tsv_text(text);
+	putchar('\n');
+	for (int t = 0; t < n; t++)
+		printf("token\t%d\t%d\t%s\t%d\t%d\t%d\n", i, t, tok_piece(d->v, r->tok[t].id),
+		       r->tok[t].id, r->tok[t].begin, r->tok[t].end);
+	for (int l = layer_lo(d); l < layer_hi(d); l++)
+		for (int h = head_lo(d); h < head_hi(d); h++) {
+			const float *a = enc_attn(d->s, l, h);
+			for (int q = 0; q < n; q++) {
+				printf("attn\t%d\t%d\t%d\t%s\t%d", i, l + 1, h + 1,
+				       enc_mode_name(mode_of(d, l, h)), q);
+				for (int k = 0; k < n; k++)
+					printf("\t%.6g", a[(size_t)q * n + k]);
+				putchar('\n');
+			}
+		}
+	for (int pos = 0; pos < n; pos++) {
+		if (!predict_at(d, r, pos))
+			continue;
+		int k = enc_mlm_topk(d->s, pos, d->o.topk, d->top_ids, d->top_p, e);
+		if (k < 0)
+			return k;
+		for (int j = 0; j < k; j++)
+			printf("pred\t%d\t%d\t%d\t%s\t%d\t%.6g\n", i, pos, j + 1,
+			       tok_piece(d->v, d->top_ids[j]), d->top_ids[j], d->top_p[j]);
+	}
+	return HEED_OK;
+}
+
+/* ---- one sentence ------------------------------------------------------ */
+
+static void
+dump_warnings(dump_ctx *d, const tok_result *r)
+{
+	tok_specials sp = tok_vocab_specials(d->v);
+
+	if (r->truncated)
+		fprintf(stderr, "heed: warning: sentence %d: %d tokens, cut to the first %d\n",
+			d->index, r->n_full, r->n);
+	if (r->invalid_bytes > 0)
+		fprintf(stderr, "heed: warning: sentence %d: %d invalid UTF-8 bytes skipped\n",
+			d->index, r->invalid_bytes);
+	for (int t = 0; t < r->n && !d->m->has_mlm && !d->warned_mlm; t++)
+		if (r->tok[t].id == sp.mask || d->o.predict_all) {
+			fprintf(stderr, "heed: warning: %s has no masked-LM head: no predictions\n",
+				d->dir);
+			d->warned_mlm = true;
+		}
+}
+
+static int
+dump_sentence(dump_ctx *d, const char *text, heed_err *e)
+{
+	tok_result r;
+	int rc;
+
+	rc = tok_encode(d->v, text, strlen(text), d->m->cfg.lowercase, enc_max_tokens(d->s), &r, e);
+	if (rc < 0)
+		return rc;
+	d->index++;
+	dump_warnings(d, &r);
+	for (int t = 0; t < r.n; t++)
+		d->ids[t] = r.tok[t].id;
+	rc = enc_run(d->s, d->ids, r.n, d->modes, d->cal, NULL, NULL, e);
+	if (rc >= 0)
+		rc = d->o.json ? json_sentence(d, text, &r, e) : tsv_sentence(d, text, &r, e);
+	tok_result_free(&r);
+	return rc;
+}
+
+/* Sentences from stdin, one a line; blank lines are skipped. */
+static int
+dump_stdin(dump_ctx *d, heed_err *e)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int rc = HEED_OK;
+
+	while (rc >= 0 && (len = getline(&line, &cap, stdin)) != -1) {
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (line[strspn(line, " \t")] != '\0')
+			rc = dump_sentence(d, line, e);
+	}
+	free(line);
+	return rc;
+}
+
+int
+cmd_dump(int argc, char **argv)
+{
+	dump_ctx d = { 0 };
+	heed_err e = { "" };
+	int rc = dump_parse_args(argc, argv, &d.o);
+
+	if (rc != 0)
+		return rc > 0 ? 0 : EXIT_USAGE;
+	if ((rc = dump_open(&d, &e)) >= 0) {
+		if (d.o.json)
+			json_begin(&d);
+		for (int i = optind; i < argc && rc >= 0; i++)
+			rc = dump_sentence(&d, argv[i], &e);
+		if (optind == argc && rc >= 0)
+			rc = dump_stdin(&d, &e);
+		if (d.o.json)
+			fputs("\n]}\n", stdout);
+	}
+	if (rc < 0)
+		fprintf(stderr, "heed: %s\n", e.msg);
+	dump_close(&d);
+	if (fflush(stdout) != 0 && rc >= 0) {
+		fprintf(stderr, "heed: dump: cannot write the output\n");
+		return EXIT_RUNTIME;
+	}
+	return rc < 0 ? cli_exit_code(rc) : 0;
+}
