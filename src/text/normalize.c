@@ -1,0 +1,193 @@
+/* normalize.c — Unicode normalization of one word, keeping byte spans.
+ *
+ * Hugging Face's BasicTokenizer runs NFC over the cleaned text and, for
+ * uncased vocabularies, lowercases each word, decomposes it (NFD) and drops
+ * nonspacing marks.  utf8proc's string functions lose track of where each
+ * output character came from, so the three steps of normalization
+ * (decompose, reorder, compose) are done here one code point at a time with
+ * utf8proc's per-character tables.  A decomposed character keeps the span of
+ * its source; a composed one spans all the characters it was made of.
+ */
+#include "text.h"
+
+#include <stdlib.h>
+
+#include <utf8proc.h>
+
+/* The longest canonical decomposition is 4 code points. */
+#define MAX_DECOMP 16
+
+void
+tok_chars_push(tok_chars *a, int32_t cp, int begin, int end)
+{
+	if (a->n == a->cap) {
+		a->cap = a->cap ? 2 * a->cap : 64;
+		a->c = xrealloc(a->c, (size_t)a->cap * sizeof *a->c);
+	}
+	a->c[a->n].cp = cp;
+	a->c[a->n].begin = begin;
+	a->c[a->n].end = end;
+	a->n++;
+}
+
+void
+tok_chars_free(tok_chars *a)
+{
+	free(a->c);
+	a->c = NULL;
+	a->n = a->cap = 0;
+}
+
+static int
+ccc(int32_t cp)
+{
+	return utf8proc_get_property(cp)->combining_class;
+}
+
+static void
+decompose_char(tok_chars *out, const tok_char *c)
+{
+	utf8proc_int32_t buf[MAX_DECOMP];
+	utf8proc_ssize_t k, i;
+	int bound = 0;
+
+	k = utf8proc_decompose_char(c->cp, buf, MAX_DECOMP, UTF8PROC_DECOMPOSE, &bound);
+	if (k < 1 || k > MAX_DECOMP) {
+		tok_chars_push(out, c->cp, c->begin, c->end);
+		return;
+	}
+	for (i = 0; i < k; i++)
+		tok_chars_push(out, buf[i], c->begin, c->end);
+}
+
+/* Canonical ordering: marks between two starters sorted by combining
+ * class, stably (insertion sort: runs of marks are a few long). */
+static void
+reorder(tok_chars *a)
+{
+	int i, j, k;
+	tok_char t;
+
+	for (i = 1; i < a->n; i++) {
+		k = ccc(a->c[i].cp);
+		if (k == 0)
+			continue;
+		t = a->c[i];
+		for (j = i; j > 0; j--) {
+			int p = ccc(a->c[j - 1].cp);
+
+			if (p == 0 || p <= k)
+				break;
+			a->c[j] = a->c[j - 1];
+		}
+		a->c[j] = t;
+	}
+}
+
+/* The primary composite of starter s and c, or -1. */
+static int32_t
+compose_pair(int32_t s, int32_t c)
+{
+	utf8proc_int32_t buf[2] = { s, c };
+
+	if (utf8proc_normalize_utf32(buf, 2, UTF8PROC_COMPOSE | UTF8PROC_STABLE) == 1)
+		return buf[0];
+	return -1;
+}
+
+/* Canonical composition of in (decomposed, ordered) into out.  A character
+ * composes with the last starter unless a character in between (not
+ * composed away) has combining class 0 or at least its own. */
+static void
+compose(const tok_chars *in, tok_chars *out)
+{
+	int starter = -1, max_ccc = -1, i, k;
+	int32_t p;
+	const tok_char *c;
+
+	out->n = 0;
+	for (i = 0; i < in->n; i++) {
+		c = &in->c[i];
+		k = ccc(c->cp);
+		if (starter >= 0 && k > max_ccc &&
+		    (p = compose_pair(out->c[starter].cp, c->cp)) >= 0) {
+			tok_char *s = &out->c[starter];
+
+			s->cp = p;
+			if (c->begin < s->begin)
+				s->begin = c->begin;
+			if (c->end > s->end)
+				s->end = c->end;
+			continue;
+		}
+		tok_chars_push(out, c->cp, c->begin, c->end);
+		if (k == 0) {
+			starter = out->n - 1;
+			max_ccc = -1;
+		} else if (k > max_ccc) {
+			max_ccc = k;
+		}
+	}
+}
+
+static bool
+all_below(const tok_chars *w, int32_t limit)
+{
+	int i;
+
+	for (i = 0; i < w->n; i++)
+		if (w->c[i].cp >= limit)
+			return false;
+	return true;
+}
+
+/* No code point below U+0300 is a combining mark or a composition's second
+ * half, and each is its own NFC: most words need no work. */
+void
+tok_norm_nfc(tok_chars *w, tok_chars *scratch)
+{
+	int i;
+
+	if (all_below(w, 0x300))
+		return;
+	scratch->n = 0;
+	for (i = 0; i < w->n; i++)
+		decompose_char(scratch, &w->c[i]);
+	reorder(scratch);
+	compose(scratch, w);
+}
+
+static bool
+is_mn(int32_t cp)
+{
+	return utf8proc_category(cp) == UTF8PROC_CATEGORY_MN;
+}
+
+void
+tok_norm_uncase(tok_chars *w, tok_chars *scratch)
+{
+	tok_chars t;
+	tok_char lc;
+	int i, j;
+
+	if (all_below(w, 0x80)) {
+		for (i = 0; i < w->n; i++)
+			w->c[i].cp = tok_uc_lower(w->c, w->n, i);
+		return;
+	}
+	/* Lowercase first: the final-sigma rule looks at the whole word. */
+	scratch->n = 0;
+	for (i = 0; i < w->n; i++) {
+		lc = w->c[i];
+		lc.cp = tok_uc_lower(w->c, w->n, i);
+		decompose_char(scratch, &lc);
+	}
+	reorder(scratch);
+	for (i = j = 0; i < scratch->n; i++)
+		if (!is_mn(scratch->c[i].cp))
+			scratch->c[j++] = scratch->c[i];
+	scratch->n = j;
+	t = *w;
+	*w = *scratch;
+	*scratch = t;
+}

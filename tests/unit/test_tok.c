@@ -1,0 +1,456 @@
+/* test_tok.c — the tokenizer against the Python reference's fixtures, a
+ * cased vocabulary, invalid UTF-8, truncation, vocabulary errors and random
+ * bytes. */
+#ifndef _XOPEN_SOURCE
+#define _XOPEN_SOURCE 700  /* mkdtemp */
+#endif
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "heed/tok.h"
+
+#define VOCAB HEED_TESTDIR "/../assets/models/heed-mini/vocab.txt"
+#define FIXTURE HEED_TESTDIR "/fixtures/tok/uncased.json"
+
+static tok_vocab *uncased;
+
+static int
+setup(void **state)
+{
+	heed_err e;
+
+	if (tok_vocab_load(VOCAB, &uncased, &e) != HEED_OK) {
+		fprintf(stderr, "%s\n", e.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	tok_vocab_free(uncased);
+	return 0;
+}
+
+static tok_result
+encode(const tok_vocab *v, const char *s, size_t len, bool lower, int max)
+{
+	tok_result r;
+	heed_err e;
+
+	if (tok_encode(v, s, len, lower, max, &r, &e) != HEED_OK)
+		fail_msg("tok_encode: %s", e.msg);
+	return r;
+}
+
+/* Raw bytes of a fixture case: "text" or "hex". */
+static char *
+case_bytes(json_t *c, size_t *len)
+{
+	const char *hex = json_string_value(json_object_get(c, "hex"));
+	json_t *text = json_object_get(c, "text");
+	char *buf;
+	size_t i;
+
+	if (hex == NULL) {
+		*len = json_string_length(text);
+		buf = malloc(*len + 1);
+		memcpy(buf, json_string_value(text), *len + 1);
+		return buf;
+	}
+	*len = strlen(hex) / 2;
+	buf = malloc(*len + 1);
+	for (i = 0; i < *len; i++) {
+		unsigned x;
+
+		assert_int_equal(sscanf(hex + 2 * i, "%2x", &x), 1);
+		buf[i] = (char)x;
+	}
+	return buf;
+}
+
+static void
+check_case(json_t *c)
+{
+	const char *name = json_string_value(json_object_get(c, "name"));
+	json_t *ids = json_object_get(c, "ids"), *spans = json_object_get(c, "spans");
+	size_t len, i;
+	char *s = case_bytes(c, &len);
+	int max = (int)json_integer_value(json_object_get(c, "max_tokens"));
+	tok_result r = encode(uncased, s, len, true, max);
+
+	if ((size_t)r.n != json_array_size(ids))
+		fail_msg("%s: %d tokens, expected %zu", name, r.n, json_array_size(ids));
+	for (i = 0; i < json_array_size(ids); i++) {
+		json_t *sp = json_array_get(spans, i);
+		int id = (int)json_integer_value(json_array_get(ids, i));
+		int b = (int)json_integer_value(json_array_get(sp, 0));
+		int e = (int)json_integer_value(json_array_get(sp, 1));
+
+		if (r.tok[i].id != id || r.tok[i].begin != b || r.tok[i].end != e)
+			fail_msg("%s: token %zu is %d (%s) [%d,%d), expected %d (%s) [%d,%d)",
+				 name, i, r.tok[i].id, tok_piece(uncased, r.tok[i].id),
+				 r.tok[i].begin, r.tok[i].end, id, tok_piece(uncased, id), b, e);
+	}
+	assert_int_equal(r.n_full, json_integer_value(json_object_get(c, "n_full")));
+	assert_int_equal(r.truncated, json_is_true(json_object_get(c, "truncated")));
+	assert_int_equal(r.invalid_bytes, json_integer_value(json_object_get(c, "invalid_bytes")));
+	tok_result_free(&r);
+	free(s);
+}
+
+static void
+test_fixtures(void **state)
+{
+	json_error_t err;
+	json_t *doc = json_load_file(FIXTURE, JSON_ALLOW_NUL, &err), *cases;
+	size_t i;
+
+	if (doc == NULL)
+		fail_msg("%s:%d: %s", FIXTURE, err.line, err.text);
+	cases = json_object_get(doc, "cases");
+	assert_true(json_array_size(cases) >= 40);
+	for (i = 0; i < json_array_size(cases); i++)
+		check_case(json_array_get(cases, i));
+	json_decref(doc);
+}
+
+/* The tokens between [CLS] and [SEP], as pieces joined by spaces. */
+static void
+pieces(const tok_vocab *v, const tok_result *r, char *out, size_t cap)
+{
+	size_t n = 0;
+	int i;
+
+	out[0] = '\0';
+	for (i = 1; i + 1 < r->n; i++)
+		n += (size_t)snprintf(out + n, cap - n, "%s%s", i > 1 ? " " : "",
+				      tok_piece(v, r->tok[i].id));
+}
+
+static void
+expect(const tok_vocab *v, const char *s, bool lower, const char *want)
+{
+	char got[512];
+	tok_result r = encode(v, s, strlen(s), lower, 128);
+
+	pieces(v, &r, got, sizeof got);
+	if (strcmp(got, want) != 0)
+		fail_msg("\"%s\" (%s): got \"%s\", expected \"%s\"", s,
+			 lower ? "uncased" : "cased", got, want);
+	tok_result_free(&r);
+}
+
+static const char cased_vocab[] =
+	"[PAD]\r\n[UNK]\r\n[CLS]\r\n[SEP]\r\n[MASK]\r\nCafé\r\nHello\r\nhello\r\n,\r\n!\r\n"
+	"##s\r\nWorld\r\nworld\r\nnaïve\r\nΟΔΟΣ\r\nοδος\r\nοδοσ\r\n.\r\nthe\r\nZürich";
+
+static void
+test_cased(void **state)
+{
+	tok_vocab *v;
+	heed_err e;
+	tok_result r;
+
+	assert_int_equal(tok_vocab_parse(cased_vocab, strlen(cased_vocab), &v, &e), HEED_OK);
+	assert_int_equal(tok_vocab_size(v), 20);
+	assert_string_equal(tok_piece(v, 5), "Café");   /* CR stripped */
+	assert_string_equal(tok_piece(v, 19), "Zürich"); /* no final newline */
+	expect(v, "Hello, World!", false, "Hello , World !");
+	expect(v, "Hello, World!", true, "hello , world !");
+	expect(v, "Worlds the", false, "World ##s the");
+	expect(v, "Café naïve", false, "Café naïve");
+	/* NFC first: a decomposed é matches the precomposed piece. */
+	expect(v, "Cafe\xcc\x81", false, "Café");
+	/* Uncased strips accents, and this vocabulary has no "naive". */
+	expect(v, "naïve", true, "[UNK]");
+	expect(v, "ΟΔΟΣ.", false, "ΟΔΟΣ .");
+	expect(v, "ΟΔΟΣ.", true, "οδος .");
+	expect(v, "Zürich", false, "Zürich");
+	expect(v, "ZÜRICH", false, "[UNK]");
+
+	/* The decomposed é spans both of its code points. */
+	r = encode(v, "Cafe\xcc\x81!", 7, false, 16);
+	assert_int_equal(r.n, 4);
+	assert_int_equal(r.tok[1].begin, 0);
+	assert_int_equal(r.tok[1].end, 6);
+	assert_int_equal(r.tok[2].begin, 6);
+	assert_int_equal(r.tok[2].end, 7);
+	tok_result_free(&r);
+	tok_vocab_free(v);
+}
+
+static void
+test_vocab_lookup(void **state)
+{
+	static const char text[] = "[UNK]\nab\n\nab\n[CLS]\n[SEP]\n##b\na";
+	tok_vocab *v;
+	tok_specials sp;
+	heed_err e;
+
+	assert_int_equal(tok_vocab_parse(text, strlen(text), &v, &e), HEED_OK);
+	assert_int_equal(tok_vocab_size(v), 8);
+	assert_int_equal(tok_id(v, "ab"), 1);     /* the first of two lines */
+	assert_string_equal(tok_piece(v, 3), "ab");
+	assert_int_equal(tok_id(v, ""), 2);
+	assert_int_equal(tok_id(v, "abc"), -1);
+	assert_null(tok_piece(v, 8));
+	assert_null(tok_piece(v, -1));
+	sp = tok_vocab_specials(v);
+	assert_int_equal(sp.unk, 0);
+	assert_int_equal(sp.cls, 4);
+	assert_int_equal(sp.sep, 5);
+	assert_int_equal(sp.mask, -1);
+	assert_int_equal(sp.pad, -1);
+	/* Without [MASK] in the vocabulary, "[MASK]" is ordinary text. */
+	expect(v, "ab [MASK]", true, "ab [UNK] [UNK] [UNK]");
+	expect(v, "abb a", true, "ab ##b a");
+	tok_vocab_free(v);
+
+	assert_int_equal(tok_vocab_size(uncased), 30522);
+	assert_int_equal(tok_vocab_specials(uncased).mask, 103);
+	assert_int_equal(tok_id(uncased, "the"), 1996);
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+test_vocab_errors(void **state)
+{
+	char dir[] = "/tmp/heed-tok-XXXXXX", path[64];
+	tok_vocab *v = (tok_vocab *)1;
+	heed_err e;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/vocab.txt", dir);
+
+	assert_int_equal(tok_vocab_load(path, &v, &e), HEED_EIO);
+	assert_null(v);
+	assert_non_null(strstr(e.msg, path));
+
+	write_file(path, "");
+	assert_int_equal(tok_vocab_load(path, &v, &e), HEED_EFORMAT);
+	assert_non_null(strstr(e.msg, "empty"));
+	assert_non_null(strstr(e.msg, path));
+
+	write_file(path, "[CLS]\n[SEP]\nhello\n[unk]\n");
+	assert_int_equal(tok_vocab_load(path, &v, &e), HEED_EFORMAT);
+	assert_non_null(strstr(e.msg, "[UNK]"));
+	assert_null(v);
+
+	write_file(path, "[UNK]\nhello\n");
+	assert_int_equal(tok_vocab_load(path, &v, &e), HEED_OK);
+	assert_int_equal(tok_vocab_size(v), 2);
+	{
+		/* Loads, but cannot frame a sequence without [CLS]/[SEP]. */
+		tok_result r;
+
+		assert_int_equal(tok_encode(v, "hello", 5, true, 8, &r, &e), HEED_EINVAL);
+		assert_non_null(strstr(e.msg, "[CLS]"));
+	}
+	tok_vocab_free(v);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* Invalid UTF-8 is dropped byte by byte: the tokens are those of the text
+ * without the bad bytes, and every span stays inside the input. */
+static void
+test_invalid_utf8(void **state)
+{
+	static const struct {
+		const char *bad;
+		size_t len;
+		const char *good;
+		int invalid;
+	} cases[] = {
+		{ "ab\xff" "cd", 5, "abcd", 1 },
+		{ "\x80\x81hello\xbf", 8, "hello", 3 },
+		{ "caf\xc3", 4, "caf", 1 },                 /* truncated at the end */
+		{ "x\xe2\x82 y", 5, "x y", 2 },             /* truncated 3-byte */
+		{ "\xf0\x9f\x98 z", 5, " z", 3 },           /* truncated 4-byte */
+		{ "\xc0\xaf\xc1\xbf ok", 7, " ok", 4 },     /* overlong 2-byte */
+		{ "\xe0\x80\xaf ok", 6, " ok", 3 },         /* overlong 3-byte */
+		{ "\xed\xa0\x80\xed\xbf\xbf ok", 9, " ok", 6 }, /* surrogates */
+		{ "\xf4\x90\x80\x80 ok", 7, " ok", 4 },     /* above U+10FFFF */
+		{ "\xfe\xff ok", 5, " ok", 2 },
+		{ "\xff", 1, "", 1 },
+	};
+	size_t i;
+	int j;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		tok_result a = encode(uncased, cases[i].bad, cases[i].len, true, 64);
+		tok_result b = encode(uncased, cases[i].good, strlen(cases[i].good), true, 64);
+
+		assert_int_equal(a.invalid_bytes, cases[i].invalid);
+		assert_int_equal(b.invalid_bytes, 0);
+		assert_int_equal(a.n, b.n);
+		for (j = 0; j < a.n; j++) {
+			assert_int_equal(a.tok[j].id, b.tok[j].id);
+			if (j > 0 && j < a.n - 1) {
+				assert_true(a.tok[j].begin >= 0);
+				assert_true(a.tok[j].end <= (int)cases[i].len);
+			}
+		}
+		tok_result_free(&a);
+		tok_result_free(&b);
+	}
+}
+
+static void
+test_truncation(void **state)
+{
+	static const char s[] = "one two three four five six seven";
+	tok_result full = encode(uncased, s, strlen(s), true, 128), r;
+	tok_specials sp = tok_vocab_specials(uncased);
+	heed_err e;
+	int max, i;
+
+	assert_int_equal(full.n, 9);
+	assert_false(full.truncated);
+	assert_int_equal(full.n_full, 9);
+	for (max = 2; max <= 10; max++) {
+		r = encode(uncased, s, strlen(s), true, max);
+		assert_int_equal(r.n, max < 9 ? max : 9);
+		assert_int_equal(r.n_full, 9);
+		assert_int_equal(r.truncated, max < 9);
+		assert_int_equal(r.tok[0].id, sp.cls);
+		assert_int_equal(r.tok[r.n - 1].id, sp.sep);
+		assert_int_equal(r.tok[r.n - 1].begin, -1);
+		for (i = 1; i < r.n - 1; i++) {
+			assert_int_equal(r.tok[i].id, full.tok[i].id);
+			assert_int_equal(r.tok[i].begin, full.tok[i].begin);
+		}
+		tok_result_free(&r);
+	}
+	tok_result_free(&full);
+	assert_int_equal(tok_encode(uncased, s, strlen(s), true, 1, &r, &e), HEED_EINVAL);
+}
+
+/* A small fixed-seed generator: the same bytes on every machine. */
+static uint64_t
+next_rand(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+static void
+check_sane(const char *s, size_t len, const tok_result *r)
+{
+	int i, size = tok_vocab_size(uncased);
+
+	(void)s;
+	assert_true(r->n >= 2);
+	assert_int_equal(r->tok[0].id, tok_vocab_specials(uncased).cls);
+	assert_int_equal(r->tok[r->n - 1].id, tok_vocab_specials(uncased).sep);
+	for (i = 1; i < r->n - 1; i++) {
+		assert_true(r->tok[i].id >= 0 && r->tok[i].id < size);
+		assert_true(r->tok[i].begin >= 0);
+		assert_true(r->tok[i].begin < r->tok[i].end);
+		assert_true(r->tok[i].end <= (int)len);
+	}
+}
+
+static void
+test_random_bytes(void **state)
+{
+	enum { N = 10000 };
+	char *s = malloc(N);
+	uint64_t x = 0x243f6a8885a308d3ULL;
+	tok_result r;
+	size_t i;
+
+	for (i = 0; i < N; i++)
+		s[i] = (char)(next_rand(&x) >> 24);
+	r = encode(uncased, s, N, true, 1 << 20);
+	check_sane(s, N, &r);
+	assert_true(r.invalid_bytes > 0);
+	tok_result_free(&r);
+	r = encode(uncased, s, N, false, 1 << 20);
+	check_sane(s, N, &r);
+	tok_result_free(&r);
+	free(s);
+}
+
+/* Random valid code points from every plane: every path through the
+ * normalizer (Hangul, marks, CJK, unassigned) without a crash. */
+static void
+test_random_code_points(void **state)
+{
+	enum { N = 10000 };
+	char *s = malloc(4 * N);
+	uint64_t x = 0x13198a2e03707344ULL;
+	size_t len = 0, i;
+	tok_result r;
+
+	for (i = 0; i < N; i++) {
+		uint32_t cp = (uint32_t)(next_rand(&x) % 0x110000);
+		uint32_t small = (uint32_t)(next_rand(&x) % 0x3400);
+
+		if (i % 2)
+			cp = small;   /* denser in the scripts with marks */
+		if (cp >= 0xD800 && cp <= 0xDFFF)
+			cp = 'a';
+		if (cp < 0x80) {
+			s[len++] = (char)cp;
+		} else if (cp < 0x800) {
+			s[len++] = (char)(0xC0 | cp >> 6);
+			s[len++] = (char)(0x80 | (cp & 0x3F));
+		} else if (cp < 0x10000) {
+			s[len++] = (char)(0xE0 | cp >> 12);
+			s[len++] = (char)(0x80 | (cp >> 6 & 0x3F));
+			s[len++] = (char)(0x80 | (cp & 0x3F));
+		} else {
+			s[len++] = (char)(0xF0 | cp >> 18);
+			s[len++] = (char)(0x80 | (cp >> 12 & 0x3F));
+			s[len++] = (char)(0x80 | (cp >> 6 & 0x3F));
+			s[len++] = (char)(0x80 | (cp & 0x3F));
+		}
+	}
+	r = encode(uncased, s, len, true, 1 << 20);
+	check_sane(s, len, &r);
+	assert_int_equal(r.invalid_bytes, 0);
+	tok_result_free(&r);
+	r = encode(uncased, s, len, false, 1 << 20);
+	check_sane(s, len, &r);
+	tok_result_free(&r);
+	free(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fixtures),
+		cmocka_unit_test(test_cased),
+		cmocka_unit_test(test_vocab_lookup),
+		cmocka_unit_test(test_vocab_errors),
+		cmocka_unit_test(test_invalid_utf8),
+		cmocka_unit_test(test_truncation),
+		cmocka_unit_test(test_random_bytes),
+		cmocka_unit_test(test_random_code_points),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
