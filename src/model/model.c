@@ -26,6 +26,7 @@ typedef struct loader {
 	const st_file *st;
 	const char *file;     /* for messages */
 	const char *prefix;   /* "bert." / "distilbert." / "" */
+	const char *arch_prefix; /* the prefix this family may use */
 	float *arena;         /* NULL during the sizing pass */
 	size_t used;          /* floats handed out so far */
 	int rc;               /* first error, sticky */
@@ -88,7 +89,13 @@ take_v(loader *L, bool prefixed, int64_t d0, int64_t d1, const char *fmt, va_lis
 	snprintf(want_name, sizeof want_name, "%s%s", prefixed ? L->prefix : "", rel);
 	t = find_named(L, want_name, name, sizeof name);
 	if (t == NULL) {
-		L->rc = err_set(L->e, HEED_EFORMAT, "%s: missing tensor %s", L->file, name);
+		/* No word embeddings under any accepted name: another family. */
+		if (L->used == 0)
+			L->rc = err_set(L->e, HEED_EFORMAT, "%s: missing tensor %s (with or without "
+			    "the \"%s\" prefix); not a %s checkpoint?", L->file, name,
+			    L->arch_prefix, L->arch_prefix[0] == 'b' ? "BERT" : "DistilBERT");
+		else
+			L->rc = err_set(L->e, HEED_EFORMAT, "%s: missing tensor %s", L->file, name);
 		return NULL;
 	}
 	if (t->ndim != nd || t->shape[0] != d0 || (nd == 2 && t->shape[1] != d1)) {
@@ -258,19 +265,25 @@ map_model(loader *L, model *m, layer_weights *lw, bool one_slot)
 
 /* BertModel saves bare names, BertForMaskedLM and friends add "bert.". */
 static const char *
+arch_prefix(model_arch arch)
+{
+	return arch == MODEL_ARCH_DISTILBERT ? "distilbert." : "bert.";
+}
+
+static const char *
 detect_prefix(const st_file *st, model_arch arch)
 {
-	const char *p = arch == MODEL_ARCH_DISTILBERT ? "distilbert." : "bert.";
 	char name[64];
 
-	snprintf(name, sizeof name, "%sembeddings.word_embeddings.weight", p);
-	return st_find(st, name) ? p : "";
+	snprintf(name, sizeof name, "%sembeddings.word_embeddings.weight", arch_prefix(arch));
+	return st_find(st, name) ? arch_prefix(arch) : "";
 }
 
 static int
 load_weights(model *m, float **arena, const st_file *st, const char *file, heed_err *e)
 {
-	loader L = {st, file, detect_prefix(st, m->cfg.arch), NULL, 0, HEED_OK, e};
+	loader L = {st, file, detect_prefix(st, m->cfg.arch), arch_prefix(m->cfg.arch),
+		NULL, 0, HEED_OK, e};
 	layer_weights scratch;
 
 	map_model(&L, m, &scratch, true);

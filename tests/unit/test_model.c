@@ -246,6 +246,10 @@ test_missing_tensor(void **state)
 	expect_load_error(&(tiny_opts){.distil = true, .prefix = "distilbert.",
 	    .skip = "transformer.layer.0.ffn.lin2.weight"},
 	    "missing tensor distilbert.transformer.layer.0.ffn.lin2.weight");
+	/* e.g. a RoBERTa file: nothing under any accepted name */
+	expect_load_error(&(tiny_opts){.prefix = "roberta."},
+	    "missing tensor embeddings.word_embeddings.weight (with or without the "
+	    "\"bert.\" prefix); not a BERT checkpoint?");
 }
 
 static void
