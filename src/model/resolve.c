@@ -94,6 +94,12 @@ snapshot_from_ref(const char *repo)
 	return path;
 }
 
+static bool
+newer(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec != b->tv_sec ? a->tv_sec > b->tv_sec : a->tv_nsec > b->tv_nsec;
+}
+
 /* Without a usable ref: the newest snapshot folder. */
 static char *
 snapshot_newest(const char *repo)
@@ -108,9 +114,8 @@ snapshot_newest(const char *repo)
 		if (d->d_name[0] == '.')
 			continue;
 		p = xasprintf("%s/%s", snaps, d->d_name);
-		if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode) && (best == NULL ||
-		    sb.st_mtim.tv_sec > best_t.tv_sec || (sb.st_mtim.tv_sec == best_t.tv_sec &&
-		    sb.st_mtim.tv_nsec > best_t.tv_nsec))) {
+		if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode) &&
+		    (best == NULL || newer(&sb.st_mtim, &best_t))) {
 			free(best);
 			best = p;
 			best_t = sb.st_mtim;
