@@ -231,6 +231,10 @@ check_input(const enc_state *s, const int *ids, int n, const uint8_t *modes,
 		if (ids[t] < 0 || ids[t] >= c->vocab_size)
 			return err_set(e, HEED_EINVAL, "token id %d outside the vocabulary (%d)",
 				       ids[t], c->vocab_size);
+	if (cal != NULL && (cal->layers != c->layers || cal->heads != c->heads || cal->hidden != c->hidden))
+		return err_set(e, HEED_EMISMATCH, "calibration for %d layers of %d heads (hidden %d), "
+			       "the model has %d of %d (hidden %d)", cal->layers, cal->heads, cal->hidden,
+			       c->layers, c->heads, c->hidden);
 	for (int i = 0; modes != NULL && i < c->layers * c->heads; i++) {
 		head_mode m = (head_mode)modes[i];
 		if (modes[i] >= HEAD_MODE_COUNT)
