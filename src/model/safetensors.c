@@ -155,7 +155,7 @@ st_parse_entry(const char *tname, const json_t *v, const uint8_t *data,
 	       heed_err *e)
 {
 	const json_t *dt = json_object_get(v, "dtype");
-	size_t count, elem = 0;
+	size_t count = 0, elem = 0;
 	int keep, rc;
 
 	if (!json_is_object(v))
@@ -190,19 +190,25 @@ st_range_cmp(const void *a, const void *b)
 	return x->end < y->end ? -1 : x->end > y->end;
 }
 
-/* Two tensors sharing bytes would let one write alias another's weights. */
+/* Two tensors sharing bytes would let one write alias another's weights.
+ * Sorted by begin, each non-empty range must start at or after the furthest
+ * end seen so far (empty tensors occupy nothing and may sit anywhere). */
 static int
 st_check_overlap(st_range *r, size_t n, const char *file, heed_err *e)
 {
+	const st_range *far = NULL;
 	size_t i;
 
 	qsort(r, n, sizeof *r, st_range_cmp);
-	for (i = 1; i < n; i++) {
-		if (r[i].begin < r[i - 1].end && r[i].begin != r[i].end)
+	for (i = 0; i < n; i++) {
+		if (r[i].begin == r[i].end)
+			continue;
+		if (far != NULL && r[i].begin < far->end)
 			return err_set(e, HEED_EFORMAT,
 			    "%s: tensors %s and %s overlap (data_offsets %zu..%zu and %zu..%zu)",
-			    file, r[i - 1].name, r[i].name, r[i - 1].begin, r[i - 1].end,
-			    r[i].begin, r[i].end);
+			    file, far->name, r[i].name, far->begin, far->end, r[i].begin, r[i].end);
+		if (far == NULL || r[i].end > far->end)
+			far = &r[i];
 	}
 	return HEED_OK;
 }
