@@ -180,6 +180,16 @@ st_parse_entry(const char *tname, const json_t *v, const uint8_t *data,
 	return keep;
 }
 
+/* Names end up in error messages on the user's terminal: no escapes. */
+static bool
+st_name_ok(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
 static int
 st_range_cmp(const void *a, const void *b)
 {
@@ -229,6 +239,11 @@ st_parse_header(const json_t *root, const uint8_t *data, size_t data_len,
 
 		if (strcmp(key, "__metadata__") == 0)
 			continue;
+		if (!st_name_ok(key)) {
+			rc = err_set(e, HEED_EFORMAT, "%s: a tensor name contains control characters",
+			    file);
+			break;
+		}
 		rc = st_parse_entry(key, v, data, data_len, file, t, &ranges[nr], e);
 		if (rc < 0)
 			break;

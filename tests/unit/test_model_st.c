@@ -218,6 +218,8 @@ test_bad_json(void **state)
 	    "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
 	    "12345678", 8, "not valid JSON", "duplicate");
 	expect_bad("{\"a\": 3}", NULL, 0, "tensor a", "not an object");
+	expect_bad("{\"\\u001b[2J\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
+	    "1234", 4, "control characters", NULL);
 	expect_bad("{\"a\": {\"shape\":[1],\"data_offsets\":[0,4]}}", "1234", 4, "a", "dtype");
 }
 
