@@ -38,10 +38,20 @@ tok_chars_free(tok_chars *a)
 	a->n = a->cap = 0;
 }
 
+/* Below U+0300 every combining class is 0. */
 static int
 ccc(int32_t cp)
 {
-	return utf8proc_get_property(cp)->combining_class;
+	return cp < 0x300 ? 0 : utf8proc_get_property(cp)->combining_class;
+}
+
+/* Whether c could be the second half of a canonical composition: any
+ * mark, but among starters only U+09BE BENGALI VOWEL SIGN AA and later
+ * (Indic vowel signs, Hangul jamo, ...) are.  Saves a lookup per letter. */
+static bool
+may_compose(int32_t c, int k)
+{
+	return k > 0 || c >= 0x9BE;
 }
 
 static void
@@ -69,8 +79,7 @@ reorder(tok_chars *a)
 	tok_char t;
 
 	for (i = 1; i < a->n; i++) {
-		k = ccc(a->c[i].cp);
-		if (k == 0)
+		if (a->c[i].cp < 0x300 || (k = ccc(a->c[i].cp)) == 0)
 			continue;
 		t = a->c[i];
 		for (j = i; j > 0; j--) {
@@ -109,7 +118,7 @@ compose(const tok_chars *in, tok_chars *out)
 	for (i = 0; i < in->n; i++) {
 		c = &in->c[i];
 		k = ccc(c->cp);
-		if (starter >= 0 && k > max_ccc &&
+		if (starter >= 0 && k > max_ccc && may_compose(c->cp, k) &&
 		    (p = compose_pair(out->c[starter].cp, c->cp)) >= 0) {
 			tok_char *s = &out->c[starter];
 

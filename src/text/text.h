@@ -28,8 +28,14 @@ typedef struct tok_chars {
 void tok_chars_push(tok_chars *a, int32_t cp, int begin, int end);
 void tok_chars_free(tok_chars *a);
 
-/* vocab.c: lookup of a piece that is not NUL-terminated. */
+/* vocab.c: lookup of a piece that is not NUL-terminated; with its hash
+ * (tok_hash_step from TOK_HASH_BASIS over its bytes) already known; and
+ * whether any piece starts with the bytes that hash to h. */
+#define TOK_HASH_BASIS 0xcbf29ce484222325ULL
+uint64_t tok_hash_step(uint64_t h, const char *s, size_t n);
 int tok_vocab_find(const tok_vocab *v, const char *s, size_t n);
+int tok_vocab_find_hashed(const tok_vocab *v, uint64_t h, const char *s, size_t n);
+bool tok_vocab_is_prefix(const tok_vocab *v, uint64_t h);
 /* Length in bytes of the longest piece: no longer candidate can match. */
 size_t tok_vocab_max_piece(const tok_vocab *v);
 

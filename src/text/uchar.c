@@ -28,7 +28,9 @@ tok_uc_is_dropped(int32_t cp)
 {
 	if (cp == '\t' || cp == '\n' || cp == '\r')
 		return false;
-	return cp == 0 || cp == 0xFFFD || is_other(cp);
+	if (cp < 0x80)
+		return cp < 0x20 || cp == 0x7F;
+	return cp == 0xFFFD || is_other(cp);
 }
 
 /* Cleaning maps Zs to a space; the later str.split() also splits on the
@@ -36,8 +38,8 @@ tok_uc_is_dropped(int32_t cp)
 bool
 tok_uc_is_space(int32_t cp)
 {
-	if (cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r')
-		return true;
+	if (cp < 0x80)
+		return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r';
 	switch (utf8proc_category(cp)) {
 	case UTF8PROC_CATEGORY_ZS:
 	case UTF8PROC_CATEGORY_ZL:
@@ -69,6 +71,8 @@ tok_uc_is_punct(int32_t cp)
 	if ((cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) ||
 	    (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126))
 		return true;
+	if (cp < 0x80)
+		return false;
 	c = utf8proc_category(cp);
 	return c >= UTF8PROC_CATEGORY_PC && c <= UTF8PROC_CATEGORY_PO;
 }

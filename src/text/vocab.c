@@ -3,7 +3,9 @@
  * The file is kept in one buffer with each line NUL-terminated in place;
  * an open-addressing hash table maps piece bytes to the first id that
  * carries them (a duplicate line keeps its id for tok_piece, but lookups
- * find the first one).
+ * find the first one).  A second table holds the hashes of every prefix of
+ * every piece, so WordPiece can stop growing a candidate as soon as no
+ * piece starts with it.
  */
 #include "heed/tok.h"
 #include "text.h"
@@ -17,33 +19,87 @@ struct tok_vocab {
 	char **piece;       /* [n] */
 	size_t *len;        /* [n] */
 	int n;
+	uint64_t *hash;     /* [n] tok_hash of each piece */
 	int *slot;          /* [mask + 1] ids, -1 = empty */
 	size_t mask;
+	uint64_t *pre;      /* [pre_mask + 1] prefix hashes, 0 = empty */
+	size_t pre_mask;
 	size_t max_len;
 	tok_specials sp;
 };
 
-#define HASH_SEED 0x9e3779b97f4a7c15ULL
-
-static size_t
-slot_of(const tok_vocab *v, const char *s, size_t n)
+/* FNV-1a, byte by byte so that a candidate's hash grows with it. */
+uint64_t
+tok_hash_step(uint64_t h, const char *s, size_t n)
 {
-	return (size_t)util_hash64(s, n, HASH_SEED) & v->mask;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* FNV's low bits are weak for short keys: mix before masking. */
+static size_t
+spread(uint64_t h, size_t mask)
+{
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 32;
+	return (size_t)h & mask;
+}
+
+int
+tok_vocab_find_hashed(const tok_vocab *v, uint64_t h, const char *s, size_t n)
+{
+	size_t i;
+	int id;
+
+	for (i = spread(h, v->mask);; i = (i + 1) & v->mask) {
+		id = v->slot[i];
+		if (id < 0)
+			return -1;
+		if (v->hash[id] == h && v->len[id] == n && memcmp(v->piece[id], s, n) == 0)
+			return id;
+	}
 }
 
 int
 tok_vocab_find(const tok_vocab *v, const char *s, size_t n)
 {
-	size_t i;
-	int id;
+	return tok_vocab_find_hashed(v, tok_hash_step(TOK_HASH_BASIS, s, n), s, n);
+}
 
-	for (i = slot_of(v, s, n);; i = (i + 1) & v->mask) {
-		id = v->slot[i];
-		if (id < 0)
-			return -1;
-		if (v->len[id] == n && memcmp(v->piece[id], s, n) == 0)
-			return id;
-	}
+static uint64_t
+nonzero(uint64_t h)
+{
+	return h ? h : 1;
+}
+
+bool
+tok_vocab_is_prefix(const tok_vocab *v, uint64_t h)
+{
+	size_t i;
+
+	h = nonzero(h);
+	for (i = spread(h, v->pre_mask); v->pre[i] != 0; i = (i + 1) & v->pre_mask)
+		if (v->pre[i] == h)
+			return true;
+	return false;
+}
+
+static void
+add_prefix(tok_vocab *v, uint64_t h)
+{
+	size_t i;
+
+	h = nonzero(h);
+	for (i = spread(h, v->pre_mask); v->pre[i] != 0; i = (i + 1) & v->pre_mask)
+		if (v->pre[i] == h)
+			return;
+	v->pre[i] = h;
 }
 
 /* Insert id unless its piece is already present (first line wins). */
@@ -53,7 +109,7 @@ insert(tok_vocab *v, int id)
 	size_t i;
 	int o;
 
-	for (i = slot_of(v, v->piece[id], v->len[id]);; i = (i + 1) & v->mask) {
+	for (i = spread(v->hash[id], v->mask);; i = (i + 1) & v->mask) {
 		o = v->slot[i];
 		if (o < 0) {
 			v->slot[i] = id;
@@ -102,19 +158,43 @@ split_lines(tok_vocab *v, size_t len)
 	}
 }
 
-static void
-build_table(tok_vocab *v)
+static size_t
+table_size(size_t n)
 {
 	size_t cap = 16;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	return cap;
+}
+
+static void
+build_tables(tok_vocab *v)
+{
+	size_t cap = table_size((size_t)v->n), bytes = 0, k;
+	uint64_t h;
 	int i;
 
-	while (cap < 2 * (size_t)v->n)
-		cap *= 2;
+	v->hash = xmalloc((size_t)v->n * sizeof *v->hash);
 	v->mask = cap - 1;
 	v->slot = xmalloc(cap * sizeof *v->slot);
 	memset(v->slot, 0xff, cap * sizeof *v->slot);
-	for (i = 0; i < v->n; i++)
+	for (i = 0; i < v->n; i++) {
+		v->hash[i] = tok_hash_step(TOK_HASH_BASIS, v->piece[i], v->len[i]);
 		insert(v, i);
+		bytes += v->len[i];
+	}
+	/* At most one prefix per byte of the file. */
+	cap = table_size(bytes);
+	v->pre_mask = cap - 1;
+	v->pre = xcalloc(cap, sizeof *v->pre);
+	for (i = 0; i < v->n; i++) {
+		h = TOK_HASH_BASIS;
+		for (k = 0; k < v->len[i]; k++) {
+			h = tok_hash_step(h, v->piece[i] + k, 1);
+			add_prefix(v, h);
+		}
+	}
 }
 
 static void
@@ -143,7 +223,7 @@ tok_vocab_parse(const char *buf, size_t len, tok_vocab **out, heed_err *e)
 	v->piece = xmalloc((size_t)v->n * sizeof *v->piece);
 	v->len = xmalloc((size_t)v->n * sizeof *v->len);
 	split_lines(v, len);
-	build_table(v);
+	build_tables(v);
 	find_specials(v);
 	if (v->sp.unk < 0) {
 		tok_vocab_free(v);
@@ -186,7 +266,9 @@ tok_vocab_free(tok_vocab *v)
 	free(v->buf);
 	free(v->piece);
 	free(v->len);
+	free(v->hash);
 	free(v->slot);
+	free(v->pre);
 	free(v);
 }
 

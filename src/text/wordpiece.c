@@ -47,36 +47,41 @@ encode_word(const tok_char *w, int n, word_utf8 *u)
 	u->off[n] = pos;
 }
 
-/* Id of the longest piece at char start, setting *end; -1 if none. */
+/* Id of the longest piece at char start, setting *end; -1 if none.
+ * The candidate grows one char at a time with its hash, and stops as soon
+ * as no vocabulary piece begins with it: the same longest match as BERT's
+ * shrinking loop, without hashing every candidate from scratch. */
 static int
 longest_piece(const tok_vocab *v, const word_utf8 *u, int n, int start, int *end)
 {
-	size_t maxlen = tok_vocab_max_piece(v);
-	const char *s;
-	size_t len;
-	int e, id;
+	size_t maxlen = tok_vocab_max_piece(v), len;
+	/* The "##" before the word's bytes serves every start after the
+	 * first: copy them next to the candidate. */
 	char tmp[sizeof u->buf];
+	const char *s = u->buf + u->off[start];
+	uint64_t h = TOK_HASH_BASIS;
+	int e, id, best = -1;
 
-	for (e = n; e > start; e--) {
-		len = (size_t)(u->off[e] - u->off[start]);
-		if (start > 0)
-			len += 2;
-		if (len > maxlen)
-			continue;
-		s = u->buf + u->off[start];
-		if (start > 0) {
-			/* "##" must sit right before the candidate's bytes. */
-			memcpy(tmp, "##", 2);
-			memcpy(tmp + 2, s, len - 2);
-			s = tmp;
-		}
-		id = tok_vocab_find(v, s, len);
+	if (start > 0) {
+		len = (size_t)(u->off[n] - u->off[start]);
+		memcpy(tmp, "##", 2);
+		memcpy(tmp + 2, s, len);
+		s = tmp;
+		h = tok_hash_step(h, "##", 2);
+	}
+	len = start > 0 ? 2 : 0;
+	for (e = start + 1; e <= n; e++) {
+		h = tok_hash_step(h, u->buf + u->off[e - 1], (size_t)(u->off[e] - u->off[e - 1]));
+		len += (size_t)(u->off[e] - u->off[e - 1]);
+		if (len > maxlen || !tok_vocab_is_prefix(v, h))
+			break;
+		id = tok_vocab_find_hashed(v, h, s, len);
 		if (id >= 0) {
+			best = id;
 			*end = e;
-			return id;
 		}
 	}
-	return -1;
+	return best;
 }
 
 /* The bytes chars w[0..n) came from; normalization can reorder marks, so
