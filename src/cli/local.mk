@@ -5,3 +5,7 @@ noinst_HEADERS += src/cli/cli.h
 heed_SOURCES += src/cli/dump.c
 TESTS += tests/dump_test.sh
 EXTRA_DIST += tests/dump_test.sh
+# calibrate.c, stats.c: `heed calibrate` and `heed stats`, and their script test
+heed_SOURCES += src/cli/calibrate.c src/cli/stats.c
+TESTS += tests/calibrate_test.sh
+EXTRA_DIST += tests/calibrate_test.sh

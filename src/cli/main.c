@@ -13,6 +13,8 @@
 static const cli_command commands[] = {
 	/* Subcommands register here as they land: { "dump", cmd_dump, "..." }, */
 	{ "dump", cmd_dump, "print tokens, attention and predictions (JSON or TSV)" },
+	{ "calibrate", cmd_calibrate, "learn head averages, statistics and synthesizers from a corpus" },
+	{ "stats", cmd_stats, "print what calibration learned about every head" },
 	{ NULL, NULL, NULL },
 };
 

@@ -1,0 +1,110 @@
+#!/bin/sh
+# calibrate_test.sh — `heed calibrate` on the tiny BERT fixture, then
+# `heed stats` and `heed dump --modes all=average` reading its file; merging;
+# and the documented exit codes for bad input.
+set -eu
+
+: "${HEED_BIN:=./heed}"
+: "${HEED_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
+MODEL="$HEED_SRCDIR/tests/fixtures/enc/bert-f32"
+OTHER="$HEED_SRCDIR/tests/fixtures/enc/distil-f32"
+CORPUS="$HEED_SRCDIR/tests/fixtures/calib/corpus.txt"
+MORE="$HEED_SRCDIR/tests/fixtures/calib/more.txt"
+TMP="${TMPDIR:-/tmp}/heed-calibrate-test.$$"
+mkdir -p "$TMP"
+trap 'rm -rf "$TMP"' EXIT INT TERM
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+expect_exit() {
+	want=$1; shift
+	set +e
+	"$@" >"$TMP/out" 2>"$TMP/err"
+	got=$?
+	set -e
+	[ "$got" = "$want" ] || fail "$* exited $got, want $want: $(cat "$TMP/err")"
+}
+
+# corpus.txt holds 13 sentences once running text is split and blanks skipped
+"$HEED_BIN" calibrate -m "$MODEL" -o "$TMP/a.calib" --rank 8 --epochs 3 "$CORPUS" \
+	>"$TMP/summary" 2>"$TMP/err" || fail "calibrate exited $?: $(cat "$TMP/err")"
+grep -q "on 13 sentences" "$TMP/summary" || fail "summary: $(cat "$TMP/summary")"
+grep -q "dense synthesizer loss" "$TMP/summary" || fail "no synthesizer in the summary"
+[ -s "$TMP/err" ] && fail "stderr is not a terminal, yet calibrate wrote: $(cat "$TMP/err")"
+
+# the same seed gives the same file, byte for byte, apart from the date in
+# the 96-byte header and the checksum over it in the last 8 bytes
+"$HEED_BIN" calibrate -m "$MODEL" -o "$TMP/b.calib" --rank 8 --epochs 3 "$CORPUS" >/dev/null
+size=$(wc -c <"$TMP/a.calib")
+cmp -i 96 -n $((size - 104)) "$TMP/a.calib" "$TMP/b.calib" >/dev/null ||
+	fail "calibration is not reproducible"
+
+"$HEED_BIN" stats -m "$MODEL" --calib "$TMP/a.calib" --format tsv >"$TMP/stats.tsv" ||
+	fail "stats exited $?"
+python3 - "$TMP/stats.tsv" <<'PY' || fail "stats content"
+import sys, math
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
+assert rows[0] == ["layer", "head", "entropy", "cls", "sep", "self", "prev", "next",
+                   "jsd", "synth", "uniform"], rows[0]
+body = rows[1:]
+assert len(body) == 12, len(body)
+assert [(int(r[0]), int(r[1])) for r in body] == [(l, h) for l in range(1, 4) for h in range(1, 5)]
+for r in body:
+    v = [float(x) for x in r[2:]]
+    ent, shares, jsd, synth, uni = v[0], v[1:6], v[6], v[7], v[8]
+    assert 0 <= ent <= math.log(40), r
+    assert all(0 <= s <= 1 for s in shares), r
+    assert 0 <= jsd <= math.log(2), r
+    assert synth > 0 and uni > 0, r
+PY
+"$HEED_BIN" stats -m "$MODEL" --calib "$TMP/a.calib" --format tsv --sort -jsd >"$TMP/sorted.tsv"
+python3 - "$TMP/sorted.tsv" <<'PY' || fail "stats --sort -jsd"
+import sys
+j = [float(l.split("\t")[8]) for l in list(open(sys.argv[1]))[1:]]
+assert j == sorted(j, reverse=True), j
+PY
+"$HEED_BIN" stats -m "$MODEL" --calib "$TMP/a.calib" | grep -q "^# 13 sentences" ||
+	fail "text stats header"
+expect_exit 1 "$HEED_BIN" stats -m "$MODEL" --calib "$TMP/a.calib" --sort bogus
+grep -q "unknown column 'bogus'" "$TMP/err" || fail "sort message: $(cat "$TMP/err")"
+
+# average mode reads the file: every row a distribution, every head "average"
+"$HEED_BIN" dump -m "$MODEL" --calib "$TMP/a.calib" --modes all=average \
+	"The cat sat on the mat." >"$TMP/avg.json" || fail "dump --modes all=average exited $?"
+"$HEED_BIN" dump -m "$MODEL" --calib "$TMP/a.calib" --modes all=dense \
+	"The cat sat on the mat." >"$TMP/dense.json" || fail "dump --modes all=dense exited $?"
+python3 - "$TMP/avg.json" "$TMP/dense.json" <<'PY' || fail "average/dense attention"
+import json, sys
+for path, mode in zip(sys.argv[1:], ["average", "dense"]):
+    s = json.load(open(path))["sentences"][0]
+    assert len(s["attention"]) == 12
+    for a in s["attention"]:
+        assert a["mode"] == mode, a["mode"]
+        for row in a["weights"]:
+            assert abs(sum(row) - 1) < 1e-4, row
+PY
+
+# merging two corpora counts both; another model's file is refused
+"$HEED_BIN" calibrate -m "$MODEL" -o "$TMP/m.calib" --rank 0 "$MORE" >/dev/null ||
+	fail "calibrate more.txt"
+"$HEED_BIN" calibrate --merge "$TMP/a.calib" "$TMP/m.calib" -o "$TMP/ab.calib" >"$TMP/out" ||
+	fail "merge exited $?"
+grep -q "17 sentences" "$TMP/out" || fail "merge summary: $(cat "$TMP/out")"
+"$HEED_BIN" stats -m "$MODEL" --calib "$TMP/ab.calib" | grep -q "^# 17 sentences" ||
+	fail "merged file"
+"$HEED_BIN" calibrate -m "$OTHER" -o "$TMP/o.calib" --rank 0 "$MORE" >/dev/null ||
+	fail "calibrate distil"
+expect_exit 2 "$HEED_BIN" calibrate --merge "$TMP/a.calib" "$TMP/o.calib" -o "$TMP/x.calib"
+grep -q "different models" "$TMP/err" || fail "merge mismatch message: $(cat "$TMP/err")"
+expect_exit 2 "$HEED_BIN" stats -m "$MODEL" --calib "$TMP/o.calib"
+grep -q "another model" "$TMP/err" || fail "stats mismatch message: $(cat "$TMP/err")"
+
+# damaged files and bad arguments
+head -c 1000 "$TMP/a.calib" >"$TMP/short.calib"
+expect_exit 2 "$HEED_BIN" stats -m "$MODEL" --calib "$TMP/short.calib"
+grep -q "truncated" "$TMP/err" || fail "truncated message: $(cat "$TMP/err")"
+expect_exit 2 "$HEED_BIN" calibrate -m "$MODEL" -o "$TMP/z.calib" "$TMP/no-such-corpus.txt"
+expect_exit 1 "$HEED_BIN" calibrate -m "$MODEL"
+expect_exit 1 "$HEED_BIN" calibrate -m "$MODEL" --rank -3 "$CORPUS"
+expect_exit 1 "$HEED_BIN" calibrate -m "$MODEL" --length 4096 "$CORPUS"
+[ -e "$TMP/z.calib" ] && fail "a failed calibration left a file"
+echo "calibrate_test: ok"
