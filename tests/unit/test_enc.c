@@ -260,6 +260,40 @@ test_incremental(void **st)
 	model_free(m);
 }
 
+/* A non-input head's matrix is its mode's rows; the other heads of that
+ * layer, which see the same layer input, are untouched. */
+static void
+test_mode_rows(void **st)
+{
+	(void)st;
+	model *m = load_tiny();
+	int H = m->cfg.heads, n = SAMPLE_N;
+	uint8_t *modes = calloc((size_t)m->cfg.layers * H, 1);
+	enc_state *s = enc_new(m, 64), *ref = enc_new(m, 64);
+	float row[SAMPLE_N];
+	heed_err e;
+
+	modes[1] = HEAD_SYNTH_RANDOM;
+	modes[H + 0] = HEAD_UNIFORM;
+	assert_int_equal(enc_run(ref, sample_ids, n, NULL, NULL, NULL, NULL, &e), HEED_OK);
+	assert_int_equal(enc_run(s, sample_ids, n, modes, NULL, NULL, NULL, &e), HEED_OK);
+	for (int i = 0; i < n; i++) {
+		enc_mode_row(HEAD_SYNTH_RANDOM, NULL, calib_default_L(&m->cfg), 0, 1, n, i,
+			     enc_hidden(s, 0) + (size_t)i * m->cfg.hidden, row);
+		assert_memory_equal(enc_attn(s, 0, 1) + i * n, row, sizeof row);
+		for (int j = 0; j < n; j++)
+			assert_float_equal(enc_attn(s, 1, 0)[i * n + j], 1.0f / n, 1e-7);
+	}
+	for (int h = 0; h < H; h++)
+		if (h != 1)
+			assert_memory_equal(enc_attn(s, 0, h), enc_attn(ref, 0, h), sizeof(float) * n * n);
+	assert_memory_not_equal(enc_attn(s, 2, 0), enc_attn(ref, 2, 0), sizeof(float) * n * n);
+	enc_free(s);
+	enc_free(ref);
+	free(modes);
+	model_free(m);
+}
+
 typedef struct cancel_ctx {
 	int calls, cancel_at;
 } cancel_ctx;
@@ -355,6 +389,7 @@ main(void)
 		cmocka_unit_test(test_distil_f16),
 		cmocka_unit_test(test_heed_mini),
 		cmocka_unit_test(test_incremental),
+		cmocka_unit_test(test_mode_rows),
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_bad_input),
 	};
