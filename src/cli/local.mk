@@ -9,3 +9,5 @@ EXTRA_DIST += tests/dump_test.sh
 heed_SOURCES += src/cli/calibrate.c src/cli/stats.c
 TESTS += tests/calibrate_test.sh
 EXTRA_DIST += tests/calibrate_test.sh
+# bench.c: `heed bench`, the encoder's timings (bench/run compares engines)
+heed_SOURCES += src/cli/bench.c
