@@ -181,14 +181,13 @@ tok_norm_uncase(tok_chars *w, tok_chars *scratch)
 
 	if (all_below(w, 0x80)) {
 		for (i = 0; i < w->n; i++)
-			w->c[i].cp = tok_uc_lower(w->c, w->n, i);
+			w->c[i].cp = tok_uc_lower(w->c[i].cp);
 		return;
 	}
-	/* Lowercase first: the final-sigma rule looks at the whole word. */
 	scratch->n = 0;
 	for (i = 0; i < w->n; i++) {
 		lc = w->c[i];
-		lc.cp = tok_uc_lower(w->c, w->n, i);
+		lc.cp = tok_uc_lower(lc.cp);
 		decompose_char(scratch, &lc);
 	}
 	reorder(scratch);

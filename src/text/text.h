@@ -44,7 +44,7 @@ bool tok_uc_is_dropped(int32_t cp);      /* NUL, U+FFFD, other (C*) but \t\n\r *
 bool tok_uc_is_space(int32_t cp);        /* separates words */
 bool tok_uc_is_cjk(int32_t cp);          /* CJK ideograph: a word by itself */
 bool tok_uc_is_punct(int32_t cp);        /* split out as a word of its own */
-int32_t tok_uc_lower(const tok_char *w, int n, int i);   /* w[i] lowercased in its word */
+int32_t tok_uc_lower(int32_t cp);
 
 /* normalize.c: whole-word normalization, in place. */
 void tok_norm_nfc(tok_chars *w, tok_chars *scratch);

@@ -1,6 +1,5 @@
 /* uchar.c — character classes as BERT's BasicTokenizer defines them, and
- * Python's lowercasing (which Hugging Face applies to each word), all from
- * utf8proc's tables.
+ * lowercasing, all from utf8proc's tables.
  */
 #include "text.h"
 
@@ -77,80 +76,15 @@ tok_uc_is_punct(int32_t cp)
 	return c >= UTF8PROC_CATEGORY_PC && c <= UTF8PROC_CATEGORY_PO;
 }
 
-/* Unicode's Cased property: letters with case, plus the few Other_Lowercase
- * and Other_Uppercase characters that are neither letters with a case
- * mapping nor case-ignorable (those are skipped before Cased is asked). */
-static bool
-is_cased(int32_t cp)
-{
-	switch (utf8proc_category(cp)) {
-	case UTF8PROC_CATEGORY_LU:
-	case UTF8PROC_CATEGORY_LL:
-	case UTF8PROC_CATEGORY_LT:
-		return true;
-	default:
-		break;
-	}
-	if (utf8proc_tolower(cp) != cp || utf8proc_toupper(cp) != cp)
-		return true;
-	return cp == 0xAA || cp == 0xBA || (cp >= 0x1F130 && cp <= 0x1F149) ||
-	       (cp >= 0x1F150 && cp <= 0x1F169) || (cp >= 0x1F170 && cp <= 0x1F189);
-}
-
-/* Case_Ignorable: marks, format characters, modifiers, and the Word_Break
- * MidLetter, MidNumLet and Single_Quote characters. */
-static bool
-is_case_ignorable(int32_t cp)
-{
-	static const int32_t mid[] = {
-		0x27, 0x2E, 0x3A, 0xB7, 0x387, 0x55F, 0x5F4, 0x2018, 0x2019,
-		0x2024, 0x2027, 0xFE13, 0xFE52, 0xFE55, 0xFF07, 0xFF0E, 0xFF1A,
-	};
-	size_t i;
-
-	switch (utf8proc_category(cp)) {
-	case UTF8PROC_CATEGORY_MN:
-	case UTF8PROC_CATEGORY_ME:
-	case UTF8PROC_CATEGORY_CF:
-	case UTF8PROC_CATEGORY_LM:
-	case UTF8PROC_CATEGORY_SK:
-		return true;
-	default:
-		break;
-	}
-	for (i = 0; i < sizeof mid / sizeof mid[0]; i++)
-		if (mid[i] == cp)
-			return true;
-	return false;
-}
-
-/* Python's str.lower() ends a word's capital sigma with ς: after a cased
- * letter and not before one, case-ignorable characters looked through. */
-static bool
-is_final_sigma(const tok_char *w, int n, int i)
-{
-	int j;
-
-	for (j = i - 1; j >= 0 && is_case_ignorable(w[j].cp); j--)
-		;
-	if (j < 0 || !is_cased(w[j].cp))
-		return false;
-	for (j = i + 1; j < n && is_case_ignorable(w[j].cp); j++)
-		;
-	return j == n || !is_cased(w[j].cp);
-}
-
-/* The one full lowercase mapping that differs from the simple one, İ → i̇,
- * only adds a mark that accent stripping removes, so the simple mapping
- * serves. */
+/* Hugging Face lowercases the text one character at a time before its
+ * BasicTokenizer runs (PreTrainedTokenizer.tokenize's re.sub over "(.+?)"),
+ * so a capital sigma is always σ, never the word-final ς of str.lower().
+ * Of Python's full lowercase mappings only İ → i̇ differs from the simple
+ * one, by a mark that accent stripping removes. */
 int32_t
-tok_uc_lower(const tok_char *w, int n, int i)
+tok_uc_lower(int32_t cp)
 {
-	int32_t cp = w[i].cp;
-
 	if (cp < 0x80)
 		return cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
-	if (cp == 0x3A3 && is_final_sigma(w, n, i))
-		return 0x3C2;
 	return utf8proc_tolower(cp);
 }

@@ -14,8 +14,11 @@ slow BertTokenizer (transformers >= 4.28):
 - the cleaned text is NFC-normalized before it is split into words, so a
   decomposed "e" + U+0301 matches the same pieces as a precomposed "é";
 - words are split with str.split(), which also splits on U+2028/U+2029;
-- uncased vocabularies lowercase each word with str.lower() (so a word-final
-  capital sigma becomes "ς"), then NFD and drop nonspacing marks (Mn).
+- uncased vocabularies lowercase the text one character at a time, as
+  PreTrainedTokenizer.tokenize does (re.sub over "(.+?)") before the
+  BasicTokenizer's own str.lower(): a capital sigma is always "σ", never
+  the word-final "ς" of str.lower() on a whole word; then NFD and drop
+  nonspacing marks (Mn).
 
 One deliberate difference: a piece listed twice in vocab.txt keeps its first
 id (Hugging Face's dict keeps the last).  bert-base-uncased has no duplicates.
@@ -120,21 +123,18 @@ def _nfc(chars):
     return out
 
 
+def _lower(text):
+    """Hugging Face's lowercasing: str.lower() of each character alone."""
+    return "".join(c.lower() for c in text)
+
+
 def _uncase(chars):
-    """Lowercase (str.lower of the whole word), NFD, drop Mn."""
+    """Lowercase, NFD, drop Mn."""
     if all(ord(c) < 0x80 for c, _, _ in chars):
         return [(c.lower(), b, e) for c, b, e in chars]
-    lowered = _text(chars).lower()
-    low, pos = [], 0
-    for c, b, e in chars:
-        # str.lower maps character by character except a capital sigma,
-        # which depends on its neighbours: take that one from the word.
-        lc = lowered[pos] if c == "\u03a3" else c.lower()
-        assert lowered[pos:pos + len(lc)] == lc, (chars, c)
-        pos += len(lc)
-        low.extend((d, b, e) for d in lc)
+    low = [(d, b, e) for c, b, e in chars for d in c.lower()]
     out = [t for t in _decompose(low) if unicodedata.category(t[0]) != "Mn"]
-    assert _text(out) == _strip_accents(lowered), chars
+    assert _text(out) == _strip_accents(_lower(_text(chars)).lower()), chars
     return out
 
 
