@@ -373,9 +373,9 @@ static void
 bench_tsv_row(const char *metric, const char *name, int n, const char *stat, double v)
 {
 	if (n > 0)
-		printf("%s\t%s\t%d\t%s\t%.4f\n", metric, name, n, stat, v);
+		printf("%s\t%s\t%d\t%s\t%.9g\n", metric, name, n, stat, v);
 	else
-		printf("%s\t%s\t-\t%s\t%.4f\n", metric, name, stat, v);
+		printf("%s\t%s\t-\t%s\t%.9g\n", metric, name, stat, v);
 }
 
 static void

@@ -11,3 +11,5 @@ TESTS += tests/calibrate_test.sh
 EXTRA_DIST += tests/calibrate_test.sh
 # bench.c: `heed bench`, the encoder's timings (bench/run compares engines)
 heed_SOURCES += src/cli/bench.c
+TESTS += tests/bench_test.sh
+EXTRA_DIST += tests/bench_test.sh

@@ -1,0 +1,76 @@
+#!/bin/sh
+# bench_test.sh — `heed bench` on the tiny BERT fixture: the TSV holds every
+# metric for every length with sane values, GFLOP/s follows the documented
+# FLOP count, --samples gives one row per timed run, the text report prints,
+# and bad arguments give the documented exit codes.
+set -eu
+
+: "${HEED_BIN:=./heed}"
+: "${HEED_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
+MODEL="$HEED_SRCDIR/tests/fixtures/enc/bert-f32"   # 3 layers, 32 hidden, ffn 64, 128 positions
+TMP="${TMPDIR:-/tmp}/heed-bench-test.$$"
+mkdir -p "$TMP"
+trap 'rm -rf "$TMP"' EXIT INT TERM
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+"$HEED_BIN" bench -m "$MODEL" --lengths 5,40 --runs 4 --warmup 1 --threads 1 \
+    --format tsv --samples >"$TMP/b.tsv" || fail "bench exited $?"
+
+head -n 1 "$TMP/b.tsv" | grep -qx "$(printf 'metric\tmodel\tlength\tstat\tvalue')" || fail "tsv header"
+awk -F'\t' '
+	NR == 1 { next }
+	NF != 5 { print "bad row: " $0; bad = 1 }
+	$5 + 0 <= 0 && $1 != "tokenize" { print "not positive: " $0; bad = 1 }
+	{ v[$1 "/" $3 "/" $4] = $5 + 0; if ($4 == "sample_ms") n[$3]++ }
+	END {
+		split("load/-/ms startup/-/ms vocab/-/ms peak_rss/-/mb threads/-/count", once, " ")
+		for (k in once) if (!(once[k] in v)) { print "missing " once[k]; bad = 1 }
+		if (v["threads/-/count"] != 1) { print "threads"; bad = 1 }
+		split("5 40", lens, " ")
+		for (i in lens) {
+			L = lens[i]
+			split("forward tokenize keystroke toggle_first toggle_middle toggle_last", m, " ")
+			for (j in m) {
+				if (!((m[j] "/" L "/median_ms") in v) || !((m[j] "/" L "/p95_ms") in v)) {
+					print "missing " m[j] " " L; bad = 1
+				} else if (v[m[j] "/" L "/median_ms"] > v[m[j] "/" L "/p95_ms"]) {
+					print "median over p95: " m[j] " " L; bad = 1
+				}
+			}
+			med = v["forward/" L "/median_ms"]
+			# 2n(4h^2 + 2h ffn)L + 4n^2 h L with h 32, ffn 64, 3 layers
+			fl = 2 * L * (4 * 32 * 32 + 2 * 32 * 64) * 3 + 4 * L * L * 32 * 3
+			g = fl / med / 1e6
+			if (v["forward/" L "/gflops"] < 0.999 * g || v["forward/" L "/gflops"] > 1.001 * g) {
+				print "gflops " L ": " v["forward/" L "/gflops"] " want " g; bad = 1
+			}
+			tps = L * 1000 / med
+			if (v["forward/" L "/tokens_per_s"] < 0.999 * tps || v["forward/" L "/tokens_per_s"] > 1.001 * tps) {
+				print "tokens/s " L; bad = 1
+			}
+			if (n[L] != 4) { print "samples " L ": " n[L]; bad = 1 }
+		}
+		exit bad
+	}' "$TMP/b.tsv" || fail "tsv content"
+
+"$HEED_BIN" bench -m "$MODEL" --lengths 8 --runs 2 --warmup 0 >"$TMP/b.txt" || fail "text exited $?"
+grep -q 'tokens/s' "$TMP/b.txt" && grep -q 'peak RSS' "$TMP/b.txt" &&
+	grep -q '3 layers, 32 hidden, 4 heads' "$TMP/b.txt" || fail "text report"
+
+expect_exit() {
+	want=$1; shift
+	set +e
+	"$HEED_BIN" bench "$@" >/dev/null 2>&1
+	got=$?
+	set -e
+	[ "$got" = "$want" ] || fail "bench $*: exit $got, want $want"
+}
+expect_exit 1 -m "$MODEL" --lengths 2
+expect_exit 1 -m "$MODEL" --lengths 8,x
+expect_exit 1 -m "$MODEL" --format xml
+expect_exit 1 -m "$MODEL" --runs 0
+expect_exit 1 -m "$MODEL" --lengths 200        # over the fixture's 128 positions
+expect_exit 1 -m "$MODEL" extra-argument
+expect_exit 2 -m "$TMP/no-such-model"
+echo "bench_test: 1 passed, 0 failed"
