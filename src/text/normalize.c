@@ -1,7 +1,7 @@
 /* normalize.c — Unicode normalization of one word, keeping byte spans.
  *
  * Hugging Face's BasicTokenizer runs NFC over the cleaned text and, for
- * uncased vocabularies, lowercases each word, decomposes it (NFD) and drops
+ * uncased vocabularies, lowercases, decomposes (NFD) and drops
  * nonspacing marks.  utf8proc's string functions lose track of where each
  * output character came from, so the three steps of normalization
  * (decompose, reorder, compose) are done here one code point at a time with
@@ -11,6 +11,7 @@
 #include "text.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include <utf8proc.h>
 
@@ -70,26 +71,59 @@ decompose_char(tok_chars *out, const tok_char *c)
 		tok_chars_push(out, buf[i], c->begin, c->end);
 }
 
-/* Canonical ordering: marks between two starters sorted by combining
- * class, stably (insertion sort: runs of marks are a few long). */
+/* Runs of marks are a few long: insertion sort, stable. */
 static void
-reorder(tok_chars *a)
+insertion_sort(tok_char *r, int n)
 {
 	int i, j, k;
 	tok_char t;
 
-	for (i = 1; i < a->n; i++) {
-		if (a->c[i].cp < 0x300 || (k = ccc(a->c[i].cp)) == 0)
-			continue;
-		t = a->c[i];
-		for (j = i; j > 0; j--) {
-			int p = ccc(a->c[j - 1].cp);
+	for (i = 1; i < n; i++) {
+		k = ccc(r[i].cp);
+		t = r[i];
+		for (j = i; j > 0 && ccc(r[j - 1].cp) > k; j--)
+			r[j] = r[j - 1];
+		r[j] = t;
+	}
+}
 
-			if (p == 0 || p <= k)
-				break;
-			a->c[j] = a->c[j - 1];
+/* A long run (pasted "Zalgo" text) would make insertion sort quadratic:
+ * a stable counting sort by class instead. */
+static void
+counting_sort(tok_char *r, int n)
+{
+	int start[257] = { 0 }, i;
+	tok_char *tmp = xmalloc((size_t)n * sizeof *tmp);
+
+	for (i = 0; i < n; i++)
+		start[ccc(r[i].cp) + 1]++;
+	for (i = 1; i < 257; i++)
+		start[i] += start[i - 1];
+	for (i = 0; i < n; i++)
+		tmp[start[ccc(r[i].cp)]++] = r[i];
+	memcpy(r, tmp, (size_t)n * sizeof *tmp);
+	free(tmp);
+}
+
+/* Canonical ordering: each run of marks (nonzero combining class) sorted
+ * by class, keeping the order of equal classes. */
+static void
+reorder(tok_chars *a)
+{
+	int i = 0, j;
+
+	while (i < a->n) {
+		if (ccc(a->c[i].cp) == 0) {
+			i++;
+			continue;
 		}
-		a->c[j] = t;
+		for (j = i + 1; j < a->n && ccc(a->c[j].cp) != 0; j++)
+			;
+		if (j - i > 32)
+			counting_sort(a->c + i, j - i);
+		else if (j - i > 1)
+			insertion_sort(a->c + i, j - i);
+		i = j;
 	}
 }
 

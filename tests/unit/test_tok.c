@@ -79,14 +79,14 @@ case_bytes(json_t *c, size_t *len)
 }
 
 static void
-check_case(json_t *c)
+check_case(json_t *c, bool lower)
 {
 	const char *name = json_string_value(json_object_get(c, "name"));
 	json_t *ids = json_object_get(c, "ids"), *spans = json_object_get(c, "spans");
 	size_t len, i;
 	char *s = case_bytes(c, &len);
 	int max = (int)json_integer_value(json_object_get(c, "max_tokens"));
-	tok_result r = encode(uncased, s, len, true, max);
+	tok_result r = encode(uncased, s, len, lower, max);
 
 	if ((size_t)r.n != json_array_size(ids))
 		fail_msg("%s: %d tokens, expected %zu", name, r.n, json_array_size(ids));
@@ -120,7 +120,12 @@ test_fixtures(void **state)
 	cases = json_object_get(doc, "cases");
 	assert_true(json_array_size(cases) >= 40);
 	for (i = 0; i < json_array_size(cases); i++)
-		check_case(json_array_get(cases, i));
+		check_case(json_array_get(cases, i), true);
+	/* The same vocabulary without lowercasing: NFC alone. */
+	cases = json_object_get(doc, "cased_cases");
+	assert_true(json_array_size(cases) >= 10);
+	for (i = 0; i < json_array_size(cases); i++)
+		check_case(json_array_get(cases, i), false);
 	json_decref(doc);
 }
 

@@ -8,6 +8,8 @@ Run with Debian's /usr/bin/python3 from anywhere:
 Each case has either "text" (a string) or "hex" (raw bytes, for invalid
 UTF-8), max_tokens, and the expected ids, tokens (for reading), byte spans
 ([-1, -1] for the added [CLS]/[SEP]), n_full, truncated and invalid_bytes.
+"cases" are tokenized with lowercase=True, "cased_cases" (a subset) with
+lowercase=False.
 """
 import json
 import os
@@ -98,7 +100,15 @@ CASES = [
     ("invalid_surrogate", b"s\xed\xa0\x80t"),
     ("invalid_in_mask", b"[MA\xffSK] [MASK]"),
     ("invalid_above_max", b"\xf4\x90\x80\x80z\xf5"),
+    ("zalgo", "Z" + "\u0301\u0323\u0345\u0334\u031b\u0302" * 8 + "a\u0323\u0302lgo"),
 ]
+
+# Cases run again with lowercase=False (the same vocabulary, which then
+# misses capitals and accents): NFC without case folding or accent stripping.
+CASED = ["plain", "mask_glued", "accent_cafe", "accent_decomposed", "accent_reorder",
+         "angstrom_sign", "dotted_capital_i", "hangul", "hangul_jamo_compose",
+         "cjk_then_mark", "greek_capital_sigma", "cyrillic", "ligature_fullwidth",
+         "titlecase_digraph", "zalgo", "invalid_surrogate", "truncated"]
 
 
 def case(tok, name, text, max_tokens=MAX_TOKENS):
@@ -123,6 +133,9 @@ def case(tok, name, text, max_tokens=MAX_TOKENS):
 def main():
     tok = Tokenizer(VOCAB, lowercase=True)
     cases = [case(tok, *c) for c in CASES]
+    cased_tok = Tokenizer(VOCAB, lowercase=False)
+    cased = [case(cased_tok, *c) for c in CASES if c[0] in CASED]
+    assert len(cased) == len(CASED)
     by_name = {c["name"]: c for c in cases}
     # The fixture must exercise what it claims to.
     assert by_name["truncated"]["truncated"] and by_name["truncated"]["n_full"] > MAX_TOKENS
@@ -138,12 +151,13 @@ def main():
         "lowercase": True,
         "generator": "tools/reference/make_tok_fixtures.py",
         "cases": cases,
+        "cased_cases": cased,
     }
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, "w", encoding="utf-8") as f:
         json.dump(doc, f, ensure_ascii=True, indent=1)
         f.write("\n")
-    print(f"wrote {len(cases)} cases to {os.path.relpath(OUT, ROOT)}")
+    print(f"wrote {len(cases)} + {len(cased)} cases to {os.path.relpath(OUT, ROOT)}")
 
 
 if __name__ == "__main__":
