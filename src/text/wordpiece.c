@@ -28,18 +28,17 @@ tok_out_push(tok_out *o, int id, int begin, int end)
 	o->n++;
 }
 
-/* The word as UTF-8 after a "##" prefix; off[i] is where char i starts. */
+/* The word as UTF-8; off[i] is where char i starts. */
 typedef struct word_utf8 {
-	char buf[2 + 4 * MAX_WORD_CHARS];
+	char buf[4 * MAX_WORD_CHARS];
 	int off[MAX_WORD_CHARS + 1];
 } word_utf8;
 
 static void
 encode_word(const tok_char *w, int n, word_utf8 *u)
 {
-	int i, pos = 2;
+	int i, pos = 0;
 
-	u->buf[0] = u->buf[1] = '#';
 	for (i = 0; i < n; i++) {
 		u->off[i] = pos;
 		pos += (int)utf8proc_encode_char(w[i].cp, (utf8proc_uint8_t *)u->buf + pos);
@@ -55,17 +54,16 @@ static int
 longest_piece(const tok_vocab *v, const word_utf8 *u, int n, int start, int *end)
 {
 	size_t maxlen = tok_vocab_max_piece(v), len;
-	/* The "##" before the word's bytes serves every start after the
-	 * first: copy them next to the candidate. */
-	char tmp[sizeof u->buf];
+	char tmp[2 + sizeof u->buf];
 	const char *s = u->buf + u->off[start];
 	uint64_t h = TOK_HASH_BASIS;
 	int e, id, best = -1;
 
 	if (start > 0) {
+		/* Continuation candidates are "##" + the bytes from start. */
 		len = (size_t)(u->off[n] - u->off[start]);
 		memcpy(tmp, "##", 2);
-		memcpy(tmp + 2, s, len);
+		memcpy(tmp + 2, s, len < maxlen ? len : maxlen);
 		s = tmp;
 		h = tok_hash_step(h, "##", 2);
 	}
