@@ -6,6 +6,12 @@ libheed_a_SOURCES += src/tui/palette.c src/tui/input.c src/tui/layout.c \
 noinst_HEADERS += src/tui/palette.h src/tui/input.h src/tui/layout.h \
 	src/tui/ui_model.h src/tui/queue.h
 
+# The terminal side: curses, the loop, the encoder thread, the views.
+heed_SOURCES += src/tui/app.c src/tui/keys.c src/tui/draw.c src/tui/term.c \
+	src/tui/worker.c src/tui/grid.c src/tui/head.c src/tui/tokens.c \
+	src/tui/output.c src/tui/help.c
+noinst_HEADERS += src/tui/tui.h src/tui/keys.h src/tui/term.h src/tui/worker.h
+
 check_PROGRAMS += tests/unit/test_ui_palette tests/unit/test_ui_input \
 	tests/unit/test_ui_layout tests/unit/test_ui_model tests/unit/test_ui_queue
 TESTS += tests/unit/test_ui_palette tests/unit/test_ui_input \
@@ -20,3 +26,12 @@ tests_unit_test_ui_model_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/src/tui
 tests_unit_test_ui_model_LDADD = $(TEST_LIBS)
 tests_unit_test_ui_queue_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/src/tui
 tests_unit_test_ui_queue_LDADD = $(TEST_LIBS)
+
+# End-to-end: the real binary in a tmux pane (tests/e2e/lib.sh).
+TUI_E2E = tests/e2e/tui_type.sh tests/e2e/tui_modes.sh tests/e2e/tui_help.sh \
+	tests/e2e/tui_resize.sh tests/e2e/tui_paste.sh tests/e2e/tui_stty.sh \
+	tests/e2e/tui_colour.sh
+EXTRA_DIST += $(TUI_E2E) tests/e2e/tui_common.sh
+if HAVE_TMUX
+TESTS += $(TUI_E2E)
+endif

@@ -172,3 +172,38 @@ pal_ascii(double t)
 
 	return ramp[pal_level(t, (int)sizeof ramp - 1)];
 }
+
+pal_depth
+pal_depth_detect(const char *no_color, const char *colorterm, bool terminfo_rgb, int colors)
+{
+	if (no_color != NULL && no_color[0] != '\0')
+		return DEPTH_NONE;
+	if (colorterm != NULL && terminfo_rgb &&
+	    (strcmp(colorterm, "truecolor") == 0 || strcmp(colorterm, "24bit") == 0))
+		return DEPTH_DIRECT;
+	if (colors >= 256)
+		return DEPTH_256;
+	if (colors >= 8)
+		return DEPTH_8;
+	return DEPTH_NONE;
+}
+
+int
+pal_colour(pal_kind k, pal_depth d, double t)
+{
+	uint8_t c[3];
+	double q = (pal_level(t, PAL_LEVELS) + 0.5) / PAL_LEVELS;
+
+	switch (d) {
+	case DEPTH_8:
+		return pal_ansi8(k, t);
+	case DEPTH_256:
+		pal_rgb(k, q, c);
+		return pal_xterm256(c);
+	case DEPTH_DIRECT:
+		pal_rgb(k, q, c);
+		return c[0] << 16 | c[1] << 8 | c[2];
+	default:
+		return -1;
+	}
+}

@@ -2,6 +2,7 @@
 #ifndef HEED_TUI_PALETTE_H
 #define HEED_TUI_PALETTE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef enum {
@@ -35,6 +36,19 @@ void pal_rgb(pal_kind k, double t, uint8_t rgb[3]);
 int pal_xterm256(const uint8_t rgb[3]);
 /* ANSI colour (0-7) of t in [0, 1] on palette k, for 8-colour terminals. */
 int pal_ansi8(pal_kind k, double t);
+/* What the terminal can show. */
+typedef enum { DEPTH_NONE, DEPTH_8, DEPTH_256, DEPTH_DIRECT } pal_depth;
+
+/* Colour depth from the environment and terminfo: NO_COLOR (set and not
+ * empty) wins; direct colour needs both COLORTERM=truecolor/24bit and
+ * terminfo's RGB flag; then 256 or 8 colours by the terminfo count. */
+pal_depth pal_depth_detect(const char *no_color, const char *colorterm,
+			   bool terminfo_rgb, int colors);
+/* The colour number for t on palette k at depth d: an ANSI colour, an
+ * xterm-256 index, or 0xRRGGBB; t is first quantised to PAL_LEVELS so a
+ * screen needs at most PAL_LEVELS^2 pairs.  -1 at DEPTH_NONE. */
+int pal_colour(pal_kind k, pal_depth d, double t);
+
 /* Character of the ASCII ramp for t in [0, 1]. */
 char pal_ascii(double t);
 

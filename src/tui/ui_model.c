@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "heed/enc.h"
+
 void
 ui_downsample(const float *m, int n, int rows, int cols, float *out)
 {
@@ -151,5 +153,18 @@ ui_order(const double *v, int n, int *order)
 			j--;
 		}
 		order[j] = i;
+	}
+}
+
+void
+ui_diff_average(const struct calib *cal, int layer, int head, int n,
+		const float *attn, float *out)
+{
+	for (int i = 0; i < n; i++) {
+		float *row = out + (size_t)i * n;
+
+		enc_mode_row(HEAD_AVERAGE, cal, cal->L, layer, head, n, i, NULL, row);
+		for (int j = 0; j < n; j++)
+			row[j] = attn[(size_t)i * n + j] - row[j];
 	}
 }

@@ -31,4 +31,10 @@ int ui_rank(int id, const int *ids, int k);
 /* order[0..n) = indices of v sorted ascending (stable). */
 void ui_order(const double *v, int n, int *order);
 
+struct calib;
+/* out = attn - the head's corpus average gathered for n tokens (rows
+ * renormalised as the encoder's average mode does). */
+void ui_diff_average(const struct calib *cal, int layer, int head, int n,
+		     const float *attn, float *out);
+
 #endif

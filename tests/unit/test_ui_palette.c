@@ -103,6 +103,40 @@ test_ansi8(void **state)
 }
 
 static void
+test_depth(void **state)
+{
+	assert_int_equal(pal_depth_detect("1", "truecolor", true, 256), DEPTH_NONE);
+	assert_int_equal(pal_depth_detect("", NULL, false, 256), DEPTH_256);
+	assert_int_equal(pal_depth_detect(NULL, "truecolor", true, 256), DEPTH_DIRECT);
+	assert_int_equal(pal_depth_detect(NULL, "24bit", true, 16777216), DEPTH_DIRECT);
+	/* COLORTERM alone is not enough: terminfo must say RGB */
+	assert_int_equal(pal_depth_detect(NULL, "truecolor", false, 256), DEPTH_256);
+	assert_int_equal(pal_depth_detect(NULL, NULL, false, 8), DEPTH_8);
+	assert_int_equal(pal_depth_detect(NULL, NULL, false, 16), DEPTH_8);
+	assert_int_equal(pal_depth_detect(NULL, NULL, false, -1), DEPTH_NONE);
+	assert_int_equal(pal_depth_detect(NULL, NULL, false, 2), DEPTH_NONE);
+}
+
+static void
+test_colour_numbers(void **state)
+{
+	int seen[256] = { 0 }, distinct = 0;
+
+	assert_int_equal(pal_colour(PAL_VIRIDIS, DEPTH_NONE, 0.3), -1);
+	assert_int_equal(pal_colour(PAL_VIRIDIS, DEPTH_8, 1), 3);
+	assert_int_equal(pal_colour(PAL_GRAY, DEPTH_DIRECT, 1) & 0xff, pal_colour(PAL_GRAY, DEPTH_DIRECT, 1) >> 16);
+	assert_true(pal_colour(PAL_GRAY, DEPTH_DIRECT, 1) > pal_colour(PAL_GRAY, DEPTH_DIRECT, 0));
+	for (int l = 0; l < PAL_LEVELS; l++) {
+		int c = pal_colour(PAL_VIRIDIS, DEPTH_256, (l + 0.5) / PAL_LEVELS);
+
+		assert_in_range(c, 16, 255);
+		distinct += !seen[c]++;
+	}
+	/* the ramp stays a ramp after snapping to the cube */
+	assert_true(distinct >= PAL_LEVELS / 2);
+}
+
+static void
 test_names(void **state)
 {
 	pal_kind k;
@@ -126,6 +160,8 @@ main(void)
 		cmocka_unit_test(test_viridis_endpoints),
 		cmocka_unit_test(test_xterm256),
 		cmocka_unit_test(test_ansi8),
+		cmocka_unit_test(test_depth),
+		cmocka_unit_test(test_colour_numbers),
 		cmocka_unit_test(test_names),
 	};
 

@@ -1,0 +1,433 @@
+/* app.c — `heed` with no command: options, loading, and the event loop.
+ *
+ * The libuv loop on the main thread owns the terminal: stdin through
+ * uv_poll (keys are read with get_wch in nodelay mode), signals through
+ * uv_signal, a debounce timer after typing, an async handle the encoder
+ * thread wakes, and a prepare handle that redraws once per loop turn when
+ * something marked the screen dirty (tmux's server_client_check_redraw).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "config.h"
+
+#include <getopt.h>
+#include <locale.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../cli/cli.h"
+#include "keys.h"
+#include "term.h"
+#include "tui.h"
+
+#define DEBOUNCE_MS 30
+
+typedef struct tui_opts {
+	const char *model;
+	const char *modes;
+	const char *sentence;   /* joined from the arguments, malloc'd */
+	pal_kind pal;
+	bool mouse;
+} tui_opts;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "Usage: heed [-m MODEL] [--modes SPEC] [--palette NAME] [--no-mouse] [SENTENCE]\n"
+	    "\n"
+	    "Open the attention explorer.\n"
+	    "  -m, --model MODEL   model folder or hub name (default: the bundled heed-mini)\n"
+	    "      --modes SPEC    initial head modes, e.g. papa-half, L2H5=uniform, a preset file\n"
+	    "      --palette NAME  viridis (default) or gray\n"
+	    "      --no-mouse      leave the mouse to the terminal\n"
+	    "  -h, --help          show this help\n"
+	    "\n"
+	    "Press ? inside for the keys; see heed(1).\n");
+}
+
+static char *
+join_args(int argc, char **argv)
+{
+	size_t len = 1;
+	char *s;
+
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	s = xcalloc(len, 1);
+	for (int i = 0; i < argc; i++) {
+		if (i > 0)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+static int
+parse_opts(int argc, char **argv, tui_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "model", required_argument, NULL, 'm' },
+		{ "modes", required_argument, NULL, 'M' },
+		{ "palette", required_argument, NULL, 'p' },
+		{ "no-mouse", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof *o);
+	o->mouse = true;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "m:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm': o->model = optarg; break;
+		case 'M': o->modes = optarg; break;
+		case 'n': o->mouse = false; break;
+		case 'h': usage(stdout); return 1;
+		case 'p':
+			if (pal_parse(optarg, &o->pal) == 0 && o->pal != PAL_DIVERGING)
+				break;
+			fprintf(stderr, "heed: unknown palette '%s' (viridis, gray)\n", optarg);
+			return -1;
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	o->sentence = optind < argc ? join_args(argc - optind, argv + optind) : NULL;
+	return 0;
+}
+
+/* Calibration is optional: without it average and dense are unavailable. */
+static void
+load_calib(app *a)
+{
+	char *path = calib_default_path(a->m->dir);
+	heed_err e;
+
+	if (access(path, R_OK) != 0)
+		app_message(a, "no calibration: average, dense off");
+	else if (calib_load(path, &a->m->cfg, &a->cal, &e) < 0)
+		app_message(a, "%s; average and dense modes are disabled", e.msg);
+	free(path);
+}
+
+static int
+load(app *a, const tui_opts *o, heed_err *e)
+{
+	char *dir = NULL, *vocab;
+	int rc;
+
+	if ((rc = model_resolve(o->model, &dir, e)) < 0)
+		return rc;
+	rc = model_load(dir, &a->m, e);
+	free(dir);
+	if (rc < 0)
+		return rc;
+	vocab = xasprintf("%s/vocab.txt", a->m->dir);
+	rc = tok_vocab_load(vocab, &a->vocab, e);
+	free(vocab);
+	if (rc < 0)
+		return rc;
+	a->sp = tok_vocab_specials(a->vocab);
+	a->layers = a->m->cfg.layers;
+	a->heads = a->m->cfg.heads;
+	a->max_tokens = a->m->cfg.max_pos < 128 ? a->m->cfg.max_pos : 128;
+	a->modes = xcalloc((size_t)a->layers * a->heads, 1);
+	load_calib(a);
+	if (o->modes != NULL)
+		return enc_modes_parse(o->modes, a->layers, a->heads, a->cal, a->modes, e);
+	return HEED_OK;
+}
+
+void
+app_dirty(app *a)
+{
+	a->dirty = true;
+}
+
+void
+app_message(app *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(a->msg, sizeof a->msg, fmt, ap);
+	va_end(ap);
+	a->dirty = true;
+}
+
+/* Tokenise the sentence and hand the newest job to the worker. */
+static void
+submit(app *a)
+{
+	heed_err e;
+	int *ids;
+
+	tok_result_free(&a->tok);
+	if (tok_encode(a->vocab, a->in.buf, a->in.len, a->m->cfg.lowercase, a->max_tokens,
+	    &a->tok, &e) < 0) {
+		a->have_tok = false;
+		app_message(a, "%s", e.msg);
+		return;
+	}
+	a->have_tok = true;
+	ids = xmalloc((size_t)a->tok.n * sizeof *ids);
+	for (int i = 0; i < a->tok.n; i++)
+		ids[i] = a->tok.tok[i].id;
+	queue_submit(&a->q, queue_gen(&a->q), ids, a->tok.n, a->modes);
+	free(ids);
+	a->computing = true;
+	a->dirty = true;
+}
+
+static void
+on_debounce(uv_timer_t *t)
+{
+	submit(t->data);
+}
+
+/* Something changed: invalidate the work in flight at once (the worker
+ * sees the new generation between layers), submit after delay_ms. */
+static void
+changed(app *a, uint64_t delay_ms)
+{
+	queue_bump(&a->q);
+	a->computing = true;
+	uv_timer_start(&a->debounce, on_debounce, delay_ms, 0);
+	a->dirty = true;
+}
+
+void
+app_text_changed(app *a)
+{
+	changed(a, DEBOUNCE_MS);
+}
+
+void
+app_modes_changed(app *a)
+{
+	changed(a, 0);
+}
+
+static int
+clampi(int v, int lo, int hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+static void
+on_result(uv_async_t *h)
+{
+	app *a = h->data;
+
+	if (!queue_take(&a->q, &a->front))
+		return;
+	a->computing = false;
+	a->have_result = a->front->err == HEED_OK;
+	if (!a->have_result) {
+		app_message(a, "%s", a->front->msg);
+		return;
+	}
+	a->cur_row = clampi(a->cur_row, 0, a->front->n - 1);
+	a->cur_col = clampi(a->cur_col, 0, a->front->n - 1);
+	a->query = clampi(a->query, 0, a->front->n - 1);
+	a->dirty = true;
+}
+
+static void
+on_stdin(uv_poll_t *p, int status, int events)
+{
+	app *a = p->data;
+	wint_t wc;
+	int rc;
+
+	while (!a->quit && (rc = get_wch(&wc)) != ERR)
+		keys_handle(a, rc == KEY_CODE_YES ? UI_FN((int)wc) : (int)wc);
+	if (a->quit)
+		uv_stop(a->loop);
+}
+
+static void
+on_signal(uv_signal_t *s, int signum)
+{
+	app *a = s->data;
+
+	if (signum == SIGWINCH) {
+		term_resize();
+		a->dirty = true;
+		return;
+	}
+	a->quit = true;
+	uv_stop(a->loop);
+}
+
+static void
+on_prepare(uv_prepare_t *p)
+{
+	app *a = p->data;
+
+	if (a->dirty && !a->quit) {
+		a->dirty = false;
+		screen_draw(a);
+	}
+}
+
+static void
+loop_start(app *a)
+{
+	static const int sigs[4] = { SIGWINCH, SIGTERM, SIGHUP, SIGINT };
+
+	a->loop = uv_default_loop();
+	uv_poll_init(a->loop, &a->poll, STDIN_FILENO);
+	uv_poll_start(&a->poll, UV_READABLE, on_stdin);
+	for (int i = 0; i < 4; i++) {
+		uv_signal_init(a->loop, &a->sig[i]);
+		a->sig[i].data = a;
+		uv_signal_start(&a->sig[i], on_signal, sigs[i]);
+	}
+	uv_timer_init(a->loop, &a->debounce);
+	uv_prepare_init(a->loop, &a->redraw);
+	uv_prepare_start(&a->redraw, on_prepare);
+	a->poll.data = a->debounce.data = a->redraw.data = a;
+}
+
+static void
+close_one(uv_handle_t *h, void *arg)
+{
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+static void
+loop_end(app *a)
+{
+	uv_walk(a->loop, close_one, NULL);
+	uv_run(a->loop, UV_RUN_DEFAULT);
+	uv_loop_close(a->loop);
+}
+
+static void
+app_free(app *a)
+{
+	if (a->started) {
+		worker_stop(&a->w);
+		queue_destroy(&a->q);
+		result_free(a->front);
+	}
+	tok_result_free(&a->tok);
+	input_free(&a->in);
+	free(a->modes);
+	free(a->scratch);
+	calib_free(a->cal);
+	tok_vocab_free(a->vocab);
+	model_free(a->m);
+}
+
+static int
+run(app *a, const tui_opts *o, heed_err *e)
+{
+	int rc;
+
+	queue_init(&a->q, a->max_tokens, a->layers * a->heads);
+	a->front = result_new();
+	a->started = true;
+	a->loop = uv_default_loop();
+	uv_async_init(a->loop, &a->async, on_result);
+	a->async.data = a;
+	rc = worker_start(&a->w, a->m, a->cal, a->max_tokens, a->sp.mask, &a->q, &a->async, e);
+	if (rc < 0)
+		return rc;
+	if (term_init(o->mouse) < 0)
+		return err_set(e, HEED_EINVAL, "the explorer needs a terminal (see heed dump for scripts)");
+	loop_start(a);
+	a->editing = o->sentence == NULL;
+	input_set(&a->in, o->sentence ? o->sentence : "");
+	input_hist_push(&a->in);
+	submit(a);
+	a->dirty = true;
+	uv_run(a->loop, UV_RUN_DEFAULT);
+	term_end();
+	loop_end(a);
+	return HEED_OK;
+}
+
+int
+cmd_tui(int argc, char **argv)
+{
+	tui_opts o;
+	app a;
+	heed_err e;
+	int rc;
+
+	rc = parse_opts(argc, argv, &o);
+	if (rc != 0)
+		return rc > 0 ? 0 : EXIT_USAGE;
+	setlocale(LC_ALL, "");
+	memset(&a, 0, sizeof a);
+	input_init(&a.in);
+	a.pal = o.pal;
+	a.mouse = o.mouse;
+	rc = load(&a, &o, &e);
+	if (rc == HEED_OK)
+		rc = run(&a, &o, &e);
+	term_end();
+	if (rc < 0)
+		fprintf(stderr, "heed: %s\n", e.msg);
+	app_free(&a);
+	free((char *)o.sentence);
+	return cli_exit_code(rc);
+}
+
+const char *
+app_label(const app *a, int i)
+{
+	const char *p;
+
+	if (!a->have_result || i < 0 || i >= a->front->n)
+		return "";
+	p = tok_piece(a->vocab, a->front->ids[i]);
+	return p != NULL ? p : "?";
+}
+
+float *
+app_scratch(app *a, size_t n)
+{
+	if (n > a->scratch_cap) {
+		a->scratch = xrealloc(a->scratch, n * sizeof *a->scratch);
+		a->scratch_cap = n;
+	}
+	return a->scratch;
+}
+
+const float *
+app_attn(const app *a, int layer, int head)
+{
+	size_t nn;
+
+	if (!a->have_result)
+		return NULL;
+	nn = (size_t)a->front->n * a->front->n;
+	return a->front->attn + ((size_t)layer * a->heads + head) * nn;
+}
+
+head_mode
+app_mode(const app *a, int layer, int head)
+{
+	return (head_mode)a->modes[layer * a->heads + head];
+}
+
+double
+app_stat(const app *a, int layer, int head)
+{
+	int i = layer * a->heads + head;
+
+	if (a->stat == STAT_JSD)
+		return a->cal != NULL && a->cal->stats != NULL ? a->cal->stats[i].jsd : NAN;
+	return a->have_result ? a->front->entropy[i] : NAN;
+}

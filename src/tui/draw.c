@@ -1,0 +1,161 @@
+/* draw.c — the frame around the views: the sentence line, the token strip,
+ * the status bar, the "enlarge the window" screen, and small pieces the
+ * views share (legend, token strip). */
+#define _XOPEN_SOURCE_EXTENDED 1
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "keys.h"
+#include "term.h"
+#include "tui.h"
+
+static void
+draw_too_small(void)
+{
+	char need[32];
+	int n = snprintf(need, sizeof need, "(need %d\u00d7%d)", UI_MIN_COLS, UI_MIN_ROWS) - 1;
+	int y = LINES / 2 - 1;
+
+	/* two short lines: they fit in windows far below the minimum */
+	term_text(y, COLS > 18 ? (COLS - 18) / 2 : 0, COLS, "enlarge the window", A_BOLD);
+	term_text(y + 1, COLS > n ? (COLS - n) / 2 : 0, COLS, need, A_NORMAL);
+}
+
+/* First byte to show so the cursor stays within w columns. */
+static size_t
+input_window(const ui_input *in, int w)
+{
+	size_t start = 0;
+
+	while (start < in->cur && input_width(in->buf, start, in->cur) > w - 1) {
+		start++;
+		while (start < in->cur && (in->buf[start] & 0xC0) == 0x80)
+			start++;
+	}
+	return start;
+}
+
+static void
+draw_input(app *a)
+{
+	const char *prompt = a->editing ? " \u276f " : " \u00b7 ";
+	int px = 3, w = COLS - px - 1;
+	size_t start = input_window(&a->in, w);
+
+	term_text(0, 0, px, prompt, A_BOLD);
+	if (a->in.len == 0 && !a->editing)
+		term_text(0, px, w, "(press i to type a sentence)", A_DIM);
+	else if (a->in.len == 0)
+		term_text(0, px, w, "type a sentence; [MASK] marks a word to predict; Enter when done", A_DIM);
+	else
+		term_text(0, px, w, a->in.buf + start, A_NORMAL);
+	if (a->editing) {
+		curs_set(1);
+		move(0, px + input_width(a->in.buf, start, a->in.cur));
+	} else {
+		curs_set(0);
+	}
+}
+
+void
+draw_token_strip(app *a, int y, int w, int highlight)
+{
+	int n = a->have_result ? a->front->n : 0, x = 1, first = 0;
+
+	/* scroll so the highlighted token shows */
+	if (highlight >= 0) {
+		int width = 0;
+
+		for (first = highlight; first > 0; first--) {
+			width += input_width(app_label(a, first), 0, strlen(app_label(a, first))) + 1;
+			if (width > w - 4)
+				break;
+		}
+	}
+	if (first > 0)
+		x += term_text(y, x, 2, "\u2026 ", A_DIM);
+	for (int i = first; i < n && x < w - 1; i++) {
+		const char *lab = app_label(a, i);
+		int attr = i == highlight ? A_REVERSE | A_BOLD : (lab[0] == '[' ? A_DIM : A_NORMAL);
+
+		x += term_text(y, x, w - 1 - x, lab, attr);
+		x++;
+	}
+}
+
+void
+draw_legend(app *a, int y, int x, int w, pal_kind k, double lo, double hi)
+{
+	char buf[16];
+	int lw, bar;
+
+	snprintf(buf, sizeof buf, "%.2f", lo);
+	lw = term_text(y, x, w, buf, A_DIM);
+	bar = w - lw - 8;
+	if (bar < 4)
+		return;
+	for (int i = 0; i < bar; i++) {
+		double t = (i + 0.5) / bar;
+
+		term_fill(y, x + lw + 1 + i, 1, k, t, NULL, false);
+	}
+	snprintf(buf, sizeof buf, "%.2f", hi);
+	term_text(y, x + lw + 2 + bar, w - lw - bar - 2, buf, A_DIM);
+}
+
+static void
+draw_status(app *a)
+{
+	char left[160], right[300];
+	const char *name = a->m->name ? a->m->name : "model";
+	int n = a->have_result ? a->front->n : 0;
+	int lw, rw, x;
+
+	snprintf(left, sizeof left, " %s \u2502 %d tokens \u2502 L%dH%d %s ", name, n,
+	    a->sel_layer + 1, a->sel_head + 1, enc_mode_name(app_mode(a, a->sel_layer, a->sel_head)));
+	if (a->have_tok && a->tok.truncated)
+		snprintf(right, sizeof right, " input truncated to %d tokens ", a->max_tokens);
+	else if (a->have_tok && a->tok.invalid_bytes > 0)
+		snprintf(right, sizeof right, " %d invalid UTF-8 bytes skipped ", a->tok.invalid_bytes);
+	else if (a->msg[0] != '\0')
+		snprintf(right, sizeof right, " %s ", a->msg);
+	else
+		right[0] = '\0';
+	attr_set(A_REVERSE, 0, NULL);
+	mvhline(LINES - 1, 0, ' ', COLS);
+	term_text(LINES - 1, 0, COLS, left, A_REVERSE | A_BOLD);
+	lw = input_width(left, 0, strlen(left));
+	rw = input_width(right, 0, strlen(right));
+	x = COLS - 14 - rw < lw ? lw : COLS - 14 - rw;
+	if (x < COLS - 14)
+		term_text(LINES - 1, x, COLS - 14 - x, right, A_REVERSE);
+	if (a->computing)
+		snprintf(right, sizeof right, " computing\u2026 ");
+	else if (a->have_result)
+		snprintf(right, sizeof right, " %7.1f ms ? ", a->front->ms);
+	else
+		snprintf(right, sizeof right, " ? help ");
+	term_text(LINES - 1, COLS - 14, 14, right, A_REVERSE | A_BOLD);
+}
+
+void
+screen_draw(app *a)
+{
+	ui_rect body = { 2, 0, LINES - 3, COLS };
+
+	erase();
+	if (COLS < UI_MIN_COLS || LINES < UI_MIN_ROWS) {
+		curs_set(0);
+		draw_too_small();
+		refresh();
+		return;
+	}
+	draw_token_strip(a, 1, COLS, a->view == VIEW_TOKENS ? a->query : -1);
+	keys_view(a)->draw(a, body);
+	draw_status(a);
+	if (a->help)
+		help_draw(a, body);
+	draw_input(a);    /* last: it leaves the cursor in the sentence */
+	refresh();
+}

@@ -1,0 +1,189 @@
+/* worker.c — one dedicated thread runs the encoder (DESIGN.md: one thread
+ * owns OpenBLAS; forward passes never go to libuv's shared pool).
+ *
+ * A job is run twice when some head is not in input mode: once as asked and
+ * once all-input, the baseline the output view compares against.  Both
+ * encoder states recompute only from the first layer that changed, so a
+ * toggle costs the layers after it and the baseline costs nothing until the
+ * sentence changes.
+ */
+#include "worker.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ui_model.h"
+
+static bool
+cancelled(void *ud)
+{
+	ui_worker *w = ud;
+
+	return queue_stale(w->q, w->job.gen);
+}
+
+static bool
+all_input(const ui_job *j)
+{
+	for (int i = 0; i < j->nmodes; i++)
+		if (j->modes[i] != HEAD_INPUT)
+			return false;
+	return true;
+}
+
+/* The state whose results are shown: the baseline itself when every head
+ * is in input mode. */
+static enc_state *
+shown(ui_worker *w, const ui_result *r)
+{
+	return r->modified ? w->run : w->base;
+}
+
+static void
+copy_attention(ui_worker *w, ui_result *r)
+{
+	size_t nn = (size_t)r->n * r->n;
+
+	for (int l = 0; l < r->layers; l++)
+		for (int h = 0; h < r->heads; h++) {
+			float *dst = r->attn + ((size_t)l * r->heads + h) * nn;
+
+			memcpy(dst, enc_attn(shown(w, r), l, h), nn * sizeof *dst);
+			r->entropy[l * r->heads + h] = ui_entropy(dst, r->n);
+		}
+}
+
+static void
+compare_hidden(ui_worker *w, ui_result *r)
+{
+	for (int l = 0; l <= r->layers; l++)
+		r->cosine[l] = r->modified ? ui_cosine(enc_hidden(w->run, l),
+		    enc_hidden(w->base, l), r->n, w->m->cfg.hidden) : 1.0;
+}
+
+/* Top-k at one [MASK], with each prediction's rank and probability in the
+ * baseline (searched to UI_BASE_TOPK deep). */
+static int
+predict(ui_worker *w, const ui_result *r, ui_mask_pred *p, heed_err *e)
+{
+	int bids[UI_BASE_TOPK];
+	float bprobs[UI_BASE_TOPK];
+	int k, bk;
+
+	k = enc_mlm_topk(shown(w, r), p->pos, UI_TOPK, p->ids, p->probs, e);
+	if (k < 0)
+		return k;
+	p->k = k;
+	bk = enc_mlm_topk(w->base, p->pos, UI_BASE_TOPK, bids, bprobs, e);
+	if (bk < 0)
+		return bk;
+	for (int i = 0; i < k; i++) {
+		p->base_rank[i] = ui_rank(p->ids[i], bids, bk);
+		p->base_prob[i] = p->base_rank[i] >= 0 ? bprobs[p->base_rank[i]] : 0;
+	}
+	return HEED_OK;
+}
+
+static int
+predict_masks(ui_worker *w, ui_result *r, heed_err *e)
+{
+	r->nmask = 0;
+	r->has_mlm = w->m->has_mlm;
+	if (!r->has_mlm || w->mask_id < 0)
+		return HEED_OK;
+	for (int i = 0; i < r->n && r->nmask < UI_MAX_MASKS; i++) {
+		if (r->ids[i] != w->mask_id)
+			continue;
+		r->mask[r->nmask].pos = i;
+		int rc = predict(w, r, &r->mask[r->nmask], e);
+		if (rc < 0)
+			return rc;
+		r->nmask++;
+	}
+	return HEED_OK;
+}
+
+static int
+run_job(ui_worker *w, ui_result *r, heed_err *e)
+{
+	const ui_job *j = &w->job;
+	double t0 = util_now_ms();
+	int rc;
+
+	r->modified = !all_input(j);
+	rc = enc_run(w->base, j->ids, j->n, NULL, w->cal, cancelled, w, e);
+	if (rc == HEED_OK && r->modified)
+		rc = enc_run(w->run, j->ids, j->n, j->modes, w->cal, cancelled, w, e);
+	if (rc < 0)
+		return rc;
+	r->first_recomputed = enc_first_recomputed(shown(w, r));
+	r->n = j->n;
+	memcpy(r->ids, j->ids, (size_t)j->n * sizeof *j->ids);
+	copy_attention(w, r);
+	compare_hidden(w, r);
+	rc = predict_masks(w, r, e);
+	r->ms = util_now_ms() - t0;
+	return rc;
+}
+
+static void
+worker_main(void *arg)
+{
+	ui_worker *w = arg;
+	heed_err e;
+
+	while (queue_wait_job(w->q, &w->job)) {
+		ui_result *r = w->back;
+
+		if (queue_stale(w->q, w->job.gen))
+			continue;
+		result_reserve(r, w->job.n, w->m->cfg.layers, w->m->cfg.heads);
+		e.msg[0] = '\0';
+		r->gen = w->job.gen;
+		r->err = run_job(w, r, &e);
+		if (r->err == HEED_ECANCELED || queue_stale(w->q, w->job.gen))
+			continue;
+		snprintf(r->msg, sizeof r->msg, "%s", e.msg);
+		queue_publish(w->q, &w->back);
+		uv_async_send(w->done);
+	}
+}
+
+int
+worker_start(ui_worker *w, const model *m, const calib *cal, int max_tokens,
+	     int mask_id, ui_queue *q, uv_async_t *done, heed_err *e)
+{
+	memset(w, 0, sizeof *w);
+	w->m = m;
+	w->cal = cal;
+	w->q = q;
+	w->done = done;
+	w->mask_id = mask_id;
+	w->run = enc_new(m, max_tokens);
+	w->base = enc_new(m, max_tokens);
+	w->back = result_new();
+	job_init(&w->job, max_tokens, m->cfg.layers * m->cfg.heads);
+	if (uv_thread_create(&w->tid, worker_main, w) != 0) {
+		worker_stop(w);
+		return err_set(e, HEED_EINVAL, "cannot start the encoder thread");
+	}
+	w->started = true;
+	return HEED_OK;
+}
+
+void
+worker_stop(ui_worker *w)
+{
+	if (w->started) {
+		queue_bump(w->q);   /* cancels a job in flight */
+		queue_quit(w->q);
+		uv_thread_join(&w->tid);
+		w->started = false;
+	}
+	enc_free(w->run);
+	enc_free(w->base);
+	result_free(w->back);
+	job_free(&w->job);
+	w->run = w->base = NULL;
+	w->back = NULL;
+}
