@@ -58,6 +58,10 @@ awk -F'\t' '
 grep -q 'tokens/s' "$TMP/b.txt" && grep -q 'peak RSS' "$TMP/b.txt" &&
 	grep -q '3 layers, 32 hidden, 4 heads' "$TMP/b.txt" || fail "text report"
 
+"$HEED_BIN" bench -m "$MODEL" --lengths 8 --runs 2 --format tsv --forward-only >"$TMP/f.tsv" ||
+	fail "forward-only exited $?"
+grep -q '^forward' "$TMP/f.tsv" && ! grep -q '^toggle' "$TMP/f.tsv" || fail "forward-only rows"
+
 expect_exit() {
 	want=$1; shift
 	set +e

@@ -48,6 +48,7 @@ typedef struct bench_opts {
 	int runs, warmup;
 	bool tsv;
 	bool samples;      /* tsv: also every timed forward */
+	bool forward_only; /* no toggles: bench/run needs forwards only */
 } bench_opts;
 
 typedef struct bench_stat {
@@ -80,6 +81,7 @@ bench_usage(FILE *f)
 	fprintf(f,
 	    "Usage: heed bench [-m MODEL] [--lengths 8,32,128] [--threads N]\n"
 	    "                  [--runs R] [--warmup W] [--format text|tsv] [--samples]\n"
+	    "                  [--forward-only]\n"
 	    "Time the encoder: forward latency, tokens/s, GFLOP/s, head-toggle\n"
 	    "recompute, model load, start-up and peak memory.\n"
 	    "  -m, --model MODEL   model folder or hub name (default: heed-mini)\n"
@@ -89,6 +91,7 @@ bench_usage(FILE *f)
 	    "      --warmup W      untimed runs first (default 3)\n"
 	    "      --format F      text (default) or tsv: metric, model, length, stat, value\n"
 	    "      --samples       with tsv, also print every timed forward\n"
+	    "      --forward-only  skip the head-toggle timings\n"
 	    "  -h, --help          this help\n");
 }
 
@@ -136,6 +139,7 @@ bench_parse_opts(int argc, char **argv, bench_opts *o)
 		{ "warmup", required_argument, NULL, 'w' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "samples", no_argument, NULL, 's' },
+		{ "forward-only", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -155,6 +159,7 @@ bench_parse_opts(int argc, char **argv, bench_opts *o)
 			bad |= !o->tsv && strcmp(optarg, "text") ? -1 : 0;
 			break;
 		case 's': o->samples = true; break;
+		case 'F': o->forward_only = true; break;
 		case 'h': bench_usage(stdout); return 1;
 		default: bad = -1; break;
 		}
@@ -317,7 +322,7 @@ bench_length_run(bench_ctx *x, bench_length *b, heed_err *e)
 {
 	int rc = bench_forward(x, b, e);
 
-	for (int w = 0; w < TOGGLE_COUNT && rc >= 0; w++)
+	for (int w = 0; w < TOGGLE_COUNT && rc >= 0 && !x->o->forward_only; w++)
 		rc = bench_toggle(x, b, w, e);
 	return rc;
 }
@@ -403,7 +408,7 @@ bench_print_tsv(const bench_ctx *x, const bench_length *b, int nb)
 			      bench_flops(&x->m->cfg, b[i].n) / b[i].forward.median / 1e6);
 		bench_tsv_stat("tokenize", name, b[i].n, b[i].tokenize);
 		bench_tsv_stat("keystroke", name, b[i].n, b[i].keystroke);
-		for (int w = 0; w < TOGGLE_COUNT; w++) {
+		for (int w = 0; w < TOGGLE_COUNT && !x->o->forward_only; w++) {
 			snprintf(metric, sizeof metric, "toggle_%s", toggle_names[w]);
 			bench_tsv_stat(metric, name, b[i].n, b[i].toggle[w]);
 		}
@@ -423,17 +428,25 @@ bench_print_text(const bench_ctx *x, const bench_length *b, int nb)
 	       openblas_get_num_threads(), x->o->runs, x->o->warmup);
 	printf("model load %.1f ms, vocabulary %.1f ms, start-up to first result %.1f ms\n\n",
 	       x->load_ms, x->vocab_ms, x->startup_ms);
-	printf("%6s %10s %8s %9s %8s %10s %10s  %s\n", "tokens", "forward ms", "p95 ms",
-	       "tokens/s", "GFLOP/s", "tokenize", "keystroke", "toggle ms: first / middle / last layer (p95)");
+	printf("%6s %10s %8s %9s %8s %10s %10s%s\n", "tokens", "forward ms", "p95 ms",
+	       "tokens/s", "GFLOP/s", "tokenize", "keystroke",
+	       x->o->forward_only ? "" : "  toggle ms: first / middle / last layer (p95)");
 	for (int i = 0; i < nb; i++) {
 		const bench_length *l = &b[i];
-		printf("%6d %10.2f %8.2f %9.0f %8.1f %10.3f %10.2f  %.2f / %.2f / %.2f (%.2f / %.2f / %.2f)\n",
-		       l->n, l->forward.median, l->forward.p95, l->n * 1e3 / l->forward.median,
+		printf("%6d %10.2f %8.2f %9.0f %8.1f %10.3f %10.2f", l->n, l->forward.median,
+		       l->forward.p95, l->n * 1e3 / l->forward.median,
 		       bench_flops(c, l->n) / l->forward.median / 1e6, l->tokenize.median,
-		       l->keystroke.p95, l->toggle[0].median, l->toggle[1].median, l->toggle[2].median,
-		       l->toggle[0].p95, l->toggle[1].p95, l->toggle[2].p95);
+		       l->keystroke.p95);
+		if (!x->o->forward_only)
+			printf("  %.2f / %.2f / %.2f (%.2f / %.2f / %.2f)", l->toggle[0].median,
+			       l->toggle[1].median, l->toggle[2].median, l->toggle[0].p95,
+			       l->toggle[1].p95, l->toggle[2].p95);
+		putchar('\n');
 	}
-	printf("\npeak RSS %.1f MB; tokenize is the median, keystroke (tokenize + forward) the p95.\n",
+	if (!x->o->forward_only && nb > 0)
+		printf("\ntoggle: head 1 of layer %d / %d / %d switched between input and uniform.",
+		       b[0].toggle_layer[0] + 1, b[0].toggle_layer[1] + 1, b[0].toggle_layer[2] + 1);
+	printf("\npeak RSS %.1f MB; tokenize: median; keystroke (tokenize + forward): p95.\n",
 	       bench_peak_rss_mb());
 }
 
