@@ -6,7 +6,8 @@
  * output character came from, so the three steps of normalization
  * (decompose, reorder, compose) are done here one code point at a time with
  * utf8proc's per-character tables.  A decomposed character keeps the span of
- * its source; a composed one spans all the characters it was made of.
+ * its source; a composed one spans all the characters it was made of; marks
+ * that canonical ordering moves span their whole run of marks.
  */
 #include "text.h"
 
@@ -105,6 +106,36 @@ counting_sort(tok_char *r, int n)
 	free(tmp);
 }
 
+static bool
+is_ordered(const tok_char *r, int n)
+{
+	int i;
+
+	for (i = 1; i < n; i++)
+		if (ccc(r[i].cp) < ccc(r[i - 1].cp))
+			return false;
+	return true;
+}
+
+/* Marks that reordering moved share the span of their whole run, so that
+ * pieces cut from them still start in input order. */
+static void
+share_span(tok_char *r, int n)
+{
+	int b = r[0].begin, e = r[0].end, i;
+
+	for (i = 1; i < n; i++) {
+		if (r[i].begin < b)
+			b = r[i].begin;
+		if (r[i].end > e)
+			e = r[i].end;
+	}
+	for (i = 0; i < n; i++) {
+		r[i].begin = b;
+		r[i].end = e;
+	}
+}
+
 /* Canonical ordering: each run of marks (nonzero combining class) sorted
  * by class, keeping the order of equal classes. */
 static void
@@ -119,10 +150,13 @@ reorder(tok_chars *a)
 		}
 		for (j = i + 1; j < a->n && ccc(a->c[j].cp) != 0; j++)
 			;
-		if (j - i > 32)
-			counting_sort(a->c + i, j - i);
-		else if (j - i > 1)
-			insertion_sort(a->c + i, j - i);
+		if (!is_ordered(a->c + i, j - i)) {
+			if (j - i > 32)
+				counting_sort(a->c + i, j - i);
+			else
+				insertion_sort(a->c + i, j - i);
+			share_span(a->c + i, j - i);
+		}
 		i = j;
 	}
 }

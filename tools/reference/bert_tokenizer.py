@@ -27,7 +27,9 @@ Each step is done twice: on plain strings exactly as Hugging Face does, and
 on (char, begin, end) triples to carry the byte spans along; the two must
 give the same text, which the code asserts.  A character made by NFC
 composition spans all the characters it was composed from; a character of a
-decomposition keeps the span of its source; dropped characters span nothing.
+decomposition keeps the span of its source; marks that canonical ordering
+moves span their whole run of marks (so pieces still start in input order);
+dropped characters span nothing.
 
 Input may be str or bytes.  In bytes, each invalid UTF-8 byte counts as one
 U+FFFD (dropped by cleaning) and is reported in encode_full's invalid_bytes.
@@ -97,7 +99,13 @@ def _decompose(chars):
         j = i
         while j < len(out) and unicodedata.combining(out[j][0]) != 0:
             j += 1
-        out[i:j] = sorted(out[i:j], key=lambda t: unicodedata.combining(t[0]))
+        run = out[i:j]
+        srt = sorted(run, key=lambda t: unicodedata.combining(t[0]))
+        if srt != run:
+            # Moved marks span their whole run, so pieces start in order.
+            b, e = min(t[1] for t in run), max(t[2] for t in run)
+            srt = [(c, b, e) for c, _, _ in srt]
+        out[i:j] = srt
         i = j
     return out
 
