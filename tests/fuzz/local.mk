@@ -1,0 +1,52 @@
+# Robustness: fuzz targets, their replay under `make check`, the atomic-write
+# test and the abuse tests of the terminal UI.
+#
+# Every fuzz target is built twice.  `make fuzz` builds it with clang's
+# libFuzzer (tests/fuzz/run.sh) and runs it FUZZ_SECONDS; `make check` links
+# it with replay.c instead and feeds it the committed seeds and every
+# regression input in tests/regress/TARGET/.
+FUZZ_TARGETS = st config vocab tok calib modes
+FUZZ_SECONDS = 60
+FUZZ_CC = clang
+FUZZ_DIR = $(abs_top_builddir)/fuzz-build
+FUZZ_SRC = tests/fuzz/fuzz.h tests/fuzz/replay.c
+
+fuzz: libheed.a
+	@FUZZ_CC='$(FUZZ_CC)' FUZZ_SECONDS='$(FUZZ_SECONDS)' FUZZ_TARGETS='$(FUZZ_TARGETS)' \
+	FUZZ_DIR='$(FUZZ_DIR)' srcdir='$(abs_top_srcdir)' LIB_SOURCES='$(libheed_a_SOURCES)' \
+	CPPFLAGS='-I$(abs_top_srcdir)/include -I$(abs_top_builddir) -DHEED_DATADIR="$(pkgdatadir)" -DHEED_SRCDIR="$(abs_top_srcdir)" $(DEFS) $(NCURSES_CFLAGS) $(LIBUV_CFLAGS) $(OPENBLAS_CFLAGS) $(UTF8PROC_CFLAGS) $(JANSSON_CFLAGS)' \
+	LIBS='$(OPENBLAS_LIBS) $(UTF8PROC_LIBS) $(JANSSON_LIBS) $(LIBUV_LIBS) $(LIBS)' \
+	$(SHELL) $(srcdir)/tests/fuzz/run.sh
+.PHONY: fuzz
+
+clean-local: clean-fuzz
+clean-fuzz:
+	rm -rf $(FUZZ_DIR)
+.PHONY: clean-fuzz
+
+check_PROGRAMS += tests/fuzz/replay_st tests/fuzz/replay_config tests/fuzz/replay_vocab \
+	tests/fuzz/replay_tok tests/fuzz/replay_calib tests/fuzz/replay_modes
+TESTS += tests/fuzz/replay_st tests/fuzz/replay_config tests/fuzz/replay_vocab \
+	tests/fuzz/replay_tok tests/fuzz/replay_calib tests/fuzz/replay_modes
+tests_fuzz_replay_st_SOURCES = tests/fuzz/fuzz_st.c $(FUZZ_SRC)
+tests_fuzz_replay_st_CFLAGS = $(TEST_CFLAGS) -DFUZZ_NAME='"st"'
+tests_fuzz_replay_st_LDADD = $(TEST_LIBS)
+tests_fuzz_replay_config_SOURCES = tests/fuzz/fuzz_config.c $(FUZZ_SRC)
+tests_fuzz_replay_config_CFLAGS = $(TEST_CFLAGS) -DFUZZ_NAME='"config"'
+tests_fuzz_replay_config_LDADD = $(TEST_LIBS)
+tests_fuzz_replay_vocab_SOURCES = tests/fuzz/fuzz_vocab.c $(FUZZ_SRC)
+tests_fuzz_replay_vocab_CFLAGS = $(TEST_CFLAGS) -DFUZZ_NAME='"vocab"'
+tests_fuzz_replay_vocab_LDADD = $(TEST_LIBS)
+tests_fuzz_replay_tok_SOURCES = tests/fuzz/fuzz_tok.c $(FUZZ_SRC)
+tests_fuzz_replay_tok_CFLAGS = $(TEST_CFLAGS) -DFUZZ_NAME='"tok"'
+tests_fuzz_replay_tok_LDADD = $(TEST_LIBS)
+tests_fuzz_replay_calib_SOURCES = tests/fuzz/fuzz_calib.c $(FUZZ_SRC)
+tests_fuzz_replay_calib_CFLAGS = $(TEST_CFLAGS) -DFUZZ_NAME='"calib"'
+tests_fuzz_replay_calib_LDADD = $(TEST_LIBS)
+tests_fuzz_replay_modes_SOURCES = tests/fuzz/fuzz_modes.c $(FUZZ_SRC)
+tests_fuzz_replay_modes_CFLAGS = $(TEST_CFLAGS) -DFUZZ_NAME='"modes"'
+tests_fuzz_replay_modes_LDADD = $(TEST_LIBS)
+
+EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/mkseeds.py tests/fuzz/corpus tests/regress \
+	tests/fuzz/st.dict tests/fuzz/config.dict tests/fuzz/tok.dict \
+	tests/fuzz/calib.dict tests/fuzz/modes.dict
