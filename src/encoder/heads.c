@@ -185,15 +185,19 @@ row_dense(const calib *cal, int layer, int head, int n, const float *x, float *o
 {
 	size_t hd = (size_t)layer * cal->heads + head;
 	int r = cal->rank, d = cal->hidden, L = cal->L;
-	const float *w1 = cal->syn_w1 + hd * r * d, *b1 = cal->syn_b1 + hd * r;
-	const float *w2 = cal->syn_w2 + hd * L * r, *b2 = cal->syn_b2 + hd * L;
+	const float *w1, *b1, *w2, *b2;
 	float *h;
 
-	/* A file calibrated without synthesizers: the zero network's rows. */
+	/* A file calibrated without synthesizers: the zero network's rows.
+	 * (Checked before any offset: NULL + offset is undefined.) */
 	if (!cal->has_synth || cal->syn_w1 == NULL) {
 		row_uniform(n, out);
 		return;
 	}
+	w1 = cal->syn_w1 + hd * r * d;
+	b1 = cal->syn_b1 + hd * r;
+	w2 = cal->syn_w2 + hd * L * r;
+	b2 = cal->syn_b2 + hd * L;
 	h = xmalloc(sizeof(float) * (size_t)r);
 	for (int k = 0; k < r; k++) {
 		double acc = b1[k];

@@ -147,7 +147,9 @@ tokenize(run *r, const tok_chars *cps)
 		i += k;
 		from = i;
 	}
-	basic_chunk(r, c + from, n - from);
+	/* c is NULL for empty text, and NULL + 0 is undefined behaviour. */
+	if (from < n)
+		basic_chunk(r, c + from, n - from);
 }
 
 static int
