@@ -1,1 +1,17 @@
-# Test harness: shared helpers and the tmux end-to-end tests.
+# Test harness: the CLI contract, the tmux end-to-end harness (with a test
+# proving it can fail) and valgrind runs of every command.
+EXTRA_DIST += tests/e2e/lib.sh tests/lsan.supp
+TESTS += tests/cli_test.sh
+EXTRA_DIST += tests/cli_test.sh
+
+EXTRA_DIST += tests/e2e/harness_selftest.sh
+if HAVE_TMUX
+TESTS += tests/e2e/harness_selftest.sh
+endif
+
+EXTRA_DIST += tests/valgrind_cli.sh
+if HAVE_VALGRIND
+if !SANITIZERS
+TESTS += tests/valgrind_cli.sh
+endif
+endif

@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,7 +27,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "Usage: heed [OPTIONS] [SENTENCE]        open the attention explorer\n"
-	    "       heed COMMAND [OPTIONS] [ARGS]\n"
+	    "       heed COMMAND [OPTIONS] [ARGS]    run one command and exit\n"
 	    "\n"
 	    "Commands:\n");
 	for (const cli_command *c = commands; c->name != NULL; c++)
@@ -33,10 +35,25 @@ usage(FILE *f)
 	fprintf(f,
 	    "\n"
 	    "Options:\n"
-	    "  -h, --help     show this help (COMMAND --help for a command's)\n"
+	    "  -h, --help     show this help (heed COMMAND --help for a command's)\n"
 	    "  -V, --version  show the version\n"
 	    "\n"
+	    "A one-word SENTENCE is read as a command; write heed -- WORD for it.\n"
 	    "See heed(1) for keys, file formats and examples.\n");
+}
+
+/* A first argument made of command-name characters that names no command is
+ * a typo far more often than a one-word sentence: say so rather than open
+ * the explorer on it (git does the same). */
+static bool
+looks_like_command(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (!islower((unsigned char)*s) && *s != '-')
+			return false;
+	return true;
 }
 
 int
@@ -72,6 +89,12 @@ main(int argc, char **argv)
 		for (const cli_command *c = commands; c->name != NULL; c++)
 			if (strcmp(argv[1], c->name) == 0)
 				return c->run(argc - 1, argv + 1);
+		if (looks_like_command(argv[1])) {
+			fprintf(stderr, "heed: '%s' is not a heed command "
+			    "(see heed --help; for a one-word sentence: heed -- %s)\n",
+			    argv[1], argv[1]);
+			return EXIT_USAGE;
+		}
 	}
 	/* options only, or a sentence: the explorer */
 	return cmd_tui(argc, argv);
