@@ -473,6 +473,43 @@ test_random_code_points(void **state)
 	free(s);
 }
 
+/* Inputs that a quadratic step would turn into minutes: a megabyte of
+ * mixed-class marks on one letter, one megabyte-long word, and a
+ * megabyte of one-letter words. */
+static void
+test_long_inputs(void **state)
+{
+	enum { N = 1 << 20 };
+	static const char marks[] = "\xcc\x81\xcc\xa3\xcc\xb4";   /* classes 230, 220, 1 */
+	char *s = malloc(N);
+	tok_result r;
+	size_t i;
+
+	s[0] = 'e';
+	for (i = 1; i + 6 <= N; i += 6)
+		memcpy(s + i, marks, 6);
+	r = encode(uncased, s, i, false, 512);
+	check_sane(i, &r);
+	assert_int_equal(r.n_full, 3);   /* one word, far over 100 characters */
+	assert_int_equal(r.tok[1].id, tok_vocab_specials(uncased).unk);
+	tok_result_free(&r);
+
+	memset(s, 'a', N);
+	r = encode(uncased, s, N, true, 512);
+	assert_int_equal(r.n_full, 3);
+	assert_int_equal(r.tok[1].end, N);
+	tok_result_free(&r);
+
+	for (i = 0; i < N; i++)
+		s[i] = i % 2 ? ' ' : 'a';
+	r = encode(uncased, s, N, true, 512);
+	assert_int_equal(r.n_full, N / 2 + 2);
+	assert_int_equal(r.n, 512);
+	assert_true(r.truncated);
+	tok_result_free(&r);
+	free(s);
+}
+
 int
 main(void)
 {
@@ -486,6 +523,7 @@ main(void)
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_random_bytes),
 		cmocka_unit_test(test_random_code_points),
+		cmocka_unit_test(test_long_inputs),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
