@@ -322,6 +322,7 @@ app_free(app *a)
 	}
 	tok_result_free(&a->tok);
 	input_free(&a->in);
+	input_free(&a->spec);
 	free(a->modes);
 	free(a->scratch);
 	calib_free(a->cal);
@@ -371,6 +372,7 @@ cmd_tui(int argc, char **argv)
 	setlocale(LC_ALL, "");
 	memset(&a, 0, sizeof a);
 	input_init(&a.in);
+	input_init(&a.spec);
 	a.pal = o.pal;
 	a.mouse = o.mouse;
 	rc = load(&a, &o, &e);

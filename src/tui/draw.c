@@ -41,7 +41,7 @@ draw_input(app *a)
 {
 	const char *prompt = a->editing ? " \u276f " : " \u00b7 ";
 	int px = 3, w = COLS - px - 1;
-	size_t start = input_window(&a->in, w);
+	size_t start = a->editing ? input_window(&a->in, w) : 0;
 
 	term_text(0, 0, px, prompt, A_BOLD);
 	if (a->in.len == 0 && !a->editing)
@@ -75,13 +75,28 @@ draw_token_strip(app *a, int y, int w, int highlight)
 	}
 	if (first > 0)
 		x += term_text(y, x, 2, "\u2026 ", A_DIM);
-	for (int i = first; i < n && x < w - 1; i++) {
+	for (int i = first; i < n; i++) {
 		const char *lab = app_label(a, i);
+		int lw = input_width(lab, 0, strlen(lab));
 		int attr = i == highlight ? A_REVERSE | A_BOLD : (lab[0] == '[' ? A_DIM : A_NORMAL);
 
-		x += term_text(y, x, w - 1 - x, lab, attr);
-		x++;
+		if (x + lw > w - 2) {   /* no half labels: say there is more */
+			term_text(y, x, 1, "\u2026", A_DIM);
+			break;
+		}
+		x += term_text(y, x, lw, lab, attr) + 1;
 	}
+}
+
+bool
+draw_pending(app *a, ui_rect r)
+{
+	const char *why = a->computing ? "computing\u2026" : a->msg[0] ? a->msg : "nothing to show";
+
+	if (a->have_result)
+		return false;
+	term_text(r.y + r.h / 2, r.x + 2, r.w - 2, why, A_DIM);
+	return true;
 }
 
 void
@@ -139,6 +154,24 @@ draw_status(app *a)
 	term_text(LINES - 1, COLS - 14, 14, right, A_REVERSE | A_BOLD);
 }
 
+/* The `:` prompt over the status bar, with the cursor in it. */
+static void
+draw_prompt(app *a)
+{
+	int w = COLS - 3;
+	size_t start = input_window(&a->spec, w);
+
+	draw_input(a);
+	term_clear(LINES - 1, 0, COLS);
+	term_text(LINES - 1, 0, 2, ":", A_BOLD);
+	if (a->spec.len == 0)
+		term_text(LINES - 1, 2, w, "mode spec: L2H5=uniform, L3=average, papa-half, input", A_DIM);
+	else
+		term_text(LINES - 1, 2, w, a->spec.buf + start, A_NORMAL);
+	curs_set(1);
+	move(LINES - 1, 2 + input_width(a->spec.buf, start, a->spec.cur));
+}
+
 void
 screen_draw(app *a)
 {
@@ -156,6 +189,9 @@ screen_draw(app *a)
 	draw_status(a);
 	if (a->help)
 		help_draw(a, body);
-	draw_input(a);    /* last: it leaves the cursor in the sentence */
+	if (a->prompting)
+		draw_prompt(a);
+	else
+		draw_input(a);    /* last: it leaves the cursor in the sentence */
 	refresh();
 }

@@ -150,10 +150,8 @@ grid_draw(app *a, ui_rect r)
 	int rc, cy, cx;
 	double vmax;
 
-	if (!a->have_result) {
-		term_text(r.y + r.h / 2, r.x + 2, r.w - 2, "computing\u2026", A_DIM);
+	if (draw_pending(a, r))
 		return;
-	}
 	rc = grid_layout_compute(r.x, r.y, r.w, r.h - (a->stats || a->ranked ? 2 : 1), a->layers,
 	    a->heads, a->front->n, term_rows_per_line(), a->sel_layer, a->grid.first, &a->grid);
 	if (rc < 0) {

@@ -156,10 +156,8 @@ head_draw(app *a, ui_rect r)
 	float vmax;
 	ui_rect cells;
 
-	if (!a->have_result) {
-		term_text(r.y + r.h / 2, r.x + 2, r.w - 2, "computing\u2026", A_DIM);
+	if (draw_pending(a, r))
 		return;
-	}
 	n = a->front->n;
 	if (a->diff && (a->cal == NULL || app_mode(a, a->sel_layer, a->sel_head) == HEAD_AVERAGE))
 		a->diff = false;

@@ -15,7 +15,7 @@ static const struct {
 	{ "Tab 1-4 Esc", "next view; grid head tokens output; grid" },
 	{ "m", "cycle the selected head: I A D R U" },
 	{ "M A 0 P", "its mode to the layer; to all; all input; papa-half" },
-	{ "p ? q", "palette; this help; quit (also C-c)" },
+	{ ": p ? q", "type a mode spec; palette; this help; quit" },
 	{ NULL, "Grid" },
 	{ "arrows hjkl", "select a head (or click it); Enter zooms" },
 	{ "s o", "show, rank heads by entropy / input dependence" },

@@ -119,6 +119,26 @@ preset(app *a, const char *spec)
 	free(modes);
 }
 
+/* The `:` prompt: a head-mode spec such as L2H5=uniform or papa-half. */
+static void
+spec_key(app *a, int key)
+{
+	if (key == '\r' || key == '\n' || key == UI_FN(KEY_ENTER)) {
+		a->prompting = false;
+		if (a->spec.len > 0) {
+			input_hist_push(&a->spec);
+			preset(a, a->spec.buf);
+		}
+		input_set(&a->spec, "");
+	} else if (key == UI_ESC) {
+		a->prompting = false;
+		input_set(&a->spec, "");
+	} else if (!edit_change(&a->spec, key)) {
+		edit_motion(&a->spec, key);
+	}
+	app_dirty(a);
+}
+
 static bool
 mode_key(app *a, int key)
 {
@@ -164,6 +184,7 @@ global_key(app *a, int key)
 	case '1': case '2': case '3': case '4': show(a, (view_id)(key - '1')); break;
 	case UI_ESC: show(a, VIEW_GRID); break;
 	case 'i': case 'e': case '/': a->editing = true; break;
+	case ':': a->prompting = true; break;
 	case 'p':
 		a->pal = pal_next(a->pal);
 		app_message(a, "palette: %s", pal_name(a->pal));
@@ -204,11 +225,12 @@ keys_handle(app *a, int key)
 	} else if (a->help) {
 		a->help = false;
 		app_dirty(a);
+	} else if (key == UI_CTRL('c')) {
+		a->quit = true;
+	} else if (a->prompting) {
+		spec_key(a, key);
 	} else if (a->editing) {
-		if (key == UI_CTRL('c'))
-			a->quit = true;
-		else
-			edit_key(a, key);
+		edit_key(a, key);
 	} else if (!views[a->view]->key(a, key)) {
 		global_key(a, key);
 	}

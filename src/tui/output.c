@@ -103,10 +103,8 @@ output_draw(app *a, ui_rect r)
 {
 	ui_rect left = r, right = r;
 
-	if (!a->have_result) {
-		term_text(r.y + r.h / 2, r.x + 2, r.w - 2, "computing\u2026", A_DIM);
+	if (draw_pending(a, r))
 		return;
-	}
 	r.x += 1;
 	r.w -= 2;
 	if (r.w >= 2 * PRED_W || r.w < 60) {   /* wide, or too narrow to split: stack */

@@ -60,10 +60,8 @@ tokens_draw(app *a, ui_rect r)
 	char buf[200];
 	int nrows, cw, ncols, first, lab = 5, bar_h;
 
-	if (!a->have_result) {
-		term_text(r.y + r.h / 2, r.x + 2, r.w - 2, "computing\u2026", A_DIM);
+	if (draw_pending(a, r))
 		return;
-	}
 	nrows = rows_shown(a, rows, 256);
 	cw = col_width(a, r.w - lab - 1);
 	ncols = (r.w - lab - 1) / cw;

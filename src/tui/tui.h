@@ -54,6 +54,8 @@ struct app {
 	/* the sentence */
 	ui_input in;
 	bool editing;
+	ui_input spec;               /* the `:` prompt for a head-mode spec */
+	bool prompting;
 	tok_result tok;              /* tokenisation of the last submitted text */
 	bool have_tok;
 
@@ -117,5 +119,7 @@ void help_draw(app *a, ui_rect r);
 /* draw.c: pieces shared by views */
 void draw_legend(app *a, int y, int x, int w, pal_kind k, double lo, double hi);
 void draw_token_strip(app *a, int y, int w, int highlight);
+/* Before the first result (or after a failed run): say why, return true. */
+bool draw_pending(app *a, ui_rect r);
 
 #endif

@@ -24,5 +24,11 @@ e2e_keys 1
 e2e_wait_for '^ +L1 +U' 5
 e2e_keys 0 4
 e2e_wait_for '^ L3 .* 1\.000' 5
+# a typed spec: the whole last layer to uniform
+e2e_keys :
+e2e_type "L3=uniform"
+e2e_keys Enter 1
+e2e_wait_for '^ +L3 +U.* U.* U.* U' 5
+e2e_expect '^ +L2 +I' "layer 2 untouched"
 tui_quit
 e2e_finish
