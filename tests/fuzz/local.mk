@@ -51,3 +51,11 @@ tests_fuzz_replay_modes_LDADD = $(TEST_LIBS)
 EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/mkseeds.py tests/fuzz/corpus tests/regress \
 	tests/fuzz/st.dict tests/fuzz/config.dict tests/fuzz/tok.dict \
 	tests/fuzz/calib.dict tests/fuzz/modes.dict
+
+# Atomic writes: write() and fsync() are wrapped at link time to fail like a
+# full or failing disk.
+check_PROGRAMS += tests/unit/test_atomic
+TESTS += tests/unit/test_atomic
+tests_unit_test_atomic_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_atomic_LDADD = $(TEST_LIBS)
+tests_unit_test_atomic_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=write -Wl,--wrap=fsync
