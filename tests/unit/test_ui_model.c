@@ -83,7 +83,7 @@ test_entropy(void **state)
 static void
 test_downsample_and_max(void **state)
 {
-	float m[16], out[4];
+	float m[16], out[16];
 
 	for (int i = 0; i < 16; i++)
 		m[i] = (float)i;
