@@ -283,6 +283,8 @@ class Tokenizer:
         """dict(ids, tokens, spans, n_full, truncated, invalid_bytes):
         [CLS] and [SEP] added (spans (-1, -1)), truncated to max_len tokens
         keeping [SEP] last; n_full counts the tokens before truncation."""
+        if max_len is not None and max_len < 2:
+            raise ValueError(f"max_len {max_len} leaves no room for [CLS] and [SEP]")
         toks, bad = self._tokenize(text)
         n_full = len(toks) + 2
         truncated = max_len is not None and n_full > max_len
