@@ -31,6 +31,15 @@ grep -q "on 13 sentences" "$TMP/summary" || fail "summary: $(cat "$TMP/summary")
 grep -q "dense synthesizer loss" "$TMP/summary" || fail "no synthesizer in the summary"
 [ -s "$TMP/err" ] && fail "stderr is not a terminal, yet calibrate wrote: $(cat "$TMP/err")"
 
+# hard-wrapped prose is joined into paragraphs first: 7 sentences, not 14
+# lines' worth of fragments; --max-sentences stops early
+"$HEED_BIN" calibrate -m "$MODEL" -o "$TMP/w.calib" --rank 0 \
+	"$HEED_SRCDIR/tests/fixtures/calib/wrapped.txt" >"$TMP/summary" || fail "wrapped text"
+grep -q "on 7 sentences" "$TMP/summary" || fail "wrapped: $(cat "$TMP/summary")"
+"$HEED_BIN" calibrate -m "$MODEL" -o "$TMP/w.calib" --rank 0 --max-sentences 5 "$CORPUS" \
+	"$MORE" >"$TMP/summary" || fail "--max-sentences"
+grep -q "on 5 sentences" "$TMP/summary" || fail "--max-sentences: $(cat "$TMP/summary")"
+
 # the same seed gives the same file, byte for byte, apart from the date in
 # the 96-byte header and the checksum over it in the last 8 bytes
 "$HEED_BIN" calibrate -m "$MODEL" -o "$TMP/b.calib" --rank 8 --epochs 3 "$CORPUS" >/dev/null

@@ -321,6 +321,57 @@ read_line(reader *r, char *line, heed_err *e)
 	return HEED_OK;
 }
 
+/* Does the line [b, e) end a sentence: . ! ? : ; last, before any closing
+ * quotes or brackets? */
+static bool
+ends_sentence(const char *b, const char *e)
+{
+	while (e > b) {
+		if (strchr(" \t\r\"')]", e[-1]) != NULL) {
+			e--;
+		} else if (e - b >= 3 && (memcmp(e - 3, "\xE2\x80\x9D", 3) == 0 ||
+		    memcmp(e - 3, "\xE2\x80\x99", 3) == 0)) {
+			e -= 3;   /* closing curly quotes */
+		} else {
+			break;
+		}
+	}
+	return e > b && strchr(".!?:;", e[-1]) != NULL;
+}
+
+/* Hard-wrapped prose (paragraphs of lines broken mid-sentence, separated by
+ * blank lines, as in Project Gutenberg texts) is recognised by its blank
+ * lines and by most lines not ending a sentence; its line breaks inside a
+ * paragraph become spaces.  Files with one sentence or paragraph per line
+ * are left alone. */
+static void
+unwrap(char *text)
+{
+	size_t lines = 0, open = 0, blanks = 0;
+	char *next;
+
+	for (char *ln = text; *ln != '\0'; ln = next) {
+		char *end = strchr(ln, '\n');
+		next = end != NULL ? end + 1 : ln + strlen(ln);
+		end = end != NULL ? end : next;
+		if (blank(ln, end)) {
+			blanks++;
+			continue;
+		}
+		lines++;
+		open += !ends_sentence(ln, end);
+	}
+	if (blanks == 0 || open * 2 <= lines)
+		return;
+	for (char *ln = text, *end; (end = strchr(ln, '\n')) != NULL; ln = next) {
+		char *after;
+		next = end + 1;
+		after = strchr(next, '\n');
+		if (!blank(ln, end) && !blank(next, after != NULL ? after : next + strlen(next)))
+			*end = ' ';
+	}
+}
+
 static int
 read_corpus(reader *r, const char *path, heed_err *e)
 {
@@ -330,6 +381,7 @@ read_corpus(reader *r, const char *path, heed_err *e)
 
 	if ((rc = util_read_file(path, &text, &len, e)) < 0)
 		return rc;
+	unwrap(text);
 	for (char *line = text; line != NULL && !corpus_full(r); line = next) {
 		if ((next = strchr(line, '\n')) != NULL)
 			*next++ = '\0';
