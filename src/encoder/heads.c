@@ -509,7 +509,9 @@ enc_modes_parse(const char *spec, int layers, int heads, const calib *cal,
 	/* Work on a copy so a bad spec leaves the caller's modes unchanged. */
 	c.modes = xmalloc(nh);
 	memcpy(c.modes, modes, nh);
-	if (strchr(spec, '=') == NULL && strchr(spec, ',') == NULL && is_readable_file(spec)) {
+	/* Keywords win over a file that happens to share their name. */
+	if (strchr(spec, '=') == NULL && strchr(spec, ',') == NULL && strcmp(spec, "input") != 0 &&
+	    strcmp(spec, "papa-half") != 0 && is_readable_file(spec)) {
 		if ((rc = util_read_file(spec, &text, NULL, e)) == HEED_OK)
 			rc = apply_file(&c, spec, text);
 	} else {

@@ -354,6 +354,21 @@ test_preset_file(void **state)
 	fclose(f);
 	expect_err(path, c, ":4: 'L2H2=bogus': unknown head mode");
 	unlink(path);
+
+	/* a file named like a keyword does not shadow the keyword */
+	{
+		char cwd[512];
+		assert_non_null(getcwd(cwd, sizeof cwd));
+		assert_int_equal(chdir(dir), 0);
+		f = fopen("input", "w");
+		fputs("all=uniform\n", f);
+		fclose(f);
+		expect_ok("input", c, back);
+		for (int k = 0; k < LAYERS * HEADS; k++)
+			assert_int_equal(back[k], HEAD_INPUT);
+		unlink("input");
+		assert_int_equal(chdir(cwd), 0);
+	}
 	rmdir(dir);
 	calib_free(c);
 }
