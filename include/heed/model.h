@@ -56,13 +56,13 @@ typedef struct st_tensor {
 typedef struct st_file {
 	st_tensor *t;
 	int n;
-	void *map;         /* the mmap (NULL when parsed from a caller's buffer) */
+	void *map;         /* the file read into memory (NULL when parsed from a caller's buffer) */
 	size_t map_len;
 } st_file;
 
 /* Parse a whole safetensors image already in memory (used by the fuzzer). */
 int st_parse(const uint8_t *buf, size_t len, const char *name, st_file *out, heed_err *e);
-/* mmap path and parse it. */
+/* Read path into memory (not mmap: no SIGBUS if it shrinks) and parse it. */
 int st_open(const char *path, st_file *out, heed_err *e);
 const st_tensor *st_find(const st_file *f, const char *name);
 void st_close(st_file *f);

@@ -1,4 +1,4 @@
-/* safetensors.c — map a .safetensors file and check every header field
+/* safetensors.c — read a .safetensors file and check every header field
  * against the bytes actually present before anything reads tensor data.
  *
  * Layout: 8-byte little-endian header length N, N bytes of JSON, raw data.
@@ -13,7 +13,6 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -293,11 +292,36 @@ st_parse(const uint8_t *buf, size_t len, const char *name, st_file *out, heed_er
 	return rc;
 }
 
+/* The file is read into memory, not mapped.  A mapping turns a file that
+ * shrinks while heed reads it (a download restarting, a checkout, a full
+ * disk) into SIGBUS on the first lost page, which no error path can catch;
+ * read() just comes up short and says so.  The copy costs one file's size
+ * of memory until model_load has converted the weights and calls st_close
+ * (tests/unit/test_truncate.c cuts the file mid-load). */
+static int
+st_read_all(int fd, uint8_t *buf, size_t len, const char *path, heed_err *e)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t r = pread(fd, buf + got, len - got, (off_t)got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return err_set(e, HEED_EIO, "%s: read: %s", path, strerror(errno));
+		if (r == 0)
+			return err_set(e, HEED_EIO, "%s: the file shrank from %zu to %zu bytes while "
+			    "being read (changed on disk?)", path, len, got);
+		got += (size_t)r;
+	}
+	return HEED_OK;
+}
+
 int
 st_open(const char *path, st_file *out, heed_err *e)
 {
 	struct stat sb;
-	void *map;
+	uint8_t *buf;
 	int fd, rc;
 
 	memset(out, 0, sizeof *out);
@@ -314,16 +338,16 @@ st_open(const char *path, st_file *out, heed_err *e)
 		    "%s: %lld bytes is too short for a safetensors header", path,
 		    (long long)sb.st_size);
 	}
-	map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	buf = xmalloc((size_t)sb.st_size);
+	rc = st_read_all(fd, buf, (size_t)sb.st_size, path, e);
 	close(fd);
-	if (map == MAP_FAILED)
-		return err_set(e, HEED_EIO, "%s: mmap: %s", path, strerror(errno));
-	rc = st_parse(map, (size_t)sb.st_size, path, out, e);
+	if (rc == HEED_OK)
+		rc = st_parse(buf, (size_t)sb.st_size, path, out, e);
 	if (rc < 0) {
-		munmap(map, (size_t)sb.st_size);
+		free(buf);
 		return rc;
 	}
-	out->map = map;
+	out->map = buf;
 	out->map_len = (size_t)sb.st_size;
 	return HEED_OK;
 }
@@ -347,8 +371,7 @@ st_close(st_file *f)
 	for (i = 0; i < f->n; i++)
 		free(f->t[i].name);
 	free(f->t);
-	if (f->map != NULL)
-		munmap(f->map, f->map_len);
+	free(f->map);
 	memset(f, 0, sizeof *f);
 }
 

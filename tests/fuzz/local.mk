@@ -59,3 +59,11 @@ TESTS += tests/unit/test_atomic
 tests_unit_test_atomic_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_atomic_LDADD = $(TEST_LIBS)
 tests_unit_test_atomic_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=write -Wl,--wrap=fsync
+
+# A model file truncated while loading (fstat wrapped to cut it right after
+# it was measured) or while running: an error or nothing, never SIGBUS.
+check_PROGRAMS += tests/unit/test_truncate
+TESTS += tests/unit/test_truncate
+tests_unit_test_truncate_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_truncate_LDADD = $(TEST_LIBS)
+tests_unit_test_truncate_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=fstat
