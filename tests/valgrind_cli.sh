@@ -49,6 +49,15 @@ for c in $("$HEED_BIN" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z-]*\) .
 		vg "heed dump --format tsv" 0 dump -m "$MODEL" -f tsv -l 1 -H 1 "Paris is nice." ;;
 	bench)
 		vg "heed bench" 0 bench -m "$MODEL" --lengths 8 --runs 2 --warmup 1 ;;
+	calibrate)
+		vg "heed calibrate" 0 calibrate -m "$MODEL" -o "$tmp/heed.calib" -r 4 -e 1 \
+		    "$HEED_SRCDIR/tests/fixtures/calib/corpus.txt"
+		vg "heed calibrate (missing corpus)" 2 calibrate -m "$MODEL" \
+		    -o "$tmp/other.calib" "$tmp/no-such-corpus.txt" ;;
+	stats)
+		# after calibrate in --help order, so its file exists
+		vg "heed stats" 0 stats -m "$MODEL" -c "$tmp/heed.calib" -s -jsd
+		vg "heed stats (corrupt file)" 2 stats -m "$MODEL" -c "$HEED_SRCDIR/tests/fuzz/corpus/calib/truncated" ;;
 	*)
 		vg "heed $c --help" 0 "$c" --help
 		echo "# no valgrind invocation for 'heed $c' yet: add one to $0" ;;
