@@ -92,6 +92,21 @@ for path, mode in zip(sys.argv[1:], ["average", "dense"]):
             assert abs(sum(row) - 1) < 1e-4, row
 PY
 
+# papa-half: half the heads (the least input-dependent, by the file's jsd)
+# to average, the rest left as they were
+"$HEED_BIN" dump -m "$MODEL" --calib "$TMP/a.calib" --modes papa-half \
+	"The cat sat on the mat." >"$TMP/half.json" || fail "dump --modes papa-half exited $?"
+python3 - "$TMP/half.json" "$TMP/stats.tsv" <<'PY' || fail "papa-half"
+import json, sys
+s = json.load(open(sys.argv[1]))["sentences"][0]
+rows = [l.split("\t") for l in list(open(sys.argv[2]))[1:]]
+jsd = {(int(r[0]), int(r[1])): float(r[8]) for r in rows}
+avg = [(a["layer"], a["head"]) for a in s["attention"] if a["mode"] == "average"]
+inp = [(a["layer"], a["head"]) for a in s["attention"] if a["mode"] == "input"]
+assert len(avg) == 6 and len(inp) == 6, (avg, inp)
+assert max(jsd[k] for k in avg) <= min(jsd[k] for k in inp) + 1e-6
+PY
+
 # merging two corpora counts both; another model's file is refused
 "$HEED_BIN" calibrate -m "$MODEL" -o "$TMP/m.calib" --rank 0 "$MORE" >/dev/null ||
 	fail "calibrate more.txt"
