@@ -111,7 +111,7 @@ load_calib(app *a)
 	heed_err e;
 
 	if (access(path, R_OK) != 0)
-		app_message(a, "no calibration: average, dense off");
+		app_message(a, "average, dense off: no calibration");
 	else if (calib_load(path, &a->m->cfg, &a->cal, &e) < 0)
 		app_message(a, "%s; average and dense modes are disabled", e.msg);
 	free(path);

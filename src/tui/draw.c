@@ -122,10 +122,10 @@ draw_legend(app *a, int y, int x, int w, pal_kind k, double lo, double hi)
 static void
 draw_status(app *a)
 {
-	char left[160], right[300];
+	char left[160], right[300], time[32];
 	const char *name = a->m->name ? a->m->name : "model";
 	int n = a->have_result ? a->front->n : 0;
-	int lw, rw, x;
+	int lw, rw, tw, x;
 
 	snprintf(left, sizeof left, " %s \u2502 %d tokens \u2502 L%dH%d %s ", name, n,
 	    a->sel_layer + 1, a->sel_head + 1, enc_mode_name(app_mode(a, a->sel_layer, a->sel_head)));
@@ -137,21 +137,21 @@ draw_status(app *a)
 		snprintf(right, sizeof right, " %s ", a->msg);
 	else
 		right[0] = '\0';
+	if (a->computing)
+		snprintf(time, sizeof time, " computing\u2026 ? ");
+	else if (a->have_result)
+		snprintf(time, sizeof time, " %.1f ms ? ", a->front->ms);
+	else
+		snprintf(time, sizeof time, " ? help ");
 	attr_set(A_REVERSE, 0, NULL);
 	mvhline(LINES - 1, 0, ' ', COLS);
-	term_text(LINES - 1, 0, COLS, left, A_REVERSE | A_BOLD);
-	lw = input_width(left, 0, strlen(left));
+	lw = term_text(LINES - 1, 0, COLS, left, A_REVERSE | A_BOLD);
+	tw = input_width(time, 0, strlen(time));
 	rw = input_width(right, 0, strlen(right));
-	x = COLS - 14 - rw < lw ? lw : COLS - 14 - rw;
-	if (x < COLS - 14)
-		term_text(LINES - 1, x, COLS - 14 - x, right, A_REVERSE);
-	if (a->computing)
-		snprintf(right, sizeof right, " computing\u2026 ");
-	else if (a->have_result)
-		snprintf(right, sizeof right, " %7.1f ms ? ", a->front->ms);
-	else
-		snprintf(right, sizeof right, " ? help ");
-	term_text(LINES - 1, COLS - 14, 14, right, A_REVERSE | A_BOLD);
+	x = COLS - tw - rw < lw ? lw : COLS - tw - rw;
+	if (x < COLS - tw)
+		term_text(LINES - 1, x, COLS - tw - x, right, A_REVERSE);
+	term_text(LINES - 1, COLS - tw, tw, time, A_REVERSE | A_BOLD);
 }
 
 /* The `:` prompt over the status bar, with the cursor in it. */

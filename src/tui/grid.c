@@ -18,20 +18,20 @@ static void
 draw_thumb(app *a, int layer, int head, int cy, int cx)
 {
 	const grid_layout *g = &a->grid;
-	int px = g->px, rpl = term_rows_per_line();
-	float *pix = app_scratch(a, (size_t)px * px);
+	int pw = g->pw, ph = g->ph, rpl = term_rows_per_line();
+	float *pix = app_scratch(a, (size_t)pw * ph);
 	float vmax;
 
-	ui_downsample(app_attn(a, layer, head), a->front->n, px, px, pix);
-	vmax = ui_max(pix, (size_t)px * px);
+	ui_downsample(app_attn(a, layer, head), a->front->n, ph, pw, pix);
+	vmax = ui_max(pix, (size_t)pw * ph);
 	for (int tr = 0; tr < g->th; tr++) {
 		int r0 = tr * rpl, r1 = r0 + 1;
 
-		if (r0 >= px)
+		if (r0 >= ph)
 			break;
-		for (int c = 0; c < px; c++) {
-			double top = pal_scale(pix[r0 * px + c], vmax);
-			double bot = rpl == 2 && r1 < px ? pal_scale(pix[r1 * px + c], vmax) : -1;
+		for (int c = 0; c < pw; c++) {
+			double top = pal_scale(pix[r0 * pw + c], vmax);
+			double bot = rpl == 2 && r1 < ph ? pal_scale(pix[r1 * pw + c], vmax) : -1;
 
 			term_half(cy + tr, cx + c, a->pal, top, bot);
 		}
@@ -96,8 +96,6 @@ draw_badge(app *a, int layer, int head, int cy, int cx)
 		if (r >= 0 && r < (a->layers * a->heads + 3) / 4)
 			term_text(cy, cx + a->grid.tw, 1, "\u2605", A_BOLD);
 	}
-	if (sel && a->grid.th > 1)
-		term_text(cy + a->grid.th - 1, cx - 1, 1, "\u2590", A_BOLD);
 }
 
 static void

@@ -25,7 +25,7 @@ int
 grid_layout_compute(int x, int y, int w, int h, int layers, int heads, int n,
 		    int rpl, int sel, int first, grid_layout *g)
 {
-	int avail_w, avail_h, cell, px, th, gap;
+	int avail_w, avail_h, cell, pw, th, gap;
 
 	g->label_w = 4;
 	g->heads = heads;
@@ -36,20 +36,23 @@ grid_layout_compute(int x, int y, int w, int h, int layers, int heads, int n,
 	cell = avail_w / heads;
 	if (cell < 3)
 		return -1;
-	/* Square thumbnails: px columns and px matrix rows, no upsampling. */
-	px = imin(cell - 2, n);
+	/* Square thumbnails where the height allows (a half-block pixel is
+	 * about square), flatter ones rather than scrolling where it does
+	 * not.  Short sentences in wide cells get whole pixels per token (up
+	 * to 4), so every token keeps the same width. */
+	pw = cell - 2 >= n ? n * imin((cell - 2) / n, 4) : cell - 2;
 	gap = 1;
-	th = (px + rpl - 1) / rpl;
-	while (th > 1 && layers * (th + gap) > avail_h) {
+	th = (pw + rpl - 1) / rpl;
+	while (th > 1 && layers * (th + gap) > avail_h)
 		th--;
-		px = imin(px, th * rpl);
-	}
 	if (layers * (th + gap) > avail_h)
 		gap = 0;
-	g->px = px;
-	g->tw = px;
-	g->th = th;
-	g->cell_w = px + 2;
+	g->pw = g->tw = pw;
+	g->ph = imin(th * rpl, pw);
+	if (g->ph > n)   /* whole pixels per token down the side too */
+		g->ph -= g->ph % n;
+	g->th = (g->ph + rpl - 1) / rpl;
+	g->cell_w = pw + 2;
 	g->band = th + gap;
 	g->nvis = imin(layers, avail_h / g->band);
 	if (g->nvis < 1)

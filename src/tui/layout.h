@@ -16,7 +16,7 @@ typedef struct grid_layout {
 	int label_w;         /* "L12 " */
 	int cell_w;          /* badge + thumbnail + gap */
 	int tw, th;          /* thumbnail: columns, text rows */
-	int px;              /* thumbnail pixels per side (tw == px) */
+	int pw, ph;          /* thumbnail pixels: columns (== tw), rows (<= th * rpl, <= pw) */
 	int band;            /* text rows per layer (th + gap) */
 	int first, nvis;     /* visible layers (scrolls when they don't fit) */
 	int heads;

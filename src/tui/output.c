@@ -22,6 +22,8 @@ rank_change(const ui_mask_pred *p, int i, char *buf, size_t len)
 		snprintf(buf, len, "was #%d", p->base_rank[i] + 1);
 }
 
+/* Columns: rank, piece (display width, not bytes: pieces can be CJK),
+ * probability, then the change against the baseline or a bar. */
 static void
 draw_mask(app *a, const ui_mask_pred *p, int y, int x, int w, bool modified)
 {
@@ -29,20 +31,23 @@ draw_mask(app *a, const ui_mask_pred *p, int y, int x, int w, bool modified)
 
 	snprintf(buf, sizeof buf, "[MASK] at token %d", p->pos);
 	term_text(y, x, w, buf, A_BOLD);
-	for (int i = 0; i < p->k; i++) {
+	for (int i = 0; i < p->k && w > 24; i++) {
 		const char *piece = tok_piece(a->vocab, p->ids[i]);
+		int row = y + 1 + i;
 
+		snprintf(buf, sizeof buf, "%d.", i + 1);
+		term_text(row, x, 3, buf, A_DIM);
+		term_text(row, x + 3, 12, piece ? piece : "?", i == 0 ? A_BOLD : A_NORMAL);
+		snprintf(buf, sizeof buf, "%5.1f%%", 100 * p->probs[i]);
+		term_text(row, x + 16, 6, buf, A_NORMAL);
+		if (!modified) {
+			term_bar(row, x + 23, w - 23 < 10 ? w - 23 : 10, a->pal, p->probs[i]);
+			continue;
+		}
 		rank_change(p, i, rk, sizeof rk);
-		if (modified)
-			snprintf(buf, sizeof buf, "%d. %-12.12s %5.1f%% %+6.1f %s", i + 1,
-			    piece ? piece : "?", 100 * p->probs[i],
-			    p->base_rank[i] < 0 ? 100 * p->probs[i] : 100 * (p->probs[i] - p->base_prob[i]), rk);
-		else
-			snprintf(buf, sizeof buf, "%d. %-12.12s %5.1f%%", i + 1, piece ? piece : "?",
-			    100 * p->probs[i]);
-		term_text(y + 1 + i, x, w, buf, A_NORMAL);
-		if (!modified)
-			term_bar(y + 1 + i, x + 24, 8, a->pal, p->probs[i]);
+		snprintf(buf, sizeof buf, "%+6.1f %s",
+		    100 * (p->probs[i] - (p->base_rank[i] < 0 ? 0 : p->base_prob[i])), rk);
+		term_text(row, x + 23, w - 23, buf, p->base_rank[i] == i ? A_DIM : A_BOLD);
 	}
 }
 

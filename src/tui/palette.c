@@ -145,9 +145,16 @@ pal_xterm256(const uint8_t c[3])
 	int gi = avg < 8 ? 0 : avg > 238 ? 23 : (avg - 8 + 5) / 10;
 	int gv = 8 + 10 * gi;
 
+	int spread = (c[0] > c[1] ? c[0] : c[1]) - (c[0] < c[1] ? c[0] : c[1]);
+
 	if (gi > 23)
 		gi = 23, gv = 238;
-	if (dist2(gv, gv, gv, c) < dc)
+	if (abs(c[2] - c[0]) > spread)
+		spread = abs(c[2] - c[0]);
+	if (abs(c[2] - c[1]) > spread)
+		spread = abs(c[2] - c[1]);
+	/* the gray ramp only for grays: a ramp's hue must not fade out */
+	if (spread < 32 && dist2(gv, gv, gv, c) < dc)
 		return 232 + gi;
 	return 16 + 36 * r + 6 * g + b;
 }

@@ -12,8 +12,13 @@ ui_downsample(const float *m, int n, int rows, int cols, float *out)
 	for (int r = 0; r < rows; r++) {
 		int r0 = r * n / rows, r1 = (r + 1) * n / rows;
 
+		if (r1 <= r0)   /* more cells than tokens: repeat the token */
+			r1 = r0 + 1;
 		for (int c = 0; c < cols; c++) {
 			int c0 = c * n / cols, c1 = (c + 1) * n / cols;
+
+			if (c1 <= c0)
+				c1 = c0 + 1;
 			double s = 0;
 
 			for (int i = r0; i < r1; i++)

@@ -6,8 +6,8 @@
 
 #include <stddef.h>
 
-/* Shrink an n x n matrix to rows x cols cells, each the mean of the block
- * it covers (rows, cols <= n). */
+/* Resample an n x n matrix to rows x cols cells, each the mean of the
+ * block it covers; with more cells than tokens a token spans several. */
 void ui_downsample(const float *m, int n, int rows, int cols, float *out);
 float ui_max(const float *v, size_t n);
 float ui_maxabs(const float *v, size_t n);

@@ -20,9 +20,13 @@ check(int w, int h, int layers, int heads, int n, int rpl, int sel)
 	assert_true(g.x0 + g.label_w + heads * g.cell_w <= w);
 	assert_true(g.nvis >= 1 && g.nvis <= layers);
 	assert_true(2 + 1 + g.nvis * g.band <= 2 + h);
-	assert_true(g.px >= 1 && g.px <= n);
-	assert_true(g.th * rpl >= g.px);             /* all pixel rows drawn */
-	assert_true(g.tw == g.px);
+	assert_true(g.pw >= 1 && g.pw <= 4 * n);
+	assert_true(g.pw <= n || g.pw % n == 0);     /* whole pixels per token */
+	assert_true(g.ph >= 1 && g.ph <= g.pw);
+	assert_true(g.th * rpl >= g.ph);             /* all pixel rows drawn */
+	assert_true((g.th - 1) * rpl < g.ph);        /* and no empty text rows */
+	assert_true(g.ph <= g.pw + rpl - 1);         /* never taller than wide */
+	assert_true(g.tw == g.pw);
 	assert_true(sel >= g.first && sel < g.first + g.nvis);
 	for (l = g.first; l < g.first + g.nvis; l++)
 		for (hd = 0; hd < heads; hd++) {
@@ -56,15 +60,27 @@ test_square_and_big_enough(void **state)
 {
 	grid_layout g;
 
-	/* Plenty of room: thumbnails show every token of a short sentence. */
+	/* Plenty of room: two pixels per token of a short sentence. */
 	assert_int_equal(grid_layout_compute(0, 0, 200, 60, 4, 8, 9, 2, 0, 0, &g), 0);
-	assert_int_equal(g.px, 9);
-	assert_int_equal(g.th, 5);
+	assert_int_equal(g.pw, 18);
+	assert_int_equal(g.ph, 18);
+	assert_int_equal(g.th, 9);
 	assert_int_equal(g.nvis, 4);
-	/* 80x24 with heed-mini and a long sentence: 6x6 pixels, 3 rows. */
+	/* A little room: one pixel per token, no stretching. */
+	assert_int_equal(grid_layout_compute(0, 0, 120, 60, 4, 8, 9, 2, 0, 0, &g), 0);
+	assert_int_equal(g.pw, 9);
+	/* 80x24 with heed-mini and a long sentence: 7 columns, 6 rows. */
 	assert_int_equal(grid_layout_compute(0, 2, 80, 20, 4, 8, 40, 2, 0, 0, &g), 0);
-	assert_int_equal(g.px, 6);
+	assert_int_equal(g.pw, 7);
+	assert_int_equal(g.ph, 6);
 	assert_int_equal(g.th, 3);
+	assert_int_equal(g.band, 4);
+	/* bert-base in 80x24: flat thumbnails, every layer still visible. */
+	assert_int_equal(grid_layout_compute(0, 2, 80, 20, 12, 12, 40, 2, 0, 0, &g), 0);
+	assert_int_equal(g.nvis, 12);
+	assert_int_equal(g.th, 1);
+	assert_int_equal(g.ph, 2);
+	assert_int_equal(g.pw, 4);
 }
 
 static void

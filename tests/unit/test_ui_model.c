@@ -90,8 +90,13 @@ test_downsample_and_max(void **state)
 	ui_downsample(m, 4, 2, 2, out);
 	assert_float_equal(out[0], (0 + 1 + 4 + 5) / 4.0, 1e-6);
 	assert_float_equal(out[3], (10 + 11 + 14 + 15) / 4.0, 1e-6);
-	ui_downsample(m, 4, 4, 4, out);   /* identity shape copies (only 4 checked) */
-	assert_float_equal(out[3], 3, 1e-6);
+	float big[64];
+	ui_downsample(m, 4, 8, 8, big);   /* upsampling repeats each value 2 x 2 */
+	assert_float_equal(big[0], 0, 1e-6);
+	assert_float_equal(big[1], 0, 1e-6);
+	assert_float_equal(big[2], 1, 1e-6);
+	assert_float_equal(big[8 + 7], 3, 1e-6);
+	assert_float_equal(big[63], 15, 1e-6);
 	assert_float_equal(ui_max(m, 16), 15, 0);
 	float s[] = { 0.1f, -0.7f, 0.3f };
 	assert_float_equal(ui_maxabs(s, 3), 0.7, 1e-6);
