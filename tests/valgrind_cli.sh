@@ -12,6 +12,7 @@ if ! command -v valgrind >/dev/null 2>&1; then
 	exit 77
 fi
 MODEL=$HEED_SRCDIR/tests/fixtures/enc/bert-f32
+CORPUS=$HEED_SRCDIR/tests/fixtures/calib/corpus.txt
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/heed-vg.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 passed=0
@@ -47,8 +48,30 @@ for c in $("$HEED_BIN" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z-]*\) .
 	dump)
 		vg "heed dump" 0 dump -m "$MODEL" "The cat sat on the [MASK]."
 		vg "heed dump --format tsv" 0 dump -m "$MODEL" -f tsv -l 1 -H 1 "Paris is nice." ;;
+	calibrate)
+		vg "heed calibrate" 0 calibrate -m "$MODEL" -o "$tmp/vg.calib" \
+		    --rank 4 --epochs 1 "$CORPUS"
+		vg "heed calibrate --merge" 0 calibrate --merge \
+		    "$tmp/vg.calib" "$tmp/vg.calib" -o "$tmp/merged.calib"
+		vg "heed calibrate (missing corpus)" 2 calibrate -m "$MODEL" \
+		    -o "$tmp/none.calib" "$tmp/no-such-corpus.txt" ;;
+	stats)
+		# after calibrate in --help's order, so its file exists
+		vg "heed stats" 0 stats -m "$MODEL" -c "$tmp/vg.calib"
+		vg "heed stats (bad file)" 2 stats -m "$MODEL" -c "$CORPUS" ;;
+	eval)
+		# [CLS] w w [MASK] w [SEP]: predict position 3
+		printf '101 2000 2001 103 2002 102\t3:2003\n' >"$tmp/masked.txt"
+		vg "heed eval" 0 eval -m "$MODEL" "$tmp/masked.txt"
+		vg "heed eval --modes" 0 eval -m "$MODEL" --calib "$tmp/vg.calib" \
+		    --modes all=average "$tmp/masked.txt" ;;
 	bench)
 		vg "heed bench" 0 bench -m "$MODEL" --lengths 8 --runs 2 --warmup 1 ;;
+	tui)
+		# interactive: the tmux end-to-end tests drive it; here its
+		# option parsing only
+		vg "heed tui --help" 0 tui --help
+		vg "heed --no-such-option" 1 --no-such-option ;;
 	calibrate)
 		vg "heed calibrate" 0 calibrate -m "$MODEL" -o "$tmp/heed.calib" -r 4 -e 1 \
 		    "$HEED_SRCDIR/tests/fixtures/calib/corpus.txt"
