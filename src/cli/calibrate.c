@@ -74,7 +74,7 @@ cal_usage(FILE *f)
 	    "  -r, --rank R             dense synthesizer width (default %d; 0: none)\n"
 	    "  -e, --epochs E           synthesizer training epochs (default 4)\n"
 	    "  -s, --seed S             seed for sampling, initialisation and the Random\n"
-	    "                           Synthesizer (default %llu)\n"
+	    "                           Synthesizer (default %#llx)\n"
 	    "      --samples N          training rows kept per layer (default: up to %d,\n"
 	    "                           fewer for large models)\n"
 	    "      --merge              add calibration files A B ... into OUT\n"
