@@ -67,3 +67,12 @@ TESTS += tests/unit/test_truncate
 tests_unit_test_truncate_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_truncate_LDADD = $(TEST_LIBS)
 tests_unit_test_truncate_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=fstat
+
+# Abuse tests: the real explorer in tmux, resized, flooded, fed garbage,
+# interrupted and hung up on; heed never crashes or hangs and the terminal
+# settings (stty -g) are the same before and after.
+ABUSE_E2E = tests/e2e/abuse_resize.sh
+EXTRA_DIST += $(ABUSE_E2E) tests/e2e/abuse_common.sh
+if HAVE_TMUX
+TESTS += $(ABUSE_E2E)
+endif
