@@ -139,6 +139,7 @@ load(app *a, const tui_opts *o, heed_err *e)
 	a->heads = a->m->cfg.heads;
 	a->max_tokens = a->m->cfg.max_pos < 128 ? a->m->cfg.max_pos : 128;
 	a->modes = xcalloc((size_t)a->layers * a->heads, 1);
+	a->ids = xcalloc((size_t)a->max_tokens, sizeof *a->ids);
 	load_calib(a);
 	if (o->modes != NULL)
 		return enc_modes_parse(o->modes, a->layers, a->heads, a->cal, a->modes, e);
@@ -167,7 +168,6 @@ static void
 submit(app *a)
 {
 	heed_err e;
-	int *ids;
 
 	tok_result_free(&a->tok);
 	if (tok_encode(a->vocab, a->in.buf, a->in.len, a->m->cfg.lowercase, a->max_tokens,
@@ -177,11 +177,9 @@ submit(app *a)
 		return;
 	}
 	a->have_tok = true;
-	ids = xmalloc((size_t)a->tok.n * sizeof *ids);
 	for (int i = 0; i < a->tok.n; i++)
-		ids[i] = a->tok.tok[i].id;
-	queue_submit(&a->q, queue_gen(&a->q), ids, a->tok.n, a->modes);
-	free(ids);
+		a->ids[i] = a->tok.tok[i].id;
+	queue_submit(&a->q, queue_gen(&a->q), a->ids, a->tok.n, a->modes);
 	a->computing = true;
 	a->dirty = true;
 }
@@ -324,6 +322,7 @@ app_free(app *a)
 	input_free(&a->in);
 	input_free(&a->spec);
 	free(a->modes);
+	free(a->ids);
 	free(a->scratch);
 	calib_free(a->cal);
 	tok_vocab_free(a->vocab);

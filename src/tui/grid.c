@@ -129,10 +129,10 @@ draw_info(app *a, ui_rect r)
 	double jsd = a->cal != NULL && a->cal->stats != NULL ? a->cal->stats[l * a->heads + h].jsd : NAN;
 
 	if (isnan(jsd))
-		snprintf(buf, sizeof buf, " L%d H%d  %s \u2502 entropy %.2f nats \u2502 Enter zoom  m mode  s %s",
-		    l + 1, h + 1, enc_mode_name(app_mode(a, l, h)), ent, a->stats ? "heatmaps" : "stats");
+		snprintf(buf, sizeof buf, " L%d H%d %s \u2502 entropy %.2f nats \u2502 Enter zoom  s stats  o rank",
+		    l + 1, h + 1, enc_mode_name(app_mode(a, l, h)), ent);
 	else
-		snprintf(buf, sizeof buf, " L%d H%d  %s \u2502 entropy %.2f \u2502 input dependence %.3f \u2502 Enter zoom  s stats  o rank",
+		snprintf(buf, sizeof buf, " L%d H%d %s \u2502 entropy %.2f \u2502 input dep. %.3f \u2502 Enter  s  o",
 		    l + 1, h + 1, enc_mode_name(app_mode(a, l, h)), ent, jsd);
 	term_text(r.y + r.h - 1, r.x, r.w, buf, A_NORMAL);
 	if (a->stats || a->ranked) {

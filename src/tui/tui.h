@@ -57,6 +57,7 @@ struct app {
 	ui_input spec;               /* the `:` prompt for a head-mode spec */
 	bool prompting;
 	tok_result tok;              /* tokenisation of the last submitted text */
+	int *ids;                    /* [max_tokens], its ids for the job */
 	bool have_tok;
 
 	/* the encoder */
