@@ -57,8 +57,10 @@ for c in $("$HEED_BIN" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z-]*\) .
 		    -o "$tmp/none.calib" "$tmp/no-such-corpus.txt" ;;
 	stats)
 		# after calibrate in --help's order, so its file exists
-		vg "heed stats" 0 stats -m "$MODEL" -c "$tmp/vg.calib"
-		vg "heed stats (bad file)" 2 stats -m "$MODEL" -c "$CORPUS" ;;
+		vg "heed stats" 0 stats -m "$MODEL" -c "$tmp/vg.calib" -s -jsd
+		vg "heed stats (text as calibration)" 2 stats -m "$MODEL" -c "$CORPUS"
+		vg "heed stats (truncated file)" 2 stats -m "$MODEL" \
+		    -c "$HEED_SRCDIR/tests/fuzz/corpus/calib/truncated" ;;
 	eval)
 		# [CLS] w w [MASK] w [SEP]: predict position 3
 		printf '101 2000 2001 103 2002 102\t3:2003\n' >"$tmp/masked.txt"
@@ -72,15 +74,6 @@ for c in $("$HEED_BIN" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z-]*\) .
 		# option parsing only
 		vg "heed tui --help" 0 tui --help
 		vg "heed --no-such-option" 1 --no-such-option ;;
-	calibrate)
-		vg "heed calibrate" 0 calibrate -m "$MODEL" -o "$tmp/heed.calib" -r 4 -e 1 \
-		    "$HEED_SRCDIR/tests/fixtures/calib/corpus.txt"
-		vg "heed calibrate (missing corpus)" 2 calibrate -m "$MODEL" \
-		    -o "$tmp/other.calib" "$tmp/no-such-corpus.txt" ;;
-	stats)
-		# after calibrate in --help order, so its file exists
-		vg "heed stats" 0 stats -m "$MODEL" -c "$tmp/heed.calib" -s -jsd
-		vg "heed stats (corrupt file)" 2 stats -m "$MODEL" -c "$HEED_SRCDIR/tests/fuzz/corpus/calib/truncated" ;;
 	*)
 		vg "heed $c --help" 0 "$c" --help
 		echo "# no valgrind invocation for 'heed $c' yet: add one to $0" ;;
