@@ -21,6 +21,7 @@
 struct calib_samples {
 	int heads, hidden, L;
 	size_t cap, count;
+	size_t alloc;   /* rows allocated: grows to cap, so small corpora stay small */
 	uint64_t seen;  /* rows offered so far */
 	uint64_t rng;
 	float *x;       /* [cap][hidden] layer inputs */
@@ -55,10 +56,20 @@ calib_samples_new(int heads, int hidden, int L, size_t capacity, uint64_t seed)
 	s->L = L;
 	s->cap = capacity;
 	s->rng = seed;
-	s->x = xmalloc(sizeof(float) * capacity * hidden);
-	s->t = xmalloc(sizeof(float) * capacity * heads * L);
-	s->n = xmalloc(sizeof(int) * capacity);
 	return s;
+}
+
+static void
+samples_grow(calib_samples *s)
+{
+	size_t want = s->alloc < 512 ? 1024 : s->alloc * 2;
+
+	if (want > s->cap)
+		want = s->cap;
+	s->x = xrealloc(s->x, sizeof(float) * want * s->hidden);
+	s->t = xrealloc(s->t, sizeof(float) * want * s->heads * s->L);
+	s->n = xrealloc(s->n, sizeof(int) * want);
+	s->alloc = want;
 }
 
 void
@@ -100,6 +111,8 @@ calib_samples_add(calib_samples *s, int n, const float *x, const float *const *a
 	for (int i = 0; i < n; i++) {
 		uint64_t seen = s->seen++;
 		if (s->count < s->cap) {
+			if (s->count == s->alloc)
+				samples_grow(s);
 			samples_store(s, s->count++, n, i, x, attn);
 			continue;
 		}
