@@ -213,12 +213,6 @@ app_modes_changed(app *a)
 	changed(a, 0);
 }
 
-static int
-clampi(int v, int lo, int hi)
-{
-	return v < lo ? lo : v > hi ? hi : v;
-}
-
 static void
 on_result(uv_async_t *h)
 {
@@ -232,9 +226,9 @@ on_result(uv_async_t *h)
 		app_message(a, "%s", a->front->msg);
 		return;
 	}
-	a->cur_row = clampi(a->cur_row, 0, a->front->n - 1);
-	a->cur_col = clampi(a->cur_col, 0, a->front->n - 1);
-	a->query = clampi(a->query, 0, a->front->n - 1);
+	a->cur_row = ui_clamp(a->cur_row, 0, a->front->n - 1);
+	a->cur_col = ui_clamp(a->cur_col, 0, a->front->n - 1);
+	a->query = ui_clamp(a->query, 0, a->front->n - 1);
 	a->dirty = true;
 }
 

@@ -180,24 +180,18 @@ head_draw(app *a, ui_rect r)
 	draw_info(a, r, m, vmax);
 }
 
-static int
-clampi(int v, int lo, int hi)
-{
-	return v < lo ? lo : v > hi ? hi : v;
-}
-
 static bool
 head_key(app *a, int key)
 {
 	int dy, dx, n = a->have_result ? a->front->n : 1;
 
 	if (keys_direction(key, &dy, &dx)) {
-		a->cur_row = clampi(a->cur_row + dy, 0, n - 1);
-		a->cur_col = clampi(a->cur_col + dx, 0, n - 1);
+		a->cur_row = ui_clamp(a->cur_row + dy, 0, n - 1);
+		a->cur_col = ui_clamp(a->cur_col + dx, 0, n - 1);
 	} else if (key == UI_FN(KEY_NPAGE) || key == UI_FN(KEY_PPAGE)) {
 		int page = a->head_cells.h > 1 ? a->head_cells.h - 1 : 1;
 
-		a->cur_row = clampi(a->cur_row + (key == UI_FN(KEY_NPAGE) ? page : -page), 0, n - 1);
+		a->cur_row = ui_clamp(a->cur_row + (key == UI_FN(KEY_NPAGE) ? page : -page), 0, n - 1);
 	} else if (key == '[' || key == ']') {
 		int i = a->sel_layer * a->heads + a->sel_head + (key == ']' ? 1 : -1);
 		int total = a->layers * a->heads;

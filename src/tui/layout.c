@@ -2,6 +2,12 @@
 #include "layout.h"
 
 int
+ui_clamp(int v, int lo, int hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+int
 ui_scroll(int first, int cur, int vis, int n)
 {
 	if (vis <= 0)

@@ -33,6 +33,9 @@ void grid_cell_origin(const grid_layout *g, int layer, int head, int *cy, int *c
 /* Which (layer, head) a click at (cy, cx) falls on. */
 bool grid_hit(const grid_layout *g, int cy, int cx, int *layer, int *head);
 
+/* v limited to [lo, hi]. */
+int ui_clamp(int v, int lo, int hi);
+
 /* First index of a window of `vis` items out of n that keeps cur visible,
  * moving as little as possible from first. */
 int ui_scroll(int first, int cur, int vis, int n);

@@ -111,6 +111,9 @@ test_scroll_window(void **state)
 	assert_int_equal(ui_scroll(20, 12, 10, 100), 12);
 	assert_int_equal(ui_scroll(95, 99, 10, 100), 90);
 	assert_int_equal(ui_scroll(5, 2, 10, 4), 0);
+	assert_int_equal(ui_clamp(-3, 0, 8), 0);
+	assert_int_equal(ui_clamp(9, 0, 8), 8);
+	assert_int_equal(ui_clamp(4, 0, 8), 4);
 }
 
 int
