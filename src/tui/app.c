@@ -10,7 +10,6 @@
 #include "config.h"
 
 #include <getopt.h>
-#include <locale.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -362,7 +361,6 @@ cmd_tui(int argc, char **argv)
 	rc = parse_opts(argc, argv, &o);
 	if (rc != 0)
 		return rc > 0 ? 0 : EXIT_USAGE;
-	setlocale(LC_ALL, "");
 	memset(&a, 0, sizeof a);
 	input_init(&a.in);
 	input_init(&a.spec);

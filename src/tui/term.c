@@ -6,10 +6,14 @@
  * term_end() restores the tty (htop's CRT_done): it runs on q, on signals,
  * on fatal errors and from atexit, whichever comes first.
  */
+#define _POSIX_C_SOURCE 200809L
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "term.h"
 
 #include <curses.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -21,12 +25,37 @@
 static bool active;
 static SCREEN *screen;
 static bool atexit_set;
+static int stdin_flags = -1;  /* fcntl flags to give back: libuv's poll sets O_NONBLOCK */
 static pal_depth depth = DEPTH_NONE;
 
 static void
 term_atexit(void)
 {
 	term_end();
+}
+
+/* A crash still gives the terminal back (htop's CRT_handleSIGSEGV), then
+ * dies of the same signal so the shell reports it. */
+static void
+term_crash(int sig)
+{
+	term_end();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+catch_crashes(void)
+{
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = term_crash;
+	sa.sa_flags = (int)SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		sigaction(sigs[i], &sa, NULL);
 }
 
 static pal_depth
@@ -45,12 +74,15 @@ term_init(bool mouse)
 {
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
 		return -1;
+	setlocale(LC_ALL, "");   /* UTF-8 half-blocks need the user's locale */
 	screen = newterm(NULL, stdout, stdin);
 	if (screen == NULL)
 		return -1;
 	active = true;
+	stdin_flags = fcntl(STDIN_FILENO, F_GETFL);
 	if (!atexit_set) {
 		atexit(term_atexit);
+		catch_crashes();
 		atexit_set = true;
 	}
 	cbreak();
@@ -82,6 +114,10 @@ term_end(void)
 	endwin();
 	delscreen(screen);
 	screen = NULL;
+	/* The shell shares the tty's open file: left non-blocking, its next
+	 * read fails with EAGAIN (dash says "turning off NDELAY mode"). */
+	if (stdin_flags != -1)
+		fcntl(STDIN_FILENO, F_SETFL, stdin_flags);
 }
 
 bool

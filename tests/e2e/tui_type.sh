@@ -19,4 +19,11 @@ e2e_wait_for 'query cat \(3/5\)' 5
 e2e_keys i C-w Enter
 e2e_wait_for '^ \[CLS\] the cat \[SEP\]' 5
 tui_quit
+
+# bytes that are not UTF-8 are skipped, and the status bar says so
+e2e_tmux kill-server
+e2e_start 80 24 "$HEED_BIN" -m "$TUI_MODEL" "$(printf 'caf\377 ok')"
+e2e_wait_for '1 invalid UTF-8 bytes skipped' 10
+e2e_expect '^ \[CLS\] c ##a ##f o ##k \[SEP\]' "the rest is tokenized"
+tui_quit
 e2e_finish
