@@ -149,8 +149,8 @@ draw_status(app *a)
 	tw = input_width(time, 0, strlen(time));
 	rw = input_width(right, 0, strlen(right));
 	x = COLS - tw - rw < lw ? lw : COLS - tw - rw;
-	if (x < COLS - tw)
-		term_text(LINES - 1, x, COLS - tw - x, right, A_REVERSE);
+	if (x < COLS - tw && term_text(LINES - 1, x, COLS - tw - x, right, A_REVERSE) < rw)
+		term_text(LINES - 1, COLS - tw - 1, 1, "\u2026", A_REVERSE);   /* clipped */
 	term_text(LINES - 1, COLS - tw, tw, time, A_REVERSE | A_BOLD);
 }
 
@@ -184,7 +184,8 @@ screen_draw(app *a)
 		refresh();
 		return;
 	}
-	draw_token_strip(a, 1, COLS, a->view == VIEW_TOKENS ? a->query : -1);
+	draw_token_strip(a, 1, COLS, a->view == VIEW_TOKENS ? a->query
+	    : a->view == VIEW_HEAD ? a->cur_row : -1);
 	keys_view(a)->draw(a, body);
 	draw_status(a);
 	if (a->help)
