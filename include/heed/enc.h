@@ -58,6 +58,8 @@ double enc_last_ms(const enc_state *s);
 /* Masked-LM top-k at token position pos (needs model->has_mlm). ids/probs
  * have room for k; returns the number written or a negative code. */
 int enc_mlm_topk(enc_state *s, int pos, int k, int *ids, float *probs, heed_err *e);
+/* Masked-LM probability of token id at position pos (for evaluation). */
+int enc_mlm_prob(enc_state *s, int pos, int id, float *prob, heed_err *e);
 
 /* Attention row i of a non-input mode for an n-token input, written to
  * out[n]; x is the token's layer input (for dense).  L is the layout length

@@ -18,6 +18,7 @@ int cmd_dump(int argc, char **argv);       /* src/cli/dump.c */
 int cmd_calibrate(int argc, char **argv);  /* src/cli/calibrate.c */
 int cmd_stats(int argc, char **argv);      /* src/cli/stats.c */
 int cmd_bench(int argc, char **argv);      /* src/cli/bench.c */
+int cmd_eval(int argc, char **argv);       /* src/cli/eval.c */
 
 /* Map a heed_err code to an exit code. */
 int cli_exit_code(int err);

@@ -13,3 +13,5 @@ EXTRA_DIST += tests/calibrate_test.sh
 heed_SOURCES += src/cli/bench.c
 TESTS += tests/bench_test.sh
 EXTRA_DIST += tests/bench_test.sh
+# eval.c: `heed eval`, masked-LM accuracy under head modes (model card numbers)
+heed_SOURCES += src/cli/eval.c

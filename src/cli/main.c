@@ -18,6 +18,7 @@ static const cli_command commands[] = {
 	{ "dump", cmd_dump, "print tokens, attention and predictions (JSON or TSV)" },
 	{ "calibrate", cmd_calibrate, "learn head averages, statistics and synthesizers from a corpus" },
 	{ "stats", cmd_stats, "print what calibration learned about every head" },
+	{ "eval", cmd_eval, "masked-word accuracy under head modes, on pre-masked examples" },
 	{ "bench", cmd_bench, "time the encoder: latency, GFLOP/s, head toggles, memory" },
 	{ NULL, NULL, NULL },
 };
