@@ -200,7 +200,8 @@ def main():
         model.load_state_dict(st["model"])
         opt.load_state_dict(st["opt"])
         step, tokens, elapsed0, epoch = st["step"], st["tokens"], st["elapsed"], st["epoch"]
-        args.max_seconds = st["args"]["max_seconds"] if "max_seconds" not in sys.argv[1:] else args.max_seconds
+        if not any(a.startswith("--max-seconds") for a in sys.argv[1:]):
+            args.max_seconds = st["args"]["max_seconds"]
         rng.setstate(st["rng"])
         gen.set_state(st["gen"])
         print(f"resumed at step {step}, {tokens} tokens, {elapsed0:.0f}s", flush=True)
