@@ -101,6 +101,15 @@ draw_similarity(app *a, ui_rect r)
 		term_text(r.y + 1 + l, r.x + 5 + (bar > 0 ? bar : 0), 8, buf,
 		    c < 0.9995 ? A_BOLD : A_NORMAL);
 	}
+	/* incremental recompute at work: a toggle in layer l redoes l.. only */
+	if (a->layers + 2 < r.h) {
+		if (res->first_recomputed >= a->layers)
+			snprintf(buf, sizeof buf, "last run: nothing recomputed");
+		else
+			snprintf(buf, sizeof buf, "last run: layers %d\u2013%d recomputed",
+			    res->first_recomputed + 1, a->layers);
+		term_text(r.y + a->layers + 2, r.x, r.w, buf, A_DIM);
+	}
 }
 
 static void
