@@ -172,6 +172,7 @@ submit(app *a)
 	if (tok_encode(a->vocab, a->in.buf, a->in.len, a->m->cfg.lowercase, a->max_tokens,
 	    &a->tok, &e) < 0) {
 		a->have_tok = false;
+		a->computing = false;
 		app_message(a, "%s", e.msg);
 		return;
 	}
@@ -346,6 +347,7 @@ run(app *a, const tui_opts *o, heed_err *e)
 	a->dirty = true;
 	uv_run(a->loop, UV_RUN_DEFAULT);
 	term_end();
+	worker_stop(&a->w);   /* before the async handle it wakes is closed */
 	loop_end(a);
 	return HEED_OK;
 }
