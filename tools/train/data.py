@@ -73,7 +73,25 @@ def load(cache=None, max_tokens=126):
     return out
 
 
+def sample_train_text(n, seed=0):
+    """n training (never held-out) sentences as text, sampled uniformly with
+    a fixed seed: the calibration corpus of the bundled model."""
+    import random
+    pool = [s for path in CORPUS for s in sentences(path) if not is_heldout(s)]
+    return random.Random(seed).sample(pool, min(n, len(pool)))
+
+
 if __name__ == "__main__":
-    docs, held = load()
-    n = sum(len(s) for d in docs for s in d)
-    print(f"train: {sum(len(d) for d in docs)} sentences, {n} tokens; heldout: {len(held)} sentences")
+    import argparse
+    ap = argparse.ArgumentParser(description="corpus statistics, or a calibration sample")
+    ap.add_argument("--calib-out", help="write N sampled training sentences here, one a line")
+    ap.add_argument("-n", type=int, default=3000)
+    args = ap.parse_args()
+    if args.calib_out:
+        with open(args.calib_out, "w", encoding="utf-8") as f:
+            for s in sample_train_text(args.n):
+                f.write(s + "\n")
+    else:
+        docs, held = load()
+        n = sum(len(s) for d in docs for s in d)
+        print(f"train: {sum(len(d) for d in docs)} sentences, {n} tokens; heldout: {len(held)} sentences")
