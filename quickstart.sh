@@ -4,7 +4,8 @@
 #
 #   ./quickstart.sh run [HEED ARGS...]   install what is missing, build, start heed
 #   ./quickstart.sh check                install, build, test: normal build,
-#                                        sanitizer build, then make distcheck
+#                                        sanitizer build, make distcheck, then
+#                                        every fuzz target for a while
 #   ./quickstart.sh help
 #
 # Builds happen out of tree (build/ and build-asan/), so the two builds and
@@ -19,13 +20,13 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 
 PACKAGES="build-essential autoconf automake pkg-config libncurses-dev libuv1-dev
 libopenblas-dev libutf8proc-dev libjansson-dev libcmocka-dev tmux valgrind
-groff-base python3 python3-numpy"
+groff-base python3 python3-numpy clang libclang-rt-14-dev"
 
 say() { printf 'quickstart: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 
 usage() {
-	sed -n '2,8s/^# \{0,1\}//p' "$0"
+	sed -n '2,/quickstart.sh help$/s/^# \{0,1\}//p' "$0"
 }
 
 # Install the Debian packages that are not installed yet; nothing is asked
@@ -92,6 +93,17 @@ check_in() {
 	exit 1
 }
 
+# ---- fuzz step (owned by the robustness work; see tests/fuzz/) ----
+# fuzz_in DIR: every libFuzzer target for HEED_FUZZ_SECONDS (default 30)
+# each; any finding fails.  make fuzz itself skips, saying why, where clang
+# or its libFuzzer runtime is missing.
+fuzz_in() {
+	say "fuzzing in $1 (${HEED_FUZZ_SECONDS:-30}s per target)"
+	make -C "$1" -s fuzz FUZZ_SECONDS="${HEED_FUZZ_SECONDS:-30}" ||
+	    die "FAILED: make fuzz in $1 (inputs in $1/fuzz-build/artifacts/)"
+}
+# ---- end of fuzz step ----
+
 prepare() {
 	install_packages
 	refuse_in_tree_build
@@ -118,6 +130,7 @@ cmd_check() {
 	build_in "$BUILD_ASAN"
 	check_in "$BUILD_ASAN"
 	check_in "$BUILD" distcheck
+	fuzz_in "$BUILD"
 	say "all checks passed"
 }
 
