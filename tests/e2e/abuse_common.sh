@@ -18,7 +18,7 @@ abuse_run() {
 		_cmd="$_cmd '$_a'"
 	done
 	e2e_tmux send-keys -t e2e 'clear' Enter
-	e2e_type "$_cmd; echo status=\$?"
+	e2e_type "$_cmd; echo status=\$?; sed -n 's/^flags:[[:space:]]*/ttyflags=/p' /proc/self/fdinfo/0"
 	e2e_keys Enter
 }
 
@@ -28,12 +28,23 @@ abuse_pid() {
 	abuse_children "$(abuse_children "$(e2e_tmux display -p -t e2e '#{pane_pid}')")"
 }
 
+# O_NONBLOCK is a flag of the open file the shell shares with heed, not a
+# terminal setting (stty -g misses it), so abuse_run prints the flags of
+# that file as the next program sees them (ttyflags=, octal, from
+# /proc/self/fdinfo/0).  Left non-blocking, the next program's read fails.
+abuse_tty_blocking() {
+	_flags=$(e2e_screen | sed -n 's/^ttyflags=\([0-7]*\).*/\1/p' | tail -1)
+	[ -n "$_flags" ] || return 0   # no /proc: nothing to check
+	[ $((0$_flags & 04000)) -eq 0 ]
+}
+
 # abuse_status_ok TIMEOUT WHAT: heed exited by itself within TIMEOUT seconds
 # with status 0 (not killed by a signal, no hang), and the terminal is as it
 # was.
 abuse_status_ok() {
 	e2e_wait_for 'status=0' "$1" && e2e_report 1 "$2"
 	e2e_refute 'status=(1[2-9][0-9]|[3-9][0-9]|[2-9])' "no crash or error status after: $2"
+	e2e_check "the shell's tty is blocking again after: $2" abuse_tty_blocking
 	e2e_stty_after
 }
 
