@@ -71,7 +71,7 @@ tests_unit_test_truncate_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=fstat
 # Abuse tests: the real explorer in tmux, resized, flooded, fed garbage,
 # interrupted and hung up on; heed never crashes or hangs and the terminal
 # settings (stty -g) are the same before and after.
-ABUSE_E2E = tests/e2e/abuse_resize.sh tests/e2e/abuse_input.sh
+ABUSE_E2E = tests/e2e/abuse_resize.sh tests/e2e/abuse_input.sh tests/e2e/abuse_signals.sh
 EXTRA_DIST += $(ABUSE_E2E) tests/e2e/abuse_common.sh
 if HAVE_TMUX
 TESTS += $(ABUSE_E2E)
