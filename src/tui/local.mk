@@ -26,6 +26,12 @@ tests_unit_test_ui_model_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/src/tui
 tests_unit_test_ui_model_LDADD = $(TEST_LIBS)
 tests_unit_test_ui_queue_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/src/tui
 tests_unit_test_ui_queue_LDADD = $(TEST_LIBS)
+# The encoder thread is binary-only code: the test builds it in.
+check_PROGRAMS += tests/unit/test_ui_worker
+TESTS += tests/unit/test_ui_worker
+tests_unit_test_ui_worker_SOURCES = tests/unit/test_ui_worker.c src/tui/worker.c
+tests_unit_test_ui_worker_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/src/tui
+tests_unit_test_ui_worker_LDADD = $(TEST_LIBS)
 
 # End-to-end: the real binary in a tmux pane (tests/e2e/lib.sh).
 TUI_E2E = tests/e2e/tui_type.sh tests/e2e/tui_modes.sh tests/e2e/tui_help.sh \

@@ -1,0 +1,178 @@
+/* test_ui_worker.c — the encoder thread end to end on the tiny BERT: what
+ * it hands back equals a direct enc_run, the all-input baseline and the
+ * deltas are right, and a job that went stale is never delivered. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "heed/enc.h"
+#include "heed/model.h"
+#include "heed/tok.h"
+#include "worker.h"
+
+#define DIR HEED_TESTDIR "/fixtures/enc/bert-f32"
+
+typedef struct fixture {
+	model *m;
+	tok_vocab *v;
+	uv_loop_t loop;
+	uv_async_t done;
+	ui_queue q;
+	ui_worker w;
+	ui_result *front;
+	int wakeups;
+	int ids[16], n;
+} fixture;
+
+static void
+on_done(uv_async_t *h)
+{
+	fixture *f = h->data;
+
+	f->wakeups++;
+	uv_stop(&f->loop);
+}
+
+static int
+setup(void **state)
+{
+	fixture *f = calloc(1, sizeof *f);
+	heed_err e;
+	tok_result r;
+	const char *text = "the cat sat on the [MASK] .";
+
+	assert_int_equal(model_load(DIR, &f->m, &e), 0);
+	assert_int_equal(tok_vocab_load(DIR "/vocab.txt", &f->v, &e), 0);
+	assert_int_equal(tok_encode(f->v, text, strlen(text), true, 16, &r, &e), 0);
+	for (int i = 0; i < r.n; i++)
+		f->ids[i] = r.tok[i].id;
+	f->n = r.n;
+	tok_result_free(&r);
+	uv_loop_init(&f->loop);
+	uv_async_init(&f->loop, &f->done, on_done);
+	f->done.data = f;
+	queue_init(&f->q, 16, f->m->cfg.layers * f->m->cfg.heads);
+	assert_int_equal(worker_start(&f->w, f->m, NULL, 16, tok_vocab_specials(f->v).mask,
+	    &f->q, &f->done, &e), 0);
+	f->front = result_new();
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	fixture *f = *state;
+
+	worker_stop(&f->w);
+	queue_destroy(&f->q);
+	result_free(f->front);
+	uv_close((uv_handle_t *)&f->done, NULL);
+	uv_run(&f->loop, UV_RUN_DEFAULT);
+	uv_loop_close(&f->loop);
+	tok_vocab_free(f->v);
+	model_free(f->m);
+	free(f);
+	return 0;
+}
+
+/* Submit a job for the current generation and wait for its result. */
+static void
+run_job(fixture *f, const uint8_t *modes)
+{
+	queue_submit(&f->q, queue_bump(&f->q), f->ids, f->n, modes);
+	while (!queue_take(&f->q, &f->front))
+		uv_run(&f->loop, UV_RUN_DEFAULT);
+}
+
+static void
+test_matches_direct_run(void **state)
+{
+	fixture *f = *state;
+	int L = f->m->cfg.layers, H = f->m->cfg.heads, n = f->n;
+	uint8_t *modes = calloc((size_t)L * H, 1);
+	enc_state *s = enc_new(f->m, 16);
+	heed_err e;
+
+	run_job(f, modes);
+	assert_int_equal(f->front->err, 0);
+	assert_int_equal(f->front->n, n);
+	assert_false(f->front->modified);
+	assert_int_equal(enc_run(s, f->ids, n, NULL, NULL, NULL, NULL, &e), 0);
+	for (int l = 0; l < L; l++)
+		for (int h = 0; h < H; h++)
+			assert_memory_equal(f->front->attn + ((size_t)l * H + h) * n * n,
+			    enc_attn(s, l, h), sizeof(float) * n * n);
+	for (int l = 0; l <= L; l++)
+		assert_float_equal(f->front->cosine[l], 1.0, 1e-12);
+	assert_true(f->front->has_mlm);
+	assert_int_equal(f->front->nmask, 1);
+	assert_int_equal(f->front->mask[0].pos, 6);
+	for (int i = 0; i < f->front->mask[0].k; i++)
+		assert_int_equal(f->front->mask[0].base_rank[i], i);
+	enc_free(s);
+	free(modes);
+}
+
+static void
+test_uniform_head_moves_downstream(void **state)
+{
+	fixture *f = *state;
+	int L = f->m->cfg.layers, H = f->m->cfg.heads, n = f->n;
+	uint8_t *modes = calloc((size_t)L * H, 1);
+	const float *a;
+
+	modes[0] = HEAD_UNIFORM;                 /* L1H1 */
+	run_job(f, modes);
+	assert_true(f->front->modified);
+	a = f->front->attn;
+	for (int k = 0; k < n * n; k++)
+		assert_float_equal(a[k], 1.0f / n, 1e-6);
+	assert_float_equal(f->front->cosine[0], 1.0, 1e-12);   /* embeddings */
+	for (int l = 1; l <= L; l++)
+		assert_true(f->front->cosine[l] < 0.9999);
+	/* predictions carry the baseline's probabilities for comparison */
+	const ui_mask_pred *p = &f->front->mask[0];
+	bool moved = false;
+	for (int i = 0; i < p->k; i++)
+		moved |= p->base_rank[i] != i || fabsf(p->probs[i] - p->base_prob[i]) > 1e-6f;
+	assert_true(moved);
+	free(modes);
+}
+
+static void
+test_stale_job_never_delivered(void **state)
+{
+	fixture *f = *state;
+	int L = f->m->cfg.layers, H = f->m->cfg.heads;
+	uint8_t *modes = calloc((size_t)L * H, 1);
+	uint64_t old = queue_bump(&f->q);
+
+	/* a job made stale by a newer edit before, while or after it runs */
+	modes[0] = HEAD_UNIFORM;
+	queue_submit(&f->q, old, f->ids, f->n, modes);
+	queue_bump(&f->q);
+	memset(modes, 0, (size_t)L * H);
+	run_job(f, modes);
+	assert_true(f->front->gen > old);
+	assert_false(f->front->modified);
+	assert_false(queue_take(&f->q, &f->front));
+	free(modes);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_matches_direct_run),
+		cmocka_unit_test(test_uniform_head_moves_downstream),
+		cmocka_unit_test(test_stale_job_never_delivered),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
