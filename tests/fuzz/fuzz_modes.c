@@ -21,8 +21,19 @@ static const model_config cfg = {
 	.heads = HEADS, .ffn = 16, .max_pos = 8, .type_vocab = 2, .ln_eps = 1e-12f,
 };
 static calib *cal;
-static char dir[] = "/tmp/heed-fuzz-modes.XXXXXX\0\0\0";
+static char dir[64];
 static char *preset, *saved;
+
+static void
+cleanup(void)
+{
+	unlink(preset);
+	unlink(saved);
+	rmdir(dir);
+	free(preset);
+	free(saved);
+	calib_free(cal);
+}
 
 /* Statistics with distinct divergences, so the ranking is a real order.
  * The parser reads specs relative to an empty directory: a spec that
@@ -32,8 +43,8 @@ static void
 setup(void)
 {
 	/* tmpfs where there is one: every accepted spec is saved (fsync). */
-	if (access("/dev/shm", W_OK) == 0)
-		memcpy(dir, "/dev/shm", 8);
+	snprintf(dir, sizeof dir, "%s/heed-fuzz-modes.XXXXXX",
+	    access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
 	if (mkdtemp(dir) == NULL || chdir(dir) != 0)
 		fuzz_fail("cannot make a scratch directory");
 	preset = xasprintf("%s/preset", dir);
@@ -41,6 +52,7 @@ setup(void)
 	/* Zero synthesizer weights, but present: dense is a valid mode. */
 	cal = calib_new(&cfg, 8, 2);
 	cal->has_synth = true;
+	atexit(cleanup);
 	for (int k = 0; k < NH; k++)
 		cal->stats[k].jsd = (double)((k * 7) % NH) / NH;
 }
