@@ -132,7 +132,7 @@ draw_info(app *a, ui_rect r)
 		snprintf(buf, sizeof buf, " L%d H%d %s \u2502 entropy %.2f nats \u2502 Enter zoom  s stats  o rank",
 		    l + 1, h + 1, enc_mode_name(app_mode(a, l, h)), ent);
 	else
-		snprintf(buf, sizeof buf, " L%d H%d %s \u2502 entropy %.2f \u2502 input dep. %.3f \u2502 Enter  s  o",
+		snprintf(buf, sizeof buf, " L%d H%d %s \u2502 entropy %.2f \u2502 input dep. %.3f \u2502 Enter zoom",
 		    l + 1, h + 1, enc_mode_name(app_mode(a, l, h)), ent, jsd);
 	term_text(r.y + r.h - 1, r.x, r.w, buf, A_NORMAL);
 	if (a->stats || a->ranked) {

@@ -34,7 +34,7 @@ static const struct {
 void
 help_draw(app *a, ui_rect r)
 {
-	int w = r.w < 72 ? r.w : 72, h = NHELP + 2 < r.h ? NHELP + 2 : r.h;
+	int w = r.w < 76 ? r.w : 76, h = NHELP + 2 < r.h ? NHELP + 2 : r.h;
 	int x0 = r.x + (r.w - w) / 2, y0 = r.y + (r.h - h) / 2;
 
 	if (w < 20 || h < 4)
