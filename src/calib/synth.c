@@ -189,10 +189,10 @@ fit_free(fit *f)
 	free(f->dh);
 }
 
-/* PyTorch's Linear initialisation, U(-1/sqrt(fan_in), 1/sqrt(fan_in)); b2
- * starts at the log of the mean target per slot, so training starts from the
- * head's column profile (already better than uniform) instead of from flat
- * logits. */
+/* PyTorch's Linear initialisation, U(-1/sqrt(fan_in), 1/sqrt(fan_in)), with
+ * W2 a tenth of that and b2 at the log of the mean target per slot: training
+ * starts close to the head's column profile (usually already better than
+ * uniform) instead of from noisy logits. */
 static void
 fit_seed_params(fit *f, const calib_samples *s, int head, const size_t *rows, size_t nrows,
 		uint64_t seed)
@@ -206,7 +206,7 @@ fit_seed_params(fit *f, const calib_samples *s, int head, const size_t *rows, si
 	for (int k = 0; k < f->r; k++)
 		f->b1[k] = (float)((2.0 * rng_uniform(&rng) - 1.0) * a1);
 	for (size_t k = 0; k < (size_t)f->L * f->r; k++)
-		f->w2[k] = (float)((2.0 * rng_uniform(&rng) - 1.0) * a2);
+		f->w2[k] = (float)((2.0 * rng_uniform(&rng) - 1.0) * a2 * 0.1);
 	for (size_t k = 0; k < nrows; k++) {
 		const float *t = s->t + (rows[k] * s->heads + head) * f->L;
 		for (int j = 0; j < f->L; j++)
@@ -396,13 +396,21 @@ fit_store(const fit *f, calib *c, int lh)
 	memcpy(c->syn_b2 + (size_t)lh * L, f->b2, sizeof(float) * L);
 }
 
+/* Small corpora give few batches per epoch: train for at least
+ * FIT_MIN_STEPS optimizer steps however many epochs that takes. */
+#define FIT_MIN_STEPS 300
+
 static void
 fit_epochs(fit *f, const calib_samples *s, int head, size_t *train, size_t ntrain,
 	   const calib_fit_opts *o, uint64_t *rng)
 {
-	size_t steps = ((ntrain + (size_t)f->B - 1) / (size_t)f->B) * (size_t)o->epochs, done = 0;
+	size_t per_epoch = (ntrain + (size_t)f->B - 1) / (size_t)f->B, done = 0, steps;
+	size_t epochs = (size_t)o->epochs;
 
-	for (int ep = 0; ep < o->epochs; ep++) {
+	if (per_epoch * epochs < FIT_MIN_STEPS)
+		epochs = (FIT_MIN_STEPS + per_epoch - 1) / per_epoch;
+	steps = per_epoch * epochs;
+	for (size_t ep = 0; ep < epochs; ep++) {
 		shuffle(train, ntrain, rng);
 		for (size_t k = 0; k < ntrain; k += (size_t)f->B) {
 			int B = ntrain - k < (size_t)f->B ? (int)(ntrain - k) : f->B;
