@@ -124,7 +124,12 @@ load(app *a, const tui_opts *o, heed_err *e)
 
 	if ((rc = model_resolve(o->model, &dir, e)) < 0)
 		return rc;
+	/* big checkpoints take seconds: say so until the screen takes over */
+	if (isatty(STDERR_FILENO))
+		fprintf(stderr, "heed: loading %s\u2026", dir);
 	rc = model_load(dir, &a->m, e);
+	if (isatty(STDERR_FILENO))
+		fprintf(stderr, "\r\033[K");
 	free(dir);
 	if (rc < 0)
 		return rc;
