@@ -22,7 +22,7 @@ PACKAGES="build-essential autoconf automake pkg-config libncurses-dev libuv1-dev
 libopenblas-dev libutf8proc-dev libjansson-dev libcmocka-dev tmux valgrind
 groff-base python3 python3-numpy clang libclang-rt-14-dev"
 
-say() { printf 'quickstart: %s\n' "$*" >&2; }
+say() { printf 'quickstart: [%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { say "$*"; exit 1; }
 
 usage() {
