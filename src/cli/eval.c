@@ -79,7 +79,7 @@ eval_parse_line(char *line, int *ids, int max_ids, int *pos, int *lab, int *npre
 }
 
 static int
-eval_example(enc_state *s, const model *m, const int *ids, int n, const uint8_t *modes,
+eval_example(enc_state *s, const int *ids, int n, const uint8_t *modes,
 	     const calib *cal, const int *pos, const int *lab, int npred,
 	     eval_totals *t, heed_err *e)
 {
@@ -105,7 +105,6 @@ eval_example(enc_state *s, const model *m, const int *ids, int n, const uint8_t 
 			t->top5 += top[j] == lab[i];
 		t->n++;
 	}
-	(void)m;
 	return HEED_OK;
 }
 
@@ -181,7 +180,7 @@ cmd_eval(int argc, char **argv)
 		}
 		if (n == 0)
 			continue;
-		rc = eval_example(s, m, ids, n, modes, cal, pos, lab, npred, &t, &e);
+		rc = eval_example(s, ids, n, modes, cal, pos, lab, npred, &t, &e);
 		if (rc < 0)
 			goto out;
 	}
