@@ -122,6 +122,29 @@ util_read_file(const char *path, char **out, size_t *len, heed_err *e)
 	return HEED_OK;
 }
 
+/* After a rename the new name lives in the directory: without syncing it a
+ * power loss could bring back the old file (never a corrupt one).  Failure
+ * here is not reported, as the data itself is already safe. */
+static void
+sync_parent_dir(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int fd;
+
+	if (slash == NULL)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
 int
 util_write_atomic(const char *path, const void *data, size_t len, heed_err *e)
 {
@@ -155,6 +178,7 @@ util_write_atomic(const char *path, const void *data, size_t len, heed_err *e)
 	if (rename(tmp, path) != 0)
 		goto fail;
 	free(tmp);
+	sync_parent_dir(path);
 	return HEED_OK;
 fail:
 	saved = errno;
