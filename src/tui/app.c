@@ -241,11 +241,18 @@ static void
 on_stdin(uv_poll_t *p, int status, int events)
 {
 	app *a = p->data;
-	wint_t wc;
+	unsigned cp[2];
 	int rc;
 
-	while (!a->quit && (rc = get_wch(&wc)) != ERR)
-		keys_handle(a, rc == KEY_CODE_YES ? UI_FN((int)wc) : (int)wc);
+	while (!a->quit && (rc = wgetch(stdscr)) != ERR) {
+		if (rc >= KEY_MIN) {
+			keys_handle(a, UI_FN(rc));
+			continue;
+		}
+		int n = input_utf8_feed(&a->utf8, (unsigned char)rc, cp);
+		for (int i = 0; i < n && !a->quit; i++)
+			keys_handle(a, (int)cp[i]);
+	}
 	if (a->quit)
 		uv_stop(a->loop);
 }

@@ -260,3 +260,35 @@ input_width(const char *s, size_t from, size_t to)
 	}
 	return w;
 }
+
+int
+input_utf8_feed(ui_utf8 *d, unsigned char b, unsigned out[2])
+{
+	int n = 0;
+
+	if (d->need > 0) {
+		if ((b & 0xC0) == 0x80) {
+			d->cp = (d->cp << 6) | (b & 0x3Fu);
+			if (--d->need > 0)
+				return 0;
+			bool bad = d->cp < d->min || d->cp > 0x10FFFF ||
+			    (d->cp >= 0xD800 && d->cp <= 0xDFFF);
+			out[n++] = bad ? 0xFFFD : d->cp;
+			return n;
+		}
+		d->need = 0;
+		out[n++] = 0xFFFD;   /* a sequence cut short; b starts anew */
+	}
+	if (b < 0x80) {
+		out[n++] = b;
+	} else if (b >= 0xC2 && b <= 0xDF) {
+		d->need = 1, d->cp = b & 0x1Fu, d->min = 0x80;
+	} else if (b >= 0xE0 && b <= 0xEF) {
+		d->need = 2, d->cp = b & 0x0Fu, d->min = 0x800;
+	} else if (b >= 0xF0 && b <= 0xF4) {
+		d->need = 3, d->cp = b & 0x07u, d->min = 0x10000;
+	} else {
+		out[n++] = 0xFFFD;   /* a stray continuation or an impossible lead */
+	}
+	return n;
+}

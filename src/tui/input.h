@@ -41,6 +41,17 @@ bool input_kill_line(ui_input *in);   /* Ctrl-U: start of line to cursor */
 void input_hist_push(ui_input *in);
 bool input_hist_prev(ui_input *in);
 bool input_hist_next(ui_input *in);
+/* Keys arrive as bytes (wgetch): a UTF-8 decoder that never loses a valid
+ * character next to an invalid byte, which ncurses' get_wch does. */
+typedef struct ui_utf8 {
+	unsigned cp, min;  /* code point so far; smallest legal value (overlongs) */
+	int need;          /* continuation bytes still expected */
+} ui_utf8;
+
+/* Feed one byte; writes up to two code points to out (a U+FFFD for a broken
+ * sequence, then the byte itself when it starts anew) and returns how many. */
+int input_utf8_feed(ui_utf8 *d, unsigned char b, unsigned out[2]);
+
 /* Display columns of bytes [from, to) (wide characters count 2). */
 int input_width(const char *s, size_t from, size_t to);
 

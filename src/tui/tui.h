@@ -53,6 +53,7 @@ struct app {
 
 	/* the sentence */
 	ui_input in;
+	ui_utf8 utf8;                /* a key's UTF-8 bytes so far */
 	bool editing;
 	ui_input spec;               /* the `:` prompt for a head-mode spec */
 	bool prompting;

@@ -121,6 +121,52 @@ test_long_paste_is_capped(void **state)
 	input_free(&in);
 }
 
+/* Bytes as wgetch delivers them: valid characters next to invalid bytes
+ * survive, and every broken sequence is one U+FFFD. */
+static void
+feed_all(const char *bytes, size_t n, unsigned *cps, int *ncp)
+{
+	ui_utf8 d = { 0 };
+	unsigned out[2];
+
+	*ncp = 0;
+	for (size_t i = 0; i < n; i++) {
+		int k = input_utf8_feed(&d, (unsigned char)bytes[i], out);
+		for (int j = 0; j < k; j++)
+			cps[(*ncp)++] = out[j];
+	}
+}
+
+static void
+test_utf8_feed(void **state)
+{
+	unsigned cp[16];
+	int n;
+
+	(void)state;
+	feed_all("ok \x80" "abc", 7, cp, &n);        /* the reproducer: 'abc' was lost */
+	assert_int_equal(n, 7);
+	assert_int_equal(cp[3], 0xFFFD);
+	assert_int_equal(cp[4], 'a');
+	assert_int_equal(cp[6], 'c');
+	feed_all("caf\xc3\xa9", 5, cp, &n);          /* é split over two bytes */
+	assert_int_equal(n, 4);
+	assert_int_equal(cp[3], 0xE9);
+	feed_all("\xe2\x82x", 3, cp, &n);            /* cut short, then 'x' */
+	assert_int_equal(n, 2);
+	assert_int_equal(cp[0], 0xFFFD);
+	assert_int_equal(cp[1], 'x');
+	feed_all("\xe0\x80\xaf", 3, cp, &n);        /* overlong '/' */
+	assert_int_equal(n, 1);
+	assert_int_equal(cp[0], 0xFFFD);
+	feed_all("\xed\xa0\x80", 3, cp, &n);        /* a surrogate */
+	assert_int_equal(cp[0], 0xFFFD);
+	feed_all("\xf0\x9f\x98\x80\xff", 5, cp, &n);  /* emoji, then 0xFF */
+	assert_int_equal(n, 2);
+	assert_int_equal(cp[0], 0x1F600);
+	assert_int_equal(cp[1], 0xFFFD);
+}
+
 int
 main(void)
 {
@@ -130,6 +176,7 @@ main(void)
 		cmocka_unit_test(test_invalid_utf8_never_sticks),
 		cmocka_unit_test(test_history),
 		cmocka_unit_test(test_long_paste_is_capped),
+		cmocka_unit_test(test_utf8_feed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
