@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "heed/enc.h"
+#include "encoder_int.h"
 
 static const char *const mode_names[HEAD_MODE_COUNT] = {
 	"input", "average", "dense", "random", "uniform",
@@ -134,23 +135,6 @@ layout_slot(int k, int n, int L)
 }
 
 static void
-softmax_inplace(float *v, int n)
-{
-	float mx = v[0];
-	double sum = 0.0;
-
-	for (int j = 1; j < n; j++)
-		if (v[j] > mx)
-			mx = v[j];
-	for (int j = 0; j < n; j++) {
-		v[j] = expf(v[j] - mx);
-		sum += v[j];
-	}
-	for (int j = 0; j < n; j++)
-		v[j] = (float)(v[j] / sum);
-}
-
-static void
 row_uniform(int n, float *out)
 {
 	for (int j = 0; j < n; j++)
@@ -186,7 +170,7 @@ row_dense(const calib *cal, int layer, int head, int n, const float *x, float *o
 	size_t hd = (size_t)layer * cal->heads + head;
 	int r = cal->rank, d = cal->hidden, L = cal->L;
 	const float *w1, *b1, *w2, *b2;
-	float *h;
+	float hbuf[256], *h;
 
 	/* A file calibrated without synthesizers: the zero network's rows.
 	 * (Checked before any offset: NULL + offset is undefined.) */
@@ -198,7 +182,9 @@ row_dense(const calib *cal, int layer, int head, int n, const float *x, float *o
 	b1 = cal->syn_b1 + hd * r;
 	w2 = cal->syn_w2 + hd * L * r;
 	b2 = cal->syn_b2 + hd * L;
-	h = xmalloc(sizeof(float) * (size_t)r);
+	/* Runs allocate nothing for the usual widths (heed calibrate's default
+	 * is 32); only an unusually wide synthesizer needs the heap. */
+	h = r <= 256 ? hbuf : xmalloc(sizeof(float) * (size_t)r);
 	for (int k = 0; k < r; k++) {
 		double acc = b1[k];
 		for (int c = 0; c < d; c++)
@@ -212,8 +198,9 @@ row_dense(const calib *cal, int layer, int head, int n, const float *x, float *o
 			acc += (double)w2[(size_t)s * r + k] * h[k];
 		out[j] = (float)acc;
 	}
-	free(h);
-	softmax_inplace(out, n);
+	if (h != hbuf)
+		free(h);
+	enc_softmax(out, n);
 }
 
 static void
@@ -229,7 +216,7 @@ row_random(const calib *cal, int L, int layer, int head, int n, int i, float *ou
 		uint64_t e = (uint64_t)layout_slot(i, n, L) * (uint64_t)L + (uint64_t)layout_slot(j, n, L);
 		out[j] = random_element(s0, e);
 	}
-	softmax_inplace(out, n);
+	enc_softmax(out, n);
 }
 
 void
