@@ -29,10 +29,9 @@ while [ $i -lt 100 ]; do
 	sleep 0.15
 done
 t1=$(date +%s)
+# About 2 s when the machine is idle.  Printed, not asserted: the time is
+# tmux's (a loaded machine starts its clients slowly), not heed's.
 echo "# 100 resizes in about $((t1 - t0)) s"
-# About 2 s when the machine is idle; the bound only catches a test that
-# stopped hammering (a loaded CI machine starts tmux clients slowly).
-e2e_check "100 resizes took at most 6 s" test $((t1 - t0)) -le 6
 e2e_check "heed is still running" test -n "$(abuse_pid)"
 e2e_resize 80 24
 e2e_wait_for '^ +L3 ' 5
