@@ -14,7 +14,9 @@ long=$(awk 'BEGIN { for (i = 0; i < 60; i++) printf "the cat sat on the mat "; }
 # sentence, wait until it is computing, then ACTION (a command).
 abuse_during_pass() {
 	abuse_run -m "$BIG" "$long"
-	if e2e_wait_for 'computing' 20; then
+	# Loading 12 layers takes well under a second on an idle machine and
+	# tens of seconds on a loaded one; the action needs the pass running.
+	if e2e_wait_for 'computing' 90; then
 		"$@"
 	fi
 }
