@@ -73,6 +73,7 @@ def load_model(folder):
 
 @torch.no_grad()
 def predict(model, tok, sentence, k=5):
+    model.eval()  # train.evaluate() leaves the model in training mode (dropout on)
     ids, tokens, _ = tok.encode(sentence, max_len=128)
     t = torch.tensor([ids])
     pos = [i for i, x in enumerate(tokens) if x == "[MASK]"]
