@@ -54,8 +54,10 @@ verdict "$([ "$status" -ne 0 ] && echo 1)" "a script that checks nothing fails" 
 child "e2e_start 30 8 sh -c 'stty size; sleep 5'; e2e_wait_for '^8 30\$' 5; e2e_finish"
 verdict "$([ "$status" -eq 0 ] && echo 1)" "the pane has the size asked for" "$out"
 
-child "e2e_start 30 8 sh; e2e_resize 50 12; e2e_type 'stty size'; e2e_keys Enter;
-    e2e_wait_for '^12 50\$' 5; e2e_finish"
+# Keys typed before sh prints its prompt are echoed early, and the output
+# then follows the prompt on one line: wait for the prompt first.
+child "e2e_start 30 8 sh; e2e_wait_for '^[#\$]' 5; e2e_resize 50 12;
+    e2e_type 'stty size'; e2e_keys Enter; e2e_wait_for '(^|[#\$] )12 50\$' 5; e2e_finish"
 verdict "$([ "$status" -eq 0 ] && echo 1)" "e2e_resize changes the pane's size" "$out"
 
 child "e2e_start 40 8 sh -c 'printf \"\\033[31mred\\033[0m\\n\"; sleep 5';
