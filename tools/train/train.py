@@ -153,6 +153,24 @@ def lr_at(progress, step, args):
     return args.lr * max(0.0, 1.0 - progress) + 1e-6
 
 
+def load_safetensors(path):
+    """A model.safetensors (as export.py writes it) → {name: float32 tensor}."""
+    import numpy as np
+    np_dtypes = {"F16": np.float16, "F32": np.float32}
+    with open(path, "rb") as f:
+        n = int.from_bytes(f.read(8), "little")
+        header = json.loads(f.read(n))
+        raw = f.read()
+    out = {}
+    for name, t in header.items():
+        if name == "__metadata__":
+            continue
+        a, b = t["data_offsets"]
+        arr = np.frombuffer(raw[a:b], dtype=np_dtypes[t["dtype"]]).reshape(t["shape"])
+        out[name] = torch.from_numpy(arr.astype(np.float32))
+    return out
+
+
 def save_ckpt(path, state):
     tmp = path + ".tmp"
     torch.save(state, tmp)
@@ -175,13 +193,18 @@ def main():
     ap.add_argument("--layers", type=int, default=CONFIG["num_hidden_layers"])
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--init", metavar="DIR",
+                    help="start from the weights of an exported model folder (a second stage: "
+                         "fresh optimizer and schedule, the step count starts again)")
+    ap.add_argument("--dropout", type=float, default=CONFIG["hidden_dropout_prob"],
+                    help="hidden dropout; 0 suits a short, underfitting run")
     args = ap.parse_args()
 
     os.makedirs(args.run, exist_ok=True)
     torch.set_num_threads(args.threads)
     random.seed(args.seed)
     torch.manual_seed(args.seed)
-    cfg = dict(CONFIG, num_hidden_layers=args.layers)
+    cfg = dict(CONFIG, num_hidden_layers=args.layers, hidden_dropout_prob=args.dropout)
     ckpt_path = os.path.join(args.run, "ckpt.pt")
     log_path = os.path.join(args.run, "log.jsonl")
 
@@ -195,6 +218,9 @@ def main():
     step, tokens, elapsed0, epoch = 0, 0, 0.0, 0
     rng = random.Random(args.seed)
     gen = torch.Generator().manual_seed(args.seed)
+    if args.init and not (args.resume and os.path.exists(ckpt_path)):
+        model.load_state_dict(load_safetensors(os.path.join(args.init, "model.safetensors")))
+        print(f"initialised from {args.init}", flush=True)
     if args.resume and os.path.exists(ckpt_path):
         st = torch.load(ckpt_path, map_location=args.device)
         model.load_state_dict(st["model"])
