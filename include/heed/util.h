@@ -35,6 +35,12 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Large buffers (model weights, the file they come from) in huge pages where
+ * the kernel offers them: one fault per 2 MB instead of one per 4 KB, which
+ * is most of a cold start.  Free with the same size. */
+void *util_big_alloc(size_t n);
+void util_big_free(void *p, size_t n);
+
 /* Read a whole file into a NUL-terminated buffer; *len excludes the NUL. */
 int util_read_file(const char *path, char **out, size_t *len, heed_err *e);
 

@@ -20,6 +20,7 @@
 typedef struct model_box {
 	model m;
 	float *arena;
+	size_t arena_bytes;
 } model_box;
 
 typedef struct loader {
@@ -280,7 +281,8 @@ detect_prefix(const st_file *st, model_arch arch)
 }
 
 static int
-load_weights(model *m, float **arena, const st_file *st, const char *file, heed_err *e)
+load_weights(model *m, float **arena, size_t *arena_bytes, const st_file *st, const char *file,
+	     heed_err *e)
 {
 	loader L = {st, file, detect_prefix(st, m->cfg.arch), arch_prefix(m->cfg.arch),
 		NULL, 0, HEED_OK, e};
@@ -289,7 +291,8 @@ load_weights(model *m, float **arena, const st_file *st, const char *file, heed_
 	map_model(&L, m, &scratch, true);
 	if (L.rc < 0)
 		return L.rc;
-	*arena = xmalloc(L.used * sizeof(float));
+	*arena_bytes = L.used * sizeof(float);
+	*arena = util_big_alloc(*arena_bytes);
 	m->layer = xcalloc((size_t)m->cfg.layers, sizeof *m->layer);
 	L.arena = *arena;
 	L.used = 0;
@@ -360,7 +363,7 @@ model_load(const char *dir, model **out, heed_err *e)
 	if (rc == HEED_OK && stat(st_path, &sb) != 0)
 		rc = missing_weights(dir, st_path, e);
 	if (rc == HEED_OK && (rc = st_open(st_path, &st, e)) == HEED_OK) {
-		rc = load_weights(&b->m, &b->arena, &st, st_path, e);
+		rc = load_weights(&b->m, &b->arena, &b->arena_bytes, &st, st_path, e);
 		st_close(&st);
 	}
 	free(cfg_path);
@@ -383,7 +386,7 @@ model_free(model *m)
 
 	if (m == NULL)
 		return;
-	free(b->arena);
+	util_big_free(b->arena, b->arena_bytes);
 	free(m->layer);
 	free(m->dir);
 	free(m->name);

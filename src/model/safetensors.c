@@ -15,6 +15,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 /* Real headers are a few hundred KB; anything near this is an attack or junk. */
 #define ST_MAX_HEADER (100u << 20)
@@ -338,13 +341,13 @@ st_open(const char *path, st_file *out, heed_err *e)
 		    "%s: %lld bytes is too short for a safetensors header", path,
 		    (long long)sb.st_size);
 	}
-	buf = xmalloc((size_t)sb.st_size);
+	buf = util_big_alloc((size_t)sb.st_size);
 	rc = st_read_all(fd, buf, (size_t)sb.st_size, path, e);
 	close(fd);
 	if (rc == HEED_OK)
 		rc = st_parse(buf, (size_t)sb.st_size, path, out, e);
 	if (rc < 0) {
-		free(buf);
+		util_big_free(buf, (size_t)sb.st_size);
 		return rc;
 	}
 	out->map = buf;
@@ -371,7 +374,7 @@ st_close(st_file *f)
 	for (i = 0; i < f->n; i++)
 		free(f->t[i].name);
 	free(f->t);
-	free(f->map);
+	util_big_free(f->map, f->map_len);
 	memset(f, 0, sizeof *f);
 }
 
@@ -396,6 +399,39 @@ st_half(uint16_t h)
 	memcpy(&f, &bits, 4);
 	return f;
 }
+
+/* The same conversion 8 halves at a time with the F16C instruction, which
+ * x86 CPUs have had since 2012: the scalar loop above was a third of the
+ * bundled model's cold start.  Returns how many it converted; the caller
+ * finishes the tail (and everything, elsewhere) with st_half. */
+#if defined(__x86_64__) && defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+__attribute__((target("avx,f16c"))) static size_t
+st_f16_f16c(const uint8_t *p, float *dst, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		__m128i h = _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * i));
+		_mm256_storeu_ps(dst + i, _mm256_cvtph_ps(h));
+	}
+	return i;
+}
+
+static size_t
+st_f16_bulk(const uint8_t *p, float *dst, size_t n)
+{
+	if (__builtin_cpu_supports("avx") && __builtin_cpu_supports("f16c"))
+		return st_f16_f16c(p, dst, n);
+	return 0;
+}
+#else
+static size_t
+st_f16_bulk(const uint8_t *p, float *dst, size_t n)
+{
+	(void)p, (void)dst, (void)n;
+	return 0;
+}
+#endif
 
 static void
 st_f32_le(const uint8_t *p, float *dst, size_t n)
@@ -425,7 +461,7 @@ st_to_f32(st_dtype dt, const void *src, float *dst, size_t n)
 		st_f32_le(p, dst, n);
 		break;
 	case ST_F16:
-		for (i = 0; i < n; i++)
+		for (i = st_f16_bulk(p, dst, n); i < n; i++)
 			dst[i] = st_half((uint16_t)(p[2 * i] | p[2 * i + 1] << 8));
 		break;
 	case ST_BF16:

@@ -1,5 +1,7 @@
 /* util.c — allocation wrappers, error messages, whole-file I/O. */
-#define _POSIX_C_SOURCE 200809L
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE  /* MAP_ANONYMOUS, MADV_HUGEPAGE */
+#endif
 #include "heed/util.h"
 
 #include <errno.h>
@@ -8,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,6 +43,46 @@ xmalloc(size_t n)
 	if (p == NULL)
 		oom(n);
 	return p;
+}
+
+/* Huge pages only pay for whole 2 MB runs, so the mapping is rounded up; a
+ * kernel without transparent huge pages (or with them off) just ignores the
+ * advice and the buffer behaves like malloc's. */
+#define BIG_PAGE ((size_t)2 << 20)
+
+static size_t
+big_round(size_t n)
+{
+	return n == 0 ? BIG_PAGE : (n + BIG_PAGE - 1) / BIG_PAGE * BIG_PAGE;
+}
+
+void *
+util_big_alloc(size_t n)
+{
+	size_t len = big_round(n), head;
+	/* over-map by one huge page, then trim to a 2 MB-aligned start: the
+	 * kernel only backs aligned 2 MB runs with huge pages */
+	uint8_t *raw = mmap(NULL, len + BIG_PAGE, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *p;
+
+	if (raw == MAP_FAILED)
+		oom(n);
+	head = (BIG_PAGE - (uintptr_t)raw % BIG_PAGE) % BIG_PAGE;
+	p = raw + head;
+	if (head > 0)
+		munmap(raw, head);
+	munmap(p + len, BIG_PAGE - head);
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, len, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
+void
+util_big_free(void *p, size_t n)
+{
+	if (p != NULL)
+		munmap(p, big_round(n));
 }
 
 void *
