@@ -19,64 +19,6 @@
 
 #include "encoder_int.h"
 
-/* ---- small maths shared with mlm.c ------------------------------------- */
-
-void
-enc_layernorm(const float *x, const float *g, const float *b, int d, float eps, float *y)
-{
-	double mean = 0.0, var = 0.0;
-
-	for (int i = 0; i < d; i++)
-		mean += x[i];
-	mean /= d;
-	for (int i = 0; i < d; i++)
-		var += ((double)x[i] - mean) * ((double)x[i] - mean);
-	var /= d;
-	float inv = (float)(1.0 / sqrt(var + eps));
-	for (int i = 0; i < d; i++)
-		y[i] = ((float)(x[i] - mean)) * inv * g[i] + b[i];
-}
-
-void
-enc_activate(model_act act, float *v, size_t n)
-{
-	const float c = 0.7978845608028654f;  /* √(2/π) */
-	const float r2 = 0.7071067811865476f; /* 1/√2 */
-
-	for (size_t i = 0; i < n; i++) {
-		float x = v[i];
-		switch (act) {
-		case MODEL_ACT_GELU_TANH:
-			v[i] = 0.5f * x * (1.0f + tanhf(c * (x + 0.044715f * x * x * x)));
-			break;
-		case MODEL_ACT_RELU:
-			v[i] = x > 0.0f ? x : 0.0f;
-			break;
-		default:
-			v[i] = 0.5f * x * (1.0f + erff(x * r2));
-			break;
-		}
-	}
-}
-
-void
-enc_softmax(float *v, int n)
-{
-	float mx = v[0];
-	double sum = 0.0;
-
-	for (int j = 1; j < n; j++)
-		if (v[j] > mx)
-			mx = v[j];
-	for (int j = 0; j < n; j++) {
-		v[j] = expf(v[j] - mx);
-		sum += v[j];
-	}
-	float inv = (float)(1.0 / sum);
-	for (int j = 0; j < n; j++)
-		v[j] *= inv;
-}
-
 /* ---- state ------------------------------------------------------------- */
 
 enc_state *

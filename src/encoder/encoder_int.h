@@ -36,6 +36,9 @@ struct enc_state {
 	float *logits;       /* [vocab] */
 };
 
+/* vecmath.c: element-wise maths, vectorisable */
+float enc_expf(float x);
+float enc_erff(float x);
 /* y = LayerNorm(x) * g + b over one row of d values (y may be x). */
 void enc_layernorm(const float *x, const float *g, const float *b, int d, float eps, float *y);
 /* The configured activation, applied in place to n values. */

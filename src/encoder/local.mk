@@ -6,8 +6,12 @@ TESTS += tests/unit/test_heads
 tests_unit_test_heads_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_heads_LDADD = $(TEST_LIBS)
 # encoder.c + mlm.c: the forward pass and the masked-LM head
-libheed_a_SOURCES += src/encoder/encoder.c src/encoder/mlm.c
+libheed_a_SOURCES += src/encoder/encoder.c src/encoder/mlm.c src/encoder/vecmath.c
 noinst_HEADERS += include/heed/enc.h src/encoder/encoder_int.h
+check_PROGRAMS += tests/unit/test_enc_math
+TESTS += tests/unit/test_enc_math
+tests_unit_test_enc_math_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/src/encoder
+tests_unit_test_enc_math_LDADD = $(TEST_LIBS)
 check_PROGRAMS += tests/unit/test_enc
 TESTS += tests/unit/test_enc
 tests_unit_test_enc_CFLAGS = $(TEST_CFLAGS)
