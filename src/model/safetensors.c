@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -420,7 +421,11 @@ st_f16_f16c(const uint8_t *p, float *dst, size_t n)
 static size_t
 st_f16_bulk(const uint8_t *p, float *dst, size_t n)
 {
-	if (__builtin_cpu_supports("avx") && __builtin_cpu_supports("f16c"))
+	unsigned a, b, c, d;
+
+	/* "avx" also checks that the OS saves the YMM state; clang has no
+	 * "f16c" for __builtin_cpu_supports, so that bit comes from CPUID */
+	if (__builtin_cpu_supports("avx") && __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C))
 		return st_f16_f16c(p, dst, n);
 	return 0;
 }
