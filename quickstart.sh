@@ -3,6 +3,7 @@
 # full test run, in one command.
 #
 #   ./quickstart.sh run [HEED ARGS...]   install what is missing, build, start heed
+#   ./quickstart.sh build                install what is missing, build build/heed
 #   ./quickstart.sh check                install, build, test: normal build,
 #                                        sanitizer build, make distcheck, then
 #                                        every fuzz target for a while
@@ -110,10 +111,14 @@ prepare() {
 	bootstrap
 }
 
-cmd_run() {
+cmd_build() {
 	prepare
 	configure_in "$BUILD"
 	build_in "$BUILD"
+}
+
+cmd_run() {
+	cmd_build
 	exec "$BUILD/heed" "$@"
 }
 
@@ -138,6 +143,8 @@ case ${1:-help} in
 run)
 	shift
 	cmd_run "$@" ;;
+build)
+	cmd_build ;;
 check)
 	cmd_check ;;
 help | -h | --help)
