@@ -35,6 +35,15 @@ typedef struct enc_state enc_state;
 
 enc_state *enc_new(const model *m, int max_tokens);
 void enc_free(enc_state *s);
+/* Run the forward pass on `threads` threads (the caller's and threads − 1
+ * of the encoder's own), splitting linear layers by output columns and
+ * attention by heads, with OpenBLAS single-threaded inside each part (so
+ * 1 means one thread in all).  Without a call, the encoder runs on the
+ * caller's thread and OpenBLAS threads as it is configured.  Results do not
+ * depend on the thread count beyond float rounding. */
+void enc_set_threads(enc_state *s, int threads);
+/* The number of threads worth using on this machine (online CPUs, at most 8). */
+int enc_default_threads(void);
 int enc_max_tokens(const enc_state *s);
 
 /* Run the model on ids[0..n) with modes[layers*heads] (NULL = all input).

@@ -44,7 +44,7 @@ typedef struct bench_opts {
 	const char *model;
 	int lengths[BENCH_MAX_LENGTHS];
 	int nlengths;
-	int threads;       /* 0: OpenBLAS's own default */
+	int threads;       /* 0: enc_default_threads(), as the explorer */
 	int runs, warmup;
 	bool tsv;
 	bool samples;      /* tsv: also every timed forward */
@@ -86,7 +86,7 @@ bench_usage(FILE *f)
 	    "recompute, model load, start-up and peak memory.\n"
 	    "  -m, --model MODEL   model folder or hub name (default: heed-mini)\n"
 	    "      --lengths LIST  input lengths in tokens (default 8,32,128)\n"
-	    "      --threads N     OpenBLAS threads (default: OpenBLAS's choice)\n"
+	    "      --threads N     encoder threads (default: the CPUs online, as the explorer)\n"
 	    "      --runs R        timed runs per measurement (default 20)\n"
 	    "      --warmup W      untimed runs first (default 3)\n"
 	    "      --format F      text (default) or tsv: metric, model, length, stat, value\n"
@@ -353,6 +353,7 @@ bench_startup(bench_ctx *x, int max_n, heed_err *e)
 		return err_set(e, HEED_EINVAL, "length %d is over the model's %d positions",
 			       max_n, x->m->cfg.max_pos);
 	x->s = enc_new(x->m, max_n);
+	enc_set_threads(x->s, x->o->threads);
 	x->modes = xcalloc((size_t)x->m->cfg.layers * x->m->cfg.heads, 1);
 	x->ids = xmalloc(sizeof *x->ids * (size_t)max_n);
 	x->text[0] = bench_text(BENCH_SENTENCE, max_n);
@@ -397,7 +398,7 @@ bench_print_tsv(const bench_ctx *x, const bench_length *b, int nb)
 	char metric[32];
 
 	printf("metric\tmodel\tlength\tstat\tvalue\n");
-	bench_tsv_row("threads", name, 0, "count", openblas_get_num_threads());
+	bench_tsv_row("threads", name, 0, "count", x->o->threads);
 	bench_tsv_row("load", name, 0, "ms", x->load_ms);
 	bench_tsv_row("vocab", name, 0, "ms", x->vocab_ms);
 	bench_tsv_row("startup", name, 0, "ms", x->startup_ms);
@@ -423,9 +424,9 @@ bench_print_text(const bench_ctx *x, const bench_length *b, int nb)
 {
 	const model_config *c = &x->m->cfg;
 
-	printf("heed bench: %s (%d layers, %d hidden, %d heads, ffn %d), %d OpenBLAS threads, "
+	printf("heed bench: %s (%d layers, %d hidden, %d heads, ffn %d), %d threads, "
 	       "%d runs after %d warm-up\n", x->m->name, c->layers, c->hidden, c->heads, c->ffn,
-	       openblas_get_num_threads(), x->o->runs, x->o->warmup);
+	       x->o->threads, x->o->runs, x->o->warmup);
 	printf("model load %.1f ms, vocabulary %.1f ms, start-up to first result %.1f ms\n\n",
 	       x->load_ms, x->vocab_ms, x->startup_ms);
 	printf("%6s %10s %8s %9s %8s %10s %10s%s\n", "tokens", "forward ms", "p95 ms",
@@ -478,9 +479,8 @@ cmd_bench(int argc, char **argv)
 
 	if (rc != 0)
 		return rc - 1;
-	/* set before the first BLAS call so start-up runs as the rest does */
-	if (o.threads > 0)
-		openblas_set_num_threads(o.threads);
+	if (o.threads == 0)
+		o.threads = enc_default_threads();
 	for (int i = 0; i < o.nlengths; i++) {
 		b[i].n = o.lengths[i];
 		max_n = o.lengths[i] > max_n ? o.lengths[i] : max_n;

@@ -167,6 +167,7 @@ cmd_eval(int argc, char **argv)
 	if (spec != NULL && (rc = enc_modes_parse(spec, m->cfg.layers, m->cfg.heads, cal, modes, &e)) < 0)
 		goto out;
 	s = enc_new(m, m->cfg.max_pos);
+	enc_set_threads(s, enc_default_threads());
 	ids = xmalloc(sizeof *ids * (size_t)m->cfg.max_pos);
 	pos = xmalloc(sizeof *pos * (size_t)m->cfg.max_pos);
 	lab = xmalloc(sizeof *lab * (size_t)m->cfg.max_pos);

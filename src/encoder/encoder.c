@@ -16,6 +16,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "encoder_int.h"
 
@@ -51,10 +52,28 @@ enc_new(const model *m, int max_tokens)
 }
 
 void
+enc_set_threads(enc_state *s, int threads)
+{
+	enc_pool_free(s->pool);
+	s->pool = threads > 1 ? enc_pool_new(threads) : NULL;
+	/* every part calls OpenBLAS; its own threads would only compete */
+	openblas_set_num_threads(1);
+}
+
+int
+enc_default_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 8 ? 8 : (int)n;
+}
+
+void
 enc_free(enc_state *s)
 {
 	if (s == NULL)
 		return;
+	enc_pool_free(s->pool);
 	free(s->ids);
 	free(s->modes);
 	free(s->hidden);
@@ -77,14 +96,58 @@ enc_max_tokens(const enc_state *s)
 
 /* ---- the forward pass -------------------------------------------------- */
 
-/* out[n][o] = in[n][i] Wᵀ + b, W being PyTorch's [o][i]. */
-static void
-linear(const float *in, int n, int i, const float *w, const float *b, int o, float *out)
+/* The first output column of part `part` of `parts`: whole 16-float runs
+ * (cache lines), so no two threads write the same line. */
+static int
+split_at(int total, int part, int parts)
 {
-	for (int r = 0; r < n; r++)
-		memcpy(out + (size_t)r * o, b, sizeof(float) * (size_t)o);
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, o, i,
-		    1.0f, in, i, w, i, 1.0f, out, o);
+	if (part >= parts)
+		return total;
+	return (int)((long)total * part / parts / 16 * 16);
+}
+
+/* out[n][o] = act(in[n][i] Wᵀ + b), W being PyTorch's [o][i]; each part
+ * computes a block of output columns. */
+typedef struct linear_job {
+	const float *in, *w, *b;
+	int n, i, o;
+	float *out;
+	bool act;             /* apply the model's activation (FFN in) */
+	model_act kind;
+} linear_job;
+
+static void
+linear_part(void *v, int part, int parts)
+{
+	const linear_job *j = v;
+	int o0 = split_at(j->o, part, parts), o1 = split_at(j->o, part + 1, parts);
+
+	if (o1 <= o0)
+		return;
+	for (int r = 0; r < j->n; r++)
+		memcpy(j->out + (size_t)r * j->o + o0, j->b + o0, sizeof(float) * (size_t)(o1 - o0));
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, j->n, o1 - o0, j->i,
+		    1.0f, j->in, j->i, j->w + (size_t)o0 * j->i, j->i, 1.0f, j->out + o0, j->o);
+	for (int r = 0; j->act && r < j->n; r++)
+		enc_activate(j->kind, j->out + (size_t)r * j->o + o0, (size_t)(o1 - o0));
+}
+
+static void
+linear(enc_state *s, const float *in, int n, int i, const float *w, const float *b, int o,
+       float *out)
+{
+	linear_job j = { in, w, b, n, i, o, out, false, MODEL_ACT_GELU };
+
+	enc_pool_run(s->pool, linear_part, &j);
+}
+
+static void
+linear_act(enc_state *s, const float *in, int n, int i, const float *w, const float *b, int o,
+	   float *out)
+{
+	linear_job j = { in, w, b, n, i, o, out, true, s->m->cfg.act };
+
+	enc_pool_run(s->pool, linear_part, &j);
 }
 
 static void
@@ -123,36 +186,57 @@ head_attention(enc_state *s, int l, int h, head_mode mode, const calib *cal,
 		enc_softmax(a + (size_t)i * n, n);
 }
 
+/* Every head of layer l: its attention matrix and its context A V_h, into
+ * its own column block of ctx.  Heads are independent, so each part takes
+ * every parts-th head. */
+typedef struct attn_job {
+	enc_state *s;
+	int l;
+	const uint8_t *modes;
+	const calib *cal;
+	const float *x;
+} attn_job;
+
+static void
+attention_part(void *v, int part, int parts)
+{
+	const attn_job *j = v;
+	enc_state *s = j->s;
+	const model_config *c = &s->m->cfg;
+	int n = s->n, H = c->hidden, d = H / c->heads;
+
+	for (int h = part; h < c->heads; h += parts) {
+		float *a = s->attn + ((size_t)j->l * c->heads + h) * n * n;
+		head_mode mode = j->modes != NULL ? (head_mode)j->modes[j->l * c->heads + h] : HEAD_INPUT;
+		head_attention(s, j->l, h, mode, j->cal, j->x, n, a);
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, d, n,
+			    1.0f, a, n, s->qkv + 2 * H + (size_t)h * d, 3 * H,
+			    0.0f, s->ctx + (size_t)h * d, H);
+	}
+}
+
 /* hidden[l+1] = layer l applied to hidden[l]. */
 static void
 layer_forward(enc_state *s, int l, const uint8_t *modes, const calib *cal)
 {
 	const model_config *c = &s->m->cfg;
 	const layer_weights *w = &s->m->layer[l];
-	int n = s->n, H = c->hidden, d = H / c->heads;
+	int n = s->n, H = c->hidden;
 	const float *x = s->hidden + (size_t)l * n * H;
 	float *out = s->hidden + (size_t)(l + 1) * n * H;
 
-	linear(x, n, H, w->wqkv, w->bqkv, 3 * H, s->qkv);
-	for (int h = 0; h < c->heads; h++) {
-		float *a = s->attn + ((size_t)l * c->heads + h) * n * n;
-		head_mode mode = modes != NULL ? (head_mode)modes[l * c->heads + h] : HEAD_INPUT;
-		head_attention(s, l, h, mode, cal, x, n, a);
-		/* context of head h = A V_h, into its column block of ctx */
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, d, n,
-			    1.0f, a, n, s->qkv + 2 * H + (size_t)h * d, 3 * H,
-			    0.0f, s->ctx + (size_t)h * d, H);
-	}
-	linear(s->ctx, n, H, w->wo, w->bo, H, s->proj);
+	linear(s, x, n, H, w->wqkv, w->bqkv, 3 * H, s->qkv);
+	attn_job aj = { s, l, modes, cal, x };
+	enc_pool_run(s->pool, attention_part, &aj);
+	linear(s, s->ctx, n, H, w->wo, w->bo, H, s->proj);
 	for (int t = 0; t < n; t++) {
 		float *r = s->mid + (size_t)t * H;
 		for (int k = 0; k < H; k++)
 			r[k] = x[(size_t)t * H + k] + s->proj[(size_t)t * H + k];
 		enc_layernorm(r, w->ln1_g, w->ln1_b, H, c->ln_eps, r);
 	}
-	linear(s->mid, n, H, w->w1, w->b1, c->ffn, s->ffn);
-	enc_activate(c->act, s->ffn, (size_t)n * c->ffn);
-	linear(s->ffn, n, c->ffn, w->w2, w->b2, H, s->proj);
+	linear_act(s, s->mid, n, H, w->w1, w->b1, c->ffn, s->ffn);
+	linear(s, s->ffn, n, c->ffn, w->w2, w->b2, H, s->proj);
 	for (int t = 0; t < n; t++) {
 		float *r = out + (size_t)t * H;
 		for (int k = 0; k < H; k++)

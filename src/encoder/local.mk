@@ -6,7 +6,8 @@ TESTS += tests/unit/test_heads
 tests_unit_test_heads_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_heads_LDADD = $(TEST_LIBS)
 # encoder.c + mlm.c: the forward pass and the masked-LM head
-libheed_a_SOURCES += src/encoder/encoder.c src/encoder/mlm.c src/encoder/vecmath.c
+libheed_a_SOURCES += src/encoder/encoder.c src/encoder/mlm.c src/encoder/vecmath.c \
+	src/encoder/pool.c
 noinst_HEADERS += include/heed/enc.h src/encoder/encoder_int.h
 check_PROGRAMS += tests/unit/test_enc_math
 TESTS += tests/unit/test_enc_math

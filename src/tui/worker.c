@@ -161,6 +161,10 @@ worker_start(ui_worker *w, const model *m, const calib *cal, int max_tokens,
 	w->mask_id = mask_id;
 	w->run = enc_new(m, max_tokens);
 	w->base = enc_new(m, max_tokens);
+	/* both run on the encoder thread, one at a time: their pools never
+	 * compete */
+	enc_set_threads(w->run, enc_default_threads());
+	enc_set_threads(w->base, enc_default_threads());
 	w->back = result_new();
 	job_init(&w->job, max_tokens, m->cfg.layers * m->cfg.heads);
 	if (uv_thread_create(&w->tid, worker_main, w) != 0) {

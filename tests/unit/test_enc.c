@@ -149,8 +149,9 @@ check_mlm(fixture *f, const json_t *sent)
 	}
 }
 
+/* threads 0: the encoder's default (no pool); else enc_set_threads */
 static void
-check_model(const char *name)
+check_model_threads(const char *name, int threads)
 {
 	fixture f;
 	const json_t *sents;
@@ -162,6 +163,8 @@ check_model(const char *name)
 			skip();
 		fail_msg("%s: fixture missing", name);
 	}
+	if (threads > 0)
+		enc_set_threads(f.s, threads);
 	sents = json_object_get(f.doc, "sentences");
 	assert_true(json_array_size(sents) >= 30);
 	for (size_t i = 0; i < json_array_size(sents); i++) {
@@ -177,11 +180,22 @@ check_model(const char *name)
 	fixture_close(&f);
 }
 
+static void
+check_model(const char *name)
+{
+	check_model_threads(name, 0);
+}
+
 static void test_bert_f32(void **st) { (void)st; check_model("bert-f32"); }
 static void test_bert_f16(void **st) { (void)st; check_model("bert-f16"); }
 static void test_distil_f32(void **st) { (void)st; check_model("distil-f32"); }
 static void test_distil_f16(void **st) { (void)st; check_model("distil-f16"); }
 static void test_heed_mini(void **st) { (void)st; check_model("heed-mini"); }
+/* The threaded forward pass against the same fixtures: 3 parts split the
+ * columns unevenly and leave some parts more heads than others. */
+static void test_bert_f32_threads(void **st) { (void)st; check_model_threads("bert-f32", 3); }
+static void test_distil_f16_threads(void **st) { (void)st; check_model_threads("distil-f16", 2); }
+static void test_heed_mini_threads(void **st) { (void)st; check_model_threads("heed-mini", 3); }
 
 /* ---- incremental recompute and cancellation ---------------------------- */
 
@@ -214,14 +228,18 @@ load_tiny(void)
 }
 
 static void
-test_incremental(void **st)
+incremental(int threads)
 {
-	(void)st;
 	model *m = load_tiny();
 	int LH = m->cfg.layers * m->cfg.heads;
 	uint8_t *modes = calloc((size_t)LH, 1);
 	enc_state *inc = enc_new(m, 64), *full = enc_new(m, 64);
 	heed_err e;
+
+	if (threads > 0) {
+		enc_set_threads(inc, threads);
+		enc_set_threads(full, threads);
+	}
 
 	assert_int_equal(enc_run(inc, sample_ids, SAMPLE_N, modes, NULL, NULL, NULL, &e), HEED_OK);
 	assert_int_equal(enc_first_recomputed(inc), 0);
@@ -244,6 +262,8 @@ test_incremental(void **st)
 	assert_int_equal(enc_run(inc, sample_ids, SAMPLE_N, modes, NULL, NULL, NULL, &e), HEED_OK);
 	assert_int_equal(enc_first_recomputed(inc), 1);
 	enc_state *fresh = enc_new(m, 64);
+	if (threads > 0)
+		enc_set_threads(fresh, threads);
 	assert_int_equal(enc_run(fresh, sample_ids, SAMPLE_N, modes, NULL, NULL, NULL, &e), HEED_OK);
 	assert_same_run(m, inc, fresh);
 
@@ -259,6 +279,10 @@ test_incremental(void **st)
 	free(modes);
 	model_free(m);
 }
+
+static void test_incremental(void **st) { (void)st; incremental(0); }
+/* with threads, a partial recompute is still the same bits as a full run */
+static void test_incremental_threads(void **st) { (void)st; incremental(2); }
 
 /* A non-input head's matrix is its mode's rows; the other heads of that
  * layer, which see the same layer input, are untouched. */
@@ -388,7 +412,11 @@ main(void)
 		cmocka_unit_test(test_distil_f32),
 		cmocka_unit_test(test_distil_f16),
 		cmocka_unit_test(test_heed_mini),
+		cmocka_unit_test(test_bert_f32_threads),
+		cmocka_unit_test(test_distil_f16_threads),
+		cmocka_unit_test(test_heed_mini_threads),
 		cmocka_unit_test(test_incremental),
+		cmocka_unit_test(test_incremental_threads),
 		cmocka_unit_test(test_mode_rows),
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_bad_input),
