@@ -9,6 +9,11 @@ tests_unit_test_heads_LDADD = $(TEST_LIBS)
 libheed_a_SOURCES += src/encoder/encoder.c src/encoder/mlm.c src/encoder/vecmath.c \
 	src/encoder/pool.c
 noinst_HEADERS += include/heed/enc.h src/encoder/encoder_int.h
+check_PROGRAMS += tests/unit/test_enc_alloc
+TESTS += tests/unit/test_enc_alloc
+tests_unit_test_enc_alloc_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_enc_alloc_LDFLAGS = -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
+tests_unit_test_enc_alloc_LDADD = $(TEST_LIBS)
 check_PROGRAMS += tests/unit/test_enc_math
 TESTS += tests/unit/test_enc_math
 tests_unit_test_enc_math_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/src/encoder
