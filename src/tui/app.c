@@ -31,19 +31,22 @@ typedef struct tui_opts {
 	const char *sentence;   /* joined from the arguments, malloc'd */
 	pal_kind pal;
 	bool mouse;
+	int threads;            /* encoder threads; 0: enc_default_threads() */
 } tui_opts;
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "Usage: heed [-m MODEL] [--modes SPEC] [--palette NAME] [--no-mouse] [SENTENCE]\n"
+	    "Usage: heed [-m MODEL] [--modes SPEC] [--palette NAME] [--no-mouse] [--threads N]\n"
+	    "            [SENTENCE]\n"
 	    "\n"
 	    "Open the attention explorer.\n"
 	    "  -m, --model MODEL   model folder or hub name (default: the bundled heed-mini)\n"
 	    "      --modes SPEC    initial head modes, e.g. papa-half, L2H5=uniform, a preset file\n"
 	    "      --palette NAME  viridis (default) or gray\n"
 	    "      --no-mouse      leave the mouse to the terminal\n"
+	    "      --threads N     encoder threads (default: the CPUs online, at most 8)\n"
 	    "  -h, --help          show this help\n"
 	    "\n"
 	    "Press ? inside for the keys; see heed(1).\n");
@@ -74,6 +77,7 @@ parse_opts(int argc, char **argv, tui_opts *o)
 		{ "modes", required_argument, NULL, 'M' },
 		{ "palette", required_argument, NULL, 'p' },
 		{ "no-mouse", no_argument, NULL, 'n' },
+		{ "threads", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -88,6 +92,16 @@ parse_opts(int argc, char **argv, tui_opts *o)
 		case 'M': o->modes = optarg; break;
 		case 'n': o->mouse = false; break;
 		case 'h': usage(stdout); return 1;
+		case 't': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*optarg != '\0' && *end == '\0' && v >= 1 && v <= 64) {
+				o->threads = (int)v;
+				break;
+			}
+			fprintf(stderr, "heed: --threads wants a number from 1 to 64, not '%s'\n", optarg);
+			return -1;
+		}
 		case 'p':
 			if (pal_parse(optarg, &o->pal) == 0 && o->pal != PAL_DIVERGING)
 				break;
@@ -346,7 +360,8 @@ run(app *a, const tui_opts *o, heed_err *e)
 	a->loop = uv_default_loop();
 	uv_async_init(a->loop, &a->async, on_result);
 	a->async.data = a;
-	rc = worker_start(&a->w, a->m, a->cal, a->max_tokens, a->sp.mask, &a->q, &a->async, e);
+	rc = worker_start(&a->w, a->m, a->cal, a->max_tokens, a->sp.mask,
+			  o->threads > 0 ? o->threads : enc_default_threads(), &a->q, &a->async, e);
 	if (rc < 0)
 		return rc;
 	if (term_init(o->mouse) < 0)

@@ -151,7 +151,7 @@ worker_main(void *arg)
 
 int
 worker_start(ui_worker *w, const model *m, const calib *cal, int max_tokens,
-	     int mask_id, ui_queue *q, uv_async_t *done, heed_err *e)
+	     int mask_id, int threads, ui_queue *q, uv_async_t *done, heed_err *e)
 {
 	memset(w, 0, sizeof *w);
 	w->m = m;
@@ -163,8 +163,8 @@ worker_start(ui_worker *w, const model *m, const calib *cal, int max_tokens,
 	w->base = enc_new(m, max_tokens);
 	/* both run on the encoder thread, one at a time: their pools never
 	 * compete */
-	enc_set_threads(w->run, enc_default_threads());
-	enc_set_threads(w->base, enc_default_threads());
+	enc_set_threads(w->run, threads);
+	enc_set_threads(w->base, threads);
 	w->back = result_new();
 	job_init(&w->job, max_tokens, m->cfg.layers * m->cfg.heads);
 	if (uv_thread_create(&w->tid, worker_main, w) != 0) {

@@ -26,7 +26,7 @@ typedef struct ui_worker {
 } ui_worker;
 
 int worker_start(ui_worker *w, const model *m, const calib *cal, int max_tokens,
-		 int mask_id, ui_queue *q, uv_async_t *done, heed_err *e);
+		 int mask_id, int threads, ui_queue *q, uv_async_t *done, heed_err *e);
 /* Ask the thread to finish (a running job is cancelled) and join it. */
 void worker_stop(ui_worker *w);
 

@@ -48,16 +48,18 @@ abuse_status_ok() {
 	e2e_stty_after
 }
 
-# abuse_big_model DIR: a BERT with 12 layers of width 512 (38M weights) and
-# the test vocabulary.  The weights are a sparse file of zeros, so making it
-# costs nothing, yet each forward pass does the full arithmetic.
+# abuse_big_model DIR: a BERT of bert-base's shape (12 layers of width 768,
+# FFN 3072: 85M weights) and the test vocabulary.  The weights are a sparse
+# file of zeros, so making it costs nothing, yet each forward pass does the
+# full arithmetic: with --threads 1, a pass over 128 tokens lasts a few
+# hundred milliseconds, long enough to be caught "computing".
 abuse_big_model() {
 	mkdir -p "$1"
 	cp "$TUI_MODEL/vocab.txt" "$1/vocab.txt"
 	"${PYTHON3:-python3}" - "$1" <<'PY'
 import json, os, struct, sys
 d = sys.argv[1]
-V, H, L, F, P = sum(1 for _ in open(os.path.join(d, "vocab.txt"), "rb")), 512, 12, 2048, 512
+V, H, L, F, P = sum(1 for _ in open(os.path.join(d, "vocab.txt"), "rb")), 768, 12, 3072, 512
 cfg = {"model_type": "bert", "architectures": ["BertForMaskedLM"], "vocab_size": V,
        "hidden_size": H, "num_hidden_layers": L, "num_attention_heads": 8,
        "intermediate_size": F, "hidden_act": "gelu", "max_position_embeddings": P,

@@ -13,7 +13,7 @@ long=$(awk 'BEGIN { for (i = 0; i < 60; i++) printf "the cat sat on the mat "; }
 # abuse_during_pass WHAT ACTION: start heed on the big model with a long
 # sentence, wait until it is computing, then ACTION (a command).
 abuse_during_pass() {
-	abuse_run -m "$BIG" "$long"
+	abuse_run -m "$BIG" --threads 1 "$long"
 	# Loading 12 layers takes well under a second on an idle machine and
 	# tens of seconds on a loaded one; the action needs the pass running.
 	if e2e_wait_for 'computing' 90; then
@@ -70,7 +70,7 @@ abuse_status_ok 5 "q after the model file was truncated"
 drop_tmux() { tmux -L "$E2E_SOCKET-drop" -f "$E2E_TMP/tmux.conf" "$@"; }
 drop_tmux new-session -d -s drop -x 80 -y 24 \
     env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 OPENBLAS_NUM_THREADS=1 \
-    "$HEED_BIN" -m "$BIG" "$long"
+    "$HEED_BIN" -m "$BIG" --threads 1 "$long"
 sleep 2
 drop=$(drop_tmux display -p -t drop '#{pane_pid}')
 e2e_check "heed runs in the second server" kill -0 "${drop:-0}"

@@ -58,7 +58,7 @@ setup(void **state)
 	f->done.data = f;
 	queue_init(&f->q, 16, f->m->cfg.layers * f->m->cfg.heads);
 	assert_int_equal(worker_start(&f->w, f->m, NULL, 16, tok_vocab_specials(f->v).mask,
-	    &f->q, &f->done, &e), 0);
+	    2, &f->q, &f->done, &e), 0);
 	f->front = result_new();
 	*state = f;
 	return 0;
