@@ -58,6 +58,10 @@ expf_poly(float x)
 	 * fraction bits */
 	float t = x * 1.44269504088896341f + 12582912.0f;
 	float n = t - 12582912.0f;
+	/* a NaN x (a corrupt calibration's weights) fails every comparison:
+	 * give it an exponent in range, since converting NaN to int is
+	 * undefined; r stays NaN, and so does the result */
+	n = n >= -126.0f ? n : -126.0f;
 	float r = x - n * 0.693359375f;
 	r = r + n * 2.12194440e-4f;
 	float z = r * r;
