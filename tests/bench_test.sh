@@ -67,7 +67,7 @@ grep -q '^forward' "$TMP/f.tsv" && ! grep -q '^toggle' "$TMP/f.tsv" || fail "for
 core_line() {
 	"$HEED_BIN" bench -m "$MODEL" --lengths 8 --runs 1 --warmup 0 --forward-only | head -n 1
 }
-OPENBLAS_CORETYPE=Haswell core_line | grep -q 'OpenBLAS Haswell kernels' ||
+OPENBLAS_CORETYPE=Haswell core_line | grep -q 'OpenBLAS Haswell,' ||
 	fail "OPENBLAS_CORETYPE=Haswell was not kept"
 amd_avx512() {
 	grep -q AuthenticAMD /proc/cpuinfo 2>/dev/null || return 1
@@ -76,9 +76,16 @@ amd_avx512() {
 	done
 }
 if amd_avx512; then
-	(unset OPENBLAS_CORETYPE; core_line) | grep -q 'OpenBLAS SkylakeX kernels' ||
+	(unset OPENBLAS_CORETYPE; core_line) | grep -q 'OpenBLAS SkylakeX,' ||
 		fail "AMD CPU with AVX-512: heed did not select OpenBLAS's SkylakeX kernels"
 fi
+
+# The linear layers' kernel (src/linear/): the one this CPU runs is named,
+# and HEED_LINEAR_KERNEL=portable forces the C one, which keeps F32 weights.
+core_line | grep -Eq "weights in heed's (avx2|portable) kernel" ||
+	fail "bench does not name the linear kernel"
+HEED_LINEAR_KERNEL=portable core_line | grep -q "F32 weights in heed's portable kernel" ||
+	fail "HEED_LINEAR_KERNEL=portable was not obeyed"
 
 expect_exit() {
 	want=$1; shift

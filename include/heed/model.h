@@ -3,10 +3,10 @@
  * A model folder holds config.json, vocab.txt and model.safetensors.  Loading
  * is separate from running (llama2.c's Config / TransformerWeights split):
  * model_load() validates every header field, offset, shape and dtype against
- * the file and the config, then converts the weights to F32 once.  The
- * encoder only ever sees the F32 arrays below, each in PyTorch's [out, in]
- * row-major layout so one cblas_sgemm(RowMajor, NoTrans, Trans) does every
- * projection.
+ * the file and the config, then converts the weights once: the four linear
+ * layers of each encoder layer into linear.h's packed panels (kept in F16
+ * when the file has F16 and the CPU a kernel for it), everything else into
+ * F32 arrays in PyTorch's [out, in] row-major layout.
  */
 #ifndef HEED_MODEL_H
 #define HEED_MODEL_H
@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "heed/linear.h"
 #include "heed/util.h"
 
 typedef enum { MODEL_ARCH_BERT, MODEL_ARCH_DISTILBERT } model_arch;
@@ -72,15 +73,15 @@ void st_to_f32(st_dtype dt, const void *src, float *dst, size_t n);
 /* ---- weights ---------------------------------------------------------- */
 
 typedef struct layer_weights {
-	float *wqkv;    /* [3*hidden, hidden]: query rows, then key, then value */
+	lin_weight wqkv; /* [3*hidden, hidden]: query rows, then key, then value */
 	float *bqkv;    /* [3*hidden] */
-	float *wo;      /* [hidden, hidden] attention output projection */
+	lin_weight wo;  /* [hidden, hidden] attention output projection */
 	float *bo;      /* [hidden] */
 	float *ln1_g;   /* [hidden] after attention (BERT attention.output.LayerNorm) */
 	float *ln1_b;
-	float *w1;      /* [ffn, hidden] */
+	lin_weight w1;  /* [ffn, hidden] */
 	float *b1;      /* [ffn] */
-	float *w2;      /* [hidden, ffn] */
+	lin_weight w2;  /* [hidden, ffn] */
 	float *b2;      /* [hidden] */
 	float *ln2_g;   /* [hidden] after FFN */
 	float *ln2_b;

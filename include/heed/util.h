@@ -51,6 +51,10 @@ int util_write_atomic(const char *path, const void *data, size_t len, heed_err *
 /* Monotonic clock in milliseconds. */
 double util_now_ms(void);
 
+/* IEEE binary16 → binary32, exact (subnormals too; inf and NaN keep their
+ * class and the NaN payload's top bits). */
+float util_half_to_float(uint16_t h);
+
 /* 64-bit FNV-1a, used to tie calibration files to a model's configuration. */
 uint64_t util_hash64(const void *data, size_t len, uint64_t seed);
 

@@ -425,8 +425,10 @@ bench_print_text(const bench_ctx *x, const bench_length *b, int nb)
 	const model_config *c = &x->m->cfg;
 
 	printf("heed bench: %s (%d layers, %d hidden, %d heads, ffn %d), %d threads, "
-	       "OpenBLAS %s kernels, %d runs after %d warm-up\n", x->m->name, c->layers, c->hidden,
-	       c->heads, c->ffn, x->o->threads, openblas_get_corename(), x->o->runs, x->o->warmup);
+	       "%s weights in heed's %s kernel, attention on OpenBLAS %s, %d runs after %d warm-up\n",
+	       x->m->name, c->layers, c->hidden, c->heads, c->ffn, x->o->threads,
+	       x->m->layer[0].wqkv.dtype == LIN_F16 ? "F16" : "F32", lin_kernel_name(),
+	       openblas_get_corename(), x->o->runs, x->o->warmup);
 	printf("model load %.1f ms, vocabulary %.1f ms, start-up to first result %.1f ms\n\n",
 	       x->load_ms, x->vocab_ms, x->startup_ms);
 	printf("%6s %10s %8s %9s %8s %10s %10s%s\n", "tokens", "forward ms", "p95 ms",

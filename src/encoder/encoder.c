@@ -1,7 +1,7 @@
 /* encoder.c — the BERT forward pass on cblas, keeping every head's attention.
  *
  *   x0 = LayerNorm(word[id] + pos[i] + type[0])
- *   per layer:  [Q K V] = x Wqkvᵀ + b            (one fused GEMM)
+ *   per layer:  [Q K V] = x Wqkvᵀ + b            (one multiply, linear.h)
  *               A_h = softmax(Q_h K_hᵀ / √d)       (or the head's mode rows)
  *               x' = LayerNorm(x + (A V) Woᵀ + bo)
  *               x  = LayerNorm(x' + act(x' W1ᵀ + b1) W2ᵀ + b2)
@@ -96,21 +96,19 @@ enc_max_tokens(const enc_state *s)
 
 /* ---- the forward pass -------------------------------------------------- */
 
-/* The first output column of part `part` of `parts`: whole 16-float runs
- * (cache lines), so no two threads write the same line. */
+/* Where part `part` of `parts` starts among total items. */
 static int
 split_at(int total, int part, int parts)
 {
-	if (part >= parts)
-		return total;
-	return (int)((long)total * part / parts / 16 * 16);
+	return (int)((long)total * part / parts);
 }
 
-/* out[n][o] = act(in[n][i] Wᵀ + b), W being PyTorch's [o][i]; each part
- * computes a block of output columns. */
+/* out[n][o] = act(in[n][i] Wᵀ + b); each part computes a run of W's column
+ * panels (linear.h). */
 typedef struct linear_job {
-	const float *in, *w, *b;
-	int n, i, o;
+	const lin_weight *w;
+	const float *in, *b;
+	int n;
 	float *out;
 	bool act;             /* apply the model's activation (FFN in) */
 	model_act kind;
@@ -120,32 +118,28 @@ static void
 linear_part(void *v, int part, int parts)
 {
 	const linear_job *j = v;
-	int o0 = split_at(j->o, part, parts), o1 = split_at(j->o, part + 1, parts);
+	int np = lin_panels(j->w), p0 = split_at(np, part, parts), p1 = split_at(np, part + 1, parts);
+	int o = j->w->out, o0 = p0 * LIN_NR, o1 = p1 * LIN_NR < o ? p1 * LIN_NR : o;
 
-	if (o1 <= o0)
+	if (p1 <= p0)
 		return;
-	for (int r = 0; r < j->n; r++)
-		memcpy(j->out + (size_t)r * j->o + o0, j->b + o0, sizeof(float) * (size_t)(o1 - o0));
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, j->n, o1 - o0, j->i,
-		    1.0f, j->in, j->i, j->w + (size_t)o0 * j->i, j->i, 1.0f, j->out + o0, j->o);
+	lin_apply(j->w, j->in, (size_t)j->w->in, j->n, j->b, p0, p1, j->out, (size_t)o);
 	for (int r = 0; j->act && r < j->n; r++)
-		enc_activate(j->kind, j->out + (size_t)r * j->o + o0, (size_t)(o1 - o0));
+		enc_activate(j->kind, j->out + (size_t)r * o + o0, (size_t)(o1 - o0));
 }
 
 static void
-linear(enc_state *s, const float *in, int n, int i, const float *w, const float *b, int o,
-       float *out)
+linear(enc_state *s, const lin_weight *w, const float *in, int n, const float *b, float *out)
 {
-	linear_job j = { in, w, b, n, i, o, out, false, MODEL_ACT_GELU };
+	linear_job j = { w, in, b, n, out, false, MODEL_ACT_GELU };
 
 	enc_pool_run(s->pool, linear_part, &j);
 }
 
 static void
-linear_act(enc_state *s, const float *in, int n, int i, const float *w, const float *b, int o,
-	   float *out)
+linear_act(enc_state *s, const lin_weight *w, const float *in, int n, const float *b, float *out)
 {
-	linear_job j = { in, w, b, n, i, o, out, true, s->m->cfg.act };
+	linear_job j = { w, in, b, n, out, true, s->m->cfg.act };
 
 	enc_pool_run(s->pool, linear_part, &j);
 }
@@ -225,18 +219,18 @@ layer_forward(enc_state *s, int l, const uint8_t *modes, const calib *cal)
 	const float *x = s->hidden + (size_t)l * n * H;
 	float *out = s->hidden + (size_t)(l + 1) * n * H;
 
-	linear(s, x, n, H, w->wqkv, w->bqkv, 3 * H, s->qkv);
+	linear(s, &w->wqkv, x, n, w->bqkv, s->qkv);
 	attn_job aj = { s, l, modes, cal, x };
 	enc_pool_run(s->pool, attention_part, &aj);
-	linear(s, s->ctx, n, H, w->wo, w->bo, H, s->proj);
+	linear(s, &w->wo, s->ctx, n, w->bo, s->proj);
 	for (int t = 0; t < n; t++) {
 		float *r = s->mid + (size_t)t * H;
 		for (int k = 0; k < H; k++)
 			r[k] = x[(size_t)t * H + k] + s->proj[(size_t)t * H + k];
 		enc_layernorm(r, w->ln1_g, w->ln1_b, H, c->ln_eps, r);
 	}
-	linear_act(s, s->mid, n, H, w->w1, w->b1, c->ffn, s->ffn);
-	linear(s, s->ffn, n, c->ffn, w->w2, w->b2, H, s->proj);
+	linear_act(s, &w->w1, s->mid, n, w->b1, s->ffn);
+	linear(s, &w->w2, s->ffn, n, w->b2, s->proj);
 	for (int t = 0; t < n; t++) {
 		float *r = out + (size_t)t * H;
 		for (int k = 0; k < H; k++)

@@ -1,11 +1,13 @@
 /* model.c — find every weight of a BERT or DistilBERT checkpoint by name,
- * check its shape against config.json, and convert it to F32 once.
+ * check its shape against config.json, and convert it once: the linear
+ * layers into linear.h's packed panels, the rest to F32.
  *
  * Loading runs the same mapping twice: a sizing pass that only validates and
- * counts floats, then a copy pass into one contiguous arena.  Nothing is
- * allocated for a checkpoint that fails validation, and the weights end up
- * in the order the mapping asks for them, which is how Q, K and V land side
- * by side in wqkv without a separate packing step.
+ * counts, then a copy pass into two contiguous arenas (F32 arrays, packed
+ * linear weights).  Nothing is allocated for a checkpoint that fails
+ * validation, and the weights end up in the order the mapping asks for
+ * them; Q, K and V are packed as the rows of one matrix, so one multiply
+ * computes all three.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "heed/model.h"
@@ -21,6 +23,8 @@ typedef struct model_box {
 	model m;
 	float *arena;
 	size_t arena_bytes;
+	uint8_t *lin_arena;   /* packed linear weights */
+	size_t lin_bytes;
 } model_box;
 
 typedef struct loader {
@@ -30,6 +34,8 @@ typedef struct loader {
 	const char *arch_prefix; /* the prefix this family may use */
 	float *arena;         /* NULL during the sizing pass */
 	size_t used;          /* floats handed out so far */
+	uint8_t *lin_arena;   /* packed linear weights; NULL during the sizing pass */
+	size_t lin_used;      /* bytes handed out so far */
 	int rc;               /* first error, sticky */
 	heed_err *e;
 } loader;
@@ -72,21 +78,19 @@ find_named(const loader *L, const char *name, char *found, size_t cap)
 	return NULL;
 }
 
-/* Reserve d0*d1 floats (d1 == 0: a vector) for tensor fmt... (prefixed) and,
- * in the copy pass, convert it there.  Returns the slot, NULL when sizing or
- * after an error (L->rc says which). */
-static float *
-take_v(loader *L, bool prefixed, int64_t d0, int64_t d1, const char *fmt, va_list ap)
+/* The tensor named rel (after the checkpoint's prefix when prefixed), checked
+ * to have shape [d0] (d1 == 0) or [d0, d1].  NULL after an error (L->rc
+ * says which). */
+static const st_tensor *
+find_checked(loader *L, bool prefixed, int64_t d0, int64_t d1, const char *rel)
 {
-	char rel[256], want_name[320], name[320], got[128], want[64];
+	char want_name[320], name[320], got[128], want[64];
 	int64_t dims[2] = {d0, d1};
 	int nd = d1 ? 2 : 1;
 	const st_tensor *t;
-	float *slot;
 
 	if (L->rc < 0)
 		return NULL;
-	vsnprintf(rel, sizeof rel, fmt, ap);
 	snprintf(want_name, sizeof want_name, "%s%s", prefixed ? L->prefix : "", rel);
 	t = find_named(L, want_name, name, sizeof name);
 	if (t == NULL) {
@@ -106,6 +110,22 @@ take_v(loader *L, bool prefixed, int64_t d0, int64_t d1, const char *fmt, va_lis
 		    L->file, name, got, want);
 		return NULL;
 	}
+	return t;
+}
+
+/* Reserve d0*d1 floats (d1 == 0: a vector) for tensor fmt... (prefixed) and,
+ * in the copy pass, convert it there.  Returns the slot, NULL when sizing or
+ * after an error (L->rc says which). */
+static float *
+take_v(loader *L, bool prefixed, int64_t d0, int64_t d1, const char *fmt, va_list ap)
+{
+	char rel[256];
+	const st_tensor *t;
+	float *slot;
+
+	vsnprintf(rel, sizeof rel, fmt, ap);
+	if ((t = find_checked(L, prefixed, d0, d1, rel)) == NULL)
+		return NULL;
 	slot = L->arena ? L->arena + L->used : NULL;
 	if (slot != NULL)
 		st_to_f32(t->dtype, t->data, slot, (size_t)d0 * (size_t)(d1 ? d1 : 1));
@@ -172,24 +192,62 @@ take_layer(loader *L, int64_t d0, int64_t d1, const char *stem, int i, const cha
 	return W(L, d0, d1, "%s.%s", name, leaf);
 }
 
+/* The weights "<stem>.weight" of layer i for each of the stems, [rows, cols]
+ * each, packed one under the other into w.  They stay F16 only if all of
+ * them are F16 in the file. */
+static void
+take_lin(loader *L, lin_weight *w, int rows, int cols, int i, int nstems,
+	 const char *const *stems)
+{
+	const st_tensor *t[3];
+	char stem[160], rel[192];
+	bool f16 = true;
+
+	for (int s = 0; s < nstems; s++) {
+		snprintf(stem, sizeof stem, stems[s], i);
+		snprintf(rel, sizeof rel, "%s.weight", stem);
+		if ((t[s] = find_checked(L, true, rows, cols, rel)) == NULL)
+			return;
+		f16 = f16 && t[s]->dtype == ST_F16;
+	}
+	lin_dtype dt = lin_storage(f16);
+	if (L->lin_arena != NULL) {
+		float *row = f16 ? NULL : xmalloc(sizeof(float) * (size_t)cols);
+		lin_init(w, rows * nstems, cols, dt, L->lin_arena + L->lin_used);
+		for (int s = 0; s < nstems; s++) {
+			size_t row_bytes = t[s]->nbytes / (size_t)rows;
+			const uint8_t *src = t[s]->data;
+			for (int r = 0; r < rows; r++, src += row_bytes) {
+				if (dt == LIN_F16) {
+					lin_set_row_f16(w, s * rows + r, src);
+				} else {
+					st_to_f32(t[s]->dtype, src, row, (size_t)cols);
+					lin_set_row(w, s * rows + r, row);
+				}
+			}
+		}
+		free(row);
+	}
+	L->lin_used += lin_bytes(rows * nstems, cols, dt);
+}
+
 static void
 map_layer(loader *L, int i, layer_weights *w, const model_config *c, const layer_names *n)
 {
+	const char *const qkv[] = { n->q, n->k, n->v };
 	int h = c->hidden, f = c->ffn;
 
-	w->wqkv = take_layer(L, h, h, n->q, i, "weight");
-	take_layer(L, h, h, n->k, i, "weight");
-	take_layer(L, h, h, n->v, i, "weight");
+	take_lin(L, &w->wqkv, h, h, i, 3, qkv);
 	w->bqkv = take_layer(L, h, 0, n->q, i, "bias");
 	take_layer(L, h, 0, n->k, i, "bias");
 	take_layer(L, h, 0, n->v, i, "bias");
-	w->wo = take_layer(L, h, h, n->out, i, "weight");
+	take_lin(L, &w->wo, h, h, i, 1, &n->out);
 	w->bo = take_layer(L, h, 0, n->out, i, "bias");
 	w->ln1_g = take_layer(L, h, 0, n->ln1, i, "weight");
 	w->ln1_b = take_layer(L, h, 0, n->ln1, i, "bias");
-	w->w1 = take_layer(L, f, h, n->ffn1, i, "weight");
+	take_lin(L, &w->w1, f, h, i, 1, &n->ffn1);
 	w->b1 = take_layer(L, f, 0, n->ffn1, i, "bias");
-	w->w2 = take_layer(L, h, f, n->ffn2, i, "weight");
+	take_lin(L, &w->w2, h, f, i, 1, &n->ffn2);
 	w->b2 = take_layer(L, h, 0, n->ffn2, i, "bias");
 	w->ln2_g = take_layer(L, h, 0, n->ln2, i, "weight");
 	w->ln2_b = take_layer(L, h, 0, n->ln2, i, "bias");
@@ -281,21 +339,25 @@ detect_prefix(const st_file *st, model_arch arch)
 }
 
 static int
-load_weights(model *m, float **arena, size_t *arena_bytes, const st_file *st, const char *file,
-	     heed_err *e)
+load_weights(model_box *b, const st_file *st, const char *file, heed_err *e)
 {
+	model *m = &b->m;
 	loader L = {st, file, detect_prefix(st, m->cfg.arch), arch_prefix(m->cfg.arch),
-		NULL, 0, HEED_OK, e};
+		NULL, 0, NULL, 0, HEED_OK, e};
 	layer_weights scratch;
 
 	map_model(&L, m, &scratch, true);
 	if (L.rc < 0)
 		return L.rc;
-	*arena_bytes = L.used * sizeof(float);
-	*arena = util_big_alloc(*arena_bytes);
+	b->arena_bytes = L.used * sizeof(float);
+	b->arena = util_big_alloc(b->arena_bytes);
+	b->lin_bytes = L.lin_used;
+	b->lin_arena = util_big_alloc(b->lin_bytes);
 	m->layer = xcalloc((size_t)m->cfg.layers, sizeof *m->layer);
-	L.arena = *arena;
+	L.arena = b->arena;
 	L.used = 0;
+	L.lin_arena = b->lin_arena;
+	L.lin_used = 0;
 	map_model(&L, m, m->layer, false);
 	if (L.rc == HEED_OK) {
 		char name[64];
@@ -363,7 +425,7 @@ model_load(const char *dir, model **out, heed_err *e)
 	if (rc == HEED_OK && stat(st_path, &sb) != 0)
 		rc = missing_weights(dir, st_path, e);
 	if (rc == HEED_OK && (rc = st_open(st_path, &st, e)) == HEED_OK) {
-		rc = load_weights(&b->m, &b->arena, &b->arena_bytes, &st, st_path, e);
+		rc = load_weights(b, &st, st_path, e);
 		st_close(&st);
 	}
 	free(cfg_path);
@@ -387,6 +449,7 @@ model_free(model *m)
 	if (m == NULL)
 		return;
 	util_big_free(b->arena, b->arena_bytes);
+	util_big_free(b->lin_arena, b->lin_bytes);
 	free(m->layer);
 	free(m->dir);
 	free(m->name);

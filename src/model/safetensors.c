@@ -379,32 +379,10 @@ st_close(st_file *f)
 	memset(f, 0, sizeof *f);
 }
 
-/* IEEE binary16 -> binary32.  Subnormals are scaled exactly; inf and NaN
- * keep their class (and the NaN payload's top bits). */
-static float
-st_half(uint16_t h)
-{
-	uint32_t sign = (uint32_t)(h & 0x8000) << 16;
-	uint32_t exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
-	float f;
-
-	if (exp == 0) {
-		f = (float)man * 0x1p-24f;  /* exact: man < 2^10 */
-		memcpy(&bits, &f, 4);
-		bits |= sign;
-	} else if (exp == 31) {
-		bits = sign | 0x7f800000u | man << 13;
-	} else {
-		bits = sign | (exp + 112) << 23 | man << 13;
-	}
-	memcpy(&f, &bits, 4);
-	return f;
-}
-
 /* The same conversion 8 halves at a time with the F16C instruction, which
- * x86 CPUs have had since 2012: the scalar loop above was a third of the
+ * x86 CPUs have had since 2012: converting one at a time was a third of the
  * bundled model's cold start.  Returns how many it converted; the caller
- * finishes the tail (and everything, elsewhere) with st_half. */
+ * finishes the tail (and everything, elsewhere) with util_half_to_float. */
 #if defined(__x86_64__) && defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 __attribute__((target("avx,f16c"))) static size_t
 st_f16_f16c(const uint8_t *p, float *dst, size_t n)
@@ -467,7 +445,7 @@ st_to_f32(st_dtype dt, const void *src, float *dst, size_t n)
 		break;
 	case ST_F16:
 		for (i = st_f16_bulk(p, dst, n); i < n; i++)
-			dst[i] = st_half((uint16_t)(p[2 * i] | p[2 * i + 1] << 8));
+			dst[i] = util_half_to_float((uint16_t)(p[2 * i] | p[2 * i + 1] << 8));
 		break;
 	case ST_BF16:
 		for (i = 0; i < n; i++) {

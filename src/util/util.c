@@ -253,3 +253,23 @@ util_hash64(const void *data, size_t len, uint64_t seed)
 	}
 	return h;
 }
+
+float
+util_half_to_float(uint16_t h)
+{
+	uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+	uint32_t exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
+	float f;
+
+	if (exp == 0) {
+		f = (float)man * 0x1p-24f;  /* exact: man < 2^10 */
+		memcpy(&bits, &f, 4);
+		bits |= sign;
+	} else if (exp == 31) {
+		bits = sign | 0x7f800000u | man << 13;
+	} else {
+		bits = sign | (exp + 112) << 23 | man << 13;
+	}
+	memcpy(&f, &bits, 4);
+	return f;
+}

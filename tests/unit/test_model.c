@@ -26,6 +26,22 @@ expect_values(const float *p, const char *canonical, size_t n)
 			    (double)tiny_value(canonical, i));
 }
 
+/* Rows row0.. of a packed weight against a tensor of rows × cols. */
+static void
+expect_lin(const lin_weight *w, int row0, const char *canonical, int rows, int cols)
+{
+	assert_non_null(w->data);
+	assert_int_equal(w->in, cols);
+	for (int r = 0; r < rows; r++)
+		for (int k = 0; k < cols; k++) {
+			size_t i = (size_t)r * cols + k;
+			float got = lin_at(w, row0 + r, k);
+			if (got != tiny_value(canonical, i))
+				fail_msg("%s[%zu] = %g, want %g", canonical, i, (double)got,
+				    (double)tiny_value(canonical, i));
+		}
+}
+
 static model *
 load_tiny(const tiny_opts *o, char **dir)
 {
@@ -58,19 +74,24 @@ check_bert_layer(const model *m, int l)
 		snprintf(n, sizeof n, name, l); \
 		expect_values((ptr) + (off), n, count); \
 	} while (0)
-	CHECK(w->wqkv, 0, "encoder.layer.%d.attention.self.query.weight", H * H);
-	CHECK(w->wqkv, H * H, "encoder.layer.%d.attention.self.key.weight", H * H);
-	CHECK(w->wqkv, 2 * H * H, "encoder.layer.%d.attention.self.value.weight", H * H);
+#define CHECK_LIN(w, row0, name, rows, cols) do { \
+		snprintf(n, sizeof n, name, l); \
+		expect_lin(w, row0, n, rows, cols); \
+	} while (0)
+	assert_int_equal(w->wqkv.out, 3 * H);
+	CHECK_LIN(&w->wqkv, 0, "encoder.layer.%d.attention.self.query.weight", H, H);
+	CHECK_LIN(&w->wqkv, H, "encoder.layer.%d.attention.self.key.weight", H, H);
+	CHECK_LIN(&w->wqkv, 2 * H, "encoder.layer.%d.attention.self.value.weight", H, H);
 	CHECK(w->bqkv, 0, "encoder.layer.%d.attention.self.query.bias", H);
 	CHECK(w->bqkv, H, "encoder.layer.%d.attention.self.key.bias", H);
 	CHECK(w->bqkv, 2 * H, "encoder.layer.%d.attention.self.value.bias", H);
-	CHECK(w->wo, 0, "encoder.layer.%d.attention.output.dense.weight", H * H);
+	CHECK_LIN(&w->wo, 0, "encoder.layer.%d.attention.output.dense.weight", H, H);
 	CHECK(w->bo, 0, "encoder.layer.%d.attention.output.dense.bias", H);
 	CHECK(w->ln1_g, 0, "encoder.layer.%d.attention.output.LayerNorm.weight", H);
 	CHECK(w->ln1_b, 0, "encoder.layer.%d.attention.output.LayerNorm.bias", H);
-	CHECK(w->w1, 0, "encoder.layer.%d.intermediate.dense.weight", F * H);
+	CHECK_LIN(&w->w1, 0, "encoder.layer.%d.intermediate.dense.weight", F, H);
 	CHECK(w->b1, 0, "encoder.layer.%d.intermediate.dense.bias", F);
-	CHECK(w->w2, 0, "encoder.layer.%d.output.dense.weight", H * F);
+	CHECK_LIN(&w->w2, 0, "encoder.layer.%d.output.dense.weight", H, F);
 	CHECK(w->b2, 0, "encoder.layer.%d.output.dense.bias", H);
 	CHECK(w->ln2_g, 0, "encoder.layer.%d.output.LayerNorm.weight", H);
 	CHECK(w->ln2_b, 0, "encoder.layer.%d.output.LayerNorm.bias", H);
@@ -180,16 +201,16 @@ check_distil(const tiny_opts *o)
 		const layer_weights *w = &m->layer[l];
 		for (int k = 0; k < 3; k++) {
 			snprintf(n, sizeof n, "transformer.layer.%d.attention.%s.weight", l, lin[k]);
-			expect_values(w->wqkv + k * H * H, n, H * H);
+			expect_lin(&w->wqkv, k * H, n, H, H);
 			snprintf(n, sizeof n, "transformer.layer.%d.attention.%s.bias", l, lin[k]);
 			expect_values(w->bqkv + k * H, n, H);
 		}
 		snprintf(n, sizeof n, "transformer.layer.%d.attention.out_lin.weight", l);
-		expect_values(w->wo, n, H * H);
+		expect_lin(&w->wo, 0, n, H, H);
 		snprintf(n, sizeof n, "transformer.layer.%d.sa_layer_norm.weight", l);
 		expect_values(w->ln1_g, n, H);
 		snprintf(n, sizeof n, "transformer.layer.%d.ffn.lin1.weight", l);
-		expect_values(w->w1, n, F * H);
+		expect_lin(&w->w1, 0, n, F, H);
 		snprintf(n, sizeof n, "transformer.layer.%d.ffn.lin2.bias", l);
 		expect_values(w->b2, n, H);
 		snprintf(n, sizeof n, "transformer.layer.%d.output_layer_norm.bias", l);
