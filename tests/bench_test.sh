@@ -82,10 +82,12 @@ fi
 
 # The linear layers' kernel (src/linear/): the one this CPU runs is named,
 # and HEED_LINEAR_KERNEL=portable forces the C one, which keeps F32 weights.
-core_line | grep -Eq "weights in heed's (avx2|portable) kernel" ||
+core_line | grep -Eq "weights in heed's (avx512|avx2|portable) kernel" ||
 	fail "bench does not name the linear kernel"
 HEED_LINEAR_KERNEL=portable core_line | grep -q "F32 weights in heed's portable kernel" ||
 	fail "HEED_LINEAR_KERNEL=portable was not obeyed"
+HEED_LINEAR_KERNEL=avx2 core_line | grep -Eq "weights in heed's (avx2|portable) kernel" ||
+	fail "HEED_LINEAR_KERNEL=avx2 was not obeyed"
 
 expect_exit() {
 	want=$1; shift

@@ -9,8 +9,8 @@
  * while every row group uses it; the input rows of the block (n × 1 KB) stay
  * in L2 while every panel uses them.
  *
- * The CPU's kernel is picked once: AVX2 + FMA (+ F16C for F16 weights)
- * where the CPU has them, otherwise the portable C one here.
+ * The CPU's kernel is picked once: AVX-512, else AVX2 + FMA (+ F16C for
+ * F16 weights), else the portable C one here.
  */
 #include "config.h"
 
@@ -74,8 +74,8 @@ lin_kernel_portable(void)
 }
 
 /* Chosen on first use; every thread that races here picks the same one.
- * HEED_LINEAR_KERNEL=portable forces the C kernel (to compare, or to rule
- * the vector code out when something looks wrong). */
+ * HEED_LINEAR_KERNEL=avx2 or portable caps the choice (to compare, or to
+ * rule the vector code out when something looks wrong). */
 static const lin_kernel *
 kernel(void)
 {
@@ -84,7 +84,10 @@ kernel(void)
 
 	if (k == NULL) {
 		const char *force = getenv("HEED_LINEAR_KERNEL");
-		k = force != NULL && strcmp(force, "portable") == 0 ? NULL : lin_kernel_avx2();
+		if (force == NULL || strcmp(force, "avx512") == 0)
+			k = lin_kernel_avx512();
+		if (k == NULL && (force == NULL || strcmp(force, "avx2") == 0))
+			k = lin_kernel_avx2();
 		if (k == NULL)
 			k = lin_kernel_portable();
 		chosen = k;

@@ -22,6 +22,8 @@ const lin_kernel *lin_kernel_portable(void);
 /* linear_avx2.c: the AVX2 + FMA + F16C kernel, or NULL where the CPU (or
  * the build) has none. */
 const lin_kernel *lin_kernel_avx2(void);
+/* linear_avx512.c: the AVX-512 kernel, or NULL. */
+const lin_kernel *lin_kernel_avx512(void);
 /* lin_apply with a given kernel (tests compare them). */
 void lin_apply_with(const lin_kernel *k, const lin_weight *w, const float *in, size_t ldin,
 		    int n, const float *bias, int p0, int p1, float *out, size_t ldout);

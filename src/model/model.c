@@ -212,7 +212,7 @@ take_lin(loader *L, lin_weight *w, int rows, int cols, int i, int nstems,
 	}
 	lin_dtype dt = lin_storage(f16);
 	if (L->lin_arena != NULL) {
-		float *row = f16 ? NULL : xmalloc(sizeof(float) * (size_t)cols);
+		float *row = dt == LIN_F16 ? NULL : xmalloc(sizeof(float) * (size_t)cols);
 		lin_init(w, rows * nstems, cols, dt, L->lin_arena + L->lin_used);
 		for (int s = 0; s < nstems; s++) {
 			size_t row_bytes = t[s]->nbytes / (size_t)rows;

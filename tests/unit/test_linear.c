@@ -1,5 +1,6 @@
 /* test_linear.c — packed linear layers: the layout round-trips every value,
- * and every kernel this CPU has multiplies like a double-precision
+ * and every kernel this CPU has (skipped: those it lacks; valgrind hides
+ * AVX-512) multiplies like a double-precision
  * textbook loop, for shapes that are and are not multiples of the panel
  * and block sizes, for 1 to 20 input rows, in F32 and F16; splitting the
  * panels between calls changes no bit of the result. */
@@ -194,6 +195,22 @@ test_avx2_f16(void **state)
 /* The encoder gives each thread a run of panels; any cut, for any n, must
  * give the very bits of the whole. */
 static void
+test_avx512_f32(void **state)
+{
+	if (lin_kernel_avx512() == NULL)
+		skip();
+	check_kernel(lin_kernel_avx512(), LIN_F32);
+}
+
+static void
+test_avx512_f16(void **state)
+{
+	if (lin_kernel_avx512() == NULL)
+		skip();
+	check_kernel(lin_kernel_avx512(), LIN_F16);
+}
+
+static void
 test_split_is_bit_identical(void **state)
 {
 	shape s = { 80, 520 };
@@ -229,6 +246,8 @@ main(void)
 		cmocka_unit_test(test_portable_f32),
 		cmocka_unit_test(test_avx2_f32),
 		cmocka_unit_test(test_avx2_f16),
+		cmocka_unit_test(test_avx512_f32),
+		cmocka_unit_test(test_avx512_f16),
 		cmocka_unit_test(test_split_is_bit_identical),
 	};
 
