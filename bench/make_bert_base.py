@@ -2,13 +2,14 @@
 """Write a BERT checkpoint with random weights in the Hugging Face layout.
 
 By default it is bert-base-shaped (tools/reference/bert-base-uncased.config.json:
-12 layers, 768 hidden, 12 heads, F32, ~440 MB) with the bert-base-uncased
-vocabulary (assets/models/heed-mini/vocab.txt).  --set overrides config keys,
+12 layers, 768 hidden, 12 heads, F32, ~440 MB, or F16 with --dtype F16) with
+the bert-base-uncased vocabulary (assets/models/heed-mini/vocab.txt).  --set overrides config keys,
 so bench/run also makes a heed-mini-shaped one to time before the trained
 model exists.  Speed does not depend on the weight values; a fixed seed makes
 the file identical on every machine anyway.
 
-    bench/make_bert_base.py [--out bench/out/bert-base-random] [--set num_hidden_layers=4 ...]
+    bench/make_bert_base.py [--out bench/out/bert-base-random] [--dtype F16]
+                            [--set num_hidden_layers=4 ...]
 """
 import argparse
 import json
@@ -58,10 +59,12 @@ def tensors(c, rng):
     return out
 
 
-def write_safetensors(path, named):
+def write_safetensors(path, named, dtype):
+    np_type = {"F32": "<f4", "F16": "<f2"}[dtype]
+    named = [(name, np.ascontiguousarray(a, dtype=np_type)) for name, a in named]
     header, off = {}, 0
     for name, a in named:
-        header[name] = {"dtype": "F32", "shape": list(a.shape),
+        header[name] = {"dtype": dtype, "shape": list(a.shape),
                         "data_offsets": [off, off + a.nbytes]}
         off += a.nbytes
     header["__metadata__"] = {"format": "pt", "note": "random weights for benchmarking"}
@@ -72,7 +75,7 @@ def write_safetensors(path, named):
         f.write(struct.pack("<Q", len(hj)))
         f.write(hj)
         for _, a in named:
-            f.write(np.ascontiguousarray(a, dtype="<f4").tobytes())
+            f.write(a.tobytes())
     os.replace(tmp, path)
 
 
@@ -92,6 +95,8 @@ def main():
     ap.add_argument("--out", default=os.path.join(HERE, "out/bert-base-random"))
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE")
     ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--dtype", default="F32", choices=("F32", "F16"),
+                    help="stored weights (F16: what many checkpoints ship; heed keeps them F16)")
     a = ap.parse_args()
 
     with open(a.config) as f:
@@ -101,7 +106,8 @@ def main():
         c[k] = parse_value(v)
     os.makedirs(a.out, exist_ok=True)
     write_safetensors(os.path.join(a.out, "model.safetensors"),
-                      tensors(c, np.random.default_rng(a.seed)))
+                      tensors(c, np.random.default_rng(a.seed)), a.dtype)
+    c["torch_dtype"] = {"F32": "float32", "F16": "float16"}[a.dtype]
     shutil.copyfile(a.vocab, os.path.join(a.out, "vocab.txt"))
     # config last: its presence marks a complete folder for bench/run
     with open(os.path.join(a.out, "config.json"), "w") as f:

@@ -56,6 +56,15 @@ run --no-such-option
 check "unknown option exits 1" test "$rc" -eq 1
 check "unknown option is named on stderr" has err "no-such-option"
 
+# the explorer's latency trace (bench/tui_latency): a file it cannot open
+# is said before anything is loaded, with exit 2
+HEED_TRACE=/nonexistent/dir/trace
+export HEED_TRACE
+run -m "$HEED_SRCDIR/tests/fixtures/enc/bert-f32"
+unset HEED_TRACE
+check "an unopenable HEED_TRACE exits 2" test "$rc" -eq 2
+check "an unopenable HEED_TRACE is named" has err "HEED_TRACE: cannot open /nonexistent/dir/trace"
+
 # Every command listed in --help answers its own --help and rejects an
 # unknown option with exit 1.
 "$HEED_BIN" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z-]*\) .*/\1/p' >"$tmp/commands"

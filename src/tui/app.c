@@ -2,9 +2,14 @@
  *
  * The libuv loop on the main thread owns the terminal: stdin through
  * uv_poll (keys are read with get_wch in nodelay mode), signals through
- * uv_signal, a debounce timer after typing, an async handle the encoder
- * thread wakes, and a prepare handle that redraws once per loop turn when
- * something marked the screen dirty (tmux's server_client_check_redraw).
+ * uv_signal, a zero-delay timer that turns a burst of edits into one job,
+ * an async handle the encoder thread wakes, and a prepare handle that
+ * redraws once per loop turn when something marked the screen dirty
+ * (tmux's server_client_check_redraw).
+ *
+ * With HEED_TRACE=FILE heed appends, for every frame that first shows a
+ * change's result, the milliseconds from the key to that frame, and once
+ * the start-up time to the first frame with a result (bench/tui_latency).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
@@ -23,7 +28,6 @@
 #include "term.h"
 #include "tui.h"
 
-#define DEBOUNCE_MS 30
 
 typedef struct tui_opts {
 	const char *model;
@@ -210,26 +214,30 @@ on_debounce(uv_timer_t *t)
 }
 
 /* Something changed: invalidate the work in flight at once (the worker
- * sees the new generation between layers), submit after delay_ms. */
+ * sees the new generation between layers) and submit on the next loop
+ * turn, after every key already read.  A wait after typing would only add
+ * latency: the worker drops stale jobs between layers by itself. */
 static void
-changed(app *a, uint64_t delay_ms)
+changed(app *a, bool text)
 {
 	queue_bump(&a->q);
 	a->computing = true;
-	uv_timer_start(&a->debounce, on_debounce, delay_ms, 0);
+	uv_timer_start(&a->debounce, on_debounce, 0, 0);
 	a->dirty = true;
+	a->t_change = util_now_ms();
+	a->change_is_text = text;
 }
 
 void
 app_text_changed(app *a)
 {
-	changed(a, DEBOUNCE_MS);
+	changed(a, true);
 }
 
 void
 app_modes_changed(app *a)
 {
-	changed(a, 0);
+	changed(a, false);
 }
 
 static void
@@ -249,6 +257,9 @@ on_result(uv_async_t *h)
 	a->cur_col = ui_clamp(a->cur_col, 0, a->front->n - 1);
 	a->query = ui_clamp(a->query, 0, a->front->n - 1);
 	a->dirty = true;
+	/* a stale result is never taken, so this one answers the last change */
+	a->t_due = a->t_change;
+	a->due_is_text = a->change_is_text;
 }
 
 static void
@@ -285,6 +296,24 @@ on_signal(uv_signal_t *s, int signum)
 	uv_stop(a->loop);
 }
 
+/* After the frame that shows a new result: how long it took. */
+static void
+trace_frame(app *a)
+{
+	double now = util_now_ms();
+
+	if (a->trace == NULL || a->t_due <= 0.0)
+		return;
+	if (!a->first_frame) {
+		a->first_frame = true;
+		fprintf(a->trace, "startup\t%.3f\n", now - a->t_start);
+	} else {
+		fprintf(a->trace, "%s\t%.3f\n", a->due_is_text ? "keystroke" : "toggle", now - a->t_due);
+	}
+	fflush(a->trace);
+	a->t_due = 0.0;
+}
+
 static void
 on_prepare(uv_prepare_t *p)
 {
@@ -293,6 +322,7 @@ on_prepare(uv_prepare_t *p)
 	if (a->dirty && !a->quit) {
 		a->dirty = false;
 		screen_draw(a);
+		trace_frame(a);
 	}
 }
 
@@ -344,6 +374,8 @@ app_free(app *a)
 	free(a->modes);
 	free(a->ids);
 	free(a->scratch);
+	if (a->trace != NULL)
+		fclose(a->trace);
 	calib_free(a->cal);
 	tok_vocab_free(a->vocab);
 	model_free(a->m);
@@ -370,6 +402,7 @@ run(app *a, const tui_opts *o, heed_err *e)
 	a->editing = o->sentence == NULL;
 	input_set(&a->in, o->sentence ? o->sentence : "");
 	input_hist_push(&a->in);
+	a->t_change = a->t_start;   /* the first result's frame ends the start-up */
 	submit(a);
 	a->dirty = true;
 	uv_run(a->loop, UV_RUN_DEFAULT);
@@ -391,6 +424,11 @@ cmd_tui(int argc, char **argv)
 	if (rc != 0)
 		return rc > 0 ? 0 : EXIT_USAGE;
 	memset(&a, 0, sizeof a);
+	a.t_start = util_now_ms();
+	if (getenv("HEED_TRACE") != NULL && (a.trace = fopen(getenv("HEED_TRACE"), "a")) == NULL) {
+		fprintf(stderr, "heed: HEED_TRACE: cannot open %s\n", getenv("HEED_TRACE"));
+		return EXIT_BADFILE;
+	}
 	input_init(&a.in);
 	input_init(&a.spec);
 	a.pal = o.pal;

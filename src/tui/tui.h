@@ -98,11 +98,20 @@ struct app {
 
 	char msg[256];               /* one-line notice in the status bar */
 	bool dirty, quit;
+
+	/* HEED_TRACE: how long each change took to reach the screen */
+	FILE *trace;                 /* NULL: not tracing */
+	double t_start;              /* when heed started loading */
+	double t_change;             /* the last edit or toggle that queued work */
+	bool change_is_text;
+	double t_due;                /* change time of the result awaiting its frame; 0 none */
+	bool due_is_text, first_frame;
 };
 
 void app_dirty(app *a);
 void app_message(app *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Modes changed: recompute now.  Text changed: recompute after a pause. */
+/* Modes or text changed: recompute on the next loop turn (every key of a
+ * paste read in one go makes one job). */
 void app_modes_changed(app *a);
 void app_text_changed(app *a);
 /* Token label of position i in the result on screen. */
