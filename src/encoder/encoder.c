@@ -51,6 +51,15 @@ enc_new(const model *m, int max_tokens)
 	return s;
 }
 
+/* OpenBLAS's pthreads build starts its threads when it loads, and an idle
+ * one spins for about 2^28 cycles before it sleeps.  That is the first
+ * ~90 ms of every heed, in which three busy threads share two cores and a
+ * forward of heed-mini took 3.5 ms instead of 0.3.  Its thread shutdown
+ * (which OpenBLAS itself calls before a fork) ends them at once; a later
+ * multithreaded call would start them again.  Weak, so another BLAS
+ * build without it links and runs all the same. */
+extern int blas_thread_shutdown_(void) __attribute__((weak));
+
 void
 enc_set_threads(enc_state *s, int threads)
 {
@@ -58,6 +67,8 @@ enc_set_threads(enc_state *s, int threads)
 	s->pool = threads > 1 ? enc_pool_new(threads) : NULL;
 	/* every part calls OpenBLAS; its own threads would only compete */
 	openblas_set_num_threads(1);
+	if (blas_thread_shutdown_ != NULL)
+		(void)blas_thread_shutdown_();
 }
 
 int
