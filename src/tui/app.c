@@ -8,8 +8,9 @@
  * (tmux's server_client_check_redraw).
  *
  * With HEED_TRACE=FILE heed appends, for every frame that first shows a
- * change's result, the milliseconds from the key to that frame, and once
- * the start-up time to the first frame with a result (bench/tui_latency).
+ * change's result, the milliseconds from the key to that frame (and of
+ * those, the encoder thread's job and the drawing), and once the start-up
+ * time to the first frame with a result (bench/tui_latency).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
@@ -296,21 +297,20 @@ on_signal(uv_signal_t *s, int signum)
 	uv_stop(a->loop);
 }
 
-/* After the frame that shows a new result: how long it took. */
+/* After the frame that shows a new result: how long it took, and how much
+ * of that was the encoder thread's job and drawing this frame. */
 static void
-trace_frame(app *a)
+trace_frame(app *a, double draw_ms)
 {
 	double now = util_now_ms();
 
 	if (a->trace == NULL || a->t_due <= 0.0)
 		return;
-	if (!a->first_frame) {
-		a->first_frame = true;
-		fprintf(a->trace, "startup\t%.3f\n", now - a->t_start);
-	} else {
-		fprintf(a->trace, "%s\t%.3f\n", a->due_is_text ? "keystroke" : "toggle", now - a->t_due);
-	}
+	fprintf(a->trace, "%s\t%.3f\t%.3f\t%.3f\n",
+		!a->first_frame ? "startup" : a->due_is_text ? "keystroke" : "toggle",
+		now - (!a->first_frame ? a->t_start : a->t_due), a->front->ms, draw_ms);
 	fflush(a->trace);
+	a->first_frame = true;
 	a->t_due = 0.0;
 }
 
@@ -320,9 +320,10 @@ on_prepare(uv_prepare_t *p)
 	app *a = p->data;
 
 	if (a->dirty && !a->quit) {
+		double t0 = util_now_ms();
 		a->dirty = false;
 		screen_draw(a);
-		trace_frame(a);
+		trace_frame(a, util_now_ms() - t0);
 	}
 }
 
