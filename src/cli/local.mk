@@ -1,5 +1,5 @@
 # The heed binary: option parsing and subcommand dispatch.
-heed_SOURCES += src/cli/main.c src/cli/blas_cpu.c
+heed_SOURCES += src/cli/main.c
 noinst_HEADERS += src/cli/cli.h
 # dump.c: `heed dump`, and the script that checks its JSON
 heed_SOURCES += src/cli/dump.c
