@@ -48,4 +48,15 @@ int tok_encode(const tok_vocab *v, const char *text, size_t len, bool lowercase,
 	       int max_tokens, tok_result *out, heed_err *e);
 void tok_result_free(tok_result *r);
 
+/* The buffers tokenizing needs, kept from one call to the next: the
+ * explorer tokenizes on every key, and once they have grown to the
+ * sentence's size a key allocates nothing. */
+typedef struct tok_ws tok_ws;
+tok_ws *tok_ws_new(void);
+void tok_ws_free(tok_ws *w);
+/* tok_encode into w: out->tok points into w and is valid until the next
+ * call with w (never tok_result_free it). */
+int tok_encode_ws(const tok_vocab *v, tok_ws *w, const char *text, size_t len, bool lowercase,
+		  int max_tokens, tok_result *out, heed_err *e);
+
 #endif

@@ -60,4 +60,11 @@ typedef struct tok_out {
 void tok_out_push(tok_out *o, int id, int begin, int end);
 void tok_wordpiece(const tok_vocab *v, const tok_char *w, int n, tok_out *out);
 
+/* tokenizer.c: every buffer of one tokenization, reused by the next. */
+struct tok_ws {
+	tok_chars cps;           /* the decoded text */
+	tok_chars word, scratch; /* the word being normalized */
+	tok_out out;             /* the pieces */
+};
+
 #endif

@@ -19,8 +19,7 @@
 typedef struct run {
 	const tok_vocab *v;
 	bool lowercase;
-	tok_chars word, scratch;
-	tok_out out;
+	tok_ws *w;
 } run;
 
 /* Each invalid byte becomes a U+FFFD of its own, which cleaning drops:
@@ -58,29 +57,29 @@ decode(const char *text, size_t len, tok_chars *cps)
 static void
 split_punct(run *r)
 {
-	const tok_char *c = r->word.c;
-	int n = r->word.n, i, from = 0;
+	const tok_char *c = r->w->word.c;
+	int n = r->w->word.n, i, from = 0;
 
 	for (i = 0; i < n; i++) {
 		if (!tok_uc_is_punct(c[i].cp))
 			continue;
-		tok_wordpiece(r->v, c + from, i - from, &r->out);
-		tok_wordpiece(r->v, c + i, 1, &r->out);
+		tok_wordpiece(r->v, c + from, i - from, &r->w->out);
+		tok_wordpiece(r->v, c + i, 1, &r->w->out);
 		from = i + 1;
 	}
-	tok_wordpiece(r->v, c + from, n - from, &r->out);
+	tok_wordpiece(r->v, c + from, n - from, &r->w->out);
 }
 
 static void
 flush_word(run *r)
 {
-	if (r->word.n == 0)
+	if (r->w->word.n == 0)
 		return;
-	tok_norm_nfc(&r->word, &r->scratch);
+	tok_norm_nfc(&r->w->word, &r->w->scratch);
 	if (r->lowercase)
-		tok_norm_uncase(&r->word, &r->scratch);
+		tok_norm_uncase(&r->w->word, &r->w->scratch);
 	split_punct(r);
-	r->word.n = 0;
+	r->w->word.n = 0;
 }
 
 /* Text between special tokens: clean, split on whitespace and around CJK
@@ -99,11 +98,11 @@ basic_chunk(run *r, const tok_char *c, int n)
 		}
 		if (tok_uc_is_cjk(c[i].cp)) {
 			flush_word(r);
-			tok_chars_push(&r->word, c[i].cp, c[i].begin, c[i].end);
+			tok_chars_push(&r->w->word, c[i].cp, c[i].begin, c[i].end);
 			flush_word(r);
 			continue;
 		}
-		tok_chars_push(&r->word, c[i].cp, c[i].begin, c[i].end);
+		tok_chars_push(&r->w->word, c[i].cp, c[i].begin, c[i].end);
 	}
 	flush_word(r);
 }
@@ -143,7 +142,7 @@ tokenize(run *r, const tok_chars *cps)
 			continue;
 		}
 		basic_chunk(r, c + from, i - from);
-		tok_out_push(&r->out, id, c[i].begin, c[i + k - 1].end);
+		tok_out_push(&r->w->out, id, c[i].begin, c[i + k - 1].end);
 		i += k;
 		from = i;
 	}
@@ -167,38 +166,67 @@ check_args(const tok_vocab *v, size_t len, int max_tokens, heed_err *e)
 	return HEED_OK;
 }
 
+tok_ws *
+tok_ws_new(void)
+{
+	return xcalloc(1, sizeof(tok_ws));
+}
+
+void
+tok_ws_free(tok_ws *w)
+{
+	if (w == NULL)
+		return;
+	tok_chars_free(&w->cps);
+	tok_chars_free(&w->word);
+	tok_chars_free(&w->scratch);
+	free(w->out.t);
+	free(w);
+}
+
 int
-tok_encode(const tok_vocab *v, const char *text, size_t len, bool lowercase,
-	   int max_tokens, tok_result *out, heed_err *e)
+tok_encode_ws(const tok_vocab *v, tok_ws *w, const char *text, size_t len, bool lowercase,
+	      int max_tokens, tok_result *out, heed_err *e)
 {
 	tok_specials sp = tok_vocab_specials(v);
-	tok_chars cps = { 0 };
-	run r = { .v = v, .lowercase = lowercase };
+	run r = { .v = v, .lowercase = lowercase, .w = w };
 	int rc;
 
 	memset(out, 0, sizeof *out);
 	rc = check_args(v, len, max_tokens, e);
 	if (rc < 0)
 		return rc;
-	out->invalid_bytes = decode(text, len, &cps);
-	tok_out_push(&r.out, sp.cls, -1, -1);
-	tokenize(&r, &cps);
-	tok_out_push(&r.out, sp.sep, -1, -1);
-	tok_chars_free(&cps);
-	tok_chars_free(&r.word);
-	tok_chars_free(&r.scratch);
+	w->cps.n = w->word.n = w->scratch.n = w->out.n = 0;
+	out->invalid_bytes = decode(text, len, &w->cps);
+	tok_out_push(&w->out, sp.cls, -1, -1);
+	tokenize(&r, &w->cps);
+	tok_out_push(&w->out, sp.sep, -1, -1);
 
-	out->n_full = r.out.n;
-	out->n = r.out.n;
+	out->n_full = w->out.n;
+	out->n = w->out.n;
 	if (out->n > max_tokens) {
 		/* Keep the head of the text and a closing [SEP], as BERT's
 		 * truncation does. */
 		out->n = max_tokens;
 		out->truncated = true;
-		r.out.t[max_tokens - 1] = r.out.t[r.out.n - 1];
+		w->out.t[max_tokens - 1] = w->out.t[w->out.n - 1];
 	}
-	out->tok = r.out.t;
+	out->tok = w->out.t;
 	return HEED_OK;
+}
+
+/* One tokenization with buffers of its own; the result keeps the pieces. */
+int
+tok_encode(const tok_vocab *v, const char *text, size_t len, bool lowercase,
+	   int max_tokens, tok_result *out, heed_err *e)
+{
+	tok_ws *w = tok_ws_new();
+	int rc = tok_encode_ws(v, w, text, len, lowercase, max_tokens, out, e);
+
+	/* the pieces now belong to out */
+	w->out.t = NULL;
+	tok_ws_free(w);
+	return rc;
 }
 
 void

@@ -192,9 +192,8 @@ submit(app *a)
 {
 	heed_err e;
 
-	tok_result_free(&a->tok);
-	if (tok_encode(a->vocab, a->in.buf, a->in.len, a->m->cfg.lowercase, a->max_tokens,
-	    &a->tok, &e) < 0) {
+	if (tok_encode_ws(a->vocab, a->tok_ws, a->in.buf, a->in.len, a->m->cfg.lowercase,
+	    a->max_tokens, &a->tok, &e) < 0) {
 		a->have_tok = false;
 		a->computing = false;
 		app_message(a, "%s", e.msg);
@@ -369,7 +368,7 @@ app_free(app *a)
 		queue_destroy(&a->q);
 		result_free(a->front);
 	}
-	tok_result_free(&a->tok);
+	tok_ws_free(a->tok_ws);
 	input_free(&a->in);
 	input_free(&a->spec);
 	free(a->modes);
@@ -428,8 +427,10 @@ cmd_tui(int argc, char **argv)
 	a.t_start = util_now_ms();
 	if (getenv("HEED_TRACE") != NULL && (a.trace = fopen(getenv("HEED_TRACE"), "a")) == NULL) {
 		fprintf(stderr, "heed: HEED_TRACE: cannot open %s\n", getenv("HEED_TRACE"));
+		free((char *)o.sentence);
 		return EXIT_BADFILE;
 	}
+	a.tok_ws = tok_ws_new();
 	input_init(&a.in);
 	input_init(&a.spec);
 	a.pal = o.pal;

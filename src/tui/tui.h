@@ -57,7 +57,8 @@ struct app {
 	bool editing;
 	ui_input spec;               /* the `:` prompt for a head-mode spec */
 	bool prompting;
-	tok_result tok;              /* tokenisation of the last submitted text */
+	tok_ws *tok_ws;              /* the tokenizer's buffers, reused key after key */
+	tok_result tok;              /* tokenisation of the last submitted text (in tok_ws) */
 	int *ids;                    /* [max_tokens], its ids for the job */
 	bool have_tok;
 

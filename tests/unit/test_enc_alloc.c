@@ -1,6 +1,7 @@
-/* test_enc_alloc.c — the encoder allocates nothing per run: every buffer is
- * sized once for max_tokens in enc_new (and the thread pool once in
- * enc_set_threads), so typing causes no allocation churn.  malloc, calloc
+/* test_enc_alloc.c — a keystroke allocates nothing: the encoder's buffers
+ * are sized once for max_tokens in enc_new (and the thread pool once in
+ * enc_set_threads), and the tokenizer's workspace keeps its buffers from
+ * key to key, so typing causes no allocation churn.  malloc, calloc
  * and realloc are wrapped at link time (-Wl,--wrap) to count heed's own
  * calls; OpenBLAS's internal buffers are its business and not counted. */
 #include "config.h"
@@ -14,6 +15,7 @@
 
 #include "heed/enc.h"
 #include "heed/model.h"
+#include "heed/tok.h"
 
 #define FIXDIR HEED_TESTDIR "/fixtures/enc"
 
@@ -70,12 +72,52 @@ runs_allocate_nothing(int threads)
 static void test_serial(void **st) { (void)st; runs_allocate_nothing(0); }
 static void test_threads(void **st) { (void)st; runs_allocate_nothing(2); }
 
+/* A sentence typed key by key and edited back, as the explorer tokenizes
+ * it: after the first pass has grown the workspace, nothing is allocated,
+ * and every result is the one a fresh tok_encode gives. */
+static void
+test_typing_tokenizes_without_allocating(void **st)
+{
+	static const char text[] = "Call me Ishmael. Some years ago, never mind how long "
+	    "precisely, the caf\xc3\xa9's [MASK] na\xc3\xafve \xe4\xb8\xad\xe6\x96\x87 whale!";
+	size_t len = sizeof text - 1;
+	tok_vocab *v;
+	heed_err e;
+	tok_result r, fresh;
+
+	(void)st;
+	assert_int_equal(tok_vocab_load(FIXDIR "/bert-f32/vocab.txt", &v, &e), HEED_OK);
+	tok_ws *w = tok_ws_new();
+	for (int pass = 0; pass < 2; pass++) {
+		long before = allocs;
+		/* type it, then delete it again, one byte at a time */
+		for (size_t k = 1; k <= 2 * len; k++) {
+			size_t n = k <= len ? k : 2 * len - k;
+			assert_int_equal(tok_encode_ws(v, w, text, n, true, 40, &r, &e), HEED_OK);
+			if (pass == 1) {
+				long at = allocs;
+				assert_int_equal(tok_encode(v, text, n, true, 40, &fresh, &e), HEED_OK);
+				assert_int_equal(r.n, fresh.n);
+				assert_int_equal(r.truncated, fresh.truncated);
+				assert_memory_equal(r.tok, fresh.tok, sizeof *r.tok * (size_t)r.n);
+				tok_result_free(&fresh);
+				allocs = at;   /* the comparison's own allocations */
+			}
+		}
+		if (pass == 1)
+			assert_int_equal(allocs - before, 0);
+	}
+	tok_ws_free(w);
+	tok_vocab_free(v);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_serial),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_typing_tokenizes_without_allocating),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
