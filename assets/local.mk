@@ -1,8 +1,7 @@
 # The bundled model, heed-mini, installed under $(pkgdatadir)/models/heed-mini
 # (where model_resolve looks after $HEED_MODEL_DIR).  Its weights, config,
-# calibration and card come from the training recipe (tools/train), which
-# runs for hours after the code lands, so the folder is shipped and
-# installed as it stands: whichever of these files it holds.
+# calibration and card come from the training recipe (tools/train); every
+# one of them is installed, and a missing one fails the install.
 EXTRA_DIST += assets/models/heed-mini assets/corpus
 modeldir = $(pkgdatadir)/models/heed-mini
 HEED_MINI_FILES = vocab.txt VOCAB-LICENSE config.json model.safetensors \
@@ -12,13 +11,17 @@ install-data-local:
 	$(MKDIR_P) '$(DESTDIR)$(modeldir)'
 	@for f in $(HEED_MINI_FILES); do \
 	  p='$(srcdir)/assets/models/heed-mini/'$$f; \
-	  if test -f "$$p"; then \
-	    echo " $(INSTALL_DATA) $$p '$(DESTDIR)$(modeldir)'"; \
-	    $(INSTALL_DATA) "$$p" '$(DESTDIR)$(modeldir)' || exit 1; \
-	  fi; \
+	  echo " $(INSTALL_DATA) $$p '$(DESTDIR)$(modeldir)'"; \
+	  $(INSTALL_DATA) "$$p" '$(DESTDIR)$(modeldir)' || exit 1; \
 	done
 
 uninstall-local:
 	@for f in $(HEED_MINI_FILES); do \
 	  rm -f '$(DESTDIR)$(modeldir)/'$$f; \
 	done
+
+# The installed heed opens the installed model: "states" for the example
+# every README and card uses (make distcheck runs this after its install).
+installcheck-local:
+	'$(DESTDIR)$(bindir)/heed' dump -f tsv -k 3 'the president of the united [MASK] .' | \
+	  grep -q 'states' || { echo 'installed heed did not run heed-mini'; exit 1; }
