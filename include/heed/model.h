@@ -98,11 +98,11 @@ typedef struct model {
 	float *emb_ln_b;
 	layer_weights *layer; /* [layers] */
 	bool has_mlm;         /* checkpoint has a masked-LM head */
-	float *mlm_w;         /* [hidden, hidden] transform dense */
+	lin_weight mlm_w;     /* [hidden, hidden] transform dense */
 	float *mlm_b;         /* [hidden] */
 	float *mlm_ln_g;      /* [hidden] */
 	float *mlm_ln_b;
-	float *mlm_dec;       /* [vocab, hidden]; == word_emb when tied */
+	lin_weight mlm_dec;   /* [vocab, hidden]; word_emb's values when tied */
 	float *mlm_bias;      /* [vocab] */
 	st_dtype file_dtype;  /* dtype found in the file (for display) */
 	double load_ms;

@@ -139,16 +139,17 @@ linear_part(void *v, int part, int parts)
 		enc_activate(j->kind, j->out + (size_t)r * o + o0, (size_t)(o1 - o0));
 }
 
-static void
-linear(enc_state *s, const lin_weight *w, const float *in, int n, const float *b, float *out)
+void
+enc_linear(enc_state *s, const lin_weight *w, const float *in, int n, const float *b, float *out)
 {
 	linear_job j = { w, in, b, n, out, false, MODEL_ACT_GELU };
 
 	enc_pool_run(s->pool, linear_part, &j);
 }
 
-static void
-linear_act(enc_state *s, const lin_weight *w, const float *in, int n, const float *b, float *out)
+void
+enc_linear_act(enc_state *s, const lin_weight *w, const float *in, int n, const float *b,
+	       float *out)
 {
 	linear_job j = { w, in, b, n, out, true, s->m->cfg.act };
 
@@ -230,18 +231,18 @@ layer_forward(enc_state *s, int l, const uint8_t *modes, const calib *cal)
 	const float *x = s->hidden + (size_t)l * n * H;
 	float *out = s->hidden + (size_t)(l + 1) * n * H;
 
-	linear(s, &w->wqkv, x, n, w->bqkv, s->qkv);
+	enc_linear(s, &w->wqkv, x, n, w->bqkv, s->qkv);
 	attn_job aj = { s, l, modes, cal, x };
 	enc_pool_run(s->pool, attention_part, &aj);
-	linear(s, &w->wo, s->ctx, n, w->bo, s->proj);
+	enc_linear(s, &w->wo, s->ctx, n, w->bo, s->proj);
 	for (int t = 0; t < n; t++) {
 		float *r = s->mid + (size_t)t * H;
 		for (int k = 0; k < H; k++)
 			r[k] = x[(size_t)t * H + k] + s->proj[(size_t)t * H + k];
 		enc_layernorm(r, w->ln1_g, w->ln1_b, H, c->ln_eps, r);
 	}
-	linear_act(s, &w->w1, s->mid, n, w->b1, s->ffn);
-	linear(s, &w->w2, s->ffn, n, w->b2, s->proj);
+	enc_linear_act(s, &w->w1, s->mid, n, w->b1, s->ffn);
+	enc_linear(s, &w->w2, s->ffn, n, w->b2, s->proj);
 	for (int t = 0; t < n; t++) {
 		float *r = out + (size_t)t * H;
 		for (int k = 0; k < H; k++)

@@ -45,6 +45,13 @@ struct enc_state {
 	float *logits;       /* [vocab] */
 };
 
+/* encoder.c: out[n][w->out] = in[n][w->in] Wᵀ + b (then the model's
+ * activation, for _act), split over the state's threads. */
+void enc_linear(enc_state *s, const lin_weight *w, const float *in, int n, const float *b,
+		float *out);
+void enc_linear_act(enc_state *s, const lin_weight *w, const float *in, int n, const float *b,
+		    float *out);
+
 /* vecmath.c: element-wise maths, vectorisable */
 float enc_expf(float x);
 float enc_erff(float x);

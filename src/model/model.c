@@ -192,29 +192,20 @@ take_layer(loader *L, int64_t d0, int64_t d1, const char *stem, int i, const cha
 	return W(L, d0, d1, "%s.%s", name, leaf);
 }
 
-/* The weights "<stem>.weight" of layer i for each of the stems, [rows, cols]
- * each, packed one under the other into w.  They stay F16 only if all of
- * them are F16 in the file. */
+/* Tensors t[0..nt), [rows, cols] each, packed one under the other into w.
+ * They stay F16 only if all of them are F16 in the file. */
 static void
-take_lin(loader *L, lin_weight *w, int rows, int cols, int i, int nstems,
-	 const char *const *stems)
+pack_lin(loader *L, lin_weight *w, int rows, int cols, int nt, const st_tensor *const *t)
 {
-	const st_tensor *t[3];
-	char stem[160], rel[192];
 	bool f16 = true;
 
-	for (int s = 0; s < nstems; s++) {
-		snprintf(stem, sizeof stem, stems[s], i);
-		snprintf(rel, sizeof rel, "%s.weight", stem);
-		if ((t[s] = find_checked(L, true, rows, cols, rel)) == NULL)
-			return;
+	for (int s = 0; s < nt; s++)
 		f16 = f16 && t[s]->dtype == ST_F16;
-	}
 	lin_dtype dt = lin_storage(f16);
 	if (L->lin_arena != NULL) {
 		float *row = dt == LIN_F16 ? NULL : xmalloc(sizeof(float) * (size_t)cols);
-		lin_init(w, rows * nstems, cols, dt, L->lin_arena + L->lin_used);
-		for (int s = 0; s < nstems; s++) {
+		lin_init(w, rows * nt, cols, dt, L->lin_arena + L->lin_used);
+		for (int s = 0; s < nt; s++) {
 			size_t row_bytes = t[s]->nbytes / (size_t)rows;
 			const uint8_t *src = t[s]->data;
 			for (int r = 0; r < rows; r++, src += row_bytes) {
@@ -228,7 +219,35 @@ take_lin(loader *L, lin_weight *w, int rows, int cols, int i, int nstems,
 		}
 		free(row);
 	}
-	L->lin_used += lin_bytes(rows * nstems, cols, dt);
+	L->lin_used += lin_bytes(rows * nt, cols, dt);
+}
+
+/* The weights "<stem>.weight" of layer i for each of the stems, packed
+ * into one w (Q, K and V become the rows of one matrix). */
+static void
+take_lin(loader *L, lin_weight *w, int rows, int cols, int i, int nstems,
+	 const char *const *stems)
+{
+	const st_tensor *t[3];
+	char stem[160], rel[192];
+
+	for (int s = 0; s < nstems; s++) {
+		snprintf(stem, sizeof stem, stems[s], i);
+		snprintf(rel, sizeof rel, "%s.weight", stem);
+		if ((t[s] = find_checked(L, true, rows, cols, rel)) == NULL)
+			return;
+	}
+	pack_lin(L, w, rows, cols, nstems, t);
+}
+
+/* One weight by its full name (prefixed: after the checkpoint's prefix). */
+static void
+take_lin_named(loader *L, lin_weight *w, bool prefixed, int rows, int cols, const char *name)
+{
+	const st_tensor *t = find_checked(L, prefixed, rows, cols, name);
+
+	if (t != NULL)
+		pack_lin(L, w, rows, cols, 1, &t);
 }
 
 static void
@@ -295,16 +314,20 @@ map_mlm(loader *L, model *m, const mlm_names *n)
 	m->has_mlm = st_find(L->st, probe) != NULL;
 	if (!m->has_mlm)
 		return;
-	m->mlm_w = TOP(L, h, h, "%s.weight", n->dense);
+	take_lin_named(L, &m->mlm_w, false, h, h, probe);
 	m->mlm_b = TOP(L, h, 0, "%s.bias", n->dense);
 	m->mlm_ln_g = TOP(L, h, 0, "%s.weight", n->ln);
 	m->mlm_ln_b = TOP(L, h, 0, "%s.bias", n->ln);
 	if (n == &bert_mlm && !st_find(L->st, bias) && st_find(L->st, bert_bias_alt))
 		bias = bert_bias_alt;
 	m->mlm_bias = TOP(L, c->vocab_size, 0, "%s", bias);
+	/* the decoder is packed for the multiply even when it is tied: the
+	 * embedding lookups keep reading word_emb */
 	snprintf(probe, sizeof probe, "%sembeddings.word_embeddings.weight", L->prefix);
-	m->mlm_dec = untied_decoder(L, n->decoder, probe) ?
-	    TOP(L, c->vocab_size, h, "%s", n->decoder) : m->word_emb;
+	if (untied_decoder(L, n->decoder, probe))
+		take_lin_named(L, &m->mlm_dec, false, c->vocab_size, h, n->decoder);
+	else
+		take_lin_named(L, &m->mlm_dec, true, c->vocab_size, h, "embeddings.word_embeddings.weight");
 }
 
 /* One pass of the mapping.  The sizing pass writes every layer into one

@@ -126,20 +126,18 @@ check_bert(const tiny_opts *o)
 		check_bert_layer(m, l);
 	assert_int_equal(m->has_mlm, o->mlm);
 	if (o->mlm) {
-		expect_values(m->mlm_w, "cls.predictions.transform.dense.weight", H * H);
+		expect_lin(&m->mlm_w, 0, "cls.predictions.transform.dense.weight", H, H);
 		expect_values(m->mlm_b, "cls.predictions.transform.dense.bias", H);
 		expect_values(m->mlm_ln_g, "cls.predictions.transform.LayerNorm.weight", H);
 		expect_values(m->mlm_ln_b, "cls.predictions.transform.LayerNorm.bias", H);
 		expect_values(m->mlm_bias, "cls.predictions.bias", V);
-		if (o->untied_decoder) {
-			assert_ptr_not_equal(m->mlm_dec, m->word_emb);
-			expect_values(m->mlm_dec, "cls.predictions.decoder.weight", V * H);
-		} else {
-			assert_ptr_equal(m->mlm_dec, m->word_emb);
-		}
+		/* packed for the multiply, tied or not */
+		assert_int_equal(m->mlm_dec.out, V);
+		expect_lin(&m->mlm_dec, 0, o->untied_decoder ? "cls.predictions.decoder.weight" :
+			   "embeddings.word_embeddings.weight", V, H);
 	} else {
-		assert_null(m->mlm_w);
-		assert_null(m->mlm_dec);
+		assert_null(m->mlm_w.data);
+		assert_null(m->mlm_dec.data);
 	}
 	done(m, dir);
 }
@@ -218,13 +216,11 @@ check_distil(const tiny_opts *o)
 	}
 	assert_int_equal(m->has_mlm, o->mlm);
 	if (o->mlm) {
-		expect_values(m->mlm_w, "vocab_transform.weight", H * H);
+		expect_lin(&m->mlm_w, 0, "vocab_transform.weight", H, H);
 		expect_values(m->mlm_ln_g, "vocab_layer_norm.weight", H);
 		expect_values(m->mlm_bias, "vocab_projector.bias", V);
-		if (o->untied_decoder)
-			expect_values(m->mlm_dec, "vocab_projector.weight", V * H);
-		else
-			assert_ptr_equal(m->mlm_dec, m->word_emb);
+		expect_lin(&m->mlm_dec, 0, o->untied_decoder ? "vocab_projector.weight" :
+			   "embeddings.word_embeddings.weight", V, H);
 	}
 	done(m, dir);
 }
