@@ -61,25 +61,30 @@ compare_hidden(ui_worker *w, ui_result *r)
 		    enc_hidden(w->base, l), r->n, w->m->cfg.hidden) : 1.0;
 }
 
-/* Top-k at one [MASK], with each prediction's rank and probability in the
- * baseline (searched to UI_BASE_TOPK deep). */
+/* Top-k at the m-th [MASK], with each prediction's rank and probability in
+ * the baseline (searched to UI_BASE_TOPK deep; computed only when the
+ * baseline ran again). */
 static int
-predict(ui_worker *w, const ui_result *r, ui_mask_pred *p, heed_err *e)
+predict(ui_worker *w, const ui_result *r, int m, ui_mask_pred *p, heed_err *e)
 {
-	int bids[UI_BASE_TOPK];
-	float bprobs[UI_BASE_TOPK];
-	int k, bk;
+	int k;
 
 	k = enc_mlm_topk(shown(w, r), p->pos, UI_TOPK, p->ids, p->probs, e);
 	if (k < 0)
 		return k;
 	p->k = k;
-	bk = enc_mlm_topk(w->base, p->pos, UI_BASE_TOPK, bids, bprobs, e);
-	if (bk < 0)
-		return bk;
+	if (m >= w->nbase_top || w->base_top[m].pos != p->pos) {
+		int bk = enc_mlm_topk(w->base, p->pos, UI_BASE_TOPK, w->base_top[m].ids,
+				      w->base_top[m].probs, e);
+		if (bk < 0)
+			return bk;
+		w->base_top[m].pos = p->pos;
+		w->base_top[m].k = bk;
+		w->nbase_top = m + 1;
+	}
 	for (int i = 0; i < k; i++) {
-		p->base_rank[i] = ui_rank(p->ids[i], bids, bk);
-		p->base_prob[i] = p->base_rank[i] >= 0 ? bprobs[p->base_rank[i]] : 0;
+		p->base_rank[i] = ui_rank(p->ids[i], w->base_top[m].ids, w->base_top[m].k);
+		p->base_prob[i] = p->base_rank[i] >= 0 ? w->base_top[m].probs[p->base_rank[i]] : 0;
 	}
 	return HEED_OK;
 }
@@ -95,7 +100,7 @@ predict_masks(ui_worker *w, ui_result *r, heed_err *e)
 		if (r->ids[i] != w->mask_id)
 			continue;
 		r->mask[r->nmask].pos = i;
-		int rc = predict(w, r, &r->mask[r->nmask], e);
+		int rc = predict(w, r, r->nmask, &r->mask[r->nmask], e);
 		if (rc < 0)
 			return rc;
 		r->nmask++;
@@ -112,6 +117,10 @@ run_job(ui_worker *w, ui_result *r, heed_err *e)
 
 	r->modified = !all_input(j);
 	rc = enc_run(w->base, j->ids, j->n, NULL, w->cal, cancelled, w, e);
+	/* the baseline ran a layer: its predictions are new (or, cancelled,
+	 * unknown) */
+	if (enc_first_recomputed(w->base) < w->m->cfg.layers || rc < 0)
+		w->nbase_top = 0;
 	if (rc == HEED_OK && r->modified)
 		rc = enc_run(w->run, j->ids, j->n, j->modes, w->cal, cancelled, w, e);
 	if (rc < 0)

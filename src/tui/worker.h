@@ -20,6 +20,14 @@ typedef struct ui_worker {
 	enc_state *run, *base;
 	ui_job job;
 	ui_result *back;
+	/* the baseline's top predictions at each [MASK]: a toggle changes
+	 * nothing in the baseline, so they are kept until its ids change */
+	struct {
+		int pos, k;
+		int ids[UI_BASE_TOPK];
+		float probs[UI_BASE_TOPK];
+	} base_top[UI_MAX_MASKS];
+	int nbase_top;
 	int mask_id;
 	uv_thread_t tid;
 	bool started;

@@ -1,6 +1,7 @@
 /* test_ui_worker.c — the encoder thread end to end on the tiny BERT: what
  * it hands back equals a direct enc_run, the all-input baseline and the
- * deltas are right, and a job that went stale is never delivered. */
+ * deltas are right (also when the baseline's predictions are reused across
+ * toggles), and a job that went stale is never delivered. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -145,6 +146,54 @@ test_uniform_head_moves_downstream(void **state)
 	free(modes);
 }
 
+/* The baseline's probabilities of each prediction, as a fresh all-input
+ * run gives them. */
+static void
+expect_baseline(fixture *f)
+{
+	const ui_mask_pred *p = &f->front->mask[0];
+	enc_state *s = enc_new(f->m, 16);
+	int ids[UI_BASE_TOPK];
+	float probs[UI_BASE_TOPK];
+	heed_err e;
+
+	assert_int_equal(enc_run(s, f->ids, f->n, NULL, NULL, NULL, NULL, &e), 0);
+	int k = enc_mlm_topk(s, p->pos, UI_BASE_TOPK, ids, probs, &e);
+	assert_true(k > 0);
+	for (int i = 0; i < p->k; i++) {
+		int rank = -1;
+		for (int j = 0; j < k && rank < 0; j++)
+			if (ids[j] == p->ids[i])
+				rank = j;
+		assert_int_equal(p->base_rank[i], rank);
+		assert_float_equal(p->base_prob[i], rank >= 0 ? probs[rank] : 0.0f, 1e-6);
+	}
+	enc_free(s);
+}
+
+/* Toggles reuse the baseline's predictions; a new sentence (the [MASK] at
+ * the same place) must not. */
+static void
+test_baseline_predictions_follow_the_sentence(void **state)
+{
+	fixture *f = *state;
+	int L = f->m->cfg.layers, H = f->m->cfg.heads;
+	uint8_t *modes = calloc((size_t)L * H, 1);
+
+	run_job(f, modes);
+	modes[0] = HEAD_UNIFORM;
+	run_job(f, modes);
+	expect_baseline(f);
+	modes[1] = HEAD_UNIFORM;
+	run_job(f, modes);
+	expect_baseline(f);
+	f->ids[2] = f->ids[2] + 1;   /* another word before the [MASK] */
+	run_job(f, modes);
+	assert_int_equal(f->front->mask[0].pos, 6);
+	expect_baseline(f);
+	free(modes);
+}
+
 static void
 test_stale_job_never_delivered(void **state)
 {
@@ -171,6 +220,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_matches_direct_run),
 		cmocka_unit_test(test_uniform_head_moves_downstream),
+		cmocka_unit_test(test_baseline_predictions_follow_the_sentence),
 		cmocka_unit_test(test_stale_job_never_delivered),
 	};
 
