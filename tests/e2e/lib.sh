@@ -49,17 +49,26 @@ e2e_tmux() {
 # e2e_start COLS ROWS CMD [ARG...]: run CMD in a COLS x ROWS pane.  A small
 # shell around CMD records its exit status: tmux 3.3a's #{pane_dead_status}
 # is sometimes lost.
+# A server killed just before (a test's second program) may still be
+# shutting down on the socket; a client that reaches it then gets "server
+# exited unexpectedly", so a failed start is tried again a few times.
 e2e_start() {
 	_cols=$1 _rows=$2
 	shift 2
 	rm -f "$E2E_TMP/status"
-	e2e_tmux new-session -d -s e2e -x "$_cols" -y "$_rows" \
+	_try=1
+	until e2e_tmux new-session -d -s e2e -x "$_cols" -y "$_rows" \
 	    env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 \
 	    sh -c '"$@"; echo $? >"$0.tmp" && mv "$0.tmp" "$0"' "$E2E_TMP/status" "$@" \; \
-	    set -g window-size manual || {
-		echo "e2e: cannot start tmux" >&2
-		exit 1
-	}
+	    set -g window-size manual; do
+		if [ "$_try" -ge 5 ]; then
+			echo "e2e: cannot start tmux" >&2
+			exit 1
+		fi
+		_try=$((_try + 1))
+		e2e_tmux kill-server >/dev/null 2>&1
+		sleep 0.5
+	done
 	E2E_STARTED=1
 }
 
