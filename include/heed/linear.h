@@ -51,6 +51,8 @@ void lin_set_row(lin_weight *w, int o, const float *row);
 void lin_set_row_f16(lin_weight *w, int o, const void *halves);
 /* W[o][k] as F32. */
 float lin_at(const lin_weight *w, int o, int k);
+/* Row o of W as F32 into dst[w->in] (an embedding lookup). */
+void lin_row(const lin_weight *w, int o, float *dst);
 
 /* Column panels, for splitting a multiply between threads. */
 int lin_panels(const lin_weight *w);

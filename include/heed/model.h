@@ -3,10 +3,11 @@
  * A model folder holds config.json, vocab.txt and model.safetensors.  Loading
  * is separate from running (llama2.c's Config / TransformerWeights split):
  * model_load() validates every header field, offset, shape and dtype against
- * the file and the config, then converts the weights once: the four linear
- * layers of each encoder layer into linear.h's packed panels (kept in F16
- * when the file has F16 and the CPU a kernel for it), everything else into
- * F32 arrays in PyTorch's [out, in] row-major layout.
+ * the file and the config, then converts the weights once: the matrices
+ * the encoder multiplies by (each layer's four linear layers, the masked-LM
+ * transform and decoder, and so the word embeddings the decoder is usually
+ * tied to) into linear.h's packed panels (kept in F16 when the file has F16
+ * and the CPU a kernel for it), everything else into F32 arrays.
  */
 #ifndef HEED_MODEL_H
 #define HEED_MODEL_H
@@ -91,7 +92,7 @@ typedef struct model {
 	model_config cfg;
 	char *dir;            /* the folder it came from */
 	char *name;           /* short display name (folder basename or hub name) */
-	float *word_emb;      /* [vocab, hidden] */
+	lin_weight word_emb;  /* [vocab, hidden], packed: rows read with lin_row */
 	float *pos_emb;       /* [max_pos, hidden] */
 	float *type_emb;      /* [type_vocab, hidden], NULL for DistilBERT */
 	float *emb_ln_g;      /* [hidden] */
@@ -102,7 +103,7 @@ typedef struct model {
 	float *mlm_b;         /* [hidden] */
 	float *mlm_ln_g;      /* [hidden] */
 	float *mlm_ln_b;
-	lin_weight mlm_dec;   /* [vocab, hidden]; word_emb's values when tied */
+	lin_weight mlm_dec;   /* [vocab, hidden]; when tied, word_emb itself (same data) */
 	float *mlm_bias;      /* [vocab] */
 	st_dtype file_dtype;  /* dtype found in the file (for display) */
 	double load_ms;

@@ -163,11 +163,11 @@ embed(enc_state *s, const int *ids, int n, float *x)
 	int d = m->cfg.hidden;
 
 	for (int t = 0; t < n; t++) {
-		const float *we = m->word_emb + (size_t)ids[t] * d;
 		const float *pe = m->pos_emb + (size_t)t * d;
 		float *row = x + (size_t)t * d;
+		lin_row(&m->word_emb, ids[t], row);
 		for (int k = 0; k < d; k++)
-			row[k] = we[k] + pe[k] + (m->type_emb != NULL ? m->type_emb[k] : 0.0f);
+			row[k] += pe[k] + (m->type_emb != NULL ? m->type_emb[k] : 0.0f);
 		enc_layernorm(row, m->emb_ln_g, m->emb_ln_b, d, m->cfg.ln_eps, row);
 	}
 }

@@ -165,6 +165,24 @@ lin_at(const lin_weight *w, int o, int k)
 	    util_half_to_float(((const uint16_t *)w->data)[i]);
 }
 
+void
+lin_row(const lin_weight *w, int o, float *dst)
+{
+	for (int k0 = 0; k0 < w->in; k0 += LIN_KC) {
+		size_t i = packed_index(w, o, k0);
+		int k1 = w->in - k0 < LIN_KC ? w->in : k0 + LIN_KC;
+		if (w->dtype == LIN_F32) {
+			const float *src = (const float *)w->data + i;
+			for (int k = k0; k < k1; k++, src += LIN_NR)
+				dst[k] = *src;
+		} else {
+			const uint16_t *src = (const uint16_t *)w->data + i;
+			for (int k = k0; k < k1; k++, src += LIN_NR)
+				dst[k] = util_half_to_float(*src);
+		}
+	}
+}
+
 int
 lin_panels(const lin_weight *w)
 {

@@ -95,7 +95,7 @@ find_checked(loader *L, bool prefixed, int64_t d0, int64_t d1, const char *rel)
 	t = find_named(L, want_name, name, sizeof name);
 	if (t == NULL) {
 		/* No word embeddings under any accepted name: another family. */
-		if (L->used == 0)
+		if (L->used == 0 && L->lin_used == 0)
 			L->rc = err_set(L->e, HEED_EFORMAT, "%s: missing tensor %s (with or without "
 			    "the \"%s\" prefix); not a %s checkpoint?", L->file, name,
 			    L->arch_prefix, L->arch_prefix[0] == 'b' ? "BERT" : "DistilBERT");
@@ -277,7 +277,8 @@ map_embeddings(loader *L, model *m)
 {
 	const model_config *c = &m->cfg;
 
-	m->word_emb = W(L, c->vocab_size, c->hidden, "embeddings.word_embeddings.weight");
+	take_lin_named(L, &m->word_emb, true, c->vocab_size, c->hidden,
+		       "embeddings.word_embeddings.weight");
 	m->pos_emb = W(L, c->max_pos, c->hidden, "embeddings.position_embeddings.weight");
 	m->type_emb = c->type_vocab > 0 ?
 	    W(L, c->type_vocab, c->hidden, "embeddings.token_type_embeddings.weight") : NULL;
@@ -321,13 +322,12 @@ map_mlm(loader *L, model *m, const mlm_names *n)
 	if (n == &bert_mlm && !st_find(L->st, bias) && st_find(L->st, bert_bias_alt))
 		bias = bert_bias_alt;
 	m->mlm_bias = TOP(L, c->vocab_size, 0, "%s", bias);
-	/* the decoder is packed for the multiply even when it is tied: the
-	 * embedding lookups keep reading word_emb */
+	/* tied: one packed matrix serves the lookups and the decoder */
 	snprintf(probe, sizeof probe, "%sembeddings.word_embeddings.weight", L->prefix);
 	if (untied_decoder(L, n->decoder, probe))
 		take_lin_named(L, &m->mlm_dec, false, c->vocab_size, h, n->decoder);
 	else
-		take_lin_named(L, &m->mlm_dec, true, c->vocab_size, h, "embeddings.word_embeddings.weight");
+		m->mlm_dec = m->word_emb;
 }
 
 /* One pass of the mapping.  The sizing pass writes every layer into one

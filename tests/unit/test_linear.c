@@ -1,4 +1,5 @@
-/* test_linear.c — packed linear layers: the layout round-trips every value,
+/* test_linear.c — packed linear layers: the layout round-trips every value
+ * and every row,
  * and every kernel this CPU has (skipped: those it lacks; valgrind hides
  * AVX-512) multiplies like a double-precision
  * textbook loop, for shapes that are and are not multiples of the panel
@@ -102,12 +103,18 @@ check_layout(lin_dtype dt)
 	for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
 		packed p;
 		pack(&p, shapes[si], dt);
-		for (int o = 0; o < p.w.out; o++)
+		float *row = xmalloc(sizeof(float) * (size_t)p.w.in);
+		for (int o = 0; o < p.w.out; o++) {
 			for (int k = 0; k < p.w.in; k++)
 				if (lin_at(&p.w, o, k) != p.plain[(size_t)o * p.w.in + k])
 					fail_msg("%dx%d: W[%d][%d] = %g, stored %g", p.w.out, p.w.in, o,
 						 k, (double)p.plain[(size_t)o * p.w.in + k],
 						 (double)lin_at(&p.w, o, k));
+			/* a whole row, as an embedding lookup reads it */
+			lin_row(&p.w, o, row);
+			assert_memory_equal(row, p.plain + (size_t)o * p.w.in, sizeof(float) * (size_t)p.w.in);
+		}
+		free(row);
 		unpack(&p);
 	}
 }

@@ -100,7 +100,14 @@ check_bert_layer(const model *m, int l)
 static void
 check_embeddings(const model *m, bool types)
 {
-	expect_values(m->word_emb, "embeddings.word_embeddings.weight", V * H);
+	expect_lin(&m->word_emb, 0, "embeddings.word_embeddings.weight", V, H);
+	/* lookups read whole rows */
+	float row[H];
+	for (int v = 0; v < V; v++) {
+		lin_row(&m->word_emb, v, row);
+		for (int k = 0; k < H; k++)
+			assert_true(row[k] == lin_at(&m->word_emb, v, k));
+	}
 	expect_values(m->pos_emb, "embeddings.position_embeddings.weight", TINY_P * H);
 	if (types)
 		expect_values(m->type_emb, "embeddings.token_type_embeddings.weight", 2 * H);
@@ -131,10 +138,14 @@ check_bert(const tiny_opts *o)
 		expect_values(m->mlm_ln_g, "cls.predictions.transform.LayerNorm.weight", H);
 		expect_values(m->mlm_ln_b, "cls.predictions.transform.LayerNorm.bias", H);
 		expect_values(m->mlm_bias, "cls.predictions.bias", V);
-		/* packed for the multiply, tied or not */
+		/* tied: the very matrix of the embeddings */
 		assert_int_equal(m->mlm_dec.out, V);
 		expect_lin(&m->mlm_dec, 0, o->untied_decoder ? "cls.predictions.decoder.weight" :
 			   "embeddings.word_embeddings.weight", V, H);
+		if (o->untied_decoder)
+			assert_ptr_not_equal(m->mlm_dec.data, m->word_emb.data);
+		else
+			assert_ptr_equal(m->mlm_dec.data, m->word_emb.data);
 	} else {
 		assert_null(m->mlm_w.data);
 		assert_null(m->mlm_dec.data);
@@ -221,6 +232,8 @@ check_distil(const tiny_opts *o)
 		expect_values(m->mlm_bias, "vocab_projector.bias", V);
 		expect_lin(&m->mlm_dec, 0, o->untied_decoder ? "vocab_projector.weight" :
 			   "embeddings.word_embeddings.weight", V, H);
+		if (!o->untied_decoder)
+			assert_ptr_equal(m->mlm_dec.data, m->word_emb.data);
 	}
 	done(m, dir);
 }
