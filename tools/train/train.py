@@ -177,6 +177,28 @@ def save_ckpt(path, state):
     os.replace(tmp, path)
 
 
+def truncate_log(path, step):
+    """Drop log records written after the checkpoint: they are replayed, and a
+    log with two histories for the same steps would misreport the curve."""
+    if not os.path.exists(path):
+        return
+    keep = []
+    with open(path) as f:
+        for line in f:
+            rec = json.loads(line)
+            if rec.get("final") or rec["step"] > step:
+                continue
+            # An earlier resume may have left a stretch that was replayed
+            # after it; the replay is the history the weights come from.
+            while keep and json.loads(keep[-1])["step"] >= rec["step"]:
+                keep.pop()
+            keep.append(line)
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.writelines(keep)
+    os.replace(tmp, path)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--run", default=os.path.join(HERE, "run"), help="folder for checkpoint and log")
@@ -231,6 +253,7 @@ def main():
         rng.setstate(st["rng"])
         gen.set_state(st["gen"])
         print(f"resumed at step {step}, {tokens} tokens, {elapsed0:.0f}s", flush=True)
+        truncate_log(log_path, step)
     with open(os.path.join(args.run, "config.json"), "w") as f:
         json.dump(cfg, f, indent=2)
 
