@@ -22,7 +22,7 @@
 # replayed; give OUT_DIR to keep the bundled model.
 #
 # THREADS (default: all cores) sets PyTorch's threads; DEVICE=cuda trains on a
-# GPU.  Time on 2 cores of an AMD EPYC: about 2 h 15 min.
+# GPU.  Time on 2 cores of an AMD EPYC: about 2 h 20 min.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)

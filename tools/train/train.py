@@ -182,7 +182,7 @@ def truncate_log(path, step):
     log with two histories for the same steps would misreport the curve."""
     if not os.path.exists(path):
         return
-    keep = []
+    keep = []  # (step, line)
     with open(path) as f:
         for line in f:
             rec = json.loads(line)
@@ -190,12 +190,12 @@ def truncate_log(path, step):
                 continue
             # An earlier resume may have left a stretch that was replayed
             # after it; the replay is the history the weights come from.
-            while keep and json.loads(keep[-1])["step"] >= rec["step"]:
+            while keep and keep[-1][0] >= rec["step"]:
                 keep.pop()
-            keep.append(line)
+            keep.append((rec["step"], line))
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
-        f.writelines(keep)
+        f.writelines(line for _, line in keep)
     os.replace(tmp, path)
 
 
