@@ -21,7 +21,9 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 
 PACKAGES="build-essential autoconf automake pkg-config libncurses-dev libuv1-dev
 libopenblas-dev libutf8proc-dev libjansson-dev libcmocka-dev tmux valgrind
-groff-base python3 python3-numpy clang libclang-rt-14-dev"
+groff-base python3 python3-numpy clang libclang-rt-14-dev
+libzip-dev libpcre2-dev libprotobuf-c-dev protobuf-c-compiler libxxhash-dev
+libxml2-utils librsvg2-bin parallel"
 
 say() { printf 'quickstart: [%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { say "$*"; exit 1; }

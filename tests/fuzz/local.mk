@@ -15,8 +15,8 @@ FUZZ_SRC = tests/fuzz/fuzz.h tests/fuzz/replay.c
 fuzz: libheed.a
 	@FUZZ_CC='$(FUZZ_CC)' FUZZ_SECONDS='$(FUZZ_SECONDS)' FUZZ_TARGETS='$(FUZZ_TARGETS)' \
 	FUZZ_DIR='$(FUZZ_DIR)' srcdir='$(abs_top_srcdir)' LIB_SOURCES='$(libheed_a_SOURCES)' \
-	CPPFLAGS='-I$(abs_top_srcdir)/include -I$(abs_top_builddir) -DHEED_DATADIR="$(pkgdatadir)" -DHEED_SRCDIR="$(abs_top_srcdir)" $(DEFS) $(NCURSES_CFLAGS) $(LIBUV_CFLAGS) $(OPENBLAS_CFLAGS) $(UTF8PROC_CFLAGS) $(JANSSON_CFLAGS)' \
-	LIBS='$(OPENBLAS_LIBS) $(UTF8PROC_LIBS) $(JANSSON_LIBS) $(LIBUV_LIBS) $(LIBS)' \
+	CPPFLAGS='-I$(abs_top_srcdir)/include -I$(abs_top_builddir) -DHEED_DATADIR="$(pkgdatadir)" -DHEED_SRCDIR="$(abs_top_srcdir)" $(DEFS) $(NCURSES_CFLAGS) $(LIBUV_CFLAGS) $(OPENBLAS_CFLAGS) $(UTF8PROC_CFLAGS) $(JANSSON_CFLAGS) $(LIBZIP_CFLAGS) $(PCRE2_CFLAGS) $(PROTOBUFC_CFLAGS) $(XXHASH_CFLAGS)' \
+	LIBS='$(OPENBLAS_LIBS) $(UTF8PROC_LIBS) $(JANSSON_LIBS) $(LIBUV_LIBS) $(LIBZIP_LIBS) $(PCRE2_LIBS) $(PROTOBUFC_LIBS) $(XXHASH_LIBS) $(LIBS)' \
 	$(SHELL) $(srcdir)/tests/fuzz/run.sh || test $$? -eq 77
 .PHONY: fuzz
 
