@@ -106,6 +106,9 @@ typedef struct model {
 	lin_weight mlm_dec;   /* [vocab, hidden]; when tied, word_emb itself (same data) */
 	float *mlm_bias;      /* [vocab] */
 	st_dtype file_dtype;  /* dtype found in the file (for display) */
+	char *weights;        /* the weights file, or the index of its shards */
+	const char *weights_format; /* "safetensors", "PyTorch zip", ... (static) */
+	int weights_files;    /* 1, or the number of shards */
 	double load_ms;
 } model;
 

@@ -1,12 +1,15 @@
-# model module: config.json, safetensors and the weights of BERT/DistilBERT.
+# model module: config.json, the weight files (weights.c picks and indexes
+# them; safetensors.c reads one) and the weights of BERT/DistilBERT.
 libheed_a_SOURCES += src/model/config.c src/model/safetensors.c \
-	src/model/model.c src/model/resolve.c
-noinst_HEADERS += include/heed/model.h
+	src/model/weights.c src/model/model.c src/model/resolve.c
+noinst_HEADERS += include/heed/model.h include/heed/weights.h
 
 # Unit tests; test_model_build.c writes tiny safetensors files and models.
 MODEL_TEST_BUILD = tests/unit/test_model_build.c tests/unit/test_model_build.h
-check_PROGRAMS += tests/unit/test_model_st tests/unit/test_model_config tests/unit/test_model
-TESTS += tests/unit/test_model_st tests/unit/test_model_config tests/unit/test_model
+check_PROGRAMS += tests/unit/test_model_st tests/unit/test_model_config tests/unit/test_model \
+	tests/unit/test_weights
+TESTS += tests/unit/test_model_st tests/unit/test_model_config tests/unit/test_model \
+	tests/unit/test_weights
 tests_unit_test_model_st_SOURCES = tests/unit/test_model_st.c $(MODEL_TEST_BUILD)
 tests_unit_test_model_st_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_model_st_LDADD = $(TEST_LIBS)
@@ -16,4 +19,7 @@ tests_unit_test_model_config_LDADD = $(TEST_LIBS)
 tests_unit_test_model_SOURCES = tests/unit/test_model.c $(MODEL_TEST_BUILD)
 tests_unit_test_model_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_model_LDADD = $(TEST_LIBS)
+tests_unit_test_weights_SOURCES = tests/unit/test_weights.c $(MODEL_TEST_BUILD)
+tests_unit_test_weights_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_weights_LDADD = $(TEST_LIBS)
 EXTRA_DIST += tests/fixtures/model/dtypes.safetensors

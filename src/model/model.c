@@ -11,12 +11,12 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "heed/model.h"
+#include "heed/weights.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 /* The public struct plus what only model_free needs to know. */
 typedef struct model_box {
@@ -28,7 +28,7 @@ typedef struct model_box {
 } model_box;
 
 typedef struct loader {
-	const st_file *st;
+	const wt_set *st;       /* the checkpoint's tensors, whatever the format */
 	const char *file;     /* for messages */
 	const char *prefix;   /* "bert." / "distilbert." / "" */
 	const char *arch_prefix; /* the prefix this family may use */
@@ -64,13 +64,13 @@ find_named(const loader *L, const char *name, char *found, size_t cap)
 	size_t n = strlen(name), i, k;
 
 	snprintf(found, cap, "%s", name);
-	if ((t = st_find(L->st, found)) != NULL)
+	if ((t = wt_find(L->st, found)) != NULL)
 		return t;
 	for (i = 0; i < 2; i++) {
 		k = strlen(alias[i][0]);
 		if (n >= k && strcmp(name + n - k, alias[i][0]) == 0) {
 			snprintf(found, cap, "%.*s%s", (int)(n - k), name, alias[i][1]);
-			if ((t = st_find(L->st, found)) != NULL)
+			if ((t = wt_find(L->st, found)) != NULL)
 				return t;
 		}
 	}
@@ -153,7 +153,7 @@ take(loader *L, bool prefixed, int64_t d0, int64_t d1, const char *fmt, ...)
 static const st_tensor *
 untied_decoder(const loader *L, const char *dec_name, const char *emb_name)
 {
-	const st_tensor *d = st_find(L->st, dec_name), *w = st_find(L->st, emb_name);
+	const st_tensor *d = wt_find(L->st, dec_name), *w = wt_find(L->st, emb_name);
 
 	if (d == NULL || w == NULL)
 		return NULL;
@@ -312,14 +312,14 @@ map_mlm(loader *L, model *m, const mlm_names *n)
 	int h = c->hidden;
 
 	snprintf(probe, sizeof probe, "%s.weight", n->dense);
-	m->has_mlm = st_find(L->st, probe) != NULL;
+	m->has_mlm = wt_find(L->st, probe) != NULL;
 	if (!m->has_mlm)
 		return;
 	take_lin_named(L, &m->mlm_w, false, h, h, probe);
 	m->mlm_b = TOP(L, h, 0, "%s.bias", n->dense);
 	m->mlm_ln_g = TOP(L, h, 0, "%s.weight", n->ln);
 	m->mlm_ln_b = TOP(L, h, 0, "%s.bias", n->ln);
-	if (n == &bert_mlm && !st_find(L->st, bias) && st_find(L->st, bert_bias_alt))
+	if (n == &bert_mlm && !wt_find(L->st, bias) && wt_find(L->st, bert_bias_alt))
 		bias = bert_bias_alt;
 	m->mlm_bias = TOP(L, c->vocab_size, 0, "%s", bias);
 	/* tied: one packed matrix serves the lookups and the decoder */
@@ -353,16 +353,16 @@ arch_prefix(model_arch arch)
 }
 
 static const char *
-detect_prefix(const st_file *st, model_arch arch)
+detect_prefix(const wt_set *st, model_arch arch)
 {
 	char name[64];
 
 	snprintf(name, sizeof name, "%sembeddings.word_embeddings.weight", arch_prefix(arch));
-	return st_find(st, name) ? arch_prefix(arch) : "";
+	return wt_find(st, name) ? arch_prefix(arch) : "";
 }
 
 static int
-load_weights(model_box *b, const st_file *st, const char *file, heed_err *e)
+load_weights(model_box *b, const wt_set *st, const char *file, heed_err *e)
 {
 	model *m = &b->m;
 	loader L = {st, file, detect_prefix(st, m->cfg.arch), arch_prefix(m->cfg.arch),
@@ -385,29 +385,9 @@ load_weights(model_box *b, const st_file *st, const char *file, heed_err *e)
 	if (L.rc == HEED_OK) {
 		char name[64];
 		snprintf(name, sizeof name, "%sembeddings.word_embeddings.weight", L.prefix);
-		m->file_dtype = st_find(st, name)->dtype;
+		m->file_dtype = wt_find(st, name)->dtype;
 	}
 	return L.rc;
-}
-
-/* heed only reads safetensors: say how to get one when a folder has the
- * PyTorch pickle instead. */
-static int
-missing_weights(const char *dir, const char *path, heed_err *e)
-{
-	char *bin = xasprintf("%s/pytorch_model.bin", dir);
-	struct stat sb;
-	int have_bin = stat(bin, &sb) == 0;
-
-	free(bin);
-	if (have_bin)
-		return err_set(e, HEED_EIO,
-		    "%s: not found; heed reads model.safetensors, not pytorch_model.bin. Convert with: "
-		    "python3 -c \"from transformers import AutoModelForMaskedLM as M; "
-		    "M.from_pretrained('%s').save_pretrained('%s', safe_serialization=True)\"",
-		    path, dir, dir);
-	return err_set(e, HEED_EIO, "%s: not found (a model folder needs config.json, vocab.txt "
-	    "and model.safetensors)", path);
 }
 
 /* "models--org--name/snapshots/<rev>" reads better as "org/name". */
@@ -437,22 +417,20 @@ model_load(const char *dir, model **out, heed_err *e)
 {
 	double t0 = util_now_ms();
 	char *cfg_path = xasprintf("%s/config.json", dir);
-	char *st_path = xasprintf("%s/model.safetensors", dir);
 	model_box *b = xcalloc(1, sizeof *b);
-	st_file st;
-	struct stat sb;
+	wt_set *w = NULL;
 	int rc;
 
 	*out = NULL;
 	rc = config_load(cfg_path, &b->m.cfg, e);
-	if (rc == HEED_OK && stat(st_path, &sb) != 0)
-		rc = missing_weights(dir, st_path, e);
-	if (rc == HEED_OK && (rc = st_open(st_path, &st, e)) == HEED_OK) {
-		rc = load_weights(b, &st, st_path, e);
-		st_close(&st);
+	if (rc == HEED_OK && (rc = wt_open(dir, &w, e)) == HEED_OK) {
+		rc = load_weights(b, w, wt_path(w), e);
+		b->m.weights = xstrdup(wt_path(w));
+		b->m.weights_format = wt_format_name(wt_format_of(w));
+		b->m.weights_files = wt_files(w);
+		wt_close(w);
 	}
 	free(cfg_path);
-	free(st_path);
 	if (rc < 0) {
 		model_free(&b->m);
 		return rc;
@@ -475,6 +453,7 @@ model_free(model *m)
 	util_big_free(b->lin_arena, b->lin_bytes);
 	free(m->layer);
 	free(m->dir);
+	free(m->weights);
 	free(m->name);
 	free(b);
 }
