@@ -1,5 +1,6 @@
 /* enc.h — the encoder: a BERT-family forward pass on cblas that keeps every
- * head's attention, with per-head attention modes and incremental recompute.
+ * head's attention, with per-head attention modes and incremental recompute,
+ * for every family model.h loads, and its prediction heads.
  *
  * The encoder never draws.  One enc_state belongs to one thread (the worker);
  * it owns scratch buffers sized once for max_tokens and reused every run.
@@ -69,6 +70,9 @@ double enc_last_ms(const enc_state *s);
 int enc_mlm_topk(enc_state *s, int pos, int k, int *ids, float *probs, heed_err *e);
 /* Masked-LM probability of token id at position pos (for evaluation). */
 int enc_mlm_prob(enc_state *s, int pos, int id, float *prob, heed_err *e);
+/* ELECTRA discriminator (needs model->has_rtd): for every token of the last
+ * run, the probability that it was replaced, written to p[enc_n(s)]. */
+int enc_replaced(enc_state *s, float *p, heed_err *e);
 
 /* Attention row i of a non-input mode for an n-token input, written to
  * out[n]; x is the token's layer input (for dense).  L is the layout length

@@ -1,6 +1,10 @@
-/* model.h — a BERT-family checkpoint in the Hugging Face folder layout.
+/* model.h — an encoder checkpoint in the Hugging Face folder layout.
  *
- * A model folder holds config.json, vocab.txt and model.safetensors.  Loading
+ * A model folder holds config.json, vocab.txt and model.safetensors.  The
+ * family (BERT, DistilBERT, RoBERTa and its relatives, ELECTRA, ALBERT) comes
+ * from config.json's model_type, then its architectures; each family's
+ * differences are data here (sizes, position rule, which head) so the
+ * encoder reads as one forward pass.  Loading
  * is separate from running (llama2.c's Config / TransformerWeights split):
  * model_load() validates every header field, offset, shape and dtype against
  * the file and the config, then converts the weights once: the matrices
@@ -19,14 +23,23 @@
 #include "heed/linear.h"
 #include "heed/util.h"
 
-typedef enum { MODEL_ARCH_BERT, MODEL_ARCH_DISTILBERT } model_arch;
+/* The families heed runs.  The values are stored in calibration files'
+ * model hash: append, never reorder. */
+typedef enum {
+	MODEL_ARCH_BERT,       /* BERT, MiniLM, sentence-transformers' BertModel */
+	MODEL_ARCH_DISTILBERT,
+	MODEL_ARCH_ROBERTA,    /* RoBERTa, CamemBERT, XLM-RoBERTa: one graph */
+	MODEL_ARCH_ELECTRA,    /* generator or discriminator */
+	MODEL_ARCH_ALBERT,
+	MODEL_ARCH_COUNT
+} model_arch;
 typedef enum { MODEL_ACT_GELU, MODEL_ACT_GELU_TANH, MODEL_ACT_RELU } model_act;
 
 typedef struct model_config {
 	model_arch arch;
 	int vocab_size;
 	int hidden;        /* d_model */
-	int layers;
+	int layers;        /* attention layers run (rows of the grid); ALBERT: num_hidden_layers x inner_group_num */
 	int heads;         /* head dim = hidden / heads */
 	int ffn;           /* intermediate size */
 	int max_pos;       /* max_position_embeddings */
@@ -34,13 +47,30 @@ typedef struct model_config {
 	float ln_eps;
 	model_act act;
 	bool lowercase;    /* tokenizer: uncased vocab (default true) */
+	/* ---- where the families differ (BERT's values in brackets) ---- */
+	int emb;           /* embedding width [hidden]; ALBERT, ELECTRA: embedding_size */
+	int pad_pos;       /* [-1]: positions 0..n-1.  RoBERTa: its padding_idx; a token's
+			    * position is padding_idx + its rank among non-pad tokens */
+	int max_tokens;    /* longest input the positions allow [max_pos] */
+	int groups;        /* ALBERT num_hidden_groups [1] */
+	int inner;         /* ALBERT inner_group_num [1] */
+	model_act head_act;/* the masked-LM transform's activation [act] */
 } model_config;
 
-/* Parse config.json text (BERT or DistilBERT keys). */
+/* Parse config.json text. */
 int config_parse(const char *json, size_t len, model_config *c, heed_err *e);
 int config_load(const char *path, model_config *c, heed_err *e);
 /* A hash of the fields that shape the network, for calibration files. */
 uint64_t config_hash(const model_config *c);
+/* The family's name for people ("BERT", "RoBERTa", ...). */
+const char *model_arch_name(model_arch a);
+/* Every model_type heed accepts, comma-separated, for messages. */
+const char *model_families(void);
+/* Which of the checkpoint's layer weight sets attention row `row` runs:
+ * the row itself, except in ALBERT, whose groups are shared. */
+int config_layer_set(const model_config *c, int row);
+/* How many distinct layer weight sets the checkpoint holds. */
+int config_layer_sets(const model_config *c);
 
 /* ---- safetensors ------------------------------------------------------ */
 
@@ -88,23 +118,34 @@ typedef struct layer_weights {
 	float *ln2_b;
 } layer_weights;
 
+/* E below is cfg.emb: the hidden size except in ALBERT and ELECTRA. */
 typedef struct model {
 	model_config cfg;
 	char *dir;            /* the folder it came from */
 	char *name;           /* short display name (folder basename or hub name) */
-	lin_weight word_emb;  /* [vocab, hidden], packed: rows read with lin_row */
-	float *pos_emb;       /* [max_pos, hidden] */
-	float *type_emb;      /* [type_vocab, hidden], NULL for DistilBERT */
-	float *emb_ln_g;      /* [hidden] */
+	lin_weight word_emb;  /* [vocab, E], packed: rows read with lin_row */
+	float *pos_emb;       /* [max_pos, E] */
+	float *type_emb;      /* [type_vocab, E], NULL for DistilBERT */
+	float *emb_ln_g;      /* [E] */
 	float *emb_ln_b;
-	layer_weights *layer; /* [layers] */
+	bool has_emb_proj;    /* E -> hidden after the embeddings' LayerNorm (ALBERT
+			       * embedding_hidden_mapping_in, ELECTRA embeddings_project) */
+	lin_weight emb_proj;  /* [hidden, E] */
+	float *emb_proj_b;    /* [hidden] */
+	layer_weights *layer; /* [layers], one per attention row; ALBERT's rows that share
+			       * a weight set hold copies of the same pointers */
 	bool has_mlm;         /* checkpoint has a masked-LM head */
-	lin_weight mlm_w;     /* [hidden, hidden] transform dense */
-	float *mlm_b;         /* [hidden] */
-	float *mlm_ln_g;      /* [hidden] */
+	lin_weight mlm_w;     /* [E, hidden] transform dense */
+	float *mlm_b;         /* [E] */
+	float *mlm_ln_g;      /* [E] */
 	float *mlm_ln_b;
-	lin_weight mlm_dec;   /* [vocab, hidden]; when tied, word_emb itself (same data) */
+	lin_weight mlm_dec;   /* [vocab, E]; when tied, word_emb itself (same data) */
 	float *mlm_bias;      /* [vocab] */
+	bool has_rtd;         /* ELECTRA discriminator: replaced-token detection head */
+	lin_weight rtd_w;     /* [hidden, hidden] discriminator_predictions.dense */
+	float *rtd_b;         /* [hidden] */
+	float *rtd_out;       /* [hidden] dense_prediction weight (one output) */
+	float *rtd_out_b;     /* [1] */
 	st_dtype file_dtype;  /* dtype found in the file (for display) */
 	char *weights;        /* the weights file, or the index of its shards */
 	const char *weights_format; /* "safetensors", "PyTorch zip", ... (static) */

@@ -529,9 +529,9 @@ cal_open(calibrator *k, int argc, char **argv, heed_err *e)
 		return rc;
 	c = &k->m->cfg;
 	L = k->o.L > 0 ? k->o.L : calib_default_L(c);
-	if (L > c->max_pos)
+	if (L > c->max_tokens)
 		return err_set(e, HEED_EINVAL, "--length %d exceeds the model's %d positions", L,
-		    c->max_pos);
+		    c->max_tokens);
 	vpath = xasprintf("%s/vocab.txt", k->dir);
 	rc = tok_vocab_load(vpath, &k->v, e);
 	free(vpath);

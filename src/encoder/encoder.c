@@ -1,10 +1,15 @@
 /* encoder.c — the BERT forward pass on cblas, keeping every head's attention.
  *
- *   x0 = LayerNorm(word[id] + pos[i] + type[0])
+ *   e  = LayerNorm(word[id] + pos[p(i)] + type[0])     (E wide)
+ *   x0 = e, or e Pᵀ + b where the family projects E to the hidden size
  *   per layer:  [Q K V] = x Wqkvᵀ + b            (one multiply, linear.h)
  *               A_h = softmax(Q_h K_hᵀ / √d)       (or the head's mode rows)
  *               x' = LayerNorm(x + (A V) Woᵀ + bo)
  *               x  = LayerNorm(x' + act(x' W1ᵀ + b1) W2ᵀ + b2)
+ *
+ * The families differ only in data (model.h): p(i) is i, or RoBERTa's count
+ * from padding_idx; E and the projection are ALBERT's and ELECTRA's; an
+ * ALBERT row runs a weight set it shares with other rows.
  *
  * Every layer's input is kept, so a run whose ids are unchanged restarts at
  * the first layer whose head modes changed; the layers before it would
@@ -29,9 +34,9 @@ enc_new(const model *m, int max_tokens)
 	enc_state *s = xcalloc(1, sizeof *s);
 	size_t T, H = (size_t)c->hidden;
 
-	/* positions past max_pos have no embedding */
-	if (max_tokens > c->max_pos)
-		max_tokens = c->max_pos;
+	/* positions past the last embedding have none */
+	if (max_tokens > c->max_tokens)
+		max_tokens = c->max_tokens;
 	T = (size_t)max_tokens;
 	s->m = m;
 	s->max_tokens = max_tokens;
@@ -45,7 +50,8 @@ enc_new(const model *m, int max_tokens)
 	s->mid = xmalloc(sizeof(float) * T * H);
 	s->proj = xmalloc(sizeof(float) * T * H);
 	s->ffn = xmalloc(sizeof(float) * T * (size_t)c->ffn);
-	s->mlm_t = xmalloc(sizeof(float) * H);
+	s->emb = xmalloc(sizeof(float) * T * (size_t)c->emb);
+	s->mlm_t = xmalloc(sizeof(float) * (H > (size_t)c->emb ? H : (size_t)c->emb));
 	s->logits = xmalloc(sizeof(float) * (size_t)c->vocab_size);
 	s->valid = -1;
 	return s;
@@ -94,6 +100,7 @@ enc_free(enc_state *s)
 	free(s->mid);
 	free(s->proj);
 	free(s->ffn);
+	free(s->emb);
 	free(s->mlm_t);
 	free(s->logits);
 	free(s);
@@ -149,27 +156,43 @@ enc_linear(enc_state *s, const lin_weight *w, const float *in, int n, const floa
 
 void
 enc_linear_act(enc_state *s, const lin_weight *w, const float *in, int n, const float *b,
-	       float *out)
+	       model_act act, float *out)
 {
-	linear_job j = { w, in, b, n, out, true, s->m->cfg.act };
+	linear_job j = { w, in, b, n, out, true, act };
 
 	enc_pool_run(s->pool, linear_part, &j);
+}
+
+/* Token t's position id.  RoBERTa (create_position_ids_from_input_ids):
+ * padding_idx plus the token's rank among the non-pad tokens, and a pad
+ * token padding_idx itself. */
+static int
+position(const model_config *c, const int *ids, int t, int *nonpad)
+{
+	if (c->pad_pos < 0)
+		return t;
+	if (ids[t] == c->pad_pos)
+		return c->pad_pos;
+	return c->pad_pos + ++*nonpad;
 }
 
 static void
 embed(enc_state *s, const int *ids, int n, float *x)
 {
 	const model *m = s->m;
-	int d = m->cfg.hidden;
+	int E = m->cfg.emb, nonpad = 0;
+	float *e = m->has_emb_proj ? s->emb : x;
 
 	for (int t = 0; t < n; t++) {
-		const float *pe = m->pos_emb + (size_t)t * d;
-		float *row = x + (size_t)t * d;
+		const float *pe = m->pos_emb + (size_t)position(&m->cfg, ids, t, &nonpad) * E;
+		float *row = e + (size_t)t * E;
 		lin_row(&m->word_emb, ids[t], row);
-		for (int k = 0; k < d; k++)
+		for (int k = 0; k < E; k++)
 			row[k] += pe[k] + (m->type_emb != NULL ? m->type_emb[k] : 0.0f);
-		enc_layernorm(row, m->emb_ln_g, m->emb_ln_b, d, m->cfg.ln_eps, row);
+		enc_layernorm(row, m->emb_ln_g, m->emb_ln_b, E, m->cfg.ln_eps, row);
 	}
+	if (m->has_emb_proj)
+		enc_linear(s, &m->emb_proj, e, n, m->emb_proj_b, x);
 }
 
 /* One head's attention matrix a[n][n]: the model's own, or its mode's rows. */
@@ -241,7 +264,7 @@ layer_forward(enc_state *s, int l, const uint8_t *modes, const calib *cal)
 			r[k] = x[(size_t)t * H + k] + s->proj[(size_t)t * H + k];
 		enc_layernorm(r, w->ln1_g, w->ln1_b, H, c->ln_eps, r);
 	}
-	enc_linear_act(s, &w->w1, s->mid, n, w->b1, s->ffn);
+	enc_linear_act(s, &w->w1, s->mid, n, w->b1, c->act, s->ffn);
 	enc_linear(s, &w->w2, s->ffn, n, w->b2, s->proj);
 	for (int t = 0; t < n; t++) {
 		float *r = out + (size_t)t * H;

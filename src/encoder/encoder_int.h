@@ -1,5 +1,5 @@
 /* encoder_int.h — the encoder's run state, shared by encoder.c (forward
- * pass) and mlm.c (masked-LM head).  Not part of the public interface.
+ * pass) and mlm.c (the prediction heads).  Not part of the public interface.
  *
  * Buffers are sized once for max_tokens in enc_new (llama2.c's RunState);
  * the shape of each is written beside it.  Attention and hidden states are
@@ -41,16 +41,17 @@ struct enc_state {
 	float *mid;          /* [max_tokens][hidden] after attention + LayerNorm */
 	float *proj;         /* [max_tokens][hidden] projection output before residual */
 	float *ffn;          /* [max_tokens][ffn] */
-	float *mlm_t;        /* [hidden] transformed final hidden row */
+	float *emb;          /* [max_tokens][emb] embeddings before the projection to hidden */
+	float *mlm_t;        /* [max(hidden, emb)] transformed final hidden row */
 	float *logits;       /* [vocab] */
 };
 
-/* encoder.c: out[n][w->out] = in[n][w->in] Wᵀ + b (then the model's
- * activation, for _act), split over the state's threads. */
+/* encoder.c: out[n][w->out] = in[n][w->in] Wᵀ + b (then activation act,
+ * for _act), split over the state's threads. */
 void enc_linear(enc_state *s, const lin_weight *w, const float *in, int n, const float *b,
 		float *out);
 void enc_linear_act(enc_state *s, const lin_weight *w, const float *in, int n, const float *b,
-		    float *out);
+		    model_act act, float *out);
 
 /* vecmath.c: element-wise maths, vectorisable */
 float enc_expf(float x);

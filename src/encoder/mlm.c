@@ -1,8 +1,12 @@
-/* mlm.c — the masked-LM head, evaluated at one position only:
+/* mlm.c — the prediction heads.  The masked-LM head, evaluated at one
+ * position only:
  *
- *   t = LayerNorm(act(x Wᵀ + b));  p = softmax(E t + bias)
+ *   t = LayerNorm(act(x Wᵀ + b));  p = softmax(D t + bias)
  *
- * with E the decoder ([vocab, hidden], usually the tied word embeddings).
+ * with D the decoder ([vocab, E], usually the tied word embeddings; E is the
+ * hidden size, or the embedding size in ALBERT and ELECTRA, whose heads map
+ * back to it) and act the family's (RoBERTa and the ELECTRA generator use
+ * exact GELU whatever hidden_act says).
  * The TUI asks for a handful of positions, so one row per position is all
  * the work there is; the distribution lands in the state's logits buffer.
  * E is the biggest matrix of a small model (heed-mini: 30522 × 256), so it
@@ -30,8 +34,8 @@ mlm_distribution(enc_state *s, int pos, heed_err *e)
 	if (pos < 0 || pos >= s->n)
 		return err_set(e, HEED_EINVAL, "position %d outside the %d tokens", pos, s->n);
 	const float *x = enc_hidden(s, c->layers) + (size_t)pos * H;
-	enc_linear_act(s, &m->mlm_w, x, 1, m->mlm_b, s->mlm_t);
-	enc_layernorm(s->mlm_t, m->mlm_ln_g, m->mlm_ln_b, H, c->ln_eps, s->mlm_t);
+	enc_linear_act(s, &m->mlm_w, x, 1, m->mlm_b, c->head_act, s->mlm_t);
+	enc_layernorm(s->mlm_t, m->mlm_ln_g, m->mlm_ln_b, c->emb, c->ln_eps, s->mlm_t);
 	enc_linear(s, &m->mlm_dec, s->mlm_t, 1, m->mlm_bias, s->logits);
 	enc_softmax(s->logits, c->vocab_size);
 	return HEED_OK;
@@ -77,5 +81,31 @@ enc_mlm_prob(enc_state *s, int pos, int id, float *prob, heed_err *e)
 	if ((rc = mlm_distribution(s, pos, e)) < 0)
 		return rc;
 	*prob = s->logits[id];
+	return HEED_OK;
+}
+
+/* ELECTRA's discriminator: per token, logit = w · act(x Wᵀ + b) + b',
+ * the probability of "replaced" its sigmoid.  All n rows in one multiply,
+ * in the layers' scratch (free between runs). */
+int
+enc_replaced(enc_state *s, float *p, heed_err *e)
+{
+	const model *m = s->m;
+	const model_config *c = &m->cfg;
+	int H = c->hidden, n = s->n;
+
+	if (!m->has_rtd)
+		return err_set(e, HEED_EINVAL, "%s has no replaced-token detection head",
+			       m->name ? m->name : "the model");
+	if (s->valid != c->layers)
+		return err_set(e, HEED_EINVAL, "no complete encoder run to predict from");
+	enc_linear_act(s, &m->rtd_w, enc_hidden(s, c->layers), n, m->rtd_b, c->act, s->mid);
+	for (int t = 0; t < n; t++) {
+		const float *r = s->mid + (size_t)t * H;
+		float logit = m->rtd_out_b[0];
+		for (int k = 0; k < H; k++)
+			logit += r[k] * m->rtd_out[k];
+		p[t] = 1.0f / (1.0f + enc_expf(-logit));
+	}
 	return HEED_OK;
 }

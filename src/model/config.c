@@ -1,8 +1,12 @@
-/* config.c — read a Hugging Face config.json for BERT or DistilBERT.
+/* config.c — read a Hugging Face config.json and tell which family it is.
  *
- * The two families name the same quantities differently (hidden_size vs
- * dim, num_hidden_layers vs n_layers, ...); both land in one model_config.
- * Every size is checked before it is used to size a buffer.
+ * The family comes from model_type (or, in configs older than model_type,
+ * the architectures list), and a table row per family says where its sizes
+ * live (DistilBERT names them dim, n_layers, ...) and what else it needs:
+ * RoBERTa's padding_idx, ALBERT's and ELECTRA's embedding size, ALBERT's
+ * layer groups.  Everything lands in one model_config, BERT's values where
+ * a family does not differ.  Every size is checked before it is used to
+ * size a buffer.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "heed/model.h"
@@ -48,14 +52,14 @@ config_int(const json_t *root, const char *key, int *out, const char *file, heed
 }
 
 static int
-config_act(const json_t *root, const char *key, model_act *out, const char *file,
-	   heed_err *e)
+config_act(const json_t *root, const char *key, model_act def, model_act *out,
+	   const char *file, heed_err *e)
 {
 	const json_t *v = json_object_get(root, key);
 	const char *s;
 
 	if (v == NULL) {
-		*out = MODEL_ACT_GELU;  /* transformers' default for both families */
+		*out = def;  /* the family's config class default */
 		return HEED_OK;
 	}
 	s = json_is_string(v) ? json_string_value(v) : "";
@@ -72,36 +76,8 @@ config_act(const json_t *root, const char *key, model_act *out, const char *file
 	return HEED_OK;
 }
 
-/* DistilBERT by model_type, or by an architectures entry for old configs
- * that predate model_type. */
-static int
-config_arch(const json_t *root, model_arch *arch, const char *file, heed_err *e)
-{
-	const json_t *mt = json_object_get(root, "model_type");
-	const json_t *archs = json_object_get(root, "architectures");
-	const char *s;
-	size_t i;
-
-	*arch = MODEL_ARCH_BERT;
-	if (mt != NULL) {
-		s = json_is_string(mt) ? json_string_value(mt) : "";
-		if (strcmp(s, "distilbert") == 0)
-			*arch = MODEL_ARCH_DISTILBERT;
-		else if (strcmp(s, "bert") != 0)
-			return err_set(e, HEED_EFORMAT,
-			    "%s: model_type \"%.64s\" is not supported (heed runs bert and distilbert)",
-			    file, s);
-		return HEED_OK;
-	}
-	for (i = 0; json_is_array(archs) && i < json_array_size(archs); i++) {
-		s = json_string_value(json_array_get(archs, i));
-		if (s != NULL && strncmp(s, "Distil", 6) == 0)
-			*arch = MODEL_ARCH_DISTILBERT;
-	}
-	return HEED_OK;
-}
-
-/* BERT-only keys with transformers' defaults. */
+/* BERT-only keys with transformers' defaults (BertConfig and the configs
+ * copied from it). */
 static int
 config_bert_extra(const json_t *root, model_config *c, const char *file, heed_err *e)
 {
@@ -129,21 +105,204 @@ config_bert_extra(const json_t *root, model_config *c, const char *file, heed_er
 	return HEED_OK;
 }
 
+/* An optional size key: def when absent, else 1..CONFIG_MAX_SIZE. */
 static int
-config_sizes(const json_t *root, const config_keys *k, model_config *c,
-	     const char *file, heed_err *e)
+config_int_or(const json_t *root, const char *key, int def, int *out, const char *file,
+	      heed_err *e)
 {
+	*out = def;
+	if (json_object_get(root, key) == NULL)
+		return HEED_OK;
+	return config_int(root, key, out, file, e);
+}
+
+static int
+config_distil_extra(const json_t *root, model_config *c, const char *file, heed_err *e)
+{
+	(void)root, (void)file, (void)e;
+	c->type_vocab = 0;
+	c->ln_eps = 1e-12f;  /* hard-coded in transformers' DistilBERT */
+	return HEED_OK;
+}
+
+/* RobertaEmbeddings numbers positions from padding_idx + 1 (pad_token_id,
+ * 1 by default), so max_position_embeddings holds padding_idx + 1 more
+ * rows than the longest input (roberta-base: 514 for 512 tokens). */
+static int
+config_roberta_extra(const json_t *root, model_config *c, const char *file, heed_err *e)
+{
+	const json_t *pad = json_object_get(root, "pad_token_id");
+	json_int_t p = 1;
+
+	if (config_bert_extra(root, c, file, e) < 0)
+		return HEED_EFORMAT;
+	if (pad != NULL) {
+		if (!json_is_integer(pad) || json_integer_value(pad) < 0 ||
+		    json_integer_value(pad) >= c->vocab_size)
+			return err_set(e, HEED_EFORMAT,
+			    "%s: \"pad_token_id\" must be a token id (0..%d)", file, c->vocab_size - 1);
+		p = json_integer_value(pad);
+	}
+	if (p + 1 >= c->max_pos)
+		return err_set(e, HEED_EFORMAT, "%s: max_position_embeddings %d leaves no position "
+		    "after padding_idx %lld", file, c->max_pos, (long long)p);
+	c->pad_pos = (int)p;
+	c->max_tokens = c->max_pos - c->pad_pos - 1;
+	c->head_act = MODEL_ACT_GELU;  /* RobertaLMHead calls gelu itself */
+	return HEED_OK;
+}
+
+static int
+config_electra_extra(const json_t *root, model_config *c, const char *file, heed_err *e)
+{
+	if (config_bert_extra(root, c, file, e) < 0 ||
+	    config_int_or(root, "embedding_size", 128, &c->emb, file, e) < 0)
+		return HEED_EFORMAT;
+	c->head_act = MODEL_ACT_GELU;  /* ElectraGeneratorPredictions: get_activation("gelu") */
+	return HEED_OK;
+}
+
+/* ALBERT runs num_hidden_layers layers from num_hidden_groups groups of
+ * inner_group_num layers each; every run of a layer is its own row. */
+static int
+config_albert_extra(const json_t *root, model_config *c, const char *file, heed_err *e)
+{
+	if (config_bert_extra(root, c, file, e) < 0 ||
+	    config_int_or(root, "embedding_size", 128, &c->emb, file, e) < 0 ||
+	    config_int_or(root, "num_hidden_groups", 1, &c->groups, file, e) < 0 ||
+	    config_int_or(root, "inner_group_num", 1, &c->inner, file, e) < 0)
+		return HEED_EFORMAT;
+	if (c->groups > c->layers)
+		return err_set(e, HEED_EFORMAT, "%s: num_hidden_groups %d exceeds num_hidden_layers %d",
+		    file, c->groups, c->layers);
+	if ((long)c->layers * c->inner > 4096)
+		return err_set(e, HEED_EFORMAT, "%s: num_hidden_layers x inner_group_num is %ld "
+		    "(expected at most 4096)", file, (long)c->layers * c->inner);
+	c->layers *= c->inner;
+	return HEED_OK;
+}
+
+/* One row per family: how config.json names it, where its sizes live,
+ * and what is particular to it. */
+typedef struct family {
+	model_arch arch;
+	const char *title;         /* for messages */
+	const char *types[4];      /* model_type values */
+	const char *classes[4];    /* architectures class-name stems */
+	const config_keys *keys;
+	model_act act_default;     /* when hidden_act is absent */
+	int (*extra)(const json_t *root, model_config *c, const char *file, heed_err *e);
+} family;
+
+static const family families[] = {
+	{ MODEL_ARCH_BERT, "BERT", {"bert"}, {"Bert"}, &bert_keys, MODEL_ACT_GELU, config_bert_extra },
+	{ MODEL_ARCH_DISTILBERT, "DistilBERT", {"distilbert"}, {"DistilBert"}, &distil_keys, MODEL_ACT_GELU,
+	  config_distil_extra },
+	{ MODEL_ARCH_ROBERTA, "RoBERTa", {"roberta", "camembert", "xlm-roberta"},
+	  {"Roberta", "Camembert", "XLMRoberta"}, &bert_keys, MODEL_ACT_GELU, config_roberta_extra },
+	{ MODEL_ARCH_ELECTRA, "ELECTRA", {"electra"}, {"Electra"}, &bert_keys, MODEL_ACT_GELU,
+	  config_electra_extra },
+	{ MODEL_ARCH_ALBERT, "ALBERT", {"albert"}, {"Albert"}, &bert_keys, MODEL_ACT_GELU_TANH,
+	  config_albert_extra },
+};
+#define NFAMILIES (sizeof families / sizeof families[0])
+
+const char *
+model_arch_name(model_arch a)
+{
+	for (size_t i = 0; i < NFAMILIES; i++)
+		if (families[i].arch == a)
+			return families[i].title;
+	return "?";
+}
+
+const char *
+model_families(void)
+{
+	static char list[256];
+
+	if (list[0] == '\0') {
+		size_t o = 0;
+		for (size_t i = 0; i < NFAMILIES; i++)
+			for (size_t t = 0; t < 4 && families[i].types[t] != NULL; t++)
+				o += (size_t)snprintf(list + o, sizeof list - o, "%s%s",
+				    o ? ", " : "", families[i].types[t]);
+	}
+	return list;
+}
+
+/* "RobertaForMaskedLM" is stem "Roberta" and a task: Model, For..., or
+ * LMHead...; "RobertaPreLayerNormModel" is another family. */
+static bool
+class_of(const char *cls, const char *stem)
+{
+	size_t n = strlen(stem);
+	const char *rest = cls + n;
+
+	return strncmp(cls, stem, n) == 0 && (strncmp(rest, "Model", 5) == 0 ||
+	    strncmp(rest, "For", 3) == 0 || strncmp(rest, "LMHead", 6) == 0);
+}
+
+/* The family by model_type; for old configs that predate model_type, by an
+ * architectures entry; with neither, BERT (the first configs had neither). */
+static int
+config_family(const json_t *root, const family **fam, const char *file, heed_err *e)
+{
+	const json_t *mt = json_object_get(root, "model_type");
+	const json_t *archs = json_object_get(root, "architectures");
+	const char *s;
+
+	*fam = &families[0];
+	if (mt != NULL) {
+		s = json_is_string(mt) ? json_string_value(mt) : "";
+		for (size_t i = 0; i < NFAMILIES; i++)
+			for (size_t t = 0; t < 4 && families[i].types[t] != NULL; t++)
+				if (strcmp(s, families[i].types[t]) == 0) {
+					*fam = &families[i];
+					return HEED_OK;
+				}
+		return err_set(e, HEED_EFORMAT, "%s: model_type \"%.64s\" is not supported "
+		    "(heed runs %s)", file, s, model_families());
+	}
+	if (!json_is_array(archs) || json_array_size(archs) == 0)
+		return HEED_OK;
+	for (size_t a = 0; a < json_array_size(archs); a++) {
+		s = json_string_value(json_array_get(archs, a));
+		for (size_t i = 0; s != NULL && i < NFAMILIES; i++)
+			for (size_t t = 0; t < 4 && families[i].classes[t] != NULL; t++)
+				if (class_of(s, families[i].classes[t])) {
+					*fam = &families[i];
+					return HEED_OK;
+				}
+	}
+	s = json_string_value(json_array_get(archs, 0));
+	return err_set(e, HEED_EFORMAT, "%s: architectures \"%.64s\" is not a family heed runs "
+	    "(%s)", file, s != NULL ? s : "?", model_families());
+}
+
+static int
+config_sizes(const json_t *root, const family *f, model_config *c, const char *file,
+	     heed_err *e)
+{
+	const config_keys *k = f->keys;
+
 	if (config_int(root, k->vocab, &c->vocab_size, file, e) < 0 ||
 	    config_int(root, k->hidden, &c->hidden, file, e) < 0 ||
 	    config_int(root, k->layers, &c->layers, file, e) < 0 ||
 	    config_int(root, k->heads, &c->heads, file, e) < 0 ||
 	    config_int(root, k->ffn, &c->ffn, file, e) < 0 ||
 	    config_int(root, k->max_pos, &c->max_pos, file, e) < 0 ||
-	    config_act(root, k->act, &c->act, file, e) < 0)
+	    config_act(root, k->act, f->act_default, &c->act, file, e) < 0)
 		return HEED_EFORMAT;
 	if (c->hidden % c->heads != 0)
 		return err_set(e, HEED_EFORMAT, "%s: %s %d is not divisible by %s %d",
 		    file, k->hidden, c->hidden, k->heads, c->heads);
+	/* BERT's values; a family's extra() changes what differs */
+	c->emb = c->hidden;
+	c->pad_pos = -1;
+	c->max_tokens = c->max_pos;
+	c->groups = c->inner = 1;
+	c->head_act = c->act;
 	return HEED_OK;
 }
 
@@ -164,15 +323,14 @@ config_parse_named(const char *json, size_t len, const char *file, model_config 
 		json_decref(root);
 		return err_set(e, HEED_EFORMAT, "%s: not a JSON object", file);
 	}
-	rc = config_arch(root, &c->arch, file, e);
-	if (rc == HEED_OK && c->arch == MODEL_ARCH_DISTILBERT) {
-		rc = config_sizes(root, &distil_keys, c, file, e);
-		c->ln_eps = 1e-12f;  /* hard-coded in transformers' DistilBERT */
-	} else if (rc == HEED_OK) {
-		rc = config_sizes(root, &bert_keys, c, file, e);
-		if (rc == HEED_OK)
-			rc = config_bert_extra(root, c, file, e);
+	const family *f;
+	rc = config_family(root, &f, file, e);
+	if (rc == HEED_OK) {
+		c->arch = f->arch;
+		rc = config_sizes(root, f, c, file, e);
 	}
+	if (rc == HEED_OK)
+		rc = f->extra(root, c, file, e);
 	lc = json_object_get(root, "do_lower_case");
 	*has_case = json_is_boolean(lc);
 	c->lowercase = *has_case ? json_is_true(lc) : true;
@@ -242,16 +400,40 @@ config_hash(const model_config *c)
 {
 	/* Serialised little-endian field by field, so padding, enum sizes and
 	 * host byte order never change the hash. */
-	uint32_t v[10] = {
+	uint32_t v[16] = {
 		c->arch, (uint32_t)c->vocab_size, (uint32_t)c->hidden, (uint32_t)c->layers,
 		(uint32_t)c->heads, (uint32_t)c->ffn, (uint32_t)c->max_pos,
 		(uint32_t)c->type_vocab, 0, c->act,
+		/* the families after BERT and DistilBERT: hashed only for them, so
+		 * older calibration files keep their hash */
+		(uint32_t)c->emb, (uint32_t)c->pad_pos, (uint32_t)c->groups, (uint32_t)c->inner,
+		c->head_act, 0,
 	};
+	size_t nv = c->arch <= MODEL_ARCH_DISTILBERT ? 10 : 16;
 	uint8_t bytes[sizeof v];
 	size_t i;
 
 	memcpy(&v[8], &c->ln_eps, 4);
-	for (i = 0; i < sizeof bytes; i++)
+	for (i = 0; i < nv * 4; i++)
 		bytes[i] = (uint8_t)(v[i / 4] >> (8 * (i % 4)));
-	return util_hash64(bytes, sizeof bytes, 0x68656564u);
+	return util_hash64(bytes, nv * 4, 0x68656564u);
+}
+
+int
+config_layer_sets(const model_config *c)
+{
+	return c->arch == MODEL_ARCH_ALBERT ? c->groups * c->inner : c->layers;
+}
+
+int
+config_layer_set(const model_config *c, int row)
+{
+	if (c->arch != MODEL_ARCH_ALBERT)
+		return row;
+	int depth = c->layers / c->inner, i = row / c->inner, j = row % c->inner;
+	/* AlbertTransformer: group_idx = int(i / (num_hidden_layers / num_hidden_groups)),
+	 * in floating point as Python computes it */
+	int g = (int)(i / ((double)depth / c->groups));
+
+	return g * c->inner + j;
 }

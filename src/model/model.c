@@ -1,6 +1,7 @@
-/* model.c — find every weight of a BERT or DistilBERT checkpoint by name,
- * check its shape against config.json, and convert it once: the linear
- * layers into linear.h's packed panels, the rest to F32.
+/* model.c — find every weight of a checkpoint by its family's names, check
+ * its shape against config.json, and convert it once: the linear layers
+ * into linear.h's packed panels, the rest to F32.  The families share one
+ * layout in memory (model.h); what differs is named in the tables below.
  *
  * Loading runs the same mapping twice: a sizing pass that only validates and
  * counts, then a copy pass into two contiguous arenas (F32 arrays, packed
@@ -32,6 +33,7 @@ typedef struct loader {
 	const char *file;     /* for messages */
 	const char *prefix;   /* "bert." / "distilbert." / "" */
 	const char *arch_prefix; /* the prefix this family may use */
+	const char *family;   /* its name, for messages */
 	float *arena;         /* NULL during the sizing pass */
 	size_t used;          /* floats handed out so far */
 	uint8_t *lin_arena;   /* packed linear weights; NULL during the sizing pass */
@@ -98,7 +100,7 @@ find_checked(loader *L, bool prefixed, int64_t d0, int64_t d1, const char *rel)
 		if (L->used == 0 && L->lin_used == 0)
 			L->rc = err_set(L->e, HEED_EFORMAT, "%s: missing tensor %s (with or without "
 			    "the \"%s\" prefix); not a %s checkpoint?", L->file, name,
-			    L->arch_prefix, L->arch_prefix[0] == 'b' ? "BERT" : "DistilBERT");
+			    L->arch_prefix, L->family);
 		else
 			L->rc = err_set(L->e, HEED_EFORMAT, "%s: missing tensor %s", L->file, name);
 		return NULL;
@@ -163,33 +165,37 @@ untied_decoder(const loader *L, const char *dec_name, const char *emb_name)
 	return d;
 }
 
-/* Per-layer tensor names of each family, in layer_weights order.  Q, K, V
- * are taken back to back so they land packed in wqkv / bqkv. */
+/* Per-layer tensor names of each family, in layer_weights order: a prefix
+ * holding the layer's number (ALBERT's: its group and its place in the
+ * group), then each part's name.  Q, K, V are taken back to back so they
+ * land packed in wqkv / bqkv. */
 typedef struct layer_names {
+	const char *prefix;
 	const char *q, *k, *v, *out, *ln1, *ffn1, *ffn2, *ln2;
 } layer_names;
 
 static const layer_names bert_layer = {
-	"encoder.layer.%d.attention.self.query", "encoder.layer.%d.attention.self.key",
-	"encoder.layer.%d.attention.self.value", "encoder.layer.%d.attention.output.dense",
-	"encoder.layer.%d.attention.output.LayerNorm", "encoder.layer.%d.intermediate.dense",
-	"encoder.layer.%d.output.dense", "encoder.layer.%d.output.LayerNorm",
+	"encoder.layer.%d.",
+	"attention.self.query", "attention.self.key", "attention.self.value",
+	"attention.output.dense", "attention.output.LayerNorm", "intermediate.dense",
+	"output.dense", "output.LayerNorm",
 };
 static const layer_names distil_layer = {
-	"transformer.layer.%d.attention.q_lin", "transformer.layer.%d.attention.k_lin",
-	"transformer.layer.%d.attention.v_lin", "transformer.layer.%d.attention.out_lin",
-	"transformer.layer.%d.sa_layer_norm", "transformer.layer.%d.ffn.lin1",
-	"transformer.layer.%d.ffn.lin2", "transformer.layer.%d.output_layer_norm",
+	"transformer.layer.%d.",
+	"attention.q_lin", "attention.k_lin", "attention.v_lin", "attention.out_lin",
+	"sa_layer_norm", "ffn.lin1", "ffn.lin2", "output_layer_norm",
+};
+static const layer_names albert_layer = {
+	"encoder.albert_layer_groups.%d.albert_layers.%d.",
+	"attention.query", "attention.key", "attention.value", "attention.dense",
+	"attention.LayerNorm", "ffn", "ffn_output", "full_layer_layer_norm",
 };
 
-/* "<stem>.<leaf>" for layer i, stem holding the %d. */
+/* "<pre><part>.<leaf>" */
 static float *
-take_layer(loader *L, int64_t d0, int64_t d1, const char *stem, int i, const char *leaf)
+take_part(loader *L, int64_t d0, int64_t d1, const char *pre, const char *part, const char *leaf)
 {
-	char name[160];
-
-	snprintf(name, sizeof name, stem, i);
-	return W(L, d0, d1, "%s.%s", name, leaf);
+	return W(L, d0, d1, "%s%s.%s", pre, part, leaf);
 }
 
 /* Tensors t[0..nt), [rows, cols] each, packed one under the other into w.
@@ -222,22 +228,21 @@ pack_lin(loader *L, lin_weight *w, int rows, int cols, int nt, const st_tensor *
 	L->lin_used += lin_bytes(rows * nt, cols, dt);
 }
 
-/* The weights "<stem>.weight" of layer i for each of the stems, packed
- * into one w (Q, K and V become the rows of one matrix). */
+/* The weights "<pre><part>.weight" for each of the parts, packed into one
+ * w (Q, K and V become the rows of one matrix). */
 static void
-take_lin(loader *L, lin_weight *w, int rows, int cols, int i, int nstems,
-	 const char *const *stems)
+take_lin(loader *L, lin_weight *w, int rows, int cols, const char *pre, int nparts,
+	 const char *const *parts)
 {
 	const st_tensor *t[3];
-	char stem[160], rel[192];
+	char rel[224];
 
-	for (int s = 0; s < nstems; s++) {
-		snprintf(stem, sizeof stem, stems[s], i);
-		snprintf(rel, sizeof rel, "%s.weight", stem);
+	for (int s = 0; s < nparts; s++) {
+		snprintf(rel, sizeof rel, "%s%s.weight", pre, parts[s]);
 		if ((t[s] = find_checked(L, true, rows, cols, rel)) == NULL)
 			return;
 	}
-	pack_lin(L, w, rows, cols, nstems, t);
+	pack_lin(L, w, rows, cols, nparts, t);
 }
 
 /* One weight by its full name (prefixed: after the checkpoint's prefix). */
@@ -250,58 +255,104 @@ take_lin_named(loader *L, lin_weight *w, bool prefixed, int rows, int cols, cons
 		pack_lin(L, w, rows, cols, 1, &t);
 }
 
+/* Weight set `set` of the checkpoint: layer `set`, or ALBERT's group
+ * set / inner, layer set % inner of that group. */
 static void
-map_layer(loader *L, int i, layer_weights *w, const model_config *c, const layer_names *n)
+map_layer(loader *L, int set, layer_weights *w, const model_config *c, const layer_names *n)
 {
 	const char *const qkv[] = { n->q, n->k, n->v };
 	int h = c->hidden, f = c->ffn;
+	char pre[96];
 
-	take_lin(L, &w->wqkv, h, h, i, 3, qkv);
-	w->bqkv = take_layer(L, h, 0, n->q, i, "bias");
-	take_layer(L, h, 0, n->k, i, "bias");
-	take_layer(L, h, 0, n->v, i, "bias");
-	take_lin(L, &w->wo, h, h, i, 1, &n->out);
-	w->bo = take_layer(L, h, 0, n->out, i, "bias");
-	w->ln1_g = take_layer(L, h, 0, n->ln1, i, "weight");
-	w->ln1_b = take_layer(L, h, 0, n->ln1, i, "bias");
-	take_lin(L, &w->w1, f, h, i, 1, &n->ffn1);
-	w->b1 = take_layer(L, f, 0, n->ffn1, i, "bias");
-	take_lin(L, &w->w2, h, f, i, 1, &n->ffn2);
-	w->b2 = take_layer(L, h, 0, n->ffn2, i, "bias");
-	w->ln2_g = take_layer(L, h, 0, n->ln2, i, "weight");
-	w->ln2_b = take_layer(L, h, 0, n->ln2, i, "bias");
+	snprintf(pre, sizeof pre, n->prefix, c->arch == MODEL_ARCH_ALBERT ? set / c->inner : set,
+		 set % c->inner);
+	take_lin(L, &w->wqkv, h, h, pre, 3, qkv);
+	w->bqkv = take_part(L, h, 0, pre, n->q, "bias");
+	take_part(L, h, 0, pre, n->k, "bias");
+	take_part(L, h, 0, pre, n->v, "bias");
+	take_lin(L, &w->wo, h, h, pre, 1, &n->out);
+	w->bo = take_part(L, h, 0, pre, n->out, "bias");
+	w->ln1_g = take_part(L, h, 0, pre, n->ln1, "weight");
+	w->ln1_b = take_part(L, h, 0, pre, n->ln1, "bias");
+	take_lin(L, &w->w1, f, h, pre, 1, &n->ffn1);
+	w->b1 = take_part(L, f, 0, pre, n->ffn1, "bias");
+	take_lin(L, &w->w2, h, f, pre, 1, &n->ffn2);
+	w->b2 = take_part(L, h, 0, pre, n->ffn2, "bias");
+	w->ln2_g = take_part(L, h, 0, pre, n->ln2, "weight");
+	w->ln2_b = take_part(L, h, 0, pre, n->ln2, "bias");
 }
 
+/* Word, position and token-type embeddings, E wide, and the projection to
+ * the hidden size where the family has one. */
 static void
 map_embeddings(loader *L, model *m)
 {
 	const model_config *c = &m->cfg;
+	int E = c->emb, H = c->hidden;
+	const char *proj = NULL;
 
-	take_lin_named(L, &m->word_emb, true, c->vocab_size, c->hidden,
-		       "embeddings.word_embeddings.weight");
-	m->pos_emb = W(L, c->max_pos, c->hidden, "embeddings.position_embeddings.weight");
+	take_lin_named(L, &m->word_emb, true, c->vocab_size, E, "embeddings.word_embeddings.weight");
+	m->pos_emb = W(L, c->max_pos, E, "embeddings.position_embeddings.weight");
 	m->type_emb = c->type_vocab > 0 ?
-	    W(L, c->type_vocab, c->hidden, "embeddings.token_type_embeddings.weight") : NULL;
-	m->emb_ln_g = W(L, c->hidden, 0, "embeddings.LayerNorm.weight");
-	m->emb_ln_b = W(L, c->hidden, 0, "embeddings.LayerNorm.bias");
+	    W(L, c->type_vocab, E, "embeddings.token_type_embeddings.weight") : NULL;
+	m->emb_ln_g = W(L, E, 0, "embeddings.LayerNorm.weight");
+	m->emb_ln_b = W(L, E, 0, "embeddings.LayerNorm.bias");
+	/* ALBERT maps always; ELECTRA only when the sizes differ (ElectraModel
+	 * creates embeddings_project only then) */
+	if (c->arch == MODEL_ARCH_ALBERT)
+		proj = "encoder.embedding_hidden_mapping_in";
+	else if (c->arch == MODEL_ARCH_ELECTRA && E != H)
+		proj = "embeddings_project";
+	m->has_emb_proj = proj != NULL;
+	if (proj != NULL) {
+		char name[96];
+		snprintf(name, sizeof name, "%s.weight", proj);
+		take_lin_named(L, &m->emb_proj, true, H, E, name);
+		m->emb_proj_b = W(L, H, 0, "%s.bias", proj);
+	}
 }
 
-/* The masked-LM head sits outside the "bert." / "distilbert." body. */
+/* The masked-LM head sits outside the body's prefix:
+ *   t = LayerNorm(act(dense(x))); logits = decoder(t) + bias
+ * E wide (ALBERT's and ELECTRA's heads map back to the embedding size). */
 typedef struct mlm_names {
-	const char *dense, *ln, *bias, *decoder;
+	const char *dense, *ln, *bias, *bias_alt, *decoder;
 } mlm_names;
 
-/* transformers ties cls.predictions.bias and decoder.bias; a file may hold
- * either name (bias_alt). */
+/* transformers ties <head>.bias and decoder.bias; a file may hold either
+ * name (bias_alt). */
 static const mlm_names bert_mlm = {
 	"cls.predictions.transform.dense", "cls.predictions.transform.LayerNorm",
-	"cls.predictions.bias", "cls.predictions.decoder.weight",
+	"cls.predictions.bias", "cls.predictions.decoder.bias", "cls.predictions.decoder.weight",
 };
-static const char bert_bias_alt[] = "cls.predictions.decoder.bias";
 static const mlm_names distil_mlm = {
-	"vocab_transform", "vocab_layer_norm", "vocab_projector.bias",
+	"vocab_transform", "vocab_layer_norm", "vocab_projector.bias", NULL,
 	"vocab_projector.weight",
 };
+static const mlm_names roberta_mlm = {
+	"lm_head.dense", "lm_head.layer_norm", "lm_head.bias", "lm_head.decoder.bias",
+	"lm_head.decoder.weight",
+};
+static const mlm_names electra_mlm = {
+	"generator_predictions.dense", "generator_predictions.LayerNorm", "generator_lm_head.bias",
+	NULL, "generator_lm_head.weight",
+};
+static const mlm_names albert_mlm = {
+	"predictions.dense", "predictions.LayerNorm", "predictions.bias", "predictions.decoder.bias",
+	"predictions.decoder.weight",
+};
+
+static const mlm_names *
+family_mlm(model_arch a)
+{
+	switch (a) {
+	case MODEL_ARCH_DISTILBERT: return &distil_mlm;
+	case MODEL_ARCH_ROBERTA: return &roberta_mlm;
+	case MODEL_ARCH_ELECTRA: return &electra_mlm;
+	case MODEL_ARCH_ALBERT: return &albert_mlm;
+	default: return &bert_mlm;
+	}
+}
 
 static void
 map_mlm(loader *L, model *m, const mlm_names *n)
@@ -309,47 +360,87 @@ map_mlm(loader *L, model *m, const mlm_names *n)
 	const model_config *c = &m->cfg;
 	const char *bias = n->bias;
 	char probe[96];
-	int h = c->hidden;
+	int h = c->hidden, E = c->emb;
 
 	snprintf(probe, sizeof probe, "%s.weight", n->dense);
 	m->has_mlm = wt_find(L->st, probe) != NULL;
 	if (!m->has_mlm)
 		return;
-	take_lin_named(L, &m->mlm_w, false, h, h, probe);
-	m->mlm_b = TOP(L, h, 0, "%s.bias", n->dense);
-	m->mlm_ln_g = TOP(L, h, 0, "%s.weight", n->ln);
-	m->mlm_ln_b = TOP(L, h, 0, "%s.bias", n->ln);
-	if (n == &bert_mlm && !wt_find(L->st, bias) && wt_find(L->st, bert_bias_alt))
-		bias = bert_bias_alt;
+	take_lin_named(L, &m->mlm_w, false, E, h, probe);
+	m->mlm_b = TOP(L, E, 0, "%s.bias", n->dense);
+	m->mlm_ln_g = TOP(L, E, 0, "%s.weight", n->ln);
+	m->mlm_ln_b = TOP(L, E, 0, "%s.bias", n->ln);
+	if (n->bias_alt != NULL && !wt_find(L->st, bias) && wt_find(L->st, n->bias_alt))
+		bias = n->bias_alt;
 	m->mlm_bias = TOP(L, c->vocab_size, 0, "%s", bias);
 	/* tied: one packed matrix serves the lookups and the decoder */
 	snprintf(probe, sizeof probe, "%sembeddings.word_embeddings.weight", L->prefix);
 	if (untied_decoder(L, n->decoder, probe))
-		take_lin_named(L, &m->mlm_dec, false, c->vocab_size, h, n->decoder);
+		take_lin_named(L, &m->mlm_dec, false, c->vocab_size, E, n->decoder);
 	else
 		m->mlm_dec = m->word_emb;
 }
 
+/* ELECTRA's discriminator (ElectraForPreTraining): per token,
+ * logit = dense_prediction(act(dense(x))), act the model's hidden_act. */
+static void
+map_rtd(loader *L, model *m)
+{
+	int h = m->cfg.hidden;
+
+	m->has_rtd = m->cfg.arch == MODEL_ARCH_ELECTRA &&
+	    wt_find(L->st, "discriminator_predictions.dense.weight") != NULL;
+	if (!m->has_rtd)
+		return;
+	take_lin_named(L, &m->rtd_w, false, h, h, "discriminator_predictions.dense.weight");
+	m->rtd_b = TOP(L, h, 0, "discriminator_predictions.dense.bias");
+	m->rtd_out = TOP(L, 1, h, "discriminator_predictions.dense_prediction.weight");
+	m->rtd_out_b = TOP(L, 1, 0, "discriminator_predictions.dense_prediction.bias");
+}
+
 /* One pass of the mapping.  The sizing pass writes every layer into one
- * scratch slot (one_slot) so nothing is allocated before validation. */
+ * scratch slot (one_slot) so nothing is allocated before validation.
+ * Weight set k lands in the first row that runs it; in the copy pass the
+ * other rows sharing it (ALBERT) get copies of its pointers. */
 static void
 map_model(loader *L, model *m, layer_weights *lw, bool one_slot)
 {
-	int i;
-	bool distil = m->cfg.arch == MODEL_ARCH_DISTILBERT;
+	const model_config *c = &m->cfg;
+	const layer_names *names = c->arch == MODEL_ARCH_DISTILBERT ? &distil_layer :
+	    c->arch == MODEL_ARCH_ALBERT ? &albert_layer : &bert_layer;
+	int sets = config_layer_sets(c);
+	int *first = xmalloc(sizeof(int) * (size_t)sets);
 
+	for (int k = 0; k < sets; k++)
+		first[k] = -1;
 	map_embeddings(L, m);
-	for (i = 0; i < m->cfg.layers && L->rc == HEED_OK; i++)
-		map_layer(L, i, one_slot ? lw : &lw[i], &m->cfg,
-		    distil ? &distil_layer : &bert_layer);
-	map_mlm(L, m, distil ? &distil_mlm : &bert_mlm);
+	for (int r = 0; r < c->layers && L->rc == HEED_OK; r++) {
+		int k = config_layer_set(c, r);
+		if (first[k] >= 0) {
+			if (!one_slot)
+				lw[r] = lw[first[k]];
+			continue;
+		}
+		first[k] = r;
+		map_layer(L, k, one_slot ? lw : &lw[r], c, names);
+	}
+	free(first);
+	map_mlm(L, m, family_mlm(c->arch));
+	map_rtd(L, m);
 }
 
-/* BertModel saves bare names, BertForMaskedLM and friends add "bert.". */
+/* The base model saves bare names; BertForMaskedLM and friends put the
+ * body under the family's prefix. */
 static const char *
 arch_prefix(model_arch arch)
 {
-	return arch == MODEL_ARCH_DISTILBERT ? "distilbert." : "bert.";
+	switch (arch) {
+	case MODEL_ARCH_DISTILBERT: return "distilbert.";
+	case MODEL_ARCH_ROBERTA: return "roberta.";
+	case MODEL_ARCH_ELECTRA: return "electra.";
+	case MODEL_ARCH_ALBERT: return "albert.";
+	default: return "bert.";
+	}
 }
 
 static const char *
@@ -366,7 +457,7 @@ load_weights(model_box *b, const wt_set *st, const char *file, heed_err *e)
 {
 	model *m = &b->m;
 	loader L = {st, file, detect_prefix(st, m->cfg.arch), arch_prefix(m->cfg.arch),
-		NULL, 0, NULL, 0, HEED_OK, e};
+		model_arch_name(m->cfg.arch), NULL, 0, NULL, 0, HEED_OK, e};
 	layer_weights scratch;
 
 	map_model(&L, m, &scratch, true);

@@ -60,7 +60,7 @@ draw_predictions(app *a, ui_rect r)
 	term_text(y++, r.x, r.w, res->modified ? "Predictions (\u0394 pp and rank vs. all-input)"
 	    : "Predictions", A_BOLD | A_UNDERLINE);
 	if (!res->has_mlm) {
-		term_text(y, r.x, r.w, "this model has no masked-LM head", A_DIM);
+		term_text(y, r.x, r.w, "no masked-LM head in this checkpoint", A_DIM);
 		return 1;
 	}
 	if (res->nmask == 0) {

@@ -87,6 +87,17 @@ def seeds_config():
     put("config", "distilbert", json.dumps(distil))
     put("config", "relu_small", json.dumps(dict(bert, hidden_act="relu", hidden_size=4,
                                                 num_attention_heads=3)))
+    put("config", "roberta", json.dumps(dict(bert, architectures=["RobertaForMaskedLM"],
+                                             model_type="roberta", vocab_size=50265,
+                                             max_position_embeddings=514, type_vocab_size=1,
+                                             pad_token_id=1, layer_norm_eps=1e-5)))
+    put("config", "electra", json.dumps(dict(bert, architectures=["ElectraForPreTraining"],
+                                             model_type="electra", embedding_size=128,
+                                             hidden_size=256, num_attention_heads=4)))
+    put("config", "albert", json.dumps(dict(bert, architectures=["AlbertForMaskedLM"],
+                                            model_type="albert", embedding_size=128,
+                                            hidden_act="gelu_new", num_hidden_groups=1,
+                                            inner_group_num=1)))
     for name in ("bert-f32", "distil-f16"):
         p = os.path.join(ROOT, "tests", "fixtures", "enc", name, "config.json")
         if os.path.exists(p):

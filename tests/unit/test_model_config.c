@@ -136,7 +136,15 @@ test_errors(void **state)
 		{"8", "2", ",\"hidden_act\":\"swish\"", "hidden_act"},
 		{"8", "2", ",\"layer_norm_eps\":-1", "layer_norm_eps"},
 		{"8", "2", ",\"type_vocab_size\":0", "type_vocab_size"},
-		{"8", "2", ",\"model_type\":\"roberta\"", "roberta"},
+		{"8", "2", ",\"model_type\":\"gpt2\"", "model_type \"gpt2\" is not supported "
+		    "(heed runs bert, distilbert, roberta, camembert, xlm-roberta, electra, albert"},
+		{"8", "2", ",\"architectures\":[\"GPT2LMHeadModel\"]", "\"GPT2LMHeadModel\" is not"},
+		/* another family whose classes start like RoBERTa's */
+		{"8", "2", ",\"architectures\":[\"RobertaPreLayerNormForMaskedLM\"]",
+		    "RobertaPreLayerNorm"},
+		{"8", "2", ",\"model_type\":\"roberta\",\"pad_token_id\":3", "pad_token_id"},
+		{"8", "2", ",\"model_type\":\"albert\",\"num_hidden_groups\":2", "num_hidden_groups"},
+		{"8", "2", ",\"model_type\":\"albert\",\"embedding_size\":0", "embedding_size"},
 		{"8", "2", ",\"position_embedding_type\":\"relative_key\"", "position_embedding_type"},
 	};
 	char *j;
@@ -151,8 +159,108 @@ test_errors(void **state)
 	    "missing key \"n_layers\"");
 	expect_err("{\"model_type\":\"distilbert\",\"dim\":8,\"n_layers\":1,\"n_heads\":3,"
 	    "\"hidden_dim\":8,\"max_position_embeddings\":4,\"vocab_size\":3}", "dim 8");
+	expect_err("{\"model_type\":\"roberta\",\"hidden_size\":8,\"num_hidden_layers\":1,"
+	    "\"num_attention_heads\":2,\"intermediate_size\":8,\"max_position_embeddings\":2,"
+	    "\"vocab_size\":3}", "max_position_embeddings 2 leaves no position after padding_idx 1");
 	expect_err("{\"hidden_size\":", "not valid JSON");
 	expect_err("[]", "not a JSON object");
+}
+
+/* Each family from model_type, the same from architectures alone, and the
+ * fields in which it differs from BERT. */
+static void
+test_families(void **state)
+{
+	static const char *const fmt = "{\"hidden_size\":8,\"num_hidden_layers\":6,"
+	    "\"num_attention_heads\":2,\"intermediate_size\":8,\"max_position_embeddings\":20,"
+	    "\"vocab_size\":30%s}";
+	static const struct {
+		const char *extra;
+		model_arch arch;
+		int emb, pad_pos, max_tokens, layers, type_vocab;
+		model_act act, head_act;
+	} cases[] = {
+		{",\"model_type\":\"bert\"", MODEL_ARCH_BERT, 8, -1, 20, 6, 2,
+		    MODEL_ACT_GELU, MODEL_ACT_GELU},
+		{",\"architectures\":[\"BertModel\"],\"hidden_act\":\"relu\"", MODEL_ARCH_BERT,
+		    8, -1, 20, 6, 2, MODEL_ACT_RELU, MODEL_ACT_RELU},
+		{",\"model_type\":\"roberta\",\"type_vocab_size\":1", MODEL_ARCH_ROBERTA, 8, 1, 18,
+		    6, 1, MODEL_ACT_GELU, MODEL_ACT_GELU},
+		{",\"model_type\":\"xlm-roberta\",\"pad_token_id\":0,\"hidden_act\":\"relu\"",
+		    MODEL_ARCH_ROBERTA, 8, 0, 19, 6, 2, MODEL_ACT_RELU, MODEL_ACT_GELU},
+		{",\"model_type\":\"camembert\"", MODEL_ARCH_ROBERTA, 8, 1, 18, 6, 2,
+		    MODEL_ACT_GELU, MODEL_ACT_GELU},
+		{",\"architectures\":[\"XLMRobertaForMaskedLM\"]", MODEL_ARCH_ROBERTA, 8, 1, 18, 6, 2,
+		    MODEL_ACT_GELU, MODEL_ACT_GELU},
+		{",\"model_type\":\"electra\",\"embedding_size\":4,\"hidden_act\":\"relu\"",
+		    MODEL_ARCH_ELECTRA, 4, -1, 20, 6, 2, MODEL_ACT_RELU, MODEL_ACT_GELU},
+		{",\"architectures\":[\"ElectraForPreTraining\"]", MODEL_ARCH_ELECTRA, 128, -1, 20,
+		    6, 2, MODEL_ACT_GELU, MODEL_ACT_GELU},
+		{",\"model_type\":\"albert\",\"embedding_size\":4,\"num_hidden_groups\":4,"
+		    "\"inner_group_num\":2", MODEL_ARCH_ALBERT, 4, -1, 20, 12, 2,
+		    MODEL_ACT_GELU_TANH, MODEL_ACT_GELU_TANH},
+		{",\"architectures\":[\"AlbertForMaskedLM\"],\"hidden_act\":\"gelu\"",
+		    MODEL_ARCH_ALBERT, 128, -1, 20, 6, 2, MODEL_ACT_GELU, MODEL_ACT_GELU},
+	};
+	model_config c;
+	heed_err e;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *j = xasprintf(fmt, cases[i].extra);
+		if (parse(j, &c, &e) != HEED_OK)
+			fail_msg("%s: %s", j, e.msg);
+		assert_int_equal(c.arch, cases[i].arch);
+		assert_int_equal(c.emb, cases[i].emb);
+		assert_int_equal(c.pad_pos, cases[i].pad_pos);
+		assert_int_equal(c.max_tokens, cases[i].max_tokens);
+		assert_int_equal(c.layers, cases[i].layers);
+		assert_int_equal(c.type_vocab, cases[i].type_vocab);
+		assert_int_equal(c.act, cases[i].act);
+		assert_int_equal(c.head_act, cases[i].head_act);
+		free(j);
+	}
+	assert_string_equal(model_arch_name(MODEL_ARCH_ROBERTA), "RoBERTa");
+}
+
+/* ALBERT's rows and the weight sets they run (AlbertTransformer's
+ * group_idx = int(i / (num_hidden_layers / num_hidden_groups))). */
+static void
+test_albert_sets(void **state)
+{
+	static const char *const fmt = "{\"model_type\":\"albert\",\"hidden_size\":8,"
+	    "\"num_hidden_layers\":%d,\"num_hidden_groups\":%d,\"inner_group_num\":%d,"
+	    "\"num_attention_heads\":2,\"intermediate_size\":8,\"max_position_embeddings\":20,"
+	    "\"vocab_size\":30}";
+	model_config c;
+	heed_err e;
+	char *j;
+
+	j = xasprintf(fmt, 12, 1, 1);
+	assert_int_equal(parse(j, &c, &e), HEED_OK);
+	assert_int_equal(config_layer_sets(&c), 1);
+	for (int r = 0; r < 12; r++)
+		assert_int_equal(config_layer_set(&c, r), 0);
+	free(j);
+	/* 5 layers over 2 groups: 5 / 2 = 2.5, so rows 0-2 run group 0 */
+	j = xasprintf(fmt, 5, 2, 1);
+	assert_int_equal(parse(j, &c, &e), HEED_OK);
+	assert_int_equal(config_layer_sets(&c), 2);
+	static const int five[] = { 0, 0, 0, 1, 1 };
+	for (int r = 0; r < 5; r++)
+		assert_int_equal(config_layer_set(&c, r), five[r]);
+	free(j);
+	/* 3 layers of one group with 2 inner layers: 6 rows, sets 0 1 0 1 0 1 */
+	j = xasprintf(fmt, 3, 1, 2);
+	assert_int_equal(parse(j, &c, &e), HEED_OK);
+	assert_int_equal(c.layers, 6);
+	assert_int_equal(config_layer_sets(&c), 2);
+	for (int r = 0; r < 6; r++)
+		assert_int_equal(config_layer_set(&c, r), r % 2);
+	free(j);
+	/* BERT: every row its own */
+	assert_int_equal(parse(bert_base, &c, &e), HEED_OK);
+	assert_int_equal(config_layer_sets(&c), 12);
+	assert_int_equal(config_layer_set(&c, 7), 7);
 }
 
 static void
@@ -174,6 +282,17 @@ test_hash(void **state)
 	assert_true(config_hash(&a) != config_hash(&b));
 	b = a;
 	b.act = MODEL_ACT_GELU_TANH;
+	assert_true(config_hash(&a) != config_hash(&b));
+	/* calibration files written before the families came keep their hash */
+	assert_true(config_hash(&a) == 0x5a47516be018be08ULL);
+	b = a;
+	b.arch = MODEL_ARCH_ROBERTA;
+	assert_true(config_hash(&a) != config_hash(&b));
+	a = b;
+	b.pad_pos = 0;
+	assert_true(config_hash(&a) != config_hash(&b));
+	b = a;
+	b.emb = 4;
 	assert_true(config_hash(&a) != config_hash(&b));
 }
 
@@ -370,6 +489,8 @@ main(void)
 		cmocka_unit_test(test_distilbert),
 		cmocka_unit_test(test_activations_and_defaults),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_families),
+		cmocka_unit_test(test_albert_sets),
 		cmocka_unit_test(test_hash),
 		cmocka_unit_test(test_load_casing),
 		cmocka_unit_test(test_resolve_hub),
