@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "heed/tui.h"
 #include "heed/util.h"
 #include "cli.h"
 
@@ -73,6 +74,14 @@ cli_exit_code(int err)
 	default:
 		return EXIT_RUNTIME;
 	}
+}
+
+/* The explorer speaks in heed_err codes like the library; here they
+ * become exit codes. */
+int
+cmd_tui(int argc, char **argv)
+{
+	return cli_exit_code(tui_main(argc, argv));
 }
 
 int

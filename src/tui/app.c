@@ -1,11 +1,15 @@
-/* app.c — `heed` with no command: options, loading, and the event loop.
+/* app.c — the explorer's core: the loop, key dispatch, actions, requests
+ * to the encoder thread and the redraw (see app.h for the life of a key).
  *
  * The libuv loop on the main thread owns the terminal: stdin through
- * uv_poll (keys are read with get_wch in nodelay mode), signals through
+ * uv_poll (keys are read with wgetch in nodelay mode), signals through
  * uv_signal, a zero-delay timer that turns a burst of edits into one job,
- * an async handle the encoder thread wakes, and a prepare handle that
- * redraws once per loop turn when something marked the screen dirty
- * (tmux's server_client_check_redraw).
+ * an async handle the encoder thread wakes when a frame is ready, and a
+ * prepare handle that redraws once per loop turn when something marked
+ * the screen dirty (tmux's server_client_check_redraw).  When the terminal
+ * cannot take output as fast as frames come (stdout would block: a slow
+ * link), the redraw waits for stdout to drain and then draws the newest
+ * state once; the frames in between are never drawn.
  *
  * With HEED_TRACE=FILE heed appends, for every frame that first shows a
  * change's result, the milliseconds from the key to that frame (and of
@@ -13,166 +17,38 @@
  * time to the first frame with a result (bench/tui_latency).
  */
 #define _POSIX_C_SOURCE 200809L
-#include "config.h"
+#include "app.h"
 
-#include <getopt.h>
-#include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "../cli/cli.h"
-#include "keys.h"
+#include "heed/enc.h"
+#include "key.h"
+#include "screen.h"
 #include "term.h"
-#include "tui.h"
 
-
-typedef struct tui_opts {
-	const char *model;
-	const char *modes;
-	const char *sentence;   /* joined from the arguments, malloc'd */
-	pal_kind pal;
-	bool mouse;
-	int threads;            /* encoder threads; 0: enc_default_threads() */
-} tui_opts;
-
-static void
-usage(FILE *f)
-{
-	fprintf(f,
-	    "Usage: heed [-m MODEL] [--modes SPEC] [--palette NAME] [--no-mouse] [--threads N]\n"
-	    "            [SENTENCE]\n"
-	    "\n"
-	    "Open the attention explorer.\n"
-	    "  -m, --model MODEL   model folder or hub name (default: the bundled heed-mini)\n"
-	    "      --modes SPEC    initial head modes, e.g. papa-half, L2H5=uniform, a preset file\n"
-	    "      --palette NAME  viridis (default) or gray\n"
-	    "      --no-mouse      leave the mouse to the terminal\n"
-	    "      --threads N     encoder threads (default: the CPUs online, at most 8)\n"
-	    "  -h, --help          show this help\n"
-	    "\n"
-	    "Press ? inside for the keys; see heed(1).\n");
-}
-
-static char *
-join_args(int argc, char **argv)
-{
-	size_t len = 1;
-	char *s;
-
-	for (int i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	s = xcalloc(len, 1);
-	for (int i = 0; i < argc; i++) {
-		if (i > 0)
-			strcat(s, " ");
-		strcat(s, argv[i]);
-	}
-	return s;
-}
-
-static int
-parse_opts(int argc, char **argv, tui_opts *o)
-{
-	static const struct option longopts[] = {
-		{ "model", required_argument, NULL, 'm' },
-		{ "modes", required_argument, NULL, 'M' },
-		{ "palette", required_argument, NULL, 'p' },
-		{ "no-mouse", no_argument, NULL, 'n' },
-		{ "threads", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	memset(o, 0, sizeof *o);
-	o->mouse = true;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "m:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'm': o->model = optarg; break;
-		case 'M': o->modes = optarg; break;
-		case 'n': o->mouse = false; break;
-		case 'h': usage(stdout); return 1;
-		case 't': {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-			if (*optarg != '\0' && *end == '\0' && v >= 1 && v <= 64) {
-				o->threads = (int)v;
-				break;
-			}
-			fprintf(stderr, "heed: --threads wants a number from 1 to 64, not '%s'\n", optarg);
-			return -1;
-		}
-		case 'p':
-			if (pal_parse(optarg, &o->pal) == 0 && o->pal != PAL_DIVERGING)
-				break;
-			fprintf(stderr, "heed: unknown palette '%s' (viridis, gray)\n", optarg);
-			return -1;
-		default:
-			usage(stderr);
-			return -1;
-		}
-	}
-	o->sentence = optind < argc ? join_args(argc - optind, argv + optind) : NULL;
-	return 0;
-}
-
-/* Calibration is optional: without it average and dense are unavailable. */
-static void
-load_calib(app *a)
-{
-	char *path = calib_default_path(a->m->dir);
-	heed_err e;
-
-	if (access(path, R_OK) != 0)
-		app_message(a, "average, dense off: no calibration");
-	else if (calib_load(path, &a->m->cfg, &a->cal, &e) < 0)
-		app_message(a, "%s; average and dense modes are disabled", e.msg);
-	free(path);
-}
-
-static int
-load(app *a, const tui_opts *o, heed_err *e)
-{
-	char *dir = NULL, *vocab;
-	int rc;
-
-	if ((rc = model_resolve(o->model, &dir, e)) < 0)
-		return rc;
-	/* big checkpoints take seconds: say so until the screen takes over */
-	if (isatty(STDERR_FILENO))
-		fprintf(stderr, "heed: loading %s\u2026", dir);
-	rc = model_load(dir, &a->m, e);
-	if (isatty(STDERR_FILENO))
-		fprintf(stderr, "\r\033[K");
-	free(dir);
-	if (rc < 0)
-		return rc;
-	vocab = xasprintf("%s/vocab.txt", a->m->dir);
-	rc = tok_vocab_load(vocab, &a->vocab, e);
-	free(vocab);
-	if (rc < 0)
-		return rc;
-	a->sp = tok_vocab_specials(a->vocab);
-	a->layers = a->m->cfg.layers;
-	a->heads = a->m->cfg.heads;
-	a->max_tokens = a->m->cfg.max_pos < 128 ? a->m->cfg.max_pos : 128;
-	a->modes = xcalloc((size_t)a->layers * a->heads, 1);
-	a->ids = xcalloc((size_t)a->max_tokens, sizeof *a->ids);
-	load_calib(a);
-	if (o->modes != NULL)
-		return enc_modes_parse(o->modes, a->layers, a->heads, a->cal, a->modes, e);
-	return HEED_OK;
-}
+/* The view table: the order of Tab and of the keys 1-4. */
+static const ui_view *const views[VIEW_COUNT] = {
+	[VIEW_GRID] = &grid_view,
+	[VIEW_HEAD] = &head_view,
+	[VIEW_TOKENS] = &tokens_view,
+	[VIEW_OUTPUT] = &output_view,
+};
 
 void
-app_dirty(app *a)
+app_init(app *a)
 {
-	a->dirty = true;
+	memset(a, 0, sizeof *a);
+	a->t_start = util_now_ms();
+	a->tok_ws = tok_ws_new();
+	input_init(&a->in);
+	input_init(&a->spec);
+	for (int v = 0; v < VIEW_COUNT; v++)
+		a->vstate[v] = xcalloc(1, views[v]->state_size > 0 ? views[v]->state_size : 1);
 }
 
 void
@@ -185,6 +61,22 @@ app_message(app *a, const char *fmt, ...)
 	va_end(ap);
 	a->dirty = true;
 }
+
+static void
+ctx_of(const app *a, view_ctx *c)
+{
+	c->frame = a->have_frame ? a->front : NULL;
+	c->modes = a->modes;
+	c->layers = a->layers;
+	c->heads = a->heads;
+	c->sel_layer = a->sel_layer;
+	c->sel_head = a->sel_head;
+	c->pal = a->pal;
+	c->computing = a->computing;
+	c->notice = a->msg;
+}
+
+/* ---- requests to the encoder thread ------------------------------------ */
 
 /* Tokenise the sentence and hand the newest job to the worker. */
 static void
@@ -202,7 +94,7 @@ submit(app *a)
 	a->have_tok = true;
 	for (int i = 0; i < a->tok.n; i++)
 		a->ids[i] = a->tok.tok[i].id;
-	queue_submit(&a->q, queue_gen(&a->q), a->ids, a->tok.n, a->modes);
+	queue_submit(&a->q, queue_gen(&a->q), a->ids, a->tok.n, a->modes, &a->geom);
 	a->computing = true;
 	a->dirty = true;
 }
@@ -226,40 +118,300 @@ changed(app *a, bool text)
 	a->dirty = true;
 	a->t_change = util_now_ms();
 	a->change_is_text = text;
+	a->change_pending = true;
 }
 
-void
-app_text_changed(app *a)
+/* ---- actions ------------------------------------------------------------ */
+
+static void
+show(app *a, view_id v)
 {
-	changed(a, true);
+	a->view = v;
+	a->dirty = true;
 }
 
-void
-app_modes_changed(app *a)
+/* The grid's thumbnails want another size: ask for a frame made for it.
+ * The encoder recomputes nothing for the same sentence and modes. */
+static void
+set_geometry(app *a, int w, int h)
 {
+	if (w == a->geom.w && h == a->geom.h && term_rows_per_line() == a->geom.rpl)
+		return;
+	a->geom = (frame_geom){ w, h, term_rows_per_line() };
+	if (a->started && a->have_frame) {
+		/* not a change the user made: the trace does not time it */
+		queue_bump(&a->q);
+		a->computing = true;
+		uv_timer_start(&a->debounce, on_debounce, 0, 0);
+	}
+}
+
+/* Carry out what a view asked for; returns false for ACT_PASS. */
+static bool
+act(app *a, ui_action x)
+{
+	switch (x.kind) {
+	case ACT_PASS:
+		return false;
+	case ACT_NONE:
+		break;
+	case ACT_REDRAW:
+		a->dirty = true;
+		break;
+	case ACT_SELECT:
+		a->sel_layer = x.a;
+		a->sel_head = x.b;
+		a->dirty = true;
+		break;
+	case ACT_SHOW:
+		show(a, (view_id)x.a);
+		break;
+	case ACT_SAY:
+		app_message(a, "%s", x.text);
+		break;
+	case ACT_GEOMETRY:
+		set_geometry(a, x.a, x.b);
+		break;
+	}
+	return true;
+}
+
+/* ---- the core's own keys ----------------------------------------------- */
+
+static bool
+edit_motion(ui_input *in, int key)
+{
+	switch (key) {
+	case UI_FN(KEY_LEFT): return input_left(in);
+	case UI_FN(KEY_RIGHT): return input_right(in);
+	case UI_FN(KEY_HOME): case UI_CTRL('a'): return input_home(in);
+	case UI_FN(KEY_END): case UI_CTRL('e'): return input_end(in);
+	default: return false;
+	}
+}
+
+/* Returns true when the text changed. */
+static bool
+edit_change(ui_input *in, int key)
+{
+	switch (key) {
+	case UI_FN(KEY_BACKSPACE): case 127: case UI_CTRL('h'): return input_backspace(in);
+	case UI_FN(KEY_DC): case UI_CTRL('d'): return input_delete(in);
+	case UI_CTRL('w'): return input_kill_word(in);
+	case UI_CTRL('u'): return input_kill_line(in);
+	case UI_FN(KEY_UP): return input_hist_prev(in);
+	case UI_FN(KEY_DOWN): return input_hist_next(in);
+	default:
+		if (key >= 0x20 && key != 127)
+			return input_insert_cp(in, (unsigned)key);
+		return false;
+	}
+}
+
+static void
+edit_key(app *a, int key)
+{
+	if (key_is_enter(key) || key == UI_ESC) {
+		input_hist_push(&a->in);
+		a->editing = false;
+	} else if (edit_change(&a->in, key)) {
+		changed(a, true);
+	} else {
+		edit_motion(&a->in, key);
+	}
+	a->dirty = true;
+}
+
+static bool
+mode_available(const app *a, head_mode m)
+{
+	if (!enc_mode_needs_calib(m))
+		return true;
+	return a->cal != NULL && (m != HEAD_SYNTH_DENSE || a->cal->has_synth);
+}
+
+static void
+set_modes(app *a, int from, int count, head_mode m)
+{
+	for (int i = from; i < from + count; i++)
+		a->modes[i] = (uint8_t)m;
 	changed(a, false);
 }
 
 static void
-on_result(uv_async_t *h)
+cycle_mode(app *a)
+{
+	int i = a->sel_layer * a->heads + a->sel_head;
+	head_mode m = (head_mode)a->modes[i];
+
+	do
+		m = (head_mode)((m + 1) % HEAD_MODE_COUNT);
+	while (!mode_available(a, m));
+	set_modes(a, i, 1, m);
+	app_message(a, "L%dH%d: %s attention", a->sel_layer + 1, a->sel_head + 1, enc_mode_name(m));
+}
+
+static void
+preset(app *a, const char *spec)
+{
+	size_t n = (size_t)a->layers * a->heads;
+	uint8_t *modes = xmalloc(n);
+	heed_err e;
+
+	memcpy(modes, a->modes, n);
+	if (enc_modes_parse(spec, a->layers, a->heads, a->cal, modes, &e) < 0) {
+		app_message(a, "%s", e.msg);
+	} else {
+		memcpy(a->modes, modes, n);
+		changed(a, false);
+		app_message(a, "preset %s", spec);
+	}
+	free(modes);
+}
+
+/* The `:` prompt: a head-mode spec such as L2H5=uniform or papa-half. */
+static void
+spec_key(app *a, int key)
+{
+	if (key_is_enter(key)) {
+		a->prompting = false;
+		if (a->spec.len > 0) {
+			input_hist_push(&a->spec);
+			preset(a, a->spec.buf);
+		}
+		input_set(&a->spec, "");
+	} else if (key == UI_ESC) {
+		a->prompting = false;
+		input_set(&a->spec, "");
+	} else if (!edit_change(&a->spec, key)) {
+		edit_motion(&a->spec, key);
+	}
+	a->dirty = true;
+}
+
+static bool
+mode_key(app *a, int key)
+{
+	head_mode sel = (head_mode)a->modes[a->sel_layer * a->heads + a->sel_head];
+
+	switch (key) {
+	case 'm': cycle_mode(a); return true;
+	case 'M':
+		set_modes(a, a->sel_layer * a->heads, a->heads, sel);
+		app_message(a, "layer %d: %s attention", a->sel_layer + 1, enc_mode_name(sel));
+		return true;
+	case 'A':
+		set_modes(a, 0, a->layers * a->heads, sel);
+		app_message(a, "every head: %s attention", enc_mode_name(sel));
+		return true;
+	case '0':
+		set_modes(a, 0, a->layers * a->heads, HEAD_INPUT);
+		app_message(a, "every head back to input attention");
+		return true;
+	case 'P':
+		preset(a, "papa-half");
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void
+global_key(app *a, int key)
+{
+	switch (key) {
+	case 'q': case UI_CTRL('c'): a->quit = true; return;
+	case '?': a->help = true; break;
+	case '\t': show(a, (view_id)((a->view + 1) % VIEW_COUNT)); break;
+	case UI_FN(KEY_BTAB): show(a, (view_id)((a->view + VIEW_COUNT - 1) % VIEW_COUNT)); break;
+	case '1': case '2': case '3': case '4': show(a, (view_id)(key - '1')); break;
+	case UI_ESC: show(a, VIEW_GRID); break;
+	case 'i': case 'e': case '/': a->editing = true; break;
+	case ':': a->prompting = true; break;
+	case 'p':
+		a->pal = pal_next(a->pal);
+		app_message(a, "palette: %s", pal_name(a->pal));
+		break;
+	default:
+		mode_key(a, key);
+		return;
+	}
+	a->dirty = true;
+}
+
+static void
+mouse(app *a)
+{
+	const ui_view *v = views[a->view];
+	view_ctx c;
+	MEVENT ev;
+
+	if (getmouse(&ev) != OK || !(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
+		return;
+	if (a->help) {
+		a->help = false;
+		a->dirty = true;
+		return;
+	}
+	ctx_of(a, &c);
+	if (v->mouse != NULL)
+		act(a, v->mouse(&c, a->vstate[a->view], ev.y, ev.x));
+}
+
+/* The one function that runs for every key: the help overlay first, then
+ * the prompt, the sentence editor while editing, the view's own keys, and
+ * last the keys that mean the same in every view. */
+static void
+app_key(app *a, int key)
+{
+	const ui_view *v = views[a->view];
+	view_ctx c;
+
+	if (key == UI_FN(KEY_RESIZE)) {
+		a->dirty = true;
+		return;
+	}
+	a->msg[0] = '\0';   /* a notice lasts until the next key */
+	if (key == UI_FN(KEY_MOUSE)) {
+		mouse(a);
+	} else if (a->help) {
+		a->help = false;
+		a->dirty = true;
+	} else if (key == UI_CTRL('c')) {
+		a->quit = true;
+	} else if (a->prompting) {
+		spec_key(a, key);
+	} else if (a->editing) {
+		edit_key(a, key);
+	} else {
+		ctx_of(a, &c);
+		if (!act(a, v->key(&c, a->vstate[a->view], key)))
+			global_key(a, key);
+	}
+}
+
+/* ---- loop callbacks ----------------------------------------------------- */
+
+static void
+on_frame(uv_async_t *h)
 {
 	app *a = h->data;
 
 	if (!queue_take(&a->q, &a->front))
 		return;
 	a->computing = false;
-	a->have_result = a->front->err == HEED_OK;
-	if (!a->have_result) {
+	a->have_frame = a->front->err == HEED_OK;
+	a->dirty = true;
+	if (!a->have_frame) {
 		app_message(a, "%s", a->front->msg);
 		return;
 	}
-	a->cur_row = ui_clamp(a->cur_row, 0, a->front->n - 1);
-	a->cur_col = ui_clamp(a->cur_col, 0, a->front->n - 1);
-	a->query = ui_clamp(a->query, 0, a->front->n - 1);
-	a->dirty = true;
-	/* a stale result is never taken, so this one answers the last change */
-	a->t_due = a->t_change;
-	a->due_is_text = a->change_is_text;
+	/* a stale frame is never taken, so this one answers the last change */
+	if (a->change_pending) {
+		a->t_due = a->t_change;
+		a->due_is_text = a->change_is_text;
+		a->change_pending = false;
+	}
 }
 
 static void
@@ -271,12 +423,12 @@ on_stdin(uv_poll_t *p, int status, int events)
 
 	while (!a->quit && (rc = wgetch(stdscr)) != ERR) {
 		if (rc >= KEY_MIN) {
-			keys_handle(a, UI_FN(rc));
+			app_key(a, UI_FN(rc));
 			continue;
 		}
 		int n = input_utf8_feed(&a->utf8, (unsigned char)rc, cp);
 		for (int i = 0; i < n && !a->quit; i++)
-			keys_handle(a, (int)cp[i]);
+			app_key(a, (int)cp[i]);
 	}
 	if (a->quit)
 		uv_stop(a->loop);
@@ -314,16 +466,53 @@ trace_frame(app *a, double draw_ms)
 }
 
 static void
-on_prepare(uv_prepare_t *p)
+on_stdout_drained(uv_poll_t *p, int status, int events)
 {
 	app *a = p->data;
 
-	if (a->dirty && !a->quit) {
-		double t0 = util_now_ms();
-		a->dirty = false;
-		screen_draw(a);
-		trace_frame(a, util_now_ms() - t0);
+	uv_poll_stop(p);
+	a->out_waiting = false;   /* the next loop turn draws the newest state */
+}
+
+/* True when the terminal would not take a frame now: the last one is
+ * still on its way (a slow link filled the tty's buffer).  Drawing then
+ * would block the loop on the write and queue frames nobody will see. */
+static bool
+stdout_busy(void)
+{
+	struct pollfd p = { .fd = STDOUT_FILENO, .events = POLLOUT };
+
+	return poll(&p, 1, 0) == 0;
+}
+
+/* Once per loop turn: fit the current view, then draw the whole screen,
+ * or hold it back until stdout drains. */
+static void
+on_prepare(uv_prepare_t *p)
+{
+	app *a = p->data;
+	const ui_view *v = views[a->view];
+	view_ctx c;
+	double t0;
+
+	if (!a->dirty || a->quit || a->out_waiting)
+		return;
+	if (stdout_busy()) {
+		a->out_waiting = true;
+		a->skipped++;
+		uv_poll_start(&a->out_poll, UV_WRITABLE, on_stdout_drained);
+		return;
 	}
+	t0 = util_now_ms();
+	a->dirty = false;
+	ctx_of(a, &c);
+	if (v->resize != NULL)
+		act(a, v->resize(&c, a->vstate[a->view], screen_body()));
+	ctx_of(a, &c);    /* a view's resize may have moved the selection */
+	screen_draw(a, &c, v, a->vstate[a->view]);
+	a->dirty = false; /* what resize asked for is on its way as a job */
+	a->frames++;
+	trace_frame(a, util_now_ms() - t0);
 }
 
 static void
@@ -331,9 +520,11 @@ loop_start(app *a)
 {
 	static const int sigs[4] = { SIGWINCH, SIGTERM, SIGHUP, SIGINT };
 
-	a->loop = uv_default_loop();
-	uv_poll_init(a->loop, &a->poll, STDIN_FILENO);
-	uv_poll_start(&a->poll, UV_READABLE, on_stdin);
+	uv_poll_init(a->loop, &a->in_poll, STDIN_FILENO);
+	uv_poll_start(&a->in_poll, UV_READABLE, on_stdin);
+	/* stdout is often the same tty as stdin; libuv watches each
+	 * descriptor on its own */
+	uv_poll_init(a->loop, &a->out_poll, STDOUT_FILENO);
 	for (int i = 0; i < 4; i++) {
 		uv_signal_init(a->loop, &a->sig[i]);
 		a->sig[i].data = a;
@@ -342,7 +533,7 @@ loop_start(app *a)
 	uv_timer_init(a->loop, &a->debounce);
 	uv_prepare_init(a->loop, &a->redraw);
 	uv_prepare_start(&a->redraw, on_prepare);
-	a->poll.data = a->debounce.data = a->redraw.data = a;
+	a->in_poll.data = a->out_poll.data = a->debounce.data = a->redraw.data = a;
 }
 
 static void
@@ -360,20 +551,21 @@ loop_end(app *a)
 	uv_loop_close(a->loop);
 }
 
-static void
+void
 app_free(app *a)
 {
 	if (a->started) {
 		worker_stop(&a->w);
 		queue_destroy(&a->q);
-		result_free(a->front);
+		frame_free(a->front);
 	}
+	for (int v = 0; v < VIEW_COUNT; v++)
+		free(a->vstate[v]);
 	tok_ws_free(a->tok_ws);
 	input_free(&a->in);
 	input_free(&a->spec);
 	free(a->modes);
 	free(a->ids);
-	free(a->scratch);
 	if (a->trace != NULL)
 		fclose(a->trace);
 	calib_free(a->cal);
@@ -381,28 +573,33 @@ app_free(app *a)
 	model_free(a->m);
 }
 
-static int
-run(app *a, const tui_opts *o, heed_err *e)
+int
+app_run(app *a, bool mouse_on, int threads, const char *sentence, heed_err *e)
 {
+	view_ctx c;
 	int rc;
 
 	queue_init(&a->q, a->max_tokens, a->layers * a->heads);
-	a->front = result_new();
+	a->front = frame_new();
 	a->started = true;
 	a->loop = uv_default_loop();
-	uv_async_init(a->loop, &a->async, on_result);
+	uv_async_init(a->loop, &a->async, on_frame);
 	a->async.data = a;
-	rc = worker_start(&a->w, a->m, a->cal, a->max_tokens, a->sp.mask,
-			  o->threads > 0 ? o->threads : enc_default_threads(), &a->q, &a->async, e);
+	rc = worker_start(&a->w, a->m, a->vocab, a->cal, a->max_tokens,
+			  threads > 0 ? threads : enc_default_threads(), &a->q, &a->async, e);
 	if (rc < 0)
 		return rc;
-	if (term_init(o->mouse) < 0)
+	if (term_init(mouse_on) < 0)
 		return err_set(e, HEED_EINVAL, "the explorer needs a terminal (see heed dump for scripts)");
 	loop_start(a);
-	a->editing = o->sentence == NULL;
-	input_set(&a->in, o->sentence ? o->sentence : "");
+	/* the first job already knows where the grid's thumbnails go */
+	ctx_of(a, &c);
+	act(a, grid_view.resize(&c, a->vstate[VIEW_GRID], screen_body()));
+	a->editing = sentence == NULL;
+	input_set(&a->in, sentence ? sentence : "");
 	input_hist_push(&a->in);
 	a->t_change = a->t_start;   /* the first result's frame ends the start-up */
+	a->change_pending = true;
 	submit(a);
 	a->dirty = true;
 	uv_run(a->loop, UV_RUN_DEFAULT);
@@ -410,86 +607,4 @@ run(app *a, const tui_opts *o, heed_err *e)
 	worker_stop(&a->w);   /* before the async handle it wakes is closed */
 	loop_end(a);
 	return HEED_OK;
-}
-
-int
-cmd_tui(int argc, char **argv)
-{
-	tui_opts o;
-	app a;
-	heed_err e;
-	int rc;
-
-	rc = parse_opts(argc, argv, &o);
-	if (rc != 0)
-		return rc > 0 ? 0 : EXIT_USAGE;
-	memset(&a, 0, sizeof a);
-	a.t_start = util_now_ms();
-	if (getenv("HEED_TRACE") != NULL && (a.trace = fopen(getenv("HEED_TRACE"), "a")) == NULL) {
-		fprintf(stderr, "heed: HEED_TRACE: cannot open %s\n", getenv("HEED_TRACE"));
-		free((char *)o.sentence);
-		return EXIT_BADFILE;
-	}
-	a.tok_ws = tok_ws_new();
-	input_init(&a.in);
-	input_init(&a.spec);
-	a.pal = o.pal;
-	a.mouse = o.mouse;
-	rc = load(&a, &o, &e);
-	if (rc == HEED_OK)
-		rc = run(&a, &o, &e);
-	term_end();
-	if (rc < 0)
-		fprintf(stderr, "heed: %s\n", e.msg);
-	app_free(&a);
-	free((char *)o.sentence);
-	return cli_exit_code(rc);
-}
-
-const char *
-app_label(const app *a, int i)
-{
-	const char *p;
-
-	if (!a->have_result || i < 0 || i >= a->front->n)
-		return "";
-	p = tok_piece(a->vocab, a->front->ids[i]);
-	return p != NULL ? p : "?";
-}
-
-float *
-app_scratch(app *a, size_t n)
-{
-	if (n > a->scratch_cap) {
-		a->scratch = xrealloc(a->scratch, n * sizeof *a->scratch);
-		a->scratch_cap = n;
-	}
-	return a->scratch;
-}
-
-const float *
-app_attn(const app *a, int layer, int head)
-{
-	size_t nn;
-
-	if (!a->have_result)
-		return NULL;
-	nn = (size_t)a->front->n * a->front->n;
-	return a->front->attn + ((size_t)layer * a->heads + head) * nn;
-}
-
-head_mode
-app_mode(const app *a, int layer, int head)
-{
-	return (head_mode)a->modes[layer * a->heads + head];
-}
-
-double
-app_stat(const app *a, int layer, int head)
-{
-	int i = layer * a->heads + head;
-
-	if (a->stat == STAT_JSD)
-		return a->cal != NULL && a->cal->stats != NULL ? a->cal->stats[i].jsd : NAN;
-	return a->have_result ? a->front->entropy[i] : NAN;
 }

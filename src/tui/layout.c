@@ -2,13 +2,13 @@
 #include "layout.h"
 
 int
-ui_clamp(int v, int lo, int hi)
+layout_clamp(int v, int lo, int hi)
 {
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
 int
-ui_scroll(int first, int cur, int vis, int n)
+layout_scroll(int first, int cur, int vis, int n)
 {
 	if (vis <= 0)
 		return cur;
@@ -28,7 +28,7 @@ imin(int a, int b)
 }
 
 int
-grid_layout_compute(int x, int y, int w, int h, int layers, int heads, int n,
+layout_grid_compute(int x, int y, int w, int h, int layers, int heads, int n,
 		    int rpl, int sel, int first, grid_layout *g)
 {
 	int avail_w, avail_h, cell, pw, th, gap;
@@ -63,21 +63,21 @@ grid_layout_compute(int x, int y, int w, int h, int layers, int heads, int n,
 	g->nvis = imin(layers, avail_h / g->band);
 	if (g->nvis < 1)
 		return -1;
-	g->first = ui_scroll(first, sel, g->nvis, layers);
+	g->first = layout_scroll(first, sel, g->nvis, layers);
 	g->x0 = x + (w - g->label_w - heads * g->cell_w) / 2;
 	g->y0 = y;
 	return 0;
 }
 
 void
-grid_cell_origin(const grid_layout *g, int layer, int head, int *cy, int *cx)
+layout_cell_origin(const grid_layout *g, int layer, int head, int *cy, int *cx)
 {
 	*cy = g->y0 + 1 + (layer - g->first) * g->band;
 	*cx = g->x0 + g->label_w + head * g->cell_w + 1;
 }
 
 bool
-grid_hit(const grid_layout *g, int cy, int cx, int *layer, int *head)
+layout_grid_hit(const grid_layout *g, int cy, int cx, int *layer, int *head)
 {
 	int ry = cy - g->y0 - 1, rx = cx - g->x0 - g->label_w;
 

@@ -26,18 +26,18 @@ typedef struct grid_layout {
  * (x, y); rpl = matrix rows per text row (2 with half-blocks, 1 in ASCII).
  * sel is the selected layer, kept visible; first is the previous scroll
  * position.  Returns 0, or -1 when the area is too small. */
-int grid_layout_compute(int x, int y, int w, int h, int layers, int heads, int n,
+int layout_grid_compute(int x, int y, int w, int h, int layers, int heads, int n,
 			int rpl, int sel, int first, grid_layout *g);
 /* Screen position of the thumbnail of (layer, head): top-left of its pixels. */
-void grid_cell_origin(const grid_layout *g, int layer, int head, int *cy, int *cx);
+void layout_cell_origin(const grid_layout *g, int layer, int head, int *cy, int *cx);
 /* Which (layer, head) a click at (cy, cx) falls on. */
-bool grid_hit(const grid_layout *g, int cy, int cx, int *layer, int *head);
+bool layout_grid_hit(const grid_layout *g, int cy, int cx, int *layer, int *head);
 
 /* v limited to [lo, hi]. */
-int ui_clamp(int v, int lo, int hi);
+int layout_clamp(int v, int lo, int hi);
 
 /* First index of a window of `vis` items out of n that keeps cur visible,
  * moving as little as possible from first. */
-int ui_scroll(int first, int cur, int vis, int n);
+int layout_scroll(int first, int cur, int vis, int n);
 
 #endif

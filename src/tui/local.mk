@@ -1,29 +1,35 @@
-# tui module: the interactive explorer (`heed` with no command).
-# The pure parts (colours, line editing, layout, derived numbers, the job
-# queue) live in the library so unit tests link them without a terminal.
+# tui module: the interactive explorer (`heed` with no command); see
+# docs/ARCHITECTURE.md for the map.  The pure parts (colours, line editing,
+# layout, derived numbers, frames, the job queue) live in the library so
+# unit tests link them without a terminal.
 libheed_a_SOURCES += src/tui/palette.c src/tui/input.c src/tui/layout.c \
-	src/tui/ui_model.c src/tui/queue.c
+	src/tui/derive.c src/tui/frame.c src/tui/queue.c
 noinst_HEADERS += src/tui/palette.h src/tui/input.h src/tui/layout.h \
-	src/tui/ui_model.h src/tui/queue.h
+	src/tui/derive.h src/tui/frame.h src/tui/queue.h include/heed/tui.h
 
-# The terminal side: curses, the loop, the encoder thread, the views.
-heed_SOURCES += src/tui/app.c src/tui/keys.c src/tui/draw.c src/tui/term.c \
-	src/tui/worker.c src/tui/grid.c src/tui/head.c src/tui/tokens.c \
-	src/tui/output.c src/tui/help.c
-noinst_HEADERS += src/tui/tui.h src/tui/keys.h src/tui/term.h src/tui/worker.h
+# The terminal side: the entry point, the core and its loop, the encoder
+# thread, the screen, one file per view.
+heed_SOURCES += src/tui/tui.c src/tui/app.c src/tui/worker.c src/tui/term.c \
+	src/tui/screen.c src/tui/widget.c src/tui/view_grid.c src/tui/view_head.c \
+	src/tui/view_tokens.c src/tui/view_output.c src/tui/view_help.c
+noinst_HEADERS += src/tui/app.h src/tui/view.h src/tui/key.h src/tui/screen.h \
+	src/tui/widget.h src/tui/term.h src/tui/worker.h
 
-check_PROGRAMS += tests/unit/test_ui_palette tests/unit/test_ui_input \
-	tests/unit/test_ui_layout tests/unit/test_ui_model tests/unit/test_ui_queue
-TESTS += tests/unit/test_ui_palette tests/unit/test_ui_input \
-	tests/unit/test_ui_layout tests/unit/test_ui_model tests/unit/test_ui_queue
+UI_UNIT = tests/unit/test_ui_palette tests/unit/test_ui_input \
+	tests/unit/test_ui_layout tests/unit/test_ui_derive tests/unit/test_ui_frame \
+	tests/unit/test_ui_queue
+check_PROGRAMS += $(UI_UNIT)
+TESTS += $(UI_UNIT)
 tests_unit_test_ui_palette_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/src/tui
 tests_unit_test_ui_palette_LDADD = $(TEST_LIBS)
 tests_unit_test_ui_input_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/src/tui
 tests_unit_test_ui_input_LDADD = $(TEST_LIBS)
 tests_unit_test_ui_layout_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/src/tui
 tests_unit_test_ui_layout_LDADD = $(TEST_LIBS)
-tests_unit_test_ui_model_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/src/tui
-tests_unit_test_ui_model_LDADD = $(TEST_LIBS)
+tests_unit_test_ui_derive_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/src/tui
+tests_unit_test_ui_derive_LDADD = $(TEST_LIBS)
+tests_unit_test_ui_frame_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/src/tui
+tests_unit_test_ui_frame_LDADD = $(TEST_LIBS)
 tests_unit_test_ui_queue_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/src/tui
 tests_unit_test_ui_queue_LDADD = $(TEST_LIBS)
 # The encoder thread is binary-only code: the test builds it in.

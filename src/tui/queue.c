@@ -1,4 +1,5 @@
-/* queue.c — job and result hand-over with generation-based dropping. */
+/* queue.c — job and frame hand-over with generation-based dropping (the
+ * locking rules are in queue.h). */
 #include "queue.h"
 
 #include <stdlib.h>
@@ -6,42 +7,8 @@
 
 #include "heed/util.h"
 
-ui_result *
-result_new(void)
-{
-	return xcalloc(1, sizeof(ui_result));
-}
-
 void
-result_reserve(ui_result *r, int n, int layers, int heads)
-{
-	if ((size_t)n > r->cap_n || layers != r->layers || heads != r->heads) {
-		size_t nn = (size_t)n * n;
-
-		r->ids = xrealloc(r->ids, (size_t)n * sizeof *r->ids);
-		r->attn = xrealloc(r->attn, (size_t)layers * heads * nn * sizeof *r->attn);
-		r->entropy = xrealloc(r->entropy, (size_t)layers * heads * sizeof *r->entropy);
-		r->cosine = xrealloc(r->cosine, (size_t)(layers + 1) * sizeof *r->cosine);
-		r->cap_n = (size_t)n;
-	}
-	r->layers = layers;
-	r->heads = heads;
-}
-
-void
-result_free(ui_result *r)
-{
-	if (r == NULL)
-		return;
-	free(r->ids);
-	free(r->attn);
-	free(r->entropy);
-	free(r->cosine);
-	free(r);
-}
-
-void
-job_init(ui_job *j, int cap, int nmodes)
+queue_job_init(ui_job *j, int cap, int nmodes)
 {
 	j->gen = 0;
 	j->n = 0;
@@ -52,7 +19,7 @@ job_init(ui_job *j, int cap, int nmodes)
 }
 
 void
-job_free(ui_job *j)
+queue_job_free(ui_job *j)
 {
 	free(j->ids);
 	free(j->modes);
@@ -60,13 +27,14 @@ job_free(ui_job *j)
 	j->modes = NULL;
 }
 
-void
+static void
 job_copy(ui_job *dst, const ui_job *src)
 {
 	dst->gen = src->gen;
 	dst->n = src->n;
 	memcpy(dst->ids, src->ids, (size_t)src->n * sizeof *src->ids);
 	memcpy(dst->modes, src->modes, (size_t)src->nmodes);
+	dst->geom = src->geom;
 }
 
 void
@@ -76,15 +44,15 @@ queue_init(ui_queue *q, int cap, int nmodes)
 	uv_mutex_init(&q->mu);
 	uv_cond_init(&q->cv);
 	atomic_init(&q->gen, 0);
-	job_init(&q->pending, cap, nmodes);
-	q->ready = result_new();
+	queue_job_init(&q->pending, cap, nmodes);
+	q->ready = frame_new();
 }
 
 void
 queue_destroy(ui_queue *q)
 {
-	job_free(&q->pending);
-	result_free(q->ready);
+	queue_job_free(&q->pending);
+	frame_free(q->ready);
 	uv_cond_destroy(&q->cv);
 	uv_mutex_destroy(&q->mu);
 }
@@ -108,7 +76,8 @@ queue_stale(ui_queue *q, uint64_t gen)
 }
 
 void
-queue_submit(ui_queue *q, uint64_t gen, const int *ids, int n, const uint8_t *modes)
+queue_submit(ui_queue *q, uint64_t gen, const int *ids, int n, const uint8_t *modes,
+	     const frame_geom *geom)
 {
 	if (n > q->pending.cap)
 		n = q->pending.cap;
@@ -117,6 +86,7 @@ queue_submit(ui_queue *q, uint64_t gen, const int *ids, int n, const uint8_t *mo
 	q->pending.n = n;
 	memcpy(q->pending.ids, ids, (size_t)n * sizeof *ids);
 	memcpy(q->pending.modes, modes, (size_t)q->pending.nmodes);
+	q->pending.geom = *geom;
 	q->has_job = true;
 	uv_cond_signal(&q->cv);
 	uv_mutex_unlock(&q->mu);
@@ -166,9 +136,9 @@ queue_quit(ui_queue *q)
 }
 
 void
-queue_publish(ui_queue *q, ui_result **back)
+queue_publish(ui_queue *q, ui_frame **back)
 {
-	ui_result *t;
+	ui_frame *t;
 
 	uv_mutex_lock(&q->mu);
 	t = q->ready;
@@ -179,7 +149,7 @@ queue_publish(ui_queue *q, ui_result **back)
 }
 
 bool
-queue_take(ui_queue *q, ui_result **front)
+queue_take(ui_queue *q, ui_frame **front)
 {
 	bool fresh = false;
 
@@ -187,7 +157,7 @@ queue_take(ui_queue *q, ui_result **front)
 	if (q->has_ready) {
 		q->has_ready = false;
 		if (!queue_stale(q, q->ready->gen)) {
-			ui_result *t = q->ready;
+			ui_frame *t = q->ready;
 
 			q->ready = *front;
 			*front = t;

@@ -1,5 +1,7 @@
-/* worker.c — one dedicated thread runs the encoder (DESIGN.md: one thread
- * owns OpenBLAS; forward passes never go to libuv's shared pool).
+/* worker.c — one dedicated thread runs the encoder and builds frames:
+ * forward passes and the maths the views show never run on the loop's
+ * thread (a keystroke must never wait for a matrix product) nor in libuv's
+ * shared pool.
  *
  * A job is run twice when some head is not in input mode: once as asked and
  * once all-input, the baseline the output view compares against.  Both
@@ -10,9 +12,11 @@
 #include "worker.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "ui_model.h"
+#include "derive.h"
+#include "layout.h"
 
 static bool
 cancelled(void *ud)
@@ -34,30 +38,54 @@ all_input(const ui_job *j)
 /* The state whose results are shown: the baseline itself when every head
  * is in input mode. */
 static enc_state *
-shown(ui_worker *w, const ui_result *r)
+shown(ui_worker *w, const ui_frame *r)
 {
 	return r->modified ? w->run : w->base;
 }
 
 static void
-copy_attention(ui_worker *w, ui_result *r)
+copy_attention(ui_worker *w, ui_frame *r)
 {
 	size_t nn = (size_t)r->n * r->n;
 
 	for (int l = 0; l < r->layers; l++)
-		for (int h = 0; h < r->heads; h++) {
-			float *dst = r->attn + ((size_t)l * r->heads + h) * nn;
+		for (int h = 0; h < r->heads; h++)
+			memcpy(r->attn + ((size_t)l * r->heads + h) * nn, enc_attn(shown(w, r), l, h),
+			    nn * sizeof *r->attn);
+}
 
-			memcpy(dst, enc_attn(shown(w, r), l, h), nn * sizeof *dst);
-			r->entropy[l * r->heads + h] = ui_entropy(dst, r->n);
-		}
+/* Everything the views read, from the attention just copied; thumbnails
+ * keep their last levels where the change would not show. */
+static void
+build_frame(ui_worker *w, ui_frame *r)
+{
+	const uint8_t *prev = NULL;
+	size_t bytes;
+
+	if (w->prev_tw > 0) {
+		grid_layout g;
+
+		if (layout_grid_compute(0, 0, w->job.geom.w, w->job.geom.h, r->layers, r->heads,
+		    r->n, w->job.geom.rpl, 0, 0, &g) == 0 && g.pw == w->prev_tw && g.ph == w->prev_th)
+			prev = w->prev_thumb;
+	}
+	frame_derive(r, w->vocab, w->cal, &w->job.geom, prev);
+	bytes = (size_t)r->tw * r->th * r->layers * r->heads;
+	if (bytes > w->prev_cap) {
+		w->prev_thumb = xrealloc(w->prev_thumb, bytes);
+		w->prev_cap = bytes;
+	}
+	if (bytes > 0)
+		memcpy(w->prev_thumb, r->thumb, bytes);
+	w->prev_tw = r->tw;
+	w->prev_th = r->th;
 }
 
 static void
-compare_hidden(ui_worker *w, ui_result *r)
+compare_hidden(ui_worker *w, ui_frame *r)
 {
 	for (int l = 0; l <= r->layers; l++)
-		r->cosine[l] = r->modified ? ui_cosine(enc_hidden(w->run, l),
+		r->cosine[l] = r->modified ? derive_cosine(enc_hidden(w->run, l),
 		    enc_hidden(w->base, l), r->n, w->m->cfg.hidden) : 1.0;
 }
 
@@ -65,7 +93,7 @@ compare_hidden(ui_worker *w, ui_result *r)
  * the baseline (searched to UI_BASE_TOPK deep; computed only when the
  * baseline ran again). */
 static int
-predict(ui_worker *w, const ui_result *r, int m, ui_mask_pred *p, heed_err *e)
+predict(ui_worker *w, const ui_frame *r, int m, ui_mask_pred *p, heed_err *e)
 {
 	int k;
 
@@ -83,14 +111,17 @@ predict(ui_worker *w, const ui_result *r, int m, ui_mask_pred *p, heed_err *e)
 		w->nbase_top = m + 1;
 	}
 	for (int i = 0; i < k; i++) {
-		p->base_rank[i] = ui_rank(p->ids[i], w->base_top[m].ids, w->base_top[m].k);
+		const char *piece = tok_piece(w->vocab, p->ids[i]);
+
+		p->pieces[i] = piece != NULL ? piece : "?";
+		p->base_rank[i] = derive_rank(p->ids[i], w->base_top[m].ids, w->base_top[m].k);
 		p->base_prob[i] = p->base_rank[i] >= 0 ? w->base_top[m].probs[p->base_rank[i]] : 0;
 	}
 	return HEED_OK;
 }
 
 static int
-predict_masks(ui_worker *w, ui_result *r, heed_err *e)
+predict_masks(ui_worker *w, ui_frame *r, heed_err *e)
 {
 	r->nmask = 0;
 	r->has_mlm = w->m->has_mlm;
@@ -109,7 +140,7 @@ predict_masks(ui_worker *w, ui_result *r, heed_err *e)
 }
 
 static int
-run_job(ui_worker *w, ui_result *r, heed_err *e)
+run_job(ui_worker *w, ui_frame *r, heed_err *e)
 {
 	const ui_job *j = &w->job;
 	double t0 = util_now_ms();
@@ -129,6 +160,7 @@ run_job(ui_worker *w, ui_result *r, heed_err *e)
 	r->n = j->n;
 	memcpy(r->ids, j->ids, (size_t)j->n * sizeof *j->ids);
 	copy_attention(w, r);
+	build_frame(w, r);
 	compare_hidden(w, r);
 	rc = predict_masks(w, r, e);
 	r->ms = util_now_ms() - t0;
@@ -142,11 +174,11 @@ worker_main(void *arg)
 	heed_err e;
 
 	while (queue_wait_job(w->q, &w->job)) {
-		ui_result *r = w->back;
+		ui_frame *r = w->back;
 
 		if (queue_stale(w->q, w->job.gen))
 			continue;
-		result_reserve(r, w->job.n, w->m->cfg.layers, w->m->cfg.heads);
+		frame_reserve(r, w->job.n, w->m->cfg.layers, w->m->cfg.heads);
 		e.msg[0] = '\0';
 		r->gen = w->job.gen;
 		r->err = run_job(w, r, &e);
@@ -159,23 +191,24 @@ worker_main(void *arg)
 }
 
 int
-worker_start(ui_worker *w, const model *m, const calib *cal, int max_tokens,
-	     int mask_id, int threads, ui_queue *q, uv_async_t *done, heed_err *e)
+worker_start(ui_worker *w, const model *m, const tok_vocab *vocab, const calib *cal,
+	     int max_tokens, int threads, ui_queue *q, uv_async_t *done, heed_err *e)
 {
 	memset(w, 0, sizeof *w);
 	w->m = m;
+	w->vocab = vocab;
 	w->cal = cal;
 	w->q = q;
 	w->done = done;
-	w->mask_id = mask_id;
+	w->mask_id = tok_vocab_specials(vocab).mask;
 	w->run = enc_new(m, max_tokens);
 	w->base = enc_new(m, max_tokens);
 	/* both run on the encoder thread, one at a time: their pools never
 	 * compete */
 	enc_set_threads(w->run, threads);
 	enc_set_threads(w->base, threads);
-	w->back = result_new();
-	job_init(&w->job, max_tokens, m->cfg.layers * m->cfg.heads);
+	w->back = frame_new();
+	queue_job_init(&w->job, max_tokens, m->cfg.layers * m->cfg.heads);
 	if (uv_thread_create(&w->tid, worker_main, w) != 0) {
 		worker_stop(w);
 		return err_set(e, HEED_EINVAL, "cannot start the encoder thread");
@@ -195,8 +228,12 @@ worker_stop(ui_worker *w)
 	}
 	enc_free(w->run);
 	enc_free(w->base);
-	result_free(w->back);
-	job_free(&w->job);
+	frame_free(w->back);
+	free(w->prev_thumb);
+	queue_job_free(&w->job);
 	w->run = w->base = NULL;
 	w->back = NULL;
+	w->prev_thumb = NULL;
+	w->prev_cap = 0;
+	w->prev_tw = w->prev_th = 0;
 }

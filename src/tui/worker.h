@@ -1,7 +1,12 @@
-/* worker.h — the encoder thread.  It owns OpenBLAS and two encoder states
- * (the job's head modes, and an all-input baseline for the deltas), takes
- * the newest job from the queue, polls the generation between layers to
- * abandon stale work, and wakes the loop with uv_async_send. */
+/* worker.h — the encoder thread.  It owns two encoder states (the job's
+ * head modes, and an all-input baseline for the deltas), takes the newest
+ * job from the queue, polls the generation between layers to abandon stale
+ * work, builds the whole frame the views will read, and wakes the loop
+ * with uv_async_send.
+ *
+ * Threads: everything in ui_worker except `q` and `done` belongs to the
+ * encoder thread between worker_start and worker_stop; the model, the
+ * vocabulary and the calibration are shared read-only with the loop. */
 #ifndef HEED_TUI_WORKER_H
 #define HEED_TUI_WORKER_H
 
@@ -10,16 +15,23 @@
 #include "heed/calib.h"
 #include "heed/enc.h"
 #include "heed/model.h"
+#include "heed/tok.h"
 #include "queue.h"
 
 typedef struct ui_worker {
 	const model *m;
 	const calib *cal;
+	const tok_vocab *vocab;
 	ui_queue *q;
 	uv_async_t *done;
 	enc_state *run, *base;
 	ui_job job;
-	ui_result *back;
+	ui_frame *back;
+	/* the levels of the last thumbnails made, for frame_derive's
+	 * hysteresis; valid for prev_tw x prev_th pixels */
+	uint8_t *prev_thumb;
+	size_t prev_cap;
+	int prev_tw, prev_th;
 	/* the baseline's top predictions at each [MASK]: a toggle changes
 	 * nothing in the baseline, so they are kept until its ids change */
 	struct {
@@ -33,8 +45,8 @@ typedef struct ui_worker {
 	bool started;
 } ui_worker;
 
-int worker_start(ui_worker *w, const model *m, const calib *cal, int max_tokens,
-		 int mask_id, int threads, ui_queue *q, uv_async_t *done, heed_err *e);
+int worker_start(ui_worker *w, const model *m, const tok_vocab *vocab, const calib *cal,
+		 int max_tokens, int threads, ui_queue *q, uv_async_t *done, heed_err *e);
 /* Ask the thread to finish (a running job is cancelled) and join it. */
 void worker_stop(ui_worker *w);
 

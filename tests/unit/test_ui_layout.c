@@ -15,7 +15,7 @@ check(int w, int h, int layers, int heads, int n, int rpl, int sel)
 	grid_layout g;
 	int cy, cx, l, hd;
 
-	assert_int_equal(grid_layout_compute(0, 2, w, h, layers, heads, n, rpl, sel, 0, &g), 0);
+	assert_int_equal(layout_grid_compute(0, 2, w, h, layers, heads, n, rpl, sel, 0, &g), 0);
 	assert_true(g.x0 >= 0);
 	assert_true(g.x0 + g.label_w + heads * g.cell_w <= w);
 	assert_true(g.nvis >= 1 && g.nvis <= layers);
@@ -32,16 +32,16 @@ check(int w, int h, int layers, int heads, int n, int rpl, int sel)
 		for (hd = 0; hd < heads; hd++) {
 			int gl, gh;
 
-			grid_cell_origin(&g, l, hd, &cy, &cx);
-			assert_true(grid_hit(&g, cy, cx, &gl, &gh));
+			layout_cell_origin(&g, l, hd, &cy, &cx);
+			assert_true(layout_grid_hit(&g, cy, cx, &gl, &gh));
 			assert_int_equal(gl, l);
 			assert_int_equal(gh, hd);
-			assert_true(grid_hit(&g, cy + g.th - 1, cx + g.tw - 1, &gl, &gh));
+			assert_true(layout_grid_hit(&g, cy + g.th - 1, cx + g.tw - 1, &gl, &gh));
 			assert_int_equal(gl, l);
 			assert_int_equal(gh, hd);
 		}
-	assert_false(grid_hit(&g, 2, g.x0 + g.label_w + 1, &l, &hd));   /* header row */
-	assert_false(grid_hit(&g, 10, g.x0, &l, &hd));                   /* layer labels */
+	assert_false(layout_grid_hit(&g, 2, g.x0 + g.label_w + 1, &l, &hd));   /* header row */
+	assert_false(layout_grid_hit(&g, 10, g.x0, &l, &hd));                   /* layer labels */
 }
 
 static void
@@ -61,22 +61,22 @@ test_square_and_big_enough(void **state)
 	grid_layout g;
 
 	/* Plenty of room: two pixels per token of a short sentence. */
-	assert_int_equal(grid_layout_compute(0, 0, 200, 60, 4, 8, 9, 2, 0, 0, &g), 0);
+	assert_int_equal(layout_grid_compute(0, 0, 200, 60, 4, 8, 9, 2, 0, 0, &g), 0);
 	assert_int_equal(g.pw, 18);
 	assert_int_equal(g.ph, 18);
 	assert_int_equal(g.th, 9);
 	assert_int_equal(g.nvis, 4);
 	/* A little room: one pixel per token, no stretching. */
-	assert_int_equal(grid_layout_compute(0, 0, 120, 60, 4, 8, 9, 2, 0, 0, &g), 0);
+	assert_int_equal(layout_grid_compute(0, 0, 120, 60, 4, 8, 9, 2, 0, 0, &g), 0);
 	assert_int_equal(g.pw, 9);
 	/* 80x24 with heed-mini and a long sentence: 7 columns, 6 rows. */
-	assert_int_equal(grid_layout_compute(0, 2, 80, 20, 4, 8, 40, 2, 0, 0, &g), 0);
+	assert_int_equal(layout_grid_compute(0, 2, 80, 20, 4, 8, 40, 2, 0, 0, &g), 0);
 	assert_int_equal(g.pw, 7);
 	assert_int_equal(g.ph, 6);
 	assert_int_equal(g.th, 3);
 	assert_int_equal(g.band, 4);
 	/* bert-base in 80x24: flat thumbnails, every layer still visible. */
-	assert_int_equal(grid_layout_compute(0, 2, 80, 20, 12, 12, 40, 2, 0, 0, &g), 0);
+	assert_int_equal(layout_grid_compute(0, 2, 80, 20, 12, 12, 40, 2, 0, 0, &g), 0);
 	assert_int_equal(g.nvis, 12);
 	assert_int_equal(g.th, 1);
 	assert_int_equal(g.ph, 2);
@@ -88,9 +88,9 @@ test_scrolls_with_selection(void **state)
 {
 	grid_layout g;
 
-	assert_int_equal(grid_layout_compute(0, 0, 80, 8, 12, 12, 20, 2, 11, 0, &g), 0);
+	assert_int_equal(layout_grid_compute(0, 0, 80, 8, 12, 12, 20, 2, 11, 0, &g), 0);
 	assert_int_equal(g.first + g.nvis, 12);
-	assert_int_equal(grid_layout_compute(0, 0, 80, 8, 12, 12, 20, 2, 0, g.first, &g), 0);
+	assert_int_equal(layout_grid_compute(0, 0, 80, 8, 12, 12, 20, 2, 0, g.first, &g), 0);
 	assert_int_equal(g.first, 0);
 }
 
@@ -99,21 +99,21 @@ test_too_small(void **state)
 {
 	grid_layout g;
 
-	assert_int_equal(grid_layout_compute(0, 0, 40, 10, 2, 20, 9, 2, 0, 0, &g), -1);
-	assert_int_equal(grid_layout_compute(0, 0, 80, 1, 2, 2, 9, 2, 0, 0, &g), -1);
+	assert_int_equal(layout_grid_compute(0, 0, 40, 10, 2, 20, 9, 2, 0, 0, &g), -1);
+	assert_int_equal(layout_grid_compute(0, 0, 80, 1, 2, 2, 9, 2, 0, 0, &g), -1);
 }
 
 static void
 test_scroll_window(void **state)
 {
-	assert_int_equal(ui_scroll(0, 5, 10, 100), 0);
-	assert_int_equal(ui_scroll(0, 12, 10, 100), 3);
-	assert_int_equal(ui_scroll(20, 12, 10, 100), 12);
-	assert_int_equal(ui_scroll(95, 99, 10, 100), 90);
-	assert_int_equal(ui_scroll(5, 2, 10, 4), 0);
-	assert_int_equal(ui_clamp(-3, 0, 8), 0);
-	assert_int_equal(ui_clamp(9, 0, 8), 8);
-	assert_int_equal(ui_clamp(4, 0, 8), 4);
+	assert_int_equal(layout_scroll(0, 5, 10, 100), 0);
+	assert_int_equal(layout_scroll(0, 12, 10, 100), 3);
+	assert_int_equal(layout_scroll(20, 12, 10, 100), 12);
+	assert_int_equal(layout_scroll(95, 99, 10, 100), 90);
+	assert_int_equal(layout_scroll(5, 2, 10, 4), 0);
+	assert_int_equal(layout_clamp(-3, 0, 8), 0);
+	assert_int_equal(layout_clamp(9, 0, 8), 8);
+	assert_int_equal(layout_clamp(4, 0, 8), 4);
 }
 
 int

@@ -14,6 +14,7 @@
 #include "heed/enc.h"
 #include "heed/model.h"
 #include "heed/tok.h"
+#include "derive.h"
 #include "worker.h"
 
 #define DIR HEED_TESTDIR "/fixtures/enc/bert-f32"
@@ -25,9 +26,10 @@ typedef struct fixture {
 	uv_async_t done;
 	ui_queue q;
 	ui_worker w;
-	ui_result *front;
+	ui_frame *front;
 	int wakeups;
 	int ids[16], n;
+	frame_geom geom;
 } fixture;
 
 static void
@@ -54,13 +56,13 @@ setup(void **state)
 		f->ids[i] = r.tok[i].id;
 	f->n = r.n;
 	tok_result_free(&r);
+	f->geom = (frame_geom){ 80, 20, 2 };   /* the grid's area in an 80 x 24 window */
 	uv_loop_init(&f->loop);
 	uv_async_init(&f->loop, &f->done, on_done);
 	f->done.data = f;
 	queue_init(&f->q, 16, f->m->cfg.layers * f->m->cfg.heads);
-	assert_int_equal(worker_start(&f->w, f->m, NULL, 16, tok_vocab_specials(f->v).mask,
-	    2, &f->q, &f->done, &e), 0);
-	f->front = result_new();
+	assert_int_equal(worker_start(&f->w, f->m, f->v, NULL, 16, 2, &f->q, &f->done, &e), 0);
+	f->front = frame_new();
 	*state = f;
 	return 0;
 }
@@ -72,7 +74,7 @@ teardown(void **state)
 
 	worker_stop(&f->w);
 	queue_destroy(&f->q);
-	result_free(f->front);
+	frame_free(f->front);
 	uv_close((uv_handle_t *)&f->done, NULL);
 	uv_run(&f->loop, UV_RUN_DEFAULT);
 	uv_loop_close(&f->loop);
@@ -86,7 +88,7 @@ teardown(void **state)
 static void
 run_job(fixture *f, const uint8_t *modes)
 {
-	queue_submit(&f->q, queue_bump(&f->q), f->ids, f->n, modes);
+	queue_submit(&f->q, queue_bump(&f->q), f->ids, f->n, modes, &f->geom);
 	while (!queue_take(&f->q, &f->front))
 		uv_run(&f->loop, UV_RUN_DEFAULT);
 }
@@ -111,6 +113,27 @@ test_matches_direct_run(void **state)
 			    enc_attn(s, l, h), sizeof(float) * n * n);
 	for (int l = 0; l <= L; l++)
 		assert_float_equal(f->front->cosine[l], 1.0, 1e-12);
+	/* the frame carries what the views read, made from that attention */
+	for (int i = 0; i < n; i++)
+		assert_string_equal(f->front->labels[i], tok_piece(f->v, f->ids[i]));
+	for (int lh = 0; lh < L * H; lh++) {
+		assert_float_equal(f->front->stat[STAT_ENTROPY][lh],
+		    derive_entropy(f->front->attn + (size_t)lh * n * n, n), 1e-12);
+		assert_true(f->front->rank[STAT_ENTROPY][lh] >= 0);
+	}
+	{
+		float *roll = malloc(sizeof(float) * (L + 2) * n * n);
+
+		derive_rollout(f->front->attn, L, H, n, roll, roll + (size_t)L * n * n);
+		assert_memory_equal(f->front->rollout, roll, sizeof(float) * L * n * n);
+		free(roll);
+	}
+	assert_true(f->front->tw > 0 && f->front->th > 0);
+	assert_memory_equal(&f->front->geom, &f->geom, sizeof f->geom);
+	for (int i = 0; i < f->front->nmask; i++)
+		for (int k = 0; k < f->front->mask[i].k; k++)
+			assert_string_equal(f->front->mask[i].pieces[k],
+			    tok_piece(f->v, f->front->mask[i].ids[k]));
 	assert_true(f->front->has_mlm);
 	assert_int_equal(f->front->nmask, 1);
 	assert_int_equal(f->front->mask[0].pos, 6);
@@ -204,7 +227,7 @@ test_stale_job_never_delivered(void **state)
 
 	/* a job made stale by a newer edit before, while or after it runs */
 	modes[0] = HEAD_UNIFORM;
-	queue_submit(&f->q, old, f->ids, f->n, modes);
+	queue_submit(&f->q, old, f->ids, f->n, modes, &f->geom);
 	queue_bump(&f->q);
 	memset(modes, 0, (size_t)L * H);
 	run_job(f, modes);

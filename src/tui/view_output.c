@@ -1,4 +1,4 @@
-/* output.c — what the head modes do downstream: masked-word predictions
+/* view_output.c — what the head modes do downstream: masked-word predictions
  * beside the all-input baseline (probability change, rank change), and how
  * similar each layer's hidden states stay to the baseline's. */
 #define _XOPEN_SOURCE_EXTENDED 1
@@ -7,7 +7,8 @@
 #include <string.h>
 
 #include "term.h"
-#include "tui.h"
+#include "view.h"
+#include "widget.h"
 
 #define PRED_W 38
 
@@ -25,23 +26,22 @@ rank_change(const ui_mask_pred *p, int i, char *buf, size_t len)
 /* Columns: rank, piece (display width, not bytes: pieces can be CJK),
  * probability, then the change against the baseline or a bar. */
 static void
-draw_mask(app *a, const ui_mask_pred *p, int y, int x, int w, bool modified)
+draw_mask(const view_ctx *c, const ui_mask_pred *p, int y, int x, int w, bool modified)
 {
 	char buf[128], rk[16];
 
 	snprintf(buf, sizeof buf, "[MASK] at token %d", p->pos);
 	term_text(y, x, w, buf, A_BOLD);
 	for (int i = 0; i < p->k && w > 24; i++) {
-		const char *piece = tok_piece(a->vocab, p->ids[i]);
 		int row = y + 1 + i;
 
 		snprintf(buf, sizeof buf, "%d.", i + 1);
 		term_text(row, x, 3, buf, A_DIM);
-		term_text(row, x + 3, 12, piece ? piece : "?", i == 0 ? A_BOLD : A_NORMAL);
+		term_text(row, x + 3, 12, p->pieces[i], i == 0 ? A_BOLD : A_NORMAL);
 		snprintf(buf, sizeof buf, "%5.1f%%", 100 * p->probs[i]);
 		term_text(row, x + 16, 6, buf, A_NORMAL);
 		if (!modified) {
-			term_bar(row, x + 23, w - 23 < 10 ? w - 23 : 10, a->pal, p->probs[i]);
+			term_bar(row, x + 23, w - 23 < 10 ? w - 23 : 10, c->pal, p->probs[i]);
 			continue;
 		}
 		rank_change(p, i, rk, sizeof rk);
@@ -52,9 +52,9 @@ draw_mask(app *a, const ui_mask_pred *p, int y, int x, int w, bool modified)
 }
 
 static int
-draw_predictions(app *a, ui_rect r)
+draw_predictions(const view_ctx *c, ui_rect r)
 {
-	const ui_result *res = a->front;
+	const ui_frame *res = c->frame;
 	int y = r.y, x = r.x, per = UI_TOPK + 2;
 
 	term_text(y++, r.x, r.w, res->modified ? "Predictions (\u0394 pp and rank vs. all-input)"
@@ -74,50 +74,50 @@ draw_predictions(app *a, ui_rect r)
 		}
 		if (y + per > r.y + r.h)
 			break;
-		draw_mask(a, &res->mask[m], y, x, PRED_W - 1, res->modified);
+		draw_mask(c, &res->mask[m], y, x, PRED_W - 1, res->modified);
 		x += PRED_W;
 	}
 	return 0;
 }
 
 static void
-draw_similarity(app *a, ui_rect r)
+draw_similarity(const view_ctx *c, ui_rect r)
 {
-	const ui_result *res = a->front;
+	const ui_frame *res = c->frame;
 	char buf[64];
 	int bar = r.w - 16;
 
 	term_text(r.y, r.x, r.w, "Hidden states vs. all-input (cosine)", A_BOLD | A_UNDERLINE);
 	if (bar > 30)
 		bar = 30;
-	for (int l = 0; l <= a->layers && 1 + l < r.h; l++) {
-		double c = res->cosine[l];
+	for (int l = 0; l <= c->layers && 1 + l < r.h; l++) {
+		double cos = res->cosine[l];
 
 		snprintf(buf, sizeof buf, l == 0 ? "emb" : "L%d", l);
 		term_text(r.y + 1 + l, r.x, 4, buf, A_DIM);
 		if (bar > 0)
-			term_bar(r.y + 1 + l, r.x + 4, bar, a->pal, c < 0 ? 0 : c);
-		snprintf(buf, sizeof buf, "%.3f", c);
+			term_bar(r.y + 1 + l, r.x + 4, bar, c->pal, cos < 0 ? 0 : cos);
+		snprintf(buf, sizeof buf, "%.3f", cos);
 		term_text(r.y + 1 + l, r.x + 5 + (bar > 0 ? bar : 0), 8, buf,
-		    c < 0.9995 ? A_BOLD : A_NORMAL);
+		    cos < 0.9995 ? A_BOLD : A_NORMAL);
 	}
 	/* incremental recompute at work: a toggle in layer l redoes l.. only */
-	if (a->layers + 2 < r.h) {
-		if (res->first_recomputed >= a->layers)
+	if (c->layers + 2 < r.h) {
+		if (res->first_recomputed >= c->layers)
 			snprintf(buf, sizeof buf, "last run: nothing recomputed");
 		else
 			snprintf(buf, sizeof buf, "last run: layers %d\u2013%d recomputed",
-			    res->first_recomputed + 1, a->layers);
-		term_text(r.y + a->layers + 2, r.x, r.w, buf, A_DIM);
+			    res->first_recomputed + 1, c->layers);
+		term_text(r.y + c->layers + 2, r.x, r.w, buf, A_DIM);
 	}
 }
 
 static void
-output_draw(app *a, ui_rect r)
+output_draw(const view_ctx *c, const void *st, ui_rect r)
 {
 	ui_rect left = r, right = r;
 
-	if (draw_pending(a, r))
+	if (widget_pending(c, r))
 		return;
 	r.x += 1;
 	r.w -= 2;
@@ -126,23 +126,23 @@ output_draw(app *a, ui_rect r)
 
 		left = (ui_rect){ r.y, r.x, ph, r.w };
 		right = (ui_rect){ r.y + ph, r.x, r.h - ph, r.w };
-		if (a->front->nmask > 2 && r.h - (a->layers + 2) > ph) {
-			left.h = r.h - (a->layers + 2);
+		if (c->frame->nmask > 2 && r.h - (c->layers + 2) > ph) {
+			left.h = r.h - (c->layers + 2);
 			right.y = r.y + left.h;
-			right.h = a->layers + 2;
+			right.h = c->layers + 2;
 		}
 	} else {
 		left = (ui_rect){ r.y, r.x, r.h, PRED_W };
 		right = (ui_rect){ r.y, r.x + PRED_W + 1, r.h, r.w - PRED_W - 1 };
 	}
-	draw_predictions(a, left);
-	draw_similarity(a, right);
+	draw_predictions(c, left);
+	draw_similarity(c, right);
 }
 
-static bool
-output_key(app *a, int key)
+static ui_action
+output_key(const view_ctx *c, void *st, int key)
 {
-	return false;
+	return view_act(ACT_PASS, 0, 0);
 }
 
-const ui_view view_output = { "output", output_draw, output_key, NULL };
+const ui_view output_view = { "output", 0, NULL, output_draw, output_key, NULL, NULL };

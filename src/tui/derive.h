@@ -1,4 +1,4 @@
-/* ui_model.h — the numbers the views show, computed away from the renderer:
+/* derive.h — the numbers the views show, computed away from the renderer:
  * thumbnails, attention rollout, similarity to the baseline, entropies,
  * rank changes.  Pure functions over plain arrays. */
 #ifndef HEED_TUI_UI_MODEL_H
@@ -8,33 +8,37 @@
 
 /* Resample an n x n matrix to rows x cols cells, each the mean of the
  * block it covers; with more cells than tokens a token spans several. */
-void ui_downsample(const float *m, int n, int rows, int cols, float *out);
-float ui_max(const float *v, size_t n);
-float ui_maxabs(const float *v, size_t n);
+void derive_downsample(const float *m, int n, int rows, int cols, float *out);
+float derive_max(const float *v, size_t n);
+float derive_maxabs(const float *v, size_t n);
 
 /* Attention rollout (Abnar & Zuidema 2020).  attn is [layers][heads][n][n];
  * per layer the head mean A is mixed with the residual, A' = (A + I) / 2,
  * rows renormalised, and R_l = A'_l R_(l-1).  out is [layers][n][n]: the
  * rollout up to and including each layer.  tmp holds 2 n n floats. */
-void ui_rollout(const float *attn, int layers, int heads, int n, float *out, float *tmp);
+void derive_rollout(const float *attn, int layers, int heads, int n, float *out, float *tmp);
 
 /* Mean over the n tokens of the cosine similarity of rows of a and b
  * ([n][d]); a zero row counts as similarity 1 to a zero row, else 0. */
-double ui_cosine(const float *a, const float *b, int n, int d);
+double derive_cosine(const float *a, const float *b, int n, int d);
 
 /* Mean attention-row entropy of an n x n matrix, in nats. */
-double ui_entropy(const float *m, int n);
+double derive_entropy(const float *m, int n);
 
 /* 0-based rank of id in ids[0..k), or -1. */
-int ui_rank(int id, const int *ids, int k);
+int derive_rank(int id, const int *ids, int k);
 
 /* order[0..n) = indices of v sorted ascending (stable). */
-void ui_order(const double *v, int n, int *order);
+void derive_order(const double *v, int n, int *order);
+
+/* rank[i] = how many values of v are below v[i] (equal values share a
+ * rank), or -1 where v[i] is NaN.  order is scratch for n ints. */
+void derive_ranks(const double *v, int n, int *order, int *rank);
 
 struct calib;
 /* out = attn - the head's corpus average gathered for n tokens (rows
  * renormalised as the encoder's average mode does). */
-void ui_diff_average(const struct calib *cal, int layer, int head, int n,
+void derive_diff_average(const struct calib *cal, int layer, int head, int n,
 		     const float *attn, float *out);
 
 #endif

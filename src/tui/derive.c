@@ -1,13 +1,14 @@
-/* ui_model.c — derived quantities for the views (see ui_model.h). */
-#include "ui_model.h"
+/* derive.c — derived quantities for the views (see derive.h). */
+#include "derive.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
 #include "heed/enc.h"
 
 void
-ui_downsample(const float *m, int n, int rows, int cols, float *out)
+derive_downsample(const float *m, int n, int rows, int cols, float *out)
 {
 	for (int r = 0; r < rows; r++) {
 		int r0 = r * n / rows, r1 = (r + 1) * n / rows;
@@ -30,7 +31,7 @@ ui_downsample(const float *m, int n, int rows, int cols, float *out)
 }
 
 float
-ui_max(const float *v, size_t n)
+derive_max(const float *v, size_t n)
 {
 	float m = 0;
 
@@ -41,7 +42,7 @@ ui_max(const float *v, size_t n)
 }
 
 float
-ui_maxabs(const float *v, size_t n)
+derive_maxabs(const float *v, size_t n)
 {
 	float m = 0;
 
@@ -73,21 +74,17 @@ residual_mean(const float *attn, int heads, int n, float *a)
 	}
 }
 
+/* out = a b, all n x n: O(n^3) per layer, which is why the rollout is
+ * made once per frame on the encoder thread and never while drawing. */
 static void
 matmul(const float *a, const float *b, int n, float *out)
 {
-	for (int i = 0; i < n; i++)
-		for (int j = 0; j < n; j++) {
-			double s = 0;
-
-			for (int k = 0; k < n; k++)
-				s += (double)a[(size_t)i * n + k] * b[(size_t)k * n + j];
-			out[(size_t)i * n + j] = (float)s;
-		}
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a, n, b, n,
+		    0.0f, out, n);
 }
 
 void
-ui_rollout(const float *attn, int layers, int heads, int n, float *out, float *tmp)
+derive_rollout(const float *attn, int layers, int heads, int n, float *out, float *tmp)
 {
 	size_t nn = (size_t)n * n;
 
@@ -101,7 +98,7 @@ ui_rollout(const float *attn, int layers, int heads, int n, float *out, float *t
 }
 
 double
-ui_cosine(const float *a, const float *b, int n, int d)
+derive_cosine(const float *a, const float *b, int n, int d)
 {
 	double total = 0;
 
@@ -125,7 +122,7 @@ ui_cosine(const float *a, const float *b, int n, int d)
 }
 
 double
-ui_entropy(const float *m, int n)
+derive_entropy(const float *m, int n)
 {
 	double total = 0;
 
@@ -138,7 +135,7 @@ ui_entropy(const float *m, int n)
 }
 
 int
-ui_rank(int id, const int *ids, int k)
+derive_rank(int id, const int *ids, int k)
 {
 	for (int i = 0; i < k; i++)
 		if (ids[i] == id)
@@ -147,7 +144,7 @@ ui_rank(int id, const int *ids, int k)
 }
 
 void
-ui_order(const double *v, int n, int *order)
+derive_order(const double *v, int n, int *order)
 {
 	/* insertion sort: n is heads*layers, a few hundred at most */
 	for (int i = 0; i < n; i++) {
@@ -162,7 +159,31 @@ ui_order(const double *v, int n, int *order)
 }
 
 void
-ui_diff_average(const struct calib *cal, int layer, int head, int n,
+derive_ranks(const double *v, int n, int *order, int *rank)
+{
+	int m = 0;
+
+	/* NaNs would break the comparisons of the sort: leave them out */
+	for (int i = 0; i < n; i++) {
+		rank[i] = -1;
+		if (!isnan(v[i]))
+			order[m++] = i;
+	}
+	for (int i = 1; i < m; i++) {
+		int t = order[i], j = i;
+
+		while (j > 0 && v[order[j - 1]] > v[t]) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = t;
+	}
+	for (int i = 0; i < m; i++)
+		rank[order[i]] = i > 0 && v[order[i]] == v[order[i - 1]] ? rank[order[i - 1]] : i;
+}
+
+void
+derive_diff_average(const struct calib *cal, int layer, int head, int n,
 		const float *attn, float *out)
 {
 	for (int i = 0; i < n; i++) {

@@ -1,4 +1,4 @@
-/* test_ui_model.c — rollout, cosine, entropy, thumbnails, ranks. */
+/* test_ui_derive.c — rollout, cosine, entropy, thumbnails, ranks. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "ui_model.h"
+#include "derive.h"
 
 static void
 test_rollout_identity_and_uniform(void **state)
@@ -19,7 +19,7 @@ test_rollout_identity_and_uniform(void **state)
 		for (int i = 0; i < N; i++)
 			for (int j = 0; j < N; j++)
 				attn[lh * N * N + i * N + j] = i == j;
-	ui_rollout(attn, L, H, N, out, tmp);
+	derive_rollout(attn, L, H, N, out, tmp);
 	for (int l = 0; l < L; l++)
 		for (int i = 0; i < N; i++)
 			for (int j = 0; j < N; j++)
@@ -28,7 +28,7 @@ test_rollout_identity_and_uniform(void **state)
 	 * mixing moves every row toward uniform. */
 	for (int k = 0; k < L * H * N * N; k++)
 		attn[k] = 1.0f / N;
-	ui_rollout(attn, L, H, N, out, tmp);
+	derive_rollout(attn, L, H, N, out, tmp);
 	assert_float_equal(out[0], 0.5 + 0.5 / N, 1e-6);
 	assert_float_equal(out[1], 0.5 / N, 1e-6);
 	for (int l = 0; l < L; l++)
@@ -53,7 +53,7 @@ test_rollout_mixes_heads(void **state)
 	float attn[] = { 1, 0, 1, 0,   0, 1, 0, 1 };
 	float out[N * N], tmp[2 * N * N];
 
-	ui_rollout(attn, L, H, N, out, tmp);
+	derive_rollout(attn, L, H, N, out, tmp);
 	assert_float_equal(out[0], 0.75, 1e-6);   /* (0.5 + 1) / 2 */
 	assert_float_equal(out[1], 0.25, 1e-6);
 	assert_float_equal(out[2], 0.25, 1e-6);
@@ -65,10 +65,10 @@ test_cosine(void **state)
 {
 	float a[] = { 1, 0, 0, 2 }, b[] = { 2, 0, 0, -1 }, z[] = { 0, 0, 0, 0 };
 
-	assert_float_equal(ui_cosine(a, a, 2, 2), 1.0, 1e-9);
-	assert_float_equal(ui_cosine(a, b, 2, 2), 0.0, 1e-9);   /* (1 + -1) / 2 */
-	assert_float_equal(ui_cosine(z, z, 2, 2), 1.0, 1e-9);
-	assert_float_equal(ui_cosine(a, z, 2, 2), 0.0, 1e-9);
+	assert_float_equal(derive_cosine(a, a, 2, 2), 1.0, 1e-9);
+	assert_float_equal(derive_cosine(a, b, 2, 2), 0.0, 1e-9);   /* (1 + -1) / 2 */
+	assert_float_equal(derive_cosine(z, z, 2, 2), 1.0, 1e-9);
+	assert_float_equal(derive_cosine(a, z, 2, 2), 0.0, 1e-9);
 }
 
 static void
@@ -76,8 +76,8 @@ test_entropy(void **state)
 {
 	float uni[] = { 0.25, 0.25, 0.25, 0.25 }, peak[] = { 1, 0, 0, 1 };
 
-	assert_float_equal(ui_entropy(uni, 2), log(2.0), 1e-6);
-	assert_float_equal(ui_entropy(peak, 2), 0.0, 1e-9);
+	assert_float_equal(derive_entropy(uni, 2), log(2.0), 1e-6);
+	assert_float_equal(derive_entropy(peak, 2), 0.0, 1e-9);
 }
 
 static void
@@ -87,19 +87,19 @@ test_downsample_and_max(void **state)
 
 	for (int i = 0; i < 16; i++)
 		m[i] = (float)i;
-	ui_downsample(m, 4, 2, 2, out);
+	derive_downsample(m, 4, 2, 2, out);
 	assert_float_equal(out[0], (0 + 1 + 4 + 5) / 4.0, 1e-6);
 	assert_float_equal(out[3], (10 + 11 + 14 + 15) / 4.0, 1e-6);
 	float big[64];
-	ui_downsample(m, 4, 8, 8, big);   /* upsampling repeats each value 2 x 2 */
+	derive_downsample(m, 4, 8, 8, big);   /* upsampling repeats each value 2 x 2 */
 	assert_float_equal(big[0], 0, 1e-6);
 	assert_float_equal(big[1], 0, 1e-6);
 	assert_float_equal(big[2], 1, 1e-6);
 	assert_float_equal(big[8 + 7], 3, 1e-6);
 	assert_float_equal(big[63], 15, 1e-6);
-	assert_float_equal(ui_max(m, 16), 15, 0);
+	assert_float_equal(derive_max(m, 16), 15, 0);
 	float s[] = { 0.1f, -0.7f, 0.3f };
-	assert_float_equal(ui_maxabs(s, 3), 0.7, 1e-6);
+	assert_float_equal(derive_maxabs(s, 3), 0.7, 1e-6);
 }
 
 static void
@@ -108,9 +108,9 @@ test_rank_and_order(void **state)
 	int ids[] = { 7, 3, 9 }, order[4];
 	double v[] = { 0.5, -1, 0.5, 0.2 };
 
-	assert_int_equal(ui_rank(9, ids, 3), 2);
-	assert_int_equal(ui_rank(4, ids, 3), -1);
-	ui_order(v, 4, order);
+	assert_int_equal(derive_rank(9, ids, 3), 2);
+	assert_int_equal(derive_rank(4, ids, 3), -1);
+	derive_order(v, 4, order);
 	assert_int_equal(order[0], 1);
 	assert_int_equal(order[1], 3);
 	assert_int_equal(order[2], 0);   /* stable among equals */

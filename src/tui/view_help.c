@@ -1,11 +1,11 @@
-/* help.c — the `?` overlay: every key, in the same words as heed(1)'s
+/* view_help.c — the `?` overlay: every key, in the same words as heed(1)'s
  * KEYS section. */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <curses.h>
 #include <string.h>
 
 #include "term.h"
-#include "tui.h"
+#include "view.h"
 
 static const struct {
 	const char *keys, *what;
@@ -31,8 +31,8 @@ static const struct {
 
 #define NHELP (int)(sizeof help / sizeof help[0])
 
-void
-help_draw(app *a, ui_rect r)
+static void
+help_draw(const view_ctx *c, const void *st, ui_rect r)
 {
 	int w = r.w < 76 ? r.w : 76, h = NHELP + 2 < r.h ? NHELP + 2 : r.h;
 	int x0 = r.x + (r.w - w) / 2, y0 = r.y + (r.h - h) / 2;
@@ -65,3 +65,6 @@ help_draw(app *a, ui_rect r)
 		term_text(y, x0 + 20, w - 22, help[i].what, A_NORMAL);
 	}
 }
+
+/* Drawn over the current view; the core closes it on any key or click. */
+const ui_view help_view = { "help", 0, NULL, help_draw, NULL, NULL, NULL };

@@ -1,14 +1,18 @@
-/* draw.c — the frame around the views: the sentence line, the token strip,
- * the status bar, the "enlarge the window" screen, and small pieces the
- * views share (legend, token strip). */
+/* screen.c — the chrome around the views: the sentence line, the token
+ * strip, the status bar, the `:` prompt, the "enlarge the window" screen
+ * (see screen.h). */
 #define _XOPEN_SOURCE_EXTENDED 1
+#include "screen.h"
+
 #include <curses.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "keys.h"
+#include "app.h"
+#include "heed/enc.h"
+#include "layout.h"
 #include "term.h"
-#include "tui.h"
+#include "widget.h"
 
 static void
 draw_too_small(void)
@@ -37,7 +41,7 @@ input_window(const ui_input *in, int w)
 }
 
 static void
-draw_input(app *a)
+draw_input(const app *a)
 {
 	const char *prompt = a->editing ? " \u276f " : " \u00b7 ";
 	int px = 3, w = COLS - px - 1;
@@ -58,77 +62,17 @@ draw_input(app *a)
 	}
 }
 
-void
-draw_token_strip(app *a, int y, int w, int highlight)
-{
-	int n = a->have_result ? a->front->n : 0, x = 1, first = 0;
-
-	/* scroll so the highlighted token shows */
-	if (highlight >= 0) {
-		int width = 0;
-
-		for (first = highlight; first > 0; first--) {
-			width += input_width(app_label(a, first), 0, strlen(app_label(a, first))) + 1;
-			if (width > w - 4)
-				break;
-		}
-	}
-	if (first > 0)
-		x += term_text(y, x, 2, "\u2026 ", A_DIM);
-	for (int i = first; i < n; i++) {
-		const char *lab = app_label(a, i);
-		int lw = input_width(lab, 0, strlen(lab));
-		int attr = i == highlight ? A_REVERSE | A_BOLD : (lab[0] == '[' ? A_DIM : A_NORMAL);
-
-		if (x + lw > w - 2) {   /* no half labels: say there is more */
-			term_text(y, x, 1, "\u2026", A_DIM);
-			break;
-		}
-		x += term_text(y, x, lw, lab, attr) + 1;
-	}
-}
-
-bool
-draw_pending(app *a, ui_rect r)
-{
-	const char *why = a->computing ? "computing\u2026" : a->msg[0] ? a->msg : "nothing to show";
-
-	if (a->have_result)
-		return false;
-	term_text(r.y + r.h / 2, r.x + 2, r.w - 2, why, A_DIM);
-	return true;
-}
-
-void
-draw_legend(app *a, int y, int x, int w, pal_kind k, double lo, double hi)
-{
-	char buf[16];
-	int lw, bar;
-
-	snprintf(buf, sizeof buf, "%.2f", lo);
-	lw = term_text(y, x, w, buf, A_DIM);
-	bar = w - lw - 8;
-	if (bar < 4)
-		return;
-	for (int i = 0; i < bar; i++) {
-		double t = (i + 0.5) / bar;
-
-		term_fill(y, x + lw + 1 + i, 1, k, t, NULL, false);
-	}
-	snprintf(buf, sizeof buf, "%.2f", hi);
-	term_text(y, x + lw + 2 + bar, w - lw - bar - 2, buf, A_DIM);
-}
-
 static void
-draw_status(app *a)
+draw_status(const app *a)
 {
 	char left[160], right[300], time[32];
 	const char *name = a->m->name ? a->m->name : "model";
-	int n = a->have_result ? a->front->n : 0;
+	int n = a->have_frame ? a->front->n : 0;
 	int lw, rw, tw, x;
 
 	snprintf(left, sizeof left, " %s \u2502 %d tokens \u2502 L%dH%d %s ", name, n,
-	    a->sel_layer + 1, a->sel_head + 1, enc_mode_name(app_mode(a, a->sel_layer, a->sel_head)));
+	    a->sel_layer + 1, a->sel_head + 1,
+	    enc_mode_name((head_mode)a->modes[a->sel_layer * a->heads + a->sel_head]));
 	if (a->have_tok && a->tok.truncated)
 		snprintf(right, sizeof right, " input truncated to %d tokens ", a->max_tokens);
 	else if (a->have_tok && a->tok.invalid_bytes > 0)
@@ -139,7 +83,7 @@ draw_status(app *a)
 		right[0] = '\0';
 	if (a->computing)
 		snprintf(time, sizeof time, " computing\u2026 ? ");
-	else if (a->have_result)
+	else if (a->have_frame)
 		snprintf(time, sizeof time, " %.1f ms ? ", a->front->ms);
 	else
 		snprintf(time, sizeof time, " ? help ");
@@ -156,7 +100,7 @@ draw_status(app *a)
 
 /* The `:` prompt over the status bar, with the cursor in it. */
 static void
-draw_prompt(app *a)
+draw_prompt(const app *a)
 {
 	int w = COLS - 3;
 	size_t start = input_window(&a->spec, w);
@@ -172,11 +116,15 @@ draw_prompt(app *a)
 	move(LINES - 1, 2 + input_width(a->spec.buf, start, a->spec.cur));
 }
 
-void
-screen_draw(app *a)
+ui_rect
+screen_body(void)
 {
-	ui_rect body = { 2, 0, LINES - 3, COLS };
+	return (ui_rect){ 2, 0, LINES - 3, COLS };
+}
 
+void
+screen_draw(const app *a, const view_ctx *c, const ui_view *v, const void *vst)
+{
 	erase();
 	if (COLS < UI_MIN_COLS || LINES < UI_MIN_ROWS) {
 		curs_set(0);
@@ -184,12 +132,11 @@ screen_draw(app *a)
 		refresh();
 		return;
 	}
-	draw_token_strip(a, 1, COLS, a->view == VIEW_TOKENS ? a->query
-	    : a->view == VIEW_HEAD ? a->cur_row : -1);
-	keys_view(a)->draw(a, body);
+	widget_token_strip(c->frame, 1, COLS, v->focus != NULL ? v->focus(c, vst) : -1);
+	v->draw(c, vst, screen_body());
 	draw_status(a);
 	if (a->help)
-		help_draw(a, body);
+		help_view.draw(c, NULL, screen_body());
 	if (a->prompting)
 		draw_prompt(a);
 	else

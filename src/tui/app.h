@@ -1,0 +1,100 @@
+/* app.h — the explorer's core: the state the loop thread owns, and the run.
+ *
+ * One app per process.  It holds what the user asked for (the sentence,
+ * the head modes, the selection, the view), the newest frame from the
+ * encoder thread, every view's own state, and the libuv handles.  Only the
+ * loop thread touches it; the encoder thread sees the model, vocabulary
+ * and calibration (read-only) and the queue (see queue.h for its locking).
+ *
+ * A key goes: app_key -> the view's key (or the core's) -> an action ->
+ * app_act, which changes the app's state and, for an edit or a toggle,
+ * asks the worker for a frame -> the worker's frame arrives (on_frame) ->
+ * dirty -> one redraw on the next loop turn (screen_draw).  Nothing flows
+ * back the other way.
+ */
+#ifndef HEED_TUI_APP_H
+#define HEED_TUI_APP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <uv.h>
+
+#include "frame.h"
+#include "heed/calib.h"
+#include "heed/model.h"
+#include "heed/tok.h"
+#include "input.h"
+#include "palette.h"
+#include "queue.h"
+#include "view.h"
+#include "worker.h"
+
+typedef struct app app;
+
+struct app {
+	/* the model, read-only once loaded (shared with the encoder thread) */
+	model *m;
+	tok_vocab *vocab;
+	calib *cal;
+	int layers, heads, max_tokens;
+
+	/* what the user asked for */
+	uint8_t *modes;              /* [layers*heads] head_mode */
+	ui_input in;                 /* the sentence */
+	ui_utf8 utf8;                /* a key's UTF-8 bytes so far */
+	bool editing;
+	ui_input spec;               /* the `:` prompt for a head-mode spec */
+	bool prompting;
+	tok_ws *tok_ws;              /* the tokenizer's buffers, reused key after key */
+	tok_result tok;              /* tokenisation of the last submitted text (in tok_ws) */
+	int *ids;                    /* [max_tokens], its ids for the job */
+	bool have_tok;
+	frame_geom geom;             /* where the grid wants its thumbnails */
+
+	/* what is shown */
+	view_id view;
+	bool help;
+	pal_kind pal;
+	int sel_layer, sel_head;
+	void *vstate[VIEW_COUNT];    /* each view's own state */
+	char msg[256];               /* one-line notice in the status bar */
+
+	/* the encoder thread and its newest frame */
+	ui_queue q;
+	ui_worker w;
+	bool started;                /* queue and worker exist */
+	ui_frame *front;             /* the frame on screen (ours until swapped) */
+	bool have_frame, computing;
+
+	/* the loop */
+	uv_loop_t *loop;
+	uv_poll_t in_poll, out_poll;
+	uv_signal_t sig[4];
+	uv_timer_t debounce;
+	uv_prepare_t redraw;
+	uv_async_t async;
+	bool dirty, quit;
+	bool out_waiting;            /* a frame is held back until stdout drains */
+	unsigned long frames, skipped;
+
+	/* HEED_TRACE: how long each change took to reach the screen */
+	FILE *trace;                 /* NULL: not tracing */
+	double t_start;              /* when heed started loading */
+	double t_change;             /* the last edit or toggle that queued work */
+	bool change_is_text;
+	bool change_pending;         /* no frame has answered the last change yet */
+	double t_due;                /* change time of the frame awaiting its redraw; 0 none */
+	bool due_is_text, first_frame;
+};
+
+/* Load nothing, start nothing: an app ready for the model. */
+void app_init(app *a);
+/* Run the explorer until q; the model must be loaded.  threads: encoder
+ * threads; sentence: the first text (NULL: start editing). */
+int app_run(app *a, bool mouse, int threads, const char *sentence, heed_err *e);
+void app_free(app *a);
+/* A notice in the status bar until the next key. */
+void app_message(app *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,219 @@
+/* frame.c — a result's buffers and everything derived from its attention
+ * (see frame.h).  Runs on the encoder thread only. */
+#include "frame.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "derive.h"
+#include "heed/util.h"
+#include "layout.h"
+#include "palette.h"
+
+/* How far past a level's edge a pixel must move before its level changes,
+ * in levels: a quarter step of a 24-level ramp is about one percent of the
+ * head's largest weight, far below what an eye tells apart. */
+#define THUMB_HYSTERESIS 0.25
+
+ui_frame *
+frame_new(void)
+{
+	return xcalloc(1, sizeof(ui_frame));
+}
+
+void
+frame_reserve(ui_frame *f, int n, int layers, int heads)
+{
+	if ((size_t)n > f->cap_n || layers != f->layers || heads != f->heads) {
+		size_t nn = (size_t)n * n, lh = (size_t)layers * heads;
+
+		f->ids = xrealloc(f->ids, (size_t)n * sizeof *f->ids);
+		f->labels = xrealloc(f->labels, (size_t)n * sizeof *f->labels);
+		f->attn = xrealloc(f->attn, lh * nn * sizeof *f->attn);
+		f->vmax = xrealloc(f->vmax, lh * sizeof *f->vmax);
+		f->row_max = xrealloc(f->row_max, lh * n * sizeof *f->row_max);
+		/* the rollout's last two slots are derive_rollout's scratch */
+		f->rollout = xrealloc(f->rollout, (size_t)(layers + 2) * nn * sizeof *f->rollout);
+		f->rollout_row_max = xrealloc(f->rollout_row_max,
+		    (size_t)layers * n * sizeof *f->rollout_row_max);
+		f->diff = xrealloc(f->diff, lh * nn * sizeof *f->diff);
+		f->diff_max = xrealloc(f->diff_max, lh * sizeof *f->diff_max);
+		for (int s = 0; s < STAT_COUNT; s++) {
+			f->stat[s] = xrealloc(f->stat[s], lh * sizeof *f->stat[s]);
+			f->rank[s] = xrealloc(f->rank[s], lh * sizeof *f->rank[s]);
+		}
+		f->order = xrealloc(f->order, lh * sizeof *f->order);
+		f->cosine = xrealloc(f->cosine, (size_t)(layers + 1) * sizeof *f->cosine);
+		f->cap_n = (size_t)n;
+	}
+	f->layers = layers;
+	f->heads = heads;
+}
+
+void
+frame_free(ui_frame *f)
+{
+	if (f == NULL)
+		return;
+	free(f->ids);
+	free(f->labels);
+	free(f->attn);
+	free(f->vmax);
+	free(f->row_max);
+	free(f->rollout);
+	free(f->rollout_row_max);
+	free(f->diff);
+	free(f->diff_max);
+	for (int s = 0; s < STAT_COUNT; s++) {
+		free(f->stat[s]);
+		free(f->rank[s]);
+	}
+	free(f->order);
+	free(f->cosine);
+	free(f->thumb);
+	free(f->pix);
+	free(f);
+}
+
+const float *
+frame_attn(const ui_frame *f, int layer, int head)
+{
+	return f->attn + ((size_t)layer * f->heads + head) * f->n * f->n;
+}
+
+const float *
+frame_diff(const ui_frame *f, int layer, int head)
+{
+	return f->diff + ((size_t)layer * f->heads + head) * f->n * f->n;
+}
+
+const uint8_t *
+frame_thumb(const ui_frame *f, int layer, int head)
+{
+	return f->thumb + ((size_t)layer * f->heads + head) * f->tw * f->th;
+}
+
+static void
+derive_maxima(ui_frame *f)
+{
+	int n = f->n;
+
+	for (int lh = 0; lh < f->layers * f->heads; lh++) {
+		const float *m = f->attn + (size_t)lh * n * n;
+
+		f->vmax[lh] = derive_max(m, (size_t)n * n);
+		for (int i = 0; i < n; i++)
+			f->row_max[(size_t)lh * n + i] = derive_max(m + (size_t)i * n, (size_t)n);
+	}
+}
+
+static void
+derive_stats(ui_frame *f, const calib *cal)
+{
+	int lh = f->layers * f->heads, n = f->n;
+
+	f->has_stat[STAT_ENTROPY] = true;
+	f->has_stat[STAT_JSD] = cal != NULL && cal->stats != NULL;
+	for (int i = 0; i < lh; i++) {
+		f->stat[STAT_ENTROPY][i] = derive_entropy(f->attn + (size_t)i * n * n, n);
+		f->stat[STAT_JSD][i] = f->has_stat[STAT_JSD] ? cal->stats[i].jsd : NAN;
+	}
+	for (int s = 0; s < STAT_COUNT; s++) {
+		f->stat_max[s] = 0;
+		for (int i = 0; i < lh; i++)
+			if (f->stat[s][i] > f->stat_max[s])
+				f->stat_max[s] = f->stat[s][i];
+		derive_ranks(f->stat[s], lh, f->order, f->rank[s]);
+	}
+}
+
+static void
+derive_rollout_rows(ui_frame *f)
+{
+	size_t nn = (size_t)f->n * f->n;
+
+	derive_rollout(f->attn, f->layers, f->heads, f->n, f->rollout, f->rollout + nn * f->layers);
+	for (int l = 0; l < f->layers; l++)
+		for (int i = 0; i < f->n; i++)
+			f->rollout_row_max[(size_t)l * f->n + i] =
+			    derive_max(f->rollout + l * nn + (size_t)i * f->n, (size_t)f->n);
+}
+
+static void
+derive_diffs(ui_frame *f, const calib *cal)
+{
+	size_t nn = (size_t)f->n * f->n;
+
+	f->has_diff = cal != NULL;
+	if (!f->has_diff)
+		return;
+	for (int l = 0; l < f->layers; l++)
+		for (int h = 0; h < f->heads; h++) {
+			size_t lh = (size_t)l * f->heads + h;
+
+			derive_diff_average(cal, l, h, f->n, f->attn + lh * nn, f->diff + lh * nn);
+			f->diff_max[lh] = derive_maxabs(f->diff + lh * nn, nn);
+		}
+}
+
+/* Level of t, kept at old when t is still within THUMB_HYSTERESIS of it. */
+static uint8_t
+sticky_level(double t, int old)
+{
+	double x = t * PAL_LEVELS;
+
+	if (old >= 0 && x > old - THUMB_HYSTERESIS && x < old + 1 + THUMB_HYSTERESIS)
+		return (uint8_t)old;
+	return (uint8_t)pal_level(t, PAL_LEVELS);
+}
+
+static void
+derive_thumbs(ui_frame *f, const frame_geom *geom, const uint8_t *prev)
+{
+	grid_layout g;
+	size_t per, need;
+
+	f->geom = *geom;
+	f->tw = f->th = 0;
+	if (layout_grid_compute(0, 0, geom->w, geom->h, f->layers, f->heads, f->n, geom->rpl,
+	    0, 0, &g) < 0)
+		return;
+	per = (size_t)g.pw * g.ph;
+	need = per * f->layers * f->heads;
+	if (need > f->cap_thumb) {
+		f->thumb = xrealloc(f->thumb, need);
+		f->cap_thumb = need;
+	}
+	if (per > f->cap_pix) {
+		f->pix = xrealloc(f->pix, per * sizeof *f->pix);
+		f->cap_pix = per;
+	}
+	f->tw = g.pw;
+	f->th = g.ph;
+	for (int lh = 0; lh < f->layers * f->heads; lh++) {
+		uint8_t *out = f->thumb + lh * per;
+		float vmax;
+
+		derive_downsample(f->attn + (size_t)lh * f->n * f->n, f->n, g.ph, g.pw, f->pix);
+		vmax = derive_max(f->pix, per);
+		for (size_t k = 0; k < per; k++)
+			out[k] = sticky_level(pal_scale(f->pix[k], vmax), prev ? prev[lh * per + k] : -1);
+	}
+}
+
+void
+frame_derive(ui_frame *f, const tok_vocab *vocab, const calib *cal,
+	     const frame_geom *geom, const uint8_t *prev)
+{
+	for (int i = 0; i < f->n; i++) {
+		const char *p = tok_piece(vocab, f->ids[i]);
+
+		f->labels[i] = p != NULL ? p : "?";
+	}
+	derive_maxima(f);
+	derive_stats(f, cal);
+	derive_rollout_rows(f);
+	derive_diffs(f, cal);
+	derive_thumbs(f, geom, prev);
+}

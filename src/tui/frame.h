@@ -1,0 +1,102 @@
+/* frame.h — one result of the encoder thread, whole and immutable.
+ *
+ * A frame holds everything any view reads: every head's attention and its
+ * largest weight, the rollout, the per-head statistics with their ranks,
+ * the differences from the corpus averages, the grid's thumbnails already
+ * reduced to colour levels, the predictions and their baseline.  The
+ * encoder thread builds it (frame_derive) into a buffer nobody else can
+ * see, hands it over through the queue, and from then on nobody writes it
+ * until the loop hands it back: views get a const frame and only draw.
+ * Buffers grow to the largest sentence seen and are never freed between
+ * keystrokes.
+ */
+#ifndef HEED_TUI_FRAME_H
+#define HEED_TUI_FRAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "heed/calib.h"
+#include "heed/tok.h"
+
+#define UI_TOPK 5        /* predictions shown per [MASK] */
+#define UI_BASE_TOPK 50  /* baseline depth searched for rank changes */
+#define UI_MAX_MASKS 8
+
+/* Per-head statistics the grid can show and rank by. */
+typedef enum { STAT_ENTROPY, STAT_JSD, STAT_COUNT } frame_stat;
+
+/* Where the grid's thumbnails go: its area and matrix rows per text row
+ * (layout_grid_compute picks the thumbnail size from these and n). */
+typedef struct frame_geom {
+	int w, h, rpl;
+} frame_geom;
+
+typedef struct ui_mask_pred {
+	int pos;                    /* token index of the [MASK] */
+	int k;
+	int ids[UI_TOPK];
+	const char *pieces[UI_TOPK];  /* the vocabulary's strings */
+	float probs[UI_TOPK];
+	int base_rank[UI_TOPK];     /* rank in the all-input baseline, -1 beyond UI_BASE_TOPK */
+	float base_prob[UI_TOPK];   /* baseline probability, 0 when unknown */
+} ui_mask_pred;
+
+typedef struct ui_frame {
+	uint64_t gen;
+	int err;                    /* HEED_OK or the failed run's code */
+	char msg[256];
+	int n, layers, heads;
+	int *ids;                   /* [n] */
+	const char **labels;        /* [n] token pieces (the vocabulary's strings) */
+	float *attn;                /* [layers][heads][n][n] */
+	float *vmax;                /* [layers*heads] largest weight of each head */
+	float *row_max;             /* [layers][heads][n] largest weight of each row */
+	float *rollout;             /* [layers][n][n] rollout up to each layer */
+	float *rollout_row_max;     /* [layers][n] */
+	bool has_diff;              /* calibration averages exist */
+	float *diff;                /* [layers][heads][n][n] attention - corpus average */
+	float *diff_max;            /* [layers*heads] largest |difference| */
+	double *stat[STAT_COUNT];   /* [layers*heads]; NaN where unknown */
+	int *rank[STAT_COUNT];      /* [layers*heads] 0 = lowest, -1 unknown */
+	double stat_max[STAT_COUNT];
+	bool has_stat[STAT_COUNT];
+	/* the grid's thumbnails: colour levels 0..PAL_LEVELS-1, each head
+	 * scaled by its own largest pixel */
+	frame_geom geom;            /* what they were made for */
+	int tw, th;                 /* pixels per thumbnail; 0 when none fit */
+	uint8_t *thumb;             /* [layers*heads][th][tw] */
+	double *cosine;             /* [layers+1]: hidden states vs. the all-input baseline */
+	int nmask;
+	ui_mask_pred mask[UI_MAX_MASKS];
+	bool has_mlm;
+	bool modified;              /* some head is not in input mode */
+	double ms;                  /* forward time of this job */
+	int first_recomputed;
+	size_t cap_n, cap_thumb;    /* buffers sized for this many tokens, thumbnail bytes */
+	int *order;                 /* [layers*heads] scratch for the ranks */
+	float *pix;                 /* scratch: one thumbnail's pixels */
+	size_t cap_pix;
+} ui_frame;
+
+ui_frame *frame_new(void);
+/* Make room for n tokens (buffers grow, never shrink). */
+void frame_reserve(ui_frame *f, int n, int layers, int heads);
+void frame_free(ui_frame *f);
+
+/* Fill everything derived from f->n, f->ids and f->attn: labels, maxima,
+ * statistics and ranks, rollout, differences (when cal has averages) and
+ * thumbnails laid out for geom.  prev holds the levels of the thumbnails
+ * last made at the same size (NULL: none): a pixel keeps its level unless
+ * the new value moved clearly past the level's edge, so a change nobody
+ * could see is never sent to the terminal. */
+void frame_derive(ui_frame *f, const tok_vocab *vocab, const calib *cal,
+		  const frame_geom *geom, const uint8_t *prev);
+
+/* Attention of (layer, head), n x n. */
+const float *frame_attn(const ui_frame *f, int layer, int head);
+const float *frame_diff(const ui_frame *f, int layer, int head);
+const uint8_t *frame_thumb(const ui_frame *f, int layer, int head);
+
+#endif

@@ -1,0 +1,35 @@
+/* key.h — keys as the explorer passes them around: code points, with
+ * curses function keys (KEY_UP, ...) negated so they can never collide
+ * with a typed character. */
+#ifndef HEED_TUI_KEY_H
+#define HEED_TUI_KEY_H
+
+#define _XOPEN_SOURCE_EXTENDED 1
+#include <curses.h>
+#include <stdbool.h>
+
+#define UI_FN(k) (-(k))
+#define UI_CTRL(c) ((c) & 0x1f)
+#define UI_ESC 27
+
+/* Arrow keys and vi keys as a (dy, dx) step; false for other keys. */
+static inline bool
+key_direction(int key, int *dy, int *dx)
+{
+	*dy = *dx = 0;
+	switch (key) {
+	case UI_FN(KEY_UP): case 'k': *dy = -1; return true;
+	case UI_FN(KEY_DOWN): case 'j': *dy = 1; return true;
+	case UI_FN(KEY_LEFT): case 'h': *dx = -1; return true;
+	case UI_FN(KEY_RIGHT): case 'l': *dx = 1; return true;
+	default: return false;
+	}
+}
+
+static inline bool
+key_is_enter(int key)
+{
+	return key == '\r' || key == '\n' || key == UI_FN(KEY_ENTER);
+}
+
+#endif

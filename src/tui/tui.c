@@ -1,0 +1,185 @@
+/* tui.c — `heed` with no command: the explorer's options and loading,
+ * then the core's run (app.c).  The only file of src/tui that the rest of
+ * heed calls, through include/heed/tui.h. */
+#define _POSIX_C_SOURCE 200809L
+#include "config.h"
+
+#include "heed/tui.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "term.h"
+
+typedef struct tui_opts {
+	const char *model;
+	const char *modes;
+	char *sentence;         /* joined from the arguments, malloc'd */
+	pal_kind pal;
+	bool mouse;
+	int threads;            /* encoder threads; 0: enc_default_threads() */
+} tui_opts;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "Usage: heed [-m MODEL] [--modes SPEC] [--palette NAME] [--no-mouse] [--threads N]\n"
+	    "            [SENTENCE]\n"
+	    "\n"
+	    "Open the attention explorer.\n"
+	    "  -m, --model MODEL   model folder or hub name (default: the bundled heed-mini)\n"
+	    "      --modes SPEC    initial head modes, e.g. papa-half, L2H5=uniform, a preset file\n"
+	    "      --palette NAME  viridis (default) or gray\n"
+	    "      --no-mouse      leave the mouse to the terminal\n"
+	    "      --threads N     encoder threads (default: the CPUs online, at most 8)\n"
+	    "  -h, --help          show this help\n"
+	    "\n"
+	    "Press ? inside for the keys; see heed(1).\n");
+}
+
+static char *
+join_args(int argc, char **argv)
+{
+	size_t len = 1;
+	char *s;
+
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	s = xcalloc(len, 1);
+	for (int i = 0; i < argc; i++) {
+		if (i > 0)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+/* 0: run; 1: --help printed; -1: usage error printed. */
+static int
+parse_opts(int argc, char **argv, tui_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "model", required_argument, NULL, 'm' },
+		{ "modes", required_argument, NULL, 'M' },
+		{ "palette", required_argument, NULL, 'p' },
+		{ "no-mouse", no_argument, NULL, 'n' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof *o);
+	o->mouse = true;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "m:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm': o->model = optarg; break;
+		case 'M': o->modes = optarg; break;
+		case 'n': o->mouse = false; break;
+		case 'h': usage(stdout); return 1;
+		case 't': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*optarg != '\0' && *end == '\0' && v >= 1 && v <= 64) {
+				o->threads = (int)v;
+				break;
+			}
+			fprintf(stderr, "heed: --threads wants a number from 1 to 64, not '%s'\n", optarg);
+			return -1;
+		}
+		case 'p':
+			if (pal_parse(optarg, &o->pal) == 0 && o->pal != PAL_DIVERGING)
+				break;
+			fprintf(stderr, "heed: unknown palette '%s' (viridis, gray)\n", optarg);
+			return -1;
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	o->sentence = optind < argc ? join_args(argc - optind, argv + optind) : NULL;
+	return 0;
+}
+
+/* Calibration is optional: without it average and dense are unavailable. */
+static void
+load_calib(app *a)
+{
+	char *path = calib_default_path(a->m->dir);
+	heed_err e;
+
+	if (access(path, R_OK) != 0)
+		app_message(a, "average, dense off: no calibration");
+	else if (calib_load(path, &a->m->cfg, &a->cal, &e) < 0)
+		app_message(a, "%s; average and dense modes are disabled", e.msg);
+	free(path);
+}
+
+static int
+load(app *a, const tui_opts *o, heed_err *e)
+{
+	char *dir = NULL, *vocab;
+	int rc;
+
+	if ((rc = model_resolve(o->model, &dir, e)) < 0)
+		return rc;
+	/* big checkpoints take seconds: say so until the screen takes over */
+	if (isatty(STDERR_FILENO))
+		fprintf(stderr, "heed: loading %s\u2026", dir);
+	rc = model_load(dir, &a->m, e);
+	if (isatty(STDERR_FILENO))
+		fprintf(stderr, "\r\033[K");
+	free(dir);
+	if (rc < 0)
+		return rc;
+	vocab = xasprintf("%s/vocab.txt", a->m->dir);
+	rc = tok_vocab_load(vocab, &a->vocab, e);
+	free(vocab);
+	if (rc < 0)
+		return rc;
+	a->layers = a->m->cfg.layers;
+	a->heads = a->m->cfg.heads;
+	a->max_tokens = a->m->cfg.max_pos < 128 ? a->m->cfg.max_pos : 128;
+	a->modes = xcalloc((size_t)a->layers * a->heads, 1);
+	a->ids = xcalloc((size_t)a->max_tokens, sizeof *a->ids);
+	load_calib(a);
+	if (o->modes != NULL)
+		return enc_modes_parse(o->modes, a->layers, a->heads, a->cal, a->modes, e);
+	return HEED_OK;
+}
+
+int
+tui_main(int argc, char **argv)
+{
+	tui_opts o;
+	app a;
+	heed_err e;
+	int rc;
+
+	rc = parse_opts(argc, argv, &o);
+	if (rc != 0)
+		return rc > 0 ? HEED_OK : HEED_EINVAL;
+	app_init(&a);
+	a.pal = o.pal;
+	if (getenv("HEED_TRACE") != NULL && (a.trace = fopen(getenv("HEED_TRACE"), "a")) == NULL) {
+		fprintf(stderr, "heed: HEED_TRACE: cannot open %s\n", getenv("HEED_TRACE"));
+		app_free(&a);
+		free(o.sentence);
+		return HEED_EIO;
+	}
+	rc = load(&a, &o, &e);
+	if (rc == HEED_OK)
+		rc = app_run(&a, o.mouse, o.threads, o.sentence, &e);
+	term_end();
+	if (rc < 0)
+		fprintf(stderr, "heed: %s\n", e.msg);
+	app_free(&a);
+	free(o.sentence);
+	return rc;
+}

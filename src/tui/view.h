@@ -1,0 +1,86 @@
+/* view.h — the one interface every view implements, as tmux's
+ * window_mode: draw, key, mouse, resize.
+ *
+ * A view sees the newest frame and the shared selection through a const
+ * view_ctx, and owns a small state of its own (state_size bytes, zeroed,
+ * kept by the core for the whole run).  It never computes what the frame
+ * already holds, never allocates while drawing, and never writes anything
+ * but its own state: whatever else a key should change it returns as an
+ * action, and the core (app.c) carries it out.  draw gets its state const:
+ * everything a draw needs from the size (scroll, cell widths, where clicks
+ * land) is settled by resize, which the core calls before every draw.
+ *
+ * To add a view: write view_NAME.c with a `const ui_view NAME_view`,
+ * declare it below and add it to the core's table in app.c.
+ */
+#ifndef HEED_TUI_VIEW_H
+#define HEED_TUI_VIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "frame.h"
+#include "palette.h"
+
+typedef struct ui_rect {
+	int y, x, h, w;
+} ui_rect;
+
+typedef enum { VIEW_GRID, VIEW_HEAD, VIEW_TOKENS, VIEW_OUTPUT, VIEW_COUNT } view_id;
+
+/* What a view may read. */
+typedef struct view_ctx {
+	const ui_frame *frame;      /* the newest result; NULL before the first */
+	const uint8_t *modes;       /* head modes as asked ([layers*heads]; may be ahead of frame) */
+	int layers, heads;
+	int sel_layer, sel_head;    /* the selected head, shared by every view */
+	pal_kind pal;
+	bool computing;             /* a job is on its way */
+	const char *notice;         /* the status bar's notice, "" for none */
+} view_ctx;
+
+typedef enum {
+	ACT_PASS,      /* not this view's key: the core tries its own */
+	ACT_NONE,      /* used, nothing visible changed */
+	ACT_REDRAW,    /* the view's own state changed */
+	ACT_SELECT,    /* select head (a = layer, b = head) */
+	ACT_SHOW,      /* switch to view a */
+	ACT_SAY,       /* show text in the status bar */
+	ACT_GEOMETRY,  /* the grid's thumbnails now go in an area a wide, b high */
+} act_kind;
+
+typedef struct ui_action {
+	act_kind kind;
+	int a, b;
+	const char *text;          /* ACT_SAY: a string that outlives the call */
+} ui_action;
+
+typedef struct ui_view {
+	const char *name;
+	size_t state_size;
+	/* Fit the state to the body rectangle and the frame. */
+	ui_action (*resize)(const view_ctx *c, void *st, ui_rect r);
+	void (*draw)(const view_ctx *c, const void *st, ui_rect r);
+	ui_action (*key)(const view_ctx *c, void *st, int key);
+	/* A click at screen (y, x); NULL: clicks do nothing. */
+	ui_action (*mouse)(const view_ctx *c, void *st, int y, int x);
+	/* Token to highlight on the strip above the view, or -1. */
+	int (*focus)(const view_ctx *c, const void *st);
+} ui_view;
+
+extern const ui_view grid_view, head_view, tokens_view, output_view, help_view;
+
+static inline ui_action
+view_act(act_kind kind, int a, int b)
+{
+	return (ui_action){ kind, a, b, NULL };
+}
+
+static inline ui_action
+view_say(const char *text)
+{
+	return (ui_action){ ACT_SAY, 0, 0, text };
+}
+
+#endif

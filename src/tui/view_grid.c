@@ -1,0 +1,227 @@
+/* view_grid.c — the overview: every layer x head as a small heatmap, two
+ * matrix rows per text row (upper-half blocks), a mode badge beside each,
+ * and the selected head marked.  `s` swaps heatmaps for a per-head
+ * statistic and `o` ranks heads by it.  The thumbnails arrive in the frame
+ * as colour levels, made for the area this view last asked for
+ * (ACT_GEOMETRY); until a frame for a new size arrives they are drawn
+ * stretched. */
+#define _XOPEN_SOURCE_EXTENDED 1
+#include <curses.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "heed/enc.h"
+#include "key.h"
+#include "layout.h"
+#include "term.h"
+#include "view.h"
+#include "widget.h"
+
+typedef struct grid_state {
+	grid_layout g;       /* as last fitted, for drawing and clicks */
+	bool fits;
+	bool stats;          /* numbers instead of heatmaps */
+	frame_stat stat;
+	bool ranked;         /* highlight heads by rank */
+} grid_state;
+
+static const char *const stat_names[] = { "entropy", "input dependence (JSD)" };
+
+static head_mode
+mode_of(const view_ctx *c, int layer, int head)
+{
+	return (head_mode)c->modes[layer * c->heads + head];
+}
+
+static void
+draw_thumb(const view_ctx *c, const grid_state *s, int layer, int head, int cy, int cx)
+{
+	const ui_frame *f = c->frame;
+	const grid_layout *g = &s->g;
+	const uint8_t *lv = frame_thumb(f, layer, head);
+	int rpl = term_rows_per_line();
+
+	if (f->tw == 0)
+		return;
+	for (int tr = 0; tr < g->th; tr++) {
+		int r0 = tr * rpl, r1 = r0 + 1;
+
+		if (r0 >= g->ph)
+			break;
+		for (int x = 0; x < g->pw; x++) {
+			/* the frame's pixel under this one: the same pixel unless
+			 * the window changed since the frame was asked for */
+			int sc = x * f->tw / g->pw;
+			double top = (lv[(r0 * f->th / g->ph) * f->tw + sc] + 0.5) / PAL_LEVELS;
+			double bot = rpl == 2 && r1 < g->ph
+			    ? (lv[(r1 * f->th / g->ph) * f->tw + sc] + 0.5) / PAL_LEVELS : -1;
+
+			term_half(cy + tr, cx + x, c->pal, top, bot);
+		}
+	}
+}
+
+static void
+draw_stat(const view_ctx *c, const grid_state *s, int layer, int head, int cy, int cx)
+{
+	const ui_frame *f = c->frame;
+	char buf[16];
+	double v = f->stat[s->stat][layer * c->heads + head];
+
+	if (isnan(v)) {
+		term_text(cy, cx, s->g.tw, "n/a", A_DIM);
+		return;
+	}
+	snprintf(buf, sizeof buf, "%.2f", v);
+	for (int tr = 0; tr < s->g.th; tr++)
+		term_fill(cy + tr, cx, s->g.tw, c->pal, pal_scale(v, f->stat_max[s->stat]),
+		    tr == 0 ? buf : NULL, false);
+}
+
+static void
+draw_badge(const view_ctx *c, const grid_state *s, int layer, int head, int cy, int cx)
+{
+	head_mode m = mode_of(c, layer, head);
+	bool sel = layer == c->sel_layer && head == c->sel_head;
+	char badge[2] = { enc_mode_badge(m), '\0' };
+	int attr = sel ? A_REVERSE | A_BOLD : m != HEAD_INPUT ? A_BOLD : A_DIM;
+
+	term_text(cy, cx - 1, 1, badge, attr);
+	if (s->ranked) {
+		int r = c->frame->rank[s->stat][layer * c->heads + head];
+
+		if (r >= 0 && r < (c->layers * c->heads + 3) / 4)
+			term_text(cy, cx + s->g.tw, 1, "\u2605", A_BOLD);
+	}
+}
+
+static void
+draw_header(const view_ctx *c, const grid_state *s)
+{
+	const grid_layout *g = &s->g;
+	char buf[16];
+
+	for (int h = 0; h < c->heads; h++) {
+		int cy, cx;
+
+		layout_cell_origin(g, g->first, h, &cy, &cx);
+		snprintf(buf, sizeof buf, g->tw >= 3 ? "H%d" : "%d", h + 1);
+		term_text(g->y0, cx, g->tw + 1, buf, h == c->sel_head ? A_BOLD | A_UNDERLINE : A_DIM);
+	}
+	for (int l = g->first; l < g->first + g->nvis; l++) {
+		int cy, cx;
+
+		layout_cell_origin(g, l, 0, &cy, &cx);
+		snprintf(buf, sizeof buf, "L%d", l + 1);
+		term_text(cy, g->x0, g->label_w - 1, buf, l == c->sel_layer ? A_BOLD | A_UNDERLINE : A_DIM);
+	}
+}
+
+static void
+draw_info(const view_ctx *c, const grid_state *s, ui_rect r)
+{
+	const ui_frame *f = c->frame;
+	char buf[256];
+	int l = c->sel_layer, h = c->sel_head, i = l * c->heads + h;
+	double ent = f->stat[STAT_ENTROPY][i], jsd = f->stat[STAT_JSD][i];
+	const char *mode = enc_mode_name(mode_of(c, l, h));
+
+	if (isnan(jsd))
+		snprintf(buf, sizeof buf, " L%d H%d %s \u2502 entropy %.2f nats \u2502 Enter zoom  s stats  o rank",
+		    l + 1, h + 1, mode, ent);
+	else
+		snprintf(buf, sizeof buf, " L%d H%d %s \u2502 entropy %.2f \u2502 input dep. %.3f \u2502 Enter zoom",
+		    l + 1, h + 1, mode, ent, jsd);
+	term_text(r.y + r.h - 1, r.x, r.w, buf, A_NORMAL);
+	if (s->stats || s->ranked) {
+		snprintf(buf, sizeof buf, " %s%s ", s->ranked ? "\u2605 lowest quarter by " : "showing ",
+		    stat_names[s->stat]);
+		term_text(r.y + r.h - 2, r.x, r.w, buf, A_DIM);
+	}
+}
+
+static ui_action
+grid_resize(const view_ctx *c, void *st, ui_rect r)
+{
+	grid_state *s = st;
+	int h = r.h - (s->stats || s->ranked ? 2 : 1);
+
+	s->fits = c->frame != NULL && layout_grid_compute(r.x, r.y, r.w, h, c->layers, c->heads,
+	    c->frame->n, term_rows_per_line(), c->sel_layer, s->g.first, &s->g) == 0;
+	return view_act(ACT_GEOMETRY, r.w, h);
+}
+
+static void
+grid_draw(const view_ctx *c, const void *st, ui_rect r)
+{
+	const grid_state *s = st;
+	int cy, cx;
+
+	if (widget_pending(c, r))
+		return;
+	if (!s->fits) {
+		term_text(r.y + 1, r.x + 1, r.w - 1, "too many heads for this width: widen the window", A_BOLD);
+		return;
+	}
+	draw_header(c, s);
+	for (int l = s->g.first; l < s->g.first + s->g.nvis; l++)
+		for (int h = 0; h < c->heads; h++) {
+			layout_cell_origin(&s->g, l, h, &cy, &cx);
+			if (s->stats)
+				draw_stat(c, s, l, h, cy, cx);
+			else
+				draw_thumb(c, s, l, h, cy, cx);
+			draw_badge(c, s, l, h, cy, cx);
+		}
+	draw_info(c, s, r);
+}
+
+static void
+toggle_stat(const view_ctx *c, grid_state *s, bool rank)
+{
+	bool *flag = rank ? &s->ranked : &s->stats;
+
+	/* a second press moves on to the next statistic, then turns it off */
+	if (!*flag) {
+		*flag = true;
+		s->stat = STAT_ENTROPY;
+	} else if (s->stat == STAT_ENTROPY && c->frame != NULL && c->frame->has_stat[STAT_JSD]) {
+		s->stat = STAT_JSD;
+	} else {
+		*flag = false;
+	}
+}
+
+static ui_action
+grid_key(const view_ctx *c, void *st, int key)
+{
+	int dy, dx;
+
+	if (key_direction(key, &dy, &dx))
+		return view_act(ACT_SELECT, (c->sel_layer + dy + c->layers) % c->layers,
+		    (c->sel_head + dx + c->heads) % c->heads);
+	if (key_is_enter(key))
+		return view_act(ACT_SHOW, VIEW_HEAD, 0);
+	if (key == 's' || key == 'o') {
+		toggle_stat(c, st, key == 'o');
+		return view_act(ACT_REDRAW, 0, 0);
+	}
+	return view_act(ACT_PASS, 0, 0);
+}
+
+static ui_action
+grid_mouse(const view_ctx *c, void *st, int y, int x)
+{
+	const grid_state *s = st;
+	int l, h;
+
+	if (!s->fits || !layout_grid_hit(&s->g, y, x, &l, &h))
+		return view_act(ACT_NONE, 0, 0);
+	if (l == c->sel_layer && h == c->sel_head)
+		return view_act(ACT_SHOW, VIEW_HEAD, 0);   /* a second click zooms */
+	return view_act(ACT_SELECT, l, h);
+}
+
+const ui_view grid_view = {
+	"grid", sizeof(grid_state), grid_resize, grid_draw, grid_key, grid_mouse, NULL,
+};

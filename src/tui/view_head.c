@@ -1,0 +1,264 @@
+/* view_head.c — one head's whole matrix: query tokens down the left, key
+ * tokens written vertically along the top, the weight under the cursor, a
+ * colour legend, and scrolling for sentences longer than the screen.  `d`
+ * shows this head's difference from its corpus average (diverging
+ * palette), which the frame already holds. */
+#define _XOPEN_SOURCE_EXTENDED 1
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "heed/enc.h"
+#include "key.h"
+#include "layout.h"
+#include "term.h"
+#include "view.h"
+#include "widget.h"
+
+#define LABEL_MAX 12
+#define HEADER_MAX 6
+#define CELL_MAX 5
+
+typedef struct head_state {
+	int cur_row, cur_col;        /* cursor: query, key */
+	int top, left;               /* scroll */
+	bool diff;                   /* input - average */
+	/* fitted by head_resize */
+	int hh;                      /* rows of column labels */
+	int cw;                      /* columns per cell */
+	ui_rect cells;               /* the visible matrix */
+} head_state;
+
+static head_mode
+sel_mode(const view_ctx *c)
+{
+	return (head_mode)c->modes[c->sel_layer * c->heads + c->sel_head];
+}
+
+/* The matrix shown and its colour scale. */
+static const float *
+shown(const view_ctx *c, const head_state *s, float *vmax)
+{
+	const ui_frame *f = c->frame;
+	int i = c->sel_layer * c->heads + c->sel_head;
+
+	if (s->diff) {
+		*vmax = f->diff_max[i];
+		return frame_diff(f, c->sel_layer, c->sel_head);
+	}
+	*vmax = f->vmax[i];
+	return frame_attn(f, c->sel_layer, c->sel_head);
+}
+
+static int
+label_width(const ui_frame *f)
+{
+	int w = 3;
+
+	for (int i = 0; i < f->n; i++) {
+		int lw = widget_label_width(f->labels[i]);
+
+		if (lw > w)
+			w = lw;
+	}
+	return w > LABEL_MAX ? LABEL_MAX : w;
+}
+
+/* Character k (a code point) of s, into out; false past the end. */
+static bool
+nth_char(const char *s, int k, char out[8])
+{
+	size_t len = strlen(s), i = 0;
+
+	for (;;) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t n;
+
+		if (i >= len)
+			return false;
+		n = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(len - i), &cp);
+		if (n <= 0)
+			n = 1;
+		if (k-- == 0) {
+			memcpy(out, s + i, (size_t)n);
+			out[n] = '\0';
+			return true;
+		}
+		i += (size_t)n;
+	}
+}
+
+static void
+draw_col_labels(const view_ctx *c, const head_state *s)
+{
+	char ch[8];
+	int ncols = s->cells.w / s->cw;
+
+	for (int col = 0; col < ncols; col++) {
+		int j = s->left + col;
+		int attr = j == s->cur_col ? A_REVERSE | A_BOLD : A_DIM;
+
+		for (int k = 0; k < s->hh && nth_char(c->frame->labels[j], k, ch); k++)
+			term_text(s->cells.y - s->hh + k, s->cells.x + col * s->cw, 1, ch, attr);
+	}
+}
+
+/* Wide cells carry the weight in hundredths: " 89", "-12". */
+static void
+cell_text(float v, int cw, bool diff, char *out)
+{
+	int pct = (int)(v * 100 + (v < 0 ? -0.5f : 0.5f));
+
+	out[0] = '\0';
+	if (cw < 4)
+		return;
+	if (!diff && pct >= 100)
+		snprintf(out, 16, " 1.0");
+	else
+		snprintf(out, 16, diff ? "%+3d" : " .%02d", pct);
+}
+
+static void
+draw_cells(const view_ctx *c, const head_state *s, const float *m, float vmax)
+{
+	const ui_frame *f = c->frame;
+	int n = f->n, lw = s->cells.x - 1, ncols = s->cells.w / s->cw;
+	pal_kind k = s->diff ? PAL_DIVERGING : c->pal;
+	char txt[16];
+
+	for (int r = 0; r < s->cells.h; r++) {
+		int i = s->top + r;
+
+		term_text(s->cells.y + r, 1, lw - 1, f->labels[i],
+		    i == s->cur_row ? A_REVERSE | A_BOLD : A_NORMAL);
+		for (int col = 0; col < ncols; col++) {
+			int j = s->left + col;
+			float v = m[(size_t)i * n + j];
+			double t = s->diff ? pal_scale_signed(v, vmax) : pal_scale(v, vmax);
+
+			cell_text(v, s->cw, s->diff, txt);
+			term_fill(s->cells.y + r, s->cells.x + col * s->cw, s->cw, k, t, txt,
+			    i == s->cur_row && j == s->cur_col);
+		}
+	}
+}
+
+static void
+draw_info(const view_ctx *c, const head_state *s, ui_rect r, const float *m, float vmax)
+{
+	const ui_frame *f = c->frame;
+	char buf[256];
+	int y = r.y + r.h - 1, used, lw;
+	float v = m[(size_t)s->cur_row * f->n + s->cur_col];
+
+	snprintf(buf, sizeof buf, " L%d H%d %s \u2502 %s \u2192 %s  %s%.3f \u2502 ",
+	    c->sel_layer + 1, c->sel_head + 1, enc_mode_name(sel_mode(c)),
+	    f->labels[s->cur_row], f->labels[s->cur_col], s->diff ? "\u0394 " : "", v);
+	used = term_text(y, r.x, r.w, buf, A_BOLD);
+	lw = r.w - used > 30 ? 30 : r.w - used;
+	if (s->diff)
+		widget_legend(y, r.x + used, lw, PAL_DIVERGING, -vmax, vmax);
+	else
+		widget_legend(y, r.x + used, lw, c->pal, 0, vmax);
+	if (r.w - used > 44)
+		term_text(y, r.x + used + 32, r.w - used - 32, s->diff ? "d: attention" : "d: \u2212 average",
+		    A_DIM);
+}
+
+static ui_action
+head_resize(const view_ctx *c, void *st, ui_rect r)
+{
+	head_state *s = st;
+	int n, lw, rows, cols_w, nrows, ncols;
+
+	if (c->frame == NULL)
+		return view_act(ACT_NONE, 0, 0);
+	n = c->frame->n;
+	/* a head that uses its average has no difference to show */
+	if (s->diff && (!c->frame->has_diff || sel_mode(c) == HEAD_AVERAGE))
+		s->diff = false;
+	s->cur_row = layout_clamp(s->cur_row, 0, n - 1);
+	s->cur_col = layout_clamp(s->cur_col, 0, n - 1);
+	lw = label_width(c->frame) + 2;
+	s->hh = r.h >= 16 ? HEADER_MAX : r.h >= 10 ? 3 : 1;
+	rows = r.h - s->hh - 1;
+	cols_w = r.w - lw - 1;
+	s->cw = cols_w / n > CELL_MAX ? CELL_MAX : cols_w / n;
+	if (s->cw < 1)
+		s->cw = 1;
+	nrows = n < rows ? n : rows;
+	ncols = n < cols_w / s->cw ? n : cols_w / s->cw;
+	s->top = layout_scroll(s->top, s->cur_row, nrows, n);
+	s->left = layout_scroll(s->left, s->cur_col, ncols, n);
+	s->cells = (ui_rect){ r.y + s->hh, r.x + lw, nrows, ncols * s->cw };
+	return view_act(ACT_NONE, 0, 0);
+}
+
+static void
+head_draw(const view_ctx *c, const void *st, ui_rect r)
+{
+	const head_state *s = st;
+	const float *m;
+	float vmax;
+
+	if (widget_pending(c, r))
+		return;
+	m = shown(c, s, &vmax);
+	draw_col_labels(c, s);
+	draw_cells(c, s, m, vmax);
+	draw_info(c, s, r, m, vmax);
+}
+
+static ui_action
+head_key(const view_ctx *c, void *st, int key)
+{
+	head_state *s = st;
+	int dy, dx, n = c->frame != NULL ? c->frame->n : 1;
+
+	if (key_direction(key, &dy, &dx)) {
+		s->cur_row = layout_clamp(s->cur_row + dy, 0, n - 1);
+		s->cur_col = layout_clamp(s->cur_col + dx, 0, n - 1);
+	} else if (key == UI_FN(KEY_NPAGE) || key == UI_FN(KEY_PPAGE)) {
+		int page = s->cells.h > 1 ? s->cells.h - 1 : 1;
+
+		s->cur_row = layout_clamp(s->cur_row + (key == UI_FN(KEY_NPAGE) ? page : -page), 0, n - 1);
+	} else if (key == '[' || key == ']') {
+		int total = c->layers * c->heads;
+		int i = (c->sel_layer * c->heads + c->sel_head + (key == ']' ? 1 : -1) + total) % total;
+
+		return view_act(ACT_SELECT, i / c->heads, i % c->heads);
+	} else if (key == 'd') {
+		if (c->frame != NULL && !c->frame->has_diff)
+			return view_say("no calibration file: no averages to compare with");
+		if (sel_mode(c) == HEAD_AVERAGE)
+			return view_say("this head already uses its average");
+		s->diff = !s->diff;
+	} else {
+		return view_act(ACT_PASS, 0, 0);
+	}
+	return view_act(ACT_REDRAW, 0, 0);
+}
+
+static ui_action
+head_mouse(const view_ctx *c, void *st, int y, int x)
+{
+	head_state *s = st;
+	ui_rect r = s->cells;
+
+	if (c->frame == NULL || y < r.y || y >= r.y + r.h || x < r.x || x >= r.x + r.w || s->cw < 1)
+		return view_act(ACT_NONE, 0, 0);
+	s->cur_row = s->top + (y - r.y);
+	s->cur_col = s->left + (x - r.x) / s->cw;
+	return view_act(ACT_REDRAW, 0, 0);
+}
+
+static int
+head_focus(const view_ctx *c, const void *st)
+{
+	return ((const head_state *)st)->cur_row;
+}
+
+const ui_view head_view = {
+	"head", sizeof(head_state), head_resize, head_draw, head_key, head_mouse, head_focus,
+};

@@ -1,0 +1,148 @@
+/* view_tokens.c — one query token at a time: where it attends in every
+ * head of the selected layer, one row of bars per head.  `r` switches to
+ * attention rollout (Abnar & Zuidema 2020, made by the encoder thread):
+ * one row per layer, how much of each input token has flowed into the
+ * query's representation by then. */
+#define _XOPEN_SOURCE_EXTENDED 1
+#include <curses.h>
+#include <stdio.h>
+
+#include "key.h"
+#include "layout.h"
+#include "term.h"
+#include "view.h"
+#include "widget.h"
+
+#define COL_MAX 8
+#define LABEL_W 5
+
+typedef struct tokens_state {
+	int query;
+	bool rollout;
+} tokens_state;
+
+/* Row i of the bars (a head of the layer, or the rollout through layer
+ * i) for the query, and its largest value; false past the last row. */
+static bool
+bar_row(const view_ctx *c, const tokens_state *s, int i, const float **row, float *vmax)
+{
+	const ui_frame *f = c->frame;
+	int n = f->n;
+
+	if (s->rollout) {
+		if (i >= f->layers)
+			return false;
+		*row = f->rollout + ((size_t)i * n + s->query) * n;
+		*vmax = f->rollout_row_max[(size_t)i * n + s->query];
+		return true;
+	}
+	if (i >= f->heads)
+		return false;
+	*row = frame_attn(f, c->sel_layer, i) + (size_t)s->query * n;
+	*vmax = f->row_max[((size_t)c->sel_layer * f->heads + i) * n + s->query];
+	return true;
+}
+
+static int
+col_width(int n, int avail)
+{
+	int w = COL_MAX;
+
+	while (w > 2 && n * w > avail)
+		w--;
+	return w;
+}
+
+static void
+draw_bars(const view_ctx *c, const tokens_state *s, int y, int x, int cw, int bar_h,
+	  const float *row, float vmax, int first, int ncols)
+{
+	for (int col = 0; col < ncols; col++) {
+		double t = pal_scale(row[first + col], vmax);
+		int cx = x + col * cw;
+
+		/* two-line bars: the lower line fills first */
+		if (bar_h == 2) {
+			term_vbar(y, cx, cw - 1, c->pal, t > 0.5 ? 2 * t - 1 : 0);
+			term_vbar(y + 1, cx, cw - 1, c->pal, t > 0.5 ? 1 : 2 * t);
+		} else {
+			term_vbar(y, cx, cw - 1, c->pal, t);
+		}
+	}
+}
+
+static void
+tokens_draw(const view_ctx *c, const void *st, ui_rect r)
+{
+	const tokens_state *s = st;
+	const ui_frame *f = c->frame;
+	const float *row;
+	float vmax;
+	char buf[200];
+	int nrows, cw, ncols, first, bar_h;
+
+	if (widget_pending(c, r))
+		return;
+	nrows = s->rollout ? f->layers : f->heads;
+	cw = col_width(f->n, r.w - LABEL_W - 1);
+	ncols = (r.w - LABEL_W - 1) / cw;
+	if (ncols > f->n)
+		ncols = f->n;
+	first = layout_scroll(0, s->query, ncols, f->n);
+	bar_h = (r.h - 3) / (nrows > 0 ? nrows : 1);
+	bar_h = layout_clamp(bar_h, 1, 2);
+	for (int col = 0; col < ncols; col++)
+		term_text(r.y, r.x + LABEL_W + col * cw, cw - 1, f->labels[first + col],
+		    first + col == s->query ? A_BOLD | A_UNDERLINE : A_DIM);
+	for (int i = 0; r.y + 1 + (i + 1) * bar_h <= r.y + r.h - 2 && bar_row(c, s, i, &row, &vmax); i++) {
+		int y = r.y + 1 + i * bar_h;
+
+		snprintf(buf, sizeof buf, s->rollout ? "L%d" : "H%d", i + 1);
+		term_text(y + bar_h - 1, r.x + 1, LABEL_W - 1, buf,
+		    !s->rollout && i == c->sel_head ? A_BOLD | A_UNDERLINE : A_DIM);
+		draw_bars(c, s, y, r.x + LABEL_W, cw, bar_h, row, vmax, first, ncols);
+	}
+	snprintf(buf, sizeof buf, s->rollout
+	    ? " query %s (%d/%d) \u2502 rollout through each layer \u2502 \u2190\u2192 query  r heads"
+	    : " query %s (%d/%d) \u2502 layer %d, each head \u2502 \u2190\u2192 query  \u2191\u2193 layer  r rollout",
+	    f->labels[s->query], s->query + 1, f->n, c->sel_layer + 1);
+	term_text(r.y + r.h - 1, r.x, r.w, buf, A_NORMAL);
+}
+
+static ui_action
+tokens_resize(const view_ctx *c, void *st, ui_rect r)
+{
+	tokens_state *s = st;
+
+	if (c->frame != NULL)
+		s->query = layout_clamp(s->query, 0, c->frame->n - 1);
+	return view_act(ACT_NONE, 0, 0);
+}
+
+static ui_action
+tokens_key(const view_ctx *c, void *st, int key)
+{
+	tokens_state *s = st;
+	int dy, dx, n = c->frame != NULL ? c->frame->n : 1;
+
+	if (key_direction(key, &dy, &dx)) {
+		s->query = (s->query + dx + n) % n;
+		if (dy != 0)
+			return view_act(ACT_SELECT, (c->sel_layer + dy + c->layers) % c->layers, c->sel_head);
+	} else if (key == 'r') {
+		s->rollout = !s->rollout;
+	} else {
+		return view_act(ACT_PASS, 0, 0);
+	}
+	return view_act(ACT_REDRAW, 0, 0);
+}
+
+static int
+tokens_focus(const view_ctx *c, const void *st)
+{
+	return ((const tokens_state *)st)->query;
+}
+
+const ui_view tokens_view = {
+	"tokens", sizeof(tokens_state), tokens_resize, tokens_draw, tokens_key, NULL, tokens_focus,
+};

@@ -1,0 +1,74 @@
+/* widget.c — pieces shared by views (see widget.h). */
+#define _XOPEN_SOURCE_EXTENDED 1
+#include "widget.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "input.h"
+#include "term.h"
+
+int
+widget_label_width(const char *s)
+{
+	return input_width(s, 0, strlen(s));
+}
+
+bool
+widget_pending(const view_ctx *c, ui_rect r)
+{
+	const char *why = c->computing ? "computing\u2026" : c->notice[0] ? c->notice : "nothing to show";
+
+	if (c->frame != NULL)
+		return false;
+	term_text(r.y + r.h / 2, r.x + 2, r.w - 2, why, A_DIM);
+	return true;
+}
+
+void
+widget_legend(int y, int x, int w, pal_kind k, double lo, double hi)
+{
+	char buf[16];
+	int lw, bar;
+
+	snprintf(buf, sizeof buf, "%.2f", lo);
+	lw = term_text(y, x, w, buf, A_DIM);
+	bar = w - lw - 8;
+	if (bar < 4)
+		return;
+	for (int i = 0; i < bar; i++)
+		term_fill(y, x + lw + 1 + i, 1, k, (i + 0.5) / bar, NULL, false);
+	snprintf(buf, sizeof buf, "%.2f", hi);
+	term_text(y, x + lw + 2 + bar, w - lw - bar - 2, buf, A_DIM);
+}
+
+void
+widget_token_strip(const ui_frame *f, int y, int w, int highlight)
+{
+	int n = f != NULL ? f->n : 0, x = 1, first = 0;
+
+	/* scroll so the highlighted token shows */
+	if (highlight >= 0 && highlight < n) {
+		int width = 0;
+
+		for (first = highlight; first > 0; first--) {
+			width += widget_label_width(f->labels[first]) + 1;
+			if (width > w - 4)
+				break;
+		}
+	}
+	if (first > 0)
+		x += term_text(y, x, 2, "\u2026 ", A_DIM);
+	for (int i = first; i < n; i++) {
+		const char *lab = f->labels[i];
+		int lw = widget_label_width(lab);
+		int attr = i == highlight ? A_REVERSE | A_BOLD : (lab[0] == '[' ? A_DIM : A_NORMAL);
+
+		if (x + lw > w - 2) {   /* no half labels: say there is more */
+			term_text(y, x, 1, "\u2026", A_DIM);
+			break;
+		}
+		x += term_text(y, x, lw, lab, attr) + 1;
+	}
+}

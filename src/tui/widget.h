@@ -1,0 +1,20 @@
+/* widget.h — small drawing pieces more than one view uses. */
+#ifndef HEED_TUI_WIDGET_H
+#define HEED_TUI_WIDGET_H
+
+#include <stdbool.h>
+
+#include "palette.h"
+#include "view.h"
+
+/* Before the first result (or after a failed run): say why in r and
+ * return true. */
+bool widget_pending(const view_ctx *c, ui_rect r);
+/* A colour ramp from lo to hi in w columns. */
+void widget_legend(int y, int x, int w, pal_kind k, double lo, double hi);
+/* The frame's tokens on row y, scrolled so token highlight (or -1) shows. */
+void widget_token_strip(const ui_frame *f, int y, int w, int highlight);
+/* Display columns of a token label. */
+int widget_label_width(const char *s);
+
+#endif

@@ -1,0 +1,169 @@
+/* test_ui_frame.c — a frame holds what the views read, derived right:
+ * labels, maxima, ranks, rollout, thumbnails and their hysteresis; its
+ * buffers are reused. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "derive.h"
+#include "frame.h"
+#include "heed/tok.h"
+#include "layout.h"
+#include "palette.h"
+
+#define VOCAB HEED_TESTDIR "/fixtures/enc/bert-f32/vocab.txt"
+
+enum { L = 2, H = 3, N = 4 };
+
+/* Head (l, h) attends from every token to token (l + h) % N, except head
+ * (0, 0), which is uniform: entropies log N once, 0 elsewhere. */
+static void
+fill(ui_frame *f, tok_vocab *v)
+{
+	frame_reserve(f, N, L, H);
+	f->n = N;
+	for (int i = 0; i < N; i++)
+		f->ids[i] = tok_vocab_specials(v).cls + i;
+	for (int l = 0; l < L; l++)
+		for (int h = 0; h < H; h++) {
+			float *m = f->attn + ((size_t)l * H + h) * N * N;
+
+			for (int i = 0; i < N; i++)
+				for (int j = 0; j < N; j++)
+					m[i * N + j] = l == 0 && h == 0 ? 1.0f / N : j == (l + h) % N;
+		}
+}
+
+static void
+test_everything_derived(void **state)
+{
+	tok_vocab *v;
+	heed_err e;
+	ui_frame *f = frame_new();
+	frame_geom g = { 80, 20, 2 };
+	float rollout[(L + 2) * N * N];
+	grid_layout gl;
+
+	assert_int_equal(tok_vocab_load(VOCAB, &v, &e), 0);
+	fill(f, v);
+	frame_derive(f, v, NULL, &g, NULL);
+	for (int i = 0; i < N; i++)
+		assert_string_equal(f->labels[i], tok_piece(v, f->ids[i]));
+	assert_float_equal(f->vmax[0], 1.0f / N, 1e-7);
+	assert_float_equal(f->vmax[1], 1.0f, 0);
+	assert_float_equal(f->row_max[0 * N + 2], 1.0f / N, 1e-7);
+	/* entropy: the uniform head has the most, and ranks last */
+	assert_float_equal(f->stat[STAT_ENTROPY][0], log(N), 1e-6);
+	assert_float_equal(f->stat_max[STAT_ENTROPY], log(N), 1e-6);
+	assert_int_equal(f->rank[STAT_ENTROPY][0], L * H - 1);
+	for (int i = 1; i < L * H; i++)
+		assert_int_equal(f->rank[STAT_ENTROPY][i], 0);   /* ties share the lowest rank */
+	/* no calibration: no JSD, no differences */
+	assert_false(f->has_stat[STAT_JSD]);
+	assert_true(isnan(f->stat[STAT_JSD][0]));
+	assert_int_equal(f->rank[STAT_JSD][0], -1);
+	assert_false(f->has_diff);
+	/* rollout as derive_rollout makes it */
+	derive_rollout(f->attn, L, H, N, rollout, rollout + L * N * N);
+	assert_memory_equal(f->rollout, rollout, sizeof(float) * L * N * N);
+	assert_float_equal(f->rollout_row_max[N + 1], derive_max(rollout + N * N + N, N), 0);
+	/* thumbnails at the layout's size; one-hot columns at the top level */
+	assert_int_equal(layout_grid_compute(0, 0, g.w, g.h, L, H, N, g.rpl, 0, 0, &gl), 0);
+	assert_int_equal(f->tw, gl.pw);
+	assert_int_equal(f->th, gl.ph);
+	for (int y = 0; y < f->th; y++)
+		for (int x = 0; x < f->tw; x++) {
+			int tok = x * N / f->tw;
+
+			assert_int_equal(frame_thumb(f, 0, 1)[y * f->tw + x], tok == 1 ? PAL_LEVELS - 1 : 0);
+			assert_int_equal(frame_thumb(f, 0, 0)[y * f->tw + x], PAL_LEVELS - 1);
+		}
+	frame_free(f);
+	tok_vocab_free(v);
+}
+
+/* A pixel keeps its level while the value stays near it, and follows a
+ * change that shows. */
+static void
+test_thumbnail_hysteresis(void **state)
+{
+	tok_vocab *v;
+	heed_err e;
+	ui_frame *f = frame_new();
+	frame_geom g = { 80, 20, 2 };
+	uint8_t *prev;
+	size_t per;
+	float *m;
+	/* weight of token 1 in head (1, 2)'s rows, against 1 on token 3:
+	 * just below the middle level's upper edge, then just past it,
+	 * then far past */
+	double edge = (double)(PAL_LEVELS / 2 + 1) / PAL_LEVELS;
+	float w0 = (float)(edge - 0.1 / PAL_LEVELS), w1 = (float)(edge + 0.1 / PAL_LEVELS);
+	float w2 = (float)(edge + 2.0 / PAL_LEVELS);
+	int x1;
+
+	assert_int_equal(tok_vocab_load(VOCAB, &v, &e), 0);
+	fill(f, v);
+	m = f->attn + ((size_t)1 * H + 2) * N * N;
+	for (int i = 0; i < N; i++)
+		m[i * N + 1] = w0;
+	frame_derive(f, v, NULL, &g, NULL);
+	per = (size_t)f->tw * f->th;
+	x1 = f->tw / N;                         /* the first pixel of token 1 */
+	assert_int_equal(frame_thumb(f, 1, 2)[x1], PAL_LEVELS / 2);
+	prev = malloc(per * L * H);
+	memcpy(prev, f->thumb, per * L * H);
+
+	for (int i = 0; i < N; i++)
+		m[i * N + 1] = w1;
+	frame_derive(f, v, NULL, &g, NULL);     /* without history: the next level */
+	assert_int_equal(frame_thumb(f, 1, 2)[x1], PAL_LEVELS / 2 + 1);
+	frame_derive(f, v, NULL, &g, prev);     /* with it: unchanged */
+	assert_int_equal(frame_thumb(f, 1, 2)[x1], PAL_LEVELS / 2);
+	assert_memory_equal(f->thumb, prev, per * L * H);
+
+	for (int i = 0; i < N; i++)
+		m[i * N + 1] = w2;
+	frame_derive(f, v, NULL, &g, prev);
+	assert_int_equal(frame_thumb(f, 1, 2)[x1], pal_level(w2, PAL_LEVELS));
+	free(prev);
+	frame_free(f);
+	tok_vocab_free(v);
+}
+
+static void
+test_buffers_reused(void **state)
+{
+	ui_frame *f = frame_new();
+	float *attn;
+	const int big = 16, small = 9, bigger = 20;
+
+	frame_reserve(f, big, L, H);
+	attn = f->attn;
+	frame_reserve(f, small, L, H);          /* smaller: no reallocation */
+	assert_ptr_equal(f->attn, attn);
+	assert_int_equal(f->cap_n, big);
+	frame_reserve(f, bigger, L, H);
+	assert_int_equal(f->cap_n, bigger);
+	/* the whole buffer is there (ASan checks the last element) */
+	f->attn[L * H * bigger * bigger - 1] = 1;
+	assert_float_equal(f->attn[L * H * bigger * bigger - 1], 1, 0);
+	frame_free(f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_everything_derived),
+		cmocka_unit_test(test_thumbnail_hysteresis),
+		cmocka_unit_test(test_buffers_reused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
