@@ -31,6 +31,9 @@ char enc_mode_badge(head_mode m);              /* 'I', 'A', 'D', 'R', 'U' */
 int enc_mode_parse(const char *s, head_mode *m);
 /* Does mode m need calibration data (average, dense)? */
 bool enc_mode_needs_calib(head_mode m);
+/* Can mode m run with calibration cal (NULL: none)?  The one availability
+ * rule: the explorer's keys, mode specs and presets all ask it. */
+bool enc_mode_available(head_mode m, const calib *cal);
 
 typedef struct enc_state enc_state;
 

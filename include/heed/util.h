@@ -1,13 +1,18 @@
-/* util.h — allocation that never returns NULL, and error messages.
+/* util.h — allocation that never returns NULL, errors and their exit
+ * status, number options, the PRNG, whole-file I/O.
  *
- * Out of memory is not recoverable in heed: the wrappers print one line and
- * abort (as redis's zmalloc does).  Every other failure is recoverable: a
- * function returns a negative HEED_E* code and fills a heed_err with one
- * human-readable line naming the file and the problem.
+ * Out of memory is not recoverable in heed: the wrappers run the hook the
+ * front end registered (the explorer restores the terminal), print one line
+ * and exit with status 3 (as redis's zmalloc gives up).  Every other failure
+ * is recoverable: a function returns a negative HEED_E* code and fills a
+ * heed_err with one human-readable line naming the file and the problem.
+ * The code is the error's type: heed_exit_code() alone turns it into the
+ * process exit status, so no caller ever decides by the message text.
  */
 #ifndef HEED_UTIL_H
 #define HEED_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,7 +24,17 @@ enum {
 	HEED_EINVAL = -4,     /* bad argument or user input */
 	HEED_ECANCELED = -5,  /* a newer job superseded this one */
 	HEED_ENOTFOUND = -6,  /* model name not found */
+	HEED_EWRITE = -7,     /* an output could not be written (disk full, EFBIG...) */
+	HEED_ENOMEM = -8,     /* out of memory where it can be reported */
+	HEED_ENOCALIB = -9,   /* a head mode needs calibration data there is none of */
 };
+
+/* Exit status: 0 success, 1 usage, 2 bad input file or model, 3 runtime
+ * failure (out of memory, I/O and write errors). */
+enum { HEED_EXIT_USAGE = 1, HEED_EXIT_BADFILE = 2, HEED_EXIT_RUNTIME = 3 };
+
+/* The exit status for a HEED_E* code (HEED_OK: 0). */
+int heed_exit_code(int code);
 
 typedef struct heed_err {
 	char msg[512];
@@ -28,6 +43,12 @@ typedef struct heed_err {
 /* Fill e (if non-NULL) with a printf-style message; returns code. */
 int err_set(heed_err *e, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Run fn (once) before an out-of-memory exit: the explorer registers the
+ * function that gives the terminal back.  NULL removes it. */
+void util_set_oom_hook(void (*fn)(void));
+/* Report running out of memory for n bytes and exit with status 3. */
+_Noreturn void util_oom(size_t n);
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t count, size_t size);
@@ -47,6 +68,40 @@ int util_read_file(const char *path, char **out, size_t *len, heed_err *e);
 /* Write a file atomically: path.tmp.PID, fsync, rename over path.  On any
  * failure the previous file at path is untouched and the temp file removed. */
 int util_write_atomic(const char *path, const void *data, size_t len, heed_err *e);
+
+/* Open path for reading without ever blocking on a FIFO: O_NONBLOCK, then
+ * fstat.  A regular file is accepted (its size in *size), a pipe or FIFO
+ * only with allow_pipe (*size 0); a folder, a device or a socket is refused
+ * naming the path, like what cannot be opened (HEED_EIO).
+ * The descriptor returned in *fd is blocking again. */
+int util_open_input(const char *path, bool allow_pipe, int *fd, size_t *size, heed_err *e);
+
+/* Read a whole regular file (or pipe, with allow_pipe) without blocking on
+ * a FIFO or reading an endless device: anything else is refused naming the
+ * path (HEED_EIO), and a file over max_len bytes too (HEED_EFORMAT; 0: no
+ * limit). */
+int util_read_input(const char *path, bool allow_pipe, size_t max_len, char **out,
+		    size_t *len, heed_err *e);
+
+/* Number options: the whole of s, decimal (or 0x hex with base 0), in
+ * [lo, hi].  HEED_EINVAL with a message quoting s and the range otherwise
+ * ("--top-k: '0' is not a number from 1 to 100"). */
+int util_parse_long(const char *opt, const char *s, long lo, long hi, long *out, heed_err *e);
+int util_parse_int(const char *opt, const char *s, int lo, int hi, int *out, heed_err *e);
+int util_parse_u64(const char *opt, const char *s, uint64_t *out, heed_err *e);
+
+/* The one PRNG: splitmix64 (Steele, Lea and Flood 2014).  util_mix64 is its
+ * finaliser; util_splitmix64 advances *state and returns the next output;
+ * util_uniform01 gives a double in [0, 1) from the top 53 bits. */
+#define UTIL_SPLITMIX_GAMMA 0x9E3779B97F4A7C15ULL
+uint64_t util_mix64(uint64_t z);
+uint64_t util_splitmix64(uint64_t *state);
+double util_uniform01(uint64_t *state);
+
+/* Text safe for a terminal: control bytes (ESC, BEL, CR...) and DEL become
+ * '?', so a file name or a spec echoed in a message cannot drive the
+ * terminal.  Writes at most cap-1 bytes and a NUL into out; returns out. */
+char *util_term_safe(const char *s, char *out, size_t cap);
 
 /* Monotonic clock in milliseconds. */
 double util_now_ms(void);

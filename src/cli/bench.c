@@ -25,6 +25,7 @@
 
 #include "heed/enc.h"
 #include "heed/model.h"
+#include "heed/open.h"
 #include "heed/tok.h"
 #include "heed/util.h"
 #include "cli.h"
@@ -65,8 +66,9 @@ typedef struct bench_length {
 
 typedef struct bench_ctx {
 	const bench_opts *o;
-	model *m;
-	tok_vocab *v;
+	heed_session h;    /* owns m and v */
+	const model *m;
+	const tok_vocab *v;
 	enc_state *s;
 	uint8_t *modes;    /* [layers*heads] */
 	int *ids;          /* [max length]: the last keystroke's input */
@@ -96,35 +98,26 @@ bench_usage(FILE *f)
 }
 
 static int
-bench_parse_int(const char *s, int lo, int hi, int *out)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (end == s || *end != '\0' || v < lo || v > hi)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
-static int
-bench_parse_lengths(const char *s, bench_opts *o)
+bench_parse_lengths(const char *s, bench_opts *o, heed_err *e)
 {
 	char *copy = xstrdup(s), *save = NULL;
-	int rc = 0;
+	int rc = HEED_OK;
 
 	o->nlengths = 0;
 	for (char *t = strtok_r(copy, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
-		/* [CLS] and [SEP] take two: a shorter input has no text */
-		if (o->nlengths == BENCH_MAX_LENGTHS ||
-		    bench_parse_int(t, 3, 1 << 16, &o->lengths[o->nlengths]) < 0) {
-			rc = -1;
+		if (o->nlengths == BENCH_MAX_LENGTHS) {
+			rc = err_set(e, HEED_EINVAL, "--lengths: at most %d lengths", BENCH_MAX_LENGTHS);
 			break;
 		}
+		/* [CLS] and [SEP] take two: a shorter input has no text */
+		if ((rc = util_parse_int("--lengths", t, 3, 1 << 16, &o->lengths[o->nlengths], e)) < 0)
+			break;
 		o->nlengths++;
 	}
 	free(copy);
-	return rc < 0 || o->nlengths == 0 ? -1 : 0;
+	if (rc == HEED_OK && o->nlengths == 0)
+		rc = err_set(e, HEED_EINVAL, "--lengths: no length given");
+	return rc;
 }
 
 /* Returns 0 to go on, otherwise 1 + the exit code. */
@@ -143,28 +136,35 @@ bench_parse_opts(int argc, char **argv, bench_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, bad = 0;
+	heed_err e;
+	int c, rc = HEED_OK;
 
 	*o = (bench_opts){ .runs = 20, .warmup = 3, .nlengths = 3, .lengths = { 8, 32, 128 } };
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
+	e.msg[0] = '\0';
+	while (rc == HEED_OK && (c = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm': o->model = optarg; break;
-		case 'l': bad |= bench_parse_lengths(optarg, o); break;
-		case 't': bad |= bench_parse_int(optarg, 1, 1024, &o->threads); break;
-		case 'r': bad |= bench_parse_int(optarg, 1, 1000000, &o->runs); break;
-		case 'w': bad |= bench_parse_int(optarg, 0, 1000000, &o->warmup); break;
+		case 'l': rc = bench_parse_lengths(optarg, o, &e); break;
+		case 't': rc = util_parse_int("--threads", optarg, 1, 1024, &o->threads, &e); break;
+		case 'r': rc = util_parse_int("--runs", optarg, 1, 1000000, &o->runs, &e); break;
+		case 'w': rc = util_parse_int("--warmup", optarg, 0, 1000000, &o->warmup, &e); break;
 		case 'f':
 			o->tsv = !strcmp(optarg, "tsv");
-			bad |= !o->tsv && strcmp(optarg, "text") ? -1 : 0;
+			if (!o->tsv && strcmp(optarg, "text"))
+				rc = err_set(&e, HEED_EINVAL, "--format takes text or tsv, not '%s'", optarg);
 			break;
 		case 's': o->samples = true; break;
 		case 'F': o->forward_only = true; break;
 		case 'h': bench_usage(stdout); return 1;
-		default: bad = -1; break;
+		default: rc = HEED_EINVAL; break;
 		}
 	}
-	if (bad || optind != argc) {
+	if (rc == HEED_OK && optind != argc)
+		rc = err_set(&e, HEED_EINVAL, "unexpected argument '%s'", argv[optind]);
+	if (rc < 0) {
+		if (e.msg[0] != '\0')
+			cli_error("bench", "%s", e.msg);
 		bench_usage(stderr);
 		return 1 + EXIT_USAGE;
 	}
@@ -332,23 +332,17 @@ bench_length_run(bench_ctx *x, bench_length *b, heed_err *e)
 static int
 bench_startup(bench_ctx *x, int max_n, heed_err *e)
 {
-	double t0 = util_now_ms(), t1, t_ms, f_ms;
-	char *dir = NULL, *vpath;
-	int rc = model_resolve(x->o->model, &dir, e), n;
+	heed_open_opts oo = { x->o->model, NULL, NULL, HEED_OPEN_WEIGHTS | HEED_OPEN_VOCAB };
+	double t0 = util_now_ms(), t_ms, f_ms;
+	int rc = heed_open(&oo, &x->h, e), n;
 
-	if (rc >= 0)
-		rc = model_load(dir, &x->m, e);
-	t1 = util_now_ms();
-	x->load_ms = t1 - t0;
-	if (rc >= 0) {
-		vpath = xasprintf("%s/vocab.txt", dir);
-		rc = tok_vocab_load(vpath, &x->v, e);
-		free(vpath);
-		x->vocab_ms = util_now_ms() - t1;
-	}
-	free(dir);
 	if (rc < 0)
 		return rc;
+	x->m = x->h.m;
+	x->v = x->h.vocab;
+	/* the model's own clock; resolving and the vocabulary are the rest */
+	x->load_ms = x->m->load_ms;
+	x->vocab_ms = util_now_ms() - t0 - x->load_ms;
 	if (max_n > x->m->cfg.max_pos)
 		return err_set(e, HEED_EINVAL, "length %d is over the model's %d positions",
 			       max_n, x->m->cfg.max_pos);
@@ -460,10 +454,7 @@ bench_ctx_free(bench_ctx *x, bench_length *b, int nb)
 		free(b[i].forward_ms);
 	if (x->s != NULL)
 		enc_free(x->s);
-	if (x->v != NULL)
-		tok_vocab_free(x->v);
-	if (x->m != NULL)
-		model_free(x->m);
+	heed_close(&x->h);
 	free(x->modes);
 	free(x->ids);
 	free(x->text[0]);
@@ -495,8 +486,9 @@ cmd_bench(int argc, char **argv)
 			bench_print_tsv(&x, b, o.nlengths);
 		else
 			bench_print_text(&x, b, o.nlengths);
+		rc = cli_finish_stdout("bench");
 	} else {
-		fprintf(stderr, "heed bench: %s\n", e.msg);
+		cli_error("bench", "%s", e.msg);
 	}
 	bench_ctx_free(&x, b, o.nlengths);
 	return cli_exit_code(rc);

@@ -23,6 +23,7 @@
 #include "heed/calib.h"
 #include "heed/enc.h"
 #include "heed/model.h"
+#include "heed/open.h"
 #include "heed/tok.h"
 #include "heed/util.h"
 #include "cli.h"
@@ -379,7 +380,8 @@ read_corpus(reader *r, const char *path, heed_err *e)
 	size_t len;
 	int rc;
 
-	if ((rc = util_read_file(path, &text, &len, e)) < 0)
+	/* a pipe is fine for a corpus: heed calibrate <(zcat corpus.gz) */
+	if ((rc = util_read_input(path, true, 0, &text, &len, e)) < 0)
 		return rc;
 	unwrap(text);
 	for (char *line = text; line != NULL && !corpus_full(r); line = next) {
@@ -407,9 +409,10 @@ corpus_free(corpus *c)
 
 typedef struct calibrator {
 	cal_opts o;
-	char *dir;
-	model *m;
-	tok_vocab *v;
+	heed_session h;          /* owns the model and the vocabulary */
+	const char *dir;
+	const model *m;
+	const tok_vocab *v;
 	enc_state *s;
 	calib *cal;
 	corpus corp;
@@ -521,22 +524,20 @@ sample_capacity(const calibrator *k, int L)
 static int
 cal_open(calibrator *k, int argc, char **argv, heed_err *e)
 {
+	heed_open_opts oo = { k->o.model, NULL, NULL, HEED_OPEN_WEIGHTS | HEED_OPEN_VOCAB };
 	const model_config *c;
-	char *vpath;
 	int rc, L;
 
-	if ((rc = model_resolve(k->o.model, &k->dir, e)) < 0 || (rc = model_load(k->dir, &k->m, e)) < 0)
+	if ((rc = heed_open(&oo, &k->h, e)) < 0)
 		return rc;
+	k->dir = k->h.dir;
+	k->m = k->h.m;
+	k->v = k->h.vocab;
 	c = &k->m->cfg;
 	L = k->o.L > 0 ? k->o.L : calib_default_L(c);
 	if (L > c->max_tokens)
 		return err_set(e, HEED_EINVAL, "--length %d exceeds the model's %d positions", L,
 		    c->max_tokens);
-	vpath = xasprintf("%s/vocab.txt", k->dir);
-	rc = tok_vocab_load(vpath, &k->v, e);
-	free(vpath);
-	if (rc < 0)
-		return rc;
 	reader r = { k->v, c->lowercase, L, k->o.max_sentences, &k->corp, xmalloc(sizeof(int) * L) };
 	for (int i = optind; i < argc && rc == HEED_OK && !corpus_full(&r); i++)
 		rc = read_corpus(&r, argv[i], e);
@@ -563,7 +564,7 @@ static void
 cal_close(calibrator *k)
 {
 	if (k->smp != NULL)
-		for (int l = 0; l < k->m->cfg.layers; l++)
+		for (int l = 0; l < k->h.cfg.layers; l++)
 			calib_samples_free(k->smp[l]);
 	free(k->smp);
 	free(k->attn);
@@ -571,9 +572,7 @@ cal_close(calibrator *k)
 	calib_free(k->cal);
 	enc_free(k->s);
 	corpus_free(&k->corp);
-	tok_vocab_free(k->v);
-	model_free(k->m);
-	free(k->dir);
+	heed_close(&k->h);
 }
 
 static void

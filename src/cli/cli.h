@@ -5,7 +5,10 @@
 #ifndef HEED_CLI_H
 #define HEED_CLI_H
 
-enum { EXIT_USAGE = 1, EXIT_BADFILE = 2, EXIT_RUNTIME = 3 };
+#include "heed/util.h"
+
+enum { EXIT_USAGE = HEED_EXIT_USAGE, EXIT_BADFILE = HEED_EXIT_BADFILE,
+       EXIT_RUNTIME = HEED_EXIT_RUNTIME };
 
 typedef struct cli_command {
 	const char *name;
@@ -20,7 +23,22 @@ int cmd_stats(int argc, char **argv);      /* src/cli/stats.c */
 int cmd_bench(int argc, char **argv);      /* src/cli/bench.c */
 int cmd_eval(int argc, char **argv);       /* src/cli/eval.c */
 
-/* Map a heed_err code to an exit code. */
-int cli_exit_code(int err);
+/* Map a heed_err code to an exit code (heed_exit_code). */
+static inline int
+cli_exit_code(int err)
+{
+	return heed_exit_code(err);
+}
+
+/* One "heed: [CMD: ]MESSAGE" line on stderr, with control characters made
+ * harmless: file names, specs and sentences in messages come from users and
+ * files, and an ESC or BEL in one must not drive the terminal. */
+void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same for a warning: "heed: warning: MESSAGE". */
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Flush stdout and say so when it cannot be written (`> /dev/full`, a full
+ * disk, a closed pipe): HEED_OK or HEED_EWRITE, reported with cmd. */
+int cli_finish_stdout(const char *cmd);
 
 #endif

@@ -9,10 +9,13 @@
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <utf8proc.h>
@@ -20,6 +23,7 @@
 #include "heed/calib.h"
 #include "heed/enc.h"
 #include "heed/model.h"
+#include "heed/open.h"
 #include "heed/tok.h"
 #include "heed/util.h"
 #include "cli.h"
@@ -35,17 +39,18 @@ typedef struct dump_opts {
 
 typedef struct dump_ctx {
 	dump_opts o;
-	char *dir;
-	model *m;
-	tok_vocab *v;
-	calib *cal;
-	uint8_t *modes;      /* [layers*heads] */
-	enc_state *s;
+	heed_session h;      /* owns m, v, cal and modes */
+	const model *m;
+	const tok_vocab *v;
+	const calib *cal;
+	const uint8_t *modes;/* [layers*heads] */
+	enc_state *s;        /* sized for the longest sentence so far */
 	int index;           /* sentences dumped so far */
-	int *ids;            /* [max_tokens] */
+	int *ids;            /* [max_pos] */
 	int *top_ids;        /* [topk] */
 	float *top_p;
 	bool warned_mlm;
+	bool from_stdin;     /* no sentence arguments: one a line on stdin */
 } dump_ctx;
 
 static void
@@ -85,18 +90,6 @@ dump_usage(FILE *f)
 
 /* ---- options ----------------------------------------------------------- */
 
-static bool
-parse_int(const char *s, int lo, int hi, int *out)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (end == s || *end != '\0' || v < lo || v > hi)
-		return false;
-	*out = (int)v;
-	return true;
-}
-
 /* 0 to go on, 1 after --help, -1 on a usage error (already reported). */
 static int
 dump_parse_args(int argc, char **argv, dump_opts *o)
@@ -114,27 +107,28 @@ dump_parse_args(int argc, char **argv, dump_opts *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *predict = "mask";
+	heed_err e;
 	int c;
 
 	*o = (dump_opts){ .format = "json", .layer = -1, .head = -1, .topk = 5 };
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "m:f:l:H:k:p:M:c:h", opts, NULL)) != -1) {
-		bool ok = true;
+		int rc = HEED_OK;
 		switch (c) {
 		case 'm': o->model = optarg; break;
 		case 'f': o->format = optarg; break;
-		case 'l': ok = parse_int(optarg, 1, 1 << 20, &o->layer); o->layer--; break;
-		case 'H': ok = parse_int(optarg, 1, 1 << 20, &o->head); o->head--; break;
-		case 'k': ok = parse_int(optarg, 1, DUMP_MAX_TOPK, &o->topk); break;
+		case 'l': rc = util_parse_int("--layer", optarg, 1, 1 << 20, &o->layer, &e); o->layer--; break;
+		case 'H': rc = util_parse_int("--head", optarg, 1, 1 << 20, &o->head, &e); o->head--; break;
+		case 'k': rc = util_parse_int("--top-k", optarg, 1, DUMP_MAX_TOPK, &o->topk, &e); break;
 		case 'p': predict = optarg; break;
 		case 'M': o->spec = optarg; break;
 		case 'c': o->calpath = optarg; break;
 		case 'h': dump_usage(stdout); return 1;
-		default: ok = false; optarg = NULL; break;
+		default: rc = HEED_EINVAL; e.msg[0] = '\0'; break;
 		}
-		if (!ok) {
-			if (optarg != NULL)
-				fprintf(stderr, "heed: dump: bad value '%s'\n", optarg);
+		if (rc < 0) {
+			if (e.msg[0] != '\0')
+				cli_error("dump", "%s", e.msg);
 			fprintf(stderr, "heed: dump: see heed dump --help\n");
 			return -1;
 		}
@@ -151,69 +145,31 @@ dump_parse_args(int argc, char **argv, dump_opts *o)
 
 /* ---- setup ------------------------------------------------------------- */
 
-static bool
-modes_need_calib(const uint8_t *modes, int count)
-{
-	for (int i = 0; i < count; i++)
-		if (enc_mode_needs_calib((head_mode)modes[i]))
-			return true;
-	return false;
-}
-
-/* Head modes from --modes, loading the calibration only when they need it. */
-static int
-dump_modes(dump_ctx *d, heed_err *e)
-{
-	const model_config *c = &d->m->cfg;
-	char *defpath = NULL;
-	int rc;
-
-	d->modes = xcalloc((size_t)c->layers * c->heads, 1);
-	if (d->o.spec == NULL)
-		return HEED_OK;
-	const char *path = d->o.calpath != NULL ? d->o.calpath : (defpath = calib_default_path(d->dir));
-	heed_err calerr = { "" };
-	/* presets such as papa-half rank heads by calibration statistics, so a
-	 * calibration is read when there is one even for input-only results */
-	rc = calib_load(path, c, &d->cal, &calerr);
-	free(defpath);
-	if (rc < 0 && d->o.calpath != NULL)  /* asked for by name: must load */
-		return err_set(e, rc, "%s", calerr.msg);
-	if (rc < 0)
-		d->cal = NULL;
-	rc = enc_modes_parse(d->o.spec, c->layers, c->heads, d->cal, d->modes, e);
-	/* A spec refused only for want of calibration is a file problem (exit
-	 * 2, naming the file); any other refusal is the user's spec (exit 1). */
-	if (d->cal == NULL && ((rc < 0 && strstr(e->msg, "calibration") != NULL) ||
-	    (rc >= 0 && modes_need_calib(d->modes, c->layers * c->heads)))) {
-		heed_err why = *e;
-		return err_set(e, HEED_EIO, "%s (%s)", calerr.msg, rc < 0 ? why.msg : d->o.spec);
-	}
-	return rc;
-}
-
 static int
 dump_open(dump_ctx *d, heed_err *e)
 {
+	/* presets such as papa-half rank heads by calibration statistics, so a
+	 * calibration is read when there is one even for input-only results */
+	heed_open_opts oo = { d->o.model, d->o.calpath, d->o.spec, HEED_OPEN_WEIGHTS |
+	    HEED_OPEN_VOCAB | (d->o.spec != NULL ? HEED_OPEN_CALIB : 0) };
 	const model_config *c;
-	char *vpath;
+	struct stat sb;
 	int rc;
 
-	if ((rc = model_resolve(d->o.model, &d->dir, e)) < 0 || (rc = model_load(d->dir, &d->m, e)) < 0)
+	/* reading a folder fails, and getline would take that for the end */
+	if (d->from_stdin && fstat(STDIN_FILENO, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return err_set(e, HEED_EFORMAT, "standard input: is a folder, not text");
+	if ((rc = heed_open(&oo, &d->h, e)) < 0)
 		return rc;
+	d->m = d->h.m;
+	d->v = d->h.vocab;
+	d->cal = d->h.cal;
+	d->modes = d->h.modes;
 	c = &d->m->cfg;
-	vpath = xasprintf("%s/vocab.txt", d->dir);
-	rc = tok_vocab_load(vpath, &d->v, e);
-	free(vpath);
-	if (rc < 0)
-		return rc;
 	if (d->o.layer >= c->layers || d->o.head >= c->heads)
 		return err_set(e, HEED_EINVAL, "%s has %d layers of %d heads", d->m->name,
 			       c->layers, c->heads);
-	if ((rc = dump_modes(d, e)) < 0)
-		return rc;
-	d->s = enc_new(d->m, c->max_pos);
-	d->ids = xmalloc(sizeof(int) * (size_t)enc_max_tokens(d->s));
+	d->ids = xmalloc(sizeof(int) * (size_t)c->max_pos);
 	d->top_ids = xmalloc(sizeof(int) * (size_t)d->o.topk);
 	d->top_p = xmalloc(sizeof(float) * (size_t)d->o.topk);
 	return HEED_OK;
@@ -226,11 +182,7 @@ dump_close(dump_ctx *d)
 	free(d->top_ids);
 	free(d->top_p);
 	enc_free(d->s);
-	free(d->modes);
-	calib_free(d->cal);
-	tok_vocab_free(d->v);
-	model_free(d->m);
-	free(d->dir);
+	heed_close(&d->h);
 }
 
 /* ---- what to print ----------------------------------------------------- */
@@ -369,7 +321,7 @@ json_sentence(dump_ctx *d, const char *text, const tok_result *r, heed_err *e)
 static void
 json_begin(const dump_ctx *d)
 {
-	json_t *name = json_text(d->m->name != NULL ? d->m->name : d->dir);
+	json_t *name = json_text(d->m->name != NULL ? d->m->name : d->h.dir);
 	char *s = json_dumps(name, JSON_ENCODE_ANY);
 
 	printf("{\"model\":%s,\"layers\":%d,\"heads\":%d,\"hidden\":%d,\"sentences\":[\n",
@@ -439,7 +391,7 @@ dump_warnings(dump_ctx *d, const tok_result *r)
 	for (int t = 0; t < r->n && !d->m->has_mlm && !d->warned_mlm; t++)
 		if (r->tok[t].id == sp.mask || d->o.predict_all) {
 			fprintf(stderr, "heed: warning: %s has no masked-LM head: no predictions\n",
-				d->dir);
+				d->h.dir);
 			d->warned_mlm = true;
 		}
 }
@@ -450,9 +402,13 @@ dump_sentence(dump_ctx *d, const char *text, heed_err *e)
 	tok_result r;
 	int rc;
 
-	rc = tok_encode(d->v, text, strlen(text), d->m->cfg.lowercase, enc_max_tokens(d->s), &r, e);
+	rc = tok_encode(d->v, text, strlen(text), d->m->cfg.lowercase, d->m->cfg.max_pos, &r, e);
 	if (rc < 0)
 		return rc;
+	if ((rc = heed_enc_reserve(d->m, &d->s, r.n, 0, e)) < 0) {
+		tok_result_free(&r);
+		return rc;
+	}
 	d->index++;
 	dump_warnings(d, &r);
 	for (int t = 0; t < r.n; t++)
@@ -473,12 +429,15 @@ dump_stdin(dump_ctx *d, heed_err *e)
 	ssize_t len;
 	int rc = HEED_OK;
 
+	errno = 0;
 	while (rc >= 0 && (len = getline(&line, &cap, stdin)) != -1) {
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			line[--len] = '\0';
 		if (line[strspn(line, " \t")] != '\0')
 			rc = dump_sentence(d, line, e);
 	}
+	if (rc >= 0 && ferror(stdin))
+		rc = err_set(e, HEED_EIO, "standard input: read error: %s", strerror(errno));
 	free(line);
 	return rc;
 }
@@ -492,6 +451,7 @@ cmd_dump(int argc, char **argv)
 
 	if (rc != 0)
 		return rc > 0 ? 0 : EXIT_USAGE;
+	d.from_stdin = optind == argc;
 	if ((rc = dump_open(&d, &e)) >= 0) {
 		if (d.o.json)
 			json_begin(&d);
@@ -503,11 +463,9 @@ cmd_dump(int argc, char **argv)
 			fputs("\n]}\n", stdout);
 	}
 	if (rc < 0)
-		fprintf(stderr, "heed: %s\n", e.msg);
+		cli_error(NULL, "%s", e.msg);
 	dump_close(&d);
-	if (fflush(stdout) != 0 && rc >= 0) {
-		fprintf(stderr, "heed: dump: cannot write the output\n");
-		return EXIT_RUNTIME;
-	}
-	return rc < 0 ? cli_exit_code(rc) : 0;
+	if (cli_finish_stdout("dump") < 0 && rc >= 0)
+		rc = HEED_EWRITE;
+	return heed_exit_code(rc);
 }

@@ -11,15 +11,18 @@
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "heed/calib.h"
 #include "heed/enc.h"
 #include "heed/model.h"
+#include "heed/open.h"
 #include "heed/util.h"
 #include "cli.h"
 
@@ -42,37 +45,68 @@ eval_usage(FILE *f)
 	    "  -h, --help          this help\n");
 }
 
-/* Parse one example; returns the number of ids (0 for a blank line, -1 bad). */
-static int
-eval_parse_line(char *line, int *ids, int max_ids, int *pos, int *lab, int *npred)
+/* A token id at *p: digits only, below vocab.  Advances *p past it. */
+static bool
+eval_id(char **p, int vocab, long *out)
 {
-	char *tab = strchr(line, '\t'), *p, *end;
+	char *end;
+	long v;
+
+	if (**p < '0' || **p > '9')
+		return false;
+	errno = 0;
+	v = strtol(*p, &end, 10);
+	if (errno == ERANGE || v >= vocab)
+		return false;
+	*p = end;
+	*out = v;
+	return true;
+}
+
+/* Parse one example; returns the number of ids (0 for a blank line) or a
+ * negative code with *why saying what is wrong with the line. */
+static int
+eval_parse_line(char *line, int vocab, int *ids, int max_ids, int *pos, int *lab, int *npred,
+		const char **why)
+{
+	char *tab = strchr(line, '\t'), *p;
+	long v, a;
 	int n = 0;
 
 	*npred = 0;
-	if (tab == NULL)
-		return line[strspn(line, " \r\n")] == '\0' ? 0 : -1;
+	line[strcspn(line, "\r\n")] = '\0';
+	if (tab == NULL) {
+		*why = "not 'IDS<TAB>POS:LABEL ...'";
+		return line[strspn(line, " ")] == '\0' ? 0 : HEED_EFORMAT;
+	}
 	*tab = '\0';
-	for (p = line; *p != '\0'; p = end) {
-		long v = strtol(p, &end, 10);
-		if (end == p)
-			break;
-		if (n == max_ids || v < 0)
-			return -1;
+	for (p = line + strspn(line, " "); *p != '\0'; p += strspn(p, " ")) {
+		if (!eval_id(&p, vocab, &v) || (*p != ' ' && *p != '\0')) {
+			*why = "an id is not a number below the vocabulary size";
+			return HEED_EFORMAT;
+		}
+		if (n == max_ids) {
+			*why = "more ids than the model has positions";
+			return HEED_EFORMAT;
+		}
 		ids[n++] = (int)v;
 	}
-	for (p = tab + 1; *p != '\0' && *p != '\n'; p = end) {
-		long a = strtol(p, &end, 10), b;
-		if (end == p)
-			break;
-		if (*end != ':')
-			return -1;
-		p = end + 1;
-		b = strtol(p, &end, 10);
-		if (end == p || a < 0 || a >= n || *npred == max_ids)
-			return -1;
+	if (n == 0) {
+		*why = "no ids before the tab";
+		return HEED_EFORMAT;
+	}
+	for (p = tab + 1 + strspn(tab + 1, " "); *p != '\0'; p += strspn(p, " ")) {
+		if (!eval_id(&p, n, &a) || *p != ':') {
+			*why = "a position is not a number below the example's length";
+			return HEED_EFORMAT;
+		}
+		p++;
+		if (!eval_id(&p, vocab, &v) || (*p != ' ' && *p != '\0')) {
+			*why = "a label is not a number below the vocabulary size";
+			return HEED_EFORMAT;
+		}
 		pos[*npred] = (int)a;
-		lab[*npred] = (int)b;
+		lab[*npred] = (int)v;
 		(*npred)++;
 	}
 	return n;
@@ -119,24 +153,24 @@ cmd_eval(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *marg = NULL, *spec = NULL, *calpath = NULL, *format = "text";
-	char *dir = NULL, *line = NULL, *defcal = NULL;
-	size_t cap = 0;
-	model *m = NULL;
-	calib *cal = NULL;
+	heed_open_opts oo = { .flags = HEED_OPEN_WEIGHTS | HEED_OPEN_CALIB };
+	heed_session h = { 0 };
+	const char *format = "text", *path, *why = NULL;
+	char *line = NULL;
+	size_t cap = 0, maxn;
 	enc_state *s = NULL;
-	uint8_t *modes = NULL;
-	int *ids = NULL, *pos = NULL, *lab = NULL, c, rc = HEED_OK, lineno = 0;
+	int *ids = NULL, *pos = NULL, *lab = NULL, c, rc = HEED_OK, fd;
+	long lineno = 0;
 	eval_totals t = { 0 };
-	heed_err e = { "" }, calerr = { "" };
-	FILE *in;
+	heed_err e = { "" };
+	FILE *in = NULL;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'm': marg = optarg; break;
-		case 'M': spec = optarg; break;
-		case 'c': calpath = optarg; break;
+		case 'm': oo.model = optarg; break;
+		case 'M': oo.modes = optarg; break;
+		case 'c': oo.calib = optarg; break;
 		case 'f': format = optarg; break;
 		case 'h': eval_usage(stdout); return 0;
 		default: eval_usage(stderr); return EXIT_USAGE;
@@ -146,72 +180,67 @@ cmd_eval(int argc, char **argv)
 		eval_usage(stderr);
 		return EXIT_USAGE;
 	}
-	in = fopen(argv[optind], "r");
-	if (in == NULL) {
-		fprintf(stderr, "heed: %s: cannot open\n", argv[optind]);
-		return EXIT_BADFILE;
-	}
-	if ((rc = model_resolve(marg, &dir, &e)) < 0 || (rc = model_load(dir, &m, &e)) < 0)
+	path = argv[optind];
+	/* the examples first: a typo in their name should not wait for the model */
+	if ((rc = util_open_input(path, true, &fd, &maxn, &e)) < 0)
 		goto out;
-	if (!m->has_mlm) {
-		rc = err_set(&e, HEED_EINVAL, "%s: the model has no masked-LM head", dir);
+	if ((in = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		rc = err_set(&e, HEED_EIO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
-	modes = xcalloc((size_t)m->cfg.layers * m->cfg.heads, 1);
-	if (calpath == NULL)
-		calpath = defcal = calib_default_path(dir);
-	/* Without a calibration file only input, random and uniform modes work;
-	 * a spec that needs one fails below, and then the reason is shown. */
-	if (calib_load(calpath, &m->cfg, &cal, &calerr) < 0)
-		cal = NULL;
-	if (spec != NULL && (rc = enc_modes_parse(spec, m->cfg.layers, m->cfg.heads, cal, modes, &e)) < 0)
+	if ((rc = heed_open(&oo, &h, &e)) < 0)
 		goto out;
-	s = enc_new(m, m->cfg.max_pos);
-	enc_set_threads(s, enc_default_threads());
-	ids = xmalloc(sizeof *ids * (size_t)m->cfg.max_pos);
-	pos = xmalloc(sizeof *pos * (size_t)m->cfg.max_pos);
-	lab = xmalloc(sizeof *lab * (size_t)m->cfg.max_pos);
+	if (!h.m->has_mlm) {
+		rc = err_set(&e, HEED_EFORMAT, "%s: the model has no masked-LM head", h.dir);
+		goto out;
+	}
+	maxn = (size_t)h.cfg.max_pos;
+	ids = xmalloc(sizeof *ids * maxn);
+	pos = xmalloc(sizeof *pos * maxn);
+	lab = xmalloc(sizeof *lab * maxn);
+	errno = 0;
 	while (getline(&line, &cap, in) != -1) {
 		int npred, n;
 		lineno++;
-		n = eval_parse_line(line, ids, m->cfg.max_pos, pos, lab, &npred);
+		n = eval_parse_line(line, h.cfg.vocab_size, ids, (int)maxn, pos, lab, &npred, &why);
 		if (n < 0) {
-			rc = err_set(&e, HEED_EFORMAT, "%s:%d: not 'IDS<TAB>POS:LABEL ...'", argv[optind], lineno);
+			rc = err_set(&e, n, "%s:%ld: %s", path, lineno, why);
 			goto out;
 		}
 		if (n == 0)
 			continue;
-		rc = eval_example(s, ids, n, modes, cal, pos, lab, npred, &t, &e);
-		if (rc < 0)
+		if ((rc = heed_enc_reserve(h.m, &s, n, enc_default_threads(), &e)) < 0 ||
+		    (rc = eval_example(s, ids, n, h.modes, h.cal, pos, lab, npred, &t, &e)) < 0)
 			goto out;
 	}
+	if (ferror(in)) {
+		rc = err_set(&e, HEED_EIO, "%s: read error: %s", path, strerror(errno));
+		goto out;
+	}
 	if (t.n == 0) {
-		rc = err_set(&e, HEED_EFORMAT, "%s: no examples", argv[optind]);
+		rc = err_set(&e, HEED_EFORMAT, "%s: no examples", path);
 		goto out;
 	}
 	if (!strcmp(format, "tsv"))
-		printf("modes\tn\tloss\ttop1\ttop5\n%s\t%ld\t%.4f\t%.4f\t%.4f\n", spec ? spec : "input",
-		       t.n, t.loss / t.n, (double)t.top1 / t.n, (double)t.top5 / t.n);
+		printf("modes\tn\tloss\ttop1\ttop5\n%s\t%ld\t%.4f\t%.4f\t%.4f\n",
+		       oo.modes ? oo.modes : "input", t.n, t.loss / t.n, (double)t.top1 / t.n,
+		       (double)t.top5 / t.n);
 	else
 		printf("%s: %ld masked tokens, loss %.3f, top-1 %.1f%%, top-5 %.1f%%\n",
-		       spec ? spec : "all input", t.n, t.loss / t.n, 100.0 * t.top1 / t.n,
+		       oo.modes ? oo.modes : "all input", t.n, t.loss / t.n, 100.0 * t.top1 / t.n,
 		       100.0 * t.top5 / t.n);
+	rc = cli_finish_stdout("eval");
 out:
-	if (rc < 0) {
-		fprintf(stderr, "heed: %s\n", e.msg);
-		if (cal == NULL && calerr.msg[0] != '\0' && spec != NULL)
-			fprintf(stderr, "heed: (no calibration: %s)\n", calerr.msg);
-	}
-	fclose(in);
+	if (rc < 0 && rc != HEED_EWRITE)
+		cli_error(NULL, "%s", e.msg);
+	if (in != NULL)
+		fclose(in);
 	free(line);
 	free(ids);
 	free(pos);
 	free(lab);
-	free(modes);
-	free(defcal);
 	enc_free(s);
-	calib_free(cal);
-	model_free(m);
-	free(dir);
-	return cli_exit_code(rc);
+	heed_close(&h);
+	return heed_exit_code(rc);
 }

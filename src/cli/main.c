@@ -5,6 +5,9 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -58,22 +61,46 @@ looks_like_command(const char *s)
 	return true;
 }
 
-int
-cli_exit_code(int err)
+static void
+say(const char *prefix, const char *fmt, va_list ap)
 {
-	switch (err) {
-	case HEED_OK:
-		return 0;
-	case HEED_EINVAL:
-		return EXIT_USAGE;
-	case HEED_EIO:
-	case HEED_EFORMAT:
-	case HEED_EMISMATCH:
-	case HEED_ENOTFOUND:
-		return EXIT_BADFILE;
-	default:
-		return EXIT_RUNTIME;
+	char msg[1024], safe[1024];
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	fprintf(stderr, "heed: %s%s\n", prefix, util_term_safe(msg, safe, sizeof safe));
+}
+
+void
+cli_error(const char *cmd, const char *fmt, ...)
+{
+	char prefix[64] = "";
+	va_list ap;
+
+	if (cmd != NULL)
+		snprintf(prefix, sizeof prefix, "%s: ", cmd);
+	va_start(ap, fmt);
+	say(prefix, fmt, ap);
+	va_end(ap);
+}
+
+void
+cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+int
+cli_finish_stdout(const char *cmd)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		cli_error(cmd, "cannot write the output: %s", strerror(errno));
+		return HEED_EWRITE;
 	}
+	return HEED_OK;
 }
 
 /* The explorer speaks in heed_err codes like the library; here they
@@ -87,6 +114,9 @@ cmd_tui(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
+	/* Past `ulimit -f` a write fails with EFBIG, which every writer reports
+	 * (and cleans up after), instead of the signal killing heed mid-write. */
+	signal(SIGXFSZ, SIG_IGN);
 	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		usage(stdout);
 		return 0;
@@ -100,8 +130,8 @@ main(int argc, char **argv)
 			if (strcmp(argv[1], c->name) == 0)
 				return c->run(argc - 1, argv + 1);
 		if (looks_like_command(argv[1])) {
-			fprintf(stderr, "heed: '%s' is not a heed command "
-			    "(see heed --help; for a one-word sentence: heed -- %s)\n",
+			cli_error(NULL, "'%s' is not a heed command "
+			    "(see heed --help; for a one-word sentence: heed -- %s)",
 			    argv[1], argv[1]);
 			return EXIT_USAGE;
 		}

@@ -12,6 +12,7 @@
 
 #include "heed/calib.h"
 #include "heed/model.h"
+#include "heed/open.h"
 #include "heed/util.h"
 #include "cli.h"
 
@@ -169,52 +170,29 @@ print_rows(const calib *c, const row *rows, size_t n, bool tsv)
 	}
 }
 
-static int
-load(const stats_opts *o, calib **cal, heed_err *e)
-{
-	model_config cfg;
-	char *dir = NULL, *cfgpath, *path;
-	int rc;
-
-	if ((rc = model_resolve(o->model, &dir, e)) < 0)
-		return rc;
-	cfgpath = xasprintf("%s/config.json", dir);
-	rc = config_load(cfgpath, &cfg, e);
-	free(cfgpath);
-	if (rc == HEED_OK) {
-		path = o->calpath != NULL ? xstrdup(o->calpath) : calib_default_path(dir);
-		rc = calib_load(path, &cfg, cal, e);
-		if (rc == HEED_EIO && o->calpath == NULL) {
-			char msg[sizeof e->msg];
-			snprintf(msg, sizeof msg, "%s", e->msg);
-			rc = err_set(e, rc, "%s (run heed calibrate first)", msg);
-		}
-		free(path);
-	}
-	free(dir);
-	return rc;
-}
-
 int
 cmd_stats(int argc, char **argv)
 {
 	stats_opts o;
-	calib *cal = NULL;
+	heed_session h = { 0 };
 	row *rows = NULL;
 	heed_err e;
 	int rc = stats_parse_args(argc, argv, &o);
 
 	if (rc != 0)
 		return rc > 0 ? 0 : EXIT_USAGE;
-	if ((rc = load(&o, &cal, &e)) == HEED_OK) {
-		size_t n = (size_t)cal->layers * cal->heads;
-		rows = make_rows(cal);
-		if (o.sort == NULL || (rc = sort_rows(rows, n, o.sort, &e)) == HEED_OK)
-			print_rows(cal, rows, n, o.tsv);
+	heed_open_opts oo = { o.model, o.calpath, NULL, HEED_OPEN_NEED_CALIB };
+	if ((rc = heed_open(&oo, &h, &e)) == HEED_OK) {
+		size_t n = (size_t)h.cal->layers * h.cal->heads;
+		rows = make_rows(h.cal);
+		if (o.sort == NULL || (rc = sort_rows(rows, n, o.sort, &e)) == HEED_OK) {
+			print_rows(h.cal, rows, n, o.tsv);
+			rc = cli_finish_stdout("stats");
+		}
 	}
-	if (rc < 0)
-		fprintf(stderr, "heed: stats: %s\n", e.msg);
+	if (rc < 0 && rc != HEED_EWRITE)
+		cli_error("stats", "%s", e.msg);
 	free(rows);
-	calib_free(cal);
-	return cli_exit_code(rc);
+	heed_close(&h);
+	return heed_exit_code(rc);
 }

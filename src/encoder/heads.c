@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "heed/enc.h"
 #include "encoder_int.h"
@@ -64,6 +66,14 @@ bool
 enc_mode_needs_calib(head_mode m)
 {
 	return m == HEAD_AVERAGE || m == HEAD_SYNTH_DENSE;
+}
+
+bool
+enc_mode_available(head_mode m, const calib *cal)
+{
+	if (!enc_mode_needs_calib(m))
+		return true;
+	return cal != NULL && (m != HEAD_SYNTH_DENSE || cal->has_synth);
 }
 
 /* ---- the Random Synthesizer's generator -------------------------------
@@ -304,12 +314,13 @@ preset_mode(preset_ctx *c, const char *item, const char *name, head_mode *m)
 	if (enc_mode_parse(name, m) != HEED_OK)
 		return err_set(c->e, HEED_EINVAL, "'%s': unknown head mode '%s' "
 		    "(input, average, dense, random, uniform)", item, name);
-	if (enc_mode_needs_calib(*m) && c->cal == NULL)
-		return err_set(c->e, HEED_EINVAL, "'%s': mode '%s' needs a calibration file "
+	if (enc_mode_available(*m, c->cal))
+		return HEED_OK;
+	if (c->cal == NULL)
+		return err_set(c->e, HEED_ENOCALIB, "'%s': mode '%s' needs a calibration file "
 		    "(run heed calibrate)", item, name);
-	if (*m == HEAD_SYNTH_DENSE && !c->cal->has_synth)
-		return err_set(c->e, HEED_EINVAL, "'%s': the calibration file has no dense "
-		    "synthesizers (re-run heed calibrate with --rank > 0)", item);
+	return err_set(c->e, HEED_ENOCALIB, "'%s': the calibration file has no dense "
+	    "synthesizers (re-run heed calibrate with --rank > 0)", item);
 	return HEED_OK;
 }
 
@@ -317,7 +328,7 @@ static int
 need_stats(preset_ctx *c, const char *item)
 {
 	if (c->cal == NULL || c->cal->stats == NULL)
-		return err_set(c->e, HEED_EINVAL, "'%s' ranks heads by input dependence "
+		return err_set(c->e, HEED_ENOCALIB, "'%s' ranks heads by input dependence "
 		    "and needs a calibration file (run heed calibrate)", item);
 	return HEED_OK;
 }
@@ -473,15 +484,14 @@ apply_file(preset_ctx *c, const char *path, char *text)
 	return HEED_OK;
 }
 
+/* Something there to read as a preset: a FIFO or a device too, so that
+ * reading it says what is wrong with it (util_read_file never blocks). */
 static bool
 is_readable_file(const char *path)
 {
-	FILE *f = fopen(path, "r");
+	struct stat sb;
 
-	if (f == NULL)
-		return false;
-	fclose(f);
-	return true;
+	return stat(path, &sb) == 0 && !S_ISDIR(sb.st_mode) && access(path, R_OK) == 0;
 }
 
 int

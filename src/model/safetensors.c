@@ -326,15 +326,17 @@ st_open(const char *path, st_file *out, heed_err *e)
 {
 	struct stat sb;
 	uint8_t *buf;
+	size_t size;
 	int fd, rc;
 
 	memset(out, 0, sizeof *out);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return err_set(e, HEED_EIO, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+	/* never blocks on a FIFO, refuses devices and folders */
+	if ((rc = util_open_input(path, false, &fd, &size, e)) < 0)
+		return rc;
+	if (fstat(fd, &sb) != 0) {
+		rc = err_set(e, HEED_EIO, "%s: %s", path, strerror(errno));
 		close(fd);
-		return err_set(e, HEED_EIO, "%s: not a regular file", path);
+		return rc;
 	}
 	if (sb.st_size < 8) {
 		close(fd);

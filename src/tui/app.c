@@ -225,9 +225,7 @@ edit_key(app *a, int key)
 static bool
 mode_available(const app *a, head_mode m)
 {
-	if (!enc_mode_needs_calib(m))
-		return true;
-	return a->cal != NULL && (m != HEAD_SYNTH_DENSE || a->cal->has_synth);
+	return enc_mode_available(m, a->cal);
 }
 
 static void

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "heed/open.h"
 #include "app.h"
 #include "term.h"
 
@@ -107,50 +108,33 @@ parse_opts(int argc, char **argv, tui_opts *o)
 	return 0;
 }
 
-/* Calibration is optional: without it average and dense are unavailable. */
-static void
-load_calib(app *a)
-{
-	char *path = calib_default_path(a->m->dir);
-	heed_err e;
-
-	if (access(path, R_OK) != 0)
-		app_message(a, "average, dense off: no calibration");
-	else if (calib_load(path, &a->m->cfg, &a->cal, &e) < 0)
-		app_message(a, "%s; average and dense modes are disabled", e.msg);
-	free(path);
-}
-
+/* heed_open does resolve → model → vocabulary → calibration → modes; the
+ * app takes over what it loaded (app_free frees it).  Calibration is
+ * optional: without it average and dense are unavailable. */
 static int
 load(app *a, const tui_opts *o, heed_err *e)
 {
-	char *dir = NULL, *vocab;
+	heed_open_opts oo = { o->model, NULL, o->modes, HEED_OPEN_WEIGHTS | HEED_OPEN_VOCAB |
+	    HEED_OPEN_CALIB | HEED_OPEN_PROGRESS };
+	heed_session h;
 	int rc;
 
-	if ((rc = model_resolve(o->model, &dir, e)) < 0)
+	if ((rc = heed_open(&oo, &h, e)) < 0)
 		return rc;
-	/* big checkpoints take seconds: say so until the screen takes over */
-	if (isatty(STDERR_FILENO))
-		fprintf(stderr, "heed: loading %s\u2026", dir);
-	rc = model_load(dir, &a->m, e);
-	if (isatty(STDERR_FILENO))
-		fprintf(stderr, "\r\033[K");
-	free(dir);
-	if (rc < 0)
-		return rc;
-	vocab = xasprintf("%s/vocab.txt", a->m->dir);
-	rc = tok_vocab_load(vocab, &a->vocab, e);
-	free(vocab);
-	if (rc < 0)
-		return rc;
+	a->m = h.m;
+	a->vocab = h.vocab;
+	a->cal = h.cal;
+	a->modes = h.modes;
+	if (h.cal == NULL && h.cal_absent)
+		app_message(a, "average, dense off: no calibration");
+	else if (h.cal == NULL)
+		app_message(a, "%s; average and dense modes are disabled", h.cal_err.msg);
+	free(h.cal_path);
+	free(h.dir);
 	a->layers = a->m->cfg.layers;
 	a->heads = a->m->cfg.heads;
-	a->max_tokens = a->m->cfg.max_pos < 128 ? a->m->cfg.max_pos : 128;
-	a->modes = xcalloc((size_t)a->layers * a->heads, 1);
+	a->max_tokens = h.max_tokens;
 	a->ids = xcalloc((size_t)a->max_tokens, sizeof *a->ids);
-	load_calib(a);
-	if (o->modes != NULL)
-		return enc_modes_parse(o->modes, a->layers, a->heads, a->cal, a->modes, e);
 	return HEED_OK;
 }
 
@@ -166,6 +150,7 @@ tui_main(int argc, char **argv)
 	if (rc != 0)
 		return rc > 0 ? HEED_OK : HEED_EINVAL;
 	app_init(&a);
+	util_set_oom_hook(term_end);   /* give the terminal back before saying so */
 	a.pal = o.pal;
 	if (getenv("HEED_TRACE") != NULL && (a.trace = fopen(getenv("HEED_TRACE"), "a")) == NULL) {
 		fprintf(stderr, "heed: HEED_TRACE: cannot open %s\n", getenv("HEED_TRACE"));
@@ -177,8 +162,10 @@ tui_main(int argc, char **argv)
 	if (rc == HEED_OK)
 		rc = app_run(&a, o.mouse, o.threads, o.sentence, &e);
 	term_end();
-	if (rc < 0)
-		fprintf(stderr, "heed: %s\n", e.msg);
+	if (rc < 0) {
+		char safe[sizeof e.msg];
+		fprintf(stderr, "heed: %s\n", util_term_safe(e.msg, safe, sizeof safe));
+	}
 	app_free(&a);
 	free(o.sentence);
 	return rc;

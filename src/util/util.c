@@ -1,4 +1,5 @@
-/* util.c — allocation wrappers, error messages, whole-file I/O. */
+/* util.c — allocation wrappers, errors and exit codes, number options, the
+ * PRNG, whole-file I/O. */
 #ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE  /* MAP_ANONYMOUS, MADV_HUGEPAGE */
 #endif
@@ -28,12 +29,53 @@ err_set(heed_err *e, int code, const char *fmt, ...)
 	return code;
 }
 
-static void
-oom(size_t n)
+int
+heed_exit_code(int code)
 {
-	fprintf(stderr, "heed: out of memory allocating %zu bytes\n", n);
-	abort();
+	switch (code) {
+	case HEED_OK:
+		return 0;
+	case HEED_EINVAL:
+		return HEED_EXIT_USAGE;
+	case HEED_EIO:
+	case HEED_EFORMAT:
+	case HEED_EMISMATCH:
+	case HEED_ENOTFOUND:
+	case HEED_ENOCALIB:
+		return HEED_EXIT_BADFILE;
+	default:   /* HEED_EWRITE, HEED_ENOMEM, HEED_ECANCELED, anything unknown */
+		return HEED_EXIT_RUNTIME;
+	}
 }
+
+/* The front end's last word before an out-of-memory exit (the explorer
+ * leaves curses mode).  Set once at start-up, before any thread exists. */
+static void (*oom_hook)(void);
+
+void
+util_set_oom_hook(void (*fn)(void))
+{
+	oom_hook = fn;
+}
+
+/* Out of memory can happen on any thread: the first one to get here runs
+ * the hook and exits; _exit, because atexit handlers and stdio flushing
+ * could need the memory there is none of. */
+_Noreturn void
+util_oom(size_t n)
+{
+	static volatile int once;
+	void (*hook)(void) = oom_hook;
+
+	if (__sync_lock_test_and_set(&once, 1) == 0) {
+		if (hook != NULL)
+			hook();
+		fprintf(stderr, "heed: out of memory (allocating %zu bytes)\n", n);
+	}
+	_exit(HEED_EXIT_RUNTIME);
+}
+
+#define oom util_oom
 
 void *
 xmalloc(size_t n)
@@ -132,37 +174,191 @@ xasprintf(const char *fmt, ...)
 	return s;
 }
 
-int
-util_read_file(const char *path, char **out, size_t *len, heed_err *e)
+static const char *
+file_kind(mode_t m)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0, r;
+	return S_ISDIR(m) ? "a folder" : S_ISCHR(m) ? "a character device" :
+	    S_ISBLK(m) ? "a block device" : S_ISFIFO(m) ? "a pipe" :
+	    S_ISSOCK(m) ? "a socket" : "not a regular file";
+}
 
-	if (f == NULL)
-		return err_set(e, HEED_EIO, "%s: %s", path, strerror(errno));
+int
+util_open_input(const char *path, bool allow_pipe, int *fd, size_t *size, heed_err *e)
+{
+	struct stat sb;
+	int f, flags, saved;
+
+	*fd = -1;
+	*size = 0;
+	/* O_NONBLOCK: opening a FIFO nobody writes to returns at once */
+	f = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (f < 0) {
+		saved = errno;
+		if (saved == ELOOP)
+			return err_set(e, HEED_EIO, "%s: too many symbolic links (a link loop?)", path);
+		return err_set(e, HEED_EIO, "%s: %s", path, strerror(saved));
+	}
+	if (fstat(f, &sb) != 0) {
+		saved = errno;
+		close(f);
+		return err_set(e, HEED_EIO, "%s: %s", path, strerror(saved));
+	}
+	if (!S_ISREG(sb.st_mode) && !(allow_pipe && S_ISFIFO(sb.st_mode))) {
+		close(f);
+		return err_set(e, HEED_EIO, "%s: is %s, not a regular file", path,
+		    file_kind(sb.st_mode));
+	}
+	flags = fcntl(f, F_GETFL);
+	if (flags >= 0)
+		(void)fcntl(f, F_SETFL, flags & ~O_NONBLOCK);
+	*fd = f;
+	*size = S_ISREG(sb.st_mode) ? (size_t)sb.st_size : 0;
+	return HEED_OK;
+}
+
+int
+util_read_input(const char *path, bool allow_pipe, size_t max_len, char **out, size_t *len,
+		heed_err *e)
+{
+	char *buf = NULL;
+	size_t cap = 0, n = 0, hint;
+	int fd, rc, saved;
+
+	if ((rc = util_open_input(path, allow_pipe, &fd, &hint, e)) < 0)
+		return rc;
+	if (max_len > 0 && hint > max_len) {
+		close(fd);
+		return err_set(e, HEED_EFORMAT, "%s: %zu bytes is too large (at most %zu)", path,
+		    hint, max_len);
+	}
+	cap = hint > 0 ? hint + 1 : 65536;
+	buf = xmalloc(cap + 1);
 	for (;;) {
-		if (cap - n < 65536) {
-			cap = cap ? cap * 2 : 65536;
+		ssize_t r;
+		if (cap - n == 0) {
+			cap *= 2;
 			buf = xrealloc(buf, cap + 1);
 		}
-		r = fread(buf + n, 1, cap - n, f);
-		n += r;
+		r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			saved = errno;
+			close(fd);
+			free(buf);
+			return err_set(e, HEED_EIO, "%s: read error: %s", path, strerror(saved));
+		}
 		if (r == 0)
 			break;
+		n += (size_t)r;
+		if (max_len > 0 && n > max_len) {
+			close(fd);
+			free(buf);
+			return err_set(e, HEED_EFORMAT, "%s: too large (over %zu bytes)", path, max_len);
+		}
 	}
-	if (ferror(f)) {
-		int saved = errno;
-		fclose(f);
-		free(buf);
-		return err_set(e, HEED_EIO, "%s: read error: %s", path, strerror(saved));
-	}
-	fclose(f);
+	close(fd);
 	buf[n] = '\0';
 	*out = buf;
 	if (len != NULL)
 		*len = n;
 	return HEED_OK;
+}
+
+int
+util_read_file(const char *path, char **out, size_t *len, heed_err *e)
+{
+	return util_read_input(path, false, 0, out, len, e);
+}
+
+int
+util_parse_long(const char *opt, const char *s, long lo, long hi, long *out, heed_err *e)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	/* strtol skips leading space and takes a sign: a number option is
+	 * digits only, with one leading '-' when the range allows it */
+	if ((s[0] < '0' || s[0] > '9') && !(s[0] == '-' && lo < 0 && s[1] >= '0' && s[1] <= '9'))
+		v = 0, end = (char *)s;
+	else
+		v = strtol(s, &end, 10);
+	if (end == s || *end != '\0' || errno == ERANGE || v < lo || v > hi)
+		return err_set(e, HEED_EINVAL, "%s: '%s' is not a number from %ld to %ld",
+		    opt, s, lo, hi);
+	*out = v;
+	return HEED_OK;
+}
+
+int
+util_parse_int(const char *opt, const char *s, int lo, int hi, int *out, heed_err *e)
+{
+	long v;
+	int rc = util_parse_long(opt, s, lo, hi, &v, e);
+
+	if (rc == HEED_OK)
+		*out = (int)v;
+	return rc;
+}
+
+int
+util_parse_u64(const char *opt, const char *s, uint64_t *out, heed_err *e)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (s[0] < '0' || s[0] > '9')
+		return err_set(e, HEED_EINVAL, "%s: '%s' is not a number", opt, s);
+	v = strtoull(s, &end, 0);
+	if (*end != '\0' || errno == ERANGE)
+		return err_set(e, HEED_EINVAL, "%s: '%s' is not a number from 0 to %llu", opt, s,
+		    (unsigned long long)UINT64_MAX);
+	*out = v;
+	return HEED_OK;
+}
+
+uint64_t
+util_mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+uint64_t
+util_splitmix64(uint64_t *state)
+{
+	return util_mix64(*state += UTIL_SPLITMIX_GAMMA);
+}
+
+double
+util_uniform01(uint64_t *state)
+{
+	return (double)(util_splitmix64(state) >> 11) * 0x1.0p-53;
+}
+
+char *
+util_term_safe(const char *s, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	if (cap == 0)
+		return out;
+	for (; *s != '\0' && o + 1 < cap; s++) {
+		unsigned char c = (unsigned char)*s;
+		/* C1 controls too (U+0080..U+009F, UTF-8 C2 80..C2 9F): U+009B is
+		 * CSI to terminals that take 8-bit controls */
+		if (c == 0xC2 && (unsigned char)s[1] >= 0x80 && (unsigned char)s[1] <= 0x9F) {
+			out[o++] = '?';
+			s++;
+			continue;
+		}
+		out[o++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	out[o] = '\0';
+	return out;
 }
 
 /* After a rename the new name lives in the directory: without syncing it a
@@ -199,7 +395,7 @@ util_write_atomic(const char *path, const void *data, size_t len, heed_err *e)
 	if (fd < 0) {
 		saved = errno;
 		free(tmp);
-		return err_set(e, HEED_EIO, "%s: cannot create temporary file: %s", path, strerror(saved));
+		return err_set(e, HEED_EWRITE, "%s: cannot create temporary file: %s", path, strerror(saved));
 	}
 	while (len > 0) {
 		ssize_t w = write(fd, p, len);
@@ -229,7 +425,7 @@ fail:
 		close(fd);
 	unlink(tmp);
 	free(tmp);
-	return err_set(e, HEED_EIO, "%s: write failed, previous file kept: %s", path, strerror(saved));
+	return err_set(e, HEED_EWRITE, "%s: write failed, previous file kept: %s", path, strerror(saved));
 }
 
 double

@@ -196,7 +196,7 @@ check_failure_keeps_old(fixture *f, long budget, int fsync_err, int want_errno)
 	fsync_errno = fsync_err;
 	rc = util_write_atomic(f->path, new, 50000, &e);
 	no_faults();
-	assert_int_equal(rc, HEED_EIO);
+	assert_int_equal(rc, HEED_EWRITE);
 	assert_non_null(strstr(e.msg, f->path));
 	assert_non_null(strstr(e.msg, "previous file kept"));
 	assert_non_null(strstr(e.msg, strerror(want_errno)));
@@ -243,7 +243,7 @@ test_file_size_limit(void **state)
 	rc = util_write_atomic(f->path, new, 200000, &e);
 	setrlimit(RLIMIT_FSIZE, &saved);
 	signal(SIGXFSZ, prev);
-	assert_int_equal(rc, HEED_EIO);
+	assert_int_equal(rc, HEED_EWRITE);
 	assert_non_null(strstr(e.msg, strerror(EFBIG)));
 	assert_file_is(f->path, old, 1000);
 	assert_int_equal(strays(f->dir, "heed.calib"), 0);
@@ -259,7 +259,7 @@ test_missing_directory(void **state)
 	char *path = xasprintf("%s/no/such/dir/preset", f->dir);
 	heed_err e;
 
-	assert_int_equal(util_write_atomic(path, "x", 1, &e), HEED_EIO);
+	assert_int_equal(util_write_atomic(path, "x", 1, &e), HEED_EWRITE);
 	assert_non_null(strstr(e.msg, path));
 	assert_non_null(strstr(e.msg, strerror(ENOENT)));
 	free(path);
@@ -307,7 +307,7 @@ test_full_tmpfs(void **state)
 		fill_up(mnt);
 		rc = util_write_atomic(path, new, 60000, &e);
 	}
-	if (rc == HEED_EIO) {
+	if (rc == HEED_EWRITE) {
 		assert_non_null(strstr(e.msg, "previous file kept"));
 		assert_non_null(strstr(e.msg, strerror(ENOSPC)));
 		assert_file_is(path, old, 8000);
@@ -315,7 +315,7 @@ test_full_tmpfs(void **state)
 	}
 	umount2(mnt, MNT_DETACH);
 	rmdir(mnt);
-	assert_int_equal(rc, HEED_EIO);
+	assert_int_equal(rc, HEED_EWRITE);
 	free(path);
 	free(mnt);
 	free(old);
@@ -340,7 +340,7 @@ test_calib_save_keeps_old(void **state)
 	b->sentences = 9;
 	assert_int_equal(calib_save(f->path, a, &e), HEED_OK);
 	write_budget = 100;
-	assert_int_equal(calib_save(f->path, b, &e), HEED_EIO);
+	assert_int_equal(calib_save(f->path, b, &e), HEED_EWRITE);
 	no_faults();
 	assert_non_null(strstr(e.msg, strerror(ENOSPC)));
 	assert_int_equal(calib_load(f->path, &tiny, &back, &e), HEED_OK);
@@ -362,7 +362,7 @@ test_preset_save_keeps_old(void **state)
 
 	assert_int_equal(enc_modes_save(f->path, modes, 2, 2, &e), HEED_OK);
 	fsync_errno = EIO;
-	assert_int_equal(enc_modes_save(f->path, other, 2, 2, &e), HEED_EIO);
+	assert_int_equal(enc_modes_save(f->path, other, 2, 2, &e), HEED_EWRITE);
 	no_faults();
 	assert_int_equal(enc_modes_parse(f->path, 2, 2, NULL, back, &e), HEED_OK);
 	assert_memory_equal(back, modes, 4);

@@ -271,16 +271,23 @@ expect_ok(const char *spec, const calib *c, uint8_t *modes)
 }
 
 static void
-expect_err(const char *spec, const calib *c, const char *needle)
+expect_code(const char *spec, const calib *c, int code, const char *needle)
 {
 	uint8_t modes[LAYERS * HEADS] = { 0 }, before[LAYERS * HEADS] = { 0 };
 	heed_err e = { "" };
 
 	modes[4] = before[4] = HEAD_UNIFORM;
-	assert_int_equal(enc_modes_parse(spec, LAYERS, HEADS, c, modes, &e), HEED_EINVAL);
+	assert_int_equal(enc_modes_parse(spec, LAYERS, HEADS, c, modes, &e), code);
 	if (strstr(e.msg, needle) == NULL)
 		fail_msg("'%s': message '%s' lacks '%s'", spec, e.msg, needle);
 	assert_memory_equal(modes, before, sizeof modes);
+}
+
+/* A spec the user got wrong (exit 1). */
+static void
+expect_err(const char *spec, const calib *c, const char *needle)
+{
+	expect_code(spec, c, HEED_EINVAL, needle);
 }
 
 static void
@@ -315,14 +322,15 @@ test_presets(void **state)
 	expect_err("L1H4=average", c, "head 4 out of range 1..3");
 	expect_err("L0=average", c, "layer 0");
 	expect_err("all=sideways", c, "unknown head mode 'sideways'");
-	expect_err("all=average", NULL, "needs a calibration file");
-	expect_err("papa-half", NULL, "needs a calibration file");
+	/* modes the calibration cannot serve: the file's fault (exit 2) */
+	expect_code("all=average", NULL, HEED_ENOCALIB, "needs a calibration file");
+	expect_code("papa-half", NULL, HEED_ENOCALIB, "needs a calibration file");
 	expect_err("top0=average", c, "topK");
 	expect_err("L1X=average", c, "unexpected 'X'");
 	expect_err("everything", c, "not a head-mode spec");
 	expect_err("L1=uniform,bogus=input", c, "bogus");
 	c->has_synth = false;
-	expect_err("L1=dense", c, "no dense synthesizers");
+	expect_code("L1=dense", c, HEED_ENOCALIB, "no dense synthesizers");
 	calib_free(c);
 }
 
