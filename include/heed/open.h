@@ -31,7 +31,7 @@
  * is a long sentence; models with fewer positions cap it lower. */
 #define HEED_MAX_TOKENS 128
 
-/* min(HEED_MAX_TOKENS, the model's max_position_embeddings) */
+/* min(HEED_MAX_TOKENS, the longest input the model's positions allow) */
 int heed_token_cap(const model_config *c);
 
 enum {
@@ -69,7 +69,7 @@ int heed_open(const heed_open_opts *o, heed_session *s, heed_err *e);
 void heed_close(heed_session *s);
 
 /* An encoder with room for n tokens: *st is created, or recreated larger
- * (doubling, at most the model's positions) when n does not fit, with
+ * (doubling, at most the model's max_tokens) when n does not fit, with
  * `threads` threads (0: leave the default).  Memory follows the longest
  * input seen, never the model's position limit. */
 int heed_enc_reserve(const model *m, enc_state **st, int n, int threads, heed_err *e);

@@ -343,9 +343,9 @@ bench_startup(bench_ctx *x, int max_n, heed_err *e)
 	/* the model's own clock; resolving and the vocabulary are the rest */
 	x->load_ms = x->m->load_ms;
 	x->vocab_ms = util_now_ms() - t0 - x->load_ms;
-	if (max_n > x->m->cfg.max_pos)
+	if (max_n > x->m->cfg.max_tokens)
 		return err_set(e, HEED_EINVAL, "length %d is over the model's %d positions",
-			       max_n, x->m->cfg.max_pos);
+			       max_n, x->m->cfg.max_tokens);
 	x->s = enc_new(x->m, max_n);
 	enc_set_threads(x->s, x->o->threads);
 	x->modes = xcalloc((size_t)x->m->cfg.layers * x->m->cfg.heads, 1);

@@ -46,7 +46,7 @@ typedef struct dump_ctx {
 	const uint8_t *modes;/* [layers*heads] */
 	enc_state *s;        /* sized for the longest sentence so far */
 	int index;           /* sentences dumped so far */
-	int *ids;            /* [max_pos] */
+	int *ids;            /* [max_tokens] */
 	int *top_ids;        /* [topk] */
 	float *top_p;
 	bool warned_mlm;
@@ -169,7 +169,7 @@ dump_open(dump_ctx *d, heed_err *e)
 	if (d->o.layer >= c->layers || d->o.head >= c->heads)
 		return err_set(e, HEED_EINVAL, "%s has %d layers of %d heads", d->m->name,
 			       c->layers, c->heads);
-	d->ids = xmalloc(sizeof(int) * (size_t)c->max_pos);
+	d->ids = xmalloc(sizeof(int) * (size_t)c->max_tokens);
 	d->top_ids = xmalloc(sizeof(int) * (size_t)d->o.topk);
 	d->top_p = xmalloc(sizeof(float) * (size_t)d->o.topk);
 	return HEED_OK;
@@ -402,7 +402,7 @@ dump_sentence(dump_ctx *d, const char *text, heed_err *e)
 	tok_result r;
 	int rc;
 
-	rc = tok_encode(d->v, text, strlen(text), d->m->cfg.lowercase, d->m->cfg.max_pos, &r, e);
+	rc = tok_encode(d->v, text, strlen(text), d->m->cfg.lowercase, d->m->cfg.max_tokens, &r, e);
 	if (rc < 0)
 		return rc;
 	if ((rc = heed_enc_reserve(d->m, &d->s, r.n, 0, e)) < 0) {

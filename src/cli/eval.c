@@ -195,7 +195,7 @@ cmd_eval(int argc, char **argv)
 		rc = err_set(&e, HEED_EFORMAT, "%s: the model has no masked-LM head", h.dir);
 		goto out;
 	}
-	maxn = (size_t)h.cfg.max_pos;
+	maxn = (size_t)h.cfg.max_tokens;
 	ids = xmalloc(sizeof *ids * maxn);
 	pos = xmalloc(sizeof *pos * maxn);
 	lab = xmalloc(sizeof *lab * maxn);

@@ -13,7 +13,7 @@
 int
 heed_token_cap(const model_config *c)
 {
-	return c->max_pos < HEED_MAX_TOKENS ? c->max_pos : HEED_MAX_TOKENS;
+	return c->max_tokens < HEED_MAX_TOKENS ? c->max_tokens : HEED_MAX_TOKENS;
 }
 
 static int
@@ -136,16 +136,16 @@ heed_enc_reserve(const model *m, enc_state **st, int n, int threads, heed_err *e
 {
 	int have = *st != NULL ? enc_max_tokens(*st) : 0, want;
 
-	if (n > m->cfg.max_pos)
-		return err_set(e, HEED_EINVAL, "%d tokens is over the model's %d positions", n,
-		    m->cfg.max_pos);
+	if (n > m->cfg.max_tokens)
+		return err_set(e, HEED_EINVAL, "%d tokens is over the %d the model's positions allow", n,
+		    m->cfg.max_tokens);
 	if (n <= have)
 		return HEED_OK;
 	want = have > 0 ? have : HEED_MAX_TOKENS;
 	while (want < n)
-		want = want > m->cfg.max_pos / 2 ? m->cfg.max_pos : want * 2;
-	if (want > m->cfg.max_pos)
-		want = m->cfg.max_pos;
+		want = want > m->cfg.max_tokens / 2 ? m->cfg.max_tokens : want * 2;
+	if (want > m->cfg.max_tokens)
+		want = m->cfg.max_tokens;
 	enc_free(*st);
 	*st = enc_new(m, want);
 	if (threads > 0)
