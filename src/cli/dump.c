@@ -49,6 +49,7 @@ typedef struct dump_ctx {
 	int *ids;            /* [max_tokens] */
 	int *top_ids;        /* [topk] */
 	float *top_p;
+	float *replaced;     /* [n] ELECTRA discriminator's P(replaced) */
 	bool warned_mlm;
 	bool from_stdin;     /* no sentence arguments: one a line on stdin */
 } dump_ctx;
@@ -181,6 +182,7 @@ dump_close(dump_ctx *d)
 	free(d->ids);
 	free(d->top_ids);
 	free(d->top_p);
+	free(d->replaced);
 	enc_free(d->s);
 	heed_close(&d->h);
 }
@@ -300,6 +302,14 @@ json_predictions(dump_ctx *d, const tok_result *r, json_t **out, heed_err *e)
 	return HEED_OK;
 }
 
+/* ELECTRA discriminator: P(replaced) per token into d->replaced. */
+static int
+dump_replaced(dump_ctx *d, int n, heed_err *e)
+{
+	d->replaced = xrealloc(d->replaced, sizeof(float) * (size_t)n);
+	return enc_replaced(d->s, d->replaced, e);
+}
+
 static int
 json_sentence(dump_ctx *d, const char *text, const tok_result *r, heed_err *e)
 {
@@ -308,9 +318,25 @@ json_sentence(dump_ctx *d, const char *text, const tok_result *r, heed_err *e)
 
 	if (rc < 0)
 		return rc;
-	json_t *o = json_pack("{s:o, s:i, s:i, s:b, s:o, s:o, s:o}", "text", json_text(text),
+	json_t *o = json_pack("{s:o, s:i, s:i, s:b, s:o, s:o}", "text", json_text(text),
 	    "n", r->n, "n_full", r->n_full, "truncated", r->truncated, "tokens", json_tokens(d, r),
-	    "attention", json_attention(d, r->n), "predictions", preds);
+	    "attention", json_attention(d, r->n));
+	/* a checkpoint without a masked-LM head has no predictions to list */
+	if (d->m->has_mlm)
+		json_object_set_new(o, "predictions", preds);
+	else
+		json_decref(preds);
+	if (d->m->has_rtd) {
+		json_t *a = json_array();
+		if ((rc = dump_replaced(d, r->n, e)) < 0) {
+			json_decref(a);
+			json_decref(o);
+			return rc;
+		}
+		for (int t = 0; t < r->n; t++)
+			json_array_append_new(a, json_real(d->replaced[t]));
+		json_object_set_new(o, "replaced", a);
+	}
 	if (d->index > 1)
 		fputs(",\n", stdout);
 	json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(7));
@@ -371,6 +397,13 @@ tsv_sentence(dump_ctx *d, const char *text, const tok_result *r, heed_err *e)
 		for (int j = 0; j < k; j++)
 			printf("pred\t%d\t%d\t%d\t%s\t%d\t%.6g\n", i, pos, j + 1,
 			       tok_piece(d->v, d->top_ids[j]), d->top_ids[j], d->top_p[j]);
+	}
+	if (d->m->has_rtd) {
+		int rc = dump_replaced(d, n, e);
+		if (rc < 0)
+			return rc;
+		for (int t = 0; t < n; t++)
+			printf("replaced\t%d\t%d\t%.6g\n", i, t, d->replaced[t]);
 	}
 	return HEED_OK;
 }

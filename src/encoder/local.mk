@@ -23,3 +23,6 @@ TESTS += tests/unit/test_enc
 tests_unit_test_enc_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_enc_LDADD = $(TEST_LIBS)
 EXTRA_DIST += tests/fixtures/enc
+# every family fixture through dump, calibrate, stats and the head modes
+TESTS += tests/families_test.sh
+EXTRA_DIST += tests/families_test.sh

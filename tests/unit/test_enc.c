@@ -1,6 +1,6 @@
 /* test_enc.c — the encoder against golden values from the independent
- * reference (tools/reference/make_enc_fixtures.py), plus incremental
- * recompute and cancellation.
+ * reference (tools/reference/make_enc_fixtures.py), for every family and
+ * dtype, plus incremental recompute and cancellation.
  */
 #include "config.h"
 
@@ -149,6 +149,26 @@ check_mlm(fixture *f, const json_t *sent)
 	}
 }
 
+/* An ELECTRA discriminator's per-token probability of "replaced"; every
+ * other model has no such head and says so. */
+static void
+check_replaced(fixture *f, const json_t *sent, int n)
+{
+	const json_t *want = json_object_get(sent, "replaced");
+	float p[512];
+	heed_err e;
+
+	assert_int_equal(f->m->has_rtd, want != NULL);
+	if (want == NULL) {
+		assert_int_equal(enc_replaced(f->s, p, &e), HEED_EINVAL);
+		return;
+	}
+	assert_int_equal((int)json_array_size(want), n);
+	assert_int_equal(enc_replaced(f->s, p, &e), HEED_OK);
+	for (int t = 0; t < n; t++)
+		assert_float_equal(p[t], num(want, (size_t)t), 1e-4);
+}
+
 /* threads 0: the encoder's default (no pool); else enc_set_threads */
 static void
 check_model_threads(const char *name, int threads)
@@ -166,7 +186,7 @@ check_model_threads(const char *name, int threads)
 	if (threads > 0)
 		enc_set_threads(f.s, threads);
 	sents = json_object_get(f.doc, "sentences");
-	assert_true(json_array_size(sents) >= 30);
+	assert_true(json_array_size(sents) >= 12);
 	for (size_t i = 0; i < json_array_size(sents); i++) {
 		const json_t *sent = json_array_get(sents, i);
 		int n = (int)json_array_size(json_object_get(sent, "ids"));
@@ -176,6 +196,7 @@ check_model_threads(const char *name, int threads)
 		check_attention(&f, sent, n);
 		check_hidden(&f, sent);
 		check_mlm(&f, sent);
+		check_replaced(&f, sent, n);
 	}
 	fixture_close(&f);
 }
@@ -196,6 +217,22 @@ static void test_heed_mini(void **st) { (void)st; check_model("heed-mini"); }
 static void test_bert_f32_threads(void **st) { (void)st; check_model_threads("bert-f32", 3); }
 static void test_distil_f16_threads(void **st) { (void)st; check_model_threads("distil-f16", 2); }
 static void test_heed_mini_threads(void **st) { (void)st; check_model_threads("heed-mini", 3); }
+
+/* The other families (tools/reference/make_random_model.py family_models). */
+static void test_bert_nohead_f32(void **st) { (void)st; check_model("bert-nohead-f32"); }
+static void test_bert_nohead_bf16(void **st) { (void)st; check_model("bert-nohead-bf16"); }
+static void test_roberta_f32(void **st) { (void)st; check_model("roberta-f32"); }
+static void test_roberta_f16(void **st) { (void)st; check_model("roberta-f16"); }
+static void test_xlmr_bf16(void **st) { (void)st; check_model("xlmr-bf16"); }
+static void test_camembert_f32(void **st) { (void)st; check_model("camembert-f32"); }
+static void test_electra_gen_f32(void **st) { (void)st; check_model("electra-gen-f32"); }
+static void test_electra_gen_f16(void **st) { (void)st; check_model("electra-gen-f16"); }
+static void test_electra_disc_f32(void **st) { (void)st; check_model("electra-disc-f32"); }
+static void test_electra_disc_bf16(void **st) { (void)st; check_model("electra-disc-bf16"); }
+static void test_albert_f32(void **st) { (void)st; check_model("albert-f32"); }
+static void test_albert_f16(void **st) { (void)st; check_model("albert-f16"); }
+static void test_albert_threads(void **st) { (void)st; check_model_threads("albert-f32", 3); }
+static void test_roberta_threads(void **st) { (void)st; check_model_threads("roberta-f16", 2); }
 
 /* ---- incremental recompute and cancellation ---------------------------- */
 
@@ -415,6 +452,20 @@ main(void)
 		cmocka_unit_test(test_bert_f32_threads),
 		cmocka_unit_test(test_distil_f16_threads),
 		cmocka_unit_test(test_heed_mini_threads),
+		cmocka_unit_test(test_bert_nohead_f32),
+		cmocka_unit_test(test_bert_nohead_bf16),
+		cmocka_unit_test(test_roberta_f32),
+		cmocka_unit_test(test_roberta_f16),
+		cmocka_unit_test(test_xlmr_bf16),
+		cmocka_unit_test(test_camembert_f32),
+		cmocka_unit_test(test_electra_gen_f32),
+		cmocka_unit_test(test_electra_gen_f16),
+		cmocka_unit_test(test_electra_disc_f32),
+		cmocka_unit_test(test_electra_disc_bf16),
+		cmocka_unit_test(test_albert_f32),
+		cmocka_unit_test(test_albert_f16),
+		cmocka_unit_test(test_albert_threads),
+		cmocka_unit_test(test_roberta_threads),
 		cmocka_unit_test(test_incremental),
 		cmocka_unit_test(test_incremental_threads),
 		cmocka_unit_test(test_mode_rows),

@@ -3,10 +3,12 @@
 
     make_enc_fixtures.py [--out tests/fixtures/enc]
 
-Runs reference.py over tests/fixtures/enc/sentences.txt for every tiny
-checkpoint in tests/fixtures/enc/ (make_random_model.py) and, when its
-weights exist, for the bundled assets/models/heed-mini, and writes one
-compact JSON file per model, tests/fixtures/enc/<name>.json:
+Runs reference.py over tests/fixtures/enc/sentences.txt for the tiny BERT
+and DistilBERT checkpoints in tests/fixtures/enc/ (make_random_model.py)
+and, when its weights exist, for the bundled assets/models/heed-mini; over
+the shorter tests/fixtures/enc/family-sentences.txt for the checkpoints of
+the other families; and writes one compact JSON file per model,
+tests/fixtures/enc/<name>.json:
 
     {"model": DIR relative to the source root, "layers", "heads", "hidden",
      "max_tokens", "sentences": [{
@@ -17,7 +19,8 @@ compact JSON file per model, tests/fixtures/enc/<name>.json:
         "hidden_rows": token rows stored (first, middle, last; only the middle
                        one for models wider than 64),
         "hidden":     flat [layers+1][len(hidden_rows)][hidden],
-        "mlm": [{"pos", "ids", "probs"}]   top-k, cut before any near-tie
+        "mlm": [{"pos", "ids", "probs"}]   top-k, cut before any near-tie,
+        "replaced": [n]  ELECTRA discriminators only: P(replaced) per token
      }]}
 
 Attention weights and probabilities are rounded to 7 decimal places and
@@ -34,6 +37,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, HERE)
+from make_random_model import FAMILY_FIXTURES  # noqa: E402
 from reference import Model  # noqa: E402
 
 TINY = ("bert-f32", "bert-f16", "distil-f32", "distil-f16")
@@ -77,17 +81,20 @@ def sentence_fixture(m, text):
     rows = stored_rows(n)
     # a wide model's rows are long: one middle row per layer is enough there
     hrows = sorted({0, n // 2, n - 1}) if m.hidden <= 64 else [n // 2]
-    return {"text": text, "ids": r["ids"], "tokens": r["tokens"],
-            "spans": [list(s) for s in r["spans"]], "n_full": r["n_full"], "truncated": r["truncated"],
-            "attn_rows": rows, "attention": flat(r["attention"][:, :, rows, :], 7),
-            "hidden_rows": hrows, "hidden": flat(r["hidden"][:, hrows, :], 6),
-            "mlm": mlm_entries(m, r)}
+    out = {"text": text, "ids": r["ids"], "tokens": r["tokens"],
+           "spans": [list(s) for s in r["spans"]], "n_full": r["n_full"], "truncated": r["truncated"],
+           "attn_rows": rows, "attention": flat(r["attention"][:, :, rows, :], 7),
+           "hidden_rows": hrows, "hidden": flat(r["hidden"][:, hrows, :], 6),
+           "mlm": mlm_entries(m, r)}
+    if "replaced" in r:
+        out["replaced"] = [round(v, 7) for v in r["replaced"]]
+    return out
 
 
 def write_fixture(model_dir, sentences, out_path):
     m = Model(model_dir)
     doc = {"model": os.path.relpath(model_dir, ROOT), "layers": m.layers, "heads": m.heads,
-           "hidden": m.hidden, "max_tokens": min(128, m.max_pos),
+           "hidden": m.hidden, "max_tokens": min(128, m.max_tokens),
            "sentences": [sentence_fixture(m, s) for s in sentences]}
     tmp = out_path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
@@ -101,13 +108,20 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=os.path.join(ROOT, "tests", "fixtures", "enc"))
     ap.add_argument("--sentences", default=os.path.join(ROOT, "tests", "fixtures", "enc", "sentences.txt"))
+    ap.add_argument("--family-sentences",
+                    default=os.path.join(ROOT, "tests", "fixtures", "enc", "family-sentences.txt"))
     ap.add_argument("--heed-mini", default=os.path.join(ROOT, "assets", "models", "heed-mini"))
     args = ap.parse_args()
     torch.set_default_dtype(torch.float64)
     with open(args.sentences, encoding="utf-8") as f:
         sentences = [line.rstrip("\n") for line in f if line.strip()]
+    with open(args.family_sentences, encoding="utf-8") as f:
+        family_sentences = [line.rstrip("\n") for line in f if line.strip()]
     for name in TINY:
         write_fixture(os.path.join(args.out, name), sentences, os.path.join(args.out, name + ".json"))
+    for name in FAMILY_FIXTURES:
+        write_fixture(os.path.join(args.out, name), family_sentences,
+                      os.path.join(args.out, name + ".json"))
     if os.path.exists(os.path.join(args.heed_mini, "model.safetensors")):
         write_fixture(args.heed_mini, sentences, os.path.join(args.out, "heed-mini.json"))
     else:

@@ -1,16 +1,19 @@
 #!/usr/bin/python3
-"""Independent reference forward pass for BERT-family encoders.
+"""Independent reference forward pass for the encoder families heed runs:
+BERT (with or without a head), DistilBERT, RoBERTa / CamemBERT / XLM-R,
+ELECTRA (generator and discriminator) and ALBERT.
 
-Written from the BERT paper (Devlin et al. 2019) and the Hugging Face
-checkpoint layout, without `transformers` and without the training code, so
-that heed's C encoder is checked against something that shares none of its
-code.  Everything runs in float64.
+Written from the papers and the Hugging Face checkpoint layout and
+configuration semantics, without `transformers` and without the training
+code, so that heed's C encoder is checked against something that shares
+none of its code.  Everything runs in float64.
 
     reference.py MODEL_DIR --sentences FILE --out OUT.json [--top-k K]
 
 For every sentence (one per line) the output holds ids, tokens, byte spans,
 attention [L][H][n][n], hidden states [L+1][n][hidden] and the masked-LM
-top-k at every [MASK] position.
+top-k at every [MASK] position (and, for an ELECTRA discriminator, the
+per-token probability of "replaced").
 """
 import argparse
 import json
@@ -53,18 +56,71 @@ def read_safetensors(path):
     return out
 
 
-# -- weights under one naming, whatever the checkpoint used ------------------
+# -- families ----------------------------------------------------------------
+#
+# Written from the papers and from the configuration semantics of Hugging
+# Face's modeling_{bert,distilbert,roberta,electra,albert}.py:
+#
+#   BERT (Devlin et al. 2019)        post-LN encoder, positions 0..n-1, token type 0
+#   DistilBERT (Sanh et al. 2019)    the same graph without token types
+#   RoBERTa (Liu et al. 2019), CamemBERT, XLM-R (Conneau et al. 2020)
+#                                    BERT's graph; position ids count from
+#                                    padding_idx + 1 over non-pad tokens
+#                                    (create_position_ids_from_input_ids), a pad
+#                                    token gets padding_idx; lm_head: dense, exact
+#                                    GELU, layer_norm, tied decoder + bias
+#   ELECTRA (Clark et al. 2020)      embeddings embedding_size wide, then
+#                                    embeddings_project when it differs from the
+#                                    hidden size; generator head: dense to
+#                                    embedding_size, exact GELU, LayerNorm,
+#                                    generator_lm_head; discriminator head: dense,
+#                                    hidden_act, dense_prediction -> one logit
+#   ALBERT (Lan et al. 2020)         factorised embeddings, embedding_hidden_mapping_in,
+#                                    num_hidden_groups groups of inner_group_num
+#                                    layers shared over num_hidden_layers; layer i
+#                                    runs group int(i / (layers / groups)); head:
+#                                    dense to embedding_size, hidden_act, LayerNorm,
+#                                    decoder + bias
+
+FAMILIES = {"bert": "bert", "distilbert": "distilbert", "roberta": "roberta",
+            "camembert": "roberta", "xlm-roberta": "roberta", "electra": "electra",
+            "albert": "albert"}
+PREFIX = {"bert": "bert.", "distilbert": "distilbert.", "roberta": "roberta.",
+          "electra": "electra.", "albert": "albert."}
+
+
+def family_of(cfg):
+    if "model_type" in cfg:
+        return FAMILIES[cfg["model_type"]]
+    for a in cfg.get("architectures", []):
+        for stem, fam in (("DistilBert", "distilbert"), ("XLMRoberta", "roberta"),
+                          ("Camembert", "roberta"), ("Roberta", "roberta"),
+                          ("Electra", "electra"), ("Albert", "albert"), ("Bert", "bert")):
+            if a.startswith(stem):
+                return fam
+    return "bert"
+
 
 class Weights:
-    def __init__(self, tensors, cfg):
+    """Tensors under the family's names, with or without the body prefix
+    (the base model saves bare names, *ForMaskedLM adds e.g. `roberta.`),
+    and the old gamma/beta LayerNorm names of TF conversions."""
+
+    def __init__(self, tensors, family):
         self.t = tensors
-        self.cfg = cfg
-        self.distil = cfg.get("model_type") == "distilbert" or any(
-            k.startswith("distilbert.") or k.startswith("transformer.layer.") for k in tensors)
+        self.prefix = PREFIX[family]
+
+    def _variants(self, n):
+        out = []
+        for p in (self.prefix, ""):
+            out.append(p + n)
+            if n.endswith("LayerNorm.weight"):
+                out.append(p + n[:-len("weight")] + "gamma")
+            if n.endswith("LayerNorm.bias"):
+                out.append(p + n[:-len("bias")] + "beta")
+        return out
 
     def get(self, *names):
-        """The first of names present, also trying the `bert.`/`distilbert.`
-        prefix and the old gamma/beta LayerNorm names."""
         for n in names:
             for cand in self._variants(n):
                 if cand in self.t:
@@ -77,25 +133,6 @@ class Weights:
             return True
         except KeyError:
             return False
-
-    @staticmethod
-    def _variants(n):
-        out = []
-        for p in ("", "bert.", "distilbert."):
-            out.append(p + n)
-            if n.endswith("LayerNorm.weight"):
-                out.append(p + n[:-len("weight")] + "gamma")
-            if n.endswith("LayerNorm.bias"):
-                out.append(p + n[:-len("bias")] + "beta")
-        return out
-
-
-def config_get(cfg, bert_key, distil_key, default=None):
-    if bert_key in cfg:
-        return cfg[bert_key]
-    if distil_key in cfg:
-        return cfg[distil_key]
-    return default
 
 
 # -- the maths -------------------------------------------------------------
@@ -124,51 +161,73 @@ def linear(x, w, b):
 class Model:
     def __init__(self, model_dir):
         with open(os.path.join(model_dir, "config.json"), encoding="utf-8") as f:
-            self.cfg = json.load(f)
-        self.w = Weights(read_safetensors(os.path.join(model_dir, "model.safetensors")), self.cfg)
-        c = self.cfg
-        self.hidden = config_get(c, "hidden_size", "dim")
-        self.layers = config_get(c, "num_hidden_layers", "n_layers")
-        self.heads = config_get(c, "num_attention_heads", "n_heads")
+            self.cfg = c = json.load(f)
+        self.family = family_of(c)
+        self.w = Weights(read_safetensors(os.path.join(model_dir, "model.safetensors")), self.family)
+        distil = self.family == "distilbert"
+        self.hidden = c["dim"] if distil else c["hidden_size"]
+        self.depth = c["n_layers"] if distil else c["num_hidden_layers"]
+        self.heads = c["n_heads"] if distil else c["num_attention_heads"]
         self.max_pos = c.get("max_position_embeddings", 512)
-        self.eps = c.get("layer_norm_eps", 1e-12)
-        self.act = activation(config_get(c, "hidden_act", "activation", "gelu"))
+        self.eps = 1e-12 if distil else c.get("layer_norm_eps", 1e-12)
+        default_act = "gelu_new" if self.family == "albert" else "gelu"
+        self.act_name = c.get("activation" if distil else "hidden_act", default_act)
+        self.act = activation(self.act_name)
+        self.emb = c.get("embedding_size", 128) if self.family in ("albert", "electra") else self.hidden
+        self.groups = c.get("num_hidden_groups", 1) if self.family == "albert" else None
+        self.inner = c.get("inner_group_num", 1) if self.family == "albert" else 1
+        self.layers = self.depth * self.inner  # attention rows
+        # RoBERTa: positions from padding_idx + 1
+        self.pad = c.get("pad_token_id", 1) if self.family == "roberta" else None
+        self.max_tokens = self.max_pos - (self.pad + 1 if self.pad is not None else 0)
         self.lowercase = c.get("do_lower_case", True)
+        tc = os.path.join(model_dir, "tokenizer_config.json")
+        if "do_lower_case" not in c and os.path.exists(tc):
+            with open(tc, encoding="utf-8") as f:
+                self.lowercase = json.load(f).get("do_lower_case", self.lowercase)
         self.tok = Tokenizer(os.path.join(model_dir, "vocab.txt"), lowercase=self.lowercase)
         self.vocab_inv = self.tok.inv
 
-    # names of one layer's tensors, BERT or DistilBERT
-    def _layer(self, i):
+    # one attention row's weights
+    def _layer(self, row):
         g = self.w.get
-        if self.w.distil:
-            p = f"transformer.layer.{i}."
-            return dict(
-                q=(g(p + "attention.q_lin.weight"), g(p + "attention.q_lin.bias")),
-                k=(g(p + "attention.k_lin.weight"), g(p + "attention.k_lin.bias")),
-                v=(g(p + "attention.v_lin.weight"), g(p + "attention.v_lin.bias")),
-                o=(g(p + "attention.out_lin.weight"), g(p + "attention.out_lin.bias")),
-                ln1=(g(p + "sa_layer_norm.weight"), g(p + "sa_layer_norm.bias")),
-                f1=(g(p + "ffn.lin1.weight"), g(p + "ffn.lin1.bias")),
-                f2=(g(p + "ffn.lin2.weight"), g(p + "ffn.lin2.bias")),
-                ln2=(g(p + "output_layer_norm.weight"), g(p + "output_layer_norm.bias")))
-        p = f"encoder.layer.{i}."
-        return dict(
-            q=(g(p + "attention.self.query.weight"), g(p + "attention.self.query.bias")),
-            k=(g(p + "attention.self.key.weight"), g(p + "attention.self.key.bias")),
-            v=(g(p + "attention.self.value.weight"), g(p + "attention.self.value.bias")),
-            o=(g(p + "attention.output.dense.weight"), g(p + "attention.output.dense.bias")),
-            ln1=(g(p + "attention.output.LayerNorm.weight"), g(p + "attention.output.LayerNorm.bias")),
-            f1=(g(p + "intermediate.dense.weight"), g(p + "intermediate.dense.bias")),
-            f2=(g(p + "output.dense.weight"), g(p + "output.dense.bias")),
-            ln2=(g(p + "output.LayerNorm.weight"), g(p + "output.LayerNorm.bias")))
+        if self.family == "distilbert":
+            p = f"transformer.layer.{row}."
+            names = ("attention.q_lin", "attention.k_lin", "attention.v_lin", "attention.out_lin",
+                     "sa_layer_norm", "ffn.lin1", "ffn.lin2", "output_layer_norm")
+        elif self.family == "albert":
+            i, j = divmod(row, self.inner)
+            group = int(i / (self.depth / self.groups))
+            p = f"encoder.albert_layer_groups.{group}.albert_layers.{j}."
+            names = ("attention.query", "attention.key", "attention.value", "attention.dense",
+                     "attention.LayerNorm", "ffn", "ffn_output", "full_layer_layer_norm")
+        else:
+            p = f"encoder.layer.{row}."
+            names = ("attention.self.query", "attention.self.key", "attention.self.value",
+                     "attention.output.dense", "attention.output.LayerNorm", "intermediate.dense",
+                     "output.dense", "output.LayerNorm")
+        keys = ("q", "k", "v", "o", "ln1", "f1", "f2", "ln2")
+        return {k: (g(p + n + ".weight"), g(p + n + ".bias")) for k, n in zip(keys, names)}
+
+    def positions(self, ids):
+        if self.pad is None:
+            return torch.arange(len(ids))
+        mask = (ids != self.pad).long()
+        return torch.cumsum(mask, 0) * mask + self.pad
 
     def embed(self, ids):
         g = self.w.get
-        n = len(ids)
-        x = g("embeddings.word_embeddings.weight")[ids] + g("embeddings.position_embeddings.weight")[:n]
-        if not self.w.distil and self.w.has("embeddings.token_type_embeddings.weight"):
+        x = g("embeddings.word_embeddings.weight")[ids] + \
+            g("embeddings.position_embeddings.weight")[self.positions(ids)]
+        if self.family != "distilbert" and self.w.has("embeddings.token_type_embeddings.weight"):
             x = x + g("embeddings.token_type_embeddings.weight")[0]
-        return layer_norm(x, g("embeddings.LayerNorm.weight"), g("embeddings.LayerNorm.bias"), self.eps)
+        x = layer_norm(x, g("embeddings.LayerNorm.weight"), g("embeddings.LayerNorm.bias"), self.eps)
+        if self.family == "albert":
+            x = linear(x, g("encoder.embedding_hidden_mapping_in.weight"),
+                       g("encoder.embedding_hidden_mapping_in.bias"))
+        elif self.family == "electra" and self.emb != self.hidden:
+            x = linear(x, g("embeddings_project.weight"), g("embeddings_project.bias"))
+        return x
 
     def forward(self, ids):
         """(attention [L][H][n][n], hidden [L+1][n][hidden]) as float64 tensors."""
@@ -189,28 +248,55 @@ class Model:
             hidden.append(x)
         return torch.stack(attn), torch.stack(hidden)
 
+    # (dense, layer norm, bias names, decoder, activation) of the family's MLM head
+    def _mlm_names(self):
+        gelu = activation("gelu")
+        return {
+            "bert": ("cls.predictions.transform.dense", "cls.predictions.transform.LayerNorm",
+                     ("cls.predictions.bias", "cls.predictions.decoder.bias"),
+                     "cls.predictions.decoder.weight", self.act),
+            "distilbert": ("vocab_transform", "vocab_layer_norm", ("vocab_projector.bias",),
+                           "vocab_projector.weight", self.act),
+            "roberta": ("lm_head.dense", "lm_head.layer_norm", ("lm_head.bias", "lm_head.decoder.bias"),
+                        "lm_head.decoder.weight", gelu),
+            "electra": ("generator_predictions.dense", "generator_predictions.LayerNorm",
+                        ("generator_lm_head.bias",), "generator_lm_head.weight", gelu),
+            "albert": ("predictions.dense", "predictions.LayerNorm",
+                       ("predictions.bias", "predictions.decoder.bias"), "predictions.decoder.weight",
+                       self.act),
+        }[self.family]
+
+    def _top(self, name):
+        """A head tensor: outside the body prefix."""
+        return self.w.t[name]
+
     def has_mlm(self):
-        return self.w.has("cls.predictions.transform.dense.weight") or self.w.has("vocab_transform.weight")
+        return self._mlm_names()[0] + ".weight" in self.w.t
+
+    def has_rtd(self):
+        return self.family == "electra" and "discriminator_predictions.dense.weight" in self.w.t
 
     def mlm_probs(self, x):
         """Masked-LM distribution for one final hidden row x [hidden]."""
-        g = self.w.get
-        if self.w.distil:
-            t = self.act(linear(x, g("vocab_transform.weight"), g("vocab_transform.bias")))
-            t = layer_norm(t, g("vocab_layer_norm.weight"), g("vocab_layer_norm.bias"), self.eps)
-            bias = g("vocab_projector.bias")
-            dec = self.w.t.get("vocab_projector.weight", g("embeddings.word_embeddings.weight"))
-        else:
-            t = self.act(linear(x, g("cls.predictions.transform.dense.weight"),
-                                g("cls.predictions.transform.dense.bias")))
-            t = layer_norm(t, g("cls.predictions.transform.LayerNorm.weight"),
-                           g("cls.predictions.transform.LayerNorm.bias"), self.eps)
-            bias = g("cls.predictions.bias", "cls.predictions.decoder.bias")
-            dec = self.w.t.get("cls.predictions.decoder.weight", g("embeddings.word_embeddings.weight"))
-        return torch.softmax(dec @ t + bias, dim=-1)
+        dense, ln, biases, dec, act = self._mlm_names()
+        t = act(linear(x, self._top(dense + ".weight"), self._top(dense + ".bias")))
+        t = layer_norm(t, self._top(ln + ".weight"), self._top(ln + ".bias"), self.eps)
+        bias = next(self.w.t[b] for b in biases if b in self.w.t)
+        d = self.w.t.get(dec, None)
+        if d is None:
+            d = self.w.get("embeddings.word_embeddings.weight")  # tied
+        return torch.softmax(d @ t + bias, dim=-1)
+
+    def rtd_probs(self, xs):
+        """ELECTRA discriminator: P(replaced) per token for final hidden rows xs [n][hidden]."""
+        t = self.act(linear(xs, self._top("discriminator_predictions.dense.weight"),
+                            self._top("discriminator_predictions.dense.bias")))
+        logit = linear(t, self._top("discriminator_predictions.dense_prediction.weight"),
+                       self._top("discriminator_predictions.dense_prediction.bias"))[:, 0]
+        return torch.sigmoid(logit)
 
     def run(self, text, top_k=5, max_len=None):
-        max_len = min(max_len or self.max_pos, self.max_pos)
+        max_len = min(max_len or self.max_tokens, self.max_tokens)
         full = self.tok.tokenize(text)
         ids, tokens, spans = self.tok.encode(text, max_len=max_len)
         # added [CLS]/[SEP] have no span in the input
@@ -226,6 +312,8 @@ class Model:
                     top = torch.topk(p, top_k)
                     res["mlm"].append(dict(pos=pos, ids=top.indices.tolist(), probs=top.values.tolist(),
                                            tokens=[self.vocab_inv[i] for i in top.indices.tolist()]))
+        if self.has_rtd():
+            res["replaced"] = self.rtd_probs(hidden[-1]).tolist()
         return res
 
 
