@@ -64,6 +64,11 @@ int enc_n(const enc_state *s);
 const float *enc_attn(const enc_state *s, int layer, int head);
 /* hidden states: layer 0 = embeddings output, layer l+1 = output of layer l; [n][hidden] */
 const float *enc_hidden(const enc_state *s, int layer);
+/* The keys query i of layer `layer` can see: |i - j| <= the value, or all
+ * of them when it is -1.  ModernBERT's local layers return their half
+ * window; cells outside it are 0 in enc_attn because the model never
+ * attends there (views show them as such, not as weights). */
+int enc_window(const enc_state *s, int layer);
 /* layers recomputed by the last run (for tests and the status line) */
 int enc_first_recomputed(const enc_state *s);
 double enc_last_ms(const enc_state *s);

@@ -31,6 +31,8 @@ typedef enum {
 	MODEL_ARCH_ROBERTA,    /* RoBERTa, CamemBERT, XLM-RoBERTa: one graph */
 	MODEL_ARCH_ELECTRA,    /* generator or discriminator */
 	MODEL_ARCH_ALBERT,
+	MODEL_ARCH_MODERNBERT, /* rotary positions, global and sliding-window layers, GeGLU */
+	MODEL_ARCH_DEBERTA_V2, /* DeBERTa-v2 and -v3: disentangled attention */
 	MODEL_ARCH_COUNT
 } model_arch;
 typedef enum { MODEL_ACT_GELU, MODEL_ACT_GELU_TANH, MODEL_ACT_RELU } model_act;
@@ -55,6 +57,18 @@ typedef struct model_config {
 	int groups;        /* ALBERT num_hidden_groups [1] */
 	int inner;         /* ALBERT inner_group_num [1] */
 	model_act head_act;/* the masked-LM transform's activation [act] */
+	/* ---- ModernBERT: rotary positions, global and sliding-window layers ---- */
+	int global_every;  /* layer l attends globally when l % global_every == 0 */
+	int half_window;   /* the others see keys with |i - j| <= half_window */
+	float rope_global, rope_local; /* RoPE theta of global / local layers; 0: no RoPE */
+	bool norm_bias, attn_bias, mlp_bias, head_bias, dec_bias; /* biases the file holds */
+	/* ---- DeBERTa-v2/v3: disentangled attention ---- */
+	int rel_span;      /* relative embeddings hold 2 * rel_span rows; 0: none */
+	int rel_buckets;   /* position_buckets (log buckets past half of it); 0: none */
+	int rel_max;       /* max_relative_positions */
+	int rel_terms;     /* how many of c2p, p2c: scores divide by sqrt(d (1 + rel_terms)) */
+	bool rel_c2p, rel_p2c, rel_share_key, rel_norm;
+	bool pos_input;    /* absolute position embeddings are added (DeBERTa-v3: false) */
 } model_config;
 
 /* Parse config.json text. */
@@ -71,6 +85,9 @@ const char *model_families(void);
 int config_layer_set(const model_config *c, int row);
 /* How many distinct layer weight sets the checkpoint holds. */
 int config_layer_sets(const model_config *c);
+/* Layer l's attention window: keys with |i - j| <= the value are visible,
+ * or -1 when the layer attends globally (every family but ModernBERT). */
+int model_layer_window(const model_config *c, int l);
 
 /* ---- safetensors ------------------------------------------------------ */
 
@@ -116,6 +133,8 @@ typedef struct layer_weights {
 	float *b2;      /* [hidden] */
 	float *ln2_g;   /* [hidden] after FFN */
 	float *ln2_b;
+	float *rel_k;   /* DeBERTa: [2*rel_span, hidden] relative embeddings through the layer's */
+	float *rel_q;   /* key / query projection (c2p / p2c), NULL when the term is absent */
 } layer_weights;
 
 /* E below is cfg.emb: the hidden size except in ALBERT and ELECTRA. */
@@ -124,7 +143,7 @@ typedef struct model {
 	char *dir;            /* the folder it came from */
 	char *name;           /* short display name (folder basename or hub name) */
 	lin_weight word_emb;  /* [vocab, E], packed: rows read with lin_row */
-	float *pos_emb;       /* [max_pos, E] */
+	float *pos_emb;       /* [max_pos, E]; NULL for ModernBERT and DeBERTa-v3 */
 	float *type_emb;      /* [type_vocab, E], NULL for DistilBERT */
 	float *emb_ln_g;      /* [E] */
 	float *emb_ln_b;
@@ -134,6 +153,11 @@ typedef struct model {
 	float *emb_proj_b;    /* [hidden] */
 	layer_weights *layer; /* [layers], one per attention row; ALBERT's rows that share
 			       * a weight set hold copies of the same pointers */
+	float *final_ln_g;    /* ModernBERT final_norm [hidden], NULL elsewhere */
+	float *final_ln_b;
+	float *rel_emb;       /* DeBERTa [2*rel_span, hidden] relative embeddings, normalised */
+	float *rel_ln_g;      /* encoder.LayerNorm (norm_rel_ebd "layer_norm"), else NULL */
+	float *rel_ln_b;
 	bool has_mlm;         /* checkpoint has a masked-LM head */
 	lin_weight mlm_w;     /* [E, hidden] transform dense */
 	float *mlm_b;         /* [E] */

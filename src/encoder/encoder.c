@@ -49,11 +49,16 @@ enc_new(const model *m, int max_tokens)
 	s->ctx = xmalloc(sizeof(float) * T * H);
 	s->mid = xmalloc(sizeof(float) * T * H);
 	s->proj = xmalloc(sizeof(float) * T * H);
-	s->ffn = xmalloc(sizeof(float) * T * (size_t)c->ffn);
+	/* as wide as the first FFN linear's output (ModernBERT's GeGLU: 2·ffn) */
+	s->ffn = xmalloc(sizeof(float) * T * (size_t)m->layer[0].w1.out);
 	s->emb = xmalloc(sizeof(float) * T * (size_t)c->emb);
 	s->mlm_t = xmalloc(sizeof(float) * (H > (size_t)c->emb ? H : (size_t)c->emb));
 	s->logits = xmalloc(sizeof(float) * (size_t)c->vocab_size);
 	s->valid = -1;
+	if (c->rope_global > 0.0f)
+		enc_rope_tables(s);
+	if (c->rel_span > 0)
+		enc_deberta_init(s);
 	return s;
 }
 
@@ -103,6 +108,9 @@ enc_free(enc_state *s)
 	free(s->emb);
 	free(s->mlm_t);
 	free(s->logits);
+	free(s->rope);
+	free(s->rel_idx);
+	free(s->rel_scratch);
 	free(s);
 }
 
@@ -184,11 +192,14 @@ embed(enc_state *s, const int *ids, int n, float *x)
 	float *e = m->has_emb_proj ? s->emb : x;
 
 	for (int t = 0; t < n; t++) {
-		const float *pe = m->pos_emb + (size_t)position(&m->cfg, ids, t, &nonpad) * E;
 		float *row = e + (size_t)t * E;
+		int p = position(&m->cfg, ids, t, &nonpad);
 		lin_row(&m->word_emb, ids[t], row);
-		for (int k = 0; k < E; k++)
-			row[k] += pe[k] + (m->type_emb != NULL ? m->type_emb[k] : 0.0f);
+		/* ModernBERT and DeBERTa-v3 have no absolute positions */
+		for (int k = 0; m->pos_emb != NULL && k < E; k++)
+			row[k] += m->pos_emb[(size_t)p * E + k];
+		for (int k = 0; m->type_emb != NULL && k < E; k++)
+			row[k] += m->type_emb[k];
 		enc_layernorm(row, m->emb_ln_g, m->emb_ln_b, E, m->cfg.ln_eps, row);
 	}
 	if (m->has_emb_proj)
@@ -209,8 +220,12 @@ head_attention(enc_state *s, int l, int h, head_mode mode, const calib *cal,
 		return;
 	}
 	const float *q = s->qkv + (size_t)h * d, *k = s->qkv + H + (size_t)h * d;
+	/* DeBERTa scales by √(d · (1 + its relative terms)) and adds them */
+	float scale = 1.0f / sqrtf((float)d * (float)(1 + s->m->cfg.rel_terms));
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, d,
-		    1.0f / sqrtf((float)d), q, 3 * H, k, 3 * H, 0.0f, a, n);
+		    scale, q, 3 * H, k, 3 * H, 0.0f, a, n);
+	if (s->m->cfg.rel_span > 0)
+		enc_deberta_rel(s, l, h, n, scale, a);
 	for (int i = 0; i < n; i++)
 		enc_softmax(a + (size_t)i * n, n);
 }
@@ -254,6 +269,10 @@ layer_forward(enc_state *s, int l, const uint8_t *modes, const calib *cal)
 	const float *x = s->hidden + (size_t)l * n * H;
 	float *out = s->hidden + (size_t)(l + 1) * n * H;
 
+	if (c->arch == MODEL_ARCH_MODERNBERT) {
+		enc_modernbert_layer(s, l, modes, cal);
+		return;
+	}
 	enc_linear(s, &w->wqkv, x, n, w->bqkv, s->qkv);
 	attn_job aj = { s, l, modes, cal, x };
 	enc_pool_run(s->pool, attention_part, &aj);

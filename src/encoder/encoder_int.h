@@ -44,6 +44,12 @@ struct enc_state {
 	float *emb;          /* [max_tokens][emb] embeddings before the projection to hidden */
 	float *mlm_t;        /* [max(hidden, emb)] transformed final hidden row */
 	float *logits;       /* [vocab] */
+
+	/* family scratch (modernbert.c, deberta.c), NULL where unused */
+	float *rope;         /* [2][max_tokens][head_dim/2][cos, sin]: global θ, then local θ */
+	int *rel_idx;        /* DeBERTa [2*max_tokens-1]: δ for i - j = -(T-1) .. T-1 */
+	int rel_width;       /* DeBERTa: distinct δ a max_tokens input can reach */
+	float *rel_scratch;  /* DeBERTa [heads][2][max_tokens][rel_width]: c2p, p2c */
 };
 
 /* encoder.c: out[n][w->out] = in[n][w->in] Wᵀ + b (then activation act,
@@ -52,6 +58,16 @@ void enc_linear(enc_state *s, const lin_weight *w, const float *in, int n, const
 		float *out);
 void enc_linear_act(enc_state *s, const lin_weight *w, const float *in, int n, const float *b,
 		    model_act act, float *out);
+
+/* modernbert.c: RoPE tables for enc_new, and layer l of a ModernBERT */
+void enc_rope_tables(enc_state *s);
+void enc_modernbert_layer(enc_state *s, int l, const uint8_t *modes, const calib *cal);
+
+/* deberta.c: δ(r) for i - j = r; the tables for enc_new; and head h's
+ * relative terms, scale · (c2p + p2c), added to its scores a[n][n]. */
+int enc_deberta_index(const model_config *c, int r);
+void enc_deberta_init(enc_state *s);
+void enc_deberta_rel(enc_state *s, int l, int h, int n, float scale, float *a);
 
 /* vecmath.c: element-wise maths, vectorisable */
 float enc_expf(float x);

@@ -8,6 +8,8 @@ tests_unit_test_heads_LDADD = $(TEST_LIBS)
 # encoder.c + mlm.c: the forward pass and the masked-LM head
 libheed_a_SOURCES += src/encoder/encoder.c src/encoder/mlm.c src/encoder/vecmath.c \
 	src/encoder/pool.c
+# ModernBERT's layer and DeBERTa's relative attention terms
+libheed_a_SOURCES += src/encoder/modernbert.c src/encoder/deberta.c
 noinst_HEADERS += include/heed/enc.h src/encoder/encoder_int.h
 check_PROGRAMS += tests/unit/test_enc_alloc
 TESTS += tests/unit/test_enc_alloc

@@ -11,6 +11,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "heed/model.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -182,6 +183,239 @@ config_albert_extra(const json_t *root, model_config *c, const char *file, heed_
 	return HEED_OK;
 }
 
+/* ---- ModernBERT and DeBERTa-v2/v3 ------------------------------------- */
+
+static const config_keys modernbert_keys = {
+	"vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
+	"intermediate_size", "max_position_embeddings", "hidden_activation",
+};
+
+/* An optional boolean key, def when absent. */
+static int
+config_bool(const json_t *root, const char *key, bool def, bool *out, const char *file,
+	    heed_err *e)
+{
+	const json_t *v = json_object_get(root, key);
+
+	*out = def;
+	if (v == NULL || json_is_null(v))
+		return HEED_OK;
+	if (!json_is_boolean(v))
+		return err_set(e, HEED_EFORMAT, "%s: \"%s\" must be true or false", file, key);
+	*out = json_is_true(v);
+	return HEED_OK;
+}
+
+/* An optional number key in (lo, hi), def when absent. */
+static int
+config_real(const json_t *root, const char *key, double def, double lo, double hi, double *out,
+	    const char *file, heed_err *e)
+{
+	const json_t *v = json_object_get(root, key);
+
+	*out = def;
+	if (v == NULL)
+		return HEED_OK;
+	*out = json_number_value(v);
+	if (!json_is_number(v) || !(*out > lo && *out < hi))
+		return err_set(e, HEED_EFORMAT, "%s: \"%s\" must be a number in (%g, %g)",
+		    file, key, lo, hi);
+	return HEED_OK;
+}
+
+/* An optional integer key that may be negative (DeBERTa's -1 for "none"). */
+static int
+config_int_any(const json_t *root, const char *key, int def, int *out, const char *file,
+	       heed_err *e)
+{
+	const json_t *v = json_object_get(root, key);
+
+	*out = def;
+	if (v == NULL)
+		return HEED_OK;
+	if (!json_is_integer(v) || json_integer_value(v) < -1 ||
+	    json_integer_value(v) > CONFIG_MAX_SIZE)
+		return err_set(e, HEED_EFORMAT, "%s: \"%s\" must be an integer in -1..%d",
+		    file, key, CONFIG_MAX_SIZE);
+	*out = (int)json_integer_value(v);
+	return HEED_OK;
+}
+
+/* RoPE theta of one layer kind: rope_parameters[kind].rope_theta (configs
+ * written by transformers >= 4.56), else the older flat key, else
+ * ModernBertConfig's default.  Only plain RoPE is implemented. */
+static int
+config_rope(const json_t *root, const char *kind, const char *flat, double def, float *out,
+	    const char *file, heed_err *e)
+{
+	const json_t *rp = json_object_get(root, "rope_parameters");
+	const json_t *k = json_is_object(rp) ? json_object_get(rp, kind) : NULL;
+	const json_t *type = json_is_object(k) ? json_object_get(k, "rope_type") : NULL;
+	const json_t *sc = json_object_get(root, "rope_scaling");
+	double v;
+
+	if ((type != NULL && (!json_is_string(type) ||
+	    strcmp(json_string_value(type), "default") != 0)) || (sc != NULL && !json_is_null(sc)))
+		return err_set(e, HEED_EFORMAT, "%s: scaled rotary embeddings (rope_type other than "
+		    "\"default\") are not supported", file);
+	if (json_is_object(k) && json_object_get(k, "rope_theta") != NULL) {
+		if (config_real(k, "rope_theta", def, 1.0, 1e12, &v, file, e) < 0)
+			return HEED_EFORMAT;
+	} else if (config_real(root, flat, def, 1.0, 1e12, &v, file, e) < 0) {
+		return HEED_EFORMAT;
+	}
+	*out = (float)v;
+	return HEED_OK;
+}
+
+/* ModernBertConfig: layer l is global when l % global_attn_every_n_layers
+ * == 0; newer configs spell the same pattern out as layer_types, which must
+ * agree with it (any other pattern would need a per-layer table). */
+static int
+config_modernbert_layers(const json_t *root, model_config *c, const char *file, heed_err *e)
+{
+	const json_t *types = json_object_get(root, "layer_types");
+	int window;
+
+	if (config_int_or(root, "global_attn_every_n_layers", 3, &c->global_every, file, e) < 0 ||
+	    config_int_or(root, "local_attention", 128, &window, file, e) < 0)
+		return HEED_EFORMAT;
+	c->half_window = window / 2;
+	if (types == NULL || json_is_null(types))
+		return HEED_OK;
+	if (!json_is_array(types) || (int)json_array_size(types) != c->layers)
+		return err_set(e, HEED_EFORMAT, "%s: \"layer_types\" must list %d layers", file, c->layers);
+	for (int l = 0; l < c->layers; l++) {
+		const char *t = json_string_value(json_array_get(types, (size_t)l));
+		const char *want = l % c->global_every == 0 ? "full_attention" : "sliding_attention";
+		if (t == NULL || strcmp(t, want) != 0)
+			return err_set(e, HEED_EFORMAT, "%s: layer_types[%d] is not \"%s\": heed runs "
+			    "ModernBERT's pattern of a global layer every global_attn_every_n_layers (%d)",
+			    file, l, want, c->global_every);
+	}
+	return HEED_OK;
+}
+
+static int
+config_modernbert_extra(const json_t *root, model_config *c, const char *file, heed_err *e)
+{
+	double eps;
+
+	c->type_vocab = 0;
+	c->pos_input = false;
+	if (config_real(root, "norm_eps", 1e-5, 0.0, 1.0, &eps, file, e) < 0 ||
+	    config_act(root, "classifier_activation", MODEL_ACT_GELU, &c->head_act, file, e) < 0 ||
+	    config_modernbert_layers(root, c, file, e) < 0 ||
+	    config_rope(root, "full_attention", "global_rope_theta", 160000.0, &c->rope_global,
+			file, e) < 0 ||
+	    config_rope(root, "sliding_attention", "local_rope_theta", 10000.0, &c->rope_local,
+			file, e) < 0 ||
+	    config_bool(root, "norm_bias", false, &c->norm_bias, file, e) < 0 ||
+	    config_bool(root, "attention_bias", false, &c->attn_bias, file, e) < 0 ||
+	    config_bool(root, "mlp_bias", false, &c->mlp_bias, file, e) < 0 ||
+	    config_bool(root, "classifier_bias", false, &c->head_bias, file, e) < 0 ||
+	    config_bool(root, "decoder_bias", true, &c->dec_bias, file, e) < 0)
+		return HEED_EFORMAT;
+	c->ln_eps = (float)eps;
+	if ((c->hidden / c->heads) % 2 != 0)
+		return err_set(e, HEED_EFORMAT, "%s: head size %d is odd: rotary embeddings rotate "
+		    "pairs", file, c->hidden / c->heads);
+	return HEED_OK;
+}
+
+/* pos_att_type: a list (["p2c", "c2p"]) or DeBERTa's "p2c|c2p" string. */
+static void
+config_att_types(const json_t *v, model_config *c)
+{
+	char buf[64];
+	const char *s;
+
+	for (size_t i = 0; json_is_array(v) && i < json_array_size(v); i++) {
+		s = json_string_value(json_array_get(v, i));
+		c->rel_c2p = c->rel_c2p || (s != NULL && strcmp(s, "c2p") == 0);
+		c->rel_p2c = c->rel_p2c || (s != NULL && strcmp(s, "p2c") == 0);
+	}
+	if (json_is_string(v)) {
+		snprintf(buf, sizeof buf, "|%s|", json_string_value(v));
+		for (char *p = buf; *p != '\0'; p++)
+			*p = *p == ' ' ? '|' : (char)tolower((unsigned char)*p);
+		c->rel_c2p = strstr(buf, "|c2p|") != NULL;
+		c->rel_p2c = strstr(buf, "|p2c|") != NULL;
+	}
+}
+
+/* DebertaV2Config's relative attention (DebertaV2Encoder and
+ * DisentangledSelfAttention read these with getattr defaults). */
+static int
+config_deberta_rel(const json_t *root, model_config *c, const char *file, heed_err *e)
+{
+	const json_t *nre = json_object_get(root, "norm_rel_ebd");
+	bool relative;
+	char buf[64];
+
+	if (config_bool(root, "relative_attention", false, &relative, file, e) < 0 ||
+	    config_int_any(root, "position_buckets", -1, &c->rel_buckets, file, e) < 0 ||
+	    config_int_any(root, "max_relative_positions", -1, &c->rel_max, file, e) < 0 ||
+	    config_bool(root, "share_att_key", false, &c->rel_share_key, file, e) < 0)
+		return HEED_EFORMAT;
+	if (!relative)
+		return HEED_OK;
+	if (c->rel_max < 1)
+		c->rel_max = c->max_pos;
+	if (c->rel_buckets < 0)
+		c->rel_buckets = 0;
+	if (c->rel_buckets > 0 && (c->rel_buckets < 4 || c->rel_max < c->rel_buckets / 2 + 2))
+		return err_set(e, HEED_EFORMAT, "%s: position_buckets %d does not fit "
+		    "max_relative_positions %d", file, c->rel_buckets, c->rel_max);
+	c->rel_span = c->rel_buckets > 0 ? c->rel_buckets : c->rel_max;
+	config_att_types(json_object_get(root, "pos_att_type"), c);
+	c->rel_terms = c->rel_c2p + c->rel_p2c;
+	if (nre != NULL && !json_is_string(nre))
+		return err_set(e, HEED_EFORMAT, "%s: \"norm_rel_ebd\" must be a string", file);
+	snprintf(buf, sizeof buf, "|%s|", nre != NULL ? json_string_value(nre) : "none");
+	for (char *p = buf; *p != '\0'; p++)
+		*p = *p == ' ' ? '|' : (char)tolower((unsigned char)*p);
+	c->rel_norm = strstr(buf, "|layer_norm|") != NULL;
+	return HEED_OK;
+}
+
+static int
+config_deberta_extra(const json_t *root, model_config *c, const char *file, heed_err *e)
+{
+	int esize, conv, head_size;
+	double eps;
+
+	if (config_int_any(root, "type_vocab_size", 0, &c->type_vocab, file, e) < 0 ||
+	    config_real(root, "layer_norm_eps", 1e-7, 0.0, 1.0, &eps, file, e) < 0 ||
+	    config_bool(root, "position_biased_input", true, &c->pos_input, file, e) < 0 ||
+	    config_int_or(root, "embedding_size", c->hidden, &esize, file, e) < 0 ||
+	    config_int_any(root, "conv_kernel_size", 0, &conv, file, e) < 0 ||
+	    config_int_or(root, "attention_head_size", c->hidden / c->heads, &head_size, file, e) < 0 ||
+	    config_deberta_rel(root, c, file, e) < 0)
+		return HEED_EFORMAT;
+	if (c->type_vocab < 0)
+		c->type_vocab = 0;
+	c->ln_eps = (float)eps;
+	if (esize != c->hidden)
+		return err_set(e, HEED_EFORMAT, "%s: embedding_size %d differs from hidden_size %d "
+		    "(DeBERTa's embed_proj is not supported)", file, esize, c->hidden);
+	if (conv > 0)
+		return err_set(e, HEED_EFORMAT, "%s: conv_kernel_size %d: the convolution layer of "
+		    "deberta-v2-xlarge and -xxlarge is not supported", file, conv);
+	if (head_size != c->hidden / c->heads)
+		return err_set(e, HEED_EFORMAT, "%s: attention_head_size %d is not hidden_size / "
+		    "num_attention_heads", file, head_size);
+	return HEED_OK;
+}
+
+int
+model_layer_window(const model_config *c, int l)
+{
+	if (c->arch != MODEL_ARCH_MODERNBERT || c->global_every < 1 || l % c->global_every == 0)
+		return -1;
+	return c->half_window;
+}
+
 /* One row per family: how config.json names it, where its sizes live,
  * and what is particular to it. */
 typedef struct family {
@@ -204,6 +438,10 @@ static const family families[] = {
 	  config_electra_extra },
 	{ MODEL_ARCH_ALBERT, "ALBERT", {"albert"}, {"Albert"}, &bert_keys, MODEL_ACT_GELU_TANH,
 	  config_albert_extra },
+	{ MODEL_ARCH_MODERNBERT, "ModernBERT", {"modernbert"}, {"ModernBert"}, &modernbert_keys,
+	  MODEL_ACT_GELU, config_modernbert_extra },
+	{ MODEL_ARCH_DEBERTA_V2, "DeBERTa-v2", {"deberta-v2"}, {"DebertaV2"}, &bert_keys,
+	  MODEL_ACT_GELU, config_deberta_extra },
 };
 #define NFAMILIES (sizeof families / sizeof families[0])
 
@@ -400,7 +638,7 @@ config_hash(const model_config *c)
 {
 	/* Serialised little-endian field by field, so padding, enum sizes and
 	 * host byte order never change the hash. */
-	uint32_t v[16] = {
+	uint32_t v[24] = {
 		c->arch, (uint32_t)c->vocab_size, (uint32_t)c->hidden, (uint32_t)c->layers,
 		(uint32_t)c->heads, (uint32_t)c->ffn, (uint32_t)c->max_pos,
 		(uint32_t)c->type_vocab, 0, c->act,
@@ -408,12 +646,20 @@ config_hash(const model_config *c)
 		 * older calibration files keep their hash */
 		(uint32_t)c->emb, (uint32_t)c->pad_pos, (uint32_t)c->groups, (uint32_t)c->inner,
 		c->head_act, 0,
+		/* ModernBERT's windows and RoPE, DeBERTa's relative attention */
+		(uint32_t)c->global_every, (uint32_t)c->half_window, 0, 0,
+		(uint32_t)c->rel_span, (uint32_t)c->rel_buckets, (uint32_t)c->rel_max,
+		(uint32_t)(c->rel_c2p | c->rel_p2c << 1 | c->rel_share_key << 2 | c->rel_norm << 3 |
+		    c->pos_input << 4 | c->norm_bias << 5 | c->attn_bias << 6 | c->mlp_bias << 7 |
+		    c->head_bias << 8 | c->dec_bias << 9),
 	};
-	size_t nv = c->arch <= MODEL_ARCH_DISTILBERT ? 10 : 16;
+	size_t nv = c->arch <= MODEL_ARCH_DISTILBERT ? 10 : c->arch <= MODEL_ARCH_ALBERT ? 16 : 24;
 	uint8_t bytes[sizeof v];
 	size_t i;
 
 	memcpy(&v[8], &c->ln_eps, 4);
+	memcpy(&v[18], &c->rope_global, 4);
+	memcpy(&v[19], &c->rope_local, 4);
 	for (i = 0; i < nv * 4; i++)
 		bytes[i] = (uint8_t)(v[i / 4] >> (8 * (i % 4)));
 	return util_hash64(bytes, nv * 4, 0x68656564u);

@@ -14,6 +14,7 @@
 #include "heed/model.h"
 #include "heed/weights.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -398,16 +399,263 @@ map_rtd(loader *L, model *m)
 	m->rtd_out_b = TOP(L, 1, 0, "discriminator_predictions.dense_prediction.bias");
 }
 
+/* ---- ModernBERT and DeBERTa-v2/v3 ---------------------------------------- */
+
+/* n floats of the F32 arena that no tensor fills (zeroed in the copy pass):
+ * the biases a family leaves out, and what the loader computes. */
+static float *
+reserve(loader *L, size_t n, bool zero)
+{
+	float *slot = L->arena ? L->arena + L->used : NULL;
+
+	if (slot != NULL && zero)
+		memset(slot, 0, sizeof(float) * n);
+	L->used += n;
+	return slot;
+}
+
+/* "<fmt>.bias" when the config says the file has it, else zeros. */
+static float * __attribute__((format(printf, 4, 5)))
+bias_or_zero(loader *L, bool has, int64_t n, const char *fmt, ...)
+{
+	char name[256];
+	va_list ap;
+
+	if (!has)
+		return reserve(L, (size_t)n, true);
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof name, fmt, ap);
+	va_end(ap);
+	return W(L, n, 0, "%s.bias", name);
+}
+
+/* ModernBertModel names (under "model." in ModernBertForMaskedLM).  No
+ * position or token-type embeddings; layer 0 has no attn_norm (it is the
+ * identity there), so its ln1 stays NULL. */
+/* "<stem>.weight" ([rows, cols], prefixed) into w; returns "<stem>.bias"
+ * when the config says the file has it, else zeros. */
+static float *
+take_linear(loader *L, lin_weight *w, bool has_bias, int rows, int cols, const char *stem)
+{
+	char name[128];
+
+	snprintf(name, sizeof name, "%s.weight", stem);
+	take_lin_named(L, w, true, rows, cols, name);
+	return bias_or_zero(L, has_bias, rows, "%s", stem);
+}
+
+/* ModernBertModel names (under "model." in ModernBertForMaskedLM).  No
+ * position or token-type embeddings; layer 0 has no attn_norm (it is the
+ * identity there), so its ln1 stays NULL. */
+static void
+map_modernbert_layer(loader *L, int i, layer_weights *w, const model_config *c)
+{
+	int h = c->hidden, f = c->ffn;
+	char stem[4][64];
+
+	snprintf(stem[0], sizeof stem[0], "layers.%d.attn.Wqkv", i);
+	snprintf(stem[1], sizeof stem[1], "layers.%d.attn.Wo", i);
+	snprintf(stem[2], sizeof stem[2], "layers.%d.mlp.Wi", i);
+	snprintf(stem[3], sizeof stem[3], "layers.%d.mlp.Wo", i);
+	w->ln1_g = w->ln1_b = NULL;
+	if (i > 0) {
+		w->ln1_g = W(L, h, 0, "layers.%d.attn_norm.weight", i);
+		w->ln1_b = bias_or_zero(L, c->norm_bias, h, "layers.%d.attn_norm", i);
+	}
+	w->bqkv = take_linear(L, &w->wqkv, c->attn_bias, 3 * h, h, stem[0]);
+	w->bo = take_linear(L, &w->wo, c->attn_bias, h, h, stem[1]);
+	w->ln2_g = W(L, h, 0, "layers.%d.mlp_norm.weight", i);
+	w->ln2_b = bias_or_zero(L, c->norm_bias, h, "layers.%d.mlp_norm", i);
+	w->b1 = take_linear(L, &w->w1, c->mlp_bias, 2 * f, h, stem[2]);
+	w->b2 = take_linear(L, &w->w2, c->mlp_bias, h, f, stem[3]);
+	w->rel_k = w->rel_q = NULL;
+}
+
+/* ModernBertForMaskedLM: head (dense, act, norm) then decoder, tied to the
+ * token embeddings, with decoder_bias. */
+static void
+map_modernbert(loader *L, model *m, layer_weights *lw, bool one_slot)
+{
+	const model_config *c = &m->cfg;
+	int h = c->hidden;
+	char emb[96];
+
+	take_lin_named(L, &m->word_emb, true, c->vocab_size, h, "embeddings.tok_embeddings.weight");
+	m->pos_emb = m->type_emb = NULL;
+	m->emb_ln_g = W(L, h, 0, "embeddings.norm.weight");
+	m->emb_ln_b = bias_or_zero(L, c->norm_bias, h, "embeddings.norm");
+	for (int i = 0; i < c->layers && L->rc == HEED_OK; i++)
+		map_modernbert_layer(L, i, one_slot ? lw : &lw[i], c);
+	m->final_ln_g = W(L, h, 0, "final_norm.weight");
+	m->final_ln_b = bias_or_zero(L, c->norm_bias, h, "final_norm");
+	m->has_mlm = wt_find(L->st, "head.dense.weight") != NULL;
+	if (!m->has_mlm)
+		return;
+	take_lin_named(L, &m->mlm_w, false, h, h, "head.dense.weight");
+	m->mlm_b = c->head_bias ? TOP(L, h, 0, "head.dense.bias") : reserve(L, (size_t)h, true);
+	m->mlm_ln_g = TOP(L, h, 0, "head.norm.weight");
+	m->mlm_ln_b = c->norm_bias ? TOP(L, h, 0, "head.norm.bias") : reserve(L, (size_t)h, true);
+	m->mlm_bias = c->dec_bias ? TOP(L, c->vocab_size, 0, "decoder.bias") :
+	    reserve(L, (size_t)c->vocab_size, true);
+	snprintf(emb, sizeof emb, "%sembeddings.tok_embeddings.weight", L->prefix);
+	if (untied_decoder(L, "decoder.weight", emb))
+		take_lin_named(L, &m->mlm_dec, false, c->vocab_size, h, "decoder.weight");
+	else
+		m->mlm_dec = m->word_emb;
+}
+
+static const layer_names deberta_layer = {
+	"encoder.layer.%d.",
+	"attention.self.query_proj", "attention.self.key_proj", "attention.self.value_proj",
+	"attention.output.dense", "attention.output.LayerNorm", "intermediate.dense",
+	"output.dense", "output.LayerNorm",
+};
+
+/* The relative terms' weights: pos_query_proj / pos_key_proj when the
+ * layer does not share its own query and key projections with them (packed
+ * query rows first, as in wqkv), and the arrays rel_project fills. */
+typedef struct deberta_extra {
+	lin_weight wpos;   /* [2*hidden, hidden]: pos_query_proj rows, then pos_key_proj */
+	float *bpos;
+} deberta_extra;
+
+static void
+map_deberta_rel(loader *L, layer_weights *w, deberta_extra *x, int i, const model_config *c)
+{
+	int h = c->hidden;
+	size_t rows = 2 * (size_t)c->rel_span * h;
+	char name[2][96];
+
+	w->rel_q = c->rel_p2c ? reserve(L, rows, false) : NULL;
+	w->rel_k = c->rel_c2p ? reserve(L, rows, false) : NULL;
+	if (c->rel_share_key || c->rel_terms == 0)
+		return;
+	/* only the projections the terms use exist in the file */
+	snprintf(name[0], sizeof name[0], "encoder.layer.%d.attention.self.pos_query_proj.weight", i);
+	snprintf(name[1], sizeof name[1], "encoder.layer.%d.attention.self.pos_key_proj.weight", i);
+	const st_tensor *t[2];
+	int nt = 0;
+	if (c->rel_p2c && (t[nt] = find_checked(L, true, h, h, name[0])) != NULL)
+		nt++;
+	if (c->rel_c2p && (t[nt] = find_checked(L, true, h, h, name[1])) != NULL)
+		nt++;
+	if (L->rc < 0)
+		return;
+	pack_lin(L, &x->wpos, h, h, nt, t);
+	x->bpos = c->rel_p2c ? W(L, h, 0, "encoder.layer.%d.attention.self.pos_query_proj.bias", i) : NULL;
+	if (c->rel_c2p) {
+		float *b = W(L, h, 0, "encoder.layer.%d.attention.self.pos_key_proj.bias", i);
+		x->bpos = x->bpos != NULL ? x->bpos : b;
+	}
+}
+
+/* DebertaV2ForMaskedLM: the legacy cls.predictions head, or (legacy false,
+ * DeBERTa-v3's own checkpoints) lm_predictions.lm_head with the word
+ * embeddings as decoder. */
+static void
+map_deberta_mlm(loader *L, model *m)
+{
+	static const mlm_names v3_mlm = {
+		"lm_predictions.lm_head.dense", "lm_predictions.lm_head.LayerNorm",
+		"lm_predictions.lm_head.bias", NULL, "deberta.embeddings.word_embeddings.weight",
+	};
+
+	if (wt_find(L->st, "cls.predictions.transform.dense.weight") != NULL ||
+	    wt_find(L->st, "lm_predictions.lm_head.dense.weight") == NULL)
+		map_mlm(L, m, &bert_mlm);
+	else
+		map_mlm(L, m, &v3_mlm);
+}
+
+static void
+map_deberta(loader *L, model *m, layer_weights *lw, deberta_extra *x, bool one_slot)
+{
+	const model_config *c = &m->cfg;
+	int h = c->hidden;
+
+	take_lin_named(L, &m->word_emb, true, c->vocab_size, h, "embeddings.word_embeddings.weight");
+	m->pos_emb = c->pos_input ? W(L, c->max_pos, h, "embeddings.position_embeddings.weight") : NULL;
+	m->type_emb = c->type_vocab > 0 ?
+	    W(L, c->type_vocab, h, "embeddings.token_type_embeddings.weight") : NULL;
+	m->emb_ln_g = W(L, h, 0, "embeddings.LayerNorm.weight");
+	m->emb_ln_b = W(L, h, 0, "embeddings.LayerNorm.bias");
+	if (c->rel_span > 0) {
+		m->rel_emb = W(L, 2 * c->rel_span, h, "encoder.rel_embeddings.weight");
+		m->rel_ln_g = c->rel_norm ? W(L, h, 0, "encoder.LayerNorm.weight") : NULL;
+		m->rel_ln_b = c->rel_norm ? W(L, h, 0, "encoder.LayerNorm.bias") : NULL;
+	}
+	for (int i = 0; i < c->layers && L->rc == HEED_OK; i++) {
+		map_layer(L, i, one_slot ? lw : &lw[i], c, &deberta_layer);
+		if (c->rel_span > 0)
+			map_deberta_rel(L, one_slot ? lw : &lw[i], one_slot ? x : &x[i], i, c);
+	}
+	map_deberta_mlm(L, m);
+}
+
+/* In place, in double: this runs once per model, not per token. */
+static void
+layernorm_row(float *x, const float *g, const float *b, int d, float eps)
+{
+	double mean = 0.0, var = 0.0;
+
+	for (int k = 0; k < d; k++)
+		mean += x[k];
+	mean /= d;
+	for (int k = 0; k < d; k++)
+		var += (x[k] - mean) * (x[k] - mean);
+	var /= d;
+	for (int k = 0; k < d; k++)
+		x[k] = (float)((x[k] - mean) / sqrt(var + eps) * g[k] + b[k]);
+}
+
+/* Pq = R Wqᵀ + bq and Pk = R Wkᵀ + bk for every layer, R the relative
+ * embeddings (LayerNorm'ed when norm_rel_ebd says so): constant for the
+ * model, so computed once here rather than on every run. */
+static void
+rel_project(model *m, const deberta_extra *x)
+{
+	const model_config *c = &m->cfg;
+	int h = c->hidden, rows = 2 * c->rel_span;
+	float *out = xmalloc(sizeof(float) * (size_t)rows * 3 * h);
+
+	for (int r = 0; c->rel_norm && r < rows; r++)
+		layernorm_row(m->rel_emb + (size_t)r * h, m->rel_ln_g, m->rel_ln_b, h, c->ln_eps);
+	for (int i = 0; i < c->layers; i++) {
+		layer_weights *w = &m->layer[i];
+		const lin_weight *pw = c->rel_share_key ? &w->wqkv : &x[i].wpos;
+		const float *pb = c->rel_share_key ? w->bqkv : x[i].bpos;
+		int width = pw->out, kcol = c->rel_share_key || c->rel_p2c ? h : 0;
+		lin_apply(pw, m->rel_emb, (size_t)h, rows, pb, 0, lin_panels(pw), out, (size_t)width);
+		for (int r = 0; r < rows; r++) {
+			if (w->rel_q != NULL)
+				memcpy(w->rel_q + (size_t)r * h, out + (size_t)r * width, sizeof(float) * h);
+			if (w->rel_k != NULL)
+				memcpy(w->rel_k + (size_t)r * h, out + (size_t)r * width + kcol,
+				       sizeof(float) * h);
+		}
+	}
+	free(out);
+}
+
 /* One pass of the mapping.  The sizing pass writes every layer into one
  * scratch slot (one_slot) so nothing is allocated before validation.
  * Weight set k lands in the first row that runs it; in the copy pass the
  * other rows sharing it (ALBERT) get copies of its pointers. */
 static void
-map_model(loader *L, model *m, layer_weights *lw, bool one_slot)
+map_model(loader *L, model *m, layer_weights *lw, deberta_extra *x, bool one_slot)
 {
 	const model_config *c = &m->cfg;
 	const layer_names *names = c->arch == MODEL_ARCH_DISTILBERT ? &distil_layer :
 	    c->arch == MODEL_ARCH_ALBERT ? &albert_layer : &bert_layer;
+
+	if (c->arch == MODEL_ARCH_MODERNBERT) {
+		map_modernbert(L, m, lw, one_slot);
+		return;
+	}
+	if (c->arch == MODEL_ARCH_DEBERTA_V2) {
+		map_deberta(L, m, lw, x, one_slot);
+		return;
+	}
 	int sets = config_layer_sets(c);
 	int *first = xmalloc(sizeof(int) * (size_t)sets);
 
@@ -439,8 +687,17 @@ arch_prefix(model_arch arch)
 	case MODEL_ARCH_ROBERTA: return "roberta.";
 	case MODEL_ARCH_ELECTRA: return "electra.";
 	case MODEL_ARCH_ALBERT: return "albert.";
+	case MODEL_ARCH_MODERNBERT: return "model.";
+	case MODEL_ARCH_DEBERTA_V2: return "deberta.";
 	default: return "bert.";
 	}
+}
+
+static const char *
+word_emb_name(model_arch arch)
+{
+	return arch == MODEL_ARCH_MODERNBERT ? "embeddings.tok_embeddings.weight" :
+	    "embeddings.word_embeddings.weight";
 }
 
 static const char *
@@ -448,7 +705,7 @@ detect_prefix(const wt_set *st, model_arch arch)
 {
 	char name[64];
 
-	snprintf(name, sizeof name, "%sembeddings.word_embeddings.weight", arch_prefix(arch));
+	snprintf(name, sizeof name, "%s%s", arch_prefix(arch), word_emb_name(arch));
 	return wt_find(st, name) ? arch_prefix(arch) : "";
 }
 
@@ -459,8 +716,9 @@ load_weights(model_box *b, const wt_set *st, const char *file, heed_err *e)
 	loader L = {st, file, detect_prefix(st, m->cfg.arch), arch_prefix(m->cfg.arch),
 		model_arch_name(m->cfg.arch), NULL, 0, NULL, 0, HEED_OK, e};
 	layer_weights scratch;
+	deberta_extra xscratch, *x;
 
-	map_model(&L, m, &scratch, true);
+	map_model(&L, m, &scratch, &xscratch, true);
 	if (L.rc < 0)
 		return L.rc;
 	b->arena_bytes = L.used * sizeof(float);
@@ -472,12 +730,16 @@ load_weights(model_box *b, const wt_set *st, const char *file, heed_err *e)
 	L.used = 0;
 	L.lin_arena = b->lin_arena;
 	L.lin_used = 0;
-	map_model(&L, m, m->layer, false);
+	x = xcalloc((size_t)m->cfg.layers, sizeof *x);
+	map_model(&L, m, m->layer, x, false);
 	if (L.rc == HEED_OK) {
 		char name[64];
-		snprintf(name, sizeof name, "%sembeddings.word_embeddings.weight", L.prefix);
+		snprintf(name, sizeof name, "%s%s", L.prefix, word_emb_name(m->cfg.arch));
 		m->file_dtype = wt_find(st, name)->dtype;
+		if (m->cfg.rel_span > 0)
+			rel_project(m, x);
 	}
+	free(x);
 	return L.rc;
 }
 

@@ -212,6 +212,14 @@ static void test_bert_f16(void **st) { (void)st; check_model("bert-f16"); }
 static void test_distil_f32(void **st) { (void)st; check_model("distil-f32"); }
 static void test_distil_f16(void **st) { (void)st; check_model("distil-f16"); }
 static void test_heed_mini(void **st) { (void)st; check_model("heed-mini"); }
+static void test_modernbert_f32(void **st) { (void)st; check_model("modernbert-f32"); }
+static void test_modernbert_bf16(void **st) { (void)st; check_model("modernbert-bf16"); }
+static void test_modernbert_threads(void **st) { (void)st; check_model_threads("modernbert-f32", 3); }
+static void test_deberta3_f32(void **st) { (void)st; check_model("deberta3-f32"); }
+static void test_deberta3_bf16(void **st) { (void)st; check_model("deberta3-bf16"); }
+static void test_deberta3_threads(void **st) { (void)st; check_model_threads("deberta3-f32", 3); }
+static void test_deberta2_f32(void **st) { (void)st; check_model("deberta2-f32"); }
+static void test_deberta2_f16(void **st) { (void)st; check_model("deberta2-f16"); }
 /* The threaded forward pass against the same fixtures: 3 parts split the
  * columns unevenly and leave some parts more heads than others. */
 static void test_bert_f32_threads(void **st) { (void)st; check_model_threads("bert-f32", 3); }
@@ -449,6 +457,14 @@ main(void)
 		cmocka_unit_test(test_distil_f32),
 		cmocka_unit_test(test_distil_f16),
 		cmocka_unit_test(test_heed_mini),
+		cmocka_unit_test(test_modernbert_f32),
+		cmocka_unit_test(test_modernbert_bf16),
+		cmocka_unit_test(test_modernbert_threads),
+		cmocka_unit_test(test_deberta3_f32),
+		cmocka_unit_test(test_deberta3_bf16),
+		cmocka_unit_test(test_deberta3_threads),
+		cmocka_unit_test(test_deberta2_f32),
+		cmocka_unit_test(test_deberta2_f16),
 		cmocka_unit_test(test_bert_f32_threads),
 		cmocka_unit_test(test_distil_f16_threads),
 		cmocka_unit_test(test_heed_mini_threads),

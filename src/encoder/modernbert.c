@@ -1,0 +1,208 @@
+/* modernbert.c — ModernBERT's layer (Warner et al. 2024), which shares
+ * little with BERT's beyond the linear layers:
+ *
+ *   a   = x (layer 0: its attn_norm is the identity), else LayerNorm(x)
+ *   [Q K V] = a Wqkvᵀ;  Q, K rotated by RoPE (θ global or local)
+ *   A_h = softmax(Q_h K_hᵀ / √d) inside the layer's window
+ *   x'  = x + (A V) Woᵀ
+ *   [u g] = LayerNorm(x') Wiᵀ;   x'' = x' + (act(u) ⊙ g) Woᵀ      (GeGLU)
+ *
+ * and after the last layer hidden[L] = LayerNorm_final(x).  Absent biases
+ * (norm_bias, attention_bias, mlp_bias false) are zero vectors from the
+ * loader, so the packed kernel and LayerNorm need no second path.
+ *
+ * Local layers attend only to keys with |i − j| <= local_attention / 2.
+ * Query rows go in blocks of MB_BLOCK: a block's scores are one GEMM
+ * against the keys its rows can see together (block + 2·window wide), so a
+ * local layer costs n·(block + 2·window)·d, not n²·d; a global layer is the
+ * same code with a window as wide as the input.  Cells outside the window
+ * are exactly 0 in the stored matrix, as in transformers' eager attention,
+ * and enc_window() tells views which cells those are.  A head in another
+ * mode gets its mode's row restricted to the window and renormalised there,
+ * which is what the same mode would give if the window were its input.
+ */
+#include "config.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "encoder_int.h"
+
+#define MB_BLOCK 32
+
+/* ---- rotary tables ------------------------------------------------------ */
+
+/* cos and sin of t·θ^(−2k/d) for t < T, k < d/2, interleaved, for the global
+ * then the local θ; computed in double, so a long input's angles keep float
+ * precision. */
+void
+enc_rope_tables(enc_state *s)
+{
+	const model_config *c = &s->m->cfg;
+	int T = s->max_tokens, half = c->hidden / c->heads / 2;
+	double theta[2] = { c->rope_global, c->rope_local };
+
+	s->rope = xmalloc(sizeof(float) * 2 * (size_t)T * half * 2);
+	for (int g = 0; g < 2; g++)
+		for (int t = 0; t < T; t++)
+			for (int k = 0; k < half; k++) {
+				double ang = t * pow(theta[g], -2.0 * k / (2.0 * half));
+				float *cs = s->rope + (((size_t)g * T + t) * half + k) * 2;
+				cs[0] = (float)cos(ang);
+				cs[1] = (float)sin(ang);
+			}
+}
+
+/* Rotate the two halves of one head's vector v[2·half] by table row cs. */
+static void
+rope_rotate(float *v, const float *cs, int half)
+{
+	for (int k = 0; k < half; k++) {
+		float co = cs[2 * k], si = cs[2 * k + 1], a = v[k], b = v[k + half];
+		v[k] = a * co - b * si;
+		v[k + half] = b * co + a * si;
+	}
+}
+
+int
+enc_window(const enc_state *s, int layer)
+{
+	return model_layer_window(&s->m->cfg, layer);
+}
+
+/* ---- attention ---------------------------------------------------------- */
+
+typedef struct mb_job {
+	enc_state *s;
+	int l;
+	int w;               /* keys within w of the query; n − 1 for a global layer */
+	bool local;          /* local layers rotate with the local θ */
+	const uint8_t *modes;
+	const calib *cal;
+	const float *x;      /* the layer's input rows (dense mode reads them) */
+} mb_job;
+
+/* Row i of a mode other than input, inside [lo, hi): the mode's full row,
+ * cut to the window and renormalised. */
+static void
+mode_row_windowed(const mb_job *j, int h, head_mode mode, int n, int i, int lo, int hi, float *row)
+{
+	enc_state *s = j->s;
+	double sum = 0.0;
+
+	enc_mode_row(mode, j->cal, s->layout_L, j->l, h, n, i,
+		     j->x + (size_t)i * s->m->cfg.hidden, row);
+	for (int k = lo; k < hi; k++)
+		sum += row[k];
+	for (int k = lo; k < hi; k++)
+		row[k] = sum > 0.0 ? (float)(row[k] / sum) : 1.0f / (float)(hi - lo);
+}
+
+/* Head h: rotate its Q and K, then its attention and context block by block. */
+static void
+mb_head(const mb_job *j, int h)
+{
+	enc_state *s = j->s;
+	const model_config *c = &s->m->cfg;
+	int n = s->n, H = c->hidden, d = H / c->heads, half = d / 2, w = j->w;
+	size_t ld = 3 * (size_t)H;
+	float *q = s->qkv + (size_t)h * d, *k = q + H, *v = q + 2 * H;
+	float *a = s->attn + ((size_t)j->l * c->heads + h) * n * n;
+	head_mode mode = j->modes != NULL ? (head_mode)j->modes[j->l * c->heads + h] : HEAD_INPUT;
+	const float *tab = s->rope + (size_t)j->local * s->max_tokens * half * 2;
+
+	for (int t = 0; mode == HEAD_INPUT && t < n; t++) {
+		rope_rotate(q + t * ld, tab + (size_t)t * half * 2, half);
+		rope_rotate(k + t * ld, tab + (size_t)t * half * 2, half);
+	}
+	for (int i0 = 0; i0 < n; i0 += MB_BLOCK) {
+		int i1 = i0 + MB_BLOCK < n ? i0 + MB_BLOCK : n;
+		int j0 = i0 - w > 0 ? i0 - w : 0, j1 = i1 + w < n ? i1 + w : n;
+		if (mode == HEAD_INPUT)
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, i1 - i0, j1 - j0, d,
+				    1.0f / sqrtf((float)d), q + i0 * ld, (int)ld, k + j0 * ld, (int)ld,
+				    0.0f, a + (size_t)i0 * n + j0, n);
+		for (int i = i0; i < i1; i++) {
+			int lo = i - w > 0 ? i - w : 0, hi = i + w + 1 < n ? i + w + 1 : n;
+			float *row = a + (size_t)i * n;
+			if (mode == HEAD_INPUT)
+				enc_softmax(row + lo, hi - lo);
+			else
+				mode_row_windowed(j, h, mode, n, i, lo, hi, row);
+			memset(row, 0, sizeof(float) * (size_t)lo);
+			memset(row + hi, 0, sizeof(float) * (size_t)(n - hi));
+		}
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, i1 - i0, d, j1 - j0,
+			    1.0f, a + (size_t)i0 * n + j0, n, v + j0 * ld, (int)ld,
+			    0.0f, s->ctx + (size_t)i0 * H + (size_t)h * d, H);
+	}
+}
+
+static void
+mb_attention_part(void *arg, int part, int parts)
+{
+	const mb_job *j = arg;
+
+	for (int h = part; h < j->s->m->cfg.heads; h += parts)
+		mb_head(j, h);
+}
+
+/* ---- the layer ---------------------------------------------------------- */
+
+static void
+add_rows(float *dst, const float *src, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		dst[i] += src[i];
+}
+
+/* act(u) ⊙ g for each row of ffn ([n][2F]: u then g), packed into the
+ * first n·F floats in place.  Row t's result starts at t·F <= 2t·F, where
+ * row t is read from: every value is read before it is overwritten. */
+static void
+geglu(float *ffn, int n, int F, model_act act)
+{
+	for (int t = 0; t < n; t++) {
+		float *u = ffn + (size_t)t * 2 * F, *out = ffn + (size_t)t * F;
+		enc_activate(act, u, (size_t)F);
+		for (int k = 0; k < F; k++)
+			out[k] = u[k] * u[F + k];
+	}
+}
+
+void
+enc_modernbert_layer(enc_state *s, int l, const uint8_t *modes, const calib *cal)
+{
+	const model_config *c = &s->m->cfg;
+	const layer_weights *w = &s->m->layer[l];
+	int n = s->n, H = c->hidden, win = model_layer_window(c, l);
+	const float *x = s->hidden + (size_t)l * n * H, *a = x;
+	float *out = s->hidden + (size_t)(l + 1) * n * H;
+
+	if (w->ln1_g != NULL) {
+		for (int t = 0; t < n; t++)
+			enc_layernorm(x + (size_t)t * H, w->ln1_g, w->ln1_b, H, c->ln_eps,
+				      s->mid + (size_t)t * H);
+		a = s->mid;
+	}
+	enc_linear(s, &w->wqkv, a, n, w->bqkv, s->qkv);
+	/* dense mode reads the layer's input as calibration saw it: hidden[l] */
+	mb_job j = { s, l, win < 0 || win > n - 1 ? n - 1 : win, win >= 0, modes, cal, x };
+	enc_pool_run(s->pool, mb_attention_part, &j);
+	enc_linear(s, &w->wo, s->ctx, n, w->bo, s->proj);
+	memcpy(out, x, sizeof(float) * (size_t)n * H);
+	add_rows(out, s->proj, (size_t)n * H);
+	for (int t = 0; t < n; t++)
+		enc_layernorm(out + (size_t)t * H, w->ln2_g, w->ln2_b, H, c->ln_eps,
+			      s->mid + (size_t)t * H);
+	enc_linear(s, &w->w1, s->mid, n, w->b1, s->ffn);
+	geglu(s->ffn, n, c->ffn, c->act);
+	enc_linear(s, &w->w2, s->ffn, n, w->b2, s->proj);
+	add_rows(out, s->proj, (size_t)n * H);
+	if (l == c->layers - 1)
+		for (int t = 0; t < n; t++)
+			enc_layernorm(out + (size_t)t * H, s->m->final_ln_g, s->m->final_ln_b, H,
+				      c->ln_eps, out + (size_t)t * H);
+}

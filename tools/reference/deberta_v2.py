@@ -1,0 +1,152 @@
+#!/usr/bin/python3
+"""Independent float64 reference forward pass for DeBERTa-v2 and -v3.
+
+Written from the DeBERTa papers (He et al. 2021, "DeBERTa: Decoding-enhanced
+BERT with Disentangled Attention"; He et al. 2023, "DeBERTaV3") and the
+published configuration semantics of Hugging Face's DebertaV2Config,
+without `transformers`.  A BERT post-norm layer whose attention scores are
+
+  A[i][j] = ( Q_i·K_j  +  Q_i·Pk[δ(i,j)]  +  K_j·Pq[δ(i,j)] ) / √(d·(1 + |pos_att_type|))
+             content→content   content→position  position→content
+
+with δ(i,j) = clamp(bucket(i − j) + span, 0, 2·span − 1), span =
+position_buckets (or max_relative_positions when there are no buckets),
+and bucket() the log bucketing of make_log_bucket_position:
+  mid = position_buckets // 2;  |r| < mid → r itself;
+  else sign(r) · (ceil(log(|r| / mid) / log((max_relative_positions − 1) / mid) · (mid − 1)) + mid)
+computed in float32 as the published code does.  The relative embeddings
+R = rel_embeddings[0 : 2·span] go through encoder.LayerNorm when
+norm_rel_ebd contains "layer_norm"; Pk = R Wkᵀ + bk and Pq = R Wqᵀ + bq with
+the layer's own key/query projections when share_att_key, else with
+pos_key_proj / pos_query_proj.  A term absent from pos_att_type is absent
+from both the sum and the scale.  The embeddings add absolute positions only
+when position_biased_input (v3: false).  The attention returned is the
+softmax that multiplies the values.
+
+Masked LM: the head the checkpoint has, as DebertaV2ForMaskedLM reads it:
+cls.predictions.* (legacy: transform dense + act + LayerNorm, decoder tied
+to the word embeddings, bias) or lm_predictions.lm_head.* (the same
+transform with the word embeddings as decoder).
+"""
+import math
+import os
+import sys
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from family_base import Family  # noqa: E402
+from reference import activation, layer_norm  # noqa: E402
+
+
+def log_bucket(rel, bucket_size, max_position):
+    """make_log_bucket_position, in float32 like the published code."""
+    rel = torch.as_tensor(rel, dtype=torch.int64)
+    sign = torch.sign(rel)
+    mid = bucket_size // 2
+    abs_pos = torch.where((rel < mid) & (rel > -mid), torch.tensor(mid - 1), rel.abs())
+    ratio = abs_pos.to(torch.float32) / mid
+    log_pos = torch.ceil(torch.log(ratio) / torch.log(torch.tensor((max_position - 1) / mid, dtype=torch.float32))
+                         * (mid - 1)) + mid
+    return torch.where(abs_pos <= mid, rel.to(torch.float32), log_pos * sign).to(torch.int64)
+
+
+class DebertaV2(Family):
+    def __init__(self, model_dir):
+        super().__init__(model_dir, 512)
+        c = self.cfg
+        self.eps = c.get("layer_norm_eps", 1e-7)
+        self.act = activation(c.get("hidden_act", "gelu"))
+        pat = c.get("pos_att_type") or []
+        if isinstance(pat, str):
+            pat = [x.strip() for x in pat.lower().split("|")]
+        self.c2p, self.p2c = "c2p" in pat, "p2c" in pat
+        self.relative = c.get("relative_attention", False)
+        self.buckets = c.get("position_buckets", -1)
+        self.max_rel = c.get("max_relative_positions", -1)
+        if self.max_rel < 1:
+            self.max_rel = self.max_pos
+        self.span = self.buckets if self.buckets > 0 else self.max_rel
+        self.share = c.get("share_att_key", False)
+        self.pos_input = c.get("position_biased_input", True)
+        self.type_vocab = c.get("type_vocab_size", 0)
+        self.norm_rel = "layer_norm" in [x.strip() for x in c.get("norm_rel_ebd", "none").lower().split("|")]
+
+    def lin(self, stem, x):
+        return x @ self.t[stem + ".weight"].T + self.t[stem + ".bias"]
+
+    def ln(self, stem, x):
+        return layer_norm(x, self.t[stem + ".weight"], self.t[stem + ".bias"], self.eps)
+
+    def embed(self, ids):
+        p = "deberta.embeddings."
+        x = self.t[p + "word_embeddings.weight"][ids]
+        if self.pos_input:
+            x = x + self.t[p + "position_embeddings.weight"][: len(ids)]
+        if self.type_vocab > 0:
+            x = x + self.t[p + "token_type_embeddings.weight"][0]
+        return self.ln(p + "LayerNorm", x)
+
+    def rel_index(self, n):
+        r = torch.arange(n)[:, None] - torch.arange(n)[None, :]
+        if self.buckets > 0 and self.max_rel > 0:
+            r = log_bucket(r, self.buckets, self.max_rel)
+        return torch.clamp(r + self.span, 0, 2 * self.span - 1)
+
+    def forward(self, ids):
+        n, h, d = len(ids), self.heads, self.hidden // self.heads
+        x = self.embed(torch.tensor(ids))
+        rel = self.t["deberta.encoder.rel_embeddings.weight"][: 2 * self.span] if self.relative else None
+        if rel is not None and self.norm_rel:
+            rel = self.ln("deberta.encoder.LayerNorm", rel)
+        idx = self.rel_index(n) if self.relative else None
+        scale = math.sqrt(d * (1 + self.c2p + self.p2c))
+
+        def heads(y):
+            return y.view(-1, h, d).transpose(0, 1)  # [h][rows][d]
+
+        hidden, attn = [x], []
+        for i in range(self.layers):
+            p = f"deberta.encoder.layer.{i}.attention."
+            q, k, v = (heads(self.lin(p + f"self.{m}_proj", x)) for m in ("query", "key", "value"))
+            s = q @ k.transpose(1, 2)
+            if self.relative and self.c2p:
+                pk = heads(self.lin(p + ("self.key_proj" if self.share else "self.pos_key_proj"), rel))
+                c2p = q @ pk.transpose(1, 2)                       # [h][n][2span]
+                s = s + torch.gather(c2p, 2, idx.expand(h, n, n))
+            if self.relative and self.p2c:
+                pq = heads(self.lin(p + ("self.query_proj" if self.share else "self.pos_query_proj"), rel))
+                p2c = k @ pq.transpose(1, 2)                       # [h][n(key)][2span]
+                # p2c[i][j] = K_j · Pq[δ(i,j)]
+                s = s + torch.gather(p2c, 2, idx.T.expand(h, n, n)).transpose(1, 2)
+            w = torch.softmax(s / scale, dim=-1)
+            ctx = (w @ v).transpose(0, 1).reshape(n, self.hidden)
+            x = self.ln(p + "output.LayerNorm", x + self.lin(p + "output.dense", ctx))
+            lp = f"deberta.encoder.layer.{i}."
+            f = self.lin(lp + "output.dense", self.act(self.lin(lp + "intermediate.dense", x)))
+            x = self.ln(lp + "output.LayerNorm", x + f)
+            attn.append(w)
+            hidden.append(x)
+        return torch.stack(attn), torch.stack(hidden)
+
+    def head_prefix(self):
+        for p in ("cls.predictions.transform.", "lm_predictions.lm_head."):
+            if p + "dense.weight" in self.t:
+                return p
+        return None
+
+    def has_mlm(self):
+        return self.head_prefix() is not None
+
+    def mlm_probs(self, x):
+        p = self.head_prefix()
+        t = self.ln(p + "LayerNorm", self.act(self.lin(p + "dense", x)))
+        emb = self.t["deberta.embeddings.word_embeddings.weight"]
+        if p.startswith("cls."):
+            dec = self.t.get("cls.predictions.decoder.weight", emb)
+            bias = self.t["cls.predictions.bias"] if "cls.predictions.bias" in self.t \
+                else self.t["cls.predictions.decoder.bias"]
+        else:
+            dec, bias = emb, self.t["lm_predictions.lm_head.bias"]
+        return torch.softmax(dec @ t + bias, dim=-1)
