@@ -10,6 +10,10 @@ libheed_a_SOURCES += src/encoder/encoder.c src/encoder/mlm.c src/encoder/vecmath
 	src/encoder/pool.c
 # ModernBERT's layer and DeBERTa's relative attention terms
 libheed_a_SOURCES += src/encoder/modernbert.c src/encoder/deberta.c
+check_PROGRAMS += tests/unit/test_model_fam2
+TESTS += tests/unit/test_model_fam2
+tests_unit_test_model_fam2_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/src/encoder
+tests_unit_test_model_fam2_LDADD = $(TEST_LIBS)
 noinst_HEADERS += include/heed/enc.h src/encoder/encoder_int.h
 check_PROGRAMS += tests/unit/test_enc_alloc
 TESTS += tests/unit/test_enc_alloc

@@ -363,6 +363,69 @@ test_mode_rows(void **st)
 	model_free(m);
 }
 
+/* ModernBERT's local layers: cells outside |i - j| <= window are exactly 0
+ * in every mode, rows sum to 1 inside it, a mode's row is its full row cut
+ * to the window and renormalised, and an incremental run is the same bits
+ * as a full one (the last layer's final norm included). */
+static void
+test_modernbert_window(void **st)
+{
+	(void)st;
+	model *m;
+	heed_err e;
+	int ids[40], n = 40;
+	float full[40];
+
+	assert_int_equal(model_load(FIXDIR "/modernbert-f32", &m, &e), HEED_OK);
+	int H = m->cfg.heads, L = m->cfg.layers;
+	uint8_t *modes = calloc((size_t)L * H, 1);
+	enc_state *s = enc_new(m, 64), *ref = enc_new(m, 64);
+	for (int i = 0; i < n; i++)
+		ids[i] = 5 + (i * 37) % 900;
+	assert_int_equal(enc_window(s, 0), -1);
+	assert_int_equal(enc_window(s, 1), 4);
+	assert_int_equal(enc_window(s, 2), 4);
+	assert_int_equal(enc_window(s, 3), -1);
+	assert_int_equal(enc_run(s, ids, n, modes, NULL, NULL, NULL, &e), HEED_OK);
+	modes[1 * H + 0] = HEAD_UNIFORM;
+	modes[2 * H + 1] = HEAD_SYNTH_RANDOM;
+	assert_int_equal(enc_run(s, ids, n, modes, NULL, NULL, NULL, &e), HEED_OK);
+	assert_int_equal(enc_first_recomputed(s), 1);
+	assert_int_equal(enc_run(ref, ids, n, modes, NULL, NULL, NULL, &e), HEED_OK);
+	assert_same_run(m, s, ref);
+	for (int l = 0; l < L; l++)
+		for (int h = 0; h < H; h++) {
+			const float *a = enc_attn(s, l, h);
+			int w = enc_window(s, l);
+			for (int i = 0; i < n; i++) {
+				int lo = w < 0 || i - w < 0 ? 0 : i - w;
+				int hi = w < 0 || i + w + 1 > n ? n : i + w + 1;
+				double sum = 0.0;
+				if (l == 2 && h == 1) {
+					enc_mode_row(HEAD_SYNTH_RANDOM, NULL, calib_default_L(&m->cfg), l, h, n,
+						     i, NULL, full);
+					double fs = 0.0;
+					for (int j = lo; j < hi; j++)
+						fs += full[j];
+					for (int j = lo; j < hi; j++)
+						assert_float_equal(a[i * n + j], full[j] / fs, 1e-6);
+				}
+				for (int j = 0; j < n; j++) {
+					if (j < lo || j >= hi)
+						assert_true(a[i * n + j] == 0.0f);
+					else if (l == 1 && h == 0)
+						assert_float_equal(a[i * n + j], 1.0 / (hi - lo), 1e-7);
+					sum += a[i * n + j];
+				}
+				assert_float_equal(sum, 1.0, 1e-5);
+			}
+		}
+	enc_free(s);
+	enc_free(ref);
+	free(modes);
+	model_free(m);
+}
+
 typedef struct cancel_ctx {
 	int calls, cancel_at;
 } cancel_ctx;
@@ -485,6 +548,7 @@ main(void)
 		cmocka_unit_test(test_incremental),
 		cmocka_unit_test(test_incremental_threads),
 		cmocka_unit_test(test_mode_rows),
+		cmocka_unit_test(test_modernbert_window),
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_bad_input),
 	};
