@@ -91,8 +91,10 @@ def sentence_fixture(m, text):
     return out
 
 
-def write_fixture(model_dir, sentences, out_path):
-    m = Model(model_dir)
+def write_fixture(model_dir, sentences, out_path, model_cls=Model):
+    """model_cls: the reference forward (reference.Model, or make_fam2_fixtures'
+    ModernBERT and DeBERTa ones)."""
+    m = model_cls(model_dir)
     doc = {"model": os.path.relpath(model_dir, ROOT), "layers": m.layers, "heads": m.heads,
            "hidden": m.hidden, "max_tokens": min(128, m.max_tokens),
            "sentences": [sentence_fixture(m, s) for s in sentences]}

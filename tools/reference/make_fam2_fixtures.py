@@ -28,50 +28,21 @@ own tokenizers (BPE tokenizer.json, SentencePiece) are not exercised here.
 Projections get a large spread so attention is far from uniform.
 """
 import argparse
-import json
 import os
 import sys
 
-import numpy as np
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, HERE)
 from deberta_v2 import DebertaV2  # noqa: E402
-from make_enc_fixtures import sentence_fixture  # noqa: E402
-from make_random_model import FFN, HEADS, HIDDEN, LAYERS, MAX_POS, Draw, bert_tensors, reduced_vocab  # noqa: E402
+from make_enc_fixtures import write_fixture  # noqa: E402
+from make_random_model import (FFN, HEADS, HIDDEN, LAYERS, MAX_POS, Draw, bert_tensors,  # noqa: E402
+                               reduced_vocab, write_model)
 from modernbert import ModernBert  # noqa: E402
 
 SEED = 20261203
-
-
-def to_bf16_bytes(a):
-    """Round-to-nearest-even float32 -> bfloat16, as torch does."""
-    u = np.ascontiguousarray(a, dtype="<f4").view("<u4").astype(np.uint64)
-    u = (u + 0x7FFF + ((u >> 16) & 1)) >> 16
-    return u.astype("<u2").tobytes()
-
-
-def write_safetensors(path, tensors, dtype):
-    header, blobs, off = {}, [], 0
-    for name in sorted(tensors):
-        a = tensors[name]
-        if dtype == "BF16":
-            raw = to_bf16_bytes(a)
-        else:
-            raw = np.ascontiguousarray(a.astype("<f4" if dtype == "F32" else "<f2")).tobytes()
-        header[name] = {"dtype": dtype, "shape": list(a.shape), "data_offsets": [off, off + len(raw)]}
-        blobs.append(raw)
-        off += len(raw)
-    header["__metadata__"] = {"format": "pt", "heed_fixture": "random"}
-    h = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(len(h).to_bytes(8, "little"))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
 
 
 # ---- ModernBERT -----------------------------------------------------------
@@ -158,29 +129,6 @@ def deberta_config(vocab, dtype, v3):
     return c
 
 
-def write_model(folder, cfg, tensors, dtype, vocab):
-    os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, "config.json"), "w") as f:
-        json.dump(cfg, f, indent=2)
-        f.write("\n")
-    with open(os.path.join(folder, "vocab.txt"), "w", encoding="utf-8") as f:
-        f.write("\n".join(vocab) + "\n")
-    write_safetensors(os.path.join(folder, "model.safetensors"), tensors, dtype)
-
-
-def write_fixture(cls, model_dir, sentences, out_path):
-    m = cls(model_dir)
-    doc = {"model": os.path.relpath(model_dir, ROOT), "layers": m.layers, "heads": m.heads,
-           "hidden": m.hidden, "max_tokens": min(128, m.max_pos),
-           "sentences": [sentence_fixture(m, s) for s in sentences]}
-    tmp = out_path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(doc, f, ensure_ascii=False, separators=(",", ":"))
-        f.write("\n")
-    os.replace(tmp, out_path)
-    print(f"{out_path}: {len(sentences)} sentences, {os.path.getsize(out_path)} bytes")
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=os.path.join(ROOT, "tests", "fixtures", "enc"))
@@ -204,7 +152,7 @@ def main():
             name = f"{stem}-{dtype.lower()}"
             folder = os.path.join(args.out, name)
             write_model(folder, config(len(vocab), torch_dtype), tensors, dtype, vocab)
-            write_fixture(cls, folder, sentences, os.path.join(args.out, name + ".json"))
+            write_fixture(folder, sentences, os.path.join(args.out, name + ".json"), cls)
 
 
 if __name__ == "__main__":
