@@ -21,6 +21,10 @@ class Family(Model):
         self.layers = c["num_hidden_layers"]
         self.heads = c["num_attention_heads"]
         self.max_pos = c.get("max_position_embeddings", max_pos_default)
+        self.max_tokens = self.max_pos
         self.lowercase = c.get("do_lower_case", True)
         self.tok = Tokenizer(os.path.join(model_dir, "vocab.txt"), lowercase=self.lowercase)
         self.vocab_inv = self.tok.inv
+
+    def has_rtd(self):
+        return False
