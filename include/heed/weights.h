@@ -45,4 +45,28 @@ wt_format wt_format_of(const wt_set *w);
 const char *wt_format_name(wt_format f);
 void wt_close(wt_set *w);
 
+/* ---- pytorch_model.bin -------------------------------------------------- */
+
+/* Read a pytorch_model.bin of either format into f (the same st_file a
+ * safetensors file gives).  The pickle inside is read by a restricted
+ * unpickler that knows a tensor state dict and nothing else: no code in
+ * the file is ever run.  *fmt says which format it was. */
+int pt_open(const char *path, st_file *f, wt_format *fmt, heed_err *e);
+
+/* The two formats from memory, for the fuzzers.  A legacy stream's
+ * tensors point into buf (f->map stays NULL); a zip's storages are read
+ * out of the archive into f->map, as pt_open does from the file. */
+int pt_parse_legacy(const uint8_t *buf, size_t len, const char *name, st_file *f,
+		    heed_err *e);
+int pt_parse_zip(const uint8_t *buf, size_t len, const char *name, st_file *f,
+		 heed_err *e);
+
+/* Read path whole into util_big_alloc'd memory and parse it there; on
+ * success f->map owns the memory (safetensors.c; st_open is this with
+ * st_parse).  Read, not mapped: a file that shrinks while heed reads it is
+ * an error, never SIGBUS. */
+typedef int (*st_parser)(const uint8_t *buf, size_t len, const char *name, st_file *f,
+			 heed_err *e);
+int st_open_with(const char *path, st_parser parse, st_file *f, heed_err *e);
+
 #endif

@@ -7,6 +7,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "heed/model.h"
+#include "heed/weights.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -322,11 +323,11 @@ st_read_all(int fd, uint8_t *buf, size_t len, const char *path, heed_err *e)
 }
 
 int
-st_open(const char *path, st_file *out, heed_err *e)
+st_open_with(const char *path, st_parser parse, st_file *out, heed_err *e)
 {
 	struct stat sb;
 	uint8_t *buf;
-	size_t size;
+	size_t size, len;
 	int fd, rc;
 
 	memset(out, 0, sizeof *out);
@@ -340,22 +341,28 @@ st_open(const char *path, st_file *out, heed_err *e)
 	}
 	if (sb.st_size < 8) {
 		close(fd);
-		return err_set(e, HEED_EFORMAT,
-		    "%s: %lld bytes is too short for a safetensors header", path,
-		    (long long)sb.st_size);
+		return err_set(e, HEED_EFORMAT, "%s: %lld bytes is too short for a weights file",
+		    path, (long long)sb.st_size);
 	}
-	buf = util_big_alloc((size_t)sb.st_size);
-	rc = st_read_all(fd, buf, (size_t)sb.st_size, path, e);
+	len = (size_t)sb.st_size;
+	buf = util_big_alloc(len);
+	rc = st_read_all(fd, buf, len, path, e);
 	close(fd);
 	if (rc == HEED_OK)
-		rc = st_parse(buf, (size_t)sb.st_size, path, out, e);
+		rc = parse(buf, len, path, out, e);
 	if (rc < 0) {
-		util_big_free(buf, (size_t)sb.st_size);
+		util_big_free(buf, len);
 		return rc;
 	}
 	out->map = buf;
-	out->map_len = (size_t)sb.st_size;
+	out->map_len = len;
 	return HEED_OK;
+}
+
+int
+st_open(const char *path, st_file *out, heed_err *e)
+{
+	return st_open_with(path, st_parse, out, e);
 }
 
 const st_tensor *

@@ -129,9 +129,11 @@ wt_close(wt_set *w)
 static int
 open_one(const char *path, bool torch, st_file *part, wt_format *fmt, heed_err *e)
 {
-	(void)torch;
-	*fmt = WT_SAFETENSORS;
-	return st_open(path, part, e);
+	if (!torch) {
+		*fmt = WT_SAFETENSORS;
+		return st_open(path, part, e);
+	}
+	return pt_open(path, part, fmt, e);
 }
 
 /* A shard is a file beside the index: no folders, nothing hidden. */
@@ -272,23 +274,14 @@ no_weights(const char *dir, heed_err *e)
 	char *found = NULL;
 	int k = foreign_in(dir, &found), rc;
 
-	char *bin = xasprintf("%s/pytorch_model.bin", dir);
-
-	if (file_exists(bin))
-		rc = err_set(e, HEED_EIO,
-		    "%s/model.safetensors: not found; heed reads model.safetensors, not pytorch_model.bin. Convert with: "
-		    "python3 -c \"from transformers import AutoModelForMaskedLM as M; "
-		    "M.from_pretrained('%s').save_pretrained('%s', safe_serialization=True)\"",
-		    dir, dir, dir);
-	else if (k >= 0)
+	if (k >= 0)
 		rc = err_set(e, HEED_EFORMAT, "%s/%s: %s; heed reads model.safetensors or "
 		    "pytorch_model.bin (or their sharded *.index.json): %s", dir, found,
 		    wt_foreign[k].what, wt_foreign[k].instead);
 	else
 		rc = err_set(e, HEED_EIO, "%s/model.safetensors: not found (a model folder needs "
-		    "config.json, vocab.txt and model.safetensors)", dir);
+		    "config.json, a tokenizer, and model.safetensors or pytorch_model.bin)", dir);
 	free(found);
-	free(bin);
 	return rc;
 }
 
@@ -301,6 +294,8 @@ wt_open(const char *dir, wt_set **out, heed_err *e)
 	} order[] = {
 		{"model.safetensors", false, false},
 		{"model.safetensors.index.json", false, true},
+		{"pytorch_model.bin", true, false},
+		{"pytorch_model.bin.index.json", true, true},
 	};
 	wt_set *w = xcalloc(1, sizeof *w);
 	int rc = HEED_OK;

@@ -6,11 +6,11 @@
 # it with replay.c instead and feeds it the committed seeds and every
 # regression input in tests/regress/TARGET/.  Without clang's libFuzzer
 # `make fuzz` says so and succeeds (run.sh exits 77).
-FUZZ_TARGETS = st config vocab tok calib modes
+FUZZ_TARGETS = st config vocab tok calib modes pickle zip
 FUZZ_SECONDS = 60
 FUZZ_CC = clang
 FUZZ_DIR = $(abs_top_builddir)/fuzz-build
-FUZZ_SRC = tests/fuzz/fuzz.h tests/fuzz/replay.c
+FUZZ_SRC = tests/fuzz/fuzz.h tests/fuzz/fuzz_tensors.h tests/fuzz/replay.c
 
 fuzz: libheed.a
 	@FUZZ_CC='$(FUZZ_CC)' FUZZ_SECONDS='$(FUZZ_SECONDS)' FUZZ_TARGETS='$(FUZZ_TARGETS)' \
@@ -26,9 +26,11 @@ clean-fuzz:
 .PHONY: clean-fuzz
 
 check_PROGRAMS += tests/fuzz/replay_st tests/fuzz/replay_config tests/fuzz/replay_vocab \
-	tests/fuzz/replay_tok tests/fuzz/replay_calib tests/fuzz/replay_modes
+	tests/fuzz/replay_tok tests/fuzz/replay_calib tests/fuzz/replay_modes \
+	tests/fuzz/replay_pickle tests/fuzz/replay_zip
 TESTS += tests/fuzz/replay_st tests/fuzz/replay_config tests/fuzz/replay_vocab \
-	tests/fuzz/replay_tok tests/fuzz/replay_calib tests/fuzz/replay_modes
+	tests/fuzz/replay_tok tests/fuzz/replay_calib tests/fuzz/replay_modes \
+	tests/fuzz/replay_pickle tests/fuzz/replay_zip
 tests_fuzz_replay_st_SOURCES = tests/fuzz/fuzz_st.c $(FUZZ_SRC)
 tests_fuzz_replay_st_CFLAGS = $(TEST_CFLAGS) -DFUZZ_NAME='"st"'
 tests_fuzz_replay_st_LDADD = $(TEST_LIBS)
@@ -47,10 +49,16 @@ tests_fuzz_replay_calib_LDADD = $(TEST_LIBS)
 tests_fuzz_replay_modes_SOURCES = tests/fuzz/fuzz_modes.c $(FUZZ_SRC)
 tests_fuzz_replay_modes_CFLAGS = $(TEST_CFLAGS) -DFUZZ_NAME='"modes"'
 tests_fuzz_replay_modes_LDADD = $(TEST_LIBS)
+tests_fuzz_replay_pickle_SOURCES = tests/fuzz/fuzz_pickle.c $(FUZZ_SRC)
+tests_fuzz_replay_pickle_CFLAGS = $(TEST_CFLAGS) -DFUZZ_NAME='"pickle"'
+tests_fuzz_replay_pickle_LDADD = $(TEST_LIBS)
+tests_fuzz_replay_zip_SOURCES = tests/fuzz/fuzz_zip.c $(FUZZ_SRC)
+tests_fuzz_replay_zip_CFLAGS = $(TEST_CFLAGS) -DFUZZ_NAME='"zip"'
+tests_fuzz_replay_zip_LDADD = $(TEST_LIBS)
 
 EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/mkseeds.py tests/fuzz/corpus tests/regress \
 	tests/fuzz/st.dict tests/fuzz/config.dict tests/fuzz/tok.dict \
-	tests/fuzz/calib.dict tests/fuzz/modes.dict
+	tests/fuzz/calib.dict tests/fuzz/modes.dict tests/fuzz/pickle.dict tests/fuzz/zip.dict
 
 # Atomic writes: write() and fsync() are wrapped at link time to fail like a
 # full or failing disk.

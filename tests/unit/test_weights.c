@@ -176,6 +176,109 @@ test_empty_folder(void **state)
 	free(dir);
 }
 
+/* Small torch.save files: values and dtypes come through both formats. */
+static void
+test_torch_small(void **state)
+{
+	static const struct {
+		const char *file;
+		st_dtype dt;
+		float v[2];
+	} c[] = {
+		{"one_tensor_legacy.bin", ST_F32, {1, 2}}, {"one_tensor_zip.bin", ST_F32, {1, 2}},
+		{"half_legacy.bin", ST_F16, {0, 1.875f}}, {"half_zip.bin", ST_F16, {0, 1.875f}},
+		{"parameter_legacy.bin", ST_F32, {1, 2}}, {"parameter_zip.bin", ST_F32, {1, 2}},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		char *p = xasprintf("%s/fixtures/bin/misc/%s", HEED_TESTDIR, c[i].file);
+		wt_format fmt;
+		st_file f;
+		heed_err e;
+		float v[2];
+
+		if (pt_open(p, &f, &fmt, &e) != HEED_OK)
+			fail_msg("%s: %s", c[i].file, e.msg);
+		assert_int_equal(fmt, strstr(c[i].file, "zip") ? WT_TORCH_ZIP : WT_TORCH_LEGACY);
+		assert_int_equal(f.n, 1);
+		assert_string_equal(f.t[0].name, "w");
+		assert_int_equal(f.t[0].dtype, c[i].dt);
+		assert_int_equal(f.t[0].ndim, 1);
+		assert_int_equal(f.t[0].shape[0], 2);
+		st_to_f32(f.t[0].dtype, f.t[0].data, v, 2);
+		assert_true(v[0] == c[i].v[0] && v[1] == c[i].v[1]);
+		st_close(&f);
+		free(p);
+	}
+}
+
+/* Each hostile file: refused with one line naming it and the problem. */
+static void
+test_torch_hostile(void **state)
+{
+	static const struct {
+		const char *file, *msg;
+	} c[] = {
+		{"os_system.bin", "refers to os.system, which is not part of a tensor state dict"},
+		{"builtins_eval.bin", "refers to builtins.eval"},
+		{"reduce_unknown.bin", "REDUCE of torch.FloatStorage"},
+		{"newobj.bin", "opcode NEWOBJ builds an object"},
+		{"truncated.bin", "not a readable zip archive"},
+		{"past_end.bin", "not a readable zip archive"},
+		{"size_past_storage.bin", "tensor w: 4 elements from offset 0 run past its storage of 2"},
+		{"offset_past_storage.bin", "tensor w: 2 elements from offset 3 run past"},
+		{"noncontiguous.bin", "tensor w is not contiguous"},
+		{"short_storage.bin", "storage 0 holds 1 elements, the pickle said 2"},
+		{"truncated_legacy.bin", "storage 0 runs past the end of the file"},
+		{"short_entry.bin", "archive/data/0 holds 4 bytes"},
+		{"no_stop.bin", "ends before STOP"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		char *p = xasprintf("%s/fixtures/bin/hostile/%s", HEED_TESTDIR, c[i].file);
+		wt_format fmt;
+		st_file f;
+		heed_err e;
+
+		assert_int_equal(pt_open(p, &f, &fmt, &e), HEED_EFORMAT);
+		assert_true(f.n == 0 && f.t == NULL && f.map == NULL);
+		if (strncmp(e.msg, p, strlen(p)) != 0 || strstr(e.msg, c[i].msg) == NULL)
+			fail_msg("%s: message \"%s\" lacks \"%s\"", c[i].file, e.msg, c[i].msg);
+		assert_null(strchr(e.msg, '\n'));
+		free(p);
+	}
+}
+
+/* Shards of torch files, and safetensors preferred over a .bin beside it. */
+static void
+test_torch_folders(void **state)
+{
+	char *dir = xasprintf("%s/fixtures/bin/zip-sharded", HEED_TESTDIR), *tmp = tmp_dir();
+	wt_set *w;
+	heed_err e;
+
+	(void)state;
+	if (wt_open(dir, &w, &e) != HEED_OK)
+		fail_msg("wt_open: %s", e.msg);
+	assert_int_equal(wt_files(w), 2);
+	assert_int_equal(wt_format_of(w), WT_TORCH_ZIP);
+	assert_non_null(wt_find(w, "bert.embeddings.word_embeddings.weight"));
+	assert_non_null(wt_find(w, "cls.predictions.decoder.weight"));
+	/* int64 buffers are checked and dropped, as in safetensors */
+	assert_null(wt_find(w, "bert.embeddings.position_ids"));
+	wt_close(w);
+	write_shard(tmp, "model.safetensors", (const char *[]){"z"}, 1, 7);
+	write_file(tmp, "pytorch_model.bin", "junk", 4);
+	assert_int_equal(wt_open(tmp, &w, &e), HEED_OK);
+	assert_int_equal(wt_format_of(w), WT_SAFETENSORS);
+	wt_close(w);
+	rm_tree(tmp);
+	free(tmp);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -185,6 +288,9 @@ main(void)
 		cmocka_unit_test(test_shard_errors),
 		cmocka_unit_test(test_foreign_formats),
 		cmocka_unit_test(test_empty_folder),
+		cmocka_unit_test(test_torch_small),
+		cmocka_unit_test(test_torch_hostile),
+		cmocka_unit_test(test_torch_folders),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
