@@ -45,6 +45,9 @@ frame_reserve(ui_frame *f, int n, int layers, int heads)
 		}
 		f->order = xrealloc(f->order, lh * sizeof *f->order);
 		f->cosine = xrealloc(f->cosine, (size_t)(layers + 1) * sizeof *f->cosine);
+		f->window = xrealloc(f->window, (size_t)layers * sizeof *f->window);
+		for (int l = 0; l < layers; l++)
+			f->window[l] = -1;
 		f->cap_n = (size_t)n;
 	}
 	f->layers = layers;
@@ -71,9 +74,18 @@ frame_free(ui_frame *f)
 	}
 	free(f->order);
 	free(f->cosine);
+	free(f->window);
 	free(f->thumb);
 	free(f->pix);
 	free(f);
+}
+
+bool
+frame_attended(const ui_frame *f, int layer, int i, int j)
+{
+	int w = f->window[layer];
+
+	return w < 0 || (i - j <= w && j - i <= w);
 }
 
 const float *

@@ -51,6 +51,8 @@ typedef struct ui_frame {
 	int *ids;                   /* [n] */
 	const char **labels;        /* [n] token pieces (the vocabulary's strings) */
 	float *attn;                /* [layers][heads][n][n] */
+	int *window;                /* [layers] enc_window(): keys with |i - j| <= it are
+				     * attended, all of them when -1 (ModernBERT's local layers) */
 	float *vmax;                /* [layers*heads] largest weight of each head */
 	float *row_max;             /* [layers][heads][n] largest weight of each row */
 	float *rollout;             /* [layers][n][n] rollout up to each layer */
@@ -94,6 +96,9 @@ void frame_free(ui_frame *f);
 void frame_derive(ui_frame *f, const tok_vocab *vocab, const calib *cal,
 		  const frame_geom *geom, const uint8_t *prev);
 
+/* Does query i of layer attend key j at all?  Cells outside a local
+ * window are "not attended", not weights that happen to be 0. */
+bool frame_attended(const ui_frame *f, int layer, int i, int j);
 /* Attention of (layer, head), n x n. */
 const float *frame_attn(const ui_frame *f, int layer, int head);
 const float *frame_diff(const ui_frame *f, int layer, int head);

@@ -137,6 +137,12 @@ draw_cells(const view_ctx *c, const head_state *s, const float *m, float vmax)
 			float v = m[(size_t)i * n + j];
 			double t = s->diff ? pal_scale_signed(v, vmax) : pal_scale(v, vmax);
 
+			if (!frame_attended(f, c->sel_layer, i, j)) {
+				/* outside a local window: no colour, a dot */
+				term_text(s->cells.y + r, s->cells.x + col * s->cw, s->cw, "\u00b7",
+				    i == s->cur_row && j == s->cur_col ? A_REVERSE : A_DIM);
+				continue;
+			}
 			cell_text(v, s->cw, s->diff, txt);
 			term_fill(s->cells.y + r, s->cells.x + col * s->cw, s->cw, k, t, txt,
 			    i == s->cur_row && j == s->cur_col);
@@ -155,6 +161,11 @@ draw_info(const view_ctx *c, const head_state *s, ui_rect r, const float *m, flo
 	snprintf(buf, sizeof buf, " L%d H%d %s \u2502 %s \u2192 %s  %s%.3f \u2502 ",
 	    c->sel_layer + 1, c->sel_head + 1, enc_mode_name(sel_mode(c)),
 	    f->labels[s->cur_row], f->labels[s->cur_col], s->diff ? "\u0394 " : "", v);
+	if (!frame_attended(f, c->sel_layer, s->cur_row, s->cur_col))
+		snprintf(buf, sizeof buf, " L%d H%d %s \u2502 %s \u2192 %s  not attended "
+		    "(outside the \u00b1%d-token window) \u2502 ", c->sel_layer + 1, c->sel_head + 1,
+		    enc_mode_name(sel_mode(c)), f->labels[s->cur_row], f->labels[s->cur_col],
+		    f->window[c->sel_layer]);
 	used = term_text(y, r.x, r.w, buf, A_BOLD);
 	lw = r.w - used > 30 ? 30 : r.w - used;
 	if (s->diff)

@@ -48,10 +48,12 @@ copy_attention(ui_worker *w, ui_frame *r)
 {
 	size_t nn = (size_t)r->n * r->n;
 
-	for (int l = 0; l < r->layers; l++)
+	for (int l = 0; l < r->layers; l++) {
+		r->window[l] = enc_window(shown(w, r), l);
 		for (int h = 0; h < r->heads; h++)
 			memcpy(r->attn + ((size_t)l * r->heads + h) * nn, enc_attn(shown(w, r), l, h),
 			    nn * sizeof *r->attn);
+	}
 }
 
 /* Everything the views read, from the attention just copied; thumbnails
