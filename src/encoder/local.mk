@@ -32,3 +32,8 @@ EXTRA_DIST += tests/fixtures/enc
 # every family fixture through dump, calibrate, stats and the head modes
 TESTS += tests/families_test.sh
 EXTRA_DIST += tests/families_test.sh
+# the explorer on every family (tmux)
+EXTRA_DIST += tests/e2e/tui_families.sh
+if HAVE_TMUX
+TESTS += tests/e2e/tui_families.sh
+endif

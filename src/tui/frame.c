@@ -48,6 +48,8 @@ frame_reserve(ui_frame *f, int n, int layers, int heads)
 		f->window = xrealloc(f->window, (size_t)layers * sizeof *f->window);
 		for (int l = 0; l < layers; l++)
 			f->window[l] = -1;
+		f->replaced = xrealloc(f->replaced, (size_t)n * sizeof *f->replaced);
+		f->base_replaced = xrealloc(f->base_replaced, (size_t)n * sizeof *f->base_replaced);
 		f->cap_n = (size_t)n;
 	}
 	f->layers = layers;
@@ -75,6 +77,8 @@ frame_free(ui_frame *f)
 	free(f->order);
 	free(f->cosine);
 	free(f->window);
+	free(f->replaced);
+	free(f->base_replaced);
 	free(f->thumb);
 	free(f->pix);
 	free(f);

@@ -73,6 +73,9 @@ typedef struct ui_frame {
 	int nmask;
 	ui_mask_pred mask[UI_MAX_MASKS];
 	bool has_mlm;
+	bool has_rtd;               /* an ELECTRA discriminator: */
+	float *replaced;            /* [n] P(replaced) per token */
+	float *base_replaced;       /* [n] the same under all-input heads */
 	bool modified;              /* some head is not in input mode */
 	double ms;                  /* forward time of this job */
 	int first_recomputed;

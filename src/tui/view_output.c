@@ -1,6 +1,8 @@
 /* view_output.c — what the head modes do downstream: masked-word predictions
- * beside the all-input baseline (probability change, rank change), and how
- * similar each layer's hidden states stay to the baseline's. */
+ * beside the all-input baseline (probability change, rank change), or an
+ * ELECTRA discriminator's per-token probability of "replaced" and its
+ * change, and how similar each layer's hidden states stay to the
+ * baseline's. */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <curses.h>
 #include <stdio.h>
@@ -51,12 +53,49 @@ draw_mask(const view_ctx *c, const ui_mask_pred *p, int y, int x, int w, bool mo
 	}
 }
 
+#define RTD_W 27
+
+/* Per token: piece, P(replaced), then a bar or the change against the
+ * all-input baseline; column after column while they fit. */
+static void
+draw_replaced(const view_ctx *c, ui_rect r)
+{
+	const ui_frame *res = c->frame;
+	char buf[64];
+	int rows = r.h - 1, cols = r.w / RTD_W, shown = 0;
+
+	term_text(r.y, r.x, r.w, res->modified ? "Replaced? (P, \u0394 pp vs. all-input)"
+	    : "Replaced? (discriminator's P per token)", A_BOLD | A_UNDERLINE);
+	for (int t = 0; rows > 0 && t < res->n && t / rows < cols; t++, shown++) {
+		int y = r.y + 1 + t % rows, x = r.x + (t / rows) * RTD_W;
+		float p = res->replaced[t], d = p - res->base_replaced[t];
+
+		term_text(y, x, 11, res->labels[t], p >= 0.5f ? A_BOLD : A_NORMAL);
+		snprintf(buf, sizeof buf, "%5.1f%%", 100 * p);
+		term_text(y, x + 12, 6, buf, A_NORMAL);
+		if (!res->modified) {
+			term_bar(y, x + 19, RTD_W - 21, c->pal, p);
+			continue;
+		}
+		snprintf(buf, sizeof buf, "%+6.1f", 100 * d);
+		term_text(y, x + 19, RTD_W - 20, buf, d * d >= 1e-6f ? A_BOLD : A_DIM);
+	}
+	if (shown < res->n && rows > 0) {
+		snprintf(buf, sizeof buf, "\u2026 %d more", res->n - shown);
+		term_text(r.y, r.x + r.w - 12 > r.x ? r.x + r.w - 12 : r.x, 12, buf, A_DIM);
+	}
+}
+
 static int
 draw_predictions(const view_ctx *c, ui_rect r)
 {
 	const ui_frame *res = c->frame;
 	int y = r.y, x = r.x, per = UI_TOPK + 2;
 
+	if (res->has_rtd) {
+		draw_replaced(c, r);
+		return 0;
+	}
 	term_text(y++, r.x, r.w, res->modified ? "Predictions (\u0394 pp and rank vs. all-input)"
 	    : "Predictions", A_BOLD | A_UNDERLINE);
 	if (!res->has_mlm) {
@@ -126,7 +165,7 @@ output_draw(const view_ctx *c, const void *st, ui_rect r)
 
 		left = (ui_rect){ r.y, r.x, ph, r.w };
 		right = (ui_rect){ r.y + ph, r.x, r.h - ph, r.w };
-		if (c->frame->nmask > 2 && r.h - (c->layers + 2) > ph) {
+		if ((c->frame->nmask > 2 || c->frame->has_rtd) && r.h - (c->layers + 2) > ph) {
 			left.h = r.h - (c->layers + 2);
 			right.y = r.y + left.h;
 			right.h = c->layers + 2;

@@ -141,6 +141,24 @@ predict_masks(ui_worker *w, ui_frame *r, heed_err *e)
 	return HEED_OK;
 }
 
+/* An ELECTRA discriminator's P(replaced) per token, shown and baseline. */
+static int
+detect_replaced(ui_worker *w, ui_frame *r, heed_err *e)
+{
+	int rc;
+
+	r->has_rtd = w->m->has_rtd;
+	if (!r->has_rtd)
+		return HEED_OK;
+	if ((rc = enc_replaced(w->base, r->base_replaced, e)) < 0)
+		return rc;
+	if (!r->modified) {
+		memcpy(r->replaced, r->base_replaced, (size_t)r->n * sizeof *r->replaced);
+		return HEED_OK;
+	}
+	return enc_replaced(w->run, r->replaced, e);
+}
+
 static int
 run_job(ui_worker *w, ui_frame *r, heed_err *e)
 {
@@ -165,6 +183,8 @@ run_job(ui_worker *w, ui_frame *r, heed_err *e)
 	build_frame(w, r);
 	compare_hidden(w, r);
 	rc = predict_masks(w, r, e);
+	if (rc == HEED_OK)
+		rc = detect_replaced(w, r, e);
 	r->ms = util_now_ms() - t0;
 	return rc;
 }

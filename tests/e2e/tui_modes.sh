@@ -10,13 +10,7 @@ e2e_keys 4
 e2e_wait_for '^ L2 .* 1\.000' 5
 e2e_refute 'Δ pp' "no deltas while every head is input"
 # m cycles input -> (average, dense need calibration) -> random -> uniform
-tries=0
-while ! e2e_matches 'L1H1 uniform' && [ $tries -lt 5 ]; do
-	e2e_keys m
-	sleep 0.3
-	tries=$((tries + 1))
-done
-e2e_expect 'L1H1 uniform' "m reaches uniform"
+tui_cycle_to uniform
 e2e_wait_for '^ L2 .* 0\.[0-9]{3}' 5
 e2e_expect '^ L3 .* 0\.[0-9]{3}' "the last layer moved too"
 e2e_expect 'Δ pp and rank' "predictions compare against the baseline"

@@ -304,7 +304,8 @@ def electra(r, vocab, generator, tied_copy):
         t["discriminator_predictions.dense.weight"] = r.normal(0.3, F_HIDDEN, F_HIDDEN)
         t["discriminator_predictions.dense.bias"] = r.normal(0.1, F_HIDDEN)
         t["discriminator_predictions.dense_prediction.weight"] = r.normal(0.4, 1, F_HIDDEN)
-        t["discriminator_predictions.dense_prediction.bias"] = r.normal(0.1, 1)
+        # shifted so that P(replaced) spreads around one half, not near 1
+        t["discriminator_predictions.dense_prediction.bias"] = r.normal(0.1, 1) - 2.5
     return t
 
 
