@@ -1,10 +1,17 @@
-/* tok.h — BERT tokenization: BasicTokenizer + WordPiece, as Hugging Face's
- * BertTokenizer does it (text cleaning, CJK split, punctuation split,
- * lowercase + NFD accent stripping for uncased vocabularies, greedy
- * longest-match WordPiece with "##", words over 100 characters → [UNK]).
- * Special tokens typed literally ("[MASK]") are recognised.  Every token
- * keeps the byte span of the input it came from.  Invalid UTF-8 bytes are
- * dropped (as U+FFFD is) and reported, never a crash.
+/* tok.h — tokenizers, exactly as Hugging Face's `tokenizers` runs them.
+ *
+ * A tok_vocab is a whole tokenizer: its vocabulary and the pipeline that
+ * cuts text into it — added tokens, normalizers, pre-tokenizers, the model
+ * (WordPiece, BPE or Unigram, one implementation each) and the
+ * post-processor that adds the special tokens.  It is read from a
+ * tokenizer.json, from the slow files transformers falls back to
+ * (vocab.txt), or from a model folder holding them, in transformers'
+ * order of preference.
+ *
+ * Every token keeps the byte span of the input it came from, as Hugging
+ * Face computes offsets.  Invalid UTF-8 bytes are dropped (as U+FFFD is)
+ * and counted, never a crash.  The model's mask token may be typed, and
+ * "[MASK]" in any case always means it too.
  */
 #ifndef HEED_TOK_H
 #define HEED_TOK_H
@@ -16,34 +23,59 @@
 
 typedef struct tok_vocab tok_vocab;
 
-/* The ids BERT-family models reserve; -1 where the vocabulary lacks one. */
+/* Special token ids; -1 where the tokenizer has none.  cls is the token a
+ * single sequence starts with ([CLS], <s>), sep the one it ends with. */
 typedef struct tok_specials {
 	int cls, sep, mask, unk, pad;
 } tok_specials;
 
+/* Load path: a folder (tokenizer.json, else vocab.txt; tokenizer_config.json
+ * for the mask token) or one of those files. */
+int tok_load(const char *path, tok_vocab **out, heed_err *e);
+/* The same as tok_load (the name the callers have always used). */
 int tok_vocab_load(const char *path, tok_vocab **out, heed_err *e);
-/* Parse vocab.txt text (one piece per line, id = line number). */
+/* Parse vocab.txt text (one piece per line, id = line number; a piece on
+ * several lines keeps the last line's id, as Hugging Face does). */
 int tok_vocab_parse(const char *buf, size_t len, tok_vocab **out, heed_err *e);
+/* Parse tokenizer.json text; name is used in messages. */
+int tok_json_load(const char *buf, size_t len, const char *name, tok_vocab **out, heed_err *e);
 void tok_vocab_free(tok_vocab *v);
+
+/* Number of ids (highest id + 1, added tokens included). */
 int tok_vocab_size(const tok_vocab *v);
 int tok_id(const tok_vocab *v, const char *piece);   /* -1 if absent */
 const char *tok_piece(const tok_vocab *v, int id);   /* NULL if out of range */
 tok_specials tok_vocab_specials(const tok_vocab *v);
+/* "WordPiece", "BPE" or "Unigram"; and the files it was read from. */
+const char *tok_kind(const tok_vocab *v);
+const char *tok_source(const tok_vocab *v);
+/* Check the tokenizer against the model's vocab_size (config.json): an id
+ * the embedding has no row for is an error, and so is a vocab.txt with
+ * fewer lines than vocab_size (BERT checkpoints match exactly).  Other
+ * tokenizers may have fewer ids (checkpoints pad the embedding to a round
+ * size); the ids past them get pieces "<unused N>", which no text encodes
+ * to.  HEED_EFORMAT with a message on a mismatch. */
+int tok_check_size(tok_vocab *v, int vocab_size, heed_err *e);
 
 typedef struct tok_token {
 	int id;
-	int begin, end;   /* byte span [begin, end) in the input; -1,-1 for added [CLS]/[SEP] */
+	int begin, end;   /* byte span [begin, end) in the input; -1,-1 for added specials */
+	int type;         /* segment: 0, or 1 for the second sentence of a pair */
 } tok_token;
 
 typedef struct tok_result {
-	tok_token *tok;   /* [CLS] ... [SEP] */
+	tok_token *tok;   /* with the special tokens */
 	int n;
-	int n_full;       /* tokens before truncation (incl. [CLS]/[SEP]) */
+	int n_full;       /* tokens before truncation (specials included) */
 	bool truncated;   /* n_full > max_tokens */
 	int invalid_bytes;/* invalid UTF-8 bytes skipped */
 } tok_result;
 
-/* Tokenize text[0..len) into [CLS] pieces [SEP], at most max_tokens long. */
+/* Tokenize text[0..len) with the special tokens around it, at most
+ * max_tokens long (the head is kept).  lowercase matters only for a
+ * tokenizer read from a bare vocab.txt, whose files do not say whether
+ * the model is cased: it selects BERT's lowercasing and accent stripping.
+ * Every other tokenizer carries its own normalizer. */
 int tok_encode(const tok_vocab *v, const char *text, size_t len, bool lowercase,
 	       int max_tokens, tok_result *out, heed_err *e);
 void tok_result_free(tok_result *r);
@@ -58,5 +90,20 @@ void tok_ws_free(tok_ws *w);
  * call with w (never tok_result_free it). */
 int tok_encode_ws(const tok_vocab *v, tok_ws *w, const char *text, size_t len, bool lowercase,
 		  int max_tokens, tok_result *out, heed_err *e);
+/* A sentence pair (b may be NULL for a single sentence) with the model's
+ * own pair template; spans of b's tokens are offsets into b.  Truncation
+ * shortens the longer sentence first, as Hugging Face's longest_first. */
+int tok_encode_pair(const tok_vocab *v, tok_ws *w, const char *a, size_t alen,
+		    const char *b, size_t blen, bool lowercase, int max_tokens,
+		    tok_result *out, heed_err *e);
+
+/* A token's piece as people read it: the byte-level alphabet decoded
+ * (Ġ, SentencePiece's ▁ become TOK_WORD_MARK, Ċ a ↵), and a character
+ * split over several byte tokens shown once, on its first token, the
+ * others as TOK_CONT_MARK.  t[0..n) is the whole sequence, i the token.
+ * Writes at most size bytes, NUL-terminated; returns buf. */
+#define TOK_WORD_MARK "\xe2\x96\x81"   /* ▁ */
+#define TOK_CONT_MARK "\xe2\x80\xa6"   /* … */
+char *tok_display(const tok_vocab *v, const tok_token *t, int n, int i, char *buf, size_t size);
 
 #endif

@@ -23,6 +23,7 @@ static const cli_command commands[] = {
 	{ "calibrate", cmd_calibrate, "learn head averages, statistics and synthesizers from a corpus" },
 	{ "stats", cmd_stats, "print what calibration learned about every head" },
 	{ "eval", cmd_eval, "masked-word accuracy under head modes, on pre-masked examples" },
+	{ "tokenize", cmd_tokenize, "print the tokens of each line, as the model's tokenizer cuts them" },
 	{ "bench", cmd_bench, "time the encoder: latency, GFLOP/s, head toggles, memory" },
 	{ NULL, NULL, NULL },
 };

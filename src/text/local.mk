@@ -1,11 +1,29 @@
-# text module: BERT tokenization (vocab, Unicode classes and normalization,
-# WordPiece, the tok_encode pipeline) and its unit tests.
+# text module: tokenizers as Hugging Face's `tokenizers` runs them — the
+# piece table, Unicode classes and normalization, normalizers,
+# pre-tokenizers, the WordPiece/BPE/Unigram models, the pipeline, the
+# tokenizer.json and vocab.txt readers, readable pieces — and their tests.
 libheed_a_SOURCES += src/text/vocab.c src/text/uchar.c src/text/normalize.c \
-	src/text/wordpiece.c src/text/tokenizer.c
+	src/text/normalizer.c src/text/precompiled.c src/text/pretok.c \
+	src/text/wordpiece.c src/text/bpe.c src/text/unigram.c src/text/tokenizer.c \
+	src/text/load.c src/text/tokjson.c src/text/files.c src/text/display.c
 noinst_HEADERS += include/heed/tok.h src/text/text.h
 
 check_PROGRAMS += tests/unit/test_tok
 TESTS += tests/unit/test_tok
 tests_unit_test_tok_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_tok_LDADD = $(TEST_LIBS)
-EXTRA_DIST += tests/fixtures/tok/uncased.json
+
+# tokenize.c: `heed tokenize` (the text module's command)
+heed_SOURCES += src/cli/tokenize.c
+
+# Golden tests against Hugging Face's tokenizers (fixtures made by
+# tools/tok/make_fixtures.js with the npm package; CI needs no npm).
+check_PROGRAMS += tests/unit/test_tok_golden
+TESTS += tests/unit/test_tok_golden
+tests_unit_test_tok_golden_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_tok_golden_LDADD = $(TEST_LIBS)
+TOK_FIXTURES = bert-uncased bert-cased roberta-bpe gpt2-split unigram
+EXTRA_DIST += $(TOK_FIXTURES:%=tests/fixtures/tok/%.json) \
+	$(TOK_FIXTURES:%=tests/fixtures/tok/%.golden.json) \
+	tools/tok/package.json tools/tok/package-lock.json tools/tok/make_fixtures.js \
+	tools/tok/sentences.js

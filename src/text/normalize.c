@@ -1,13 +1,15 @@
-/* normalize.c — Unicode normalization of one word, keeping byte spans.
+/* normalize.c — Unicode normalization (NFD, NFC, NFKD, NFKC) keeping the
+ * byte spans Hugging Face keeps.
  *
- * Hugging Face's BasicTokenizer runs NFC over the cleaned text and, for
- * uncased vocabularies, lowercases, decomposes (NFD) and drops
- * nonspacing marks.  utf8proc's string functions lose track of where each
- * output character came from, so the three steps of normalization
- * (decompose, reorder, compose) are done here one code point at a time with
- * utf8proc's per-character tables.  A decomposed character keeps the span of
- * its source; a composed one spans all the characters it was made of; marks
- * that canonical ordering moves span their whole run of marks.
+ * Hugging Face normalizes with the unicode-normalization-alignments crate,
+ * which yields each output character with a change count (0 replaces an
+ * input character, 1 inserts one, -k replaces one and removes k more), and
+ * NormalizedString then hands out spans by position: the i-th consumed
+ * input character lends its span to whatever output character consumed it.
+ * So a decomposed character's parts share its span, a composed character
+ * takes the span of its first part only, and reordered marks take spans
+ * by position.  This file produces the same change counts with utf8proc's
+ * per-character tables and applies them with tok_chars_emit.
  */
 #include "text.h"
 
@@ -16,8 +18,8 @@
 
 #include <utf8proc.h>
 
-/* The longest canonical decomposition is 4 code points. */
-#define MAX_DECOMP 16
+/* The longest decomposition (compatibility included) is 18 code points. */
+#define MAX_DECOMP 32
 
 void
 tok_chars_push(tok_chars *a, int32_t cp, int begin, int end)
@@ -40,6 +42,34 @@ tok_chars_free(tok_chars *a)
 	a->n = a->cap = 0;
 }
 
+void
+tok_chars_emit(tok_chars *out, const tok_chars *in, int *pos, int32_t cp, int change)
+{
+	int b, e;
+
+	if (change > 0) {
+		if (*pos > 0) {
+			b = in->c[*pos - 1].begin;
+			e = in->c[*pos - 1].end;
+		} else {
+			/* Hugging Face's (0, 0): empty, at the start */
+			b = e = in->n > 0 ? in->c[0].begin : 0;
+		}
+		tok_chars_push(out, cp, b, e);
+		return;
+	}
+	if (*pos >= in->n) {
+		/* never happens with consistent changes; keep a span anyway */
+		b = e = in->n > 0 ? in->c[in->n - 1].end : 0;
+		tok_chars_push(out, cp, b, e);
+		return;
+	}
+	tok_chars_push(out, cp, in->c[*pos].begin, in->c[*pos].end);
+	*pos += 1 - change;
+	if (*pos > in->n)
+		*pos = in->n;
+}
+
 /* Below U+0300 every combining class is 0. */
 static int
 ccc(int32_t cp)
@@ -47,44 +77,31 @@ ccc(int32_t cp)
 	return cp < 0x300 ? 0 : utf8proc_get_property(cp)->combining_class;
 }
 
-/* Whether c could be the second half of a canonical composition: any
- * mark, but among starters only U+09BE BENGALI VOWEL SIGN AA and later
- * (Indic vowel signs, Hangul jamo, ...) are.  Saves a lookup per letter. */
-static bool
-may_compose(int32_t c, int k)
-{
-	return k > 0 || c >= 0x9BE;
-}
-
+/* Decomposed text as (code point, change) pairs: scratch's begin holds the
+ * change (its end is unused). */
 static void
-decompose_char(tok_chars *out, const tok_char *c)
+decompose(const tok_chars *in, tok_chars *d, bool compat)
 {
 	utf8proc_int32_t buf[MAX_DECOMP];
 	utf8proc_ssize_t k, i;
-	int bound = 0;
+	int bound = 0, j;
+	int opt = UTF8PROC_DECOMPOSE | (compat ? UTF8PROC_COMPAT : 0);
 
-	k = utf8proc_decompose_char(c->cp, buf, MAX_DECOMP, UTF8PROC_DECOMPOSE, &bound);
-	if (k < 1 || k > MAX_DECOMP) {
-		tok_chars_push(out, c->cp, c->begin, c->end);
-		return;
-	}
-	for (i = 0; i < k; i++)
-		tok_chars_push(out, buf[i], c->begin, c->end);
-}
+	d->n = 0;
+	for (j = 0; j < in->n; j++) {
+		int32_t cp = in->c[j].cp;
 
-/* Runs of marks are a few long: insertion sort, stable. */
-static void
-insertion_sort(tok_char *r, int n)
-{
-	int i, j, k;
-	tok_char t;
-
-	for (i = 1; i < n; i++) {
-		k = ccc(r[i].cp);
-		t = r[i];
-		for (j = i; j > 0 && ccc(r[j - 1].cp) > k; j--)
-			r[j] = r[j - 1];
-		r[j] = t;
+		if (cp < 0xA0) {
+			tok_chars_push(d, cp, 0, 0);
+			continue;
+		}
+		k = utf8proc_decompose_char(cp, buf, MAX_DECOMP, (utf8proc_option_t)opt, &bound);
+		if (k < 1 || k > MAX_DECOMP) {
+			tok_chars_push(d, cp, 0, 0);
+			continue;
+		}
+		for (i = 0; i < k; i++)
+			tok_chars_push(d, buf[i], i > 0, 0);
 	}
 }
 
@@ -106,42 +123,13 @@ counting_sort(tok_char *r, int n)
 	free(tmp);
 }
 
-static bool
-is_ordered(const tok_char *r, int n)
-{
-	int i;
-
-	for (i = 1; i < n; i++)
-		if (ccc(r[i].cp) < ccc(r[i - 1].cp))
-			return false;
-	return true;
-}
-
-/* Marks that reordering moved share the span of their whole run, so that
- * pieces cut from them still start in input order. */
-static void
-share_span(tok_char *r, int n)
-{
-	int b = r[0].begin, e = r[0].end, i;
-
-	for (i = 1; i < n; i++) {
-		if (r[i].begin < b)
-			b = r[i].begin;
-		if (r[i].end > e)
-			e = r[i].end;
-	}
-	for (i = 0; i < n; i++) {
-		r[i].begin = b;
-		r[i].end = e;
-	}
-}
-
-/* Canonical ordering: each run of marks (nonzero combining class) sorted
- * by class, keeping the order of equal classes. */
+/* Canonical ordering: each run of marks sorted by class, stably; a mark
+ * carries its change with it. */
 static void
 reorder(tok_chars *a)
 {
-	int i = 0, j;
+	int i = 0, j, x, y;
+	tok_char t;
 
 	while (i < a->n) {
 		if (ccc(a->c[i].cp) == 0) {
@@ -150,12 +138,17 @@ reorder(tok_chars *a)
 		}
 		for (j = i + 1; j < a->n && ccc(a->c[j].cp) != 0; j++)
 			;
-		if (!is_ordered(a->c + i, j - i)) {
-			if (j - i > 32)
-				counting_sort(a->c + i, j - i);
-			else
-				insertion_sort(a->c + i, j - i);
-			share_span(a->c + i, j - i);
+		if (j - i > 32) {
+			counting_sort(a->c + i, j - i);
+			i = j;
+			continue;
+		}
+		/* insertion sort: runs are short */
+		for (x = i + 1; x < j; x++) {
+			t = a->c[x];
+			for (y = x; y > i && ccc(a->c[y - 1].cp) > ccc(t.cp); y--)
+				a->c[y] = a->c[y - 1];
+			a->c[y] = t;
 		}
 		i = j;
 	}
@@ -172,39 +165,35 @@ compose_pair(int32_t s, int32_t c)
 	return -1;
 }
 
-/* Canonical composition of in (decomposed, ordered) into out.  A character
- * composes with the last starter unless a character in between (not
- * composed away) has combining class 0 or at least its own. */
+/* Canonical composition, in place on (code point, change) pairs: a
+ * character composes with the last starter unless a character in between
+ * has class 0 or at least its own; the composite's change absorbs the
+ * absorbed character's change minus one. */
 static void
-compose(const tok_chars *in, tok_chars *out)
+compose(tok_chars *a)
 {
-	int starter = -1, max_ccc = -1, i, k;
+	int starter = -1, max_ccc = -1, i, k, o = 0;
 	int32_t p;
-	const tok_char *c;
 
-	out->n = 0;
-	for (i = 0; i < in->n; i++) {
-		c = &in->c[i];
-		k = ccc(c->cp);
-		if (starter >= 0 && k > max_ccc && may_compose(c->cp, k) &&
-		    (p = compose_pair(out->c[starter].cp, c->cp)) >= 0) {
-			tok_char *s = &out->c[starter];
+	for (i = 0; i < a->n; i++) {
+		tok_char c = a->c[i];
 
-			s->cp = p;
-			if (c->begin < s->begin)
-				s->begin = c->begin;
-			if (c->end > s->end)
-				s->end = c->end;
+		k = ccc(c.cp);
+		if (starter >= 0 && (k > 0 ? k > max_ccc : o - 1 == starter) &&
+		    (k > 0 || c.cp >= 0x300) && (p = compose_pair(a->c[starter].cp, c.cp)) >= 0) {
+			a->c[starter].cp = p;
+			a->c[starter].begin += c.begin - 1;
 			continue;
 		}
-		tok_chars_push(out, c->cp, c->begin, c->end);
+		a->c[o++] = c;
 		if (k == 0) {
-			starter = out->n - 1;
+			starter = o - 1;
 			max_ccc = -1;
 		} else if (k > max_ccc) {
 			max_ccc = k;
 		}
 	}
+	a->n = o;
 }
 
 static bool
@@ -218,52 +207,23 @@ all_below(const tok_chars *w, int32_t limit)
 	return true;
 }
 
-/* No code point below U+0300 is a combining mark or a composition's second
- * half, and each is its own NFC: most words need no work. */
 void
-tok_norm_nfc(tok_chars *w, tok_chars *scratch)
+tok_unicode_norm(const tok_chars *in, tok_chars *out, bool compat, bool compose_too,
+		 tok_chars *d)
 {
-	int i;
+	int i, pos = 0;
 
-	if (all_below(w, 0x300))
-		return;
-	scratch->n = 0;
-	for (i = 0; i < w->n; i++)
-		decompose_char(scratch, &w->c[i]);
-	reorder(scratch);
-	compose(scratch, w);
-}
-
-static bool
-is_mn(int32_t cp)
-{
-	return utf8proc_category(cp) == UTF8PROC_CATEGORY_MN;
-}
-
-void
-tok_norm_uncase(tok_chars *w, tok_chars *scratch)
-{
-	tok_chars t;
-	tok_char lc;
-	int i, j;
-
-	if (all_below(w, 0x80)) {
-		for (i = 0; i < w->n; i++)
-			w->c[i].cp = tok_uc_lower(w->c[i].cp);
+	out->n = 0;
+	/* Nothing below U+00A0 decomposes, composes or reorders. */
+	if (all_below(in, 0xA0)) {
+		for (i = 0; i < in->n; i++)
+			tok_chars_push(out, in->c[i].cp, in->c[i].begin, in->c[i].end);
 		return;
 	}
-	scratch->n = 0;
-	for (i = 0; i < w->n; i++) {
-		lc = w->c[i];
-		lc.cp = tok_uc_lower(lc.cp);
-		decompose_char(scratch, &lc);
-	}
-	reorder(scratch);
-	for (i = j = 0; i < scratch->n; i++)
-		if (!is_mn(scratch->c[i].cp))
-			scratch->c[j++] = scratch->c[i];
-	scratch->n = j;
-	t = *w;
-	*w = *scratch;
-	*scratch = t;
+	decompose(in, d, compat);
+	reorder(d);
+	if (compose_too)
+		compose(d);
+	for (i = 0; i < d->n; i++)
+		tok_chars_emit(out, in, &pos, d->c[i].cp, d->c[i].begin);
 }

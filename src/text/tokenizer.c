@@ -1,11 +1,12 @@
-/* tokenizer.c — tok_encode: text → [CLS] word pieces [SEP] with byte spans.
+/* tokenizer.c — the pipeline: text → added tokens, normalizer,
+ * pre-tokenizer, model, post-processor, as Hugging Face's
+ * Tokenizer::encode runs it; and the tokenizer's public accessors.
  *
- * The order of the steps is Hugging Face's BertTokenizer: literal special
- * tokens are split out of the raw text; each stretch between them is
- * cleaned (controls dropped, whitespace separating words), CJK ideographs
- * become words of their own, each word is NFC-normalized and, for uncased
- * vocabularies, lowercased and stripped of accents; punctuation is split
- * off; WordPiece cuts what is left.
+ * Added tokens are cut out of the raw text first (those matched before
+ * normalization), then each stretch between them is normalized and cut
+ * again by the added tokens matched on normalized text; what is left goes
+ * through the pre-tokenizers and the model.  Every token keeps the byte
+ * span of the input it came from.
  */
 #include "heed/tok.h"
 #include "text.h"
@@ -16,15 +17,9 @@
 
 #include <utf8proc.h>
 
-typedef struct run {
-	const tok_vocab *v;
-	bool lowercase;
-	tok_ws *w;
-} run;
-
-/* Each invalid byte becomes a U+FFFD of its own, which cleaning drops:
- * like Python's errors="replace", it still stops "[MA\xffSK]" from being
- * read as [MASK]. */
+/* Each invalid byte becomes a U+FFFD of its own, which BERT's cleaning
+ * drops: like Python's errors="replace", it still stops "[MA\xffSK]" from
+ * being read as [MASK]. */
 static int
 decode(const char *text, size_t len, tok_chars *cps)
 {
@@ -53,118 +48,330 @@ decode(const char *text, size_t len, tok_chars *cps)
 	return invalid;
 }
 
-/* Split punctuation off the normalized word and WordPiece every part. */
-static void
-split_punct(run *r)
-{
-	const tok_char *c = r->w->word.c;
-	int n = r->w->word.n, i, from = 0;
+/* ---- added tokens --------------------------------------------------------- */
 
-	for (i = 0; i < n; i++) {
-		if (!tok_uc_is_punct(c[i].cp))
-			continue;
-		tok_wordpiece(r->v, c + from, i - from, &r->w->out);
-		tok_wordpiece(r->v, c + i, 1, &r->w->out);
-		from = i + 1;
-	}
-	tok_wordpiece(r->v, c + from, n - from, &r->w->out);
+/* Rust regex's \w: Alphabetic, marks, decimal digits, connectors. */
+static bool
+is_word(int32_t cp)
+{
+	utf8proc_category_t c;
+
+	if (cp < 0x80)
+		return (cp >= '0' && cp <= '9') || ((cp | 32) >= 'a' && (cp | 32) <= 'z') || cp == '_';
+	if (cp == 0x200C || cp == 0x200D)
+		return true;
+	c = utf8proc_category(cp);
+	return (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) ||
+	       (c >= UTF8PROC_CATEGORY_MN && c <= UTF8PROC_CATEGORY_ME) ||
+	       c == UTF8PROC_CATEGORY_ND || c == UTF8PROC_CATEGORY_NL || c == UTF8PROC_CATEGORY_PC;
 }
 
-static void
-flush_word(run *r)
+static int32_t
+ascii_lower(int32_t cp)
 {
-	if (r->w->word.n == 0)
-		return;
-	tok_norm_nfc(&r->w->word, &r->w->scratch);
-	if (r->lowercase)
-		tok_norm_uncase(&r->w->word, &r->w->scratch);
-	split_punct(r);
-	r->w->word.n = 0;
+	return cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
 }
 
-/* Text between special tokens: clean, split on whitespace and around CJK
- * ideographs, and tokenize word by word. */
-static void
-basic_chunk(run *r, const tok_char *c, int n)
+/* The longest added token of the phase matching at c[i], or NULL. */
+static const tok_added *
+match_at(const tok_vocab *v, const tok_char *c, int n, int i, bool normalized)
 {
-	int i;
+	const tok_added *best = NULL;
+	int k, j;
 
-	for (i = 0; i < n; i++) {
-		if (tok_uc_is_dropped(c[i].cp))
+	for (k = 0; k < v->nadded; k++) {
+		const tok_added *a = &v->added[k];
+
+		if (a->normalized != normalized || a->ncp == 0 || a->ncp > n - i ||
+		    (best != NULL && a->ncp <= best->ncp))
 			continue;
-		if (tok_uc_is_space(c[i].cp)) {
-			flush_word(r);
-			continue;
+		if (a->nocase) {
+			for (j = 0; j < a->ncp && ascii_lower(c[i + j].cp) == a->cp[j]; j++)
+				;
+		} else {
+			for (j = 0; j < a->ncp && c[i + j].cp == a->cp[j]; j++)
+				;
 		}
-		if (tok_uc_is_cjk(c[i].cp)) {
-			flush_word(r);
-			tok_chars_push(&r->w->word, c[i].cp, c[i].begin, c[i].end);
-			flush_word(r);
-			continue;
-		}
-		tok_chars_push(&r->w->word, c[i].cp, c[i].begin, c[i].end);
+		if (j == a->ncp)
+			best = a;
 	}
-	flush_word(r);
+	return best;
 }
 
-/* Length in code points of the special token typed at c[i], or 0. */
-static int
-match_special(const tok_vocab *v, const tok_char *c, int n, int i, int *id)
-{
-	static const char *const names[] = { "[CLS]", "[SEP]", "[MASK]", "[UNK]", "[PAD]" };
-	tok_specials sp = tok_vocab_specials(v);
-	const int ids[] = { sp.cls, sp.sep, sp.mask, sp.unk, sp.pad };
-	size_t k, j, len;
-
-	for (k = 0; k < sizeof names / sizeof names[0]; k++) {
-		len = strlen(names[k]);
-		if (ids[k] < 0 || (size_t)(n - i) < len)
-			continue;
-		for (j = 0; j < len && c[i + (int)j].cp == (unsigned char)names[k][j]; j++)
-			;
-		if (j == len) {
-			*id = ids[k];
-			return (int)len;
-		}
-	}
-	return 0;
-}
-
+/* Cut c[0..n) by the added tokens of one phase, as Rust's find_matches:
+ * leftmost-longest matches; single_word ones need non-word neighbours;
+ * lstrip/rstrip take the spaces around.  Appends pieces to sp: text pieces
+ * (id -1) copied into text, token pieces with their byte span. */
 static void
-tokenize(run *r, const tok_chars *cps)
+cut_added(const tok_vocab *v, const tok_char *c, int n, bool normalized, int origin,
+	  tok_chars *text, tok_splits *sp)
 {
-	const tok_char *c = cps->c;
-	int n = cps->n, i = 0, from = 0, k, id;
+	int i = 0, from = 0, start, stop, k;
+	const tok_added *a;
+	tok_split *s;
 
 	while (i < n) {
-		if (c[i].cp != '[' || (k = match_special(r->v, c, n, i, &id)) == 0) {
+		if (v->nadded == 0 || (a = match_at(v, c, n, i, normalized)) == NULL) {
 			i++;
 			continue;
 		}
-		basic_chunk(r, c + from, i - from);
-		tok_out_push(&r->w->out, id, c[i].begin, c[i + k - 1].end);
-		i += k;
-		from = i;
+		start = i;
+		stop = i + a->ncp;
+		i = stop;
+		if (a->single_word && ((start > 0 && is_word(c[start - 1].cp)) ||
+				       (stop < n && is_word(c[stop].cp))))
+			continue;
+		if (a->lstrip) {
+			while (start > from && tok_uc_is_space(c[start - 1].cp))
+				start--;
+		}
+		if (a->rstrip) {
+			while (stop < n && tok_uc_is_space(c[stop].cp))
+				stop++;
+			i = stop;
+		}
+		if (from < start) {
+			k = text->n;
+			for (int j = from; j < start; j++)
+				tok_chars_push(text, c[j].cp, c[j].begin, c[j].end);
+			tok_splits_push(sp, k, text->n, -1);
+			sp->s[sp->n - 1].begin = from == 0 ? origin : c[from].begin;
+		}
+		tok_splits_push(sp, text->n, text->n, a->id);
+		s = &sp->s[sp->n - 1];
+		s->begin = c[start].begin;
+		s->end = c[stop - 1].end;
+		from = stop;
 	}
-	/* c is NULL for empty text, and NULL + 0 is undefined behaviour. */
-	if (from < n)
-		basic_chunk(r, c + from, n - from);
+	if (from < n) {
+		k = text->n;
+		for (int j = from; j < n; j++)
+			tok_chars_push(text, c[j].cp, c[j].begin, c[j].end);
+		tok_splits_push(sp, k, text->n, -1);
+		sp->s[sp->n - 1].begin = from == 0 ? origin : c[from].begin;
+	}
 }
+
+/* ---- one sequence ------------------------------------------------------- */
+
+static void
+run_model(const tok_vocab *v, const tok_char *c, int n, tok_out *out, tok_mws *ws)
+{
+	switch (v->model.kind) {
+	case TOK_WORDPIECE:
+		tok_wordpiece(&v->model, c, n, out, ws);
+		break;
+	case TOK_BPE:
+		tok_bpe(&v->model, c, n, out, ws);
+		break;
+	case TOK_UNIGRAM:
+		tok_unigram(&v->model, c, n, out, ws);
+		break;
+	}
+}
+
+/* Tokens of added-token pieces are marked in their type until the
+ * template sets the real one. */
+#define ADDED 2
+
+/* ByteLevel's trim_offsets: a token's span loses its leading and trailing
+ * spaces (Ġ or whitespace), except the one space add_prefix_space put in
+ * front of the first token.  Counted in characters, as Rust does. */
+static void
+trim_offsets(const tok_vocab *v, tok_out *o, const char *text)
+{
+	int i, lead, trail, k, m;
+	size_t len;
+	const char *p;
+	int32_t cps[256];
+
+	for (i = 0; i < o->n; i++) {
+		tok_token *t = &o->t[i];
+
+		p = tok_table_piece(v->names, t->id, &len);
+		if (t->type == ADDED) {
+			/* an added token's string is the text it matched,
+			 * spaces that lstrip/rstrip took included */
+			p = text + t->begin;
+			len = (size_t)(t->end - t->begin);
+		}
+		if (p == NULL)
+			continue;
+		m = 0;
+		for (size_t b = 0; b < len && m < 256;) {
+			utf8proc_int32_t cp;
+			utf8proc_ssize_t q = utf8proc_iterate((const utf8proc_uint8_t *)p + b,
+							      (utf8proc_ssize_t)(len - b), &cp);
+
+			if (q < 1)
+				break;
+			cps[m++] = cp;
+			b += (size_t)q;
+		}
+		for (lead = 0; lead < m && (cps[lead] == 0x120 || tok_uc_is_space(cps[lead])); lead++)
+			;
+		for (trail = 0, k = m - 1; k >= 0 && (cps[k] == 0x120 || tok_uc_is_space(cps[k])); k--)
+			trail++;
+		if (lead > 0) {
+			if ((i == 0 || t->begin == 0) && v->post.prefix_space && lead == 1)
+				lead = 0;
+			t->begin = t->begin + lead < t->end ? t->begin + lead : t->end;
+		}
+		if (trail > 0 && t->end >= trail)
+			t->end = t->end - trail > t->begin ? t->end - trail : t->begin;
+	}
+}
+
+/* Trimming counts characters as bytes and can end a span inside a
+ * character; Hugging Face's bindings (Python's, Node's) then report the
+ * character the byte is in, as transformers users see it.  So do we. */
+static size_t
+char_start(const char *text, size_t len, size_t pos)
+{
+	while (pos > 0 && pos < len && ((unsigned char)text[pos] & 0xC0) == 0x80)
+		pos--;
+	return pos;
+}
+
+static void
+snap(const char *text, size_t len, tok_out *o)
+{
+	int i;
+
+	for (i = 0; i < o->n; i++) {
+		if (o->t[i].begin < 0)
+			continue;
+		o->t[i].begin = (int)char_start(text, len, (size_t)o->t[i].begin);
+		o->t[i].end = (int)char_start(text, len, (size_t)o->t[i].end);
+	}
+}
+
+/* Tokenize one sequence into seg (no special tokens); returns the number
+ * of invalid bytes. */
+static int
+encode_seq(const tok_vocab *v, tok_ws *w, const char *text, size_t len, bool lowercase,
+	   tok_out *seg)
+{
+	int invalid, i, k, n0;
+
+	w->cps.n = w->t1.n = w->sp.n = w->sp2.n = 0;
+	seg->n = 0;
+	invalid = decode(text, len, &w->cps);
+	/* 1. added tokens on the raw text: pieces in t2/sp2 */
+	w->t2.n = 0;
+	cut_added(v, w->cps.c, w->cps.n, false, 0, &w->t2, &w->sp2);
+	/* 2. normalize each text piece, cut by the normalized added tokens */
+	for (i = 0; i < w->sp2.n; i++) {
+		tok_split *s = &w->sp2.s[i];
+
+		if (s->id >= 0) {
+			tok_splits_push(&w->sp, w->t1.n, w->t1.n, s->id);
+			w->sp.s[w->sp.n - 1].begin = s->begin;
+			w->sp.s[w->sp.n - 1].end = s->end;
+			continue;
+		}
+		w->t3.n = 0;
+		for (k = s->a; k < s->b; k++)
+			tok_chars_push(&w->t3, w->t2.c[k].cp, w->t2.c[k].begin, w->t2.c[k].end);
+		tok_norm_run(v->norm, v->nnorm, lowercase, &w->t3, &w->t4, &w->cps, &w->rx);
+		n0 = w->sp.n;
+		cut_added(v, w->t3.c, w->t3.n, true, s->begin, &w->t1, &w->sp);
+		for (k = n0; k < w->sp.n; k++)
+			if (w->sp.s[k].id < 0)
+				w->sp.s[k].first = w->sp.s[k].begin == 0;
+	}
+	/* 3. pre-tokenize */
+	tok_pretok_run(v->pre, v->npre, &w->t1, &w->sp, &w->t2, &w->sp2, &w->t3, &w->rx);
+	/* 4. the model */
+	for (i = 0; i < w->sp.n; i++) {
+		tok_split *s = &w->sp.s[i];
+
+		if (s->id >= 0) {
+			tok_out_push(seg, s->id, s->begin, s->end);
+			seg->t[seg->n - 1].type = ADDED;
+		} else
+			run_model(v, w->t1.c + s->a, s->b - s->a, seg, &w->mws);
+	}
+	if (v->post.trim_offsets) {
+		trim_offsets(v, seg, text);
+		snap(text, len, seg);
+	}
+	return invalid;
+}
+
+/* ---- the post-processor --------------------------------------------------- */
 
 static int
-check_args(const tok_vocab *v, size_t len, int max_tokens, heed_err *e)
+added_count(const tok_tpl *t)
 {
-	tok_specials sp = tok_vocab_specials(v);
+	int i, n = 0;
 
-	if (sp.cls < 0 || sp.sep < 0)
-		return err_set(e, HEED_EINVAL, "vocabulary has no [CLS] or no [SEP]");
-	if (max_tokens < 2)
-		return err_set(e, HEED_EINVAL, "max_tokens %d leaves no room for [CLS] and [SEP]",
-			       max_tokens);
-	if (len > INT_MAX)
-		return err_set(e, HEED_EINVAL, "input of %zu bytes is too long", len);
-	return HEED_OK;
+	for (i = 0; i < t->n; i++)
+		if (t->it[i].seq < 0)
+			n += t->it[i].nids;
+	return n;
 }
+
+/* Hugging Face's longest_first truncation of a pair to max tokens. */
+static void
+truncate_pair(int *na, int *nb, int max)
+{
+	int n1 = *na, n2 = *nb;
+	bool swap = n1 > n2;
+
+	if (n1 + n2 <= max)
+		return;
+	if (swap) {
+		int t = n1;
+
+		n1 = n2;
+		n2 = t;
+	}
+	if (n1 > max)
+		n2 = n1;
+	else
+		n2 = n1 > max - n1 ? n1 : max - n1;
+	if (n1 + n2 > max) {
+		n1 = max / 2;
+		n2 = n1 + max % 2;
+	}
+	if (swap) {
+		int t = n1;
+
+		n1 = n2;
+		n2 = t;
+	}
+	if (n1 < *na)
+		*na = n1;
+	if (n2 < *nb)
+		*nb = n2;
+}
+
+static void
+apply_template(const tok_tpl *t, tok_out *seg, const int *keep, tok_out *out)
+{
+	int i, j;
+
+	for (i = 0; i < t->n; i++) {
+		const tok_tpl_item *it = &t->it[i];
+
+		if (it->seq < 0) {
+			for (j = 0; j < it->nids; j++) {
+				tok_out_push(out, it->ids[j], -1, -1);
+				out->t[out->n - 1].type = it->type;
+			}
+			continue;
+		}
+		for (j = 0; j < keep[it->seq]; j++) {
+			tok_token *s = &seg[it->seq].t[j];
+
+			tok_out_push(out, s->id, s->begin, s->end);
+			out->t[out->n - 1].type = it->type;
+		}
+	}
+}
+
+/* ---- the public API -------------------------------------------------------- */
 
 tok_ws *
 tok_ws_new(void)
@@ -173,46 +380,94 @@ tok_ws_new(void)
 }
 
 void
+tok_mws_free(tok_mws *w)
+{
+	free(w->heap);
+	free(w->s.s);
+	free(w->s2.s);
+	free(w->sym);
+	free(w->best);
+	free(w->from);
+	free(w->bid);
+}
+
+void
 tok_ws_free(tok_ws *w)
 {
 	if (w == NULL)
 		return;
 	tok_chars_free(&w->cps);
-	tok_chars_free(&w->word);
-	tok_chars_free(&w->scratch);
+	tok_chars_free(&w->t1);
+	tok_chars_free(&w->t2);
+	tok_chars_free(&w->t3);
+	tok_chars_free(&w->t4);
+	free(w->sp.s);
+	free(w->sp2.s);
+	tok_rx_free(&w->rx);
+	free(w->seg[0].t);
+	free(w->seg[1].t);
 	free(w->out.t);
+	free(w->str.s);
+	tok_mws_free(&w->mws);
 	free(w);
+}
+
+int
+tok_encode_pair(const tok_vocab *v, tok_ws *w, const char *a, size_t alen, const char *b,
+		size_t blen, bool lowercase, int max_tokens, tok_result *out, heed_err *e)
+{
+	const tok_tpl *t = b != NULL ? &v->post.pair : &v->post.single;
+	tok_tpl plain = { 0 };
+	tok_tpl_item items[2] = { { .seq = 0 }, { .seq = 1, .type = 1 } };
+	int added, keep[2], budget;
+
+	memset(out, 0, sizeof *out);
+	if (alen > INT_MAX || blen > INT_MAX)
+		return err_set(e, HEED_EINVAL, "input of %zu bytes is too long", alen > blen ? alen : blen);
+	if (!v->post.present) {
+		/* no post-processor: the sequences as they are */
+		plain.it = items;
+		plain.n = b != NULL ? 2 : 1;
+		t = &plain;
+	}
+	if (v->from_vocab_txt && !v->post.present)
+		return err_set(e, HEED_EFORMAT, "vocabulary has no [CLS] or no [SEP]");
+	added = added_count(t);
+	if (max_tokens < added || max_tokens < 1)
+		return err_set(e, HEED_EINVAL, "max_tokens %d leaves no room for the %d special tokens",
+			       max_tokens, added);
+	out->invalid_bytes = encode_seq(v, w, a, alen, lowercase, &w->seg[0]);
+	w->seg[1].n = 0;
+	if (b != NULL) {
+		/* the pipeline's buffers are reused: keep sequence A's tokens */
+		tok_out tmp = w->seg[0];
+
+		w->seg[0] = w->seg[1];
+		out->invalid_bytes += encode_seq(v, w, b, blen, lowercase, &w->seg[0]);
+		w->seg[1] = w->seg[0];
+		w->seg[0] = tmp;
+	}
+	keep[0] = w->seg[0].n;
+	keep[1] = w->seg[1].n;
+	out->n_full = keep[0] + keep[1] + added;
+	budget = max_tokens - added;
+	if (b != NULL)
+		truncate_pair(&keep[0], &keep[1], budget);
+	else if (keep[0] > budget)
+		keep[0] = budget;
+	w->out.n = 0;
+	apply_template(t, w->seg, keep, &w->out);
+	out->n = w->out.n;
+	out->truncated = out->n < out->n_full;
+	out->tok = w->out.t;
+	return HEED_OK;
 }
 
 int
 tok_encode_ws(const tok_vocab *v, tok_ws *w, const char *text, size_t len, bool lowercase,
 	      int max_tokens, tok_result *out, heed_err *e)
 {
-	tok_specials sp = tok_vocab_specials(v);
-	run r = { .v = v, .lowercase = lowercase, .w = w };
-	int rc;
-
-	memset(out, 0, sizeof *out);
-	rc = check_args(v, len, max_tokens, e);
-	if (rc < 0)
-		return rc;
-	w->cps.n = w->word.n = w->scratch.n = w->out.n = 0;
-	out->invalid_bytes = decode(text, len, &w->cps);
-	tok_out_push(&w->out, sp.cls, -1, -1);
-	tokenize(&r, &w->cps);
-	tok_out_push(&w->out, sp.sep, -1, -1);
-
-	out->n_full = w->out.n;
-	out->n = w->out.n;
-	if (out->n > max_tokens) {
-		/* Keep the head of the text and a closing [SEP], as BERT's
-		 * truncation does. */
-		out->n = max_tokens;
-		out->truncated = true;
-		w->out.t[max_tokens - 1] = w->out.t[w->out.n - 1];
-	}
-	out->tok = w->out.t;
-	return HEED_OK;
+	return tok_encode_pair(v, w, text, len, NULL, 0, lowercase, max_tokens, out, e);
 }
 
 /* One tokenization with buffers of its own; the result keeps the pieces. */
@@ -224,7 +479,8 @@ tok_encode(const tok_vocab *v, const char *text, size_t len, bool lowercase,
 	int rc = tok_encode_ws(v, w, text, len, lowercase, max_tokens, out, e);
 
 	/* the pieces now belong to out */
-	w->out.t = NULL;
+	if (rc == HEED_OK)
+		w->out.t = NULL;
 	tok_ws_free(w);
 	return rc;
 }
@@ -236,4 +492,40 @@ tok_result_free(tok_result *r)
 		return;
 	free(r->tok);
 	memset(r, 0, sizeof *r);
+}
+
+int
+tok_vocab_size(const tok_vocab *v)
+{
+	return tok_table_size(v->names);
+}
+
+int
+tok_id(const tok_vocab *v, const char *piece)
+{
+	return tok_table_find(v->names, piece, strlen(piece));
+}
+
+const char *
+tok_piece(const tok_vocab *v, int id)
+{
+	return tok_table_piece(v->names, id, NULL);
+}
+
+tok_specials
+tok_vocab_specials(const tok_vocab *v)
+{
+	return v->sp;
+}
+
+const char *
+tok_kind(const tok_vocab *v)
+{
+	return v->kind;
+}
+
+const char *
+tok_source(const tok_vocab *v)
+{
+	return v->source ? v->source : "";
 }

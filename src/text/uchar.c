@@ -1,12 +1,12 @@
-/* uchar.c — character classes as BERT's BasicTokenizer defines them, and
- * lowercasing, all from utf8proc's tables.
+/* uchar.c — character classes as Hugging Face's Rust code gets them from
+ * Rust's char methods, and lowercasing, all from utf8proc's tables.
  */
 #include "text.h"
 
 #include <utf8proc.h>
 
-static bool
-is_other(int32_t cp)
+bool
+tok_uc_is_other(int32_t cp)
 {
 	switch (utf8proc_category(cp)) {
 	case UTF8PROC_CATEGORY_CC:
@@ -20,32 +20,18 @@ is_other(int32_t cp)
 	}
 }
 
-/* Hugging Face's _is_control counts every C* category (unassigned and
- * private-use too), not only Google's Cc/Cf; tab, LF and CR are spaces. */
-bool
-tok_uc_is_dropped(int32_t cp)
-{
-	if (cp == '\t' || cp == '\n' || cp == '\r')
-		return false;
-	if (cp < 0x80)
-		return cp < 0x20 || cp == 0x7F;
-	return cp == 0xFFFD || is_other(cp);
-}
-
-/* Cleaning maps Zs to a space; the later str.split() also splits on the
- * line and paragraph separators (Zl, Zp), so they separate words too. */
+/* Rust's char::is_whitespace: the White_Space property. */
 bool
 tok_uc_is_space(int32_t cp)
 {
 	if (cp < 0x80)
-		return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r';
-	switch (utf8proc_category(cp)) {
-	case UTF8PROC_CATEGORY_ZS:
-	case UTF8PROC_CATEGORY_ZL:
-	case UTF8PROC_CATEGORY_ZP:
+		return cp == ' ' || (cp >= 0x09 && cp <= 0x0D);
+	switch (cp) {
+	case 0x85: case 0xA0: case 0x1680: case 0x2028: case 0x2029:
+	case 0x202F: case 0x205F: case 0x3000:
 		return true;
 	default:
-		return false;
+		return cp >= 0x2000 && cp <= 0x200A;
 	}
 }
 
@@ -61,7 +47,7 @@ tok_uc_is_cjk(int32_t cp)
 }
 
 /* ASCII symbols such as $ ^ ` count as punctuation although Unicode calls
- * them S*, so that "$5" splits like "5!" does. */
+ * them S* (Rust's is_ascii_punctuation), so "$5" splits like "5!" does. */
 bool
 tok_uc_is_punct(int32_t cp)
 {
@@ -76,15 +62,52 @@ tok_uc_is_punct(int32_t cp)
 	return c >= UTF8PROC_CATEGORY_PC && c <= UTF8PROC_CATEGORY_PO;
 }
 
-/* Hugging Face lowercases the text one character at a time before its
- * BasicTokenizer runs (PreTrainedTokenizer.tokenize's re.sub over "(.+?)"),
- * so a capital sigma is always σ, never the word-final ς of str.lower().
- * Of Python's full lowercase mappings only İ → i̇ differs from the simple
- * one, by a mark that accent stripping removes. */
-int32_t
-tok_uc_lower(int32_t cp)
+bool
+tok_uc_is_numeric(int32_t cp)
 {
+	utf8proc_category_t c;
+
 	if (cp < 0x80)
-		return cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
-	return utf8proc_tolower(cp);
+		return cp >= '0' && cp <= '9';
+	c = utf8proc_category(cp);
+	return c == UTF8PROC_CATEGORY_ND || c == UTF8PROC_CATEGORY_NL || c == UTF8PROC_CATEGORY_NO;
+}
+
+/* Rust's is_alphabetic is the Alphabetic property: letters, Nl, and the
+ * Other_Alphabetic marks; utf8proc has no such property, so letters, Nl
+ * and spacing/enclosing marks stand for it. */
+bool
+tok_uc_is_alnum(int32_t cp)
+{
+	utf8proc_category_t c;
+
+	if (cp < 0x80)
+		return (cp >= '0' && cp <= '9') || ((cp | 32) >= 'a' && (cp | 32) <= 'z');
+	c = utf8proc_category(cp);
+	return (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) ||
+	       c == UTF8PROC_CATEGORY_MC || tok_uc_is_numeric(cp);
+}
+
+bool
+tok_uc_is_mn(int32_t cp)
+{
+	return cp >= 0x300 && utf8proc_category(cp) == UTF8PROC_CATEGORY_MN;
+}
+
+/* Rust's char::to_lowercase: the simple mapping, except İ whose full
+ * lowercase is i + U+0307. */
+int
+tok_uc_lower(int32_t cp, int32_t out[2])
+{
+	if (cp < 0x80) {
+		out[0] = cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
+		return 1;
+	}
+	if (cp == 0x130) {
+		out[0] = 'i';
+		out[1] = 0x307;
+		return 2;
+	}
+	out[0] = utf8proc_tolower(cp);
+	return 1;
 }

@@ -1,31 +1,28 @@
-/* vocab.c — vocab.txt: one piece per line, id = line number.
+/* vocab.c — a table of pieces and ids, both ways.
  *
- * The file is kept in one buffer with each line NUL-terminated in place;
- * an open-addressing hash table maps piece bytes to the first id that
- * carries them (a duplicate line keeps its id for tok_piece, but lookups
- * find the first one).  A second table holds the hashes of every prefix of
- * every piece, so WordPiece can stop growing a candidate as soon as no
- * piece starts with it.
+ * Ids are dense from 0 (a tokenizer.json may leave holes; they have no
+ * piece).  An open-addressing hash table maps piece bytes to the id that
+ * was set last for them: Hugging Face's vocab.txt reader fills a map line
+ * by line, so a duplicated line keeps the later id.  A second table holds
+ * the hashes of every prefix of every piece, so WordPiece can stop growing
+ * a candidate as soon as no piece starts with it.
  */
-#include "heed/tok.h"
 #include "text.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct tok_vocab {
-	char *buf;          /* the file, lines NUL-terminated */
-	char **piece;       /* [n] */
-	size_t *len;        /* [n] */
-	int n;
-	uint64_t *hash;     /* [n] tok_hash of each piece */
+struct tok_table {
+	char **piece;       /* [cap], NULL = no piece */
+	size_t *len;        /* [cap] */
+	int n, cap, count;
+	uint64_t *hash;     /* [n] */
 	int *slot;          /* [mask + 1] ids, -1 = empty */
 	size_t mask;
 	uint64_t *pre;      /* [pre_mask + 1] prefix hashes, 0 = empty */
 	size_t pre_mask;
 	size_t max_len;
-	tok_specials sp;
 };
 
 /* FNV-1a, byte by byte so that a candidate's hash grows with it. */
@@ -51,25 +48,77 @@ spread(uint64_t h, size_t mask)
 	return (size_t)h & mask;
 }
 
+tok_table *
+tok_table_new(void)
+{
+	return xcalloc(1, sizeof(tok_table));
+}
+
+void
+tok_table_free(tok_table *t)
+{
+	int i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->n; i++)
+		free(t->piece[i]);
+	free(t->piece);
+	free(t->len);
+	free(t->hash);
+	free(t->slot);
+	free(t->pre);
+	free(t);
+}
+
+void
+tok_table_set(tok_table *t, int id, const char *s, size_t n)
+{
+	if (id >= t->cap) {
+		int cap = t->cap ? t->cap : 256;
+
+		while (cap <= id)
+			cap *= 2;
+		t->piece = xrealloc(t->piece, (size_t)cap * sizeof *t->piece);
+		t->len = xrealloc(t->len, (size_t)cap * sizeof *t->len);
+		memset(t->piece + t->cap, 0, (size_t)(cap - t->cap) * sizeof *t->piece);
+		memset(t->len + t->cap, 0, (size_t)(cap - t->cap) * sizeof *t->len);
+		t->cap = cap;
+	}
+	if (id >= t->n)
+		t->n = id + 1;
+	if (t->piece[id] == NULL)
+		t->count++;
+	free(t->piece[id]);
+	t->piece[id] = xmalloc(n + 1);
+	memcpy(t->piece[id], s, n);
+	t->piece[id][n] = '\0';
+	t->len[id] = n;
+	if (n > t->max_len)
+		t->max_len = n;
+}
+
 int
-tok_vocab_find_hashed(const tok_vocab *v, uint64_t h, const char *s, size_t n)
+tok_table_find_hashed(const tok_table *t, uint64_t h, const char *s, size_t n)
 {
 	size_t i;
 	int id;
 
-	for (i = spread(h, v->mask);; i = (i + 1) & v->mask) {
-		id = v->slot[i];
+	if (t->slot == NULL)
+		return -1;
+	for (i = spread(h, t->mask);; i = (i + 1) & t->mask) {
+		id = t->slot[i];
 		if (id < 0)
 			return -1;
-		if (v->hash[id] == h && v->len[id] == n && memcmp(v->piece[id], s, n) == 0)
+		if (t->hash[id] == h && t->len[id] == n && memcmp(t->piece[id], s, n) == 0)
 			return id;
 	}
 }
 
 int
-tok_vocab_find(const tok_vocab *v, const char *s, size_t n)
+tok_table_find(const tok_table *t, const char *s, size_t n)
 {
-	return tok_vocab_find_hashed(v, tok_hash_step(TOK_HASH_BASIS, s, n), s, n);
+	return tok_table_find_hashed(t, tok_hash_step(TOK_HASH_BASIS, s, n), s, n);
 }
 
 static uint64_t
@@ -79,82 +128,43 @@ nonzero(uint64_t h)
 }
 
 bool
-tok_vocab_is_prefix(const tok_vocab *v, uint64_t h)
+tok_table_is_prefix(const tok_table *t, uint64_t h)
 {
 	size_t i;
 
 	h = nonzero(h);
-	for (i = spread(h, v->pre_mask); v->pre[i] != 0; i = (i + 1) & v->pre_mask)
-		if (v->pre[i] == h)
+	for (i = spread(h, t->pre_mask); t->pre[i] != 0; i = (i + 1) & t->pre_mask)
+		if (t->pre[i] == h)
 			return true;
 	return false;
 }
 
 static void
-add_prefix(tok_vocab *v, uint64_t h)
+add_prefix(tok_table *t, uint64_t h)
 {
 	size_t i;
 
 	h = nonzero(h);
-	for (i = spread(h, v->pre_mask); v->pre[i] != 0; i = (i + 1) & v->pre_mask)
-		if (v->pre[i] == h)
+	for (i = spread(h, t->pre_mask); t->pre[i] != 0; i = (i + 1) & t->pre_mask)
+		if (t->pre[i] == h)
 			return;
-	v->pre[i] = h;
+	t->pre[i] = h;
 }
 
-/* Insert id unless its piece is already present (first line wins). */
+/* Insert id; an id already holding the same piece gives way (last wins). */
 static void
-insert(tok_vocab *v, int id)
+insert(tok_table *t, int id)
 {
 	size_t i;
 	int o;
 
-	for (i = spread(v->hash[id], v->mask);; i = (i + 1) & v->mask) {
-		o = v->slot[i];
-		if (o < 0) {
-			v->slot[i] = id;
+	for (i = spread(t->hash[id], t->mask);; i = (i + 1) & t->mask) {
+		o = t->slot[i];
+		if (o < 0 || (t->len[o] == t->len[id] &&
+			      memcmp(t->piece[o], t->piece[id], t->len[id]) == 0)) {
+			t->slot[i] = id;
 			return;
 		}
-		if (v->len[o] == v->len[id] &&
-		    memcmp(v->piece[o], v->piece[id], v->len[id]) == 0)
-			return;
-	}
-}
-
-static int
-count_lines(const char *buf, size_t len)
-{
-	int n = 0;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (buf[i] == '\n')
-			n++;
-	if (len > 0 && buf[len - 1] != '\n')
-		n++;   /* last line without a newline */
-	return n;
-}
-
-/* Cut the buffer into NUL-terminated lines, dropping a CR before each LF. */
-static void
-split_lines(tok_vocab *v, size_t len)
-{
-	char *p = v->buf, *end = v->buf + len, *nl;
-	int id = 0;
-
-	while (p < end) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		if (nl == NULL)
-			nl = end;
-		*nl = '\0';
-		v->len[id] = (size_t)(nl - p);
-		if (v->len[id] > 0 && p[v->len[id] - 1] == '\r')
-			p[--v->len[id]] = '\0';
-		v->piece[id] = p;
-		if (v->len[id] > v->max_len)
-			v->max_len = v->len[id];
-		id++;
-		p = nl + 1;
 	}
 }
 
@@ -168,138 +178,106 @@ table_size(size_t n)
 	return cap;
 }
 
-static void
-build_tables(tok_vocab *v)
+void
+tok_table_index(tok_table *t)
 {
-	size_t cap = table_size((size_t)v->n), bytes = 0, k;
+	size_t cap = table_size((size_t)t->n), bytes = 0, k;
 	uint64_t h;
 	int i;
 
-	v->hash = xmalloc((size_t)v->n * sizeof *v->hash);
-	v->mask = cap - 1;
-	v->slot = xmalloc(cap * sizeof *v->slot);
-	memset(v->slot, 0xff, cap * sizeof *v->slot);
-	for (i = 0; i < v->n; i++) {
-		v->hash[i] = tok_hash_step(TOK_HASH_BASIS, v->piece[i], v->len[i]);
-		insert(v, i);
-		bytes += v->len[i];
+	free(t->hash);
+	free(t->slot);
+	free(t->pre);
+	t->hash = xcalloc((size_t)t->n + 1, sizeof *t->hash);
+	t->mask = cap - 1;
+	t->slot = xmalloc(cap * sizeof *t->slot);
+	memset(t->slot, 0xff, cap * sizeof *t->slot);
+	for (i = 0; i < t->n; i++) {
+		if (t->piece[i] == NULL)
+			continue;
+		t->hash[i] = tok_hash_step(TOK_HASH_BASIS, t->piece[i], t->len[i]);
+		insert(t, i);
+		bytes += t->len[i];
 	}
-	/* At most one prefix per byte of the file. */
+	/* At most one prefix per byte of the pieces. */
 	cap = table_size(bytes);
-	v->pre_mask = cap - 1;
-	v->pre = xcalloc(cap, sizeof *v->pre);
-	for (i = 0; i < v->n; i++) {
+	t->pre_mask = cap - 1;
+	t->pre = xcalloc(cap, sizeof *t->pre);
+	for (i = 0; i < t->n; i++) {
 		h = TOK_HASH_BASIS;
-		for (k = 0; k < v->len[i]; k++) {
-			h = tok_hash_step(h, v->piece[i] + k, 1);
-			add_prefix(v, h);
+		for (k = 0; t->piece[i] != NULL && k < t->len[i]; k++) {
+			h = tok_hash_step(h, t->piece[i] + k, 1);
+			add_prefix(t, h);
 		}
 	}
 }
 
-static void
-find_specials(tok_vocab *v)
+int
+tok_table_size(const tok_table *t)
 {
-	v->sp.cls = tok_id(v, "[CLS]");
-	v->sp.sep = tok_id(v, "[SEP]");
-	v->sp.mask = tok_id(v, "[MASK]");
-	v->sp.unk = tok_id(v, "[UNK]");
-	v->sp.pad = tok_id(v, "[PAD]");
+	return t->n;
 }
 
 int
-tok_vocab_parse(const char *buf, size_t len, tok_vocab **out, heed_err *e)
+tok_table_count(const tok_table *t)
 {
-	tok_vocab *v;
-
-	*out = NULL;
-	if (len == 0)
-		return err_set(e, HEED_EFORMAT, "vocabulary is empty");
-	v = xcalloc(1, sizeof *v);
-	v->n = count_lines(buf, len);
-	v->buf = xmalloc(len + 1);
-	memcpy(v->buf, buf, len);
-	v->buf[len] = '\0';
-	v->piece = xmalloc((size_t)v->n * sizeof *v->piece);
-	v->len = xmalloc((size_t)v->n * sizeof *v->len);
-	split_lines(v, len);
-	build_tables(v);
-	find_specials(v);
-	if (v->sp.unk < 0) {
-		tok_vocab_free(v);
-		return err_set(e, HEED_EFORMAT, "vocabulary has no [UNK] line");
-	}
-	*out = v;
-	return HEED_OK;
-}
-
-int
-tok_vocab_load(const char *path, tok_vocab **out, heed_err *e)
-{
-	char *buf;
-	size_t len;
-	int rc;
-
-	*out = NULL;
-	rc = util_read_file(path, &buf, &len, e);
-	if (rc < 0)
-		return rc;
-	rc = tok_vocab_parse(buf, len, out, e);
-	free(buf);
-	if (rc < 0) {
-		/* Name the file: the parser only knows the text. */
-		char msg[sizeof e->msg];
-
-		if (e != NULL) {
-			memcpy(msg, e->msg, sizeof msg);
-			err_set(e, rc, "%s: %s", path, msg);
-		}
-	}
-	return rc;
-}
-
-void
-tok_vocab_free(tok_vocab *v)
-{
-	if (v == NULL)
-		return;
-	free(v->buf);
-	free(v->piece);
-	free(v->len);
-	free(v->hash);
-	free(v->slot);
-	free(v->pre);
-	free(v);
-}
-
-int
-tok_vocab_size(const tok_vocab *v)
-{
-	return v->n;
-}
-
-int
-tok_id(const tok_vocab *v, const char *piece)
-{
-	return tok_vocab_find(v, piece, strlen(piece));
+	return t->count;
 }
 
 const char *
-tok_piece(const tok_vocab *v, int id)
+tok_table_piece(const tok_table *t, int id, size_t *len)
 {
-	if (id < 0 || id >= v->n)
+	if (id < 0 || id >= t->n || t->piece[id] == NULL)
 		return NULL;
-	return v->piece[id];
-}
-
-tok_specials
-tok_vocab_specials(const tok_vocab *v)
-{
-	return v->sp;
+	if (len != NULL)
+		*len = t->len[id];
+	return t->piece[id];
 }
 
 size_t
-tok_vocab_max_piece(const tok_vocab *v)
+tok_table_max_piece(const tok_table *t)
 {
-	return v->max_len;
+	return t->max_len;
+}
+
+void
+tok_str_put(tok_str *b, const char *s, size_t n)
+{
+	if (b->n + n + 1 > b->cap) {
+		b->cap = b->cap ? b->cap : 64;
+		while (b->n + n + 1 > b->cap)
+			b->cap *= 2;
+		b->s = xrealloc(b->s, b->cap);
+	}
+	memcpy(b->s + b->n, s, n);
+	b->n += n;
+	b->s[b->n] = '\0';
+}
+
+void
+tok_str_cp(tok_str *b, int32_t cp)
+{
+	char u[4];
+	int k;
+
+	if (cp < 0x80) {
+		u[0] = (char)cp;
+		k = 1;
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xC0 | (cp >> 6));
+		u[1] = (char)(0x80 | (cp & 0x3F));
+		k = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xE0 | (cp >> 12));
+		u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		u[2] = (char)(0x80 | (cp & 0x3F));
+		k = 3;
+	} else {
+		u[0] = (char)(0xF0 | (cp >> 18));
+		u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+		u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		u[3] = (char)(0x80 | (cp & 0x3F));
+		k = 4;
+	}
+	tok_str_put(b, u, (size_t)k);
 }

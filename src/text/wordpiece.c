@@ -1,19 +1,15 @@
 /* wordpiece.c — greedy longest-match-first WordPiece, as in BERT.
  *
- * From each position the longest vocabulary piece wins ("##"-prefixed
- * after the first); if some position has no piece at all, the whole word
- * is one [UNK].  Candidates longer than the longest vocabulary entry are
- * never tried, which keeps a 100-character word cheap.
+ * From each position the longest vocabulary piece wins (with the
+ * continuing-subword prefix, "##", after the first); if some position has
+ * no piece at all, the whole word is one unknown token.  Candidates longer
+ * than the longest vocabulary entry are never tried, and a candidate stops
+ * growing as soon as no piece starts with it, which keeps long words cheap.
  */
 #include "text.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-#include <utf8proc.h>
-
-/* BERT's max_input_chars_per_word: longer words are [UNK] outright. */
-#define MAX_WORD_CHARS 100
 
 void
 tok_out_push(tok_out *o, int id, int begin, int end)
@@ -25,55 +21,60 @@ tok_out_push(tok_out *o, int id, int begin, int end)
 	o->t[o->n].id = id;
 	o->t[o->n].begin = begin;
 	o->t[o->n].end = end;
+	o->t[o->n].type = 0;
 	o->n++;
 }
 
-/* The word as UTF-8; off[i] is where char i starts. */
-typedef struct word_utf8 {
-	char buf[4 * MAX_WORD_CHARS];
-	int off[MAX_WORD_CHARS + 1];
-} word_utf8;
-
-static void
-encode_word(const tok_char *w, int n, word_utf8 *u)
+/* The word as UTF-8 in ws->s; off[i] is where char i starts. */
+int *
+tok_word_utf8(const tok_char *w, int n, tok_mws *ws)
 {
-	int i, pos = 0;
+	int i, *off;
 
-	for (i = 0; i < n; i++) {
-		u->off[i] = pos;
-		pos += (int)utf8proc_encode_char(w[i].cp, (utf8proc_uint8_t *)u->buf + pos);
+	if (ws->sym_cap < n + 1) {
+		ws->sym_cap = n + 1;
+		ws->sym = xrealloc(ws->sym, (size_t)ws->sym_cap * 5 * sizeof *ws->sym);
 	}
-	u->off[n] = pos;
+	off = ws->sym;
+	ws->s.n = 0;
+	tok_str_put(&ws->s, "", 0);
+	for (i = 0; i < n; i++) {
+		off[i] = (int)ws->s.n;
+		tok_str_cp(&ws->s, w[i].cp);
+	}
+	off[n] = (int)ws->s.n;
+	return off;
 }
 
-/* Id of the longest piece at char start, setting *end; -1 if none.
- * The candidate grows one char at a time with its hash, and stops as soon
- * as no vocabulary piece begins with it: the same longest match as BERT's
- * shrinking loop, without hashing every candidate from scratch. */
+/* Id of the longest piece at char start, setting *end; -1 if none.  The
+ * candidate grows one char at a time with its hash. */
 static int
-longest_piece(const tok_vocab *v, const word_utf8 *u, int n, int start, int *end)
+longest_piece(const tok_model *m, tok_mws *ws, const int *off, int n, int start, int *end)
 {
-	size_t maxlen = tok_vocab_max_piece(v), len;
-	char tmp[2 + sizeof u->buf];
-	const char *s = u->buf + u->off[start];
+	const tok_table *v = m->vocab;
+	size_t maxlen = tok_table_max_piece(v), len = 0, rest;
+	const char *s = ws->s.s + off[start];
 	uint64_t h = TOK_HASH_BASIS;
 	int e, id, best = -1;
 
-	if (start > 0) {
-		/* Continuation candidates are "##" + the bytes from start. */
-		len = (size_t)(u->off[n] - u->off[start]);
-		memcpy(tmp, "##", 2);
-		memcpy(tmp + 2, s, len < maxlen ? len : maxlen);
-		s = tmp;
-		h = tok_hash_step(h, "##", 2);
+	if (start > 0 && m->prefix != NULL && m->prefix[0] != '\0') {
+		/* continuation candidates: the prefix, then the bytes from start */
+		size_t plen = strlen(m->prefix);
+
+		rest = (size_t)(off[n] - off[start]);
+		ws->s2.n = 0;
+		tok_str_put(&ws->s2, m->prefix, plen);
+		tok_str_put(&ws->s2, s, rest < maxlen ? rest : maxlen);
+		s = ws->s2.s;
+		h = tok_hash_step(h, m->prefix, plen);
+		len = plen;
 	}
-	len = start > 0 ? 2 : 0;
 	for (e = start + 1; e <= n; e++) {
-		h = tok_hash_step(h, u->buf + u->off[e - 1], (size_t)(u->off[e] - u->off[e - 1]));
-		len += (size_t)(u->off[e] - u->off[e - 1]);
-		if (len > maxlen || !tok_vocab_is_prefix(v, h))
+		h = tok_hash_step(h, ws->s.s + off[e - 1], (size_t)(off[e] - off[e - 1]));
+		len += (size_t)(off[e] - off[e - 1]);
+		if (len > maxlen || !tok_table_is_prefix(v, h))
 			break;
-		id = tok_vocab_find_hashed(v, h, s, len);
+		id = tok_table_find_hashed(v, h, s, len);
 		if (id >= 0) {
 			best = id;
 			*end = e;
@@ -82,44 +83,26 @@ longest_piece(const tok_vocab *v, const word_utf8 *u, int n, int start, int *end
 	return best;
 }
 
-/* The bytes chars w[0..n) came from; normalization can reorder marks, so
- * the first and last char need not hold the extremes. */
-static void
-push_span(tok_out *out, int id, const tok_char *w, int n)
-{
-	int b = w[0].begin, e = w[0].end, i;
-
-	for (i = 1; i < n; i++) {
-		if (w[i].begin < b)
-			b = w[i].begin;
-		if (w[i].end > e)
-			e = w[i].end;
-	}
-	tok_out_push(out, id, b, e);
-}
-
 void
-tok_wordpiece(const tok_vocab *v, const tok_char *w, int n, tok_out *out)
+tok_wordpiece(const tok_model *m, const tok_char *w, int n, tok_out *out, tok_mws *ws)
 {
-	word_utf8 u;
-	int start = 0, end, id, first = out->n;
-	int unk = tok_vocab_specials(v).unk;
+	int start = 0, end = 0, id, first = out->n, *off;
 
 	if (n == 0)
 		return;
-	if (n > MAX_WORD_CHARS) {
-		push_span(out, unk, w, n);
+	if (n > m->max_chars) {
+		tok_out_push(out, m->unk, w[0].begin, w[n - 1].end);
 		return;
 	}
-	encode_word(w, n, &u);
+	off = tok_word_utf8(w, n, ws);
 	while (start < n) {
-		id = longest_piece(v, &u, n, start, &end);
+		id = longest_piece(m, ws, off, n, start, &end);
 		if (id < 0) {
 			out->n = first;
-			push_span(out, unk, w, n);
+			tok_out_push(out, m->unk, w[0].begin, w[n - 1].end);
 			return;
 		}
-		push_span(out, id, w + start, end - start);
+		tok_out_push(out, id, w[start].begin, w[end - 1].end);
 		start = end;
 	}
 }

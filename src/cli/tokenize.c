@@ -1,0 +1,273 @@
+/* tokenize.c — `heed tokenize`: text in, tokens out, one line per line.
+ *
+ * The tokenizer is a model's (-m, resolved like every command's) or any
+ * tokenizer file or folder (--tokenizer).  JSON output is one object per
+ * input line with dump's token objects; TSV is one row per token.  A TAB
+ * in a line makes a sentence pair with the tokenizer's own pair template.
+ * Nothing is truncated.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "heed/model.h"
+#include "heed/tok.h"
+#include "heed/util.h"
+#include "cli.h"
+
+typedef struct tk_opts {
+	const char *model, *tokenizer, *input;
+	bool json;
+} tk_opts;
+
+static void
+tk_usage(FILE *f)
+{
+	fprintf(f,
+	    "Usage: heed tokenize (-m MODEL | --tokenizer FILE|DIR) [--format json|tsv] [FILE|-]\n"
+	    "\n"
+	    "Tokenize each line of FILE (standard input by default) as the model's\n"
+	    "tokenizer does, special tokens included.  A TAB in a line makes a\n"
+	    "sentence pair: the text before it is the first sentence, after it the\n"
+	    "second, joined by the tokenizer's pair template.\n"
+	    "\n"
+	    "  -m, --model MODEL      a model folder or hub name (default: heed-mini)\n"
+	    "  -t, --tokenizer PATH   tokenizer.json, vocab.txt, or a folder with one\n"
+	    "  -f, --format FMT       json (default): {\"tokens\":[{\"piece\",\"text\",\"id\",\n"
+	    "                         \"begin\",\"end\",\"type\"}...]} per line;\n"
+	    "                         tsv: LINE INDEX ID BEGIN END TYPE PIECE TEXT per token\n"
+	    "\n"
+	    "begin/end are byte offsets into the line (-1 for added special tokens);\n"
+	    "piece is the vocabulary's piece, text the same piece made readable.\n"
+	    "Exit status: 0 done, 1 usage error, 2 bad tokenizer or input, 3 I/O failure.\n");
+}
+
+static int
+tk_args(int argc, char **argv, tk_opts *o)
+{
+	static const struct option opts[] = {
+		{ "model", required_argument, NULL, 'm' },
+		{ "tokenizer", required_argument, NULL, 't' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *format = "json";
+	int c;
+
+	*o = (tk_opts){ 0 };
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "m:t:f:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm': o->model = optarg; break;
+		case 't': o->tokenizer = optarg; break;
+		case 'f': format = optarg; break;
+		case 'h': tk_usage(stdout); return 1;
+		default:
+			fprintf(stderr, "heed: tokenize: see heed tokenize --help\n");
+			return -1;
+		}
+	}
+	o->json = strcmp(format, "json") == 0;
+	if (!o->json && strcmp(format, "tsv") != 0) {
+		fprintf(stderr, "heed: tokenize: --format takes json or tsv\n");
+		return -1;
+	}
+	if (o->model != NULL && o->tokenizer != NULL) {
+		fprintf(stderr, "heed: tokenize: give -m or --tokenizer, not both\n");
+		return -1;
+	}
+	if (optind + 1 < argc) {
+		fprintf(stderr, "heed: tokenize: one input file at most\n");
+		return -1;
+	}
+	o->input = optind < argc ? argv[optind] : "-";
+	return 0;
+}
+
+/* The tokenizer and the casing a bare vocab.txt needs: a model's comes
+ * with its config (checked against vocab_size); --tokenizer's from a
+ * tokenizer_config.json beside it, else lowercase as transformers'
+ * default. */
+static int
+tk_open(const tk_opts *o, tok_vocab **v, bool *lowercase, heed_err *e)
+{
+	char *dir = NULL, *cpath;
+	model_config cfg;
+	int rc;
+
+	*lowercase = true;
+	if (o->tokenizer != NULL)
+		return tok_load(o->tokenizer, v, e);
+	if ((rc = model_resolve(o->model, &dir, e)) < 0)
+		return rc;
+	cpath = xasprintf("%s/config.json", dir);
+	rc = config_load(cpath, &cfg, e);
+	free(cpath);
+	if (rc == HEED_OK)
+		rc = tok_load(dir, v, e);
+	if (rc == HEED_OK && (rc = tok_check_size(*v, cfg.vocab_size, e)) < 0) {
+		tok_vocab_free(*v);
+		*v = NULL;
+	}
+	*lowercase = cfg.lowercase;
+	free(dir);
+	return rc;
+}
+
+/* A piece for TSV: tab, newline, CR and backslash escaped. */
+static void
+tsv_text(FILE *f, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '\t': fputs("\\t", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '\\': fputs("\\\\", f); break;
+		default: fputc(*s, f); break;
+		}
+	}
+}
+
+/* A JSON string even for a piece that is not UTF-8 (a vocab.txt line
+ * may not be): invalid bytes become U+FFFD. */
+static json_t *
+tk_json_text(const char *s)
+{
+	json_t *j = json_string(s);
+	size_t n, i;
+	char *b;
+
+	if (j != NULL)
+		return j;
+	n = strlen(s);
+	b = xmalloc(3 * n + 1);
+	for (i = 0, n = 0; s[i] != '\0'; i++) {
+		if ((unsigned char)s[i] < 0x80) {
+			b[n++] = s[i];
+		} else {
+			memcpy(b + n, "\xef\xbf\xbd", 3);
+			n += 3;
+		}
+	}
+	b[n] = '\0';
+	j = json_string(b);
+	free(b);
+	return j;
+}
+
+static int
+tk_line(const tok_vocab *v, tok_ws *w, bool lowercase, bool json, long lineno,
+	const char *path, char *line, size_t len, heed_err *e)
+{
+	char *tab = memchr(line, '\t', len), text[256];
+	size_t alen = tab ? (size_t)(tab - line) : len;
+	int boff = tab ? (int)(alen + 1) : 0, rc, i;
+	tok_result r;
+	json_t *toks, *obj;
+
+	rc = tok_encode_pair(v, w, line, alen, tab ? tab + 1 : NULL, tab ? len - alen - 1 : 0,
+			     lowercase, INT_MAX, &r, e);
+	if (rc < 0)
+		return rc;
+	if (r.invalid_bytes > 0)
+		fprintf(stderr, "heed: %s:%ld: %d invalid UTF-8 byte%s skipped\n",
+			path, lineno, r.invalid_bytes, r.invalid_bytes == 1 ? "" : "s");
+	toks = json ? json_array() : NULL;
+	for (i = 0; i < r.n; i++) {
+		const tok_token *t = &r.tok[i];
+		const char *piece = tok_piece(v, t->id);
+		int b = t->begin, en = t->end;
+
+		if (piece == NULL)
+			piece = "";
+		if (b >= 0 && t->type == 1 && tab != NULL) {
+			/* the second sentence's spans, into the whole line */
+			b += boff;
+			en += boff;
+		}
+		tok_display(v, r.tok, r.n, i, text, sizeof text);
+		if (json) {
+			obj = json_pack("{s:o, s:o, s:i, s:i, s:i}", "piece", tk_json_text(piece),
+					"text", tk_json_text(text), "id", t->id, "begin", b, "end", en);
+			if (tab != NULL)
+				json_object_set_new(obj, "type", json_integer(t->type));
+			json_array_append_new(toks, obj);
+		} else {
+			printf("%ld\t%d\t%d\t%d\t%d\t%d\t", lineno, i, t->id, b, en, t->type);
+			tsv_text(stdout, piece);
+			putchar('\t');
+			tsv_text(stdout, text);
+			putchar('\n');
+		}
+	}
+	if (json) {
+		obj = json_pack("{s:o}", "tokens", toks);
+		if (json_dumpf(obj, stdout, JSON_COMPACT) < 0)
+			rc = err_set(e, HEED_EIO, "cannot write the output");
+		putchar('\n');
+		json_decref(obj);
+	}
+	return rc;
+}
+
+int
+cmd_tokenize(int argc, char **argv)
+{
+	tk_opts o;
+	tok_vocab *v = NULL;
+	tok_ws *w = NULL;
+	heed_err e = { "" };
+	bool lowercase;
+	FILE *in;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	long lineno = 0;
+	int rc;
+
+	rc = tk_args(argc, argv, &o);
+	if (rc != 0)
+		return rc > 0 ? 0 : EXIT_USAGE;
+	if ((rc = tk_open(&o, &v, &lowercase, &e)) < 0) {
+		fprintf(stderr, "heed: %s\n", e.msg);
+		return cli_exit_code(rc);
+	}
+	in = strcmp(o.input, "-") == 0 ? stdin : fopen(o.input, "rb");
+	if (in == NULL) {
+		fprintf(stderr, "heed: %s: cannot open: %s\n", o.input, strerror(errno));
+		tok_vocab_free(v);
+		return EXIT_BADFILE;
+	}
+	w = tok_ws_new();
+	while (rc == HEED_OK && (n = getline(&line, &cap, in)) >= 0) {
+		lineno++;
+		if (n > 0 && line[n - 1] == '\n')
+			n--;
+		if (n > 0 && line[n - 1] == '\r')
+			n--;
+		rc = tk_line(v, w, lowercase, o.json, lineno, o.input, line, (size_t)n, &e);
+	}
+	if (rc == HEED_OK && ferror(in))
+		rc = err_set(&e, HEED_EIO, "%s: read error: %s", o.input, strerror(errno));
+	if (rc == HEED_OK && (fflush(stdout) != 0 || ferror(stdout)))
+		rc = err_set(&e, HEED_EIO, "cannot write the output: %s", strerror(errno));
+	if (rc < 0)
+		fprintf(stderr, "heed: %s\n", e.msg);
+	free(line);
+	if (in != stdin)
+		fclose(in);
+	tok_ws_free(w);
+	tok_vocab_free(v);
+	if (rc == HEED_EIO)
+		return EXIT_RUNTIME;
+	return cli_exit_code(rc);
+}

@@ -1,0 +1,144 @@
+/* test_tok_golden.c — heed's tokenizers against Hugging Face's own:
+ * every case of every fixture made by tools/tok/make_fixtures.js with the
+ * npm `tokenizers` package must give exactly the same ids, pieces, byte
+ * offsets and type ids.  The two BERT fixtures are also run through the
+ * vocab.txt reader, which must agree with their tokenizer.json.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "heed/tok.h"
+
+#define DIR HEED_TESTDIR "/fixtures/tok/"
+#define VOCAB HEED_TESTDIR "/../assets/models/heed-mini/vocab.txt"
+
+/* Hugging Face's Unigram names an unknown token by the text it stands
+ * for, and an added token is named by the text it matched (spaces that
+ * lstrip took included); heed names both by the vocabulary's piece. */
+static bool
+same_piece(const tok_vocab *v, int id, const char *heed, const char *hf)
+{
+	size_t n;
+
+	if (strcmp(heed, hf) == 0 || id == tok_vocab_specials(v).unk)
+		return true;
+	while (*hf == ' ')
+		hf++;
+	n = strlen(hf);
+	while (n > 0 && hf[n - 1] == ' ')
+		n--;
+	return n == strlen(heed) && memcmp(heed, hf, n) == 0;
+}
+
+/* Compare one case; returns 0 if equal, else prints why. */
+static int
+check_case(const tok_vocab *v, tok_ws *w, bool lower, const char *name, size_t k, json_t *c)
+{
+	const char *a = json_string_value(json_object_get(c, "a"));
+	const char *b = json_string_value(json_object_get(c, "b"));
+	json_t *ids = json_object_get(c, "ids"), *toks = json_object_get(c, "tokens");
+	json_t *offs = json_object_get(c, "offsets"), *types = json_object_get(c, "types");
+	tok_result r;
+	heed_err e;
+	size_t i, n = json_array_size(ids);
+
+	if (tok_encode_pair(v, w, a, strlen(a), b, b ? strlen(b) : 0, lower, 1 << 20, &r, &e) < 0) {
+		fprintf(stderr, "%s case %zu: %s\n", name, k, e.msg);
+		return 1;
+	}
+	for (i = 0; i < n && i < (size_t)r.n; i++) {
+		json_t *o = json_array_get(offs, i);
+		int id = (int)json_integer_value(json_array_get(ids, i));
+		int ob = (int)json_integer_value(json_array_get(o, 0));
+		int oe = (int)json_integer_value(json_array_get(o, 1));
+		const char *p = tok_piece(v, r.tok[i].id);
+		int type = types ? (int)json_integer_value(json_array_get(types, i)) : 0;
+
+		if (r.tok[i].id != id || r.tok[i].begin != ob || r.tok[i].end != oe || p == NULL ||
+		    !same_piece(v, id, p, json_string_value(json_array_get(toks, i))) ||
+		    r.tok[i].type != type)
+			break;
+	}
+	if (i == n && (size_t)r.n == n)
+		return 0;
+	fprintf(stderr, "%s case %zu \"%s\"%s%s%s: differs at token %zu of %zu (heed has %d)\n",
+		name, k, a, b ? " / \"" : "", b ? b : "", b ? "\"" : "", i, n, r.n);
+	for (size_t j = i > 2 ? i - 2 : 0; j < i + 3; j++) {
+		json_t *o = json_array_get(offs, j);
+
+		if (j < n)
+			fprintf(stderr, "   hf   %zu: %lld %s [%lld,%lld)\n", j,
+				json_integer_value(json_array_get(ids, j)),
+				json_string_value(json_array_get(toks, j)),
+				json_integer_value(json_array_get(o, 0)), json_integer_value(json_array_get(o, 1)));
+		if (j < (size_t)r.n)
+			fprintf(stderr, "   heed %zu: %d %s [%d,%d) type %d\n", j, r.tok[j].id,
+				tok_piece(v, r.tok[j].id), r.tok[j].begin, r.tok[j].end, r.tok[j].type);
+	}
+	return 1;
+}
+
+static void
+run_fixture(const char *name, const char *tokpath, bool lower)
+{
+	char path[512];
+	json_error_t jerr;
+	json_t *doc, *cases;
+	tok_vocab *v;
+	tok_ws *w;
+	heed_err e;
+	size_t i, bad = 0;
+
+	snprintf(path, sizeof path, DIR "%s.golden.json", name);
+	doc = json_load_file(path, 0, &jerr);
+	if (doc == NULL)
+		fail_msg("%s:%d: %s", path, jerr.line, jerr.text);
+	if (tokpath == NULL) {
+		snprintf(path, sizeof path, DIR "%s.json", name);
+		tokpath = path;
+	}
+	if (tok_load(tokpath, &v, &e) != HEED_OK)
+		fail_msg("%s", e.msg);
+	cases = json_object_get(doc, "cases");
+	assert_true(json_array_size(cases) >= 500);
+	w = tok_ws_new();
+	for (i = 0; i < json_array_size(cases); i++)
+		if (check_case(v, w, lower, name, i, json_array_get(cases, i)) && ++bad >= 20)
+			break;
+	tok_ws_free(w);
+	tok_vocab_free(v);
+	json_decref(doc);
+	if (bad > 0)
+		fail_msg("%s (%s): %zu case(s) differ from Hugging Face", name, tokpath, bad);
+}
+
+static void test_bert_uncased(void **s) { (void)s; run_fixture("bert-uncased", NULL, false); }
+static void test_bert_cased(void **s) { (void)s; run_fixture("bert-cased", NULL, false); }
+static void test_vocab_txt_uncased(void **s) { (void)s; run_fixture("bert-uncased", VOCAB, true); }
+static void test_vocab_txt_cased(void **s) { (void)s; run_fixture("bert-cased", VOCAB, false); }
+static void test_roberta_bpe(void **s) { (void)s; run_fixture("roberta-bpe", NULL, false); }
+static void test_gpt2_split(void **s) { (void)s; run_fixture("gpt2-split", NULL, false); }
+static void test_unigram(void **s) { (void)s; run_fixture("unigram", NULL, false); }
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bert_uncased),
+		cmocka_unit_test(test_bert_cased),
+		cmocka_unit_test(test_vocab_txt_uncased),
+		cmocka_unit_test(test_vocab_txt_cased),
+		cmocka_unit_test(test_roberta_bpe),
+		cmocka_unit_test(test_gpt2_split),
+		cmocka_unit_test(test_unigram),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
