@@ -17,7 +17,7 @@
 
 #include <jansson.h>
 
-#include "heed/model.h"
+#include "heed/open.h"
 #include "heed/tok.h"
 #include "heed/util.h"
 #include "cli.h"
@@ -93,33 +93,26 @@ tk_args(int argc, char **argv, tk_opts *o)
 }
 
 /* The tokenizer and the casing a bare vocab.txt needs: a model's comes
- * with its config (checked against vocab_size); --tokenizer's from a
- * tokenizer_config.json beside it, else lowercase as transformers'
- * default. */
+ * from heed_open (checked against its vocab_size, casing from its
+ * config); --tokenizer's is taken as it is, lowercase as transformers'
+ * BertTokenizer defaults. */
 static int
 tk_open(const tk_opts *o, tok_vocab **v, bool *lowercase, heed_err *e)
 {
-	char *dir = NULL, *cpath;
-	model_config cfg;
+	heed_open_opts oo = { .model = o->model, .flags = HEED_OPEN_VOCAB };
+	heed_session s;
 	int rc;
 
 	*lowercase = true;
 	if (o->tokenizer != NULL)
 		return tok_load(o->tokenizer, v, e);
-	if ((rc = model_resolve(o->model, &dir, e)) < 0)
+	if ((rc = heed_open(&oo, &s, e)) < 0)
 		return rc;
-	cpath = xasprintf("%s/config.json", dir);
-	rc = config_load(cpath, &cfg, e);
-	free(cpath);
-	if (rc == HEED_OK)
-		rc = tok_load(dir, v, e);
-	if (rc == HEED_OK && (rc = tok_check_size(*v, cfg.vocab_size, e)) < 0) {
-		tok_vocab_free(*v);
-		*v = NULL;
-	}
-	*lowercase = cfg.lowercase;
-	free(dir);
-	return rc;
+	*v = s.vocab;
+	*lowercase = s.cfg.lowercase;
+	s.vocab = NULL;
+	heed_close(&s);
+	return HEED_OK;
 }
 
 /* A piece for TSV: tab, newline, CR and backslash escaped. */
@@ -179,8 +172,8 @@ tk_line(const tok_vocab *v, tok_ws *w, bool lowercase, bool json, long lineno,
 	if (rc < 0)
 		return rc;
 	if (r.invalid_bytes > 0)
-		fprintf(stderr, "heed: %s:%ld: %d invalid UTF-8 byte%s skipped\n",
-			path, lineno, r.invalid_bytes, r.invalid_bytes == 1 ? "" : "s");
+		cli_warn("%s:%ld: %d invalid UTF-8 byte%s skipped", path, lineno,
+			 r.invalid_bytes, r.invalid_bytes == 1 ? "" : "s");
 	toks = json ? json_array() : NULL;
 	for (i = 0; i < r.n; i++) {
 		const tok_token *t = &r.tok[i];
@@ -212,7 +205,7 @@ tk_line(const tok_vocab *v, tok_ws *w, bool lowercase, bool json, long lineno,
 	if (json) {
 		obj = json_pack("{s:o}", "tokens", toks);
 		if (json_dumpf(obj, stdout, JSON_COMPACT) < 0)
-			rc = err_set(e, HEED_EIO, "cannot write the output");
+			rc = err_set(e, HEED_EWRITE, "cannot write the output");
 		putchar('\n');
 		json_decref(obj);
 	}
@@ -238,12 +231,12 @@ cmd_tokenize(int argc, char **argv)
 	if (rc != 0)
 		return rc > 0 ? 0 : EXIT_USAGE;
 	if ((rc = tk_open(&o, &v, &lowercase, &e)) < 0) {
-		fprintf(stderr, "heed: %s\n", e.msg);
+		cli_error(NULL, "%s", e.msg);
 		return cli_exit_code(rc);
 	}
 	in = strcmp(o.input, "-") == 0 ? stdin : fopen(o.input, "rb");
 	if (in == NULL) {
-		fprintf(stderr, "heed: %s: cannot open: %s\n", o.input, strerror(errno));
+		cli_error(NULL, "%s: cannot open: %s", o.input, strerror(errno));
 		tok_vocab_free(v);
 		return EXIT_BADFILE;
 	}
@@ -259,15 +252,13 @@ cmd_tokenize(int argc, char **argv)
 	if (rc == HEED_OK && ferror(in))
 		rc = err_set(&e, HEED_EIO, "%s: read error: %s", o.input, strerror(errno));
 	if (rc == HEED_OK && (fflush(stdout) != 0 || ferror(stdout)))
-		rc = err_set(&e, HEED_EIO, "cannot write the output: %s", strerror(errno));
+		rc = err_set(&e, HEED_EWRITE, "cannot write the output: %s", strerror(errno));
 	if (rc < 0)
-		fprintf(stderr, "heed: %s\n", e.msg);
+		cli_error(NULL, "%s", e.msg);
 	free(line);
 	if (in != stdin)
 		fclose(in);
 	tok_ws_free(w);
 	tok_vocab_free(v);
-	if (rc == HEED_EIO)
-		return EXIT_RUNTIME;
 	return cli_exit_code(rc);
 }

@@ -43,13 +43,17 @@ open_weights(heed_session *s, unsigned flags, heed_err *e)
 	return rc;
 }
 
+/* The folder's tokenizer (tokenizer.json first, as transformers), checked
+ * against the config's vocab_size. */
 static int
 open_vocab(heed_session *s, heed_err *e)
 {
-	char *path = xasprintf("%s/vocab.txt", s->dir);
-	int rc = tok_vocab_load(path, &s->vocab, e);
+	int rc = tok_load(s->dir, &s->vocab, e);
 
-	free(path);
+	if (rc == HEED_OK && (rc = tok_check_size(s->vocab, s->cfg.vocab_size, e)) < 0) {
+		tok_vocab_free(s->vocab);
+		s->vocab = NULL;
+	}
 	return rc;
 }
 

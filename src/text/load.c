@@ -350,22 +350,24 @@ int
 tok_check_size(tok_vocab *v, int vocab_size, heed_err *e)
 {
 	int n = tok_table_size(v->names), i;
+	bool padded = false;
 	char name[32];
 
 	if (n > vocab_size)
 		return err_set(e, HEED_EFORMAT,
-			       "the tokenizer has ids up to %d but config.json's vocab_size is %d",
-			       n - 1, vocab_size);
+			       "%s: ids go up to %d but config.json's vocab_size is %d",
+			       tok_source(v), n - 1, vocab_size);
 	if (n < vocab_size && v->from_vocab_txt)
-		return err_set(e, HEED_EFORMAT,
-			       "vocab.txt has %d lines but config.json's vocab_size is %d", n, vocab_size);
+		return err_set(e, HEED_EFORMAT, "%s: %d lines but config.json's vocab_size is %d",
+			       tok_source(v), n, vocab_size);
 	for (i = 0; i < vocab_size; i++) {
 		if (tok_table_piece(v->names, i, NULL) != NULL)
 			continue;
 		snprintf(name, sizeof name, "<unused %d>", i);
 		tok_table_set(v->names, i, name, strlen(name));
+		padded = true;
 	}
-	if (n < vocab_size)
+	if (padded)
 		tok_table_index(v->names);
 	return HEED_OK;
 }

@@ -27,3 +27,5 @@ EXTRA_DIST += $(TOK_FIXTURES:%=tests/fixtures/tok/%.json) \
 	$(TOK_FIXTURES:%=tests/fixtures/tok/%.golden.json) \
 	tools/tok/package.json tools/tok/package-lock.json tools/tok/make_fixtures.js \
 	tools/tok/sentences.js
+TESTS += tests/tokenize_test.sh
+EXTRA_DIST += tests/tokenize_test.sh

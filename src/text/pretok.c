@@ -178,17 +178,8 @@ tok_splits_push(tok_splits *l, int a, int b, int id)
 	l->n++;
 }
 
-/* The pieces of one split: (a, b, is_match), in order, covering it. */
-typedef struct piece {
-	int a, b;
-	bool match;
-} piece;
-
-typedef struct cut {
-	piece *p;
-	int n, cap;
-	int last;     /* end of the last match */
-} cut;
+typedef tok_part piece;
+typedef tok_cut cut;
 
 static void
 cut_push(cut *c, int a, int b, bool match)
@@ -288,13 +279,15 @@ behave(cut *c, enum tok_behavior bh, bool invert, cut *out)
 	}
 }
 
-/* The state of one step: the input text and pieces, the output ones. */
+/* The state of one step: the input text and pieces, the output ones,
+ * and the workspace's cut lists (c: all parts, r: the ones kept, w:
+ * BERT's words). */
 typedef struct step {
 	const tok_chars *in;
 	tok_chars *out;
 	tok_splits *osp;
 	tok_rx *rx;
-	cut c, r;
+	cut *c, *r, *w;
 } step;
 
 static void
@@ -318,18 +311,18 @@ find_parts(step *st, const tok_char *c, int n, enum tok_pretok_kind kind, const 
 {
 	int i;
 
-	st->c.n = 0;
-	st->c.last = 0;
+	st->c->n = 0;
+	st->c->last = 0;
 	if (re != NULL) {
-		tok_regex_each(re, st->rx, c, n, cut_match, &st->c);
+		tok_regex_each(re, st->rx, c, n, cut_match, st->c);
 	} else {
 		for (i = 0; i < n; i++)
 			if (is_delim(kind, c[i].cp))
-				cut_match(&st->c, i, i + 1);
+				cut_match(st->c, i, i + 1);
 	}
-	if (st->c.last < n)
-		cut_push(&st->c, st->c.last, n, false);
-	behave(&st->c, bh, invert, &st->r);
+	if (st->c->last < n)
+		cut_push(st->c, st->c->last, n, false);
+	behave(st->c, bh, invert, st->r);
 }
 
 /* Push part [a, b) of c as a new piece; bytes: as byte-level chars. */
@@ -365,8 +358,8 @@ push_parts(step *st, const tok_char *c, bool first, bool bytes)
 {
 	int i;
 
-	for (i = 0; i < st->r.n; i++)
-		push_part(st, c, st->r.p[i].a, st->r.p[i].b, first, bytes);
+	for (i = 0; i < st->r->n; i++)
+		push_part(st, c, st->r->p[i].a, st->r->p[i].b, first, bytes);
 }
 
 /* The GPT-2 pattern ByteLevel splits with (use_regex). */
@@ -426,14 +419,14 @@ metaspace(step *st, const tok_pretok *p, const tok_split *s, tok_chars *tmp)
 		push_part(st, tmp->c, 0, tmp->n, s->first, false);
 		return;
 	}
-	st->c.n = 0;
-	st->c.last = 0;
+	st->c->n = 0;
+	st->c->last = 0;
 	for (i = 0; i < tmp->n; i++)
 		if (tmp->c[i].cp == p->replacement)
-			cut_match(&st->c, i, i + 1);
-	if (st->c.last < tmp->n)
-		cut_push(&st->c, st->c.last, tmp->n, false);
-	behave(&st->c, TOK_MERGED_NEXT, false, &st->r);
+			cut_match(st->c, i, i + 1);
+	if (st->c->last < tmp->n)
+		cut_push(st->c, st->c->last, tmp->n, false);
+	behave(st->c, TOK_MERGED_NEXT, false, st->r);
 	push_parts(st, tmp->c, s->first, false);
 }
 
@@ -454,19 +447,19 @@ one_split(step *st, const tok_pretok *p, const tok_split *s, tok_chars *tmp)
 		/* whitespace removed, then punctuation isolated */
 		find_parts(st, c, n, TOK_PRE_WSSPLIT, NULL, TOK_REMOVED, false);
 		{
-			cut words = st->r;
+			cut *words = st->r;
 			int i;
 
-			st->r = (cut){ 0 };
-			for (i = 0; i < words.n; i++) {
-				int a = words.p[i].a, j;
+			st->r = st->w;
+			for (i = 0; i < words->n; i++) {
+				int a = words->p[i].a, j;
 
-				find_parts(st, c + a, words.p[i].b - a, TOK_PRE_PUNCT, NULL,
+				find_parts(st, c + a, words->p[i].b - a, TOK_PRE_PUNCT, NULL,
 					   TOK_ISOLATED, false);
-				for (j = 0; j < st->r.n; j++)
-					push_part(st, c, a + st->r.p[j].a, a + st->r.p[j].b, s->first, false);
+				for (j = 0; j < st->r->n; j++)
+					push_part(st, c, a + st->r->p[j].a, a + st->r->p[j].b, s->first, false);
 			}
-			free(st->r.p);
+			st->w = st->r;
 			st->r = words;
 		}
 		return;
@@ -491,10 +484,11 @@ one_split(step *st, const tok_pretok *p, const tok_split *s, tok_chars *tmp)
 }
 
 void
-tok_pretok_run(const tok_pretok *p, int count, tok_chars *text, tok_splits *sp,
-	       tok_chars *t2, tok_splits *s2, tok_chars *tmp, tok_rx *rx)
+tok_pretok_run(const tok_pretok *p, int count, tok_ws *ws)
 {
-	step st = { .rx = rx };
+	tok_chars *text = &ws->t1, *t2 = &ws->t2, *tmp = &ws->t3;
+	tok_splits *sp = &ws->sp, *s2 = &ws->sp2;
+	step st = { .rx = &ws->rx, .c = &ws->cut[0], .r = &ws->cut[1], .w = &ws->cut[2] };
 	int k, i;
 
 	for (k = 0; k < count; k++) {
@@ -519,8 +513,6 @@ tok_pretok_run(const tok_pretok *p, int count, tok_chars *text, tok_splits *sp,
 			*s2 = ts;
 		}
 	}
-	free(st.c.p);
-	free(st.r.p);
 }
 
 void

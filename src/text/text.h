@@ -119,6 +119,18 @@ typedef struct tok_splits {
 
 void tok_splits_push(tok_splits *l, int a, int b, int id);
 
+/* The parts a pattern cuts one piece into: (a, b, is match), in order. */
+typedef struct tok_part {
+	int a, b;
+	bool match;
+} tok_part;
+
+typedef struct tok_cut {
+	tok_part *p;
+	int n, cap;
+	int last;     /* end of the last match */
+} tok_cut;
+
 /* The tokens of one segment. */
 typedef struct tok_out {
 	tok_token *t;
@@ -176,8 +188,8 @@ struct tok_pretok {
 	void *re;                      /* pcre2_code: Split, Whitespace, ByteLevel */
 };
 
-void tok_pretok_run(const tok_pretok *p, int count, tok_chars *text, tok_splits *sp,
-		    tok_chars *t2, tok_splits *s2, tok_chars *tmp, tok_rx *rx);
+/* Run the pre-tokenizers on ws's t1/sp (t2/sp2, t3, rx, cut: scratch). */
+void tok_pretok_run(const tok_pretok *p, int count, tok_ws *ws);
 void tok_pretok_free(tok_pretok *p, int count);
 /* A PCRE2 pattern (UTF, UCP) from UTF-8 text, Oniguruma's \s \w \d
  * translated; literal: the text matched as is.  NULL with e set. */
@@ -288,6 +300,7 @@ struct tok_ws {
 	tok_chars cps, t1, t2, t3, t4;
 	tok_splits sp, sp2;
 	tok_rx rx;
+	tok_cut cut[3];
 	tok_out seg[2];
 	tok_out out;
 	tok_str str;

@@ -281,7 +281,7 @@ encode_seq(const tok_vocab *v, tok_ws *w, const char *text, size_t len, bool low
 				w->sp.s[k].first = w->sp.s[k].begin == 0;
 	}
 	/* 3. pre-tokenize */
-	tok_pretok_run(v->pre, v->npre, &w->t1, &w->sp, &w->t2, &w->sp2, &w->t3, &w->rx);
+	tok_pretok_run(v->pre, v->npre, w);
 	/* 4. the model */
 	for (i = 0; i < w->sp.n; i++) {
 		tok_split *s = &w->sp.s[i];
@@ -404,6 +404,8 @@ tok_ws_free(tok_ws *w)
 	free(w->sp.s);
 	free(w->sp2.s);
 	tok_rx_free(&w->rx);
+	for (int i = 0; i < 3; i++)
+		free(w->cut[i].p);
 	free(w->seg[0].t);
 	free(w->seg[1].t);
 	free(w->out.t);
