@@ -19,7 +19,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "app.h"
 
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -463,24 +462,17 @@ trace_frame(app *a, double draw_ms)
 	a->t_due = 0.0;
 }
 
+/* stdout took more of a frame; once all of it, the next loop turn draws
+ * the newest state. */
 static void
-on_stdout_drained(uv_poll_t *p, int status, int events)
+on_stdout_writable(uv_poll_t *p, int status, int events)
 {
 	app *a = p->data;
 
+	if (term_drain() > 0)
+		return;
 	uv_poll_stop(p);
-	a->out_waiting = false;   /* the next loop turn draws the newest state */
-}
-
-/* True when the terminal would not take a frame now: the last one is
- * still on its way (a slow link filled the tty's buffer).  Drawing then
- * would block the loop on the write and queue frames nobody will see. */
-static bool
-stdout_busy(void)
-{
-	struct pollfd p = { .fd = STDOUT_FILENO, .events = POLLOUT };
-
-	return poll(&p, 1, 0) == 0;
+	a->out_waiting = false;
 }
 
 /* Once per loop turn: fit the current view, then draw the whole screen,
@@ -495,10 +487,12 @@ on_prepare(uv_prepare_t *p)
 
 	if (!a->dirty || a->quit || a->out_waiting)
 		return;
-	if (stdout_busy()) {
+	/* the terminal has not taken the last frame: drawing now would only
+	 * queue a frame nobody will see; the newest state goes once it has */
+	if (term_drain() > 0) {
 		a->out_waiting = true;
 		a->skipped++;
-		uv_poll_start(&a->out_poll, UV_WRITABLE, on_stdout_drained);
+		uv_poll_start(&a->out_poll, UV_WRITABLE, on_stdout_writable);
 		return;
 	}
 	t0 = util_now_ms();
@@ -511,6 +505,10 @@ on_prepare(uv_prepare_t *p)
 	a->dirty = false; /* what resize asked for is on its way as a job */
 	a->frames++;
 	trace_frame(a, util_now_ms() - t0);
+	if (term_pending() > 0) {   /* the rest goes as stdout takes it */
+		a->out_waiting = true;
+		uv_poll_start(&a->out_poll, UV_WRITABLE, on_stdout_writable);
+	}
 }
 
 static void

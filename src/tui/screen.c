@@ -54,12 +54,8 @@ draw_input(const app *a)
 		term_text(0, px, w, "type a sentence; [MASK] marks a word to predict; Enter when done", A_DIM);
 	else
 		term_text(0, px, w, a->in.buf + start, A_NORMAL);
-	if (a->editing) {
-		curs_set(1);
-		move(0, px + input_width(a->in.buf, start, a->in.cur));
-	} else {
-		curs_set(0);
-	}
+	if (a->editing)
+		term_cursor(0, px + input_width(a->in.buf, start, a->in.cur));
 }
 
 static void
@@ -87,8 +83,7 @@ draw_status(const app *a)
 		snprintf(time, sizeof time, " %.1f ms ? ", a->front->ms);
 	else
 		snprintf(time, sizeof time, " ? help ");
-	attr_set(A_REVERSE, 0, NULL);
-	mvhline(LINES - 1, 0, ' ', COLS);
+	term_clear(LINES - 1, 0, COLS, A_REVERSE);
 	lw = term_text(LINES - 1, 0, COLS, left, A_REVERSE | A_BOLD);
 	tw = input_width(time, 0, strlen(time));
 	rw = input_width(right, 0, strlen(right));
@@ -106,14 +101,13 @@ draw_prompt(const app *a)
 	size_t start = input_window(&a->spec, w);
 
 	draw_input(a);
-	term_clear(LINES - 1, 0, COLS);
+	term_clear(LINES - 1, 0, COLS, A_NORMAL);
 	term_text(LINES - 1, 0, 2, ":", A_BOLD);
 	if (a->spec.len == 0)
 		term_text(LINES - 1, 2, w, "mode spec: L2H5=uniform, L3=average, papa-half, input", A_DIM);
 	else
 		term_text(LINES - 1, 2, w, a->spec.buf + start, A_NORMAL);
-	curs_set(1);
-	move(LINES - 1, 2 + input_width(a->spec.buf, start, a->spec.cur));
+	term_cursor(LINES - 1, 2 + input_width(a->spec.buf, start, a->spec.cur));
 }
 
 ui_rect
@@ -125,11 +119,10 @@ screen_body(void)
 void
 screen_draw(const app *a, const view_ctx *c, const ui_view *v, const void *vst)
 {
-	erase();
+	term_begin();
 	if (COLS < UI_MIN_COLS || LINES < UI_MIN_ROWS) {
-		curs_set(0);
 		draw_too_small();
-		refresh();
+		term_flush();
 		return;
 	}
 	widget_token_strip(c->frame, 1, COLS, v->focus != NULL ? v->focus(c, vst) : -1);
@@ -141,5 +134,5 @@ screen_draw(const app *a, const view_ctx *c, const ui_view *v, const void *vst)
 		draw_prompt(a);
 	else
 		draw_input(a);    /* last: it leaves the cursor in the sentence */
-	refresh();
+	term_flush();
 }

@@ -1,8 +1,13 @@
-/* term.c — curses setup and teardown, colour pairs, cell drawing.
+/* term.c — curses setup and teardown, the cell buffer and the renderer
+ * (see term.h).
  *
- * Pairs come from alloc_pair() and are passed by the extended-colour
- * "opts" pointer, because COLOR_PAIR() holds only 8 bits and a ramp of
- * PAL_LEVELS colours drawn with half-blocks needs PAL_LEVELS^2 pairs.
+ * Two buffers of cells: `back`, the frame being drawn, and `front`, what
+ * the terminal shows.  term_flush walks them and, for each cell that
+ * differs, moves the cursor only when it is not already there, sends only
+ * the SGR parameters that change (one CSI per change), then the
+ * character.  curses only ever writes at start-up, after a resize and at
+ * the end, and never while a frame is on its way: stdscr is never touched,
+ * so wgetch never refreshes it.
  * term_end() restores the tty (htop's CRT_done): it runs on q, on signals,
  * on fatal errors and from atexit, whichever comes first.
  */
@@ -11,8 +16,13 @@
 #include "term.h"
 
 #include <curses.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,11 +32,37 @@
 #include <utf8proc.h>
 #include <wchar.h>
 
+#include "heed/util.h"
+
 static bool active;
 static SCREEN *screen;
 static bool atexit_set;
 static int stdin_flags = -1;  /* fcntl flags to give back: libuv's poll sets O_NONBLOCK */
+static int stdout_flags = -1; /* ours: frames are written without blocking */
 static pal_depth depth = DEPTH_NONE;
+
+/* Attributes of a cell, in SGR's terms. */
+enum { AT_BOLD = 1, AT_DIM = 2, AT_UNDER = 4, AT_REVERSE = 8 };
+#define WIDE_TAIL 0xFFFFFFFFu   /* right half of a double-width character */
+#define UNKNOWN   0xFFFFFFFEu   /* front only: the terminal's cell is not known */
+#define NO_COLOUR (-1)
+
+typedef struct cell {
+	uint32_t ch;
+	int32_t fg, bg;      /* pal_colour values or NO_COLOUR */
+	uint8_t attr;
+} cell;
+
+static cell *back, *front;
+static int rows, cols;
+static bool front_valid;     /* false: clear the screen and paint it all */
+static int cur_y = -1, cur_x = -1;   /* the terminal's cursor, -1 unknown */
+static cell pen;                     /* the terminal's SGR state */
+static bool pen_known;
+static int want_y = -1, want_x;      /* term_cursor's request */
+static bool cursor_shown;
+static char *out;                    /* bytes not yet written */
+static size_t out_len, out_off, out_cap;
 
 static void
 term_atexit(void)
@@ -101,7 +137,27 @@ term_init(bool mouse)
 		mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED, NULL);
 		mouseinterval(0);
 	}
+	/* curses clears the screen once; from here on the frames are ours */
+	refresh();
+	cursor_shown = false;
+	front_valid = false;
+	stdout_flags = fcntl(STDOUT_FILENO, F_GETFL);
+	if (stdout_flags != -1)
+		fcntl(STDOUT_FILENO, F_SETFL, stdout_flags | O_NONBLOCK);
 	return 0;
+}
+
+/* The rest of the last frame, waiting as long as it takes (at most a few
+ * seconds: a terminal that went away takes nothing). */
+static void
+drain_all(void)
+{
+	for (int tries = 0; term_drain() > 0 && tries < 50; tries++) {
+		struct pollfd p = { .fd = STDOUT_FILENO, .events = POLLOUT };
+
+		poll(&p, 1, 100);
+	}
+	out_len = out_off = 0;
 }
 
 void
@@ -110,6 +166,9 @@ term_end(void)
 	if (!active)
 		return;
 	active = false;
+	drain_all();
+	if (stdout_flags != -1)
+		fcntl(STDOUT_FILENO, F_SETFL, stdout_flags);
 	curs_set(1);
 	endwin();
 	delscreen(screen);
@@ -118,6 +177,13 @@ term_end(void)
 	 * read fails with EAGAIN (dash says "turning off NDELAY mode"). */
 	if (stdin_flags != -1)
 		fcntl(STDIN_FILENO, F_SETFL, stdin_flags);
+	free(back);
+	free(front);
+	free(out);
+	back = front = NULL;
+	out = NULL;
+	rows = cols = 0;
+	out_cap = 0;
 }
 
 bool
@@ -145,36 +211,63 @@ term_resize(void)
 
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
 		resizeterm(ws.ws_row, ws.ws_col);
-	clearok(curscr, TRUE);
+	/* resizeterm touched stdscr: let curses write its (blank) screen now,
+	 * after what is pending, or wgetch would do it over our next frame */
+	drain_all();
+	refresh();
+	front_valid = false;
 }
 
-static int
-pair_of(int fg, int bg)
+/* ---- the cell buffer ----------------------------------------------------- */
+
+static const cell blank = { ' ', NO_COLOUR, NO_COLOUR, 0 };
+
+void
+term_begin(void)
 {
-	int p = alloc_pair(fg, bg);
-
-	return p < 0 ? 0 : p;
+	if (LINES != rows || COLS != cols || back == NULL) {
+		rows = LINES > 0 ? LINES : 1;
+		cols = COLS > 0 ? COLS : 1;
+		back = xrealloc(back, (size_t)rows * cols * sizeof *back);
+		front = xrealloc(front, (size_t)rows * cols * sizeof *front);
+		front_valid = false;
+	}
+	for (int i = 0; i < rows * cols; i++)
+		back[i] = blank;
+	want_y = -1;
 }
 
+static uint8_t
+attr_of(int a)
+{
+	return (uint8_t)((a & A_BOLD ? AT_BOLD : 0) | (a & A_DIM ? AT_DIM : 0) |
+	    (a & A_UNDERLINE ? AT_UNDER : 0) | (a & A_REVERSE ? AT_REVERSE : 0));
+}
+
+/* One character cell; a double-width one takes the next cell too.
+ * Outside the screen nothing happens. */
 static void
-put_wc(int y, int x, wchar_t wc, attr_t a, int pair)
+put(int y, int x, uint32_t ch, int width, uint8_t attr, int fg, int bg)
 {
-	wchar_t s[2] = { wc, L'\0' };
-	cchar_t cc;
+	cell *c;
 
-	setcchar(&cc, s, a, 0, &pair);
-	mvadd_wch(y, x, &cc);
+	if (y < 0 || y >= rows || x < 0 || x + width > cols)
+		return;
+	c = &back[y * cols + x];
+	*c = (cell){ ch, fg, bg, attr };
+	if (width == 2)
+		c[1] = (cell){ WIDE_TAIL, fg, bg, attr };
 }
 
 void
 term_half(int y, int x, pal_kind k, double top, double bot)
 {
 	if (depth == DEPTH_NONE) {
-		put_wc(y, x, (wchar_t)pal_ascii(bot < 0 ? top : (top + bot) / 2), A_NORMAL, 0);
+		put(y, x, (uint32_t)pal_ascii(bot < 0 ? top : (top + bot) / 2), 1, 0, NO_COLOUR, NO_COLOUR);
 		return;
 	}
-	put_wc(y, x, 0x2580, A_NORMAL, pair_of(pal_colour(k, depth, top),
-	    bot < 0 ? -1 : pal_colour(k, depth, bot)));
+	put(y, x, 0x2580, 1, 0, pal_colour(k, depth, top),
+	    bot < 0 ? NO_COLOUR : pal_colour(k, depth, bot));
 }
 
 /* A readable text colour on background t: dark on the bright half. */
@@ -195,38 +288,56 @@ term_fill(int y, int x, int w, pal_kind k, double t, const char *text, bool reve
 {
 	size_t tl = text ? strlen(text) : 0;
 	/* the cursor: reversed text, or diamonds where there is no text */
-	wchar_t blank = reverse && tl == 0 ? 0x25C6 : L' ';
-	attr_t a = reverse ? (tl > 0 ? A_REVERSE | A_BOLD : A_BOLD) : A_NORMAL;
-	int pair = 0;
+	uint32_t blank_ch = reverse && tl == 0 ? 0x25C6 : ' ';
+	uint8_t a = reverse ? (tl > 0 ? AT_REVERSE | AT_BOLD : AT_BOLD) : 0;
+	int fg = NO_COLOUR, bg = NO_COLOUR;
 
-	if (depth == DEPTH_NONE)
-		a = reverse ? A_REVERSE : A_NORMAL;
-	else
-		pair = pair_of(text_on(k, t), pal_colour(k, depth, t));
+	if (depth == DEPTH_NONE) {
+		a = reverse ? AT_REVERSE : 0;
+	} else {
+		fg = text_on(k, t);
+		bg = pal_colour(k, depth, t);
+	}
 	for (int i = 0; i < w; i++) {
-		wchar_t wc = (size_t)i < tl ? (wchar_t)text[i] : blank;
+		uint32_t ch = (size_t)i < tl ? (unsigned char)text[i] : blank_ch;
 
 		if (depth == DEPTH_NONE && (size_t)i >= tl)
-			wc = (wchar_t)pal_ascii(t);
-		put_wc(y, x + i, wc, a, pair);
+			ch = (uint32_t)pal_ascii(t);
+		put(y, x + i, ch, 1, a, fg, bg);
 	}
 }
 
 void
 term_bar(int y, int x, int w, pal_kind k, double t)
 {
-	static const wchar_t eighths[] = L" \u258F\u258E\u258D\u258C\u258B\u258A\u2589\u2588";
+	static const uint32_t eighths[] = { ' ', 0x258F, 0x258E, 0x258D, 0x258C, 0x258B, 0x258A,
+	    0x2589, 0x2588 };
 	int fill = (int)(t * w * 8 + 0.5);
-	int pair = depth == DEPTH_NONE ? 0 : pair_of(pal_colour(k, depth, t), -1);
+	int fg = depth == DEPTH_NONE ? NO_COLOUR : pal_colour(k, depth, t);
 
 	for (int i = 0; i < w; i++, fill -= 8) {
 		int e = fill >= 8 ? 8 : fill > 0 ? fill : 0;
 
 		if (depth == DEPTH_NONE)
-			put_wc(y, x + i, e >= 4 ? L'#' : e > 0 ? L'-' : L' ', A_NORMAL, 0);
+			put(y, x + i, e >= 4 ? '#' : e > 0 ? '-' : ' ', 1, 0, NO_COLOUR, NO_COLOUR);
 		else
-			put_wc(y, x + i, eighths[e], A_NORMAL, pair);
+			put(y, x + i, eighths[e], 1, 0, fg, NO_COLOUR);
 	}
+}
+
+void
+term_vbar(int y, int x, int w, pal_kind k, double t)
+{
+	static const uint32_t eighths[] = { ' ', 0x2581, 0x2582, 0x2583, 0x2584, 0x2585, 0x2586,
+	    0x2587, 0x2588 };
+	int e = (int)(t * 8 + 0.5);
+	int fg = depth == DEPTH_NONE ? NO_COLOUR : pal_colour(k, depth, t);
+
+	if (e == 0 && t > 0.02)
+		e = 1;
+	for (int i = 0; i < w; i++)
+		put(y, x + i, depth == DEPTH_NONE ? (uint32_t)pal_ascii(t) : eighths[e], 1, 0, fg,
+		    NO_COLOUR);
 }
 
 int
@@ -234,9 +345,8 @@ term_text(int y, int x, int w, const char *s, int attr)
 {
 	int used = 0;
 	size_t len = strlen(s), i = 0;
+	uint8_t a = attr_of(attr);
 
-	attr_set((attr_t)attr, 0, NULL);
-	move(y, x);
 	while (i < len && used < w) {
 		utf8proc_int32_t cp;
 		utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
@@ -248,32 +358,246 @@ term_text(int y, int x, int w, const char *s, int attr)
 		cw = utf8proc_charwidth(cp);
 		if (cw < 0 || (cw == 0 && cp < 0x20))
 			cp = 0xFFFD, cw = 1;   /* control bytes never reach the tty */
+		if (cw == 0) {
+			/* a combining mark: the cell model keeps one code point
+			 * per cell, so it is dropped rather than misplaced */
+			i += (size_t)n;
+			continue;
+		}
 		if (used + cw > w)
 			break;
-		wchar_t wc[2] = { (wchar_t)cp, L'\0' };
-		addnwstr(wc, 1);
+		put(y, x + used, (uint32_t)cp, cw, a, NO_COLOUR, NO_COLOUR);
 		used += cw;
 		i += (size_t)n;
 	}
-	attr_set(A_NORMAL, 0, NULL);
 	return used;
 }
 
 void
-term_clear(int y, int x, int w)
+term_clear(int y, int x, int w, int attr)
 {
-	mvhline(y, x, ' ', w);
+	for (int i = 0; i < w; i++)
+		put(y, x + i, ' ', 1, attr_of(attr), NO_COLOUR, NO_COLOUR);
 }
 
 void
-term_vbar(int y, int x, int w, pal_kind k, double t)
+term_cursor(int y, int x)
 {
-	static const wchar_t eighths[] = L" \u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588";
-	int e = (int)(t * 8 + 0.5);
-	int pair = depth == DEPTH_NONE ? 0 : pair_of(pal_colour(k, depth, t), -1);
-
-	if (e == 0 && t > 0.02)
-		e = 1;
-	for (int i = 0; i < w; i++)
-		put_wc(y, x + i, depth == DEPTH_NONE ? (wchar_t)pal_ascii(t) : eighths[e], A_NORMAL, pair);
+	want_y = y;
+	want_x = x;
 }
+
+/* ---- the renderer ------------------------------------------------------- */
+
+static void
+emit(const char *s, size_t n)
+{
+	if (out_len + n > out_cap) {
+		out_cap = (out_len + n) * 2;
+		out = xrealloc(out, out_cap);
+	}
+	memcpy(out + out_len, s, n);
+	out_len += n;
+}
+
+static void
+emitf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+emitf(const char *fmt, ...)
+{
+	char buf[64];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		emit(buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+static void
+emit_utf8(uint32_t cp)
+{
+	char b[4];
+	size_t n;
+
+	if (cp < 0x80) {
+		b[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		b[0] = (char)(0xC0 | cp >> 6);
+		b[1] = (char)(0x80 | (cp & 0x3F));
+		n = 2;
+	} else if (cp < 0x10000) {
+		b[0] = (char)(0xE0 | cp >> 12);
+		b[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+		b[2] = (char)(0x80 | (cp & 0x3F));
+		n = 3;
+	} else {
+		b[0] = (char)(0xF0 | cp >> 18);
+		b[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+		b[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+		b[3] = (char)(0x80 | (cp & 0x3F));
+		n = 4;
+	}
+	emit(b, n);
+}
+
+/* ";38;5;N" and the like for one colour; fg: 3x/38, bg: 4x/48. */
+static void
+emit_colour(int c, bool fg)
+{
+	if (c == NO_COLOUR)
+		emitf(";%d", fg ? 39 : 49);
+	else if (depth == DEPTH_8)
+		emitf(";%d", (fg ? 30 : 40) + c);
+	else if (depth == DEPTH_256)
+		emitf(";%d;5;%d", fg ? 38 : 48, c);
+	else
+		emitf(";%d;2;%d;%d;%d", fg ? 38 : 48, c >> 16 & 0xFF, c >> 8 & 0xFF, c & 0xFF);
+}
+
+/* Bring the terminal's SGR state to c's with one CSI: only what changes,
+ * or a reset and what c has when an attribute must go. */
+static void
+set_pen(const cell *c)
+{
+	static const struct { uint8_t bit; int code; } attrs[] = {
+		{ AT_BOLD, 1 }, { AT_DIM, 2 }, { AT_UNDER, 4 }, { AT_REVERSE, 7 },
+	};
+	bool reset = !pen_known || (pen.attr & ~c->attr) != 0;
+	cell from = reset ? blank : pen;
+	size_t start = out_len;
+
+	if (!reset && c->attr == pen.attr && c->fg == pen.fg && c->bg == pen.bg)
+		return;
+	emit("\033[", 2);
+	if (reset)
+		emit("0", 1);
+	for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
+		if ((c->attr & attrs[i].bit) && !(from.attr & attrs[i].bit))
+			emitf(";%d", attrs[i].code);
+	if (c->fg != from.fg)
+		emit_colour(c->fg, true);
+	if (c->bg != from.bg)
+		emit_colour(c->bg, false);
+	/* "\033[;1m" is not "\033[1m" everywhere: drop a leading separator */
+	if (!reset && out[start + 2] == ';')
+		memmove(out + start + 2, out + start + 3, --out_len - start - 2);
+	emit("m", 1);
+	pen = *c;
+	pen_known = true;
+}
+
+static void
+move_to(int y, int x)
+{
+	if (y == cur_y && x == cur_x)
+		return;
+	if (y == cur_y && x == cur_x + 1 && cur_x >= 0)
+		emit("\033[C", 3);
+	else if (y == cur_y && x > cur_x && cur_x >= 0)
+		emitf("\033[%dC", x - cur_x);
+	else if (x == 0)
+		emitf("\033[%dH", y + 1);
+	else
+		emitf("\033[%d;%dH", y + 1, x + 1);
+	cur_y = y;
+	cur_x = x;
+}
+
+static bool
+same(const cell *a, const cell *b)
+{
+	return a->ch == b->ch && a->fg == b->fg && a->bg == b->bg && a->attr == b->attr;
+}
+
+/* Cells the terminal changes by itself when a double-width character is
+ * half overwritten: the other half turns blank. */
+static void
+forget_wide_neighbours(int y, int x)
+{
+	cell *f = &front[y * cols];
+
+	if (f[x].ch == WIDE_TAIL && x > 0)
+		f[x - 1].ch = UNKNOWN;
+	if (x + 1 < cols && f[x + 1].ch == WIDE_TAIL)
+		f[x + 1].ch = UNKNOWN;
+}
+
+size_t
+term_flush(void)
+{
+	size_t before = out_len;
+
+	if (!front_valid) {
+		pen_known = false;
+		set_pen(&blank);
+		emit("\033[H\033[2J", 7);
+		cur_y = cur_x = 0;
+		for (int i = 0; i < rows * cols; i++)
+			front[i] = blank;
+		front_valid = true;
+	}
+	if (cursor_shown) {   /* no cursor flying about while cells change */
+		emit("\033[?25l", 6);
+		cursor_shown = false;
+	}
+	for (int y = 0; y < rows; y++)
+		for (int x = 0; x < cols; x++) {
+			cell *b = &back[y * cols + x], *f = &front[y * cols + x];
+			int width;
+
+			if (same(b, f) || b->ch == WIDE_TAIL)
+				continue;
+			width = x + 1 < cols && b[1].ch == WIDE_TAIL ? 2 : 1;
+			move_to(y, x);
+			set_pen(b);
+			forget_wide_neighbours(y, x);
+			emit_utf8(b->ch);
+			*f = *b;
+			if (width == 2) {
+				forget_wide_neighbours(y, x + 1);
+				f[1] = b[1];
+			}
+			cur_x += width;
+			if (cur_x >= cols)   /* the wrap is pending: say where we are */
+				cur_y = cur_x = -1;
+		}
+	if (want_y >= 0) {
+		move_to(want_y, want_x);
+		emit("\033[?25h", 6);
+		cursor_shown = true;
+	}
+	before = out_len - before;
+	term_drain();
+	return before;
+}
+
+size_t
+term_pending(void)
+{
+	return out_len - out_off;
+}
+
+size_t
+term_drain(void)
+{
+	while (out_off < out_len) {
+		ssize_t n = write(STDOUT_FILENO, out + out_off, out_len - out_off);
+
+		if (n > 0) {
+			out_off += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		break;   /* EAGAIN: the terminal has not taken the last frame yet */
+	}
+	if (out_off == out_len)
+		out_len = out_off = 0;
+	return out_len - out_off;
+}
+

@@ -1,10 +1,22 @@
-/* term.h — the terminal: the only code that starts or ends curses.
- * Everything that puts a coloured cell on the screen goes through here, so
- * the views never deal with colour depths or pair numbers. */
+/* term.h — the terminal: the only code that starts or ends curses and the
+ * only code that writes to stdout while the explorer runs.
+ *
+ * curses reads the keys (keypad, mouse, UTF-8) and knows the window size;
+ * the screen itself is drawn by heed (tmux's tty.c, not curses' refresh):
+ * a frame is written into a cell buffer (term_begin, the drawing calls),
+ * then term_flush compares it with what the terminal already shows and
+ * sends only the cells that differ, changing only the colours and
+ * attributes that differ from the cell before.  The bytes go out without
+ * blocking: when the terminal cannot take them yet (a slow link),
+ * term_pending says so, the loop waits for stdout to drain (term_drain)
+ * and draws only the newest state after that.  Views never deal with
+ * colour depths, escape sequences or pair numbers.
+ */
 #ifndef HEED_TUI_TERM_H
 #define HEED_TUI_TERM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "palette.h"
 
@@ -17,9 +29,13 @@ bool term_active(void);
 pal_depth term_depth(void);
 /* Matrix rows per text row: 2 with half-blocks, 1 with the ASCII ramp. */
 int term_rows_per_line(void);
-/* Read the new window size from the tty after SIGWINCH. */
+/* Read the new window size from the tty after SIGWINCH; the next frame
+ * repaints everything. */
 void term_resize(void);
 
+/* Start a frame: every cell blank.  Attributes (attr) are curses' A_BOLD,
+ * A_DIM, A_UNDERLINE, A_REVERSE. */
+void term_begin(void);
 /* Two stacked weights in one cell (an upper-half block); bot < 0 = none.
  * Values are already scaled to [0, 1]. */
 void term_half(int y, int x, pal_kind k, double top, double bot);
@@ -32,7 +48,16 @@ void term_bar(int y, int x, int w, pal_kind k, double t);
 void term_vbar(int y, int x, int w, pal_kind k, double t);
 /* Plain text clipped to w columns (UTF-8 aware); returns columns used. */
 int term_text(int y, int x, int w, const char *s, int attr);
-/* Blank w columns. */
-void term_clear(int y, int x, int w);
+/* w blank columns with attr (A_REVERSE: a bar). */
+void term_clear(int y, int x, int w, int attr);
+/* Show the cursor at (y, x) after this frame; y < 0 hides it. */
+void term_cursor(int y, int x);
+/* Send what changed since the last frame.  Returns the bytes this frame
+ * took. */
+size_t term_flush(void);
+/* Bytes of earlier frames still waiting for the terminal. */
+size_t term_pending(void);
+/* Write what stdout takes now without blocking; returns term_pending(). */
+size_t term_drain(void);
 
 #endif

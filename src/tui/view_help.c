@@ -40,7 +40,7 @@ help_draw(const view_ctx *c, const void *st, ui_rect r)
 	if (w < 20 || h < 4)
 		return;
 	for (int y = y0; y < y0 + h; y++)
-		term_clear(y, x0, w);
+		term_clear(y, x0, w, A_NORMAL);
 	for (int x = x0 + 1; x < x0 + w - 1; x++) {
 		term_text(y0, x, 1, "\u2500", A_NORMAL);
 		term_text(y0 + h - 1, x, 1, "\u2500", A_NORMAL);
