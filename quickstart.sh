@@ -5,8 +5,9 @@
 #   ./quickstart.sh run [HEED ARGS...]   install what is missing, build, start heed
 #   ./quickstart.sh build                install what is missing, build build/heed
 #   ./quickstart.sh check                install, build, test: normal build,
-#                                        sanitizer build, make distcheck, then
-#                                        every fuzz target for a while
+#                                        sanitizer build, ThreadSanitizer build
+#                                        (threaded tests only), make distcheck,
+#                                        then every fuzz target for a while
 #   ./quickstart.sh help
 #
 # Builds happen out of tree (build/ and build-asan/), so the two builds and
@@ -17,6 +18,7 @@ set -eu
 SRC=$(cd "$(dirname "$0")" && pwd)
 BUILD=$SRC/build
 BUILD_ASAN=$SRC/build-asan
+BUILD_TSAN=$SRC/build-tsan
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 PACKAGES="build-essential autoconf automake pkg-config libncurses-dev libuv1-dev
@@ -136,6 +138,12 @@ cmd_check() {
 	configure_in "$BUILD_ASAN" --enable-sanitizers
 	build_in "$BUILD_ASAN"
 	check_in "$BUILD_ASAN"
+	# ThreadSanitizer: only the tests where threads meet (queue, worker),
+	# and only what they need is built
+	configure_in "$BUILD_TSAN" --enable-tsan
+	say "building the threaded tests in $BUILD_TSAN"
+	make -C "$BUILD_TSAN" -s -j"$JOBS" tests/unit/test_ui_queue tests/unit/test_ui_worker
+	check_in "$BUILD_TSAN" check-tsan
 	check_in "$BUILD" distcheck
 	fuzz_in "$BUILD"
 	say "all checks passed"

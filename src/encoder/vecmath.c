@@ -27,7 +27,10 @@
 
 #include "encoder_int.h"
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__gnu_linux__)
+/* Not under ThreadSanitizer: GCC instruments the clones' resolvers, which
+ * run before TSan's runtime is up, and the program dies at start-up. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__gnu_linux__) && \
+    !defined(__SANITIZE_THREAD__)
 #define VEC_CLONES __attribute__((target_clones("avx2", "default"), \
 	optimize("O3", "no-trapping-math")))
 /* sums may be reordered into vector lanes: they accumulate in double, so the

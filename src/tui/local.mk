@@ -39,6 +39,15 @@ tests_unit_test_ui_worker_SOURCES = tests/unit/test_ui_worker.c src/tui/worker.c
 tests_unit_test_ui_worker_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/src/tui
 tests_unit_test_ui_worker_LDADD = $(TEST_LIBS)
 
+# The tests where two threads meet (queue hand-over, the encoder thread):
+# the ThreadSanitizer build (configure --enable-tsan) runs just these, so
+# its part of ./quickstart.sh check stays short.
+TSAN_TESTS = tests/unit/test_ui_queue tests/unit/test_ui_worker
+check-tsan: $(TSAN_TESTS)
+	$(MAKE) $(AM_MAKEFLAGS) check-TESTS TESTS='$(TSAN_TESTS)'
+.PHONY: check-tsan
+EXTRA_DIST += tests/time_limit.sh tests/tsan.supp docs/ARCHITECTURE.md
+
 # End-to-end: the real binary in a tmux pane (tests/e2e/lib.sh).
 TUI_E2E = tests/e2e/tui_type.sh tests/e2e/tui_modes.sh tests/e2e/tui_help.sh \
 	tests/e2e/tui_resize.sh tests/e2e/tui_paste.sh tests/e2e/tui_stty.sh \
