@@ -23,6 +23,7 @@ int cmd_stats(int argc, char **argv);      /* src/cli/stats.c */
 int cmd_bench(int argc, char **argv);      /* src/cli/bench.c */
 int cmd_eval(int argc, char **argv);       /* src/cli/eval.c */
 int cmd_tokenize(int argc, char **argv);   /* src/cli/tokenize.c */
+int cmd_info(int argc, char **argv);       /* src/cli/info.c */
 
 /* Map a heed_err code to an exit code (heed_exit_code). */
 static inline int

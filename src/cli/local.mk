@@ -15,3 +15,7 @@ TESTS += tests/bench_test.sh
 EXTRA_DIST += tests/bench_test.sh
 # eval.c: `heed eval`, masked-LM accuracy under head modes (model card numbers)
 heed_SOURCES += src/cli/eval.c
+# info.c: `heed info`, what heed reads from a model folder
+heed_SOURCES += src/cli/info.c
+TESTS += tests/info_test.sh
+EXTRA_DIST += tests/info_test.sh

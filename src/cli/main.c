@@ -25,6 +25,7 @@ static const cli_command commands[] = {
 	{ "eval", cmd_eval, "masked-word accuracy under head modes, on pre-masked examples" },
 	{ "tokenize", cmd_tokenize, "print the tokens of each line, as the model's tokenizer cuts them" },
 	{ "bench", cmd_bench, "time the encoder: latency, GFLOP/s, head toggles, memory" },
+	{ "info", cmd_info, "what heed reads from a model folder: family, shape, files, format" },
 	{ NULL, NULL, NULL },
 };
 
