@@ -27,11 +27,20 @@ imin(int a, int b)
 	return a < b ? a : b;
 }
 
+/* Pixels for n tokens in at most max: whole pixels per token (at most
+ * kmax) when they fit, else all max pixels, each the mean of the tokens
+ * it covers. */
+static int
+pixels_for(int n, int max, int kmax)
+{
+	return n <= max ? n * imin(max / n, kmax) : max;
+}
+
 int
 layout_grid_compute(int x, int y, int w, int h, int layers, int heads, int n,
 		    int rpl, int sel, int first, grid_layout *g)
 {
-	int avail_w, avail_h, cell, pw, th, gap;
+	int avail_w, avail_h, cell, maxw, maxh, th, gap;
 
 	g->label_w = 4;
 	g->heads = heads;
@@ -39,26 +48,27 @@ layout_grid_compute(int x, int y, int w, int h, int layers, int heads, int n,
 	avail_h = h - 1;                    /* the header row of head numbers */
 	if (heads <= 0 || layers <= 0 || n <= 0 || avail_h < 1)
 		return -1;
-	cell = avail_w / heads;
+	cell = (avail_w - 2) / heads;     /* a margin of one column or more each side */
 	if (cell < 3)
 		return -1;
-	/* Square thumbnails where the height allows (a half-block pixel is
-	 * about square), flatter ones rather than scrolling where it does
-	 * not.  Short sentences in wide cells get whole pixels per token (up
-	 * to 4), so every token keeps the same width. */
-	pw = cell - 2 >= n ? n * imin((cell - 2) / n, 4) : cell - 2;
+	/* Where each thumbnail goes depends on the window alone, never on the
+	 * sentence: typing must not move the grid.  Square thumbnails where
+	 * the height allows (a half-block pixel is about square), flatter ones
+	 * rather than scrolling where it does not. */
+	maxw = cell - 2;
 	gap = 1;
-	th = (pw + rpl - 1) / rpl;
+	th = (maxw + rpl - 1) / rpl;
 	while (th > 1 && layers * (th + gap) > avail_h)
 		th--;
 	if (layers * (th + gap) > avail_h)
 		gap = 0;
-	g->pw = g->tw = pw;
-	g->ph = imin(th * rpl, pw);
-	if (g->ph > n)   /* whole pixels per token down the side too */
-		g->ph -= g->ph % n;
+	maxh = imin(th * rpl, maxw);
+	/* Short sentences get whole pixels per token (up to 4), so every token
+	 * keeps the same width, and never more down than across. */
+	g->pw = g->tw = pixels_for(n, maxw, 4);
+	g->ph = pixels_for(n, maxh, g->pw >= n ? g->pw / n : 1);
 	g->th = (g->ph + rpl - 1) / rpl;
-	g->cell_w = pw + 2;
+	g->cell_w = cell;
 	g->band = th + gap;
 	g->nvis = imin(layers, avail_h / g->band);
 	if (g->nvis < 1)

@@ -10,11 +10,14 @@
 #define UI_MIN_ROWS 10
 
 /* The overview grid: one thumbnail per (layer, head).  A cell is a mode
- * badge, the thumbnail, and a one-column gap; a band of rows per layer. */
+ * badge, the thumbnail, and a gap; a band of rows per layer.  Cells and
+ * bands depend on the window only, so typing never moves a thumbnail; the
+ * thumbnail inside depends on n: a token gets 1-4 whole pixels, or, past
+ * the cell's width, each pixel is the mean of the tokens it covers. */
 typedef struct grid_layout {
 	int x0, y0;          /* top-left of the grid (header row) */
 	int label_w;         /* "L12 " */
-	int cell_w;          /* badge + thumbnail + gap */
+	int cell_w;          /* badge + widest thumbnail + gap */
 	int tw, th;          /* thumbnail: columns, text rows */
 	int pw, ph;          /* thumbnail pixels: columns (== tw), rows (<= th * rpl, <= pw) */
 	int band;            /* text rows per layer (th + gap) */

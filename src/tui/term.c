@@ -460,16 +460,23 @@ emit_colour(int c, bool fg)
 }
 
 /* Bring the terminal's SGR state to c's with one CSI: only what changes,
- * or a reset and what c has when an attribute must go. */
+ * or a reset and what c has when an attribute must go.  any_fg: c shows
+ * no foreground (a plain space), so whatever the pen has will do. */
 static void
-set_pen(const cell *c)
+set_pen(const cell *want, bool any_fg)
 {
+	cell tmp = *want;
+	const cell *c = &tmp;
+
 	static const struct { uint8_t bit; int code; } attrs[] = {
 		{ AT_BOLD, 1 }, { AT_DIM, 2 }, { AT_UNDER, 4 }, { AT_REVERSE, 7 },
 	};
 	bool reset = !pen_known || (pen.attr & ~c->attr) != 0;
 	cell from = reset ? blank : pen;
 	size_t start = out_len;
+
+	if (any_fg)
+		tmp.fg = from.fg;
 
 	if (!reset && c->attr == pen.attr && c->fg == pen.fg && c->bg == pen.bg)
 		return;
@@ -508,6 +515,28 @@ move_to(int y, int x)
 	cur_x = x;
 }
 
+/* Send one cell.  A half-block can be drawn as an upper half in its top
+ * colour on its bottom colour, or as a lower half the other way round, or,
+ * with both halves alike, as a space: whichever asks least of the pen. */
+static void
+paint(const cell *b)
+{
+	cell e = *b;
+	bool any_fg = false;
+
+	if (b->ch == 0x2580 && b->attr == 0 && b->bg != NO_COLOUR) {
+		if (b->fg == b->bg) {
+			e.ch = ' ';
+			any_fg = true;
+		} else if (pen_known && pen.attr == 0 &&
+		    (pen.fg == b->bg) + (pen.bg == b->fg) > (pen.fg == b->fg) + (pen.bg == b->bg)) {
+			e = (cell){ 0x2584, b->bg, b->fg, 0 };
+		}
+	}
+	set_pen(&e, any_fg);
+	emit_utf8(e.ch);
+}
+
 static bool
 same(const cell *a, const cell *b)
 {
@@ -534,7 +563,7 @@ term_flush(void)
 
 	if (!front_valid) {
 		pen_known = false;
-		set_pen(&blank);
+		set_pen(&blank, false);
 		emit("\033[H\033[2J", 7);
 		cur_y = cur_x = 0;
 		for (int i = 0; i < rows * cols; i++)
@@ -554,9 +583,8 @@ term_flush(void)
 				continue;
 			width = x + 1 < cols && b[1].ch == WIDE_TAIL ? 2 : 1;
 			move_to(y, x);
-			set_pen(b);
+			paint(b);
 			forget_wide_neighbours(y, x);
-			emit_utf8(b->ch);
 			*f = *b;
 			if (width == 2) {
 				forget_wide_neighbours(y, x + 1);

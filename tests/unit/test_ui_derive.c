@@ -110,6 +110,12 @@ test_rank_and_order(void **state)
 
 	assert_int_equal(derive_rank(9, ids, 3), 2);
 	assert_int_equal(derive_rank(4, ids, 3), -1);
+	int rank[4];
+	derive_ranks(v, 4, order, rank);          /* ties share the lower rank */
+	assert_int_equal(rank[0], 2);
+	assert_int_equal(rank[1], 0);
+	assert_int_equal(rank[2], 2);
+	assert_int_equal(rank[3], 1);
 	derive_order(v, 4, order);
 	assert_int_equal(order[0], 1);
 	assert_int_equal(order[1], 3);

@@ -83,6 +83,25 @@ test_square_and_big_enough(void **state)
 	assert_int_equal(g.pw, 4);
 }
 
+/* Typing changes n on almost every word: the thumbnails' places must not
+ * move with it (each move would repaint the whole grid). */
+static void
+test_places_do_not_follow_the_sentence(void **state)
+{
+	grid_layout g;
+	int cy0, cx0, cy, cx;
+
+	assert_int_equal(layout_grid_compute(0, 2, 80, 20, 4, 8, 3, 2, 0, 0, &g), 0);
+	layout_cell_origin(&g, 3, 7, &cy0, &cx0);
+	for (int n = 4; n <= 128; n++) {
+		assert_int_equal(layout_grid_compute(0, 2, 80, 20, 4, 8, n, 2, 0, 0, &g), 0);
+		layout_cell_origin(&g, 3, 7, &cy, &cx);
+		assert_int_equal(cy, cy0);
+		assert_int_equal(cx, cx0);
+		assert_true(g.tw <= g.cell_w - 2);   /* the badge and a gap always fit */
+	}
+}
+
 static void
 test_scrolls_with_selection(void **state)
 {
@@ -122,6 +141,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_square_and_big_enough),
+		cmocka_unit_test(test_places_do_not_follow_the_sentence),
 		cmocka_unit_test(test_scrolls_with_selection),
 		cmocka_unit_test(test_too_small),
 		cmocka_unit_test(test_scroll_window),
