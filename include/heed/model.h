@@ -158,6 +158,8 @@ typedef struct model {
 	float *rel_emb;       /* DeBERTa [2*rel_span, hidden] relative embeddings, normalised */
 	float *rel_ln_g;      /* encoder.LayerNorm (norm_rel_ebd "layer_norm"), else NULL */
 	float *rel_ln_b;
+	bool has_emd;         /* DeBERTa's enhanced mask decoder feeds the masked-LM head */
+	float *emd_pos;       /* its absolute positions [max_pos, hidden] (not added by the encoder) */
 	bool has_mlm;         /* checkpoint has a masked-LM head */
 	lin_weight mlm_w;     /* [E, hidden] transform dense */
 	float *mlm_b;         /* [E] */

@@ -58,6 +58,9 @@ enc_deberta_init(enc_state *s)
 		s->rel_idx[r + T - 1] = enc_deberta_index(c, r);
 	s->rel_width = s->rel_idx[2 * T - 2] - s->rel_idx[0] + 1;
 	s->rel_scratch = xmalloc(sizeof(float) * 2 * (size_t)c->heads * T * s->rel_width);
+	if (s->m->has_emd)   /* q, its projection, context, mid, FFN, one row of weights */
+		s->emd = xmalloc(sizeof(float) * ((size_t)6 * c->hidden +
+		    (size_t)s->m->layer[0].w1.out + (size_t)T));
 }
 
 /* a[n][n] += scale · (c2p + p2c) for head h of layer l. */
@@ -88,4 +91,91 @@ enc_deberta_rel(enc_state *s, int l, int h, int n, float scale, float *a)
 				row[j] += pk[(size_t)j * R + r];
 		}
 	}
+}
+
+/* ---- the enhanced mask decoder ------------------------------------------
+ *
+ * DeBERTa's masked-LM head does not read the last layer's output but its
+ * enhanced mask decoder's (He et al. 2021, 3.2; microsoft/DeBERTa's
+ * EnhancedMaskDecoder): the last layer runs twice more, its keys and values
+ * from its own input hidden[L-1], its queries first hidden[L-1] plus the
+ * absolute position embeddings (which the v3 encoder never adds), then its
+ * own output.  Query rows do not interact, so only the predicted position's
+ * row is computed: one row of attention per head, no n x n.  The last
+ * layer's head modes apply here as in the encoder.  (transformers'
+ * DebertaV2ForMaskedLM reads the last layer's output instead.) */
+
+static double
+dot(const float *a, const float *b, int d)
+{
+	double acc = 0.0;
+
+	for (int k = 0; k < d; k++)
+		acc += (double)a[k] * b[k];
+	return acc;
+}
+
+/* One head's attention row for query projection qh at position pos. */
+static void
+emd_row(enc_state *s, int h, int pos, const float *qh, const float *q, float *a)
+{
+	const model_config *c = &s->m->cfg;
+	int l = c->layers - 1, n = s->n, H = c->hidden, d = H / c->heads;
+	const layer_weights *w = &s->m->layer[l];
+	const int *idx = s->rel_idx + (s->max_tokens - 1);
+	head_mode mode = (head_mode)s->modes[l * c->heads + h];
+	double scale = 1.0 / sqrt((double)d * (1 + c->rel_terms));
+
+	if (mode != HEAD_INPUT) {
+		enc_mode_row(mode, s->cal, s->layout_L, l, h, n, pos, q, a);
+		return;
+	}
+	for (int j = 0; j < n; j++) {
+		const float *kj = s->qkv + (size_t)j * 3 * H + H + (size_t)h * d;
+		size_t r = (size_t)idx[pos - j] * H + (size_t)h * d;
+		double sc = dot(qh, kj, d);
+		if (w->rel_k != NULL)
+			sc += dot(qh, w->rel_k + r, d);
+		if (w->rel_q != NULL)
+			sc += dot(kj, w->rel_q + r, d);
+		a[j] = (float)(sc * scale);
+	}
+	enc_softmax(a, n);
+}
+
+const float *
+enc_deberta_emd(enc_state *s, int pos)
+{
+	const model_config *c = &s->m->cfg;
+	int l = c->layers - 1, n = s->n, H = c->hidden, d = H / c->heads;
+	const layer_weights *w = &s->m->layer[l];
+	const float *kv = s->hidden + (size_t)l * n * H;
+	float *q = s->emd, *qp = q + H, *ctx = qp + 3 * H, *mid = ctx + H, *ffn = mid + H;
+	float *a = ffn + w->w1.out;
+
+	enc_linear(s, &w->wqkv, kv, n, w->bqkv, s->qkv);
+	for (int k = 0; k < H; k++)
+		q[k] = kv[(size_t)pos * H + k] + s->m->emd_pos[(size_t)pos * H + k];
+	for (int step = 0; step < 2; step++) {
+		enc_linear(s, &w->wqkv, q, 1, w->bqkv, qp);
+		for (int h = 0; h < c->heads; h++) {
+			emd_row(s, h, pos, qp + (size_t)h * d, q, a);
+			for (int k = 0; k < d; k++) {
+				double acc = 0.0;
+				for (int j = 0; j < n; j++)
+					acc += (double)a[j] * s->qkv[(size_t)j * 3 * H + 2 * H + (size_t)h * d + k];
+				ctx[h * d + k] = (float)acc;
+			}
+		}
+		enc_linear(s, &w->wo, ctx, 1, w->bo, mid);
+		for (int k = 0; k < H; k++)
+			mid[k] += q[k];
+		enc_layernorm(mid, w->ln1_g, w->ln1_b, H, c->ln_eps, mid);
+		enc_linear_act(s, &w->w1, mid, 1, w->b1, c->act, ffn);
+		enc_linear(s, &w->w2, ffn, 1, w->b2, q);
+		for (int k = 0; k < H; k++)
+			q[k] += mid[k];
+		enc_layernorm(q, w->ln2_g, w->ln2_b, H, c->ln_eps, q);
+	}
+	return q;
 }

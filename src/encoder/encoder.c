@@ -111,6 +111,7 @@ enc_free(enc_state *s)
 	free(s->rope);
 	free(s->rel_idx);
 	free(s->rel_scratch);
+	free(s->emd);
 	free(s);
 }
 

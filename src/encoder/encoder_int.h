@@ -50,6 +50,7 @@ struct enc_state {
 	int *rel_idx;        /* DeBERTa [2*max_tokens-1]: δ for i - j = -(T-1) .. T-1 */
 	int rel_width;       /* DeBERTa: distinct δ a max_tokens input can reach */
 	float *rel_scratch;  /* DeBERTa [heads][2][max_tokens][rel_width]: c2p, p2c */
+	float *emd;          /* DeBERTa's enhanced mask decoder: one query row's scratch */
 };
 
 /* encoder.c: out[n][w->out] = in[n][w->in] Wᵀ + b (then activation act,
@@ -68,6 +69,8 @@ void enc_modernbert_layer(enc_state *s, int l, const uint8_t *modes, const calib
 int enc_deberta_index(const model_config *c, int r);
 void enc_deberta_init(enc_state *s);
 void enc_deberta_rel(enc_state *s, int l, int h, int n, float scale, float *a);
+/* The enhanced mask decoder's output row at pos (model->has_emd), in s->emd. */
+const float *enc_deberta_emd(enc_state *s, int pos);
 
 /* vecmath.c: element-wise maths, vectorisable */
 float enc_expf(float x);

@@ -33,7 +33,9 @@ mlm_distribution(enc_state *s, int pos, heed_err *e)
 		return err_set(e, HEED_EINVAL, "no complete encoder run to predict from");
 	if (pos < 0 || pos >= s->n)
 		return err_set(e, HEED_EINVAL, "position %d outside the %d tokens", pos, s->n);
-	const float *x = enc_hidden(s, c->layers) + (size_t)pos * H;
+	/* DeBERTa-v3's head reads its enhanced mask decoder (deberta.c) */
+	const float *x = m->has_emd ? enc_deberta_emd(s, pos) :
+	    enc_hidden(s, c->layers) + (size_t)pos * H;
 	enc_linear_act(s, &m->mlm_w, x, 1, m->mlm_b, c->head_act, s->mlm_t);
 	enc_layernorm(s->mlm_t, m->mlm_ln_g, m->mlm_ln_b, c->emb, c->ln_eps, s->mlm_t);
 	enc_linear(s, &m->mlm_dec, s->mlm_t, 1, m->mlm_bias, s->logits);

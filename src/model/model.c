@@ -572,6 +572,7 @@ map_deberta(loader *L, model *m, layer_weights *lw, deberta_extra *x, bool one_s
 {
 	const model_config *c = &m->cfg;
 	int h = c->hidden;
+	char pos[96];
 
 	take_lin_named(L, &m->word_emb, true, c->vocab_size, h, "embeddings.word_embeddings.weight");
 	m->pos_emb = c->pos_input ? W(L, c->max_pos, h, "embeddings.position_embeddings.weight") : NULL;
@@ -590,6 +591,12 @@ map_deberta(loader *L, model *m, layer_weights *lw, deberta_extra *x, bool one_s
 			map_deberta_rel(L, one_slot ? lw : &lw[i], one_slot ? x : &x[i], i, c);
 	}
 	map_deberta_mlm(L, m);
+	/* the enhanced mask decoder: DeBERTa-v3's own checkpoints keep absolute
+	 * positions the encoder does not add, for the lm_predictions head */
+	snprintf(pos, sizeof pos, "%sembeddings.position_embeddings.weight", L->prefix);
+	m->has_emd = m->has_mlm && !c->pos_input && wt_find(L->st, pos) != NULL &&
+	    wt_find(L->st, "cls.predictions.transform.dense.weight") == NULL;
+	m->emd_pos = m->has_emd ? W(L, c->max_pos, h, "embeddings.position_embeddings.weight") : NULL;
 }
 
 /* In place, in double: this runs once per model, not per token. */

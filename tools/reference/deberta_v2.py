@@ -26,7 +26,11 @@ softmax that multiplies the values.
 Masked LM: the head the checkpoint has, as DebertaV2ForMaskedLM reads it:
 cls.predictions.* (legacy: transform dense + act + LayerNorm, decoder tied
 to the word embeddings, bias) or lm_predictions.lm_head.* (the same
-transform with the word embeddings as decoder).
+transform with the word embeddings as decoder).  With lm_predictions, no
+position_biased_input and absolute position embeddings in the file (the
+DeBERTa-v3 checkpoints), the head reads the enhanced mask decoder's output
+(mlm_probs_at), as microsoft/DeBERTa does; transformers'
+DebertaV2ForMaskedLM does not run it.
 """
 import math
 import os
@@ -94,9 +98,11 @@ class DebertaV2(Family):
             r = log_bucket(r, self.buckets, self.max_rel)
         return torch.clamp(r + self.span, 0, 2 * self.span - 1)
 
-    def forward(self, ids):
-        n, h, d = len(ids), self.heads, self.hidden // self.heads
-        x = self.embed(torch.tensor(ids))
+    def layer(self, i, x, q_in):
+        """Layer i with keys and values from x and queries from q_in (x
+        itself in the encoder; the enhanced mask decoder's query states
+        otherwise): (output rows for q_in, attention)."""
+        n, h, d = x.shape[0], self.heads, self.hidden // self.heads
         rel = self.t["deberta.encoder.rel_embeddings.weight"][: 2 * self.span] if self.relative else None
         if rel is not None and self.norm_rel:
             rel = self.ln("deberta.encoder.LayerNorm", rel)
@@ -106,29 +112,56 @@ class DebertaV2(Family):
         def heads(y):
             return y.view(-1, h, d).transpose(0, 1)  # [h][rows][d]
 
+        p = f"deberta.encoder.layer.{i}.attention."
+        q = heads(self.lin(p + "self.query_proj", q_in))
+        k, v = (heads(self.lin(p + f"self.{m}_proj", x)) for m in ("key", "value"))
+        s = q @ k.transpose(1, 2)
+        if self.relative and self.c2p:
+            pk = heads(self.lin(p + ("self.key_proj" if self.share else "self.pos_key_proj"), rel))
+            c2p = q @ pk.transpose(1, 2)                       # [h][n][2span]
+            s = s + torch.gather(c2p, 2, idx.expand(h, n, n))
+        if self.relative and self.p2c:
+            pq = heads(self.lin(p + ("self.query_proj" if self.share else "self.pos_query_proj"), rel))
+            p2c = k @ pq.transpose(1, 2)                       # [h][n(key)][2span]
+            # p2c[i][j] = K_j · Pq[δ(i,j)]
+            s = s + torch.gather(p2c, 2, idx.T.expand(h, n, n)).transpose(1, 2)
+        w = torch.softmax(s / scale, dim=-1)
+        ctx = (w @ v).transpose(0, 1).reshape(n, self.hidden)
+        y = self.ln(p + "output.LayerNorm", q_in + self.lin(p + "output.dense", ctx))
+        lp = f"deberta.encoder.layer.{i}."
+        f = self.lin(lp + "output.dense", self.act(self.lin(lp + "intermediate.dense", y)))
+        return self.ln(lp + "output.LayerNorm", y + f), w
+
+    def forward(self, ids):
+        x = self.embed(torch.tensor(ids))
         hidden, attn = [x], []
         for i in range(self.layers):
-            p = f"deberta.encoder.layer.{i}.attention."
-            q, k, v = (heads(self.lin(p + f"self.{m}_proj", x)) for m in ("query", "key", "value"))
-            s = q @ k.transpose(1, 2)
-            if self.relative and self.c2p:
-                pk = heads(self.lin(p + ("self.key_proj" if self.share else "self.pos_key_proj"), rel))
-                c2p = q @ pk.transpose(1, 2)                       # [h][n][2span]
-                s = s + torch.gather(c2p, 2, idx.expand(h, n, n))
-            if self.relative and self.p2c:
-                pq = heads(self.lin(p + ("self.query_proj" if self.share else "self.pos_query_proj"), rel))
-                p2c = k @ pq.transpose(1, 2)                       # [h][n(key)][2span]
-                # p2c[i][j] = K_j · Pq[δ(i,j)]
-                s = s + torch.gather(p2c, 2, idx.T.expand(h, n, n)).transpose(1, 2)
-            w = torch.softmax(s / scale, dim=-1)
-            ctx = (w @ v).transpose(0, 1).reshape(n, self.hidden)
-            x = self.ln(p + "output.LayerNorm", x + self.lin(p + "output.dense", ctx))
-            lp = f"deberta.encoder.layer.{i}."
-            f = self.lin(lp + "output.dense", self.act(self.lin(lp + "intermediate.dense", x)))
-            x = self.ln(lp + "output.LayerNorm", x + f)
+            x, w = self.layer(i, x, x)
             attn.append(w)
             hidden.append(x)
         return torch.stack(attn), torch.stack(hidden)
+
+    def has_emd(self):
+        """DeBERTa's enhanced mask decoder (He et al. 2021, section 3.2, and
+        microsoft/DeBERTa's EnhancedMaskDecoder.emd_context_layer): run when
+        the checkpoint has the lm_predictions head and absolute position
+        embeddings the encoder does not add (position_biased_input false)."""
+        return (self.head_prefix() == "lm_predictions.lm_head." and not self.pos_input
+                and "deberta.embeddings.position_embeddings.weight" in self.t)
+
+    def mlm_probs_at(self, res, pos):
+        """The masked-LM distribution at pos.  With the enhanced mask decoder:
+        the last layer run twice more, keys and values from its input
+        hidden[L-1], queries first hidden[L-1] + the absolute position
+        embeddings, then its own output; the head reads the second output."""
+        hidden = res["hidden"]
+        if not self.has_emd():
+            return self.mlm_probs(hidden[-1][pos])
+        kv = hidden[-2]
+        q = kv + self.t["deberta.embeddings.position_embeddings.weight"][: kv.shape[0]]
+        for _ in range(2):
+            q, _ = self.layer(self.layers - 1, kv, q)
+        return self.mlm_probs(q[pos])
 
     def head_prefix(self):
         for p in ("cls.predictions.transform.", "lm_predictions.lm_head."):

@@ -62,7 +62,8 @@ def mlm_entries(m, res):
     positions = [i for i, t in enumerate(res["tokens"]) if t == "[MASK]"] or [1]
     out = []
     for pos in positions:
-        p = m.mlm_probs(res["hidden"][-1][pos])
+        # DeBERTa's enhanced mask decoder needs more than the last row
+        p = m.mlm_probs_at(res, pos) if hasattr(m, "mlm_probs_at") else m.mlm_probs(res["hidden"][-1][pos])
         top = torch.topk(p, TOP_K + 1)
         vals, ids = top.values.tolist(), top.indices.tolist()
         k = TOP_K

@@ -15,7 +15,9 @@ format (attention rows, hidden rows, masked-LM top-k):
   deberta3-f32, deberta3-bf16       DeBERTa-v3 style: relative attention
         with log buckets (position_buckets 16, max_relative_positions 64, so
         distances past 8 share buckets), share_att_key, no absolute positions,
-        norm_rel_ebd layer_norm, type_vocab_size 0, the lm_predictions head.
+        norm_rel_ebd layer_norm, type_vocab_size 0, the lm_predictions head
+        with the enhanced mask decoder (position embeddings in the file, not
+        added by the encoder).
   deberta2-f32, deberta2-f16        DeBERTa-v2 style: no buckets
         (max_relative_positions 6: every distance past 5 is clamped), separate
         pos_key_proj / pos_query_proj, absolute positions added,
@@ -97,7 +99,8 @@ def deberta_tensors(r, vocab, v3, span):
                    ("cls.predictions.bias", "lm_predictions.lm_head.bias"))
     t = {}
     for name, v in bert_tensors(r, vocab).items():
-        if v3 and ("position_embeddings" in name or "token_type" in name):
+        # v3 keeps its absolute positions for the enhanced mask decoder only
+        if v3 and "token_type" in name:
             continue
         for a, b in rename:
             name = name.replace(a, b)
