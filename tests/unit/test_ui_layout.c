@@ -55,32 +55,47 @@ test_sizes(void **state)
 	check(80, 20, 4, 8, 12, 1, 2);       /* ASCII: one matrix row per line */
 }
 
+/* Cell width in columns of a w-column area with `heads` thumbnails: the
+ * "L12 " labels (4) and a margin (2) off, the rest shared; a thumbnail
+ * gets all but its badge and gap (2). */
+static int
+widest(int w, int heads)
+{
+	return (w - 4 - 2) / heads - 2;
+}
+
 static void
 test_square_and_big_enough(void **state)
 {
 	grid_layout g;
+	const int mini_l = 4, mini_h = 8, base = 12;
 
-	/* Plenty of room: two pixels per token of a short sentence. */
-	assert_int_equal(layout_grid_compute(0, 0, 200, 60, 4, 8, 9, 2, 0, 0, &g), 0);
-	assert_int_equal(g.pw, 18);
-	assert_int_equal(g.ph, 18);
-	assert_int_equal(g.th, 9);
-	assert_int_equal(g.nvis, 4);
+	/* Plenty of room: whole pixels per token of a short sentence, as
+	 * many as fit (at most 4), as tall as wide. */
+	assert_int_equal(layout_grid_compute(0, 0, 200, 60, mini_l, mini_h, 9, 2, 0, 0, &g), 0);
+	assert_int_equal(g.pw, 9 * (widest(200, mini_h) / 9));
+	assert_int_equal(g.ph, g.pw);
+	assert_int_equal(g.th, g.ph / 2);
+	assert_int_equal(g.nvis, mini_l);
 	/* A little room: one pixel per token, no stretching. */
-	assert_int_equal(layout_grid_compute(0, 0, 120, 60, 4, 8, 9, 2, 0, 0, &g), 0);
+	assert_true(widest(120, mini_h) / 9 == 1);
+	assert_int_equal(layout_grid_compute(0, 0, 120, 60, mini_l, mini_h, 9, 2, 0, 0, &g), 0);
 	assert_int_equal(g.pw, 9);
-	/* 80x24 with heed-mini and a long sentence: 7 columns, 6 rows. */
-	assert_int_equal(layout_grid_compute(0, 2, 80, 20, 4, 8, 40, 2, 0, 0, &g), 0);
-	assert_int_equal(g.pw, 7);
-	assert_int_equal(g.ph, 6);
-	assert_int_equal(g.th, 3);
-	assert_int_equal(g.band, 4);
-	/* bert-base in 80x24: flat thumbnails, every layer still visible. */
-	assert_int_equal(layout_grid_compute(0, 2, 80, 20, 12, 12, 40, 2, 0, 0, &g), 0);
-	assert_int_equal(g.nvis, 12);
+	/* 80x24 with heed-mini and a long sentence: every column of the cell,
+	 * and the rows four bands of (rows + gap) leave under the header. */
+	assert_int_equal(layout_grid_compute(0, 2, 80, 20, mini_l, mini_h, 40, 2, 0, 0, &g), 0);
+	assert_int_equal(g.pw, widest(80, mini_h));
+	assert_int_equal(g.band, (20 - 1) / mini_l);
+	assert_int_equal(g.th, g.band - 1);
+	assert_int_equal(g.ph, 2 * g.th);
+	/* bert-base in 80x24: flat thumbnails, one text row, no gap, every
+	 * layer still visible. */
+	assert_int_equal(layout_grid_compute(0, 2, 80, 20, base, base, 40, 2, 0, 0, &g), 0);
+	assert_int_equal(g.nvis, base);
 	assert_int_equal(g.th, 1);
+	assert_int_equal(g.band, 1);
 	assert_int_equal(g.ph, 2);
-	assert_int_equal(g.pw, 4);
+	assert_int_equal(g.pw, widest(80, base));
 }
 
 /* Typing changes n on almost every word: the thumbnails' places must not
