@@ -14,6 +14,9 @@ check_PROGRAMS += tests/unit/test_model_fam2
 TESTS += tests/unit/test_model_fam2
 tests_unit_test_model_fam2_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/src/encoder
 tests_unit_test_model_fam2_LDADD = $(TEST_LIBS)
+# calibration and every head mode on them, through the commands
+TESTS += tests/fam2_modes_test.sh
+EXTRA_DIST += tests/fam2_modes_test.sh
 noinst_HEADERS += include/heed/enc.h src/encoder/encoder_int.h
 check_PROGRAMS += tests/unit/test_enc_alloc
 TESTS += tests/unit/test_enc_alloc
