@@ -239,6 +239,7 @@ static void test_electra_disc_f32(void **st) { (void)st; check_model("electra-di
 static void test_electra_disc_bf16(void **st) { (void)st; check_model("electra-disc-bf16"); }
 static void test_albert_f32(void **st) { (void)st; check_model("albert-f32"); }
 static void test_albert_f16(void **st) { (void)st; check_model("albert-f16"); }
+static void test_albert_inner_f32(void **st) { (void)st; check_model("albert-inner-f32"); }
 static void test_albert_threads(void **st) { (void)st; check_model_threads("albert-f32", 3); }
 static void test_roberta_threads(void **st) { (void)st; check_model_threads("roberta-f16", 2); }
 
@@ -511,6 +512,37 @@ test_bad_input(void **st)
 	model_free(m);
 }
 
+/* ALBERT's rows that run one weight set share its memory (4 rows from 2
+ * groups: 0 0 1 1; one group of 2 inner layers over 2 layers: 0 1 0 1), and
+ * still each has its own attention. */
+static void
+test_albert_shared(void **st)
+{
+	static const struct { const char *dir; int set[4]; } cases[] = {
+		{ FIXDIR "/albert-f32", { 0, 0, 1, 1 } },
+		{ FIXDIR "/albert-inner-f32", { 0, 1, 0, 1 } },
+	};
+	(void)st;
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		model *m;
+		heed_err e;
+		assert_int_equal(model_load(cases[c].dir, &m, &e), HEED_OK);
+		assert_int_equal(m->cfg.layers, 4);
+		for (int r = 0; r < 4; r++)
+			for (int q = 0; q < 4; q++) {
+				bool same = cases[c].set[r] == cases[c].set[q];
+				assert_int_equal(m->layer[r].wqkv.data == m->layer[q].wqkv.data, same);
+				assert_int_equal(m->layer[r].ln2_g == m->layer[q].ln2_g, same);
+			}
+		enc_state *s = enc_new(m, 16);
+		assert_int_equal(enc_run(s, sample_ids, SAMPLE_N, NULL, NULL, NULL, NULL, &e), HEED_OK);
+		assert_memory_not_equal(enc_attn(s, 0, 0), enc_attn(s, cases[c].set[1] == 0 ? 1 : 2, 0),
+					sizeof(float) * SAMPLE_N * SAMPLE_N);
+		enc_free(s);
+		model_free(m);
+	}
+}
+
 int
 main(void)
 {
@@ -543,6 +575,8 @@ main(void)
 		cmocka_unit_test(test_electra_disc_bf16),
 		cmocka_unit_test(test_albert_f32),
 		cmocka_unit_test(test_albert_f16),
+		cmocka_unit_test(test_albert_inner_f32),
+		cmocka_unit_test(test_albert_shared),
 		cmocka_unit_test(test_albert_threads),
 		cmocka_unit_test(test_roberta_threads),
 		cmocka_unit_test(test_incremental),

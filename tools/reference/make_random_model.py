@@ -22,7 +22,8 @@ names and config fields transformers' own classes save, F32 and F16 or BF16:
                             embeddings_project, generator_predictions, generator_lm_head
     electra-disc-*          ElectraForPreTraining: discriminator_predictions
     albert-*                AlbertForMaskedLM: embedding_size 16, 4 layers over
-                            2 shared groups, predictions.*
+                            2 shared groups, predictions.*; albert-inner-f32: 2
+                            layers of one group of 2 inner layers
 
 Their vocabularies are smaller (about 1000 pieces) and RoBERTa's puts its
 specials where RoBERTa's do (<s> 0, <pad> 1, </s> 2, <unk> 3, <mask> last),
@@ -312,11 +313,13 @@ def electra(r, vocab, generator, tied_copy):
 ALBERT_DEPTH, ALBERT_GROUPS = 4, 2
 
 
-def albert(r, vocab):
+def albert(r, vocab, groups=ALBERT_GROUPS, inner=1):
     t = {}
     factorised(r, t, "albert.", "encoder.embedding_hidden_mapping_in", vocab)
-    for g in range(ALBERT_GROUPS):
-        layer_tensors(r, t, f"albert.encoder.albert_layer_groups.{g}.albert_layers.0.", ALBERT_LAYER)
+    for g in range(groups):
+        for j in range(inner):
+            layer_tensors(r, t, f"albert.encoder.albert_layer_groups.{g}.albert_layers.{j}.",
+                          ALBERT_LAYER)
     mlm_head(r, t, "predictions.dense", "predictions.LayerNorm", F_EMB)
     bias = r.normal(0.2, vocab)
     t["predictions.bias"] = bias
@@ -362,12 +365,18 @@ def family_models(vocab_path, sentences):
     for dt, td in (("F32", "float32"), ("F16", "float16")):
         out.append(("albert-" + dt.lower(), base_config("AlbertForMaskedLM", "albert", V, td, **akw),
                     t, dt, v))
+    # inner_group_num 2 (no released checkpoint has it; transformers runs it):
+    # 2 layers of one group of 2 give 4 rows, sets 0 1 0 1
+    out.append(("albert-inner-f32",
+                base_config("AlbertForMaskedLM", "albert", V, "float32",
+                            **dict(akw, num_hidden_layers=2, num_hidden_groups=1, inner_group_num=2)),
+                albert(Draw(SEED + 8), V, groups=1, inner=2), "F32", v))
     return out
 
 
 FAMILY_FIXTURES = ("bert-nohead-f32", "bert-nohead-bf16", "roberta-f32", "roberta-f16", "xlmr-bf16",
                    "camembert-f32", "electra-gen-f32", "electra-gen-f16", "electra-disc-f32",
-                   "electra-disc-bf16", "albert-f32", "albert-f16")
+                   "electra-disc-bf16", "albert-f32", "albert-f16", "albert-inner-f32")
 
 
 def main():
