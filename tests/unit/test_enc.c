@@ -45,8 +45,9 @@ fixture_open(const char *name, fixture *f)
 		 json_string_value(json_object_get(f->doc, "model")));
 	if (model_load(dir, &f->m, &e) < 0)
 		fail_msg("%s: %s", dir, e.msg);
-	snprintf(path, sizeof path, "%s/vocab.txt", dir);
-	assert_int_equal(tok_vocab_load(path, &f->v, &e), HEED_OK);
+	/* the folder's tokenizer: tokenizer.json where the family ships one */
+	if (tok_load(dir, &f->v, &e) != HEED_OK)
+		fail_msg("%s: %s", dir, e.msg);
 	f->s = enc_new(f->m, (int)json_integer_value(json_object_get(f->doc, "max_tokens")));
 	return true;
 }

@@ -59,7 +59,8 @@ def stored_rows(n):
 def mlm_entries(m, res):
     if not m.has_mlm():
         return []
-    positions = [i for i, t in enumerate(res["tokens"]) if t == "[MASK]"] or [1]
+    positions = res.get("mask_positions") or [i for i, t in enumerate(res["tokens"])
+                                              if t == "[MASK]"] or [1]
     out = []
     for pos in positions:
         # DeBERTa's enhanced mask decoder needs more than the last row
@@ -76,8 +77,13 @@ def mlm_entries(m, res):
     return out
 
 
-def sentence_fixture(m, text):
-    r = m.run(text, top_k=TOP_K)
+def sentence_fixture(m, sent):
+    """sent: a text, or an entry of FOLDER.tokens.json (the ids Hugging
+    Face's tokenizers gives it)."""
+    if isinstance(sent, dict):
+        text, r = sent["text"], m.run_encoded(sent, top_k=TOP_K)
+    else:
+        text, r = sent, m.run(sent, top_k=TOP_K)
     n = len(r["ids"])
     rows = stored_rows(n)
     # a wide model's rows are long: one middle row per layer is enough there
@@ -123,8 +129,14 @@ def main():
     for name in TINY:
         write_fixture(os.path.join(args.out, name), sentences, os.path.join(args.out, name + ".json"))
     for name in FAMILY_FIXTURES:
-        write_fixture(os.path.join(args.out, name), family_sentences,
-                      os.path.join(args.out, name + ".json"))
+        # folders with their family's tokenizer.json: the ids tokenizers gave
+        # (tools/reference/family_tokenizers.js)
+        tokens = os.path.join(args.out, name + ".tokens.json")
+        sents = family_sentences
+        if os.path.exists(tokens):
+            with open(tokens, encoding="utf-8") as f:
+                sents = json.load(f)["sentences"]
+        write_fixture(os.path.join(args.out, name), sents, os.path.join(args.out, name + ".json"))
     if os.path.exists(os.path.join(args.heed_mini, "model.safetensors")):
         write_fixture(args.heed_mini, sentences, os.path.join(args.out, "heed-mini.json"))
     else:

@@ -25,9 +25,12 @@ names and config fields transformers' own classes save, F32 and F16 or BF16:
                             2 shared groups, predictions.*; albert-inner-f32: 2
                             layers of one group of 2 inner layers
 
-Their vocabularies are smaller (about 1000 pieces) and RoBERTa's puts its
-specials where RoBERTa's do (<s> 0, <pad> 1, </s> 2, <unk> 3, <mask> last),
-under BERT's names so heed's WordPiece tokenizer reads them.
+The BERT-vocabulary ones get a smaller vocab.txt (about 1000 pieces); the
+RoBERTa, XLM-R, CamemBERT and ALBERT ones the tokenizer.json their family
+ships (byte-level BPE, SentencePiece Unigram), which
+tools/reference/family_tokenizers.js writes first, with the ids Hugging
+Face's tokenizers gives the family sentences; their vocab_size is that
+tokenizer's.
 
 hidden 32, 3 layers, 4 heads, ffn 64, 128 positions.  The vocabulary is a
 subset of bert-base-uncased's (assets/models/heed-mini/vocab.txt): the
@@ -181,8 +184,9 @@ def write_model(folder, cfg, tensors, dtype, vocab):
     with open(os.path.join(folder, "config.json"), "w") as f:
         json.dump(cfg, f, indent=2)
         f.write("\n")
-    with open(os.path.join(folder, "vocab.txt"), "w", encoding="utf-8") as f:
-        f.write("\n".join(vocab) + "\n")
+    if vocab is not None:  # None: the folder's tokenizer.json (family_tokenizers.js)
+        with open(os.path.join(folder, "vocab.txt"), "w", encoding="utf-8") as f:
+            f.write("\n".join(vocab) + "\n")
     write_safetensors(os.path.join(folder, "model.safetensors"), tensors, dtype)
 
 
@@ -192,9 +196,8 @@ F_HIDDEN, F_LAYERS, F_HEADS, F_FFN, F_EMB = 32, 3, 4, 64, 16
 F_VOCAB_TARGET = 1000
 
 
-def family_vocab(full_path, sentences, roberta=False):
-    """A ~1000-piece vocabulary for the family fixtures; RoBERTa's specials
-    sit at RoBERTa's ids."""
+def family_vocab(full_path, sentences):
+    """A ~1000-piece vocabulary for the BERT-vocabulary family fixtures."""
     v = reduced_vocab(full_path, sentences)
     rest = [p for p in v if p not in SPECIALS]
     need = set()
@@ -204,8 +207,6 @@ def family_vocab(full_path, sentences, roberta=False):
     keep = [p for p in rest if p in need]
     keep += [p for p in rest if p not in need][:F_VOCAB_TARGET - len(keep) - len(SPECIALS)]
     keep = [p for p in rest if p in set(keep)]  # original order
-    if roberta:
-        return ["[CLS]", "[PAD]", "[SEP]", "[UNK]"] + keep + ["[MASK]"]
     return SPECIALS + keep
 
 
@@ -327,11 +328,19 @@ def albert(r, vocab, groups=ALBERT_GROUPS, inner=1):
     return t
 
 
-def family_models(vocab_path, sentences):
-    """(folder, config, tensors, dtype, vocab) for every family fixture."""
+def tokenizer_size(out, folder):
+    """The number of ids of the tokenizer.json tools/reference/family_tokenizers.js
+    put in folder (its FOLDER.tokens.json says)."""
+    with open(os.path.join(out, folder + ".tokens.json"), encoding="utf-8") as f:
+        return json.load(f)["vocab_size"]
+
+
+def family_models(vocab_path, sentences, out):
+    """(folder, config, tensors, dtype, vocab) for every family fixture; vocab
+    None where the folder has the family's own tokenizer.json."""
     v = family_vocab(vocab_path, sentences)
-    rv = family_vocab(vocab_path, sentences, roberta=True)
-    V, RV = len(v), len(rv)
+    V = len(v)
+    RV, XV, AV = (tokenizer_size(out, f) for f in ("roberta-f32", "xlmr-bf16", "albert-f32"))
     out = []
     t = bert_nohead(Draw(SEED + 1), V)
     for dt, td in (("F32", "float32"), ("BF16", "bfloat16")):
@@ -342,13 +351,13 @@ def family_models(vocab_path, sentences):
     t = roberta(Draw(SEED + 2), RV, False)
     for dt, td in (("F32", "float32"), ("F16", "float16")):
         out.append(("roberta-" + dt.lower(),
-                    base_config("RobertaForMaskedLM", "roberta", RV, td, **rkw), t, dt, rv))
-    out.append(("xlmr-bf16", base_config("XLMRobertaForMaskedLM", "xlm-roberta", RV, "bfloat16",
-                                         **rkw), roberta(Draw(SEED + 3), RV, True), "BF16", rv))
+                    base_config("RobertaForMaskedLM", "roberta", RV, td, **rkw), t, dt, None))
+    out.append(("xlmr-bf16", base_config("XLMRobertaForMaskedLM", "xlm-roberta", XV, "bfloat16",
+                                         **rkw), roberta(Draw(SEED + 3), XV, True), "BF16", None))
     # the body's gelu_new beside lm_head's own exact GELU
-    out.append(("camembert-f32", base_config("CamembertForMaskedLM", "camembert", RV, "float32",
+    out.append(("camembert-f32", base_config("CamembertForMaskedLM", "camembert", XV, "float32",
                                              **dict(rkw, hidden_act="gelu_new")),
-                roberta(Draw(SEED + 4), RV, False), "F32", rv))
+                roberta(Draw(SEED + 4), XV, False), "F32", None))
     ekw = dict(embedding_size=F_EMB)
     for dt, td, tied in (("F32", "float32", False), ("F16", "float16", True)):
         out.append(("electra-gen-" + dt.lower(),
@@ -360,17 +369,17 @@ def family_models(vocab_path, sentences):
                     base_config("ElectraForPreTraining", "electra", V, td, **ekw), t, dt, v))
     akw = dict(embedding_size=F_EMB, num_hidden_layers=ALBERT_DEPTH, num_hidden_groups=ALBERT_GROUPS,
                inner_group_num=1, hidden_act="gelu_new", layer_norm_eps=1e-12,
-               classifier_dropout_prob=0.1)
-    t = albert(Draw(SEED + 7), V)
+               classifier_dropout_prob=0.1, pad_token_id=0, bos_token_id=2, eos_token_id=3)
+    t = albert(Draw(SEED + 7), AV)
     for dt, td in (("F32", "float32"), ("F16", "float16")):
-        out.append(("albert-" + dt.lower(), base_config("AlbertForMaskedLM", "albert", V, td, **akw),
-                    t, dt, v))
+        out.append(("albert-" + dt.lower(), base_config("AlbertForMaskedLM", "albert", AV, td, **akw),
+                    t, dt, None))
     # inner_group_num 2 (no released checkpoint has it; transformers runs it):
     # 2 layers of one group of 2 give 4 rows, sets 0 1 0 1
     out.append(("albert-inner-f32",
-                base_config("AlbertForMaskedLM", "albert", V, "float32",
+                base_config("AlbertForMaskedLM", "albert", AV, "float32",
                             **dict(akw, num_hidden_layers=2, num_hidden_groups=1, inner_group_num=2)),
-                albert(Draw(SEED + 8), V, groups=1, inner=2), "F32", v))
+                albert(Draw(SEED + 8), AV, groups=1, inner=2), "F32", None))
     return out
 
 
@@ -399,9 +408,9 @@ def main():
                     distil, dtype, vocab)
     print(f"{len(vocab)} pieces, {len(bert)} tensors -> {args.out}")
     fs = [line.rstrip("\n") for line in open(args.family_sentences, encoding="utf-8") if line.strip()]
-    for folder, cfg, tensors, dtype, v in family_models(args.vocab, fs):
+    for folder, cfg, tensors, dtype, v in family_models(args.vocab, fs, args.out):
         write_model(os.path.join(args.out, folder), cfg, tensors, dtype, v)
-        print(f"{folder}: {len(v)} pieces, {len(tensors)} tensors, {dtype}")
+        print(f"{folder}: {cfg['vocab_size']} ids, {len(tensors)} tensors, {dtype}")
 
 
 if __name__ == "__main__":

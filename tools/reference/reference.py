@@ -185,8 +185,11 @@ class Model:
         if "do_lower_case" not in c and os.path.exists(tc):
             with open(tc, encoding="utf-8") as f:
                 self.lowercase = json.load(f).get("do_lower_case", self.lowercase)
-        self.tok = Tokenizer(os.path.join(model_dir, "vocab.txt"), lowercase=self.lowercase)
-        self.vocab_inv = self.tok.inv
+        # a folder with only a tokenizer.json (BPE, Unigram) gets its ids from
+        # Hugging Face's tokenizers instead (run_encoded)
+        vocab = os.path.join(model_dir, "vocab.txt")
+        self.tok = Tokenizer(vocab, lowercase=self.lowercase) if os.path.exists(vocab) else None
+        self.vocab_inv = self.tok.inv if self.tok else {}
 
     # one attention row's weights
     def _layer(self, row):
@@ -301,17 +304,27 @@ class Model:
         ids, tokens, spans = self.tok.encode(text, max_len=max_len)
         # added [CLS]/[SEP] have no span in the input
         spans = [(-1, -1)] + spans[1:-1] + [(-1, -1)]
+        masks = [i for i, t in enumerate(tokens) if t == "[MASK]"]
+        return self._results(text, ids, tokens, spans, len(full) + 2, max_len, masks, top_k)
+
+    def run_encoded(self, entry, top_k=5):
+        """The same for ids a tokenizer already made: entry holds text, ids,
+        tokens, spans and n_full (tools/reference/family_tokenizers.js)."""
+        masks = [i for i, t in enumerate(entry["tokens"]) if t.strip() in ("<mask>", "[MASK]")]
+        return self._results(entry["text"], entry["ids"], entry["tokens"], entry["spans"],
+                             entry["n_full"], self.max_tokens, masks, top_k)
+
+    def _results(self, text, ids, tokens, spans, n_full, max_len, masks, top_k):
         attn, hidden = self.forward(ids)
         res = dict(text=text, ids=ids, tokens=tokens, spans=spans,
-                   n_full=len(full) + 2, truncated=len(full) + 2 > max_len,
-                   attention=attn, hidden=hidden, mlm=[])
+                   n_full=n_full, truncated=n_full > max_len,
+                   attention=attn, hidden=hidden, mlm=[], mask_positions=masks)
         if self.has_mlm():
-            for pos, t in enumerate(tokens):
-                if t == "[MASK]":
-                    p = self.mlm_probs(hidden[-1][pos])
-                    top = torch.topk(p, top_k)
-                    res["mlm"].append(dict(pos=pos, ids=top.indices.tolist(), probs=top.values.tolist(),
-                                           tokens=[self.vocab_inv[i] for i in top.indices.tolist()]))
+            for pos in masks:
+                p = self.mlm_probs(hidden[-1][pos])
+                top = torch.topk(p, top_k)
+                res["mlm"].append(dict(pos=pos, ids=top.indices.tolist(), probs=top.values.tolist(),
+                                       tokens=[self.vocab_inv.get(i, "") for i in top.indices.tolist()]))
         if self.has_rtd():
             res["replaced"] = self.rtd_probs(hidden[-1]).tolist()
         return res
