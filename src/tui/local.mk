@@ -52,6 +52,7 @@ EXTRA_DIST += tests/time_limit.sh tests/tsan.supp docs/ARCHITECTURE.md
 TUI_E2E = tests/e2e/tui_type.sh tests/e2e/tui_modes.sh tests/e2e/tui_help.sh \
 	tests/e2e/tui_resize.sh tests/e2e/tui_paste.sh tests/e2e/tui_stty.sh \
 	tests/e2e/tui_colour.sh tests/e2e/tui_mouse.sh tests/e2e/tui_trace.sh \
+	tests/e2e/tui_output.sh \
 	tests/e2e/tui_window.sh
 EXTRA_DIST += $(TUI_E2E) tests/e2e/tui_common.sh
 if HAVE_TMUX
