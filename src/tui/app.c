@@ -491,7 +491,6 @@ on_prepare(uv_prepare_t *p)
 	 * queue a frame nobody will see; the newest state goes once it has */
 	if (term_drain() > 0) {
 		a->out_waiting = true;
-		a->skipped++;
 		uv_poll_start(&a->out_poll, UV_WRITABLE, on_stdout_writable);
 		return;
 	}
@@ -503,7 +502,6 @@ on_prepare(uv_prepare_t *p)
 	ctx_of(a, &c);    /* a view's resize may have moved the selection */
 	screen_draw(a, &c, v, a->vstate[a->view]);
 	a->dirty = false; /* what resize asked for is on its way as a job */
-	a->frames++;
 	trace_frame(a, util_now_ms() - t0);
 	if (term_pending() > 0) {   /* the rest goes as stdout takes it */
 		a->out_waiting = true;

@@ -76,7 +76,6 @@ struct app {
 	uv_async_t async;
 	bool dirty, quit;
 	bool out_waiting;            /* a frame is held back until stdout drains */
-	unsigned long frames, skipped;
 
 	/* HEED_TRACE: how long each change took to reach the screen */
 	FILE *trace;                 /* NULL: not tracing */
