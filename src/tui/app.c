@@ -46,6 +46,7 @@ app_init(app *a)
 	a->tok_ws = tok_ws_new();
 	input_init(&a->in);
 	input_init(&a->spec);
+	input_init(&a->paste);
 	for (int v = 0; v < VIEW_COUNT; v++)
 		a->vstate[v] = xcalloc(1, views[v]->state_size > 0 ? views[v]->state_size : 1);
 }
@@ -411,6 +412,46 @@ on_frame(uv_async_t *h)
 	}
 }
 
+/* ---- bracketed paste ---------------------------------------------------- */
+
+/* One character of a paste: text, whatever it is.  Line breaks become
+ * spaces (CR LF one space), other control characters are dropped, so a
+ * pasted "q" or a pasted Enter is never a command. */
+static void
+paste_char(app *a, unsigned cp)
+{
+	bool brk = cp == '\r' || cp == '\n' || cp == '\t';
+
+	if (cp == '\n' && a->paste_cr) {
+		a->paste_cr = false;
+		return;
+	}
+	a->paste_cr = cp == '\r';
+	if (brk)
+		input_insert_cp(&a->paste, ' ');
+	else if (cp >= 0x20 && cp != 127)
+		input_insert_cp(&a->paste, cp);
+}
+
+/* The paste is complete: insert it where the user types (the `:` prompt,
+ * else the sentence, entering edit mode), as one change, so a paste of
+ * 10,000 characters is one job for the encoder, not 10,000. */
+static void
+paste_end(app *a)
+{
+	ui_input *to = a->prompting ? &a->spec : &a->in;
+
+	a->pasting = false;
+	a->help = false;
+	a->dirty = true;
+	if (!a->prompting)
+		a->editing = true;
+	if (a->paste.len == 0 || !input_insert(to, a->paste.buf, a->paste.len))
+		return;
+	if (to == &a->in)
+		changed(a, true);
+}
+
 static void
 on_stdin(uv_poll_t *p, int status, int events)
 {
@@ -419,6 +460,29 @@ on_stdin(uv_poll_t *p, int status, int events)
 	int rc;
 
 	while (!a->quit && (rc = wgetch(stdscr)) != ERR) {
+		if (rc == TERM_KEY_PASTE_BEGIN) {
+			a->pasting = true;
+			a->paste_cr = false;
+			a->paste_last = util_now_ms();
+			input_set(&a->paste, "");
+			continue;
+		}
+		/* a paste comes in one burst: after a second of silence its end
+		 * marker was lost, and the keys are the user's again */
+		if (a->pasting && util_now_ms() - a->paste_last > 1000.0)
+			paste_end(a);
+		if (a->pasting) {
+			a->paste_last = util_now_ms();
+			if (rc == TERM_KEY_PASTE_END) {
+				paste_end(a);
+			} else if (rc < KEY_MIN) {
+				int n = input_utf8_feed(&a->utf8, (unsigned char)rc, cp);
+
+				for (int i = 0; i < n; i++)
+					paste_char(a, cp[i]);
+			}
+			continue;   /* a key sequence inside a paste is not a key */
+		}
 		if (rc >= KEY_MIN) {
 			app_key(a, UI_FN(rc));
 			continue;
@@ -558,6 +622,7 @@ app_free(app *a)
 	tok_ws_free(a->tok_ws);
 	input_free(&a->in);
 	input_free(&a->spec);
+	input_free(&a->paste);
 	free(a->modes);
 	free(a->ids);
 	if (a->trace != NULL)
@@ -583,8 +648,10 @@ app_run(app *a, bool mouse_on, int threads, const char *sentence, heed_err *e)
 			  threads > 0 ? threads : enc_default_threads(), &a->q, &a->async, e);
 	if (rc < 0)
 		return rc;
-	if (term_init(mouse_on) < 0)
-		return err_set(e, HEED_EINVAL, "the explorer needs a terminal (see heed dump for scripts)");
+	if ((rc = term_init(mouse_on, e)) < 0)
+		return rc;
+	if (term_notice()[0] != '\0')
+		app_message(a, "%s", term_notice());
 	loop_start(a);
 	/* the first job already knows where the grid's thumbnails go */
 	ctx_of(a, &c);

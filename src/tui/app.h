@@ -46,6 +46,9 @@ struct app {
 	bool editing;
 	ui_input spec;               /* the `:` prompt for a head-mode spec */
 	bool prompting;
+	ui_input paste;              /* a bracketed paste so far */
+	bool pasting, paste_cr;      /* inside one; its last character was CR */
+	double paste_last;           /* when its last byte came */
 	tok_ws *tok_ws;              /* the tokenizer's buffers, reused key after key */
 	tok_result tok;              /* tokenisation of the last submitted text (in tok_ws) */
 	int *ids;                    /* [max_tokens], its ids for the job */

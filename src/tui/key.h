@@ -12,6 +12,11 @@
 #define UI_CTRL(c) ((c) & 0x1f)
 #define UI_ESC 27
 
+/* Bracketed paste's markers (ESC [ 200 ~ and ESC [ 201 ~), which term.c
+ * teaches curses as keys of their own, above every curses key code. */
+#define TERM_KEY_PASTE_BEGIN (KEY_MAX + 1)
+#define TERM_KEY_PASTE_END (KEY_MAX + 2)
+
 /* Arrow keys and vi keys as a (dy, dx) step; false for other keys. */
 static inline bool
 key_direction(int key, int *dy, int *dx)

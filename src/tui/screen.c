@@ -58,17 +58,43 @@ draw_input(const app *a)
 		term_cursor(0, px + input_width(a->in.buf, start, a->in.cur));
 }
 
+/* The left of the status bar in at most w columns: the mode first, with
+ * the way out of it (while typing, keys are text, and a class must never
+ * have to guess why q did not quit), then the model's name, the token
+ * count and the selected head as room allows, so a notice on the right is
+ * never cut for them: a shorter mode first, then without the name, then
+ * without the count. */
+static void
+status_left(const app *a, char *buf, size_t cap, int w)
+{
+	const char *name = a->m->name ? a->m->name : "model";
+	const char *mode[2][2] = {
+		{ "KEYS: i types", "KEYS" },
+		{ "TYPING: Enter or Esc ends", "TYPING: Enter/Esc" },
+	};
+	char head[64], tokens[32];
+
+	snprintf(head, sizeof head, "L%dH%d %s", a->sel_layer + 1, a->sel_head + 1,
+	    enc_mode_name((head_mode)a->modes[a->sel_layer * a->heads + a->sel_head]));
+	snprintf(tokens, sizeof tokens, "%d tokens", a->have_frame ? a->front->n : 0);
+	for (int parts = 4; parts >= 1; parts--) {
+		for (int brief = 0; brief < 2; brief++) {
+			snprintf(buf, cap, " %s%s%s%s%s%s%s ", mode[a->editing][brief],
+			    parts > 3 ? " \u2502 " : "", parts > 3 ? name : "",
+			    parts > 2 ? " \u2502 " : "", parts > 2 ? tokens : "",
+			    parts > 1 ? " \u2502 " : "", parts > 1 ? head : "");
+			if (input_width(buf, 0, strlen(buf)) <= w)
+				return;
+		}
+	}
+}
+
 static void
 draw_status(const app *a)
 {
-	char left[160], right[300], time[32];
-	const char *name = a->m->name ? a->m->name : "model";
-	int n = a->have_frame ? a->front->n : 0;
+	char left[200], right[300], time[32];
 	int lw, rw, tw, x;
 
-	snprintf(left, sizeof left, " %s \u2502 %d tokens \u2502 L%dH%d %s ", name, n,
-	    a->sel_layer + 1, a->sel_head + 1,
-	    enc_mode_name((head_mode)a->modes[a->sel_layer * a->heads + a->sel_head]));
 	if (a->have_tok && a->tok.truncated)
 		snprintf(right, sizeof right, " input truncated to %d tokens ", a->max_tokens);
 	else if (a->have_tok && a->tok.invalid_bytes > 0)
@@ -83,10 +109,11 @@ draw_status(const app *a)
 		snprintf(time, sizeof time, " %.1f ms ? ", a->front->ms);
 	else
 		snprintf(time, sizeof time, " ? help ");
-	term_clear(LINES - 1, 0, COLS, A_REVERSE);
-	lw = term_text(LINES - 1, 0, COLS, left, A_REVERSE | A_BOLD);
 	tw = input_width(time, 0, strlen(time));
 	rw = input_width(right, 0, strlen(right));
+	status_left(a, left, sizeof left, COLS - tw - rw);
+	term_clear(LINES - 1, 0, COLS, A_REVERSE);
+	lw = term_text(LINES - 1, 0, COLS, left, A_REVERSE | A_BOLD);
 	x = COLS - tw - rw < lw ? lw : COLS - tw - rw;
 	if (x < COLS - tw && term_text(LINES - 1, x, COLS - tw - x, right, A_REVERSE) < rw)
 		term_text(LINES - 1, COLS - tw - 1, 1, "\u2026", A_REVERSE);   /* clipped */
@@ -104,7 +131,8 @@ draw_prompt(const app *a)
 	term_clear(LINES - 1, 0, COLS, A_NORMAL);
 	term_text(LINES - 1, 0, 2, ":", A_BOLD);
 	if (a->spec.len == 0)
-		term_text(LINES - 1, 2, w, "mode spec: L2H5=uniform, L3=average, papa-half, input", A_DIM);
+		term_text(LINES - 1, 2, w, "mode spec: L2H5=uniform, L3=average, papa-half; "
+		    "Enter applies, Esc cancels", A_DIM);
 	else
 		term_text(LINES - 1, 2, w, a->spec.buf + start, A_NORMAL);
 	term_cursor(LINES - 1, 2 + input_width(a->spec.buf, start, a->spec.cur));

@@ -33,6 +33,7 @@
 #include <wchar.h>
 
 #include "heed/util.h"
+#include "key.h"
 
 static bool active;
 static SCREEN *screen;
@@ -40,6 +41,7 @@ static bool atexit_set;
 static int stdin_flags = -1;  /* fcntl flags to give back: libuv's poll sets O_NONBLOCK */
 static int stdout_flags = -1; /* ours: frames are written without blocking */
 static pal_depth depth = DEPTH_NONE;
+static char notice[128];      /* the TERM fallback's one line, "" for none */
 
 /* Attributes of a cell, in SGR's terms. */
 enum { AT_BOLD = 1, AT_DIM = 2, AT_UNDER = 4, AT_REVERSE = 8 };
@@ -105,21 +107,69 @@ detect_depth(void)
 	return pal_depth_detect(getenv("NO_COLOR"), getenv("COLORTERM"), rgb > 0, colors);
 }
 
-int
-term_init(bool mouse)
+/* A string capability, or dflt where terminfo has none. */
+static const char *
+cap_or(const char *name, const char *dflt)
 {
+	const char *s = tigetstr(name);
+
+	return s != NULL && s != (const char *)-1 ? s : dflt;
+}
+
+/* The terminal description: $TERM's where this machine has it, else the
+ * closest common one.  kitty, alacritty and foot speak xterm's language
+ * but ship their own terminfo, which a machine reached over SSH seldom
+ * has; refusing them would refuse half a workshop's laptops. */
+static SCREEN *
+open_screen(void)
+{
+	static const char *const fallbacks[] = { "xterm-256color", "xterm" };
+	const char *term = getenv("TERM");
+	char safe[64];
+	SCREEN *s;
+
+	if (term != NULL && *term != '\0' && (s = newterm(term, stdout, stdin)) != NULL)
+		return s;
+	for (size_t i = 0; i < sizeof fallbacks / sizeof fallbacks[0]; i++) {
+		if ((s = newterm(fallbacks[i], stdout, stdin)) == NULL)
+			continue;
+		snprintf(notice, sizeof notice, "TERM=%s is unknown here; drawing as %s",
+		    term != NULL && *term != '\0' ? util_term_safe(term, safe, sizeof safe) : "(unset)",
+		    fallbacks[i]);
+		return s;
+	}
+	return NULL;
+}
+
+int
+term_init(bool mouse, heed_err *e)
+{
+	const char *term = getenv("TERM");
+	char safe[64];
+
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
-		return -1;
+		return err_set(e, HEED_EINVAL, "the explorer needs a terminal (see heed dump for scripts)");
 	setlocale(LC_ALL, "");   /* UTF-8 half-blocks need the user's locale */
-	screen = newterm(NULL, stdout, stdin);
+	notice[0] = '\0';
+	screen = open_screen();
 	if (screen == NULL)
-		return -1;
+		return err_set(e, HEED_EINVAL, "no terminal description for TERM=%s, xterm-256color "
+		    "or xterm here (see heed dump for text output)",
+		    term != NULL ? util_term_safe(term, safe, sizeof safe) : "(unset)");
 	active = true;
 	stdin_flags = fcntl(STDIN_FILENO, F_GETFL);
 	if (!atexit_set) {
 		atexit(term_atexit);
 		catch_crashes();
 		atexit_set = true;
+	}
+	/* A terminal that cannot move the cursor (TERM=dumb, an editor's
+	 * shell buffer) could only scroll frames past: say so and stop. */
+	if (cap_or("cup", NULL) == NULL) {
+		term_end();
+		return err_set(e, HEED_EINVAL, "TERM=%s cannot move the cursor; heed dump "
+		    "prints attention as text",
+		    term != NULL ? util_term_safe(term, safe, sizeof safe) : "(unset)");
 	}
 	cbreak();
 	noecho();
@@ -128,6 +178,13 @@ term_init(bool mouse)
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
+	/* Bracketed paste: pasted text arrives between two markers, so the
+	 * core can insert it as text instead of running it as keys.  A
+	 * terminal without the mode ignores the request (a DEC private mode). */
+	define_key(cap_or("PS", "\033[200~"), TERM_KEY_PASTE_BEGIN);
+	define_key(cap_or("PE", "\033[201~"), TERM_KEY_PASTE_END);
+	putp(cap_or("BE", "\033[?2004h"));
+	fflush(stdout);   /* putp writes through stdio, curses does not */
 	depth = detect_depth();
 	if (depth != DEPTH_NONE) {
 		start_color();
@@ -145,6 +202,12 @@ term_init(bool mouse)
 	if (stdout_flags != -1)
 		fcntl(STDOUT_FILENO, F_SETFL, stdout_flags | O_NONBLOCK);
 	return 0;
+}
+
+const char *
+term_notice(void)
+{
+	return notice;
 }
 
 /* The rest of the last frame, waiting as long as it takes (at most a few
@@ -169,6 +232,9 @@ term_end(void)
 	drain_all();
 	if (stdout_flags != -1)
 		fcntl(STDOUT_FILENO, F_SETFL, stdout_flags);
+	if (cap_or("cup", NULL) != NULL)
+		putp(cap_or("BD", "\033[?2004l"));
+	fflush(stdout);
 	curs_set(1);
 	endwin();
 	delscreen(screen);

@@ -18,11 +18,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "heed/util.h"
 #include "palette.h"
 
-/* Start curses (cbreak, no echo, keypad, nodelay, optional mouse) and pick
- * the colour depth.  Returns 0 or -1 (not a terminal). */
-int term_init(bool mouse);
+/* Start curses (cbreak, no echo, keypad, nodelay, bracketed paste,
+ * optional mouse) and pick the colour depth.  An unknown $TERM falls back
+ * to xterm-256color, then xterm (term_notice says so).  Returns 0, or
+ * HEED_EINVAL when there is no terminal, no description for it, or it
+ * cannot address the cursor. */
+int term_init(bool mouse, heed_err *e);
+/* The one-line notice about a $TERM fallback, "" when there was none. */
+const char *term_notice(void);
 /* Give the terminal back; safe to call twice and from atexit. */
 void term_end(void);
 bool term_active(void);

@@ -11,7 +11,8 @@ static const struct {
 	const char *keys, *what;
 } help[] = {
 	{ NULL, "Anywhere" },
-	{ "i e /", "edit the sentence (Enter or Esc ends)" },
+	{ "i e /", "type the sentence; keys are text until Enter or Esc" },
+	{ "paste", "always text, line breaks as spaces; starts typing" },
 	{ "Tab 1-4 Esc", "next view; grid head tokens output; grid" },
 	{ "m", "cycle the selected head: I A D R U" },
 	{ "M A 0 P", "its mode to the layer; to all; all input; papa-half" },
