@@ -72,6 +72,7 @@ ctx_of(const app *a, view_ctx *c)
 	c->sel_layer = a->sel_layer;
 	c->sel_head = a->sel_head;
 	c->pal = a->pal;
+	c->scale = (frame_scale)a->geom.scale;
 	c->computing = a->computing;
 	c->notice = a->msg;
 }
@@ -130,20 +131,41 @@ show(app *a, view_id v)
 	a->dirty = true;
 }
 
-/* The grid's thumbnails want another size: ask for a frame made for it.
- * The encoder recomputes nothing for the same sentence and modes. */
+/* The grid's thumbnails want another size or scale: ask for a frame made
+ * for it.  The encoder recomputes nothing for the same sentence and modes. */
 static void
-set_geometry(app *a, int w, int h)
+refresh_frame(app *a)
 {
-	if (w == a->geom.w && h == a->geom.h && term_rows_per_line() == a->geom.rpl)
-		return;
-	a->geom = (frame_geom){ w, h, term_rows_per_line() };
 	if (a->started && a->have_frame) {
 		/* not a change the user made: the trace does not time it */
 		queue_bump(&a->q);
 		a->computing = true;
 		uv_timer_start(&a->debounce, on_debounce, 0, 0);
 	}
+}
+
+static void
+set_geometry(app *a, int w, int h)
+{
+	if (w == a->geom.w && h == a->geom.h && term_rows_per_line() == a->geom.rpl)
+		return;
+	a->geom = (frame_geom){ w, h, term_rows_per_line(), a->geom.scale };
+	refresh_frame(a);
+}
+
+/* S: the next colour scale; the thumbnails' levels come with the frame. */
+static void
+cycle_scale(app *a)
+{
+	static const char *const what[SCALE_COUNT] = {
+		"colour scale: absolute, weight 0 to 1",
+		"colour scale: 0 to the largest weight in each layer",
+		"colour scale: 0 to the largest weight in each head",
+	};
+
+	a->geom.scale = (a->geom.scale + 1) % SCALE_COUNT;
+	refresh_frame(a);
+	app_message(a, "%s", what[a->geom.scale]);
 }
 
 /* Carry out what a view asked for; returns false for ACT_PASS. */
@@ -326,6 +348,9 @@ global_key(app *a, int key)
 	case UI_ESC: show(a, VIEW_GRID); break;
 	case 'i': case 'e': case '/': a->editing = true; break;
 	case ':': a->prompting = true; break;
+	case 'S':
+		cycle_scale(a);
+		break;
 	case 'p':
 		a->pal = pal_next(a->pal);
 		app_message(a, "palette: %s", pal_name(a->pal));

@@ -32,6 +32,8 @@ frame_reserve(ui_frame *f, int n, int layers, int heads)
 		f->labels = xrealloc(f->labels, (size_t)n * sizeof *f->labels);
 		f->attn = xrealloc(f->attn, lh * nn * sizeof *f->attn);
 		f->vmax = xrealloc(f->vmax, lh * sizeof *f->vmax);
+		f->layer_max = xrealloc(f->layer_max, (size_t)layers * sizeof *f->layer_max);
+		f->thumb_top = xrealloc(f->thumb_top, lh * sizeof *f->thumb_top);
 		f->row_max = xrealloc(f->row_max, lh * n * sizeof *f->row_max);
 		/* the rollout's last two slots are derive_rollout's scratch */
 		f->rollout = xrealloc(f->rollout, (size_t)(layers + 2) * nn * sizeof *f->rollout);
@@ -39,6 +41,8 @@ frame_reserve(ui_frame *f, int n, int layers, int heads)
 		    (size_t)layers * n * sizeof *f->rollout_row_max);
 		f->diff = xrealloc(f->diff, lh * nn * sizeof *f->diff);
 		f->diff_max = xrealloc(f->diff_max, lh * sizeof *f->diff_max);
+		f->change = xrealloc(f->change, lh * nn * sizeof *f->change);
+		f->change_max = xrealloc(f->change_max, lh * sizeof *f->change_max);
 		for (int s = 0; s < STAT_COUNT; s++) {
 			f->stat[s] = xrealloc(f->stat[s], lh * sizeof *f->stat[s]);
 			f->rank[s] = xrealloc(f->rank[s], lh * sizeof *f->rank[s]);
@@ -65,11 +69,15 @@ frame_free(ui_frame *f)
 	free(f->labels);
 	free(f->attn);
 	free(f->vmax);
+	free(f->layer_max);
+	free(f->thumb_top);
 	free(f->row_max);
 	free(f->rollout);
 	free(f->rollout_row_max);
 	free(f->diff);
 	free(f->diff_max);
+	free(f->change);
+	free(f->change_max);
 	for (int s = 0; s < STAT_COUNT; s++) {
 		free(f->stat[s]);
 		free(f->rank[s]);
@@ -92,6 +100,27 @@ frame_attended(const ui_frame *f, int layer, int i, int j)
 	return w < 0 || (i - j <= w && j - i <= w);
 }
 
+const char *
+frame_scale_name(frame_scale s)
+{
+	static const char *const names[SCALE_COUNT] = { "absolute", "layer max", "head max" };
+
+	return s >= 0 && s < SCALE_COUNT ? names[s] : "?";
+}
+
+double
+frame_scale_top(const ui_frame *f, frame_scale s, int layer, int head)
+{
+	switch (s) {
+	case SCALE_LAYER:
+		return f->layer_max[layer];
+	case SCALE_HEAD:
+		return f->vmax[layer * f->heads + head];
+	default:
+		return 1.0;
+	}
+}
+
 const float *
 frame_attn(const ui_frame *f, int layer, int head)
 {
@@ -102,6 +131,12 @@ const float *
 frame_diff(const ui_frame *f, int layer, int head)
 {
 	return f->diff + ((size_t)layer * f->heads + head) * f->n * f->n;
+}
+
+const float *
+frame_change(const ui_frame *f, int layer, int head)
+{
+	return f->change + ((size_t)layer * f->heads + head) * f->n * f->n;
 }
 
 const uint8_t *
@@ -122,6 +157,8 @@ derive_maxima(ui_frame *f)
 		for (int i = 0; i < n; i++)
 			f->row_max[(size_t)lh * n + i] = derive_max(m + (size_t)i * n, (size_t)n);
 	}
+	for (int l = 0; l < f->layers; l++)
+		f->layer_max[l] = derive_max(f->vmax + (size_t)l * f->heads, (size_t)f->heads);
 }
 
 static void
@@ -173,6 +210,27 @@ derive_diffs(ui_frame *f, const calib *cal)
 		}
 }
 
+/* What the head modes changed: attention minus the baseline's, which the
+ * worker left in f->change. */
+static void
+derive_changes(ui_frame *f)
+{
+	size_t nn = (size_t)f->n * f->n;
+
+	for (size_t lh = 0; lh < (size_t)f->layers * f->heads; lh++) {
+		float *c = f->change + lh * nn;
+		const float *a = f->attn + lh * nn;
+
+		if (!f->modified) {
+			memset(c, 0, nn * sizeof *c);
+		} else {
+			for (size_t k = 0; k < nn; k++)
+				c[k] = a[k] - c[k];
+		}
+		f->change_max[lh] = derive_maxabs(c, nn);
+	}
+}
+
 /* Level of t, kept at old when t is still within THUMB_HYSTERESIS of it. */
 static uint8_t
 sticky_level(double t, int old)
@@ -207,14 +265,30 @@ derive_thumbs(ui_frame *f, const frame_geom *geom, const uint8_t *prev)
 	}
 	f->tw = g.pw;
 	f->th = g.ph;
-	for (int lh = 0; lh < f->layers * f->heads; lh++) {
-		uint8_t *out = f->thumb + lh * per;
-		float vmax;
+	/* the pixels are means over blocks of weights: the tops come from
+	 * them, so the hottest pixel of a scaled layer or head reaches the top */
+	for (int l = 0; l < f->layers; l++) {
+		float layer_top = 0;
 
-		derive_downsample(f->attn + (size_t)lh * f->n * f->n, f->n, g.ph, g.pw, f->pix);
-		vmax = derive_max(f->pix, per);
-		for (size_t k = 0; k < per; k++)
-			out[k] = sticky_level(pal_scale(f->pix[k], vmax), prev ? prev[lh * per + k] : -1);
+		for (int h = 0; h < f->heads && geom->scale == SCALE_LAYER; h++) {
+			size_t lh = (size_t)l * f->heads + h;
+
+			derive_downsample(f->attn + lh * f->n * f->n, f->n, g.ph, g.pw, f->pix);
+			f->thumb_top[lh] = derive_max(f->pix, per);
+			if (f->thumb_top[lh] > layer_top)
+				layer_top = f->thumb_top[lh];
+		}
+		for (int h = 0; h < f->heads; h++) {
+			size_t lh = (size_t)l * f->heads + h;
+			uint8_t *out = f->thumb + lh * per;
+
+			derive_downsample(f->attn + lh * f->n * f->n, f->n, g.ph, g.pw, f->pix);
+			f->thumb_top[lh] = geom->scale == SCALE_ABSOLUTE ? 1.0f
+			    : geom->scale == SCALE_LAYER ? layer_top : derive_max(f->pix, per);
+			for (size_t k = 0; k < per; k++)
+				out[k] = sticky_level(pal_scale(f->pix[k], f->thumb_top[lh]),
+				    prev ? prev[lh * per + k] : -1);
+		}
 	}
 }
 
@@ -231,5 +305,6 @@ frame_derive(ui_frame *f, const tok_vocab *vocab, const calib *cal,
 	derive_stats(f, cal);
 	derive_rollout_rows(f);
 	derive_diffs(f, cal);
+	derive_changes(f);
 	derive_thumbs(f, geom, prev);
 }

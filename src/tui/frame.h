@@ -27,10 +27,17 @@
 /* Per-head statistics the grid can show and rank by. */
 typedef enum { STAT_ENTROPY, STAT_JSD, STAT_COUNT } frame_stat;
 
+/* What weight the top of the colour ramp stands for: 1 (absolute: a
+ * uniform head looks as faint as it is), the largest weight in the head's
+ * layer, or in the head itself (every head looks as hot as the hottest). */
+typedef enum { SCALE_ABSOLUTE, SCALE_LAYER, SCALE_HEAD, SCALE_COUNT } frame_scale;
+
 /* Where the grid's thumbnails go: its area and matrix rows per text row
- * (layout_grid_compute picks the thumbnail size from these and n). */
+ * (layout_grid_compute picks the thumbnail size from these and n), and
+ * the scale their colour levels are on. */
 typedef struct frame_geom {
 	int w, h, rpl;
+	int scale;                  /* frame_scale */
 } frame_geom;
 
 typedef struct ui_mask_pred {
@@ -54,9 +61,14 @@ typedef struct ui_frame {
 	int *window;                /* [layers] enc_window(): keys with |i - j| <= it are
 				     * attended, all of them when -1 (ModernBERT's local layers) */
 	float *vmax;                /* [layers*heads] largest weight of each head */
+	float *layer_max;           /* [layers] largest weight of each layer */
 	float *row_max;             /* [layers][heads][n] largest weight of each row */
 	float *rollout;             /* [layers][n][n] rollout up to each layer */
 	float *rollout_row_max;     /* [layers][n] */
+	float *change;              /* [layers][heads][n][n] attention - the all-input
+				     * baseline's (the worker leaves the baseline here;
+				     * frame_derive subtracts); zero when unmodified */
+	float *change_max;          /* [layers*heads] largest |change| */
 	bool has_diff;              /* calibration averages exist */
 	float *diff;                /* [layers][heads][n][n] attention - corpus average */
 	float *diff_max;            /* [layers*heads] largest |difference| */
@@ -64,11 +76,12 @@ typedef struct ui_frame {
 	int *rank[STAT_COUNT];      /* [layers*heads] 0 = lowest, -1 unknown */
 	double stat_max[STAT_COUNT];
 	bool has_stat[STAT_COUNT];
-	/* the grid's thumbnails: colour levels 0..PAL_LEVELS-1, each head
-	 * scaled by its own largest pixel */
+	/* the grid's thumbnails: colour levels 0..PAL_LEVELS-1 on geom.scale;
+	 * thumb_top is the pixel value (a mean of weights) at the top */
 	frame_geom geom;            /* what they were made for */
 	int tw, th;                 /* pixels per thumbnail; 0 when none fit */
 	uint8_t *thumb;             /* [layers*heads][th][tw] */
+	float *thumb_top;           /* [layers*heads] */
 	double *cosine;             /* [layers+1]: hidden states vs. the all-input baseline */
 	int nmask;
 	ui_mask_pred mask[UI_MAX_MASKS];
@@ -102,9 +115,16 @@ void frame_derive(ui_frame *f, const tok_vocab *vocab, const calib *cal,
 /* Does query i of layer attend key j at all?  Cells outside a local
  * window are "not attended", not weights that happen to be 0. */
 bool frame_attended(const ui_frame *f, int layer, int i, int j);
+/* The scale's name for legends: "absolute", "layer max", "head max". */
+const char *frame_scale_name(frame_scale s);
+/* The weight at the top of the colour ramp for (layer, head)'s matrix on
+ * scale s: 1, the layer's largest weight or the head's. */
+double frame_scale_top(const ui_frame *f, frame_scale s, int layer, int head);
+
 /* Attention of (layer, head), n x n. */
 const float *frame_attn(const ui_frame *f, int layer, int head);
 const float *frame_diff(const ui_frame *f, int layer, int head);
+const float *frame_change(const ui_frame *f, int layer, int head);
 const uint8_t *frame_thumb(const ui_frame *f, int layer, int head);
 
 #endif

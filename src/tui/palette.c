@@ -1,7 +1,9 @@
 /* palette.c — colour ramps for attention weights.
  *
- * Ramps are piecewise-linear through published control points (viridis from
- * matplotlib, the diverging one after ColorBrewer's RdBu), then snapped to
+ * Ramps are piecewise-linear through published control points (viridis and
+ * cividis from matplotlib, cividis made for colour-blind readers after
+ * Nuñez et al. 2018; the diverging one after ColorBrewer's RdBu), then
+ * snapped to
  * whatever the terminal can show: xterm-256's cube and gray ramp, the eight
  * ANSI colours, or an ASCII density ramp.
  */
@@ -18,6 +20,10 @@ static const rgb8 viridis[] = {
 	{ 33, 144, 141 }, { 39, 173, 129 }, { 92, 200, 99 }, { 170, 220, 50 },
 	{ 253, 231, 37 },
 };
+static const rgb8 cividis[] = {
+	{ 0, 34, 78 }, { 53, 69, 108 }, { 102, 105, 112 }, { 148, 142, 119 },
+	{ 200, 184, 102 }, { 254, 232, 56 },
+};
 static const rgb8 gray[] = { { 24, 24, 24 }, { 250, 250, 250 } };
 static const rgb8 diverging[] = {
 	{ 5, 48, 97 }, { 67, 147, 195 }, { 247, 247, 247 }, { 214, 96, 77 },
@@ -30,6 +36,7 @@ static const struct {
 	int n;
 } ramps[PAL_COUNT] = {
 	[PAL_VIRIDIS] = { "viridis", viridis, sizeof viridis / sizeof viridis[0] },
+	[PAL_CIVIDIS] = { "cividis", cividis, sizeof cividis / sizeof cividis[0] },
 	[PAL_GRAY] = { "gray", gray, sizeof gray / sizeof gray[0] },
 	[PAL_DIVERGING] = { "diverging", diverging, sizeof diverging / sizeof diverging[0] },
 };
@@ -38,6 +45,7 @@ static const struct {
  * the dark ends of every ramp black.  0 black 1 red 2 green 3 yellow
  * 4 blue 5 magenta 6 cyan 7 white. */
 static const int ansi_viridis[] = { 0, 4, 6, 2, 3 };
+static const int ansi_cividis[] = { 0, 4, 7, 3 };
 static const int ansi_gray[] = { 0, 4, 6, 7 };
 static const int ansi_diverging[] = { 4, 6, 7, 3, 1 };
 
@@ -58,7 +66,7 @@ pal_parse(const char *s, pal_kind *k)
 			return 0;
 		}
 	}
-	if (strcmp(s, "grey") == 0) {
+	if (strcmp(s, "grey") == 0 || strcmp(s, "grayscale") == 0 || strcmp(s, "greyscale") == 0) {
 		*k = PAL_GRAY;
 		return 0;
 	}
@@ -68,7 +76,7 @@ pal_parse(const char *s, pal_kind *k)
 pal_kind
 pal_next(pal_kind k)
 {
-	return k == PAL_VIRIDIS ? PAL_GRAY : PAL_VIRIDIS;
+	return k == PAL_VIRIDIS ? PAL_CIVIDIS : k == PAL_CIVIDIS ? PAL_GRAY : PAL_VIRIDIS;
 }
 
 static double
@@ -163,6 +171,8 @@ int
 pal_ansi8(pal_kind k, double t)
 {
 	switch (k) {
+	case PAL_CIVIDIS:
+		return ansi_cividis[pal_level(t, 4)];
 	case PAL_GRAY:
 		return ansi_gray[pal_level(t, 4)];
 	case PAL_DIVERGING:
@@ -185,7 +195,10 @@ pal_depth_detect(const char *no_color, const char *colorterm, bool terminfo_rgb,
 {
 	if (no_color != NULL && no_color[0] != '\0')
 		return DEPTH_NONE;
-	if (colorterm != NULL && terminfo_rgb &&
+	/* COLORTERM is how terminals announce direct colour; few terminfo
+	 * entries carry RGB (xterm-256color does not), and heed writes its
+	 * own colour sequences, so a colour terminal that says so gets it */
+	if (colorterm != NULL && (terminfo_rgb || colors >= 8) &&
 	    (strcmp(colorterm, "truecolor") == 0 || strcmp(colorterm, "24bit") == 0))
 		return DEPTH_DIRECT;
 	if (colors >= 256)

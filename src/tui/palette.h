@@ -7,6 +7,7 @@
 
 typedef enum {
 	PAL_VIRIDIS = 0,  /* perceptually uniform sequential, the default */
+	PAL_CIVIDIS,      /* the same, readable with red-green colour blindness */
 	PAL_GRAY,
 	PAL_DIVERGING,    /* blue - white - red, for signed differences */
 	PAL_COUNT
@@ -40,8 +41,9 @@ int pal_ansi8(pal_kind k, double t);
 typedef enum { DEPTH_NONE, DEPTH_8, DEPTH_256, DEPTH_DIRECT } pal_depth;
 
 /* Colour depth from the environment and terminfo: NO_COLOR (set and not
- * empty) wins; direct colour needs both COLORTERM=truecolor/24bit and
- * terminfo's RGB flag; then 256 or 8 colours by the terminfo count. */
+ * empty) wins; direct colour where COLORTERM says truecolor or 24bit on a
+ * colour terminal (or terminfo's RGB flag); then 256 or 8 colours by the
+ * terminfo count. */
 pal_depth pal_depth_detect(const char *no_color, const char *colorterm,
 			   bool terminfo_rgb, int colors);
 /* The colour number for t on palette k at depth d: an ANSI colour, an

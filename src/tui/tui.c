@@ -35,7 +35,7 @@ usage(FILE *f)
 	    "Open the attention explorer.\n"
 	    "  -m, --model MODEL   model folder or hub name (default: the bundled heed-mini)\n"
 	    "      --modes SPEC    initial head modes, e.g. papa-half, L2H5=uniform, a preset file\n"
-	    "      --palette NAME  viridis (default) or gray\n"
+	    "      --palette NAME  viridis (default), cividis or gray\n"
 	    "      --no-mouse      leave the mouse to the terminal\n"
 	    "      --threads N     encoder threads (default: the CPUs online, at most 8)\n"
 	    "  -h, --help          show this help\n"
@@ -97,7 +97,7 @@ parse_opts(int argc, char **argv, tui_opts *o)
 		case 'p':
 			if (pal_parse(optarg, &o->pal) == 0 && o->pal != PAL_DIVERGING)
 				break;
-			fprintf(stderr, "heed: unknown palette '%s' (viridis, gray)\n", optarg);
+			fprintf(stderr, "heed: unknown palette '%s' (viridis, cividis, gray)\n", optarg);
 			return -1;
 		default:
 			usage(stderr);

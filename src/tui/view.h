@@ -36,6 +36,8 @@ typedef struct view_ctx {
 	int layers, heads;
 	int sel_layer, sel_head;    /* the selected head, shared by every view */
 	pal_kind pal;
+	frame_scale scale;          /* the colour scale asked for (the grid's thumbnails
+				     * follow with the frame: frame->geom.scale) */
 	bool computing;             /* a job is on its way */
 	const char *notice;         /* the status bar's notice, "" for none */
 } view_ctx;

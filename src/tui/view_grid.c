@@ -133,10 +133,16 @@ draw_info(const view_ctx *c, const grid_state *s, ui_rect r)
 		snprintf(buf, sizeof buf, " L%d H%d %s \u2502 entropy %.2f \u2502 input dep. %.3f \u2502 Enter zoom",
 		    l + 1, h + 1, mode, ent, jsd);
 	term_text(r.y + r.h - 1, r.x, r.w, buf, A_NORMAL);
+	/* the legend: what the colours mean, on a row of its own */
+	if (s->stats)
+		widget_legend(r.y + r.h - 2, r.x + 1, r.w - 1, c->pal, stat_names[s->stat], 0,
+		    f->stat_max[s->stat]);
+	else
+		widget_scale_legend(c, r.y + r.h - 2, r.x + 1, r.w - 1, f->thumb_top[i]);
 	if (s->stats || s->ranked) {
 		snprintf(buf, sizeof buf, " %s%s ", s->ranked ? "\u2605 lowest quarter by " : "showing ",
 		    stat_names[s->stat]);
-		term_text(r.y + r.h - 2, r.x, r.w, buf, A_DIM);
+		term_text(r.y + r.h - 3, r.x, r.w, buf, A_DIM);
 	}
 }
 
@@ -144,7 +150,7 @@ static ui_action
 grid_resize(const view_ctx *c, void *st, ui_rect r)
 {
 	grid_state *s = st;
-	int h = r.h - (s->stats || s->ranked ? 2 : 1);
+	int h = r.h - (s->stats || s->ranked ? 3 : 2);   /* the info line, the legend */
 
 	s->fits = c->frame != NULL && layout_grid_compute(r.x, r.y, r.w, h, c->layers, c->heads,
 	    c->frame->n, term_rows_per_line(), c->sel_layer, s->g.first, &s->g) == 0;

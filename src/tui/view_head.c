@@ -1,8 +1,9 @@
 /* view_head.c — one head's whole matrix: query tokens down the left, key
  * tokens written vertically along the top, the weight under the cursor, a
  * colour legend, and scrolling for sentences longer than the screen.  `d`
- * shows this head's difference from its corpus average (diverging
- * palette), which the frame already holds. */
+ * shows what the head modes changed (current - the all-input baseline),
+ * then the difference from the corpus average, on a diverging palette in
+ * the matrix's own units and scale; the frame already holds both. */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <curses.h>
 #include <stdio.h>
@@ -23,12 +24,24 @@
 typedef struct head_state {
 	int cur_row, cur_col;        /* cursor: query, key */
 	int top, left;               /* scroll */
-	bool diff;                   /* input - average */
+	int diff;                    /* DIFF_*: what is subtracted */
 	/* fitted by head_resize */
 	int hh;                      /* rows of column labels */
 	int cw;                      /* columns per cell */
 	ui_rect cells;               /* the visible matrix */
 } head_state;
+
+enum { DIFF_NONE, DIFF_INPUT, DIFF_AVERAGE };
+
+static head_mode sel_mode(const view_ctx *c);
+
+/* A corpus average to subtract: calibration, and a head not already
+ * using its average. */
+static bool
+has_average(const view_ctx *c)
+{
+	return c->frame != NULL && c->frame->has_diff && sel_mode(c) != HEAD_AVERAGE;
+}
 
 static head_mode
 sel_mode(const view_ctx *c)
@@ -41,13 +54,13 @@ static const float *
 shown(const view_ctx *c, const head_state *s, float *vmax)
 {
 	const ui_frame *f = c->frame;
-	int i = c->sel_layer * c->heads + c->sel_head;
 
-	if (s->diff) {
-		*vmax = f->diff_max[i];
+	/* differences in the matrix's units: the same top, either side */
+	*vmax = (float)frame_scale_top(f, c->scale, c->sel_layer, c->sel_head);
+	if (s->diff == DIFF_INPUT)
+		return frame_change(f, c->sel_layer, c->sel_head);
+	if (s->diff == DIFF_AVERAGE)
 		return frame_diff(f, c->sel_layer, c->sel_head);
-	}
-	*vmax = f->vmax[i];
 	return frame_attn(f, c->sel_layer, c->sel_head);
 }
 
@@ -155,7 +168,7 @@ draw_info(const view_ctx *c, const head_state *s, ui_rect r, const float *m, flo
 {
 	const ui_frame *f = c->frame;
 	char buf[256];
-	int y = r.y + r.h - 1, used, lw;
+	int y = r.y + r.h - 1, used;
 	float v = m[(size_t)s->cur_row * f->n + s->cur_col];
 
 	snprintf(buf, sizeof buf, " L%d H%d %s \u2502 %s \u2192 %s  %s%.3f \u2502 ",
@@ -166,15 +179,21 @@ draw_info(const view_ctx *c, const head_state *s, ui_rect r, const float *m, flo
 		    "(outside the \u00b1%d-token window) \u2502 ", c->sel_layer + 1, c->sel_head + 1,
 		    enc_mode_name(sel_mode(c)), f->labels[s->cur_row], f->labels[s->cur_col],
 		    f->window[c->sel_layer]);
-	used = term_text(y, r.x, r.w, buf, A_BOLD);
-	lw = r.w - used > 30 ? 30 : r.w - used;
-	if (s->diff)
-		widget_legend(y, r.x + used, lw, PAL_DIVERGING, -vmax, vmax);
-	else
-		widget_legend(y, r.x + used, lw, c->pal, 0, vmax);
-	if (r.w - used > 44)
-		term_text(y, r.x + used + 32, r.w - used - 32, s->diff ? "d: attention" : "d: \u2212 average",
-		    A_DIM);
+	term_text(y, r.x, r.w, buf, A_BOLD);
+	/* the legend on a row of its own, so no width hides it */
+	y--;
+	if (s->diff != DIFF_NONE) {
+		char what[64];
+
+		snprintf(what, sizeof what, "colour: \u0394 weight vs %s, %s",
+		    s->diff == DIFF_INPUT ? "input" : "average", frame_scale_name(c->scale));
+		used = 1 + widget_legend(y, r.x + 1, r.w - 1, PAL_DIVERGING, what, -vmax, vmax);
+	} else {
+		used = 1 + widget_scale_legend(c, y, r.x + 1, r.w - 1, vmax);
+	}
+	if (r.w - used > 16)
+		term_text(y, r.x + used + 2, r.w - used - 2, s->diff == DIFF_NONE ? "d: \u2212 input"
+		    : s->diff == DIFF_INPUT && has_average(c) ? "d: \u2212 average" : "d: attention", A_DIM);
 }
 
 static ui_action
@@ -186,14 +205,14 @@ head_resize(const view_ctx *c, void *st, ui_rect r)
 	if (c->frame == NULL)
 		return view_act(ACT_NONE, 0, 0);
 	n = c->frame->n;
-	/* a head that uses its average has no difference to show */
-	if (s->diff && (!c->frame->has_diff || sel_mode(c) == HEAD_AVERAGE))
-		s->diff = false;
+	/* a head that uses its average has no difference from it to show */
+	if (s->diff == DIFF_AVERAGE && !has_average(c))
+		s->diff = DIFF_NONE;
 	s->cur_row = layout_clamp(s->cur_row, 0, n - 1);
 	s->cur_col = layout_clamp(s->cur_col, 0, n - 1);
 	lw = label_width(c->frame) + 2;
 	s->hh = r.h >= 16 ? HEADER_MAX : r.h >= 10 ? 3 : 1;
-	rows = r.h - s->hh - 1;
+	rows = r.h - s->hh - 2;     /* the legend and the info line below */
 	cols_w = r.w - lw - 1;
 	s->cw = cols_w / n > CELL_MAX ? CELL_MAX : cols_w / n;
 	if (s->cw < 1)
@@ -240,11 +259,10 @@ head_key(const view_ctx *c, void *st, int key)
 
 		return view_act(ACT_SELECT, i / c->heads, i % c->heads);
 	} else if (key == 'd') {
-		if (c->frame != NULL && !c->frame->has_diff)
-			return view_say("no calibration file: no averages to compare with");
-		if (sel_mode(c) == HEAD_AVERAGE)
-			return view_say("this head already uses its average");
-		s->diff = !s->diff;
+		/* attention, minus the all-input baseline, minus the corpus
+		 * average where there is one to subtract */
+		s->diff = s->diff == DIFF_NONE ? DIFF_INPUT
+		    : s->diff == DIFF_INPUT && has_average(c) ? DIFF_AVERAGE : DIFF_NONE;
 	} else {
 		return view_act(ACT_PASS, 0, 0);
 	}

@@ -33,13 +33,15 @@ bar_row(const view_ctx *c, const tokens_state *s, int i, const float **row, floa
 		if (i >= f->layers)
 			return false;
 		*row = f->rollout + ((size_t)i * n + s->query) * n;
-		*vmax = f->rollout_row_max[(size_t)i * n + s->query];
+		/* shares of the input, always on the absolute scale: a layer
+		 * or head maximum means nothing for a rollout */
+		*vmax = 1.0f;
 		return true;
 	}
 	if (i >= f->heads)
 		return false;
 	*row = frame_attn(f, c->sel_layer, i) + (size_t)s->query * n;
-	*vmax = f->row_max[((size_t)c->sel_layer * f->heads + i) * n + s->query];
+	*vmax = (float)frame_scale_top(f, c->scale, c->sel_layer, i);
 	return true;
 }
 
@@ -107,6 +109,12 @@ tokens_draw(const view_ctx *c, const void *st, ui_rect r)
 	    : " query %s (%d/%d) \u2502 layer %d, each head \u2502 \u2190\u2192 query  \u2191\u2193 layer  r rollout",
 	    f->labels[s->query], s->query + 1, f->n, c->sel_layer + 1);
 	term_text(r.y + r.h - 1, r.x, r.w, buf, A_NORMAL);
+	if (s->rollout)
+		widget_legend(r.y + r.h - 2, r.x + 1, r.w - 1, c->pal, "colour: rollout share, absolute",
+		    0, 1);
+	else
+		widget_scale_legend(c, r.y + r.h - 2, r.x + 1, r.w - 1,
+		    frame_scale_top(f, c->scale, c->sel_layer, c->sel_head));
 }
 
 static ui_action

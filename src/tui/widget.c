@@ -26,21 +26,36 @@ widget_pending(const view_ctx *c, ui_rect r)
 	return true;
 }
 
-void
-widget_legend(int y, int x, int w, pal_kind k, double lo, double hi)
+int
+widget_legend(int y, int x, int w, pal_kind k, const char *what, double lo, double hi)
 {
-	char buf[16];
-	int lw, bar;
+	char buf[64];
+	int used, bar;
 
-	snprintf(buf, sizeof buf, "%.2f", lo);
-	lw = term_text(y, x, w, buf, A_DIM);
-	bar = w - lw - 8;
+	snprintf(buf, sizeof buf, "%s %.2f ", what, lo);
+	used = term_text(y, x, w, buf, A_DIM);
+	snprintf(buf, sizeof buf, " %.2f", hi);
+	bar = w - used - widget_label_width(buf);
+	if (bar > 16)
+		bar = 16;
 	if (bar < 4)
-		return;
+		return used;
 	for (int i = 0; i < bar; i++)
-		term_fill(y, x + lw + 1 + i, 1, k, (i + 0.5) / bar, NULL, false);
-	snprintf(buf, sizeof buf, "%.2f", hi);
-	term_text(y, x + lw + 2 + bar, w - lw - bar - 2, buf, A_DIM);
+		term_fill(y, x + used + i, 1, k, (i + 0.5) / bar, NULL, false);
+	return used + bar + term_text(y, x + used + bar, w - used - bar, buf, A_DIM);
+}
+
+int
+widget_scale_legend(const view_ctx *c, int y, int x, int w, double top)
+{
+	static const char *const what[SCALE_COUNT] = {
+		"colour: weight, absolute", "colour: weight, to layer max", "colour: weight, to head max",
+	};
+	int used = widget_legend(y, x, w, c->pal, what[c->scale], 0, top);
+
+	if (w - used > 12)
+		used += term_text(y, x + used, w - used, "  S: scale", A_DIM);
+	return used;
 }
 
 void

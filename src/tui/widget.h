@@ -10,8 +10,12 @@
 /* Before the first result (or after a failed run): say why in r and
  * return true. */
 bool widget_pending(const view_ctx *c, ui_rect r);
-/* A colour ramp from lo to hi in w columns. */
-void widget_legend(int y, int x, int w, pal_kind k, double lo, double hi);
+/* "what lo", a colour ramp, "hi" in at most w columns; returns the columns
+ * used. */
+int widget_legend(int y, int x, int w, pal_kind k, const char *what, double lo, double hi);
+/* The legend of the colour scale in force (c->scale) whose top stands for
+ * the weight top, and the key that changes it. */
+int widget_scale_legend(const view_ctx *c, int y, int x, int w, double top);
 /* The frame's tokens on row y, scrolled so token highlight (or -1) shows. */
 void widget_token_strip(const ui_frame *f, int y, int w, int highlight);
 /* Display columns of a token label. */

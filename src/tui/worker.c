@@ -50,9 +50,15 @@ copy_attention(ui_worker *w, ui_frame *r)
 
 	for (int l = 0; l < r->layers; l++) {
 		r->window[l] = enc_window(shown(w, r), l);
-		for (int h = 0; h < r->heads; h++)
-			memcpy(r->attn + ((size_t)l * r->heads + h) * nn, enc_attn(shown(w, r), l, h),
-			    nn * sizeof *r->attn);
+		for (int h = 0; h < r->heads; h++) {
+			size_t lh = (size_t)l * r->heads + h;
+
+			memcpy(r->attn + lh * nn, enc_attn(shown(w, r), l, h), nn * sizeof *r->attn);
+			/* the baseline, for frame_derive's current - input */
+			if (r->modified)
+				memcpy(r->change + lh * nn, enc_attn(w->base, l, h),
+				    nn * sizeof *r->change);
+		}
 	}
 }
 
@@ -68,7 +74,8 @@ build_frame(ui_worker *w, ui_frame *r)
 		grid_layout g;
 
 		if (layout_grid_compute(0, 0, w->job.geom.w, w->job.geom.h, r->layers, r->heads,
-		    r->n, w->job.geom.rpl, 0, 0, &g) == 0 && g.pw == w->prev_tw && g.ph == w->prev_th)
+		    r->n, w->job.geom.rpl, 0, 0, &g) == 0 && g.pw == w->prev_tw && g.ph == w->prev_th &&
+		    w->job.geom.scale == w->prev_scale)
 			prev = w->prev_thumb;
 	}
 	frame_derive(r, w->vocab, w->cal, &w->job.geom, prev);
@@ -81,6 +88,7 @@ build_frame(ui_worker *w, ui_frame *r)
 		memcpy(w->prev_thumb, r->thumb, bytes);
 	w->prev_tw = r->tw;
 	w->prev_th = r->th;
+	w->prev_scale = w->job.geom.scale;
 }
 
 static void

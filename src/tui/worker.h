@@ -28,10 +28,10 @@ typedef struct ui_worker {
 	ui_job job;
 	ui_frame *back;
 	/* the levels of the last thumbnails made, for frame_derive's
-	 * hysteresis; valid for prev_tw x prev_th pixels */
+	 * hysteresis; valid for prev_tw x prev_th pixels on prev_scale */
 	uint8_t *prev_thumb;
 	size_t prev_cap;
-	int prev_tw, prev_th;
+	int prev_tw, prev_th, prev_scale;
 	/* the baseline's top predictions at each [MASK]: a toggle changes
 	 * nothing in the baseline, so they are kept until its ids change */
 	struct {

@@ -45,7 +45,7 @@ test_everything_derived(void **state)
 	tok_vocab *v;
 	heed_err e;
 	ui_frame *f = frame_new();
-	frame_geom g = { 80, 20, 2 };
+	frame_geom g = { 80, 20, 2, SCALE_HEAD };
 	float rollout[(L + 2) * N * N];
 	grid_layout gl;
 
@@ -83,6 +83,23 @@ test_everything_derived(void **state)
 			assert_int_equal(frame_thumb(f, 0, 1)[y * f->tw + x], tok == 1 ? PAL_LEVELS - 1 : 0);
 			assert_int_equal(frame_thumb(f, 0, 0)[y * f->tw + x], PAL_LEVELS - 1);
 		}
+	assert_float_equal(frame_scale_top(f, SCALE_HEAD, 0, 0), 1.0f / N, 1e-7);
+	assert_float_equal(frame_scale_top(f, SCALE_LAYER, 0, 0), 1.0f, 0);
+	assert_float_equal(frame_scale_top(f, SCALE_ABSOLUTE, 0, 0), 1.0f, 0);
+	/* absolute and per layer (the layer's one-hot head reaches 1): the
+	 * uniform head is uniformly at the level of 1/N, far below the top */
+	for (int sc = SCALE_ABSOLUTE; sc <= SCALE_LAYER; sc++) {
+		g.scale = sc;
+		frame_derive(f, v, NULL, &g, NULL);
+		assert_float_equal(f->thumb_top[0], 1.0f, 0);
+		for (int k = 0; k < f->tw * f->th; k++) {
+			int tok = (k % f->tw) * N / f->tw;
+
+			assert_int_equal(frame_thumb(f, 0, 0)[k], pal_level(1.0 / N, PAL_LEVELS));
+			assert_int_equal(frame_thumb(f, 0, 1)[k], tok == 1 ? PAL_LEVELS - 1 : 0);
+		}
+		assert_true(pal_level(1.0 / N, PAL_LEVELS) < PAL_LEVELS / 2);
+	}
 	frame_free(f);
 	tok_vocab_free(v);
 }
@@ -95,7 +112,7 @@ test_thumbnail_hysteresis(void **state)
 	tok_vocab *v;
 	heed_err e;
 	ui_frame *f = frame_new();
-	frame_geom g = { 80, 20, 2 };
+	frame_geom g = { 80, 20, 2, SCALE_HEAD };
 	uint8_t *prev;
 	size_t per;
 	float *m;

@@ -98,6 +98,8 @@ test_ansi8(void **state)
 	assert_int_equal(pal_ansi8(PAL_DIVERGING, 0.5), 7); /* white: no difference */
 	assert_int_equal(pal_ansi8(PAL_DIVERGING, 1), 1);   /* red */
 	assert_int_equal(pal_ansi8(PAL_GRAY, 1), 7);
+	assert_int_equal(pal_ansi8(PAL_CIVIDIS, 0), 0);     /* black */
+	assert_int_equal(pal_ansi8(PAL_CIVIDIS, 1), 3);     /* yellow */
 	for (double t = 0; t <= 1; t += 0.01)
 		assert_in_range(pal_ansi8(PAL_GRAY, t), 0, 7);
 }
@@ -109,8 +111,12 @@ test_depth(void **state)
 	assert_int_equal(pal_depth_detect("", NULL, false, 256), DEPTH_256);
 	assert_int_equal(pal_depth_detect(NULL, "truecolor", true, 256), DEPTH_DIRECT);
 	assert_int_equal(pal_depth_detect(NULL, "24bit", true, 16777216), DEPTH_DIRECT);
-	/* COLORTERM alone is not enough: terminfo must say RGB */
-	assert_int_equal(pal_depth_detect(NULL, "truecolor", false, 256), DEPTH_256);
+	/* COLORTERM is enough on a colour terminal (xterm-256color has no RGB
+	 * flag), never on one without colours */
+	assert_int_equal(pal_depth_detect(NULL, "truecolor", false, 256), DEPTH_DIRECT);
+	assert_int_equal(pal_depth_detect(NULL, "truecolor", false, 8), DEPTH_DIRECT);
+	assert_int_equal(pal_depth_detect(NULL, "truecolor", false, -1), DEPTH_NONE);
+	assert_int_equal(pal_depth_detect(NULL, "yes", false, 256), DEPTH_256);
 	assert_int_equal(pal_depth_detect(NULL, NULL, false, 8), DEPTH_8);
 	assert_int_equal(pal_depth_detect(NULL, NULL, false, 16), DEPTH_8);
 	assert_int_equal(pal_depth_detect(NULL, NULL, false, -1), DEPTH_NONE);
@@ -136,6 +142,23 @@ test_colour_numbers(void **state)
 	assert_true(distinct >= PAL_LEVELS / 2);
 }
 
+/* cividis darkest to lightest, like viridis: luminance never falls */
+static void
+test_cividis_monotonic(void **state)
+{
+	double last = -1;
+
+	for (int i = 0; i <= 100; i++) {
+		uint8_t c[3];
+		double y;
+
+		pal_rgb(PAL_CIVIDIS, i / 100.0, c);
+		y = 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+		assert_true(y >= last);
+		last = y;
+	}
+}
+
 static void
 test_names(void **state)
 {
@@ -146,7 +169,13 @@ test_names(void **state)
 	assert_int_equal(pal_parse("diverging", &k), 0);
 	assert_int_equal(pal_parse("jet", &k), -1);
 	assert_string_equal(pal_name(PAL_VIRIDIS), "viridis");
-	assert_int_equal(pal_next(PAL_VIRIDIS), PAL_GRAY);
+	assert_int_equal(pal_parse("cividis", &k), 0);
+	assert_int_equal(k, PAL_CIVIDIS);
+	assert_int_equal(pal_parse("grayscale", &k), 0);
+	assert_int_equal(k, PAL_GRAY);
+	/* p cycles the sequential palettes, never into the diverging one */
+	assert_int_equal(pal_next(PAL_VIRIDIS), PAL_CIVIDIS);
+	assert_int_equal(pal_next(PAL_CIVIDIS), PAL_GRAY);
 	assert_int_equal(pal_next(PAL_GRAY), PAL_VIRIDIS);
 }
 
@@ -158,6 +187,7 @@ main(void)
 		cmocka_unit_test(test_levels),
 		cmocka_unit_test(test_scale),
 		cmocka_unit_test(test_viridis_endpoints),
+		cmocka_unit_test(test_cividis_monotonic),
 		cmocka_unit_test(test_xterm256),
 		cmocka_unit_test(test_ansi8),
 		cmocka_unit_test(test_depth),

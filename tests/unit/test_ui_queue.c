@@ -13,7 +13,7 @@
 #define CAP 8
 #define NMODES 4
 
-static const frame_geom geom = { 80, 20, 2 };
+static const frame_geom geom = { 80, 20, 2, SCALE_ABSOLUTE };
 
 static void
 test_newest_job_wins(void **state)
