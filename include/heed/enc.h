@@ -40,7 +40,8 @@ typedef struct enc_state enc_state;
 enc_state *enc_new(const model *m, int max_tokens);
 void enc_free(enc_state *s);
 /* Run the forward pass on `threads` threads (the caller's and threads − 1
- * of the encoder's own), splitting linear layers by output columns and
+ * of the process's shared pool, pool.h: an encoder borrows threads, it
+ * owns none), splitting linear layers by output columns and
  * attention by heads, with OpenBLAS single-threaded inside each part (so
  * 1 means one thread in all).  Without a call, the encoder runs on the
  * caller's thread and OpenBLAS threads as it is configured.  Results do not

@@ -10,17 +10,11 @@
 
 #include "heed/enc.h"
 
-/* pool.c: run fn(arg, part, parts) for every part, part 0 on the caller */
-typedef struct enc_pool enc_pool;
-typedef void (*enc_pool_fn)(void *arg, int part, int parts);
-enc_pool *enc_pool_new(int parts);
-int enc_pool_parts(const enc_pool *p);
-void enc_pool_run(enc_pool *p, enc_pool_fn fn, void *arg);
-void enc_pool_free(enc_pool *p);
+#include "heed/pool.h"
 
 struct enc_state {
 	const model *m;
-	enc_pool *pool;      /* NULL: one thread, OpenBLAS threads as configured */
+	enc_pool *pool;      /* borrowed threads (pool.h); NULL: one thread */
 	int max_tokens;
 	int layout_L;        /* layout length for random mode without calib */
 

@@ -17,7 +17,7 @@ tests_unit_test_model_fam2_LDADD = $(TEST_LIBS)
 # calibration and every head mode on them, through the commands
 TESTS += tests/fam2_modes_test.sh
 EXTRA_DIST += tests/fam2_modes_test.sh
-noinst_HEADERS += include/heed/enc.h src/encoder/encoder_int.h
+noinst_HEADERS += include/heed/enc.h include/heed/pool.h src/encoder/encoder_int.h
 check_PROGRAMS += tests/unit/test_enc_alloc
 TESTS += tests/unit/test_enc_alloc
 tests_unit_test_enc_alloc_CFLAGS = $(TEST_CFLAGS)
