@@ -20,9 +20,10 @@
 #include <stdint.h>
 
 #include "heed/model.h"
+#include "heed/tok.h"
 #include "heed/util.h"
 
-#define CALIB_FORMAT_VERSION 1
+#define CALIB_FORMAT_VERSION 2
 #define CALIB_DEFAULT_L 128          /* layout length cap (DESIGN.md) */
 #define CALIB_DEFAULT_SEED 0x68656564ULL /* "heed": Random Synthesizer seed */
 
@@ -43,9 +44,12 @@ typedef struct calib {
 	int L;                   /* layout length */
 	int rank;                /* dense synthesizer hidden width */
 	uint64_t model_hash;     /* config_hash() of the model it belongs to */
+	uint64_t fingerprint;    /* model->fingerprint: its weights and tokenizer */
 	uint64_t sentences;      /* corpus size in sentences */
+	uint64_t rows;           /* attention rows (tokens) the statistics average over */
+	uint64_t synth_sentences;/* sentences the synthesizers were fitted on */
 	uint64_t random_seed;    /* seed of the Random Synthesizer matrices */
-	char date[32];           /* ISO 8601, UTC */
+	int shard, shards;       /* --shard K/N that made it (1-based); 0/0 when none */
 	double *sum;             /* [layers][heads][L][L] */
 	double *count;           /* [L][L] */
 	float *avg;              /* [layers][heads][L][L] = sum / count, derived at load */
@@ -78,14 +82,55 @@ void calib_finish(calib *c);
 
 /* The calibration file beside a model: DIR/heed.calib */
 char *calib_default_path(const char *model_dir);
-/* Load and validate; refuses a file whose model hash differs from cfg's. */
-int calib_load(const char *path, const model_config *cfg, calib **out, heed_err *e);
+/* Load and validate; refuses a file made for another configuration (cfg;
+ * NULL: any) or other weights (fingerprint, model->fingerprint; 0: not
+ * checked, for readers that load only config.json). */
+int calib_load(const char *path, const model_config *cfg, uint64_t fingerprint,
+	       calib **out, heed_err *e);
 int calib_parse(const uint8_t *buf, size_t len, const char *name,
-		const model_config *cfg, calib **out, heed_err *e);
+		const model_config *cfg, uint64_t fingerprint, calib **out, heed_err *e);
+/* Nothing in the file depends on the time, the host or the thread count:
+ * the same calibration always gives the same bytes. */
 int calib_save(const char *path, const calib *c, heed_err *e);
-/* a += b (sums, counts, sentences); synthesizer and stats are recomputed
- * or taken from the larger corpus, see calibfile.c. */
+/* a += b: sums, counts, sentences and rows add; the statistics become
+ * row-weighted means; the synthesizers (and their losses) are those of
+ * the file fitted on the most sentences, ties going to the weights with the
+ * lower XXH3, so the result never depends on the order of merging. */
 int calib_merge(calib *a, const calib *b, heed_err *e);
+/* Remove the synthesizers (calibrate --merge -r 0). */
+void calib_drop_synth(calib *c);
+
+/* ---- the corpus (corpus.c) ---------------------------------------------- */
+
+/* Sentences tokenized once, back to back: sentence i is
+ * ids[off[i] .. off[i+1]). */
+typedef struct calib_corpus {
+	int *ids;
+	size_t *off;             /* [count + 1] */
+	size_t count, tokens;    /* sentences and tokens kept */
+	size_t truncated;        /* sentences cut to L tokens */
+	uint64_t seen;           /* sentences read, in every shard */
+	size_t cap, ids_len, ids_cap;
+} calib_corpus;
+
+typedef struct calib_corpus_opts {
+	const tok_vocab *v;
+	bool lowercase;
+	int L;                   /* tokens per sentence at most */
+	long max;                /* stop after this many sentences in all (0: no limit) */
+	int shard, shards;       /* keep sentence i (0-based, whole corpus) when
+				    i mod shards == shard - 1; shards 0 or 1: all */
+	void (*warn)(void *ud, const char *msg);   /* "FILE:LINE: ..." (may be NULL) */
+	void *ud;
+} calib_corpus_opts;
+
+/* Read a text file (one sentence a line, or running text; a pipe works),
+ * refusing UTF-16/32 and NUL bytes by line and warning by line about bytes
+ * that are not UTF-8, and append its sentences to c. */
+int calib_corpus_read(calib_corpus *c, const calib_corpus_opts *o, const char *path,
+		      heed_err *e);
+bool calib_corpus_full(const calib_corpus *c, const calib_corpus_opts *o);
+void calib_corpus_free(calib_corpus *c);
 
 /* ---- building a calibration (papa.c, stats.c, synth.c) ---------------- */
 

@@ -176,6 +176,7 @@ typedef struct model {
 	char *weights;        /* the weights file, or the index of its shards */
 	const char *weights_format; /* "safetensors", "PyTorch zip", ... (static) */
 	int weights_files;    /* 1, or the number of shards */
+	uint64_t fingerprint; /* model_fingerprint: weights and tokenizer, never 0 */
 	double load_ms;
 } model;
 
@@ -187,6 +188,12 @@ typedef struct model {
 int model_resolve(const char *arg, char **out, heed_err *e);
 
 int model_load(const char *dir, model **out, heed_err *e);
+/* XXH3 of every tensor of w (name, dtype, shape, bytes; in name order,
+ * whatever file or format holds them) and of the tokenizer files in dir
+ * (NULL: none), never 0 (fingerprint.c).  Calibration files carry it, so
+ * they are never used with other weights. */
+struct wt_set;
+uint64_t model_fingerprint(const struct wt_set *w, const char *dir);
 void model_free(model *m);
 
 #endif

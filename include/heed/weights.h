@@ -35,6 +35,9 @@ typedef struct wt_set wt_set;
 int wt_open(const char *dir, wt_set **out, heed_err *e);
 /* The tensor called name, or NULL. */
 const st_tensor *wt_find(const wt_set *w, const char *name);
+/* The tensors in name order, i < wt_count(w) (model_fingerprint). */
+int wt_count(const wt_set *w);
+const st_tensor *wt_at(const wt_set *w, int i);
 /* The file the weights came from (the index of a sharded checkpoint). */
 const char *wt_path(const wt_set *w);
 /* How many files hold the tensors (shards; 1 when not sharded). */

@@ -8,21 +8,27 @@
  *   16  u64 model hash (config_hash of the model it belongs to)
  *   24  u32 layers, heads, hidden, L, rank, reserved (0)
  *   48  u64 sentences, random seed
- *   64  char date[32] (ISO 8601 UTC, NUL padded)
+ *   64  u64 fingerprint (model_fingerprint: weights and tokenizer)
+ *   72  u64 rows (attention rows behind the statistics), synth sentences
+ *   88  u32 shard, shards (--shard K/N; 0, 0 when none)
  *   96  f64 sum[layers][heads][L][L], f64 count[L][L]
  *       f32 W1[lh][rank][hidden], b1[lh][rank], W2[lh][L][rank], b2[lh][L]  (if flag)
  *       f64 stats[lh][9] (calib_head_stats field order)
  *   end u64 checksum: util_hash64 of every byte before it
  *
+ * Nothing in it depends on the time, the host or the thread count (version
+ * 1 had a date here): the same calibration is the same bytes.
+ *
  * Every size is computed with overflow checks and must equal the buffer
  * length exactly, so a truncated or doctored file is refused before any
  * array is read.
  */
-#define _POSIX_C_SOURCE 200809L   /* strnlen */
+#define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 #include "heed/calib.h"
 
@@ -172,7 +178,6 @@ calib_save(const char *path, const calib *c, heed_err *e)
 {
 	dims d;
 	wbuf w;
-	char date[32] = { 0 };
 	int rc;
 
 	if (!dims_compute(&d, c->layers, c->heads, c->hidden, c->L, c->rank, c->has_synth))
@@ -188,13 +193,15 @@ calib_save(const char *path, const calib *c, heed_err *e)
 	put_u32(&w, (uint32_t)c->heads);
 	put_u32(&w, (uint32_t)c->hidden);
 	put_u32(&w, (uint32_t)c->L);
-	put_u32(&w, (uint32_t)c->rank);
+	put_u32(&w, c->has_synth ? (uint32_t)c->rank : 0);   /* no synthesizers: no width */
 	put_u32(&w, 0);
 	put_u64(&w, c->sentences);
 	put_u64(&w, c->random_seed);
-	memcpy(date, c->date, strnlen(c->date, sizeof date - 1));
-	memcpy(w.p + w.len, date, sizeof date);
-	w.len += sizeof date;
+	put_u64(&w, c->fingerprint);
+	put_u64(&w, c->rows);
+	put_u64(&w, c->has_synth ? c->synth_sentences : 0);
+	put_u32(&w, (uint32_t)c->shard);
+	put_u32(&w, (uint32_t)c->shards);
 	put_f64s(&w, c->sum, d.sum);
 	put_f64s(&w, c->count, d.count);
 	if (c->has_synth) {
@@ -213,9 +220,8 @@ calib_save(const char *path, const calib *c, heed_err *e)
 /* ---- parse ---------------------------------------------------------------- */
 
 typedef struct header {
-	uint32_t version, flags, layers, heads, hidden, L, rank;
-	uint64_t hash, sentences, seed;
-	char date[32];
+	uint32_t version, flags, layers, heads, hidden, L, rank, shard, shards;
+	uint64_t hash, sentences, seed, fingerprint, rows, synth_sentences;
 } header;
 
 static void
@@ -231,8 +237,11 @@ header_read(const uint8_t *b, header *h)
 	h->rank = get_u32(b + 40);
 	h->sentences = get_u64(b + 48);
 	h->seed = get_u64(b + 56);
-	memcpy(h->date, b + 64, sizeof h->date);
-	h->date[sizeof h->date - 1] = '\0';
+	h->fingerprint = get_u64(b + 64);
+	h->rows = get_u64(b + 72);
+	h->synth_sentences = get_u64(b + 80);
+	h->shard = get_u32(b + 88);
+	h->shards = get_u32(b + 92);
 }
 
 static int
@@ -248,6 +257,9 @@ header_check(const header *h, size_t len, const char *name, dims *d, heed_err *e
 	    h->L > INT32_MAX || h->rank > INT32_MAX || ((h->flags & FLAG_SYNTH) && h->rank == 0))
 		return err_set(e, HEED_EFORMAT, "%s: impossible shape (layers %u, heads %u, "
 		    "hidden %u, L %u, rank %u)", name, h->layers, h->heads, h->hidden, h->L, h->rank);
+	if (h->shard > h->shards || (h->shards > 0 && h->shard == 0) || h->shards > INT32_MAX)
+		return err_set(e, HEED_EFORMAT, "%s: impossible shard %u of %u", name, h->shard,
+		    h->shards);
 	if (!dims_compute(d, h->layers, h->heads, h->hidden, h->L, h->rank, h->flags & FLAG_SYNTH))
 		return err_set(e, HEED_EFORMAT, "%s: array sizes overflow (layers %u, heads %u, "
 		    "hidden %u, L %u, rank %u)", name, h->layers, h->heads, h->hidden, h->L, h->rank);
@@ -258,8 +270,14 @@ header_check(const header *h, size_t len, const char *name, dims *d, heed_err *e
 }
 
 static int
-model_check(const header *h, const model_config *cfg, const char *name, heed_err *e)
+model_check(const header *h, const model_config *cfg, uint64_t fingerprint, const char *name,
+	    heed_err *e)
 {
+	if (fingerprint != 0 && h->fingerprint != fingerprint)
+		return err_set(e, HEED_EMISMATCH, "%s: calibration belongs to other weights or "
+		    "another tokenizer (fingerprint %016llx; this model: %016llx); re-run heed "
+		    "calibrate", name, (unsigned long long)h->fingerprint,
+		    (unsigned long long)fingerprint);
 	if (cfg == NULL)
 		return HEED_OK;
 	if (h->hash != config_hash(cfg) || (int)h->layers != cfg->layers ||
@@ -296,7 +314,11 @@ calib_from(const header *h, const dims *d, const uint8_t *p)
 	c->model_hash = h->hash;
 	c->sentences = h->sentences;
 	c->random_seed = h->seed;
-	memcpy(c->date, h->date, sizeof c->date);
+	c->fingerprint = h->fingerprint;
+	c->rows = h->rows;
+	c->synth_sentences = h->synth_sentences;
+	c->shard = (int)h->shard;
+	c->shards = (int)h->shards;
 	c->sum = xmalloc(sizeof(double) * d->sum);
 	c->count = xmalloc(sizeof(double) * d->count);
 	c->avg = xmalloc(sizeof(float) * d->sum);
@@ -321,7 +343,7 @@ calib_from(const header *h, const dims *d, const uint8_t *p)
 
 int
 calib_parse(const uint8_t *buf, size_t len, const char *name,
-	    const model_config *cfg, calib **out, heed_err *e)
+	    const model_config *cfg, uint64_t fingerprint, calib **out, heed_err *e)
 {
 	header h;
 	dims d;
@@ -338,14 +360,15 @@ calib_parse(const uint8_t *buf, size_t len, const char *name,
 		return rc;
 	if (get_u64(buf + len - 8) != util_hash64(buf, len - 8, 0))
 		return err_set(e, HEED_EFORMAT, "%s: checksum mismatch: the file is corrupt", name);
-	if ((rc = model_check(&h, cfg, name, e)) < 0)
+	if ((rc = model_check(&h, cfg, fingerprint, name, e)) < 0)
 		return rc;
 	*out = calib_from(&h, &d, buf + HEADER_SIZE);
 	return HEED_OK;
 }
 
 int
-calib_load(const char *path, const model_config *cfg, calib **out, heed_err *e)
+calib_load(const char *path, const model_config *cfg, uint64_t fingerprint, calib **out,
+	   heed_err *e)
 {
 	char *buf;
 	size_t len;
@@ -354,40 +377,105 @@ calib_load(const char *path, const model_config *cfg, calib **out, heed_err *e)
 	*out = NULL;
 	if ((rc = util_read_file(path, &buf, &len, e)) < 0)
 		return rc;
-	rc = calib_parse((const uint8_t *)buf, len, path, cfg, out, e);
+	rc = calib_parse((const uint8_t *)buf, len, path, cfg, fingerprint, out, e);
 	free(buf);
 	return rc;
 }
 
 /* ---- merge ---------------------------------------------------------------- */
 
+void
+calib_drop_synth(calib *c)
+{
+	free(c->syn_w1);
+	free(c->syn_b1);
+	free(c->syn_w2);
+	free(c->syn_b2);
+	c->syn_w1 = c->syn_b1 = c->syn_w2 = c->syn_b2 = NULL;
+	c->has_synth = false;
+	c->synth_sentences = 0;
+	for (int k = 0; k < c->layers * c->heads; k++)
+		c->stats[k].synth_loss = c->stats[k].uniform_loss = 0.0;
+}
+
 static void
 copy_synth(calib *a, const calib *b)
 {
 	size_t nh = (size_t)b->layers * b->heads;
+	size_t w1 = nh * b->rank * b->hidden, b1 = nh * b->rank, w2 = nh * b->L * b->rank;
+	size_t b2 = nh * b->L;
 
-	free(a->syn_w1);
-	free(a->syn_b1);
-	free(a->syn_w2);
-	free(a->syn_b2);
+	calib_drop_synth(a);
 	a->rank = b->rank;
-	a->has_synth = b->has_synth;
-	a->syn_w1 = a->syn_b1 = a->syn_w2 = a->syn_b2 = NULL;
-	if (b->syn_w1 == NULL)
-		return;
-	a->syn_w1 = xmalloc(sizeof(float) * nh * b->rank * b->hidden);
-	a->syn_b1 = xmalloc(sizeof(float) * nh * b->rank);
-	a->syn_w2 = xmalloc(sizeof(float) * nh * b->L * b->rank);
-	a->syn_b2 = xmalloc(sizeof(float) * nh * b->L);
-	memcpy(a->syn_w1, b->syn_w1, sizeof(float) * nh * b->rank * b->hidden);
-	memcpy(a->syn_b1, b->syn_b1, sizeof(float) * nh * b->rank);
-	memcpy(a->syn_w2, b->syn_w2, sizeof(float) * nh * b->L * b->rank);
-	memcpy(a->syn_b2, b->syn_b2, sizeof(float) * nh * b->L);
+	a->has_synth = true;
+	a->synth_sentences = b->synth_sentences;
+	a->syn_w1 = xmalloc(sizeof(float) * w1);
+	a->syn_b1 = xmalloc(sizeof(float) * b1);
+	a->syn_w2 = xmalloc(sizeof(float) * w2);
+	a->syn_b2 = xmalloc(sizeof(float) * b2);
+	memcpy(a->syn_w1, b->syn_w1, sizeof(float) * w1);
+	memcpy(a->syn_b1, b->syn_b1, sizeof(float) * b1);
+	memcpy(a->syn_w2, b->syn_w2, sizeof(float) * w2);
+	memcpy(a->syn_b2, b->syn_b2, sizeof(float) * b2);
+	for (size_t k = 0; k < nh; k++) {
+		a->stats[k].synth_loss = b->stats[k].synth_loss;
+		a->stats[k].uniform_loss = b->stats[k].uniform_loss;
+	}
 }
 
-/* Sums and counts add exactly.  Synthesizers and statistics cannot be
- * combined without the corpora, so the merged file keeps those of the
- * larger corpus (by sentences): they were fitted on more data. */
+static uint64_t
+synth_hash(const calib *c)
+{
+	size_t nh = (size_t)c->layers * c->heads;
+	XXH64_hash_t h = XXH3_64bits(c->syn_w1, sizeof(float) * nh * c->rank * c->hidden);
+
+	h = XXH3_64bits_withSeed(c->syn_b1, sizeof(float) * nh * c->rank, h);
+	h = XXH3_64bits_withSeed(c->syn_w2, sizeof(float) * nh * c->L * c->rank, h);
+	return XXH3_64bits_withSeed(c->syn_b2, sizeof(float) * nh * c->L, h);
+}
+
+/* Does b's synthesizer win over a's: fitted on more sentences, or on as
+ * many with the lower hash?  A total order, so any merge order agrees. */
+static bool
+synth_wins(const calib *b, const calib *a)
+{
+	if (!b->has_synth)
+		return false;
+	if (!a->has_synth || b->synth_sentences != a->synth_sentences)
+		return !a->has_synth || b->synth_sentences > a->synth_sentences;
+	return synth_hash(b) < synth_hash(a);
+}
+
+static double
+weighted(double ma, double wa, double mb, double wb)
+{
+	return wa + wb > 0.0 ? (ma * wa + mb * wb) / (wa + wb) : 0.0;
+}
+
+/* Means over rows (prev and next over rows that have a neighbour). */
+static void
+merge_stats(calib *a, const calib *b)
+{
+	double ra = (double)a->rows, rb = (double)b->rows;
+	double aa = (double)(a->rows - a->sentences), ab = (double)(b->rows - b->sentences);
+
+	for (int k = 0; k < a->layers * a->heads; k++) {
+		calib_head_stats *x = &a->stats[k];
+		const calib_head_stats *y = &b->stats[k];
+		x->entropy = weighted(x->entropy, ra, y->entropy, rb);
+		x->cls = weighted(x->cls, ra, y->cls, rb);
+		x->sep = weighted(x->sep, ra, y->sep, rb);
+		x->self = weighted(x->self, ra, y->self, rb);
+		x->prev = weighted(x->prev, aa, y->prev, ab);
+		x->next = weighted(x->next, aa, y->next, ab);
+		x->jsd = weighted(x->jsd, ra, y->jsd, rb);
+	}
+}
+
+/* Sums and counts add exactly; the statistics are row-weighted means (each
+ * file's jsd is measured against its own corpus's averages, so the merged
+ * jsd approximates that of one run over both); the synthesizers cannot be
+ * combined without the corpora, so the one fitted on the most data is kept. */
 int
 calib_merge(calib *a, const calib *b, heed_err *e)
 {
@@ -398,18 +486,27 @@ calib_merge(calib *a, const calib *b, heed_err *e)
 		return err_set(e, HEED_EMISMATCH, "cannot merge calibrations of different models "
 		    "(hash %016llx vs %016llx)", (unsigned long long)a->model_hash,
 		    (unsigned long long)b->model_hash);
+	if (a->fingerprint != b->fingerprint)
+		return err_set(e, HEED_EMISMATCH, "cannot merge calibrations of different weights "
+		    "or tokenizers (fingerprint %016llx vs %016llx)",
+		    (unsigned long long)a->fingerprint, (unsigned long long)b->fingerprint);
 	if (a->L != b->L)
 		return err_set(e, HEED_EMISMATCH, "cannot merge calibrations with layout lengths "
 		    "%d and %d", a->L, b->L);
+	if (a->random_seed != b->random_seed)
+		return err_set(e, HEED_EMISMATCH, "cannot merge calibrations with random-mode "
+		    "seeds %#llx and %#llx", (unsigned long long)a->random_seed,
+		    (unsigned long long)b->random_seed);
 	for (size_t k = 0; k < nh * ll; k++)
 		a->sum[k] += b->sum[k];
 	for (size_t k = 0; k < ll; k++)
 		a->count[k] += b->count[k];
-	if (b->sentences > a->sentences) {
+	merge_stats(a, b);
+	if (synth_wins(b, a))
 		copy_synth(a, b);
-		memcpy(a->stats, b->stats, sizeof(calib_head_stats) * nh);
-	}
 	a->sentences += b->sentences;
+	a->rows += b->rows;
+	a->shard = a->shards = 0;
 	calib_finish(a);
 	return HEED_OK;
 }

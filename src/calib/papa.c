@@ -2,12 +2,10 @@
  * attention over a corpus in a fixed layout of L slots, and the averages
  * derived from them.  See DESIGN.md, "Average attention (PAPA), exactly".
  */
-#define _POSIX_C_SOURCE 200809L   /* gmtime_r */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "heed/calib.h"
 
@@ -16,8 +14,6 @@ calib_new(const model_config *cfg, int L, int rank)
 {
 	calib *c = xcalloc(1, sizeof(*c));
 	size_t nh = (size_t)cfg->layers * cfg->heads, ll = (size_t)L * L;
-	time_t now = time(NULL);
-	struct tm tm;
 
 	c->layers = cfg->layers;
 	c->heads = cfg->heads;
@@ -26,8 +22,6 @@ calib_new(const model_config *cfg, int L, int rank)
 	c->rank = rank;
 	c->model_hash = config_hash(cfg);
 	c->random_seed = CALIB_DEFAULT_SEED;
-	gmtime_r(&now, &tm);
-	strftime(c->date, sizeof c->date, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	c->sum = xcalloc(nh * ll, sizeof(double));
 	c->count = xcalloc(ll, sizeof(double));
 	c->avg = xcalloc(nh * ll, sizeof(float));
@@ -77,6 +71,7 @@ calib_add_sentence(calib *c, int n, const float *const *attn)
 		}
 	}
 	c->sentences++;
+	c->rows += (uint64_t)n;
 }
 
 void

@@ -18,8 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <utf8proc.h>
-
 #include "heed/calib.h"
 #include "heed/enc.h"
 #include "heed/model.h"
@@ -38,23 +36,19 @@ typedef struct cal_opts {
 	int L, rank, epochs;  /* L 0 = the model's default */
 	long samples;         /* 0 = as many as the memory budget allows */
 	uint64_t seed;
-	bool merge;
+	int threads;          /* 0 = enc_default_threads() */
+	int shard, shards;    /* --shard K/N; 0/0 = the whole corpus */
+	bool merge, quiet;
+	bool rank_set;        /* -r given (--merge: 0 drops synthesizers, R keeps rank R) */
+	bool build_only;      /* an option only a calibration run takes was given */
 } cal_opts;
 
-/* The corpus, tokenized once and kept for the second pass. */
-typedef struct corpus {
-	int *ids;      /* all sentences' ids, back to back */
-	size_t *off;   /* [count + 1] */
-	size_t count, cap, ids_len, ids_cap;
-	size_t tokens;
-	size_t truncated;
-} corpus;
-
 typedef struct progress {
-	bool tty;
+	bool tty, quiet;
 	const char *phase;
 	double start, last;
 	const char *unit;
+	double tokens;        /* done so far in this phase, for tokens/s */
 } progress;
 
 static void
@@ -78,7 +72,14 @@ cal_usage(FILE *f)
 	    "                           Synthesizer (default %#llx)\n"
 	    "      --samples N          training rows kept per layer (default: up to %d,\n"
 	    "                           fewer for large models)\n"
-	    "      --merge              add calibration files A B ... into OUT\n"
+	    "  -t, --threads N          threads (default: the CPUs online, at most 8);\n"
+	    "                           the file does not depend on it\n"
+	    "      --shard K/N          calibrate on sentences K, K+N, K+2N ... only (1-based)\n"
+	    "                           and --merge the N files afterwards\n"
+	    "  -q, --quiet              no progress on standard error\n"
+	    "      --merge              add calibration files A B ... into OUT (with -m:\n"
+	    "                           check they belong to MODEL; -L: to layout length L;\n"
+	    "                           -r 0: drop synthesizers; -r R: keep rank R only)\n"
 	    "  -h, --help               this help\n"
 	    "\n"
 	    "Exit status: 0 done, 1 usage error, 2 bad model, corpus or file, 3 failure.\n",
@@ -110,6 +111,26 @@ parse_opt_int(const char *s, long lo, long hi, int *out)
 	return true;
 }
 
+/* "K/N" with 1 <= K <= N */
+static bool
+parse_shard(const char *s, int *k, int *n)
+{
+	char *slash = strchr(s, '/'), *end;
+	long a, b;
+
+	if (slash == NULL)
+		return false;
+	a = strtol(s, &end, 10);
+	if (end != slash || end == s)
+		return false;
+	b = strtol(slash + 1, &end, 10);
+	if (*end != '\0' || end == slash + 1 || b < 1 || b > 1 << 20 || a < 1 || a > b)
+		return false;
+	*k = (int)a;
+	*n = (int)b;
+	return true;
+}
+
 static bool
 parse_seed(const char *s, uint64_t *out)
 {
@@ -126,7 +147,7 @@ parse_seed(const char *s, uint64_t *out)
 static int
 cal_parse_args(int argc, char **argv, cal_opts *o)
 {
-	enum { OPT_SAMPLES = 256, OPT_MERGE };
+	enum { OPT_SAMPLES = 256, OPT_MERGE, OPT_SHARD };
 	static const struct option opts[] = {
 		{ "model", required_argument, NULL, 'm' },
 		{ "output", required_argument, NULL, 'o' },
@@ -137,6 +158,9 @@ cal_parse_args(int argc, char **argv, cal_opts *o)
 		{ "seed", required_argument, NULL, 's' },
 		{ "samples", required_argument, NULL, OPT_SAMPLES },
 		{ "merge", no_argument, NULL, OPT_MERGE },
+		{ "threads", required_argument, NULL, 't' },
+		{ "shard", required_argument, NULL, OPT_SHARD },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -144,17 +168,22 @@ cal_parse_args(int argc, char **argv, cal_opts *o)
 
 	*o = (cal_opts){ .rank = CAL_DEFAULT_RANK, .epochs = 4, .seed = CALIB_DEFAULT_SEED };
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "m:o:n:L:r:e:s:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:o:n:L:r:e:s:t:qh", opts, NULL)) != -1) {
 		bool ok = true;
+		o->build_only |= c == 'n' || c == 'e' || c == 's' || c == OPT_SAMPLES ||
+		    c == OPT_SHARD;
 		switch (c) {
 		case 'm': o->model = optarg; break;
 		case 'o': o->out = optarg; break;
 		case 'n': ok = parse_long(optarg, 1, 1L << 40, &o->max_sentences); break;
 		case 'L': ok = parse_opt_int(optarg, 2, 1 << 16, &o->L); break;
-		case 'r': ok = parse_opt_int(optarg, 0, 4096, &o->rank); break;
+		case 'r': ok = parse_opt_int(optarg, 0, 4096, &o->rank); o->rank_set = true; break;
 		case 'e': ok = parse_opt_int(optarg, 1, 10000, &o->epochs); break;
 		case 's': ok = parse_seed(optarg, &o->seed); break;
+		case 't': ok = parse_opt_int(optarg, 1, 64, &o->threads); break;
+		case 'q': o->quiet = true; break;
 		case OPT_SAMPLES: ok = parse_long(optarg, 1, 1L << 30, &o->samples); break;
+		case OPT_SHARD: ok = parse_shard(optarg, &o->shard, &o->shards); break;
 		case OPT_MERGE: o->merge = true; break;
 		case 'h': cal_usage(stdout); return 1;
 		default: ok = false; optarg = NULL; break;
@@ -171,238 +200,63 @@ cal_parse_args(int argc, char **argv, cal_opts *o)
 		    : "heed: calibrate: no corpus given (see heed calibrate --help)\n");
 		return -1;
 	}
+	if (o->merge && o->build_only) {
+		fprintf(stderr, "heed: calibrate: --merge takes only -m, -o, -L and -r\n");
+		return -1;
+	}
 	return 0;
 }
 
 /* ---- progress ----------------------------------------------------------- */
 
+#define PROGRESS_TTY_MS 100.0     /* at most 10 redraws a second */
+#define PROGRESS_LOG_MS 5000.0    /* a plain line every 5 s into a log */
+
 static void
-progress_start(progress *p, const char *phase, const char *unit)
+progress_start(progress *p, const char *phase, const char *unit, bool quiet)
 {
 	p->tty = isatty(STDERR_FILENO);
+	p->quiet = quiet;
 	p->phase = phase;
 	p->unit = unit;
-	p->start = util_now_ms();
-	p->last = 0.0;
+	p->start = p->last = util_now_ms();
+	p->tokens = 0.0;
 }
 
-/* A bar with rate and ETA, at most every 100 ms, only on a terminal. */
+/* On a terminal, a bar redrawn in place with the count, tokens/s and time
+ * left; into a file or pipe, a plain line every few seconds; nothing with
+ * --quiet. */
 static void
 progress_show(progress *p, double done, double total)
 {
 	double now = util_now_ms(), secs = (now - p->start) / 1e3, frac;
-	char bar[31];
-	int fill;
+	bool end = done >= total;
 
-	if (!p->tty || (now - p->last < 100.0 && done < total))
+	if (p->quiet || (!p->tty && end) ||
+	    (!end && now - p->last < (p->tty ? PROGRESS_TTY_MS : PROGRESS_LOG_MS)))
 		return;
 	p->last = now;
 	frac = total > 0.0 ? done / total : 1.0;
-	fill = (int)(frac * 30.0);
+	double rate = secs > 0.0 ? done / secs : 0.0, eta = rate > 0.0 ? (total - done) / rate : 0.0;
+	char speed[48] = "";
+	if (p->tokens > 0.0 && secs > 0.0)
+		snprintf(speed, sizeof speed, "%s%.0f tokens/s", p->tty ? "  " : ", ",
+		    p->tokens / secs);
+	if (!p->tty) {
+		fprintf(stderr, "heed: calibrate: %s %.0f/%.0f %s%s, %d:%02d left\n", p->phase, done,
+		    total, p->unit, speed, (int)eta / 60, (int)eta % 60);
+		return;
+	}
+	char bar[31];
+	int fill = (int)(frac * 30.0);
 	for (int k = 0; k < 30; k++)
 		bar[k] = k < fill ? '#' : '.';
 	bar[30] = '\0';
-	double rate = secs > 0.0 ? done / secs : 0.0, eta = rate > 0.0 ? (total - done) / rate : 0.0;
-	fprintf(stderr, "\r\033[K%-17s [%s] %3.0f%%  %.1f %s/s  ETA %d:%02d", p->phase, bar,
-	    frac * 100.0, rate, p->unit, (int)eta / 60, (int)eta % 60);
-	if (done >= total)
+	fprintf(stderr, "\r\033[K%-17s [%s] %3.0f%%  %.0f/%.0f %s%s  ETA %d:%02d", p->phase, bar,
+	    frac * 100.0, done, total, p->unit, speed, (int)eta / 60, (int)eta % 60);
+	if (end)
 		fputc('\n', stderr);
 	fflush(stderr);
-}
-
-/* ---- corpus --------------------------------------------------------------- */
-
-static bool
-starts_capital(const char *s)
-{
-	utf8proc_int32_t cp;
-
-	if (utf8proc_iterate((const utf8proc_uint8_t *)s, -1, &cp) < 0)
-		return false;
-	return utf8proc_category(cp) == UTF8PROC_CATEGORY_LU;
-}
-
-/* End of the first sentence in s: after . ! ? (and any run of them) that is
- * followed by space and a capital; else the end of s. */
-static const char *
-sentence_end(const char *s)
-{
-	for (const char *p = s; *p != '\0'; p++) {
-		if (*p != '.' && *p != '!' && *p != '?')
-			continue;
-		const char *q = p;
-		while (q[1] == '.' || q[1] == '!' || q[1] == '?')
-			q++;
-		if (q[1] != ' ')
-			continue;
-		const char *r = q + 1;
-		while (*r == ' ')
-			r++;
-		if (starts_capital(r))
-			return q + 1;
-		p = q;
-	}
-	return s + strlen(s);
-}
-
-static bool
-blank(const char *s, const char *end)
-{
-	for (; s < end; s++)
-		if (*s != ' ' && *s != '\t' && *s != '\r')
-			return false;
-	return true;
-}
-
-static void
-corpus_push(corpus *c, const int *ids, int n)
-{
-	if (c->count + 2 > c->cap) {
-		c->cap = c->cap ? c->cap * 2 : 1024;
-		c->off = xrealloc(c->off, sizeof(size_t) * c->cap);
-	}
-	if (c->ids_len + (size_t)n > c->ids_cap) {
-		c->ids_cap = (c->ids_cap + (size_t)n) * 2;
-		c->ids = xrealloc(c->ids, sizeof(int) * c->ids_cap);
-	}
-	if (c->count == 0)
-		c->off[0] = 0;
-	memcpy(c->ids + c->ids_len, ids, sizeof(int) * (size_t)n);
-	c->ids_len += (size_t)n;
-	c->off[++c->count] = c->ids_len;
-	c->tokens += (size_t)n;
-}
-
-typedef struct reader {
-	const tok_vocab *v;
-	bool lowercase;
-	int L;
-	long max;
-	corpus *c;
-	int *ids;
-} reader;
-
-static int
-add_sentence(reader *r, const char *text, size_t len, heed_err *e)
-{
-	tok_result t;
-	int rc;
-
-	if ((rc = tok_encode(r->v, text, len, r->lowercase, r->L, &t, e)) < 0)
-		return rc;
-	for (int k = 0; k < t.n; k++)
-		r->ids[k] = t.tok[k].id;
-	r->c->truncated += t.truncated;
-	corpus_push(r->c, r->ids, t.n);
-	tok_result_free(&t);
-	return HEED_OK;
-}
-
-static bool
-corpus_full(const reader *r)
-{
-	return r->max > 0 && (long)r->c->count >= r->max;
-}
-
-/* One line: split into sentences, skipping empty pieces. */
-static int
-read_line(reader *r, char *line, heed_err *e)
-{
-	char *s = line;
-	int rc;
-
-	while (*s != '\0' && !corpus_full(r)) {
-		const char *end = sentence_end(s);
-		if (!blank(s, end) && (rc = add_sentence(r, s, (size_t)(end - s), e)) < 0)
-			return rc;
-		s = (char *)end;
-		while (*s == ' ')
-			s++;
-	}
-	return HEED_OK;
-}
-
-/* Does the line [b, e) end a sentence: . ! ? : ; last, before any closing
- * quotes or brackets? */
-static bool
-ends_sentence(const char *b, const char *e)
-{
-	while (e > b) {
-		if (strchr(" \t\r\"')]", e[-1]) != NULL) {
-			e--;
-		} else if (e - b >= 3 && (memcmp(e - 3, "\xE2\x80\x9D", 3) == 0 ||
-		    memcmp(e - 3, "\xE2\x80\x99", 3) == 0)) {
-			e -= 3;   /* closing curly quotes */
-		} else {
-			break;
-		}
-	}
-	return e > b && strchr(".!?:;", e[-1]) != NULL;
-}
-
-/* Hard-wrapped prose (paragraphs of lines broken mid-sentence, separated by
- * blank lines, as in Project Gutenberg texts) is recognised by its blank
- * lines and by most lines not ending a sentence; its line breaks inside a
- * paragraph become spaces.  Files with one sentence or paragraph per line
- * are left alone. */
-static void
-unwrap(char *text)
-{
-	size_t lines = 0, open = 0, blanks = 0;
-	char *next;
-
-	for (char *ln = text; *ln != '\0'; ln = next) {
-		char *end = strchr(ln, '\n');
-		next = end != NULL ? end + 1 : ln + strlen(ln);
-		end = end != NULL ? end : next;
-		if (blank(ln, end)) {
-			blanks++;
-			continue;
-		}
-		lines++;
-		open += !ends_sentence(ln, end);
-	}
-	if (blanks == 0 || open * 2 <= lines)
-		return;
-	for (char *ln = text, *end; (end = strchr(ln, '\n')) != NULL; ln = next) {
-		char *after;
-		next = end + 1;
-		after = strchr(next, '\n');
-		if (!blank(ln, end) && !blank(next, after != NULL ? after : next + strlen(next)))
-			*end = ' ';
-	}
-}
-
-static int
-read_corpus(reader *r, const char *path, heed_err *e)
-{
-	char *text, *next;
-	size_t len;
-	int rc;
-
-	/* a pipe is fine for a corpus: heed calibrate <(zcat corpus.gz) */
-	if ((rc = util_read_input(path, true, 0, &text, &len, e)) < 0)
-		return rc;
-	unwrap(text);
-	for (char *line = text; line != NULL && !corpus_full(r); line = next) {
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		if ((rc = read_line(r, line, e)) < 0) {
-			char msg[sizeof e->msg];
-			snprintf(msg, sizeof msg, "%s", e->msg);
-			free(text);
-			return err_set(e, rc, "%s: %s", path, msg);
-		}
-	}
-	free(text);
-	return HEED_OK;
-}
-
-static void
-corpus_free(corpus *c)
-{
-	free(c->ids);
-	free(c->off);
 }
 
 /* ---- the three phases ------------------------------------------------------- */
@@ -415,7 +269,7 @@ typedef struct calibrator {
 	const tok_vocab *v;
 	enc_state *s;
 	calib *cal;
-	corpus corp;
+	calib_corpus corp;
 	calib_stats_acc acc;
 	calib_samples **smp;     /* [layers] */
 	const float **attn;      /* [layers*heads] views into the encoder */
@@ -435,6 +289,7 @@ run_sentence(calibrator *k, size_t i, heed_err *e)
 	for (int l = 0; l < c->layers; l++)
 		for (int h = 0; h < c->heads; h++)
 			k->attn[l * c->heads + h] = enc_attn(k->s, l, h);
+	k->prog.tokens += n;
 	return n;
 }
 
@@ -443,7 +298,7 @@ phase_averages(calibrator *k, heed_err *e)
 {
 	const model_config *c = &k->m->cfg;
 
-	progress_start(&k->prog, "averages", "sentences");
+	progress_start(&k->prog, "averages", "sentences", k->o.quiet);
 	for (size_t i = 0; i < k->corp.count; i++) {
 		int n = run_sentence(k, i, e);
 		if (n < 0)
@@ -463,7 +318,7 @@ phase_averages(calibrator *k, heed_err *e)
 static int
 phase_dependence(calibrator *k, heed_err *e)
 {
-	progress_start(&k->prog, "input dependence", "sentences");
+	progress_start(&k->prog, "input dependence", "sentences", k->o.quiet);
 	for (size_t i = 0; i < k->corp.count; i++) {
 		int n = run_sentence(k, i, e);
 		if (n < 0)
@@ -497,12 +352,13 @@ phase_synth(calibrator *k, heed_err *e)
 	fo.epochs = k->o.epochs;
 	fo.progress = fit_progress;
 	fo.ud = k;
-	progress_start(&k->prog, "synthesizers", "heads");
+	progress_start(&k->prog, "synthesizers", "heads", k->o.quiet);
 	for (int l = 0; l < c->layers; l++)
 		for (int h = 0; h < c->heads; h++, k->fit_index++)
 			if ((rc = calib_fit_head(k->cal, l, h, k->smp[l], &fo, e)) < 0)
 				return rc;
 	k->cal->has_synth = true;
+	k->cal->synth_sentences = k->cal->sentences;
 	return HEED_OK;
 }
 
@@ -519,6 +375,13 @@ sample_capacity(const calibrator *k, int L)
 	if (cap > CAL_SAMPLE_CAP)
 		cap = CAL_SAMPLE_CAP;
 	return cap < 64 ? 64 : cap;
+}
+
+static void
+warn_stderr(void *ud, const char *msg)
+{
+	(void)ud;
+	fprintf(stderr, "heed: %s\n", msg);
 }
 
 static int
@@ -538,17 +401,22 @@ cal_open(calibrator *k, int argc, char **argv, heed_err *e)
 	if (L > c->max_tokens)
 		return err_set(e, HEED_EINVAL, "--length %d exceeds the model's %d positions", L,
 		    c->max_tokens);
-	reader r = { k->v, c->lowercase, L, k->o.max_sentences, &k->corp, xmalloc(sizeof(int) * L) };
-	for (int i = optind; i < argc && rc == HEED_OK && !corpus_full(&r); i++)
-		rc = read_corpus(&r, argv[i], e);
-	free(r.ids);
+	calib_corpus_opts co = { k->v, c->lowercase, L, k->o.max_sentences, k->o.shard,
+		k->o.shards, warn_stderr, NULL };
+	for (int i = optind; i < argc && rc == HEED_OK && !calib_corpus_full(&k->corp, &co); i++)
+		rc = calib_corpus_read(&k->corp, &co, argv[i], e);
 	if (rc < 0)
 		return rc;
 	if (k->corp.count == 0)
-		return err_set(e, HEED_EINVAL, "the corpus has no sentences");
+		return err_set(e, HEED_EFORMAT, "%s: the corpus has no sentences%s", argv[optind],
+		    k->o.shards > 1 ? " in this shard" : "");
 	k->cal = calib_new(c, L, k->o.rank);
 	k->cal->random_seed = k->o.seed;
+	k->cal->fingerprint = k->m->fingerprint;
+	k->cal->shard = k->o.shard;
+	k->cal->shards = k->o.shards;
 	k->s = enc_new(k->m, L);
+	enc_set_threads(k->s, k->o.threads > 0 ? k->o.threads : enc_default_threads());
 	k->attn = xcalloc((size_t)c->layers * c->heads, sizeof(*k->attn));
 	calib_stats_init(&k->acc, c->layers, c->heads);
 	if (k->o.rank > 0) {
@@ -571,7 +439,7 @@ cal_close(calibrator *k)
 	calib_stats_free(&k->acc);
 	calib_free(k->cal);
 	enc_free(k->s);
-	corpus_free(&k->corp);
+	calib_corpus_free(&k->corp);
 	heed_close(&k->h);
 }
 
@@ -582,8 +450,11 @@ summary(const calibrator *k, const char *path, double ms)
 	int nh = c->layers * c->heads;
 	double syn = 0.0, uni = 0.0;
 
-	printf("heed: calibrated %s on %zu sentences (%zu tokens, %zu truncated to %d) in %.1f s",
-	    k->m->name, k->corp.count, k->corp.tokens, k->corp.truncated, c->L, ms / 1e3);
+	printf("heed: calibrated %s on %zu sentences (%zu tokens, %zu truncated to %d) in %.1f s "
+	    "(%.0f tokens/s)", k->m->name, k->corp.count, k->corp.tokens, k->corp.truncated, c->L,
+	    ms / 1e3, ms > 0.0 ? (double)k->corp.tokens / (ms / 1e3) : 0.0);
+	if (c->shards > 0)
+		printf("; shard %d/%d", c->shard, c->shards);
 	if (c->has_synth) {
 		for (int i = 0; i < nh; i++) {
 			syn += c->stats[i].synth_loss;
@@ -619,32 +490,72 @@ calibrate(int argc, char **argv, cal_opts *o)
 
 /* ---- merge ---------------------------------------------------------------- */
 
+/* The options --merge honours, applied to one file as it is read. */
+static int
+merge_filter(calib *c, const cal_opts *o, const char *path, heed_err *e)
+{
+	if (o->L > 0 && c->L != o->L)
+		return err_set(e, HEED_EMISMATCH, "%s: layout length %d, not the %d of --length",
+		    path, c->L, o->L);
+	if (o->rank_set && c->has_synth && (o->rank == 0 || c->rank != o->rank))
+		calib_drop_synth(c);
+	return HEED_OK;
+}
+
+/* A shard given twice would count its sentences twice. */
+static int
+merge_shard_check(const calib *const *files, int n, char **names, heed_err *e)
+{
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < i && files[i]->shards > 0; j++)
+			if (files[j]->shards == files[i]->shards && files[j]->shard == files[i]->shard)
+				return err_set(e, HEED_EINVAL, "%s and %s are both shard %d/%d",
+				    names[j], names[i], files[i]->shard, files[i]->shards);
+	return HEED_OK;
+}
+
 static int
 merge(int argc, char **argv, const cal_opts *o)
 {
-	calib *acc = NULL, *next;
+	int n = argc - optind, rc = HEED_OK, loaded = 0;
+	calib **f = xcalloc((size_t)n, sizeof(*f));
+	model *m = NULL;
+	char *dir = NULL;
 	heed_err e;
-	int rc = HEED_OK;
 
-	for (int i = optind; i < argc && rc == HEED_OK; i++) {
-		if ((rc = calib_load(argv[i], NULL, acc == NULL ? &acc : &next, &e)) < 0)
-			break;
-		if (i > optind) {
-			rc = calib_merge(acc, next, &e);
-			calib_free(next);
-			if (rc < 0) {
-				char msg[sizeof e.msg];
-				snprintf(msg, sizeof msg, "%s", e.msg);
-				err_set(&e, rc, "%s: %s", argv[i], msg);
-			}
+	/* -m: every file must belong to this model's configuration, weights and
+	 * tokenizer; without it they must only agree among themselves */
+	if (o->model != NULL && ((rc = model_resolve(o->model, &dir, &e)) < 0 ||
+	    (rc = model_load(dir, &m, &e)) < 0))
+		goto out;
+	for (; loaded < n && rc == HEED_OK; loaded++) {
+		const char *path = argv[optind + loaded];
+		if ((rc = calib_load(path, m != NULL ? &m->cfg : NULL, m != NULL ? m->fingerprint : 0,
+		    &f[loaded], &e)) == HEED_OK)
+			rc = merge_filter(f[loaded], o, path, &e);
+	}
+	if (rc == HEED_OK)
+		rc = merge_shard_check((const calib *const *)f, n, argv + optind, &e);
+	for (int i = 1; i < n && rc == HEED_OK; i++) {
+		if ((rc = calib_merge(f[0], f[i], &e)) < 0) {
+			char msg[sizeof e.msg];
+			snprintf(msg, sizeof msg, "%s", e.msg);
+			err_set(&e, rc, "%s: %s", argv[optind + i], msg);
 		}
 	}
-	if (rc == HEED_OK && (rc = calib_save(o->out, acc, &e)) == HEED_OK)
-		printf("heed: merged %d files (%llu sentences) into %s\n", argc - optind,
-		    (unsigned long long)acc->sentences, o->out);
+	if (rc == HEED_OK && o->rank_set && o->rank > 0 && !f[0]->has_synth)
+		rc = err_set(&e, HEED_EINVAL, "no file has dense synthesizers of rank %d", o->rank);
+	if (rc == HEED_OK && (rc = calib_save(o->out, f[0], &e)) == HEED_OK)
+		printf("heed: merged %d files (%llu sentences) into %s\n", n,
+		    (unsigned long long)f[0]->sentences, o->out);
+out:
 	if (rc < 0)
 		fprintf(stderr, "heed: calibrate: %s\n", e.msg);
-	calib_free(acc);
+	for (int i = 0; i < n; i++)
+		calib_free(f[i]);
+	free(f);
+	model_free(m);
+	free(dir);
 	return cli_exit_code(rc);
 }
 

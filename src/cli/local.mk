@@ -7,8 +7,8 @@ TESTS += tests/dump_test.sh
 EXTRA_DIST += tests/dump_test.sh
 # calibrate.c, stats.c: `heed calibrate` and `heed stats`, and their script test
 heed_SOURCES += src/cli/calibrate.c src/cli/stats.c
-TESTS += tests/calibrate_test.sh
-EXTRA_DIST += tests/calibrate_test.sh
+TESTS += tests/calibrate_test.sh tests/calibrate_shard_test.sh
+EXTRA_DIST += tests/calibrate_test.sh tests/calibrate_shard_test.sh
 # bench.c: `heed bench`, the encoder's timings (bench/run compares engines)
 heed_SOURCES += src/cli/bench.c
 TESTS += tests/bench_test.sh

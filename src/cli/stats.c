@@ -150,8 +150,8 @@ print_rows(const calib *c, const row *rows, size_t n, bool tsv)
 			printf("\t%s", columns[k]);
 		putchar('\n');
 	} else {
-		printf("# %llu sentences, layout length %d, calibrated %s\n",
-		    (unsigned long long)c->sentences, c->L, c->date);
+		printf("# %llu sentences, layout length %d, weights %016llx\n",
+		    (unsigned long long)c->sentences, c->L, (unsigned long long)c->fingerprint);
 		printf("%5s %4s", "layer", "head");
 		for (size_t k = 0; k < NCOLS; k++)
 			printf(" %7s", columns[k]);

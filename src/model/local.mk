@@ -2,7 +2,7 @@
 # them; safetensors.c reads one) and the weights of BERT/DistilBERT.
 libheed_a_SOURCES += src/model/config.c src/model/safetensors.c \
 	src/model/weights.c src/model/pickle.c src/model/torchbin.c \
-	src/model/model.c src/model/resolve.c
+	src/model/model.c src/model/resolve.c src/model/fingerprint.c
 noinst_HEADERS += include/heed/model.h include/heed/weights.h src/model/pickle.h
 
 # Unit tests; test_model_build.c writes tiny safetensors files and models.

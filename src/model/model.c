@@ -788,6 +788,7 @@ model_load(const char *dir, model **out, heed_err *e)
 		b->m.weights = xstrdup(wt_path(w));
 		b->m.weights_format = wt_format_name(wt_format_of(w));
 		b->m.weights_files = wt_files(w);
+		b->m.fingerprint = model_fingerprint(w, dir);
 		wt_close(w);
 	}
 	free(cfg_path);

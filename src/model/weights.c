@@ -94,6 +94,18 @@ wt_find(const wt_set *w, const char *name)
 	return hit != NULL ? *hit : NULL;
 }
 
+int
+wt_count(const wt_set *w)
+{
+	return w->n;
+}
+
+const st_tensor *
+wt_at(const wt_set *w, int i)
+{
+	return w->byname[i];
+}
+
 const char *
 wt_path(const wt_set *w)
 {

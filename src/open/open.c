@@ -67,7 +67,9 @@ open_calib(heed_session *s, const heed_open_opts *o, heed_err *e)
 
 	s->cal_path = o->calib != NULL ? xstrdup(o->calib) : calib_default_path(s->dir);
 	s->cal_absent = o->calib == NULL && stat(s->cal_path, &sb) != 0 && errno == ENOENT;
-	s->cal_rc = calib_load(s->cal_path, &s->cfg, &s->cal, &s->cal_err);
+	/* without the weights (stats) only the configuration can be checked */
+	s->cal_rc = calib_load(s->cal_path, &s->cfg, s->m != NULL ? s->m->fingerprint : 0, &s->cal,
+	    &s->cal_err);
 	if (s->cal_rc == HEED_OK || !must)
 		return HEED_OK;
 	if (s->cal_absent)

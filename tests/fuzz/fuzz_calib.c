@@ -73,7 +73,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(buf, data + 1, size - 1);
 	if (fix)
 		fix_up(buf, size - 1, with_model);
-	if (calib_parse(buf, size - 1, "fuzz", with_model ? &tiny : NULL, &c, &e) == HEED_OK) {
+	if (calib_parse(buf, size - 1, "fuzz", with_model ? &tiny : NULL, 0, &c, &e) == HEED_OK) {
 		fuzz_check(c != NULL && c->layers > 0 && c->heads > 0 && c->L >= 2);
 		if (with_model) {
 			fuzz_check(c->layers == tiny.layers && c->hidden == tiny.hidden);

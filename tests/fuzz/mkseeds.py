@@ -144,14 +144,16 @@ def tiny_hash():
     return fnv64(b, 0x68656564)
 
 
-def calib_file(L, rank, synth, sentences=3):
+def calib_file(L, rank, synth, sentences=3, shard=(0, 0)):
     lh = TINY["layers"] * TINY["heads"]
     hidden = TINY["hidden"]
     flags = 1 if synth else 0
-    b = b"HEEDCAL\0" + struct.pack("<II", 1, flags) + struct.pack("<Q", tiny_hash())
+    b = b"HEEDCAL\0" + struct.pack("<II", 2, flags) + struct.pack("<Q", tiny_hash())
     b += struct.pack("<6I", TINY["layers"], TINY["heads"], hidden, L, rank, 0)
     b += struct.pack("<QQ", sentences, 0x68656564)
-    b += b"2026-01-01T00:00:00Z".ljust(32, b"\0")
+    # fingerprint, rows, synthesizer sentences, shard K/N
+    b += struct.pack("<QQQII", 0x0123456789ABCDEF, sentences * 4, sentences if synth else 0,
+                     *shard)
     b += struct.pack("<%dd" % (lh * L * L), *[(k % 5) / 4.0 for k in range(lh * L * L)])
     b += struct.pack("<%dd" % (L * L), *[float(k % 3) for k in range(L * L)])
     if synth:
@@ -170,6 +172,7 @@ def seeds_calib():
     put("calib", "avg_nomodel_fixup", bytes([1]) + calib_file(2, 0, False))
     put("calib", "synth_fixup_model", bytes([3]) + calib_file(5, 1, True))
     put("calib", "truncated", bytes([0]) + calib_file(2, 0, False)[:-20])
+    put("calib", "shard_model", bytes([3]) + calib_file(3, 2, True, 5, (2, 4)))
 
 
 # ---- head-mode specs and presets -------------------------------------------------

@@ -343,7 +343,7 @@ test_calib_save_keeps_old(void **state)
 	assert_int_equal(calib_save(f->path, b, &e), HEED_EWRITE);
 	no_faults();
 	assert_non_null(strstr(e.msg, strerror(ENOSPC)));
-	assert_int_equal(calib_load(f->path, &tiny, &back, &e), HEED_OK);
+	assert_int_equal(calib_load(f->path, &tiny, 0, &back, &e), HEED_OK);
 	assert_int_equal(back->sentences, 7);
 	assert_int_equal(strays(f->dir, "heed.calib"), 0);
 	calib_free(back);

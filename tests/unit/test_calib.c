@@ -126,7 +126,12 @@ test_merge_union(void **state)
 		add(u, &s);
 		sentence_free(&s);
 	}
-	b->stats[1].jsd = 0.25;   /* b is the larger corpus: its stats win */
+	/* statistics merge as means weighted by the rows behind them */
+	b->stats[1].jsd = 0.25;
+	b->stats[1].prev = 0.5;
+	double wj = 0.25 * (double)b->rows / (double)(a->rows + b->rows);
+	double wp = 0.5 * (double)(b->rows - b->sentences) /
+	    (double)(a->rows + b->rows - a->sentences - b->sentences);
 	assert_int_equal(calib_merge(a, b, &e), HEED_OK);
 	calib_finish(u);
 	assert_int_equal(a->sentences, u->sentences);
@@ -135,7 +140,9 @@ test_merge_union(void **state)
 		assert_true(fabs(a->sum[k] - u->sum[k]) < 1e-9);
 		assert_true(fabsf(a->avg[k] - u->avg[k]) < 1e-6f);
 	}
-	assert_true(a->stats[1].jsd == 0.25);
+	assert_true(a->rows == u->rows);
+	assert_true(fabs(a->stats[1].jsd - wj) < 1e-12);
+	assert_true(fabs(a->stats[1].prev - wp) < 1e-12);
 	calib_free(a);
 	calib_free(b);
 	calib_free(u);
@@ -155,9 +162,63 @@ test_merge_mismatch(void **state)
 	c = calib_new(&other, LAYOUT, 0);
 	assert_int_equal(calib_merge(a, c, &e), HEED_EMISMATCH);
 	assert_non_null(strstr(e.msg, "different models"));
+	calib_free(c);
+	c = calib_new(&cfg, LAYOUT, 0);
+	c->fingerprint = a->fingerprint + 1;   /* same config, other weights */
+	assert_int_equal(calib_merge(a, c, &e), HEED_EMISMATCH);
+	assert_non_null(strstr(e.msg, "different weights"));
 	calib_free(a);
 	calib_free(b);
 	calib_free(c);
+}
+
+static calib *
+with_synth(uint64_t sentences, float w, bool synth)
+{
+	calib *c = calib_new(&cfg, LAYOUT, 2);
+	size_t nh = NH;
+
+	c->sentences = sentences;
+	c->rows = sentences * 3;
+	c->has_synth = synth;
+	c->synth_sentences = synth ? sentences : 0;
+	for (size_t k = 0; k < nh * 2 * HIDDEN; k++)
+		c->syn_w1[k] = w;
+	for (size_t k = 0; k < nh; k++)
+		c->stats[k].synth_loss = w;
+	return c;
+}
+
+/* The synthesizers kept by a merge do not depend on the order of the
+ * files: the most sentences win, a tie goes by hash, and a file without
+ * synthesizers never removes them (version 1 lost them when it came
+ * first with more sentences). */
+static void
+test_merge_synth_order(void **state)
+{
+	static const int orders[6][3] = {
+		{ 0, 1, 2 }, { 0, 2, 1 }, { 1, 0, 2 }, { 1, 2, 0 }, { 2, 0, 1 }, { 2, 1, 0 },
+	};
+	float first = 0.0f;
+	heed_err e;
+
+	(void)state;
+	for (int o = 0; o < 6; o++) {
+		calib *f[3] = { with_synth(5, 1.0f, true), with_synth(9, 2.0f, false),
+			with_synth(5, 3.0f, true) };
+		calib *acc = f[orders[o][0]];
+		for (int k = 1; k < 3; k++)
+			assert_int_equal(calib_merge(acc, f[orders[o][k]], &e), HEED_OK);
+		assert_true(acc->has_synth);
+		assert_true(acc->sentences == 19);
+		assert_true(acc->syn_w1[0] == 1.0f || acc->syn_w1[0] == 3.0f);
+		assert_true(acc->stats[0].synth_loss == acc->syn_w1[0]);
+		if (o == 0)
+			first = acc->syn_w1[0];
+		assert_true(acc->syn_w1[0] == first);
+		for (int k = 0; k < 3; k++)
+			calib_free(f[k]);
+	}
 }
 
 /* A calibration with every field set to something recognisable. */
@@ -185,7 +246,9 @@ make_full(void)
 		c->stats[k] = (calib_head_stats){ urand(), urand(), urand(), urand(), urand(),
 			urand(), urand(), urand(), urand() };
 	c->has_synth = true;
+	c->synth_sentences = 5;
 	c->random_seed = 99;
+	c->fingerprint = 0xf1a9;
 	calib_finish(c);
 	return c;
 }
@@ -220,7 +283,7 @@ test_roundtrip(void **state)
 
 	(void)state;
 	assert_int_equal(calib_save(path, c, &e), HEED_OK);
-	if (calib_load(path, &cfg, &d, &e) != HEED_OK)
+	if (calib_load(path, &cfg, 0, &d, &e) != HEED_OK)
 		fail_msg("%s", e.msg);
 	assert_int_equal(d->layers, LAYERS);
 	assert_int_equal(d->heads, HEADS);
@@ -230,7 +293,8 @@ test_roundtrip(void **state)
 	assert_int_equal(d->sentences, 5);
 	assert_int_equal(d->random_seed, 99);
 	assert_true(d->model_hash == config_hash(&cfg));
-	assert_string_equal(d->date, c->date);
+	assert_true(d->fingerprint == c->fingerprint);
+	assert_true(d->rows == c->rows);
 	assert_true(d->has_synth);
 	assert_memory_equal(d->sum, c->sum, sizeof(double) * nh * ll);
 	assert_memory_equal(d->count, c->count, sizeof(double) * ll);
@@ -245,7 +309,7 @@ test_roundtrip(void **state)
 	/* without synthesizers the file is smaller and loads without them */
 	c->has_synth = false;
 	assert_int_equal(calib_save(path, c, &e), HEED_OK);
-	assert_int_equal(calib_load(path, &cfg, &d, &e), HEED_OK);
+	assert_int_equal(calib_load(path, &cfg, 0, &d, &e), HEED_OK);
 	assert_false(d->has_synth);
 	assert_null(d->syn_w1);
 	calib_free(d);
@@ -278,7 +342,7 @@ expect_reject(const uint8_t *buf, size_t len, const model_config *c, int code,
 	calib *out = (calib *)buf;   /* must be reset to NULL */
 	heed_err e = { "" };
 
-	assert_int_equal(calib_parse(buf, len, "t.calib", c, &out, &e), code);
+	assert_int_equal(calib_parse(buf, len, "t.calib", c, 0, &out, &e), code);
 	assert_null(out);
 	if (strstr(e.msg, needle) == NULL || strstr(e.msg, "t.calib") == NULL)
 		fail_msg("message '%s' lacks '%s' or the file name", e.msg, needle);
@@ -298,7 +362,7 @@ test_corrupt(void **state)
 	assert_int_equal(calib_save(path, c, &e), HEED_OK);
 	assert_int_equal(util_read_file(path, &raw, &len, &e), HEED_OK);
 	buf = (uint8_t *)raw;
-	assert_int_equal(calib_parse(buf, len, "t.calib", &cfg, &ok, &e), HEED_OK);
+	assert_int_equal(calib_parse(buf, len, "t.calib", &cfg, 0, &ok, &e), HEED_OK);
 	calib_free(ok);
 
 	expect_reject(buf, 10, &cfg, HEED_EFORMAT, "truncated");
@@ -311,13 +375,27 @@ test_corrupt(void **state)
 
 	put32(buf + 8, CALIB_FORMAT_VERSION + 1);
 	reseal(buf, len);
-	expect_reject(buf, len, &cfg, HEED_EFORMAT, "format version 2");
+	expect_reject(buf, len, &cfg, HEED_EFORMAT, "format version 3");
 	put32(buf + 8, CALIB_FORMAT_VERSION);
 
 	other.layers = LAYERS;
 	other.ffn = 4 * HIDDEN + 1;   /* same shape of file, another network */
 	reseal(buf, len);
 	expect_reject(buf, len, &other, HEED_EMISMATCH, "another model");
+	/* the same configuration with other weights or another tokenizer */
+	heed_err fe = { "" };
+	assert_int_equal(calib_parse(buf, len, "t.calib", &cfg, 0x5eed, &ok, &fe), HEED_EMISMATCH);
+	assert_null(ok);
+	assert_non_null(strstr(fe.msg, "other weights"));
+	assert_int_equal(calib_parse(buf, len, "t.calib", &cfg, 0xf1a9, &ok, &fe), HEED_OK);
+	calib_free(ok);
+
+	put32(buf + 88, 3);             /* shard 3 of 2 */
+	put32(buf + 92, 2);
+	reseal(buf, len);
+	expect_reject(buf, len, &cfg, HEED_EFORMAT, "impossible shard");
+	put32(buf + 88, 0);
+	put32(buf + 92, 0);
 
 	put32(buf + 36, 0x40000000u);   /* L: L*L*8 overflows 64 bits */
 	reseal(buf, len);
@@ -334,10 +412,10 @@ test_corrupt(void **state)
 	expect_reject(buf, len, &cfg, HEED_EFORMAT, "checksum");
 	buf[200] ^= 0x10;
 	reseal(buf, len);
-	assert_int_equal(calib_parse(buf, len, "t.calib", &cfg, &ok, &e), HEED_OK);
+	assert_int_equal(calib_parse(buf, len, "t.calib", &cfg, 0, &ok, &e), HEED_OK);
 	calib_free(ok);
 
-	assert_int_equal(calib_load("/nonexistent/heed.calib", &cfg, &ok, &e), HEED_EIO);
+	assert_int_equal(calib_load("/nonexistent/heed.calib", &cfg, 0, &ok, &e), HEED_EIO);
 	free(raw);
 	free(path);
 	calib_free(c);
@@ -658,6 +736,7 @@ main(void)
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_merge_union),
 		cmocka_unit_test(test_merge_mismatch),
+		cmocka_unit_test(test_merge_synth_order),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_corrupt),
 		cmocka_unit_test(test_stats),
