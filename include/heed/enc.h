@@ -59,7 +59,33 @@ int enc_max_tokens(const enc_state *s);
 int enc_run(enc_state *s, const int *ids, int n, const uint8_t *modes,
 	    const calib *cal, bool (*cancelled)(void *), void *ud, heed_err *e);
 
-/* Results of the last complete run, valid until the next enc_run. */
+/* ---- batches (calibration) ---- */
+
+/* An encoder for batches: sentences of up to max_tokens tokens, up to
+ * max_rows tokens in all (enc_new(m, T) is enc_new_batch(m, T, T)). */
+enc_state *enc_new_batch(const model *m, int max_tokens, int max_rows);
+/* Run count sentences in input mode at once: lens[g] tokens each, their ids
+ * back to back.  Every linear layer multiplies all the batch's rows in one
+ * pass over its weights; attention stays within each sentence (no padding,
+ * no mask).  Each sentence's numbers are those enc_run gives it alone, bit
+ * for bit: a row's sums never depend on the other rows.  Leaves nothing an
+ * incremental enc_run could reuse. */
+int enc_run_batch(enc_state *s, const int *ids, const int *lens, int count, heed_err *e);
+/* Can m's sentences share a batch?  Not ModernBERT's or DeBERTa's, whose
+ * attention works on one sentence: a batch of them is one sentence. */
+bool enc_batch_supported(const model *m);
+/* First row of sentence g in enc_hidden's rows. */
+int enc_batch_row(const enc_state *s, int g);
+/* attention of (layer, head) for sentence g: [m][m], m = lens[g] */
+const float *enc_batch_attn(const enc_state *s, int g, int layer, int head);
+/* Entropy (nats) of each of those [m] rows, computed from the logits as
+ * the softmax runs; NULL for an encoder made by enc_new, and for
+ * ModernBERT. */
+const float *enc_batch_entropy(const enc_state *s, int g, int layer, int head);
+
+/* Results of the last complete run, valid until the next enc_run.  After a
+ * batch, enc_n counts the rows of every sentence, enc_hidden holds them all
+ * and enc_attn is the first sentence's. */
 int enc_n(const enc_state *s);
 /* attention of (layer, head): [n][n], row = query, column = key */
 const float *enc_attn(const enc_state *s, int layer, int head);

@@ -28,7 +28,7 @@
 /* ---- state ------------------------------------------------------------- */
 
 enc_state *
-enc_new(const model *m, int max_tokens)
+enc_new_batch(const model *m, int max_tokens, int max_rows)
 {
 	const model_config *c = &m->cfg;
 	enc_state *s = xcalloc(1, sizeof *s);
@@ -37,14 +37,26 @@ enc_new(const model *m, int max_tokens)
 	/* positions past the last embedding have none */
 	if (max_tokens > c->max_tokens)
 		max_tokens = c->max_tokens;
-	T = (size_t)max_tokens;
+	if (max_tokens < 1)
+		max_tokens = 1;
+	if (max_rows < max_tokens)
+		max_rows = max_tokens;
+	T = (size_t)max_rows;
 	s->m = m;
 	s->max_tokens = max_tokens;
+	s->max_rows = max_rows;
+	s->max_seg = max_rows;
+	/* sum of m² over sentences of at most max_tokens rows that fill max_rows */
+	s->attn_cap = (size_t)c->layers * c->heads * T * (size_t)max_tokens;
 	s->layout_L = calib_default_L(c);
+	s->seg = xcalloc(T + 1, sizeof(int));
+	s->aoff = xcalloc(T, sizeof(size_t));
 	s->ids = xcalloc(T, sizeof(int));
 	s->modes = xcalloc((size_t)c->layers * c->heads, 1);
 	s->hidden = xmalloc(sizeof(float) * ((size_t)c->layers + 1) * T * H);
-	s->attn = xmalloc(sizeof(float) * (size_t)c->layers * c->heads * T * T);
+	s->attn = xmalloc(sizeof(float) * s->attn_cap);
+	if (max_rows > max_tokens)
+		s->ent = xmalloc(sizeof(float) * (size_t)c->layers * c->heads * T);
 	s->qkv = xmalloc(sizeof(float) * T * 3 * H);
 	s->ctx = xmalloc(sizeof(float) * T * H);
 	s->mid = xmalloc(sizeof(float) * T * H);
@@ -60,6 +72,12 @@ enc_new(const model *m, int max_tokens)
 	if (c->rel_span > 0)
 		enc_deberta_init(s);
 	return s;
+}
+
+enc_state *
+enc_new(const model *m, int max_tokens)
+{
+	return enc_new_batch(m, max_tokens, max_tokens);
 }
 
 /* OpenBLAS's pthreads build starts its threads when it loads, and an idle
@@ -96,10 +114,13 @@ enc_free(enc_state *s)
 	if (s == NULL)
 		return;
 	enc_pool_free(s->pool);
+	free(s->seg);
+	free(s->aoff);
 	free(s->ids);
 	free(s->modes);
 	free(s->hidden);
 	free(s->attn);
+	free(s->ent);
 	free(s->qkv);
 	free(s->ctx);
 	free(s->mid);
@@ -185,16 +206,22 @@ position(const model_config *c, const int *ids, int t, int *nonpad)
 	return c->pad_pos + ++*nonpad;
 }
 
+/* Every sentence's rows; positions count from each sentence's start. */
 static void
 embed(enc_state *s, const int *ids, int n, float *x)
 {
 	const model *m = s->m;
-	int E = m->cfg.emb, nonpad = 0;
+	int E = m->cfg.emb, nonpad = 0, g = 0;
 	float *e = m->has_emb_proj ? s->emb : x;
 
 	for (int t = 0; t < n; t++) {
+		if (t == s->seg[g]) {
+			nonpad = 0;
+			g++;
+		}
+		int t0 = s->seg[g - 1];
 		float *row = e + (size_t)t * E;
-		int p = position(&m->cfg, ids, t, &nonpad);
+		int p = position(&m->cfg, ids + t0, t - t0, &nonpad);
 		lin_row(&m->word_emb, ids[t], row);
 		/* ModernBERT and DeBERTa-v3 have no absolute positions */
 		for (int k = 0; m->pos_emb != NULL && k < E; k++)
@@ -207,33 +234,43 @@ embed(enc_state *s, const int *ids, int n, float *x)
 		enc_linear(s, &m->emb_proj, e, n, m->emb_proj_b, x);
 }
 
-/* One head's attention matrix a[n][n]: the model's own, or its mode's rows. */
+/* One head's attention matrix a[n][n] for the sentence whose n rows start
+ * at row r0: the model's own, or its mode's rows. */
 static void
 head_attention(enc_state *s, int l, int h, head_mode mode, const calib *cal,
-	       const float *x, int n, float *a)
+	       const float *x, int r0, int n, float *a)
 {
 	int H = s->m->cfg.hidden, d = H / s->m->cfg.heads;
 
 	if (mode != HEAD_INPUT) {
 		for (int i = 0; i < n; i++)
-			enc_mode_row(mode, cal, s->layout_L, l, h, n, i, x + (size_t)i * H,
+			enc_mode_row(mode, cal, s->layout_L, l, h, n, i, x + (size_t)(r0 + i) * H,
 				     a + (size_t)i * n);
 		return;
 	}
-	const float *q = s->qkv + (size_t)h * d, *k = s->qkv + H + (size_t)h * d;
-	/* DeBERTa scales by √(d · (1 + its relative terms)) and adds them */
+	const float *q = s->qkv + (size_t)r0 * 3 * H + (size_t)h * d, *k = q + H;
+	/* DeBERTa scales by √(d · (1 + its relative terms)) and adds them
+	 * (batches of one sentence only: enc_batch_supported) */
 	float scale = 1.0f / sqrtf((float)d * (float)(1 + s->m->cfg.rel_terms));
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, d,
 		    scale, q, 3 * H, k, 3 * H, 0.0f, a, n);
 	if (s->m->cfg.rel_span > 0)
 		enc_deberta_rel(s, l, h, n, scale, a);
+	if (s->ent != NULL) {
+		/* a batch: calibration wants each row's entropy, cheaper here */
+		float *ent = s->ent + ((size_t)s->m->cfg.layers * s->m->cfg.heads * r0) +
+		    ((size_t)l * s->m->cfg.heads + h) * n;
+		for (int i = 0; i < n; i++)
+			ent[i] = (float)enc_softmax_entropy(a + (size_t)i * n, n);
+		return;
+	}
 	for (int i = 0; i < n; i++)
 		enc_softmax(a + (size_t)i * n, n);
 }
 
-/* Every head of layer l: its attention matrix and its context A V_h, into
- * its own column block of ctx.  Heads are independent, so each part takes
- * every parts-th head. */
+/* Every head of layer l in every sentence: its attention matrix and its
+ * context A V_h, into its own column block of ctx.  (sentence, head) pairs
+ * are independent, so each part takes every parts-th of them. */
 typedef struct attn_job {
 	enc_state *s;
 	int l;
@@ -248,15 +285,16 @@ attention_part(void *v, int part, int parts)
 	const attn_job *j = v;
 	enc_state *s = j->s;
 	const model_config *c = &s->m->cfg;
-	int n = s->n, H = c->hidden, d = H / c->heads;
+	int H = c->hidden, d = H / c->heads;
 
-	for (int h = part; h < c->heads; h += parts) {
-		float *a = s->attn + ((size_t)j->l * c->heads + h) * n * n;
+	for (int it = part; it < c->heads * s->nseg; it += parts) {
+		int g = it / c->heads, h = it % c->heads, r0 = s->seg[g], n = s->seg[g + 1] - r0;
+		float *a = s->attn + s->aoff[g] + ((size_t)j->l * c->heads + h) * n * n;
 		head_mode mode = j->modes != NULL ? (head_mode)j->modes[j->l * c->heads + h] : HEAD_INPUT;
-		head_attention(s, j->l, h, mode, j->cal, j->x, n, a);
+		head_attention(s, j->l, h, mode, j->cal, j->x, r0, n, a);
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, d, n,
-			    1.0f, a, n, s->qkv + 2 * H + (size_t)h * d, 3 * H,
-			    0.0f, s->ctx + (size_t)h * d, H);
+			    1.0f, a, n, s->qkv + (size_t)r0 * 3 * H + 2 * H + (size_t)h * d, 3 * H,
+			    0.0f, s->ctx + (size_t)r0 * H + (size_t)h * d, H);
 	}
 }
 
@@ -369,6 +407,10 @@ enc_run(enc_state *s, const int *ids, int n, const uint8_t *modes,
 	int start = first_layer(s, ids, n, modes, cal);
 	if (start == 0) {
 		s->n = n;
+		s->nseg = 1;
+		s->seg[0] = 0;
+		s->seg[1] = n;
+		s->aoff[0] = 0;
 		memcpy(s->ids, ids, sizeof(int) * (size_t)n);
 		embed(s, ids, n, s->hidden);
 	}
@@ -388,6 +430,55 @@ enc_run(enc_state *s, const int *ids, int n, const uint8_t *modes,
 	return HEED_OK;
 }
 
+/* ModernBERT's layer (rotary positions, local windows) and DeBERTa's
+ * relative terms work on one sentence's rows from row 0. */
+bool
+enc_batch_supported(const model *m)
+{
+	return m->cfg.arch != MODEL_ARCH_MODERNBERT && m->cfg.rel_span == 0;
+}
+
+int
+enc_run_batch(enc_state *s, const int *ids, const int *lens, int count, heed_err *e)
+{
+	const model_config *c = &s->m->cfg;
+	size_t LH = (size_t)c->layers * c->heads, attn = 0;
+	double t0 = util_now_ms();
+	int rows = 0;
+
+	if (count < 1 || count > s->max_seg || (count > 1 && !enc_batch_supported(s->m)))
+		return err_set(e, HEED_EINVAL, "%d sentences: a batch takes 1 to %d", count,
+			       enc_batch_supported(s->m) ? s->max_seg : 1);
+	for (int g = 0; g < count; g++) {
+		if (lens[g] < 1 || lens[g] > s->max_tokens || rows > s->max_rows - lens[g])
+			return err_set(e, HEED_EINVAL, "sentence %d of %d tokens: a batch takes "
+				       "sentences of 1 to %d tokens, %d in all", g + 1, lens[g],
+				       s->max_tokens, s->max_rows);
+		s->seg[g] = rows;
+		s->aoff[g] = attn;
+		attn += LH * (size_t)lens[g] * lens[g];
+		rows += lens[g];
+	}
+	for (int t = 0; t < rows; t++)
+		if (ids[t] < 0 || ids[t] >= c->vocab_size)
+			return err_set(e, HEED_EINVAL, "token id %d outside the vocabulary (%d)",
+				       ids[t], c->vocab_size);
+	s->seg[count] = rows;
+	s->nseg = count;
+	s->n = rows;
+	memcpy(s->ids, ids, sizeof(int) * (size_t)rows);
+	memset(s->modes, HEAD_INPUT, LH);
+	s->cal = NULL;
+	embed(s, ids, rows, s->hidden);
+	for (int l = 0; l < c->layers; l++)
+		layer_forward(s, l, NULL, NULL);
+	/* not a cache an incremental run could start from */
+	s->valid = -1;
+	s->first_recomputed = 0;
+	s->last_ms = util_now_ms() - t0;
+	return HEED_OK;
+}
+
 /* ---- results ----------------------------------------------------------- */
 
 int
@@ -402,6 +493,31 @@ enc_attn(const enc_state *s, int layer, int head)
 	size_t n = (size_t)s->n;
 
 	return s->attn + ((size_t)layer * s->m->cfg.heads + head) * n * n;
+}
+
+int
+enc_batch_row(const enc_state *s, int g)
+{
+	return s->seg[g];
+}
+
+const float *
+enc_batch_attn(const enc_state *s, int g, int layer, int head)
+{
+	size_t n = (size_t)(s->seg[g + 1] - s->seg[g]);
+
+	return s->attn + s->aoff[g] + ((size_t)layer * s->m->cfg.heads + head) * n * n;
+}
+
+const float *
+enc_batch_entropy(const enc_state *s, int g, int layer, int head)
+{
+	size_t n = (size_t)(s->seg[g + 1] - s->seg[g]), LH = (size_t)s->m->cfg.layers * s->m->cfg.heads;
+
+	/* ModernBERT's attention (modernbert.c) has a softmax of its own */
+	if (s->ent == NULL || s->m->cfg.arch == MODEL_ARCH_MODERNBERT)
+		return NULL;
+	return s->ent + LH * (size_t)s->seg[g] + ((size_t)layer * s->m->cfg.heads + head) * n;
 }
 
 const float *

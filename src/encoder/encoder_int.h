@@ -1,9 +1,12 @@
 /* encoder_int.h — the encoder's run state, shared by encoder.c (forward
  * pass) and mlm.c (the prediction heads).  Not part of the public interface.
  *
- * Buffers are sized once for max_tokens in enc_new (llama2.c's RunState);
- * the shape of each is written beside it.  Attention and hidden states are
- * packed for the n of the last run: head (l, h) starts at (l*H + h)*n*n.
+ * Buffers are sized once in enc_new (llama2.c's RunState); the shape of
+ * each is written beside it.  A run holds one sentence, or a batch of them
+ * (enc_run_batch) as consecutive rows: n counts the rows of all of them.
+ * Hidden states are packed for that n; attention per sentence, sentence g
+ * (rows seg[g] .. seg[g+1], m of them) from aoff[g], its head (l, h) at
+ * aoff[g] + (l*H + h)*m*m, so one sentence's layout is (l*H + h)*n*n.
  */
 #ifndef HEED_ENCODER_INT_H
 #define HEED_ENCODER_INT_H
@@ -15,27 +18,35 @@
 struct enc_state {
 	const model *m;
 	enc_pool *pool;      /* borrowed threads (pool.h); NULL: one thread */
-	int max_tokens;
+	int max_tokens;      /* per sentence */
+	int max_rows;        /* all sentences of a batch (max_tokens without one) */
+	int max_seg;         /* sentences of a batch */
+	size_t attn_cap;     /* floats of attn */
 	int layout_L;        /* layout length for random mode without calib */
 
 	/* results of the last run, and the cache that incremental runs reuse */
-	int n;               /* tokens of the last run */
-	int *ids;            /* [max_tokens] ids of the last run */
+	int n;               /* rows of the last run */
+	int nseg;            /* sentences of the last run */
+	int *seg;            /* [max_seg + 1] first row of each sentence, then n */
+	size_t *aoff;        /* [max_seg] where each sentence's attention starts */
+	int *ids;            /* [max_rows] ids of the last run */
 	uint8_t *modes;      /* [layers*heads] modes of the last run */
 	const calib *cal;    /* calibration the last run used */
 	int valid;           /* hidden[0..valid] and attention of layers < valid are current */
 	int first_recomputed;
 	double last_ms;
 	float *hidden;       /* [layers+1][n][hidden] */
-	float *attn;         /* [layers][heads][n][n] */
+	float *attn;         /* per sentence [layers][heads][m][m], see above */
+	float *ent;          /* batches: per sentence [layers][heads][m] row entropies
+				of input heads, from aoff's rows: at layers*heads*seg[g] */
 
-	/* scratch */
-	float *qkv;          /* [max_tokens][3*hidden] */
-	float *ctx;          /* [max_tokens][hidden] heads' context, concatenated */
-	float *mid;          /* [max_tokens][hidden] after attention + LayerNorm */
-	float *proj;         /* [max_tokens][hidden] projection output before residual */
-	float *ffn;          /* [max_tokens][ffn] */
-	float *emb;          /* [max_tokens][emb] embeddings before the projection to hidden */
+	/* scratch, max_rows rows */
+	float *qkv;          /* [rows][3*hidden] */
+	float *ctx;          /* [rows][hidden] heads' context, concatenated */
+	float *mid;          /* [rows][hidden] after attention + LayerNorm */
+	float *proj;         /* [rows][hidden] projection output before residual */
+	float *ffn;          /* [rows][ffn] */
+	float *emb;          /* [rows][emb] embeddings before the projection to hidden */
 	float *mlm_t;        /* [max(hidden, emb)] transformed final hidden row */
 	float *logits;       /* [vocab] */
 
@@ -75,5 +86,7 @@ void enc_layernorm(const float *x, const float *g, const float *b, int d, float 
 void enc_activate(model_act act, float *v, size_t n);
 /* In place, subtracting the maximum first so exp never overflows. */
 void enc_softmax(float *v, int n);
+/* The same, returning the row's entropy in nats (one log, not n). */
+double enc_softmax_entropy(float *v, int n);
 
 #endif

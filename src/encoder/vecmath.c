@@ -196,6 +196,47 @@ row_max(const float *v, int n)
 	return mx;
 }
 
+/* The same softmax, and the row's entropy from the logits, in nats:
+ * with z' = z − max, e = exp z', S = Σ e,  H = −Σ p log p = log S − Σ e z' / S,
+ * one log per row where −Σ p log p takes one per element.  The
+ * probabilities are enc_softmax's, bit for bit. */
+/* v[j] = e^(v[j] − mx), as exp_shifted, returning Σ e^z' z' (eight
+ * running sums, so that it vectorises). */
+VEC_CLONES static double
+exp_shifted_dot(float *v, int n, float mx)
+{
+	float acc[8] = { 0 };
+	double dot = 0.0;
+	int j = 0;
+
+	for (; j + 8 <= n; j += 8)
+		for (int q = 0; q < 8; q++) {
+			float z = v[j + q] - mx;
+			v[j + q] = expf_poly(z);
+			acc[q] += v[j + q] * z;
+		}
+	for (; j < n; j++) {
+		float z = v[j] - mx;
+		v[j] = expf_poly(z);
+		dot += (double)v[j] * z;
+	}
+	for (int q = 0; q < 8; q++)
+		dot += acc[q];
+	return dot;
+}
+
+double
+enc_softmax_entropy(float *v, int n)
+{
+	double dot = exp_shifted_dot(v, n, row_max(v, n)), sum;
+
+	sum = sum_f64(v, n);
+	float inv = (float)(1.0 / sum);
+	for (int j = 0; j < n; j++)
+		v[j] *= inv;
+	return log(sum) - dot / sum;
+}
+
 void
 enc_softmax(float *v, int n)
 {

@@ -331,6 +331,92 @@ static void test_incremental(void **st) { (void)st; incremental(0); }
 /* with threads, a partial recompute is still the same bits as a full run */
 static void test_incremental_threads(void **st) { (void)st; incremental(2); }
 
+/* A batch (enc_run_batch) gives every sentence the numbers it gets alone,
+ * bit for bit, whatever the batch's make-up and the thread count:
+ * calibration files depend on it. */
+static void
+check_batch(const char *name, int threads, int per_batch)
+{
+	fixture f;
+	heed_err e;
+
+	if (!fixture_open(name, &f)) {
+		if (strcmp(name, "heed-mini") == 0)
+			skip();
+		fail_msg("%s: fixture missing", name);
+	}
+	const model_config *c = &f.m->cfg;
+	const json_t *sents = json_object_get(f.doc, "sentences");
+	int count = (int)json_array_size(sents), T = enc_max_tokens(f.s), LH = c->layers * c->heads;
+	int *ids = calloc((size_t)count * T, sizeof(int)), *lens = calloc((size_t)count, sizeof(int));
+	enc_state *b = enc_new_batch(f.m, T, per_batch * T);
+	int rows = 0;
+
+	enc_set_threads(b, threads);
+	for (int i = 0; i < count; i++) {
+		const json_t *jids = json_object_get(json_array_get(sents, (size_t)i), "ids");
+		lens[i] = (int)json_array_size(jids);
+		for (int t = 0; t < lens[i]; t++)
+			ids[rows + t] = (int)json_integer_value(json_array_get(jids, (size_t)t));
+		rows += lens[i];
+	}
+	for (int i0 = 0, r0 = 0; i0 < count; i0 += per_batch) {
+		int k = count - i0 < per_batch ? count - i0 : per_batch, rb = 0;
+		assert_int_equal(enc_run_batch(b, ids + r0, lens + i0, k, &e), HEED_OK);
+		for (int g = 0; g < k; g++) {
+			int n = lens[i0 + g];
+			assert_int_equal(enc_batch_row(b, g), rb);
+			assert_int_equal(enc_run(f.s, ids + r0 + rb, n, NULL, NULL, NULL, NULL, &e), HEED_OK);
+			for (int lh = 0; lh < LH; lh++) {
+				const float *a = enc_batch_attn(b, g, lh / c->heads, lh % c->heads);
+				const float *ent = enc_batch_entropy(b, g, lh / c->heads, lh % c->heads);
+				assert_memory_equal(a, enc_attn(f.s, lh / c->heads, lh % c->heads),
+						    sizeof(float) * (size_t)n * n);
+				/* the entropy from the logits is −Σ p log p */
+				for (int i = 0; ent != NULL && i < n; i++) {
+					double h = 0.0;
+					for (int j = 0; j < n; j++)
+						if (a[i * n + j] > 0.0f)
+							h -= a[i * n + j] * log(a[i * n + j]);
+					assert_true(fabs(h - ent[i]) < 1e-4 + 1e-4 * h);
+				}
+			}
+			for (int l = 0; l <= c->layers; l++)
+				assert_memory_equal(enc_hidden(b, l) + (size_t)rb * c->hidden,
+						    enc_hidden(f.s, l), sizeof(float) * (size_t)n * c->hidden);
+			rb += n;
+		}
+		assert_int_equal(enc_n(b), rb);
+		r0 += rb;
+	}
+	if (!enc_batch_supported(f.m)) {
+		int two[2] = { 2, 2 };
+		assert_int_equal(enc_run_batch(b, ids, two, 2, &e), HEED_EINVAL);
+	}
+	/* a sentence too long for the batch is refused, not overrun */
+	lens[0] = T + 1;
+	assert_int_equal(enc_run_batch(b, ids, lens, 1, &e), HEED_EINVAL);
+	enc_free(b);
+	free(ids);
+	free(lens);
+	fixture_close(&f);
+}
+
+static void test_batch_bert(void **st) { (void)st; check_batch("bert-f32", 1, 5); }
+/* positions restart per sentence, from RoBERTa's padding_idx too */
+static void test_batch_roberta(void **st) { (void)st; check_batch("roberta-f32", 2, 6); }
+static void test_batch_albert(void **st) { (void)st; check_batch("albert-f16", 1, 4); }
+/* one sentence a batch, and more refused */
+static void
+test_batch_one(void **st)
+{
+	(void)st;
+	check_batch("modernbert-f32", 2, 1);
+	check_batch("deberta2-f32", 2, 1);
+}
+static void test_batch_distil(void **st) { (void)st; check_batch("distil-f16", 3, 7); }
+static void test_batch_mini(void **st) { (void)st; check_batch("heed-mini", 2, 16); }
+
 /* A non-input head's matrix is its mode's rows; the other heads of that
  * layer, which see the same layer input, are untouched. */
 static void
@@ -580,6 +666,12 @@ main(void)
 		cmocka_unit_test(test_albert_shared),
 		cmocka_unit_test(test_albert_threads),
 		cmocka_unit_test(test_roberta_threads),
+		cmocka_unit_test(test_batch_bert),
+		cmocka_unit_test(test_batch_roberta),
+		cmocka_unit_test(test_batch_albert),
+		cmocka_unit_test(test_batch_one),
+		cmocka_unit_test(test_batch_distil),
+		cmocka_unit_test(test_batch_mini),
 		cmocka_unit_test(test_incremental),
 		cmocka_unit_test(test_incremental_threads),
 		cmocka_unit_test(test_mode_rows),
