@@ -47,6 +47,18 @@ cmp "$TMP/a.calib" "$TMP/b.calib" >/dev/null || fail "calibration is not reprodu
 "$HEED_BIN" calibrate -m "$MODEL" -o "$TMP/b.calib" --rank 8 --epochs 3 --threads 3 \
 	"$CORPUS" >/dev/null
 cmp "$TMP/a.calib" "$TMP/b.calib" >/dev/null || fail "calibration is not reproducible (3 threads)"
+"$HEED_BIN" calibrate -m "$MODEL" -o "$TMP/b.calib" --rank 8 --epochs 3 --threads 2 \
+	--batch-tokens 150 "$CORPUS" >/dev/null
+cmp "$TMP/a.calib" "$TMP/b.calib" >/dev/null || fail "calibration depends on the batch size"
+# also for the families whose positions restart differently (RoBERTa) or
+# whose sentences run one a batch (ModernBERT)
+for fam in roberta-f32 modernbert-f32; do
+	"$HEED_BIN" calibrate -q -m "$HEED_SRCDIR/tests/fixtures/enc/$fam" -o "$TMP/f1.calib" \
+		--rank 4 --epochs 1 --threads 1 "$CORPUS" >/dev/null || fail "$fam"
+	"$HEED_BIN" calibrate -q -m "$HEED_SRCDIR/tests/fixtures/enc/$fam" -o "$TMP/f2.calib" \
+		--rank 4 --epochs 1 --threads 3 --batch-tokens 60 "$CORPUS" >/dev/null || fail "$fam"
+	cmp "$TMP/f1.calib" "$TMP/f2.calib" >/dev/null || fail "$fam: not reproducible"
+done
 
 # a pipe is a corpus too (heed calibrate <(zcat corpus.gz))
 cat "$CORPUS" | "$HEED_BIN" calibrate -m "$MODEL" -o "$TMP/p.calib" --rank 8 --epochs 3 \

@@ -137,6 +137,10 @@ void calib_corpus_free(calib_corpus *c);
 /* Add one sentence of n <= L tokens: attn[l*heads + h] is that head's [n][n]
  * attention.  Adds to sum and count and counts the sentence. */
 void calib_add_sentence(calib *c, int n, const float *const *attn);
+/* Its two halves, for threads that take heads [lh0, lh1) each: the count
+ * matrix and the sentence and row totals, then the heads' sums. */
+void calib_add_counts(calib *c, int n);
+void calib_add_heads(calib *c, int n, const float *const *attn, int lh0, int lh1);
 
 /* Running sums of the per-head statistics over a corpus (stats.c). */
 typedef struct calib_stats_acc {
@@ -150,8 +154,17 @@ typedef struct calib_stats_acc {
 void calib_stats_init(calib_stats_acc *a, int layers, int heads);
 void calib_stats_free(calib_stats_acc *a);
 void calib_stats_add(calib_stats_acc *a, int n, const float *const *attn);
-/* Second pass, once c->avg exists: divergence from the average-mode rows. */
+/* Its halves, for threads that take heads [lh0, lh1) each; ent[lh] gives
+ * the n rows' entropies (enc_batch_entropy), which spares a log per
+ * element; where ent or ent[lh] is NULL they are computed from the rows. */
+void calib_stats_add_rows(calib_stats_acc *a, int n);
+void calib_stats_add_heads(calib_stats_acc *a, int n, const float *const *attn,
+			   const float *const *ent, int lh0, int lh1);
+/* Once c->avg exists: divergence from the average-mode rows. */
 void calib_stats_add_jsd(calib_stats_acc *a, const calib *c, int n, const float *const *attn);
+/* The heads [lh0, lh1) of it; the caller adds n to a->jsd_rows once. */
+void calib_stats_add_jsd_heads(calib_stats_acc *a, const calib *c, int n,
+			       const float *const *attn, int lh0, int lh1);
 /* Means into c->stats; synth_loss and uniform_loss are left as they are. */
 void calib_stats_store(const calib_stats_acc *a, calib *c);
 

@@ -62,7 +62,7 @@ int enc_run(enc_state *s, const int *ids, int n, const uint8_t *modes,
 /* ---- batches (calibration) ---- */
 
 /* An encoder for batches: sentences of up to max_tokens tokens, up to
- * max_rows tokens in all (enc_new(m, T) is enc_new_batch(m, T, T)). */
+ * max_rows tokens in all; it also records row entropies (below). */
 enc_state *enc_new_batch(const model *m, int max_tokens, int max_rows);
 /* Run count sentences in input mode at once: lens[g] tokens each, their ids
  * back to back.  Every linear layer multiplies all the batch's rows in one

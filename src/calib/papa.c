@@ -54,14 +54,23 @@ calib_free(calib *c)
 }
 
 void
-calib_add_sentence(calib *c, int n, const float *const *attn)
+calib_add_counts(calib *c, int n)
 {
 	int L = c->L;
 
 	for (int i = 0; i < n; i++)
 		for (int j = 0; j < n; j++)
 			c->count[(size_t)calib_slot(i, n, L) * L + calib_slot(j, n, L)] += 1.0;
-	for (int lh = 0; lh < c->layers * c->heads; lh++) {
+	c->sentences++;
+	c->rows += (uint64_t)n;
+}
+
+void
+calib_add_heads(calib *c, int n, const float *const *attn, int lh0, int lh1)
+{
+	int L = c->L;
+
+	for (int lh = lh0; lh < lh1; lh++) {
 		double *sum = c->sum + (size_t)lh * L * L;
 		for (int i = 0; i < n; i++) {
 			double *row = sum + (size_t)calib_slot(i, n, L) * L;
@@ -70,8 +79,13 @@ calib_add_sentence(calib *c, int n, const float *const *attn)
 				row[calib_slot(j, n, L)] += a[j];
 		}
 	}
-	c->sentences++;
-	c->rows += (uint64_t)n;
+}
+
+void
+calib_add_sentence(calib *c, int n, const float *const *attn)
+{
+	calib_add_counts(c, n);
+	calib_add_heads(c, n, attn, 0, c->layers * c->heads);
 }
 
 void

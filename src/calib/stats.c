@@ -4,8 +4,8 @@
  *
  * Input dependence is the mean Jensen–Shannon divergence between a head's
  * real row and the row average mode would give for the same sentence, so it
- * needs the averages first: calibration runs the corpus a second time for it
- * (calib_stats_add_jsd).  A head with jsd near 0 loses nothing when frozen
+ * needs the averages first: calibration keeps the attention of a sample of
+ * sentences from its one pass and measures it at the end (calib_stats_add_jsd).  A head with jsd near 0 loses nothing when frozen
  * to its average, which is what papa-half and topK=... rank by.
  */
 #include "config.h"
@@ -44,13 +44,21 @@ row_entropy(const float *a, int n)
 }
 
 void
-calib_stats_add(calib_stats_acc *a, int n, const float *const *attn)
+calib_stats_add_rows(calib_stats_acc *a, int n)
 {
-	for (int lh = 0; lh < a->layers * a->heads; lh++) {
+	a->rows += n;
+	a->rows_adj += n - 1;
+}
+
+void
+calib_stats_add_heads(calib_stats_acc *a, int n, const float *const *attn,
+		      const float *const *ent, int lh0, int lh1)
+{
+	for (int lh = lh0; lh < lh1; lh++) {
 		calib_head_stats *s = &a->sum[lh];
 		for (int i = 0; i < n; i++) {
 			const float *row = attn[lh] + (size_t)i * n;
-			s->entropy += row_entropy(row, n);
+			s->entropy += ent != NULL && ent[lh] != NULL ? ent[lh][i] : row_entropy(row, n);
 			s->cls += row[0];
 			s->sep += row[n - 1];
 			s->self += row[i];
@@ -60,8 +68,13 @@ calib_stats_add(calib_stats_acc *a, int n, const float *const *attn)
 				s->next += row[i + 1];
 		}
 	}
-	a->rows += n;
-	a->rows_adj += n - 1;
+}
+
+void
+calib_stats_add(calib_stats_acc *a, int n, const float *const *attn)
+{
+	calib_stats_add_rows(a, n);
+	calib_stats_add_heads(a, n, attn, NULL, 0, a->layers * a->heads);
 }
 
 /* KL(p || m) where m = (p + q) / 2, in nats; terms with p = 0 vanish. */
@@ -77,21 +90,27 @@ kl_to_mid(const float *p, const float *q, int n)
 }
 
 void
-calib_stats_add_jsd(calib_stats_acc *a, const calib *c, int n, const float *const *attn)
+calib_stats_add_jsd_heads(calib_stats_acc *a, const calib *c, int n, const float *const *attn,
+			  int lh0, int lh1)
 {
 	float *q = xmalloc(sizeof(float) * (size_t)n);
 
-	for (int l = 0; l < a->layers; l++)
-		for (int h = 0; h < a->heads; h++) {
-			int lh = l * a->heads + h;
-			for (int i = 0; i < n; i++) {
-				const float *p = attn[lh] + (size_t)i * n;
-				enc_mode_row(HEAD_AVERAGE, c, c->L, l, h, n, i, NULL, q);
-				a->sum[lh].jsd += 0.5 * kl_to_mid(p, q, n) + 0.5 * kl_to_mid(q, p, n);
-			}
+	for (int lh = lh0; lh < lh1; lh++) {
+		int l = lh / a->heads, h = lh % a->heads;
+		for (int i = 0; i < n; i++) {
+			const float *p = attn[lh] + (size_t)i * n;
+			enc_mode_row(HEAD_AVERAGE, c, c->L, l, h, n, i, NULL, q);
+			a->sum[lh].jsd += 0.5 * kl_to_mid(p, q, n) + 0.5 * kl_to_mid(q, p, n);
 		}
-	a->jsd_rows += n;
+	}
 	free(q);
+}
+
+void
+calib_stats_add_jsd(calib_stats_acc *a, const calib *c, int n, const float *const *attn)
+{
+	calib_stats_add_jsd_heads(a, c, n, attn, 0, a->layers * a->heads);
+	a->jsd_rows += n;
 }
 
 static double

@@ -2,17 +2,25 @@
  * (PAPA averages, per-head statistics, Dense Synthesizers) and write the
  * calibration file; `heed calibrate --merge` adds files together.
  *
- * Three phases over the corpus: (1) run the model on each sentence in input
- * mode, adding attention to the PAPA sums and the statistics and offering
- * every token's (layer input, attention rows) to a bounded reservoir;
- * (2) once the averages exist, run again to measure how far each head's
- * rows are from them (input dependence); (3) fit each head's synthesizer on
- * its reservoir.
+ * One pass of the model over the corpus, then two steps without it:
+ * (1) run the sentences in batches of similar length (enc_run_batch: the
+ * linear layers once over every row of the batch, attention within each
+ * sentence, no padding), adding each head's attention to the PAPA sums and
+ * the statistics, offering every token's (layer input, attention rows) to
+ * a bounded reservoir, and keeping the attention of an evenly spread sample
+ * of sentences; (2) once the averages exist, measure how far the sample's
+ * rows are from them (input dependence); (3) fit each head's synthesizer
+ * on its reservoir, heads on all threads.
+ *
+ * Reproducible: the run order (by length, then position) does not depend
+ * on the batch size, each head's sums run in that order whatever the
+ * thread count, and a batch gives each sentence the numbers it gets alone.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
 #include <getopt.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +30,7 @@
 #include "heed/enc.h"
 #include "heed/model.h"
 #include "heed/open.h"
+#include "heed/pool.h"
 #include "heed/tok.h"
 #include "heed/util.h"
 #include "cli.h"
@@ -29,6 +38,8 @@
 #define CAL_DEFAULT_RANK 32
 #define CAL_SAMPLE_CAP 20000                 /* reservoir rows per layer */
 #define CAL_SAMPLE_BUDGET (256u << 20)       /* bytes for all reservoirs */
+#define CAL_JSD_BUDGET ((size_t)32 << 20)    /* bytes of attention kept for jsd */
+#define CAL_DEFAULT_BATCH 1024               /* tokens per batch */
 
 typedef struct cal_opts {
 	const char *model, *out;
@@ -37,6 +48,7 @@ typedef struct cal_opts {
 	long samples;         /* 0 = as many as the memory budget allows */
 	uint64_t seed;
 	int threads;          /* 0 = enc_default_threads() */
+	int batch;            /* tokens per batch */
 	int shard, shards;    /* --shard K/N; 0/0 = the whole corpus */
 	bool merge, quiet;
 	bool rank_set;        /* -r given (--merge: 0 drops synthesizers, R keeps rank R) */
@@ -74,6 +86,8 @@ cal_usage(FILE *f)
 	    "                           fewer for large models)\n"
 	    "  -t, --threads N          threads (default: the CPUs online, at most 8);\n"
 	    "                           the file does not depend on it\n"
+	    "      --batch-tokens N     tokens the model runs at once (default %d); the file\n"
+	    "                           does not depend on it\n"
 	    "      --shard K/N          calibrate on sentences K, K+N, K+2N ... only (1-based)\n"
 	    "                           and --merge the N files afterwards\n"
 	    "  -q, --quiet              no progress on standard error\n"
@@ -83,7 +97,8 @@ cal_usage(FILE *f)
 	    "  -h, --help               this help\n"
 	    "\n"
 	    "Exit status: 0 done, 1 usage error, 2 bad model, corpus or file, 3 failure.\n",
-	    CAL_DEFAULT_RANK, (unsigned long long)CALIB_DEFAULT_SEED, CAL_SAMPLE_CAP);
+	    CAL_DEFAULT_RANK, (unsigned long long)CALIB_DEFAULT_SEED, CAL_SAMPLE_CAP,
+	    CAL_DEFAULT_BATCH);
 }
 
 /* ---- options ----------------------------------------------------------- */
@@ -147,7 +162,7 @@ parse_seed(const char *s, uint64_t *out)
 static int
 cal_parse_args(int argc, char **argv, cal_opts *o)
 {
-	enum { OPT_SAMPLES = 256, OPT_MERGE, OPT_SHARD };
+	enum { OPT_SAMPLES = 256, OPT_MERGE, OPT_SHARD, OPT_BATCH };
 	static const struct option opts[] = {
 		{ "model", required_argument, NULL, 'm' },
 		{ "output", required_argument, NULL, 'o' },
@@ -160,18 +175,20 @@ cal_parse_args(int argc, char **argv, cal_opts *o)
 		{ "merge", no_argument, NULL, OPT_MERGE },
 		{ "threads", required_argument, NULL, 't' },
 		{ "shard", required_argument, NULL, OPT_SHARD },
+		{ "batch-tokens", required_argument, NULL, OPT_BATCH },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	*o = (cal_opts){ .rank = CAL_DEFAULT_RANK, .epochs = 4, .seed = CALIB_DEFAULT_SEED };
+	*o = (cal_opts){ .rank = CAL_DEFAULT_RANK, .epochs = 4, .seed = CALIB_DEFAULT_SEED,
+		.batch = CAL_DEFAULT_BATCH };
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "m:o:n:L:r:e:s:t:qh", opts, NULL)) != -1) {
 		bool ok = true;
 		o->build_only |= c == 'n' || c == 'e' || c == 's' || c == OPT_SAMPLES ||
-		    c == OPT_SHARD;
+		    c == OPT_SHARD || c == OPT_BATCH;
 		switch (c) {
 		case 'm': o->model = optarg; break;
 		case 'o': o->out = optarg; break;
@@ -184,6 +201,7 @@ cal_parse_args(int argc, char **argv, cal_opts *o)
 		case 'q': o->quiet = true; break;
 		case OPT_SAMPLES: ok = parse_long(optarg, 1, 1L << 30, &o->samples); break;
 		case OPT_SHARD: ok = parse_shard(optarg, &o->shard, &o->shards); break;
+		case OPT_BATCH: ok = parse_opt_int(optarg, 1, 1 << 20, &o->batch); break;
 		case OPT_MERGE: o->merge = true; break;
 		case 'h': cal_usage(stdout); return 1;
 		default: ok = false; optarg = NULL; break;
@@ -259,7 +277,7 @@ progress_show(progress *p, double done, double total)
 	fflush(stderr);
 }
 
-/* ---- the three phases ------------------------------------------------------- */
+/* ---- the passes ------------------------------------------------------------ */
 
 typedef struct calibrator {
 	cal_opts o;
@@ -268,95 +286,269 @@ typedef struct calibrator {
 	const model *m;
 	const tok_vocab *v;
 	enc_state *s;
+	enc_pool *pool;          /* for the statistics and the fitting */
 	calib *cal;
 	calib_corpus corp;
 	calib_stats_acc acc;
 	calib_samples **smp;     /* [layers] */
-	const float **attn;      /* [layers*heads] views into the encoder */
+	int LH;
+	/* the corpus in the order it runs: by length, then by position */
+	size_t *order;
+	/* the batch in flight: sentence g's attention of head lh at
+	 * battn[g*LH + lh], its rows' entropies at bent[g*LH + lh] */
+	const float **battn, **bent;
+	int *blens, bcount;
+	/* the input-dependence sample: attention of every kth sentence, kept
+	 * until the averages exist (jsd_of[i]: its copy, or NULL) */
+	float **jsd_of;
+	size_t jsd_bytes, jsd_sentences;
 	progress prog;
-	int fit_index;           /* heads fitted so far, for the progress bar */
+	atomic_int fitted;       /* heads whose synthesizer is done */
 } calibrator;
 
-static int
-run_sentence(calibrator *k, size_t i, heed_err *e)
+/* Sentences of similar length run together, so that a batch's attention
+ * work is even and the order never depends on the batch size: insertion
+ * into length buckets, which is a stable sort by length. */
+static void
+plan_order(calibrator *k)
 {
-	const model_config *c = &k->m->cfg;
-	int n = (int)(k->corp.off[i + 1] - k->corp.off[i]), rc;
+	const calib_corpus *c = &k->corp;
+	int L = k->cal->L;
+	size_t *start = xcalloc((size_t)L + 2, sizeof(size_t));
 
-	rc = enc_run(k->s, k->corp.ids + k->corp.off[i], n, NULL, NULL, NULL, NULL, e);
-	if (rc < 0)
+	k->order = xmalloc(sizeof(size_t) * c->count);
+	for (size_t i = 0; i < c->count; i++)
+		start[c->off[i + 1] - c->off[i] + 1]++;
+	for (int n = 1; n <= L + 1; n++)
+		start[n] += start[n - 1];
+	for (size_t i = 0; i < c->count; i++)
+		k->order[start[c->off[i + 1] - c->off[i]]++] = i;
+	free(start);
+}
+
+/* Input dependence needs the averages, which exist only after the whole
+ * corpus: instead of running the model a second time, the attention of an
+ * evenly spread sample of sentences (every kth in run order, within
+ * CAL_JSD_BUDGET bytes) is kept and compared with the averages at the end.
+ * A corpus whose attention fits uses every sentence. */
+static void
+plan_jsd_sample(calibrator *k)
+{
+	const calib_corpus *c = &k->corp;
+	double total = 0.0;
+	size_t every, budget = CAL_JSD_BUDGET;
+
+	for (size_t i = 0; i < c->count; i++) {
+		double n = (double)(c->off[i + 1] - c->off[i]);
+		total += (double)k->LH * n * n * sizeof(float);
+	}
+	every = total <= (double)budget ? 1 : (size_t)(total / (double)budget) + 1;
+	k->jsd_of = xcalloc(c->count, sizeof(*k->jsd_of));
+	for (size_t r = 0; r < c->count; r += every) {
+		size_t i = k->order[r], n = c->off[i + 1] - c->off[i];
+		size_t bytes = (size_t)k->LH * n * n * sizeof(float);
+		if (k->jsd_bytes + bytes > budget)
+			continue;
+		k->jsd_of[i] = xmalloc(bytes);   /* filled as the sentence runs */
+		k->jsd_bytes += bytes;
+		k->jsd_sentences++;
+	}
+}
+
+static int
+split(int total, int part, int parts)
+{
+	return (int)((long)total * part / parts);
+}
+
+/* Heads [lh0, lh1) of every sentence of the batch, in batch order: the
+ * sums, the statistics and the sample's copies.  Heads are independent,
+ * so threads split them, and each head's sums run in the same order
+ * whatever the threads. */
+static void
+stats_part(void *v, int part, int parts)
+{
+	calibrator *k = v;
+	int lh0 = split(k->LH, part, parts), lh1 = split(k->LH, part + 1, parts);
+
+	for (int g = 0; g < k->bcount; g++) {
+		const float *const *attn = k->battn + (size_t)g * k->LH;
+		int n = k->blens[g];
+		calib_add_heads(k->cal, n, attn, lh0, lh1);
+		calib_stats_add_heads(&k->acc, n, attn, k->bent + (size_t)g * k->LH, lh0, lh1);
+	}
+}
+
+/* The reservoirs, one per layer, each offered its layer's rows in batch
+ * order: threads split the layers. */
+static void
+samples_part(void *v, int part, int parts)
+{
+	calibrator *k = v;
+	const model_config *c = &k->m->cfg;
+	int l0 = split(c->layers, part, parts), l1 = split(c->layers, part + 1, parts);
+
+	for (int l = l0; l < l1; l++)
+		for (int g = 0; g < k->bcount; g++)
+			calib_samples_add(k->smp[l], k->blens[g],
+			    enc_hidden(k->s, l) + (size_t)enc_batch_row(k->s, g) * c->hidden,
+			    k->battn + (size_t)g * k->LH + (size_t)l * c->heads);
+}
+
+/* Run sentences order[r0 .. r1) as one batch and add them up. */
+static int
+run_batch(calibrator *k, size_t r0, size_t r1, int *ids, heed_err *e)
+{
+	const calib_corpus *c = &k->corp;
+	const model_config *mc = &k->m->cfg;
+	size_t rows = 0;
+	int rc;
+
+	k->bcount = (int)(r1 - r0);
+	for (size_t r = r0; r < r1; r++) {
+		size_t i = k->order[r], n = c->off[i + 1] - c->off[i];
+		memcpy(ids + rows, c->ids + c->off[i], sizeof(int) * n);
+		k->blens[r - r0] = (int)n;
+		rows += n;
+	}
+	if ((rc = enc_run_batch(k->s, ids, k->blens, k->bcount, e)) < 0)
 		return rc;
-	for (int l = 0; l < c->layers; l++)
-		for (int h = 0; h < c->heads; h++)
-			k->attn[l * c->heads + h] = enc_attn(k->s, l, h);
-	k->prog.tokens += n;
-	return n;
+	for (int g = 0; g < k->bcount; g++) {
+		size_t i = k->order[r0 + (size_t)g], n = (size_t)k->blens[g];
+		for (int lh = 0; lh < k->LH; lh++) {
+			const float *a = enc_batch_attn(k->s, g, lh / mc->heads, lh % mc->heads);
+			k->battn[(size_t)g * k->LH + lh] = a;
+			k->bent[(size_t)g * k->LH + lh] = enc_batch_entropy(k->s, g, lh / mc->heads,
+			    lh % mc->heads);
+			if (k->jsd_of[i] != NULL)
+				memcpy(k->jsd_of[i] + (size_t)lh * n * n, a, sizeof(float) * n * n);
+		}
+		calib_add_counts(k->cal, (int)n);
+		calib_stats_add_rows(&k->acc, (int)n);
+	}
+	enc_pool_run(k->pool, stats_part, k);
+	if (k->smp != NULL)
+		enc_pool_run(k->pool, samples_part, k);
+	k->prog.tokens += (double)rows;
+	return HEED_OK;
 }
 
+/* The one pass of the model over the corpus, in batches of at most
+ * batch-tokens rows. */
 static int
-phase_averages(calibrator *k, heed_err *e)
+pass_forward(calibrator *k, heed_err *e)
 {
-	const model_config *c = &k->m->cfg;
+	const calib_corpus *c = &k->corp;
+	int cap = enc_max_tokens(k->s) > k->o.batch ? enc_max_tokens(k->s) : k->o.batch;
+	int *ids = xmalloc(sizeof(int) * (size_t)cap), rc = HEED_OK;
+	bool together = enc_batch_supported(k->m);   /* else one sentence a batch */
+	size_t done = 0;
 
-	progress_start(&k->prog, "averages", "sentences", k->o.quiet);
-	for (size_t i = 0; i < k->corp.count; i++) {
-		int n = run_sentence(k, i, e);
-		if (n < 0)
-			return n;
-		calib_add_sentence(k->cal, n, k->attn);
-		calib_stats_add(&k->acc, n, k->attn);
-		if (k->smp != NULL)
-			for (int l = 0; l < c->layers; l++)
-				calib_samples_add(k->smp[l], n, enc_hidden(k->s, l),
-				    k->attn + (size_t)l * c->heads);
-		progress_show(&k->prog, (double)(i + 1), (double)k->corp.count);
+	k->battn = xmalloc(sizeof(*k->battn) * (size_t)cap * k->LH);
+	k->bent = xmalloc(sizeof(*k->bent) * (size_t)cap * k->LH);
+	k->blens = xmalloc(sizeof(int) * (size_t)cap);
+	progress_start(&k->prog, "forward", "sentences", k->o.quiet);
+	for (size_t r0 = 0, r1; r0 < c->count && rc == HEED_OK; r0 = r1) {
+		size_t rows = 0;
+		for (r1 = r0; r1 < c->count; r1++) {
+			size_t i = k->order[r1], n = c->off[i + 1] - c->off[i];
+			if (r1 > r0 && (rows + n > (size_t)cap || !together))
+				break;
+			rows += n;
+		}
+		rc = run_batch(k, r0, r1, ids, e);
+		done += r1 - r0;
+		progress_show(&k->prog, (double)done, (double)c->count);
 	}
+	free(ids);
 	calib_finish(k->cal);
-	return HEED_OK;
+	return rc;
 }
 
-static int
-phase_dependence(calibrator *k, heed_err *e)
+/* Input dependence on the sample, against the finished averages. */
+static void
+jsd_part(void *v, int part, int parts)
 {
-	progress_start(&k->prog, "input dependence", "sentences", k->o.quiet);
-	for (size_t i = 0; i < k->corp.count; i++) {
-		int n = run_sentence(k, i, e);
-		if (n < 0)
-			return n;
-		calib_stats_add_jsd(&k->acc, k->cal, n, k->attn);
-		progress_show(&k->prog, (double)(i + 1), (double)k->corp.count);
+	calibrator *k = v;
+	const calib_corpus *c = &k->corp;
+	int lh0 = split(k->LH, part, parts), lh1 = split(k->LH, part + 1, parts);
+	const float **attn = xmalloc(sizeof(*attn) * (size_t)k->LH);
+
+	for (size_t r = 0; r < c->count; r++) {
+		size_t i = k->order[r], n = c->off[i + 1] - c->off[i];
+		if (k->jsd_of[i] == NULL)
+			continue;
+		for (int lh = lh0; lh < lh1; lh++)
+			attn[lh] = k->jsd_of[i] + (size_t)lh * n * n;
+		calib_stats_add_jsd_heads(&k->acc, k->cal, (int)n, attn, lh0, lh1);
 	}
-	calib_stats_store(&k->acc, k->cal);
-	return HEED_OK;
+	free(attn);
 }
 
+static void
+pass_dependence(calibrator *k)
+{
+	const calib_corpus *c = &k->corp;
+
+	enc_pool_run(k->pool, jsd_part, k);
+	for (size_t i = 0; i < c->count; i++)
+		if (k->jsd_of[i] != NULL)
+			k->acc.jsd_rows += (double)(c->off[i + 1] - c->off[i]);
+	calib_stats_store(&k->acc, k->cal);
+}
+
+/* Each head's synthesizer is fitted on its own, so threads take heads;
+ * only the first thread draws the progress. */
 static void
 fit_progress(void *ud, double done)
 {
 	calibrator *k = ud;
-	int nh = k->m->cfg.layers * k->m->cfg.heads;
 
-	progress_show(&k->prog, k->fit_index + done, nh);
+	progress_show(&k->prog, atomic_load(&k->fitted) + done, k->LH);
+}
+
+typedef struct fit_job {
+	calibrator *k;
+	atomic_int failed;      /* the first failure writes e */
+	heed_err e;
+} fit_job;
+
+static void
+fit_part(void *v, int part, int parts)
+{
+	fit_job *j = v;
+	calibrator *k = j->k;
+	calib_fit_opts fo;
+	heed_err e;
+
+	calib_fit_defaults(&fo, k->o.seed);
+	fo.epochs = k->o.epochs;
+	if (part == 0) {
+		fo.progress = fit_progress;
+		fo.ud = k;
+	}
+	for (int lh = part; lh < k->LH; lh += parts) {
+		int l = lh / k->m->cfg.heads;
+		if (calib_fit_head(k->cal, l, lh % k->m->cfg.heads, k->smp[l], &fo, &e) < 0 &&
+		    atomic_fetch_add(&j->failed, 1) == 0)
+			j->e = e;
+		atomic_fetch_add(&k->fitted, 1);
+	}
 }
 
 static int
-phase_synth(calibrator *k, heed_err *e)
+pass_synth(calibrator *k, heed_err *e)
 {
-	const model_config *c = &k->m->cfg;
-	calib_fit_opts fo;
-	int rc;
+	fit_job j = { .k = k };
 
 	if (k->smp == NULL)
 		return HEED_OK;
-	calib_fit_defaults(&fo, k->o.seed);
-	fo.epochs = k->o.epochs;
-	fo.progress = fit_progress;
-	fo.ud = k;
+	atomic_init(&j.failed, 0);
 	progress_start(&k->prog, "synthesizers", "heads", k->o.quiet);
-	for (int l = 0; l < c->layers; l++)
-		for (int h = 0; h < c->heads; h++, k->fit_index++)
-			if ((rc = calib_fit_head(k->cal, l, h, k->smp[l], &fo, e)) < 0)
-				return rc;
+	enc_pool_run(k->pool, fit_part, &j);
+	progress_show(&k->prog, k->LH, k->LH);
+	if (atomic_load(&j.failed) > 0)
+		return err_set(e, HEED_EINVAL, "%s", j.e.msg);
 	k->cal->has_synth = true;
 	k->cal->synth_sentences = k->cal->sentences;
 	return HEED_OK;
@@ -415,10 +607,14 @@ cal_open(calibrator *k, int argc, char **argv, heed_err *e)
 	k->cal->fingerprint = k->m->fingerprint;
 	k->cal->shard = k->o.shard;
 	k->cal->shards = k->o.shards;
-	k->s = enc_new(k->m, L);
-	enc_set_threads(k->s, k->o.threads > 0 ? k->o.threads : enc_default_threads());
-	k->attn = xcalloc((size_t)c->layers * c->heads, sizeof(*k->attn));
+	int threads = k->o.threads > 0 ? k->o.threads : enc_default_threads();
+	k->LH = c->layers * c->heads;
+	k->s = enc_new_batch(k->m, L, k->o.batch > L ? k->o.batch : L);
+	enc_set_threads(k->s, threads);
+	k->pool = enc_pool_new(threads);
 	calib_stats_init(&k->acc, c->layers, c->heads);
+	plan_order(k);
+	plan_jsd_sample(k);
 	if (k->o.rank > 0) {
 		k->smp = xcalloc((size_t)c->layers, sizeof(*k->smp));
 		for (int l = 0; l < c->layers; l++)
@@ -435,7 +631,14 @@ cal_close(calibrator *k)
 		for (int l = 0; l < k->h.cfg.layers; l++)
 			calib_samples_free(k->smp[l]);
 	free(k->smp);
-	free(k->attn);
+	for (size_t i = 0; k->jsd_of != NULL && i < k->corp.count; i++)
+		free(k->jsd_of[i]);
+	free(k->jsd_of);
+	free(k->order);
+	free(k->battn);
+	free(k->bent);
+	free(k->blens);
+	enc_pool_free(k->pool);
 	calib_stats_free(&k->acc);
 	calib_free(k->cal);
 	enc_free(k->s);
@@ -475,8 +678,8 @@ calibrate(int argc, char **argv, cal_opts *o)
 	int rc;
 
 	if ((rc = cal_open(&k, argc, argv, &e)) == HEED_OK &&
-	    (rc = phase_averages(&k, &e)) == HEED_OK && (rc = phase_dependence(&k, &e)) == HEED_OK &&
-	    (rc = phase_synth(&k, &e)) == HEED_OK) {
+	    (rc = pass_forward(&k, &e)) == HEED_OK && (pass_dependence(&k), 1) &&
+	    (rc = pass_synth(&k, &e)) == HEED_OK) {
 		path = o->out != NULL ? xstrdup(o->out) : calib_default_path(k.dir);
 		if ((rc = calib_save(path, k.cal, &e)) == HEED_OK)
 			summary(&k, path, util_now_ms() - t0);

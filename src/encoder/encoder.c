@@ -27,8 +27,8 @@
 
 /* ---- state ------------------------------------------------------------- */
 
-enc_state *
-enc_new_batch(const model *m, int max_tokens, int max_rows)
+static enc_state *
+state_new(const model *m, int max_tokens, int max_rows, bool batch)
 {
 	const model_config *c = &m->cfg;
 	enc_state *s = xcalloc(1, sizeof *s);
@@ -55,7 +55,7 @@ enc_new_batch(const model *m, int max_tokens, int max_rows)
 	s->modes = xcalloc((size_t)c->layers * c->heads, 1);
 	s->hidden = xmalloc(sizeof(float) * ((size_t)c->layers + 1) * T * H);
 	s->attn = xmalloc(sizeof(float) * s->attn_cap);
-	if (max_rows > max_tokens)
+	if (batch)
 		s->ent = xmalloc(sizeof(float) * (size_t)c->layers * c->heads * T);
 	s->qkv = xmalloc(sizeof(float) * T * 3 * H);
 	s->ctx = xmalloc(sizeof(float) * T * H);
@@ -75,9 +75,15 @@ enc_new_batch(const model *m, int max_tokens, int max_rows)
 }
 
 enc_state *
+enc_new_batch(const model *m, int max_tokens, int max_rows)
+{
+	return state_new(m, max_tokens, max_rows, true);
+}
+
+enc_state *
 enc_new(const model *m, int max_tokens)
 {
-	return enc_new_batch(m, max_tokens, max_tokens);
+	return state_new(m, max_tokens, max_tokens, false);
 }
 
 /* OpenBLAS's pthreads build starts its threads when it loads, and an idle

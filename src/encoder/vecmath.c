@@ -200,28 +200,25 @@ row_max(const float *v, int n)
  * with z' = z − max, e = exp z', S = Σ e,  H = −Σ p log p = log S − Σ e z' / S,
  * one log per row where −Σ p log p takes one per element.  The
  * probabilities are enc_softmax's, bit for bit. */
-/* v[j] = e^(v[j] − mx), as exp_shifted, returning Σ e^z' z' (eight
- * running sums, so that it vectorises). */
+/* v[j] = e^(v[j] − mx), as exp_shifted, returning Σ e^z' z'.  The
+ * exponentials vectorise in chunks; the sum runs in order, in double, so
+ * it never depends on where the row lies in memory (a vectorised sum's
+ * alignment peeling would regroup it). */
 VEC_CLONES static double
 exp_shifted_dot(float *v, int n, float mx)
 {
-	float acc[8] = { 0 };
+	float z[64];
 	double dot = 0.0;
-	int j = 0;
 
-	for (; j + 8 <= n; j += 8)
-		for (int q = 0; q < 8; q++) {
-			float z = v[j + q] - mx;
-			v[j + q] = expf_poly(z);
-			acc[q] += v[j + q] * z;
+	for (int j0 = 0; j0 < n; j0 += 64) {
+		int m = n - j0 < 64 ? n - j0 : 64;
+		for (int q = 0; q < m; q++) {
+			z[q] = v[j0 + q] - mx;
+			v[j0 + q] = expf_poly(z[q]);
 		}
-	for (; j < n; j++) {
-		float z = v[j] - mx;
-		v[j] = expf_poly(z);
-		dot += (double)v[j] * z;
+		for (int q = 0; q < m; q++)
+			dot += (double)v[j0 + q] * z[q];
 	}
-	for (int q = 0; q < 8; q++)
-		dot += acc[q];
 	return dot;
 }
 
