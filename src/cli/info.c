@@ -106,8 +106,8 @@ print_calib(const heed_session *h)
 {
 	printf("%-12s ", "calibration");
 	if (h->cal != NULL)
-		printf("%s: belongs to this model (%llu sentences, %s)\n", h->cal_path,
-		    (unsigned long long)h->cal->sentences, h->cal->date);
+		printf("%s: belongs to this model (%llu sentences, layout length %d)\n",
+		    h->cal_path, (unsigned long long)h->cal->sentences, h->cal->L);
 	else if (h->cal_absent || h->cal_path == NULL)
 		printf("none (%s; heed calibrate makes it)\n",
 		    h->cal_path ? h->cal_path : "no file");
