@@ -5,8 +5,8 @@
  * (WordPiece, BPE or Unigram, one implementation each) and the
  * post-processor that adds the special tokens.  It is read from a
  * tokenizer.json, from the slow files transformers falls back to
- * (vocab.txt), or from a model folder holding them, in transformers'
- * order of preference.
+ * (vocab.txt; vocab.json + merges.txt), or from a model folder holding
+ * them, in transformers' order of preference.
  *
  * Every token keeps the byte span of the input it came from, as Hugging
  * Face computes offsets.  Invalid UTF-8 bytes are dropped (as U+FFFD is)
@@ -29,8 +29,9 @@ typedef struct tok_specials {
 	int cls, sep, mask, unk, pad;
 } tok_specials;
 
-/* Load path: a folder (tokenizer.json, else vocab.txt; tokenizer_config.json
- * for the mask token) or one of those files. */
+/* Load path: a folder (tokenizer.json, else vocab.json + merges.txt, else
+ * vocab.txt; tokenizer_config.json and special_tokens_map.json for special
+ * tokens and options) or a tokenizer.json or vocab.txt file. */
 int tok_load(const char *path, tok_vocab **out, heed_err *e);
 /* The same as tok_load (the name the callers have always used). */
 int tok_vocab_load(const char *path, tok_vocab **out, heed_err *e);
@@ -39,6 +40,10 @@ int tok_vocab_load(const char *path, tok_vocab **out, heed_err *e);
 int tok_vocab_parse(const char *buf, size_t len, tok_vocab **out, heed_err *e);
 /* Parse tokenizer.json text; name is used in messages. */
 int tok_json_load(const char *buf, size_t len, const char *name, tok_vocab **out, heed_err *e);
+/* vocab.json + merges.txt text: RoBERTa's byte-level BPE (GPT-2's when
+ * there is no <s>). */
+int tok_merges_parse(const char *vocab, size_t vlen, const char *merges, size_t mlen,
+		     tok_vocab **out, heed_err *e);
 void tok_vocab_free(tok_vocab *v);
 
 /* Number of ids (highest id + 1, added tokens included). */
@@ -60,7 +65,8 @@ int tok_check_size(tok_vocab *v, int vocab_size, heed_err *e);
 typedef struct tok_token {
 	int id;
 	int begin, end;   /* byte span [begin, end) in the input; -1,-1 for added specials */
-	int type;         /* segment: 0, or 1 for the second sentence of a pair */
+	int type;         /* type id from the template (BERT: 1 for the second sentence) */
+	int seq;          /* the sentence it came from (0, 1), -1 for added specials */
 } tok_token;
 
 typedef struct tok_result {
@@ -91,7 +97,7 @@ void tok_ws_free(tok_ws *w);
 int tok_encode_ws(const tok_vocab *v, tok_ws *w, const char *text, size_t len, bool lowercase,
 		  int max_tokens, tok_result *out, heed_err *e);
 /* A sentence pair (b may be NULL for a single sentence) with the model's
- * own pair template; spans of b's tokens are offsets into b.  Truncation
+ * own pair template; spans of b's tokens (seq 1) are offsets into b.  Truncation
  * shortens the longer sentence first, as Hugging Face's longest_first. */
 int tok_encode_pair(const tok_vocab *v, tok_ws *w, const char *a, size_t alen,
 		    const char *b, size_t blen, bool lowercase, int max_tokens,

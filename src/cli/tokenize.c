@@ -182,7 +182,7 @@ tk_line(const tok_vocab *v, tok_ws *w, bool lowercase, bool json, long lineno,
 
 		if (piece == NULL)
 			piece = "";
-		if (b >= 0 && t->type == 1 && tab != NULL) {
+		if (b >= 0 && t->seq == 1) {
 			/* the second sentence's spans, into the whole line */
 			b += boff;
 			en += boff;

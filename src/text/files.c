@@ -1,7 +1,7 @@
 /* files.c — which files a tokenizer comes from.  In a model folder the
  * order is transformers' for fast tokenizers: tokenizer.json first, then
- * the slow files (here vocab.txt); tokenizer_config.json names the mask
- * token when the tokenizer itself does not make it plain.
+ * the slow files (vocab.json + merges.txt, vocab.txt); tokenizer_config.json
+ * and special_tokens_map.json name the special tokens.
  */
 #include "heed/tok.h"
 #include "text.h"
@@ -63,51 +63,99 @@ load_file(const char *path, tok_vocab **out, heed_err *e)
 	return HEED_OK;
 }
 
-/* tokenizer_config.json's mask_token: a string or {"content": ...}. */
-static void
-config_mask(tok_vocab *v, const char *dir)
+static json_t *
+load_json(const char *dir, const char *name)
 {
-	char *path = xasprintf("%s/tokenizer_config.json", dir);
-	json_t *root = is_file(path) ? json_load_file(path, 0, NULL) : NULL;
-	const json_t *m = json_object_get(root, "mask_token");
-	const char *s = json_is_string(m) ? json_string_value(m)
-					  : json_string_value(json_object_get(m, "content"));
+	char *path = xasprintf("%s/%s", dir, name);
+	json_t *j = is_file(path) ? json_load_file(path, 0, NULL) : NULL;
+
+	free(path);
+	return json_is_object(j) ? j : (json_decref(j), NULL);
+}
+
+/* The configured mask token, when the tokenizer's own files did not make
+ * it plain, and [mask] its alias. */
+static void
+config_mask(tok_vocab *v, const json_t *cfg, const json_t *map)
+{
+	const char *s = tok_config_token(cfg, map, "mask_token", NULL);
 	int id;
 
 	if (s != NULL && (id = tok_id(v, s)) >= 0 && id != v->sp.mask) {
+		if (v->sp.mask < 0)
+			tok_add_mask_alias(v, id);
 		v->sp.mask = id;
 		for (int i = 0; i < v->nadded; i++)
 			if (v->added[i].nocase)
 				v->added[i].id = id;
 	}
-	json_decref(root);
-	free(path);
+}
+
+/* vocab.json + merges.txt in dir, both read. */
+static int
+load_merges(const char *dir, const json_t *cfg, const json_t *map, tok_vocab **out, heed_err *e)
+{
+	char *vp = xasprintf("%s/vocab.json", dir), *mp = xasprintf("%s/merges.txt", dir);
+	char *vb = NULL, *mb = NULL;
+	size_t vl, ml;
+	int rc;
+
+	rc = util_read_file(vp, &vb, &vl, e);
+	if (rc == HEED_OK)
+		rc = util_read_file(mp, &mb, &ml, e);
+	if (rc == HEED_OK && (rc = tok_merges_build(vb, vl, mb, ml, cfg, map, out, e)) < 0)
+		name_error(e, rc, dir);
+	if (rc == HEED_OK)
+		(*out)->source = xasprintf("%s + %s", vp, mp);
+	free(vb);
+	free(mb);
+	free(vp);
+	free(mp);
+	return rc;
+}
+
+static bool
+has(const char *dir, const char *name)
+{
+	char *p = xasprintf("%s/%s", dir, name);
+	bool ok = is_file(p);
+
+	free(p);
+	return ok;
 }
 
 int
 tok_load(const char *path, tok_vocab **out, heed_err *e)
 {
-	static const char *const names[] = { "tokenizer.json", "vocab.txt" };
 	struct stat sb;
+	json_t *cfg, *map;
 	char *p;
-	size_t i;
 	int rc;
 
 	*out = NULL;
 	if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
 		return load_file(path, out, e);
-	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
-		p = xasprintf("%s/%s", path, names[i]);
-		if (is_file(p)) {
-			rc = load_file(p, out, e);
-			free(p);
-			if (rc == HEED_OK)
-				config_mask(*out, path);
-			return rc;
-		}
+	cfg = load_json(path, "tokenizer_config.json");
+	map = load_json(path, "special_tokens_map.json");
+	if (has(path, "tokenizer.json")) {
+		p = xasprintf("%s/tokenizer.json", path);
+		rc = load_file(p, out, e);
 		free(p);
+	} else if (has(path, "vocab.json") && has(path, "merges.txt")) {
+		rc = load_merges(path, cfg, map, out, e);
+	} else if (has(path, "vocab.txt")) {
+		p = xasprintf("%s/vocab.txt", path);
+		rc = load_file(p, out, e);
+		free(p);
+	} else {
+		rc = err_set(e, HEED_EFORMAT,
+			     "%s: no tokenizer (tokenizer.json, vocab.json + merges.txt or vocab.txt)", path);
 	}
-	return err_set(e, HEED_EFORMAT, "%s: no tokenizer.json or vocab.txt", path);
+	if (rc == HEED_OK)
+		config_mask(*out, cfg, map);
+	json_decref(cfg);
+	json_decref(map);
+	return rc;
 }
 
 int

@@ -216,7 +216,9 @@ tok_finish(tok_vocab *v, heed_err *e)
 		if ((p = tok_table_piece(v->model.vocab, i, &len)) != NULL)
 			tok_table_set(v->names, i, p, len);
 	for (i = 0; i < v->nadded; i++) {
-		if (v->added[i].id < 0 || v->added[i].id > 100000000)
+		/* ids are dense in every real tokenizer: a huge one is a
+		 * broken file, not a reason to allocate gigabytes */
+		if (v->added[i].id < 0 || v->added[i].id > 4 * (n + v->nadded) + 1024)
 			return err_set(e, HEED_EFORMAT, "added token id %d is out of range", v->added[i].id);
 		tok_table_set(v->names, v->added[i].id, v->added[i].content, v->added[i].ncontent);
 	}

@@ -5,7 +5,7 @@
 libheed_a_SOURCES += src/text/vocab.c src/text/uchar.c src/text/normalize.c \
 	src/text/normalizer.c src/text/precompiled.c src/text/pretok.c \
 	src/text/wordpiece.c src/text/bpe.c src/text/unigram.c src/text/tokenizer.c \
-	src/text/load.c src/text/tokjson.c src/text/files.c src/text/display.c
+	src/text/load.c src/text/tokjson.c src/text/slow.c src/text/files.c src/text/display.c
 noinst_HEADERS += include/heed/tok.h src/text/text.h
 
 check_PROGRAMS += tests/unit/test_tok
@@ -25,6 +25,8 @@ tests_unit_test_tok_golden_LDADD = $(TEST_LIBS)
 TOK_FIXTURES = bert-uncased bert-cased roberta-bpe gpt2-split unigram
 EXTRA_DIST += $(TOK_FIXTURES:%=tests/fixtures/tok/%.json) \
 	$(TOK_FIXTURES:%=tests/fixtures/tok/%.golden.json) \
+	tests/fixtures/tok/roberta-slow/vocab.json tests/fixtures/tok/roberta-slow/merges.txt \
+	tests/fixtures/tok/roberta-slow/tokenizer_config.json \
 	tools/tok/package.json tools/tok/package-lock.json tools/tok/make_fixtures.js \
 	tools/tok/sentences.js
 TESTS += tests/tokenize_test.sh

@@ -107,6 +107,7 @@ void
 tok_rx_free(tok_rx *x)
 {
 	pcre2_match_data_free(x->md);
+	pcre2_match_context_free(x->mc);
 	free(x->s.s);
 	free(x->map);
 	memset(x, 0, sizeof *x);
@@ -120,8 +121,14 @@ tok_regex_each(const void *re, tok_rx *x, const tok_char *c, int n,
 	PCRE2_SIZE at = 0, *ov;
 	int i, rc;
 
-	if (x->md == NULL)
+	if (x->md == NULL) {
 		x->md = pcre2_match_data_create(1, NULL);
+		/* a pattern that backtracks exponentially stops with an
+		 * error (no further matches) instead of hanging */
+		x->mc = pcre2_match_context_create(NULL);
+		pcre2_set_match_limit(x->mc, 1000000);
+		pcre2_set_depth_limit(x->mc, 10000);
+	}
 	x->s.n = 0;
 	for (i = 0; i < n; i++)
 		tok_str_cp(&x->s, c[i].cp);
@@ -143,7 +150,7 @@ tok_regex_each(const void *re, tok_rx *x, const tok_char *c, int n,
 	}
 	while (at <= x->s.n) {
 		rc = pcre2_match(re, (PCRE2_SPTR)(x->s.s ? x->s.s : ""), x->s.n, at,
-				 PCRE2_NO_UTF_CHECK, x->md, NULL);
+				 PCRE2_NO_UTF_CHECK, x->md, x->mc);
 		if (rc < 0)
 			return;
 		ov = pcre2_get_ovector_pointer(x->md);

@@ -93,6 +93,7 @@ void tok_unicode_norm(const tok_chars *in, tok_chars *out, bool compat, bool com
 /* A regex match's buffers: the text as UTF-8, byte -> char indices. */
 typedef struct tok_rx {
 	void *md;     /* pcre2_match_data */
+	void *mc;     /* pcre2_match_context: the match limits */
 	tok_str s;
 	int *map;
 	int cap;
@@ -335,7 +336,14 @@ void tok_add_token(tok_vocab *v, int id, const char *s, size_t n, bool special,
 		   bool single_word, bool lstrip, bool rstrip, bool normalized);
 void tok_add_mask_alias(tok_vocab *v, int id);
 
-/* loaders: tokjson.c, slow.c */
+/* loaders: tokjson.c, slow.c, spm.c.  cfg and map are the folder's
+ * tokenizer_config.json and special_tokens_map.json (NULL when absent). */
+struct json_t;
+const char *tok_config_token(const struct json_t *cfg, const struct json_t *map, const char *key,
+			     const char *dflt);
+int tok_merges_build(const char *vocab, size_t vlen, const char *merges, size_t mlen,
+		     const struct json_t *cfg, const struct json_t *map, tok_vocab **out, heed_err *e);
+void tok_roberta_post(tok_vocab *v, int cls, int sep, bool prefix_space);
 int tok_json_parse(const char *buf, size_t len, const char *name, tok_vocab **out, heed_err *e);
 int tok_wordpiece_from_lines(const char *buf, size_t len, tok_vocab **out, heed_err *e);
 void tok_bert_pipeline(tok_vocab *v, bool legacy, bool lowercase, bool strip, bool chinese);

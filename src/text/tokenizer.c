@@ -359,6 +359,7 @@ apply_template(const tok_tpl *t, tok_out *seg, const int *keep, tok_out *out)
 			for (j = 0; j < it->nids; j++) {
 				tok_out_push(out, it->ids[j], -1, -1);
 				out->t[out->n - 1].type = it->type;
+				out->t[out->n - 1].seq = -1;
 			}
 			continue;
 		}
@@ -367,6 +368,7 @@ apply_template(const tok_tpl *t, tok_out *seg, const int *keep, tok_out *out)
 
 			tok_out_push(out, s->id, s->begin, s->end);
 			out->t[out->n - 1].type = it->type;
+			out->t[out->n - 1].seq = it->seq;
 		}
 	}
 }

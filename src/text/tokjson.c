@@ -310,7 +310,9 @@ vocab_object(tok_vocab *v, const json_t *vocab, heed_err *e)
 	json_object_foreach((json_t *)vocab, k, val) {
 		json_int_t id = json_integer_value(val);
 
-		if (!json_is_integer(val) || id < 0 || id > 100000000)
+		/* ids are dense: one far past the number of pieces is a broken
+		 * file, not a reason to allocate gigabytes */
+		if (!json_is_integer(val) || id < 0 || id > 4 * (json_int_t)json_object_size(vocab) + 1024)
 			return err_set(e, HEED_EFORMAT, "vocab entry \"%.40s\" has no valid id", k);
 		tok_table_set(v->model.vocab, (int)id, k, strlen(k));
 	}
@@ -601,7 +603,7 @@ parse_added(tok_vocab *v, const json_t *a, heed_err *e)
 		bool special = jbool(t, "special", false);
 
 		if (c == NULL || !json_is_integer(id) || json_integer_value(id) < 0 ||
-		    json_integer_value(id) > 100000000)
+		    json_integer_value(id) > 1 << 28)
 			return err_set(e, HEED_EFORMAT, "added token %zu has no content or no valid id", i);
 		tok_add_token(v, (int)json_integer_value(id), c, strlen(c), special,
 			      jbool(t, "single_word", false), jbool(t, "lstrip", false),

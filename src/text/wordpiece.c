@@ -22,6 +22,7 @@ tok_out_push(tok_out *o, int id, int begin, int end)
 	o->t[o->n].begin = begin;
 	o->t[o->n].end = end;
 	o->t[o->n].type = 0;
+	o->t[o->n].seq = 0;
 	o->n++;
 }
 

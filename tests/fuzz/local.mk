@@ -6,7 +6,7 @@
 # it with replay.c instead and feeds it the committed seeds and every
 # regression input in tests/regress/TARGET/.  Without clang's libFuzzer
 # `make fuzz` says so and succeeds (run.sh exits 77).
-FUZZ_TARGETS = st config vocab tok calib modes pickle zip
+FUZZ_TARGETS = st config vocab tok calib modes pickle zip tokjson merges
 FUZZ_SECONDS = 60
 FUZZ_CC = clang
 FUZZ_DIR = $(abs_top_builddir)/fuzz-build
@@ -27,10 +27,18 @@ clean-fuzz:
 
 check_PROGRAMS += tests/fuzz/replay_st tests/fuzz/replay_config tests/fuzz/replay_vocab \
 	tests/fuzz/replay_tok tests/fuzz/replay_calib tests/fuzz/replay_modes \
-	tests/fuzz/replay_pickle tests/fuzz/replay_zip
+	tests/fuzz/replay_pickle tests/fuzz/replay_zip tests/fuzz/replay_tokjson \
+	tests/fuzz/replay_merges
 TESTS += tests/fuzz/replay_st tests/fuzz/replay_config tests/fuzz/replay_vocab \
 	tests/fuzz/replay_tok tests/fuzz/replay_calib tests/fuzz/replay_modes \
-	tests/fuzz/replay_pickle tests/fuzz/replay_zip
+	tests/fuzz/replay_pickle tests/fuzz/replay_zip tests/fuzz/replay_tokjson \
+	tests/fuzz/replay_merges
+tests_fuzz_replay_tokjson_SOURCES = tests/fuzz/fuzz_tokjson.c $(FUZZ_SRC)
+tests_fuzz_replay_tokjson_CFLAGS = $(TEST_CFLAGS) -DFUZZ_NAME='"tokjson"'
+tests_fuzz_replay_tokjson_LDADD = $(TEST_LIBS)
+tests_fuzz_replay_merges_SOURCES = tests/fuzz/fuzz_merges.c $(FUZZ_SRC)
+tests_fuzz_replay_merges_CFLAGS = $(TEST_CFLAGS) -DFUZZ_NAME='"merges"'
+tests_fuzz_replay_merges_LDADD = $(TEST_LIBS)
 tests_fuzz_replay_st_SOURCES = tests/fuzz/fuzz_st.c $(FUZZ_SRC)
 tests_fuzz_replay_st_CFLAGS = $(TEST_CFLAGS) -DFUZZ_NAME='"st"'
 tests_fuzz_replay_st_LDADD = $(TEST_LIBS)
@@ -58,7 +66,7 @@ tests_fuzz_replay_zip_LDADD = $(TEST_LIBS)
 
 EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/mkseeds.py tests/fuzz/corpus tests/regress \
 	tests/fuzz/st.dict tests/fuzz/config.dict tests/fuzz/tok.dict \
-	tests/fuzz/calib.dict tests/fuzz/modes.dict tests/fuzz/pickle.dict tests/fuzz/zip.dict
+	tests/fuzz/calib.dict tests/fuzz/modes.dict tests/fuzz/tokjson.dict tests/fuzz/pickle.dict tests/fuzz/zip.dict
 
 # Atomic writes: write() and fsync() are wrapped at link time to fail like a
 # full or failing disk.

@@ -12,7 +12,7 @@
 set -eu
 
 : "${FUZZ_CC:=clang}" "${FUZZ_SECONDS:=60}" "${FUZZ_DIR:=fuzz-build}"
-: "${FUZZ_TARGETS:=st config vocab tok calib modes pickle zip}"
+: "${FUZZ_TARGETS:=st config vocab tok calib modes pickle zip tokjson merges}"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer $SAN"
 
@@ -60,6 +60,7 @@ for t in $FUZZ_TARGETS; do
 	case $t in
 	st) dict=st ;; config) dict=config ;; vocab | tok) dict=tok ;;
 	calib) dict=calib ;; modes) dict=modes ;; pickle) dict=pickle ;; zip) dict=zip ;;
+	tokjson) dict=tokjson ;; merges) dict=tok ;;
 	esac
 	say "running $t for ${FUZZ_SECONDS}s"
 	if ! "$bin" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \

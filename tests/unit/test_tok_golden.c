@@ -2,7 +2,8 @@
  * every case of every fixture made by tools/tok/make_fixtures.js with the
  * npm `tokenizers` package must give exactly the same ids, pieces, byte
  * offsets and type ids.  The two BERT fixtures are also run through the
- * vocab.txt reader, which must agree with their tokenizer.json.
+ * vocab.txt reader and the RoBERTa one through vocab.json + merges.txt,
+ * which must agree with their tokenizer.json.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -124,6 +125,7 @@ static void test_bert_cased(void **s) { (void)s; run_fixture("bert-cased", NULL,
 static void test_vocab_txt_uncased(void **s) { (void)s; run_fixture("bert-uncased", VOCAB, true); }
 static void test_vocab_txt_cased(void **s) { (void)s; run_fixture("bert-cased", VOCAB, false); }
 static void test_roberta_bpe(void **s) { (void)s; run_fixture("roberta-bpe", NULL, false); }
+static void test_roberta_slow(void **s) { (void)s; run_fixture("roberta-bpe", DIR "roberta-slow", false); }
 static void test_gpt2_split(void **s) { (void)s; run_fixture("gpt2-split", NULL, false); }
 static void test_unigram(void **s) { (void)s; run_fixture("unigram", NULL, false); }
 
@@ -136,6 +138,7 @@ main(void)
 		cmocka_unit_test(test_vocab_txt_uncased),
 		cmocka_unit_test(test_vocab_txt_cased),
 		cmocka_unit_test(test_roberta_bpe),
+		cmocka_unit_test(test_roberta_slow),
 		cmocka_unit_test(test_gpt2_split),
 		cmocka_unit_test(test_unigram),
 	};
