@@ -44,6 +44,8 @@ int tok_json_load(const char *buf, size_t len, const char *name, tok_vocab **out
  * there is no <s>). */
 int tok_merges_parse(const char *vocab, size_t vlen, const char *merges, size_t mlen,
 		     tok_vocab **out, heed_err *e);
+/* A SentencePiece Unigram model file's bytes. */
+int tok_spm_parse(const unsigned char *buf, size_t len, tok_vocab **out, heed_err *e);
 void tok_vocab_free(tok_vocab *v);
 
 /* Number of ids (highest id + 1, added tokens included). */

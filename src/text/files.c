@@ -1,6 +1,7 @@
 /* files.c — which files a tokenizer comes from.  In a model folder the
  * order is transformers' for fast tokenizers: tokenizer.json first, then
- * the slow files (vocab.json + merges.txt, vocab.txt); tokenizer_config.json
+ * the slow files (vocab.json + merges.txt, a SentencePiece model, vocab.txt);
+ * tokenizer_config.json
  * and special_tokens_map.json name the special tokens.
  */
 #include "heed/tok.h"
@@ -53,6 +54,8 @@ load_file(const char *path, tok_vocab **out, heed_err *e)
 		return rc;
 	if (ends_with(path, ".json"))
 		rc = tok_json_parse(buf, len, path, out, e);
+	else if (ends_with(path, ".model"))
+		rc = tok_spm_parse((const unsigned char *)buf, len, out, e);
 	else
 		rc = tok_wordpiece_from_lines(buf, len, out, e);
 	free(buf);
@@ -124,6 +127,19 @@ has(const char *dir, const char *name)
 	return ok;
 }
 
+/* The SentencePiece model of a folder, by the names transformers uses. */
+static char *
+spm_file(const char *dir)
+{
+	static const char *const names[] = { "spiece.model", "spm.model", "sentencepiece.bpe.model",
+					     "tokenizer.model" };
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (has(dir, names[i]))
+			return xasprintf("%s/%s", dir, names[i]);
+	return NULL;
+}
+
 int
 tok_load(const char *path, tok_vocab **out, heed_err *e)
 {
@@ -143,13 +159,17 @@ tok_load(const char *path, tok_vocab **out, heed_err *e)
 		free(p);
 	} else if (has(path, "vocab.json") && has(path, "merges.txt")) {
 		rc = load_merges(path, cfg, map, out, e);
+	} else if ((p = spm_file(path)) != NULL) {
+		rc = load_file(p, out, e);
+		free(p);
 	} else if (has(path, "vocab.txt")) {
 		p = xasprintf("%s/vocab.txt", path);
 		rc = load_file(p, out, e);
 		free(p);
 	} else {
 		rc = err_set(e, HEED_EFORMAT,
-			     "%s: no tokenizer (tokenizer.json, vocab.json + merges.txt or vocab.txt)", path);
+			     "%s: no tokenizer (tokenizer.json, vocab.json + merges.txt, "
+			     "a SentencePiece .model or vocab.txt)", path);
 	}
 	if (rc == HEED_OK)
 		config_mask(*out, cfg, map);

@@ -5,8 +5,20 @@
 libheed_a_SOURCES += src/text/vocab.c src/text/uchar.c src/text/normalize.c \
 	src/text/normalizer.c src/text/precompiled.c src/text/pretok.c \
 	src/text/wordpiece.c src/text/bpe.c src/text/unigram.c src/text/tokenizer.c \
-	src/text/load.c src/text/tokjson.c src/text/slow.c src/text/files.c src/text/display.c
+	src/text/load.c src/text/tokjson.c src/text/slow.c src/text/spm.c src/text/files.c \
+	src/text/display.c
 noinst_HEADERS += include/heed/tok.h src/text/text.h
+
+# SentencePiece's model format: the C decoder is generated from the
+# published .proto by protoc-c (configure requires it).
+SPM_PB = src/text/sentencepiece_model.pb-c.c src/text/sentencepiece_model.pb-c.h
+nodist_libheed_a_SOURCES = $(SPM_PB)
+BUILT_SOURCES = $(SPM_PB)
+CLEANFILES = $(SPM_PB)
+EXTRA_DIST += src/text/sentencepiece_model.proto
+$(SPM_PB): $(srcdir)/src/text/sentencepiece_model.proto
+	$(AM_V_GEN)$(MKDIR_P) src/text && \
+	$(PROTOC_C) --proto_path=$(srcdir)/src/text --c_out=src/text $(srcdir)/src/text/sentencepiece_model.proto
 
 check_PROGRAMS += tests/unit/test_tok
 TESTS += tests/unit/test_tok
@@ -22,11 +34,14 @@ check_PROGRAMS += tests/unit/test_tok_golden
 TESTS += tests/unit/test_tok_golden
 tests_unit_test_tok_golden_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_tok_golden_LDADD = $(TEST_LIBS)
-TOK_FIXTURES = bert-uncased bert-cased roberta-bpe gpt2-split unigram
+TOK_FIXTURES = bert-uncased bert-cased roberta-bpe gpt2-split unigram seed-bert seed-bpe \
+	seed-misc seed-unigram seed-wordpiece-misc
 EXTRA_DIST += $(TOK_FIXTURES:%=tests/fixtures/tok/%.json) \
 	$(TOK_FIXTURES:%=tests/fixtures/tok/%.golden.json) \
 	tests/fixtures/tok/roberta-slow/vocab.json tests/fixtures/tok/roberta-slow/merges.txt \
 	tests/fixtures/tok/roberta-slow/tokenizer_config.json \
+	tests/fixtures/tok/unigram.model tests/fixtures/tok/unigram-spm.golden.json \
+	tools/tok/spm_golden.py \
 	tools/tok/package.json tools/tok/package-lock.json tools/tok/make_fixtures.js \
 	tools/tok/sentences.js
 TESTS += tests/tokenize_test.sh

@@ -64,14 +64,17 @@ chinese(const tok_chars *in, tok_chars *out)
 	}
 }
 
+/* BertNormalizer's strip_accents drops nonspacing marks (Mn); the
+ * StripAccents normalizer every mark (Mn, Mc, Me: Rust's
+ * is_combining_mark). */
 static void
-drop_mn(const tok_chars *in, tok_chars *out)
+drop_marks(const tok_chars *in, tok_chars *out, bool all)
 {
 	int i;
 
 	out->n = 0;
 	for (i = 0; i < in->n; i++)
-		if (!tok_uc_is_mn(in->c[i].cp))
+		if (!(all ? tok_uc_is_mark(in->c[i].cp) : tok_uc_is_mn(in->c[i].cp)))
 			keep(out, &in->c[i]);
 }
 
@@ -187,7 +190,7 @@ run_one(const tok_norm *n, bool lowercase, tok_chars *t, tok_chars *s, tok_chars
 		}
 		if (sa) {
 			tok_unicode_norm(t, s, false, false, s2);
-			drop_mn(s, t);
+			drop_marks(s, t, false);
 		}
 		if (lc) {
 			lower(t, s);
@@ -205,7 +208,7 @@ run_one(const tok_norm *n, bool lowercase, tok_chars *t, tok_chars *s, tok_chars
 				 n->kind == TOK_NORM_NFC || n->kind == TOK_NORM_NFKC, s2);
 		break;
 	case TOK_NORM_STRIP_ACCENTS:
-		drop_mn(t, s);
+		drop_marks(t, s, true);
 		break;
 	case TOK_NORM_STRIP:
 		strip(t, s, n->left, n->right);

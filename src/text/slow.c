@@ -135,8 +135,10 @@ vocab_json(tok_vocab *v, const char *buf, size_t len, heed_err *e)
 		json_int_t id = json_integer_value(val);
 
 		if (!json_is_integer(val) || id < 0 || id > 4 * (json_int_t)json_object_size(root) + 1024) {
+			/* k belongs to root: the message first */
+			err_set(e, HEED_EFORMAT, "vocab.json: \"%.40s\" has no valid id", k);
 			json_decref(root);
-			return err_set(e, HEED_EFORMAT, "vocab.json: \"%.40s\" has no valid id", k);
+			return HEED_EFORMAT;
 		}
 		tok_table_set(v->model.vocab, (int)id, k, strlen(k));
 	}

@@ -81,6 +81,7 @@ bool tok_uc_is_punct(int32_t cp);        /* ASCII punctuation or P* */
 bool tok_uc_is_numeric(int32_t cp);      /* N* */
 bool tok_uc_is_alnum(int32_t cp);        /* Rust char::is_alphanumeric */
 bool tok_uc_is_mn(int32_t cp);
+bool tok_uc_is_mark(int32_t cp);        /* M* */
 /* Rust's char::to_lowercase: writes 1 or 2 code points, returns the count. */
 int tok_uc_lower(int32_t cp, int32_t out[2]);
 
@@ -161,6 +162,8 @@ struct tok_norm {
 void tok_norm_run(const tok_norm *n, int count, bool lowercase, tok_chars *text,
 		  tok_chars *scratch, tok_chars *scratch2, tok_rx *rx);
 void tok_norm_free(tok_norm *n, int count);
+/* Append a zeroed normalizer of kind k to v's chain. */
+tok_norm *tok_norm_add(tok_vocab *v, enum tok_norm_kind k);
 
 /* precompiled.c: SentencePiece's normalization charsmap. */
 int tok_precompiled_parse(const uint8_t *buf, size_t len, tok_precompiled **out, heed_err *e);

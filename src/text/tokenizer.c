@@ -174,13 +174,27 @@ run_model(const tok_vocab *v, const tok_char *c, int n, tok_out *out, tok_mws *w
  * template sets the real one. */
 #define ADDED 2
 
+/* Byte position k characters after (k > 0) or before (k < 0) pos. */
+static int
+step_chars(const char *text, int len, int pos, int k)
+{
+	for (; k > 0 && pos < len; k--)
+		for (pos++; pos < len && ((unsigned char)text[pos] & 0xC0) == 0x80; pos++)
+			;
+	for (; k < 0 && pos > 0; k++)
+		for (pos--; pos > 0 && ((unsigned char)text[pos] & 0xC0) == 0x80; pos--)
+			;
+	return pos;
+}
+
 /* ByteLevel's trim_offsets: a token's span loses its leading and trailing
  * spaces (Ġ or whitespace), except the one space add_prefix_space put in
- * front of the first token.  Counted in characters, as Rust does. */
+ * front of the first token.  Hugging Face's bindings (Python's, Node's)
+ * trim character offsets, so the spans move by characters here too. */
 static void
-trim_offsets(const tok_vocab *v, tok_out *o, const char *text)
+trim_offsets(const tok_vocab *v, tok_out *o, const char *text, int tlen)
 {
-	int i, lead, trail, k, m;
+	int i, lead, trail, k, m, b;
 	size_t len;
 	const char *p;
 	int32_t cps[256];
@@ -198,15 +212,15 @@ trim_offsets(const tok_vocab *v, tok_out *o, const char *text)
 		if (p == NULL)
 			continue;
 		m = 0;
-		for (size_t b = 0; b < len && m < 256;) {
+		for (size_t q = 0; q < len && m < 256;) {
 			utf8proc_int32_t cp;
-			utf8proc_ssize_t q = utf8proc_iterate((const utf8proc_uint8_t *)p + b,
-							      (utf8proc_ssize_t)(len - b), &cp);
+			utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)p + q,
+							      (utf8proc_ssize_t)(len - q), &cp);
 
-			if (q < 1)
+			if (n < 1)
 				break;
 			cps[m++] = cp;
-			b += (size_t)q;
+			q += (size_t)n;
 		}
 		for (lead = 0; lead < m && (cps[lead] == 0x120 || tok_uc_is_space(cps[lead])); lead++)
 			;
@@ -215,34 +229,13 @@ trim_offsets(const tok_vocab *v, tok_out *o, const char *text)
 		if (lead > 0) {
 			if ((i == 0 || t->begin == 0) && v->post.prefix_space && lead == 1)
 				lead = 0;
-			t->begin = t->begin + lead < t->end ? t->begin + lead : t->end;
+			b = step_chars(text, tlen, t->begin, lead);
+			t->begin = b < t->end ? b : t->end;
 		}
-		if (trail > 0 && t->end >= trail)
-			t->end = t->end - trail > t->begin ? t->end - trail : t->begin;
-	}
-}
-
-/* Trimming counts characters as bytes and can end a span inside a
- * character; Hugging Face's bindings (Python's, Node's) then report the
- * character the byte is in, as transformers users see it.  So do we. */
-static size_t
-char_start(const char *text, size_t len, size_t pos)
-{
-	while (pos > 0 && pos < len && ((unsigned char)text[pos] & 0xC0) == 0x80)
-		pos--;
-	return pos;
-}
-
-static void
-snap(const char *text, size_t len, tok_out *o)
-{
-	int i;
-
-	for (i = 0; i < o->n; i++) {
-		if (o->t[i].begin < 0)
-			continue;
-		o->t[i].begin = (int)char_start(text, len, (size_t)o->t[i].begin);
-		o->t[i].end = (int)char_start(text, len, (size_t)o->t[i].end);
+		if (trail > 0) {
+			b = step_chars(text, tlen, t->end, -trail);
+			t->end = b > t->begin ? b : t->begin;
+		}
 	}
 }
 
@@ -292,10 +285,8 @@ encode_seq(const tok_vocab *v, tok_ws *w, const char *text, size_t len, bool low
 		} else
 			run_model(v, w->t1.c + s->a, s->b - s->a, seg, &w->mws);
 	}
-	if (v->post.trim_offsets) {
-		trim_offsets(v, seg, text);
-		snap(text, len, seg);
-	}
+	if (v->post.trim_offsets)
+		trim_offsets(v, seg, text, (int)len);
 	return invalid;
 }
 

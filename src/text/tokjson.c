@@ -81,8 +81,8 @@ behavior(const json_t *o, enum tok_behavior dflt, enum tok_behavior *out, heed_e
 
 /* ---- normalizers ---------------------------------------------------------- */
 
-static tok_norm *
-norm_add(tok_vocab *v, enum tok_norm_kind k)
+tok_norm *
+tok_norm_add(tok_vocab *v, enum tok_norm_kind k)
 {
 	v->norm = xrealloc(v->norm, (size_t)(v->nnorm + 1) * sizeof *v->norm);
 	memset(&v->norm[v->nnorm], 0, sizeof *v->norm);
@@ -147,25 +147,25 @@ parse_norm(tok_vocab *v, const json_t *j, heed_err *e)
 	if (strcmp(t, "BertNormalizer") == 0) {
 		const json_t *sa = json_object_get(j, "strip_accents");
 
-		n = norm_add(v, TOK_NORM_BERT);
+		n = tok_norm_add(v, TOK_NORM_BERT);
 		n->clean_text = jbool(j, "clean_text", true);
 		n->chinese = jbool(j, "handle_chinese_chars", true);
 		n->lowercase = jbool(j, "lowercase", true);
 		n->strip_accents = json_is_boolean(sa) ? json_is_true(sa) : n->lowercase;
 	} else if (strcmp(t, "Lowercase") == 0) {
-		norm_add(v, TOK_NORM_LOWER);
+		tok_norm_add(v, TOK_NORM_LOWER);
 	} else if (strcmp(t, "NFC") == 0) {
-		norm_add(v, TOK_NORM_NFC);
+		tok_norm_add(v, TOK_NORM_NFC);
 	} else if (strcmp(t, "NFD") == 0) {
-		norm_add(v, TOK_NORM_NFD);
+		tok_norm_add(v, TOK_NORM_NFD);
 	} else if (strcmp(t, "NFKC") == 0) {
-		norm_add(v, TOK_NORM_NFKC);
+		tok_norm_add(v, TOK_NORM_NFKC);
 	} else if (strcmp(t, "NFKD") == 0) {
-		norm_add(v, TOK_NORM_NFKD);
+		tok_norm_add(v, TOK_NORM_NFKD);
 	} else if (strcmp(t, "StripAccents") == 0) {
-		norm_add(v, TOK_NORM_STRIP_ACCENTS);
+		tok_norm_add(v, TOK_NORM_STRIP_ACCENTS);
 	} else if (strcmp(t, "Strip") == 0) {
-		n = norm_add(v, TOK_NORM_STRIP);
+		n = tok_norm_add(v, TOK_NORM_STRIP);
 		n->left = jbool(j, "strip_left", true);
 		n->right = jbool(j, "strip_right", true);
 	} else if (strcmp(t, "Replace") == 0) {
@@ -174,7 +174,7 @@ parse_norm(tok_vocab *v, const json_t *j, heed_err *e)
 
 		if (with == NULL)
 			return err_set(e, HEED_EFORMAT, "a Replace normalizer has no \"content\"");
-		n = norm_add(v, TOK_NORM_REPLACE);
+		n = tok_norm_add(v, TOK_NORM_REPLACE);
 		n->with = cps_of(with, &n->nwith);
 		if ((s = jstr(p, "String")) != NULL) {
 			n->pat = cps_of(s, &n->npat);
@@ -186,7 +186,7 @@ parse_norm(tok_vocab *v, const json_t *j, heed_err *e)
 
 		if (s == NULL)
 			return err_set(e, HEED_EFORMAT, "a Prepend normalizer has no \"prepend\"");
-		n = norm_add(v, TOK_NORM_PREPEND);
+		n = tok_norm_add(v, TOK_NORM_PREPEND);
 		n->with = cps_of(s, &n->nwith);
 	} else if (strcmp(t, "Precompiled") == 0) {
 		const char *s = jstr(j, "precompiled_charsmap");
@@ -195,7 +195,7 @@ parse_norm(tok_vocab *v, const json_t *j, heed_err *e)
 
 		if (s == NULL || base64(s, &b, &len) < 0)
 			return err_set(e, HEED_EFORMAT, "a Precompiled normalizer's charsmap is not base64");
-		n = norm_add(v, TOK_NORM_PRECOMPILED);
+		n = tok_norm_add(v, TOK_NORM_PRECOMPILED);
 		rc = len == 0 ? HEED_OK : tok_precompiled_parse(b, len, &n->pc, e);
 		free(b);
 		if (rc < 0)
@@ -273,7 +273,9 @@ parse_pre(tok_vocab *v, const json_t *j, heed_err *e)
 		v->meta_char = p->replacement;
 	} else if (strcmp(t, "Whitespace") == 0) {
 		p = pre_add(v, TOK_PRE_WHITESPACE);
-		if ((p->re = tok_regex_compile("\\w+|[^\\w\\s]+", 14, false, e)) == NULL)
+		static const char ws[] = "\\w+|[^\\w\\s]+";
+
+		if ((p->re = tok_regex_compile(ws, sizeof ws - 1, false, e)) == NULL)
 			return HEED_EFORMAT;
 	} else if (strcmp(t, "WhitespaceSplit") == 0) {
 		pre_add(v, TOK_PRE_WSSPLIT);
@@ -521,6 +523,16 @@ template(const json_t *a, const json_t *specials, tok_tpl *t, heed_err *e)
 }
 
 static int
+seq_count(const tok_tpl *t, int seq)
+{
+	int i, n = 0;
+
+	for (i = 0; i < t->n; i++)
+		n += t->it[i].seq == seq;
+	return n;
+}
+
+static int
 parse_post(tok_vocab *v, const json_t *j, heed_err *e)
 {
 	const char *t;
@@ -586,6 +598,12 @@ parse_post(tok_vocab *v, const json_t *j, heed_err *e)
 		if ((rc = template(json_object_get(j, "single"), sp, &p->single, e)) < 0 ||
 		    (rc = template(json_object_get(j, "pair"), sp, &p->pair, e)) < 0)
 			return rc;
+		/* Hugging Face requires both sentences in the pair template;
+		 * heed also each exactly once (truncation counts on it) */
+		if (seq_count(&p->single, 0) != 1 || seq_count(&p->single, 1) != 0 ||
+		    seq_count(&p->pair, 0) != 1 || seq_count(&p->pair, 1) != 1)
+			return err_set(e, HEED_EFORMAT, "a template must hold $A once (single) and $A and "
+				       "$B once each (pair)");
 		return HEED_OK;
 	}
 	return err_set(e, HEED_EFORMAT, "post-processor \"%s\" is not supported", t);
@@ -605,7 +623,11 @@ parse_added(tok_vocab *v, const json_t *a, heed_err *e)
 		if (c == NULL || !json_is_integer(id) || json_integer_value(id) < 0 ||
 		    json_integer_value(id) > 1 << 28)
 			return err_set(e, HEED_EFORMAT, "added token %zu has no content or no valid id", i);
-		tok_add_token(v, (int)json_integer_value(id), c, strlen(c), special,
+		/* as Hugging Face's AddedVocabulary: a token the model already
+		 * has keeps the model's id, whatever the file says */
+		int mid = tok_table_find(v->model.vocab, c, strlen(c));
+
+		tok_add_token(v, mid >= 0 ? mid : (int)json_integer_value(id), c, strlen(c), special,
 			      jbool(t, "single_word", false), jbool(t, "lstrip", false),
 			      jbool(t, "rstrip", false), jbool(t, "normalized", !special));
 	}

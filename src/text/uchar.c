@@ -111,3 +111,14 @@ tok_uc_lower(int32_t cp, int32_t out[2])
 	out[0] = utf8proc_tolower(cp);
 	return 1;
 }
+
+bool
+tok_uc_is_mark(int32_t cp)
+{
+	utf8proc_category_t c;
+
+	if (cp < 0x300)
+		return false;
+	c = utf8proc_category(cp);
+	return c == UTF8PROC_CATEGORY_MN || c == UTF8PROC_CATEGORY_MC || c == UTF8PROC_CATEGORY_ME;
+}

@@ -6,15 +6,16 @@
 # it with replay.c instead and feeds it the committed seeds and every
 # regression input in tests/regress/TARGET/.  Without clang's libFuzzer
 # `make fuzz` says so and succeeds (run.sh exits 77).
-FUZZ_TARGETS = st config vocab tok calib modes pickle zip tokjson merges
+FUZZ_TARGETS = st config vocab tok calib modes pickle zip tokjson merges spm
 FUZZ_SECONDS = 60
 FUZZ_CC = clang
 FUZZ_DIR = $(abs_top_builddir)/fuzz-build
-FUZZ_SRC = tests/fuzz/fuzz.h tests/fuzz/fuzz_tensors.h tests/fuzz/replay.c
+FUZZ_SRC = tests/fuzz/fuzz.h tests/fuzz/fuzz_tensors.h tests/fuzz/fuzz_tokens.h tests/fuzz/replay.c
 
-fuzz: libheed.a
+fuzz: libheed.a $(BUILT_SOURCES)
 	@FUZZ_CC='$(FUZZ_CC)' FUZZ_SECONDS='$(FUZZ_SECONDS)' FUZZ_TARGETS='$(FUZZ_TARGETS)' \
 	FUZZ_DIR='$(FUZZ_DIR)' srcdir='$(abs_top_srcdir)' LIB_SOURCES='$(libheed_a_SOURCES)' \
+	builddir='$(abs_top_builddir)' GEN_SOURCES='$(nodist_libheed_a_SOURCES)' \
 	CPPFLAGS='-I$(abs_top_srcdir)/include -I$(abs_top_builddir) -DHEED_DATADIR="$(pkgdatadir)" -DHEED_SRCDIR="$(abs_top_srcdir)" $(DEFS) $(NCURSES_CFLAGS) $(LIBUV_CFLAGS) $(OPENBLAS_CFLAGS) $(UTF8PROC_CFLAGS) $(JANSSON_CFLAGS) $(LIBZIP_CFLAGS) $(PCRE2_CFLAGS) $(PROTOBUFC_CFLAGS) $(XXHASH_CFLAGS)' \
 	LIBS='$(OPENBLAS_LIBS) $(UTF8PROC_LIBS) $(JANSSON_LIBS) $(LIBUV_LIBS) $(LIBZIP_LIBS) $(PCRE2_LIBS) $(PROTOBUFC_LIBS) $(XXHASH_LIBS) $(LIBS)' \
 	$(SHELL) $(srcdir)/tests/fuzz/run.sh || test $$? -eq 77
@@ -28,11 +29,14 @@ clean-fuzz:
 check_PROGRAMS += tests/fuzz/replay_st tests/fuzz/replay_config tests/fuzz/replay_vocab \
 	tests/fuzz/replay_tok tests/fuzz/replay_calib tests/fuzz/replay_modes \
 	tests/fuzz/replay_pickle tests/fuzz/replay_zip tests/fuzz/replay_tokjson \
-	tests/fuzz/replay_merges
+	tests/fuzz/replay_merges tests/fuzz/replay_spm
 TESTS += tests/fuzz/replay_st tests/fuzz/replay_config tests/fuzz/replay_vocab \
 	tests/fuzz/replay_tok tests/fuzz/replay_calib tests/fuzz/replay_modes \
 	tests/fuzz/replay_pickle tests/fuzz/replay_zip tests/fuzz/replay_tokjson \
-	tests/fuzz/replay_merges
+	tests/fuzz/replay_merges tests/fuzz/replay_spm
+tests_fuzz_replay_spm_SOURCES = tests/fuzz/fuzz_spm.c $(FUZZ_SRC)
+tests_fuzz_replay_spm_CFLAGS = $(TEST_CFLAGS) -DFUZZ_NAME='"spm"'
+tests_fuzz_replay_spm_LDADD = $(TEST_LIBS)
 tests_fuzz_replay_tokjson_SOURCES = tests/fuzz/fuzz_tokjson.c $(FUZZ_SRC)
 tests_fuzz_replay_tokjson_CFLAGS = $(TEST_CFLAGS) -DFUZZ_NAME='"tokjson"'
 tests_fuzz_replay_tokjson_LDADD = $(TEST_LIBS)

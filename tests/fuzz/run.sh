@@ -8,11 +8,12 @@
 # Environment (set by tests/fuzz/local.mk):
 #   FUZZ_CC FUZZ_SECONDS FUZZ_TARGETS FUZZ_DIR  srcdir  CPPFLAGS  LIBS
 #   LIB_SOURCES (libheed's .c files, relative to srcdir)
+#   GEN_SOURCES builddir (libheed's generated .c files, relative to builddir)
 # Exit status 77 (skipped) when clang cannot build a libFuzzer binary.
 set -eu
 
 : "${FUZZ_CC:=clang}" "${FUZZ_SECONDS:=60}" "${FUZZ_DIR:=fuzz-build}"
-: "${FUZZ_TARGETS:=st config vocab tok calib modes pickle zip tokjson merges}"
+: "${FUZZ_TARGETS:=st config vocab tok calib modes pickle zip tokjson merges spm}"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer $SAN"
 
@@ -44,6 +45,15 @@ for src in $LIB_SOURCES; do
 	fi
 	objs="$objs $obj"
 done
+for src in ${GEN_SOURCES:-}; do
+	case $src in *.c) ;; *) continue ;; esac
+	obj=$FUZZ_DIR/obj/gen_$(printf '%s' "$src" | tr / _ | sed 's/\.c$/.o/')
+	if ! [ "$obj" -nt "$builddir/$src" ]; then
+		# shellcheck disable=SC2086
+		"$FUZZ_CC" $CFLAGS -fsanitize=fuzzer-no-link $CPPFLAGS -c "$builddir/$src" -o "$obj"
+	fi
+	objs="$objs $obj"
+done
 
 failed=
 for t in $FUZZ_TARGETS; do
@@ -60,7 +70,7 @@ for t in $FUZZ_TARGETS; do
 	case $t in
 	st) dict=st ;; config) dict=config ;; vocab | tok) dict=tok ;;
 	calib) dict=calib ;; modes) dict=modes ;; pickle) dict=pickle ;; zip) dict=zip ;;
-	tokjson) dict=tokjson ;; merges) dict=tok ;;
+	tokjson) dict=tokjson ;; merges | spm) dict=tok ;;
 	esac
 	say "running $t for ${FUZZ_SECONDS}s"
 	if ! "$bin" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \

@@ -275,7 +275,18 @@ async function main() {
   await golden('roberta-bpe', rob, bpeExtra);
   slowRoberta(rob);
   await golden('gpt2-split', gpt2split(), ['<|begin_of_text|>typed', 'x<|end_of_text|>y']);
-  await golden('unigram', unigram(spmModel(tmp)), bpeExtra);
+  const model = spmModel(tmp);
+  await golden('unigram', unigram(model), bpeExtra);
+  // the .model itself, and SentencePiece's own answer for it
+  fs.copyFileSync(model, path.join(out, 'unigram.model'));
+  execFileSync('/usr/bin/python3', [path.join(__dirname, 'spm_golden.py'), path.join(out, 'unigram.model'),
+    path.join(out, 'unigram-spm.golden.json')], {
+    input: JSON.stringify(sentences(600)), stdio: ['pipe', 'inherit', 'inherit'] });
+  // the fuzz seeds: small tokenizers covering the other normalizers,
+  // pre-tokenizers and model options
+  const seeds = path.join(top, 'tests', 'fuzz', 'corpus', 'tokjson');
+  for (const f of fs.readdirSync(seeds).sort())
+    await golden(`seed-${f.replace(/\.json$/, '')}`, JSON.parse(fs.readFileSync(path.join(seeds, f), 'utf8')), []);
   fs.rmSync(tmp, { recursive: true, force: true });
 }
 
