@@ -40,9 +40,6 @@ EXTRA_DIST += $(TOK_FIXTURES:%=tests/fixtures/tok/%.json) \
 	$(TOK_FIXTURES:%=tests/fixtures/tok/%.golden.json) \
 	tests/fixtures/tok/roberta-slow/vocab.json tests/fixtures/tok/roberta-slow/merges.txt \
 	tests/fixtures/tok/roberta-slow/tokenizer_config.json \
-	tests/fixtures/tok/unigram.model tests/fixtures/tok/unigram-spm.golden.json \
-	tools/tok/spm_golden.py \
-	tools/tok/package.json tools/tok/package-lock.json tools/tok/make_fixtures.js \
-	tools/tok/sentences.js
+	tests/fixtures/tok/unigram.model tests/fixtures/tok/unigram-spm.golden.json
 TESTS += tests/tokenize_test.sh
 EXTRA_DIST += tests/tokenize_test.sh
