@@ -97,6 +97,17 @@ class Bert(torch.nn.Module):
         return (x, *attns)
 
 
+def encoder_for(folder):
+    """The benchmark's module for the folder's family: Bert, or ModernBert
+    (bench/modernbert_torch.py) for model_type modernbert."""
+    with open(os.path.join(folder, "config.json")) as f:
+        family = json.load(f).get("model_type")
+    if family == "modernbert":
+        from modernbert_torch import ModernBert
+        return ModernBert(folder)
+    return Bert(folder)
+
+
 # heed bench's input (src/cli/bench.c): this sentence's pieces repeated
 # between [CLS] and [SEP] to the wanted length, so every engine sees the same ids.
 BENCH_SENTENCE = ("The quick brown fox jumps over the lazy dog, "

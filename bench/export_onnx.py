@@ -13,14 +13,14 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bert_torch import Bert, bench_ids  # noqa: E402
+from bert_torch import bench_ids, encoder_for  # noqa: E402
 
 
 def main():
     if len(sys.argv) != 3:
         sys.exit("usage: export_onnx.py MODEL_DIR OUT.onnx")
     folder, out = sys.argv[1:]
-    model = Bert(folder).eval()
+    model = encoder_for(folder).eval()
     ids = bench_ids(os.path.join(folder, "vocab.txt"), 16)
     names = ["attn_%d" % i for i in range(model.layers)]
     axes = {"input_ids": {0: "n"}, "last_hidden_state": {0: "n"}}

@@ -14,7 +14,7 @@ import time
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bert_torch import Bert, bench_ids  # noqa: E402
+from bert_torch import bench_ids, encoder_for  # noqa: E402
 
 
 def main():
@@ -28,7 +28,7 @@ def main():
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
-    model = Bert(a.model).eval()
+    model = encoder_for(a.model).eval()
     name = a.name or os.path.basename(os.path.normpath(a.model))
     vocab = os.path.join(a.model, "vocab.txt")
     with torch.no_grad():
