@@ -98,7 +98,8 @@ def seeds_config():
                                             model_type="albert", embedding_size=128,
                                             hidden_act="gelu_new", num_hidden_groups=1,
                                             inner_group_num=1)))
-    for name in ("bert-f32", "distil-f16"):
+    # ModernBERT's windows and RoPE, DeBERTa-v3's and -v2's relative attention
+    for name in ("bert-f32", "distil-f16", "modernbert-f32", "deberta3-f32", "deberta2-f16"):
         p = os.path.join(ROOT, "tests", "fixtures", "enc", name, "config.json")
         if os.path.exists(p):
             with open(p, "rb") as f:
