@@ -265,19 +265,42 @@ assert_same_run(const model *m, const enc_state *a, const enc_state *b)
 }
 
 static model *
-load_tiny(void)
+load_named(const char *name)
 {
+	char dir[1024];
 	model *m;
 	heed_err e;
 
-	assert_int_equal(model_load(FIXDIR "/bert-f32", &m, &e), HEED_OK);
+	snprintf(dir, sizeof dir, "%s/%s", FIXDIR, name);
+	if (model_load(dir, &m, &e) != HEED_OK)
+		fail_msg("%s: %s", dir, e.msg);
 	return m;
 }
 
-static void
-incremental(int threads)
+static model *
+load_tiny(void)
 {
-	model *m = load_tiny();
+	return load_named("bert-f32");
+}
+
+/* An ELECTRA discriminator's P(replaced) of two runs: the same bits. */
+static void
+assert_same_replaced(const model *m, enc_state *a, enc_state *b)
+{
+	float pa[64], pb[64];
+	heed_err e;
+
+	if (!m->has_rtd)
+		return;
+	assert_int_equal(enc_replaced(a, pa, &e), HEED_OK);
+	assert_int_equal(enc_replaced(b, pb, &e), HEED_OK);
+	assert_memory_equal(pa, pb, sizeof(float) * (size_t)enc_n(a));
+}
+
+static void
+incremental_on(const char *name, int threads)
+{
+	model *m = load_named(name);
 	int LH = m->cfg.layers * m->cfg.heads;
 	uint8_t *modes = calloc((size_t)LH, 1);
 	enc_state *inc = enc_new(m, 64), *full = enc_new(m, 64);
@@ -298,11 +321,13 @@ incremental(int threads)
 	assert_true(enc_hidden(inc, m->cfg.layers)[0] != before);
 	assert_int_equal(enc_run(full, sample_ids, SAMPLE_N, modes, NULL, NULL, NULL, &e), HEED_OK);
 	assert_same_run(m, inc, full);
+	assert_same_replaced(m, inc, full);
 
 	/* an identical request recomputes nothing */
 	assert_int_equal(enc_run(inc, sample_ids, SAMPLE_N, modes, NULL, NULL, NULL, &e), HEED_OK);
 	assert_int_equal(enc_first_recomputed(inc), m->cfg.layers);
 	assert_same_run(m, inc, full);
+	assert_same_replaced(m, inc, full);
 
 	/* a mode change at layer 1: from layer 1 on */
 	modes[1 * m->cfg.heads + 3] = HEAD_SYNTH_RANDOM;
@@ -313,6 +338,7 @@ incremental(int threads)
 		enc_set_threads(fresh, threads);
 	assert_int_equal(enc_run(fresh, sample_ids, SAMPLE_N, modes, NULL, NULL, NULL, &e), HEED_OK);
 	assert_same_run(m, inc, fresh);
+	assert_same_replaced(m, inc, fresh);
 
 	/* other ids: everything */
 	int other[SAMPLE_N];
@@ -327,7 +353,24 @@ incremental(int threads)
 	model_free(m);
 }
 
+static void
+incremental(int threads)
+{
+	incremental_on("bert-f32", threads);
+}
+
 static void test_incremental(void **st) { (void)st; incremental(0); }
+/* every family's cache: ALBERT's rows that share weights (a toggle in row 2
+ * recomputes rows 2 and 3, not the other repetition of its group), RoBERTa's
+ * positions, an ELECTRA discriminator's head */
+static void test_incremental_families(void **st)
+{
+	(void)st;
+	incremental_on("albert-f32", 0);
+	incremental_on("roberta-f16", 2);
+	incremental_on("electra-disc-f32", 0);
+	incremental_on("xlmr-bf16", 0);
+}
 /* with threads, a partial recompute is still the same bits as a full run */
 static void test_incremental_threads(void **st) { (void)st; incremental(2); }
 
@@ -674,6 +717,7 @@ main(void)
 		cmocka_unit_test(test_batch_mini),
 		cmocka_unit_test(test_incremental),
 		cmocka_unit_test(test_incremental_threads),
+		cmocka_unit_test(test_incremental_families),
 		cmocka_unit_test(test_mode_rows),
 		cmocka_unit_test(test_modernbert_window),
 		cmocka_unit_test(test_cancel),
