@@ -79,6 +79,65 @@ typedef struct raw_tensor {
 	int64_t shape[PK_MAX_DIMS], stride[PK_MAX_DIMS];
 } raw_tensor;
 
+/* Storage keys by hash (open addressing, slots hold index + 1): a file
+ * may name many storages, and a linear search per persistent id would make
+ * a hostile one quadratic. */
+typedef struct key_index {
+	int *slot;
+	size_t cap;   /* a power of two, more than twice n */
+	size_t n;
+} key_index;
+
+static size_t
+key_home(const key_index *ix, const void *p, size_t n)
+{
+	return (size_t)util_hash64(p, n, 0) & (ix->cap - 1);
+}
+
+/* The storage of d keyed p[0..n), or -1. */
+static int
+key_find(const key_index *ix, const pk_dict *d, const void *p, size_t n)
+{
+	if (ix->cap == 0)
+		return -1;
+	for (size_t h = key_home(ix, p, n);; h = (h + 1) & (ix->cap - 1)) {
+		int i = ix->slot[h] - 1;
+
+		if (i < 0)
+			return -1;
+		if (strlen(d->s[i].key) == n && memcmp(d->s[i].key, p, n) == 0)
+			return i;
+	}
+}
+
+static void
+key_put(key_index *ix, const pk_dict *d, int i)
+{
+	size_t h = key_home(ix, d->s[i].key, strlen(d->s[i].key));
+
+	while (ix->slot[h] != 0)
+		h = (h + 1) & (ix->cap - 1);
+	ix->slot[h] = i + 1;
+	ix->n++;
+}
+
+/* Storage i of d, whose key is not in ix yet. */
+static void
+key_add(key_index *ix, const pk_dict *d, int i)
+{
+	if (2 * (ix->n + 1) >= ix->cap) {
+		key_index big = {NULL, ix->cap ? 2 * ix->cap : 64, 0};
+
+		big.slot = xcalloc(big.cap, sizeof *big.slot);
+		for (size_t h = 0; h < ix->cap; h++)
+			if (ix->slot[h] != 0)
+				key_put(&big, d, ix->slot[h] - 1);
+		free(ix->slot);
+		*ix = big;
+	}
+	key_put(ix, d, i);
+}
+
 typedef struct vm {
 	const uint8_t *buf;
 	size_t len, pos, op_at;
@@ -97,6 +156,8 @@ typedef struct vm {
 	raw_tensor *tens;
 	size_t ntens, captens;
 	pk_dict *d;           /* storages go here */
+	key_index keys;       /* d's storages by key */
+	size_t capstor;       /* room in d->s */
 } vm;
 
 #define GROW(p, n, cap) do { \
@@ -307,6 +368,7 @@ op_persid(vm *m)
 {
 	val *pid = pop(m), **it;
 	size_t want = m->legacy ? 6 : 5, i;
+	int found;
 	pk_storage *s;
 	val *v;
 
@@ -333,11 +395,12 @@ op_persid(vm *m)
 		return bad(m, "a storage size that is not a count of elements");
 	if (m->legacy && it[5]->k != V_NONE)
 		return bad(m, "a storage view (torch < 0.4 checkpoints); re-save it with a newer torch");
-	for (i = 0; i < (size_t)m->d->ns; i++)
-		if (strlen(m->d->s[i].key) == it[2]->n && memcmp(m->d->s[i].key, it[2]->p, it[2]->n) == 0)
-			break;
-	if (i == (size_t)m->d->ns) {
-		m->d->s = xrealloc(m->d->s, sizeof *m->d->s * (i + 1));
+	found = key_find(&m->keys, m->d, it[2]->p, it[2]->n);
+	if (found < 0) {
+		i = (size_t)m->d->ns;
+		if (i == m->capstor)
+			m->d->s = xrealloc(m->d->s, sizeof *m->d->s *
+			    (m->capstor = m->capstor ? 2 * m->capstor : 16));
 		s = &m->d->s[m->d->ns++];
 		memset(s, 0, sizeof *s);
 		s->key = xasprintf("%.*s", (int)it[2]->n, (const char *)it[2]->p);
@@ -346,7 +409,9 @@ op_persid(vm *m)
 		s->numel = (uint64_t)it[4]->i;
 		s->weight = pk_globals[it[1]->i].s == S_WEIGHT;
 		s->dtype = pk_globals[it[1]->i].dtype;
+		key_add(&m->keys, m->d, (int)i);
 	} else {
+		i = (size_t)found;
 		s = &m->d->s[i];
 		if (strcmp(s->type, pk_globals[it[1]->i].name) != 0 || s->numel != (uint64_t)it[4]->i)
 			return bad(m, "storage %s is named twice with different types or sizes", s->key);
@@ -749,6 +814,7 @@ vm_free(vm *m)
 	free(m->mark);
 	free(m->memo);
 	free(m->tens);
+	free(m->keys.slot);
 }
 
 /* Name for messages: printable, at most PK_MAX_NAME bytes, no NUL. */
@@ -885,6 +951,8 @@ int
 pk_storage_keys(const uint8_t *buf, size_t len, const char *file, const pk_dict *d,
 		size_t *used, int **order, int *n, heed_err *e)
 {
+	key_index ix = {NULL, 0, 0};
+	bool *seen = NULL;
 	pk_dict none = {0};
 	size_t pos = 0;
 	val *v;
@@ -897,26 +965,27 @@ pk_storage_keys(const uint8_t *buf, size_t len, const char *file, const pk_dict 
 	rc = vm_run(&m, &pos, &v);
 	if (rc == HEED_OK && v->k != V_LIST)
 		rc = err_set(e, HEED_EFORMAT, "%s: the storage key list is not a list", file);
-	if (rc == HEED_OK)
+	if (rc == HEED_OK) {
 		*order = xcalloc(v->nitem + 1, sizeof **order);
+		seen = xcalloc((size_t)d->ns + 1, sizeof *seen);
+		for (int j = 0; j < d->ns; j++)
+			key_add(&ix, d, j);
+	}
 	for (size_t i = 0; rc == HEED_OK && i < v->nitem; i++) {
 		const val *k = v->item[i];
-		int j;
+		int j = k->k == V_STR ? key_find(&ix, d, k->p, k->n) : -1;
 
-		for (j = 0; j < d->ns; j++)
-			if (k->k == V_STR && strlen(d->s[j].key) == k->n &&
-			    memcmp(d->s[j].key, k->p, k->n) == 0)
-				break;
-		if (j == d->ns)
+		if (j < 0)
 			rc = err_set(e, HEED_EFORMAT, "%s: the storage key list names a storage "
 			    "no tensor uses", file);
-		for (int q = 0; rc == HEED_OK && q < *n; q++)
-			if ((*order)[q] == j)
-				rc = err_set(e, HEED_EFORMAT, "%s: storage %s listed twice", file,
-				    d->s[j].key);
-		if (rc == HEED_OK)
-			(*order)[(*n)++] = j;
+		else if (seen[j])
+			rc = err_set(e, HEED_EFORMAT, "%s: storage %s listed twice", file,
+			    d->s[j].key);
+		else
+			seen[j] = true, (*order)[(*n)++] = j;
 	}
+	free(seen);
+	free(ix.slot);
 	vm_free(&m);
 	if (rc < 0) {
 		free(*order);
