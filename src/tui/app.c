@@ -49,6 +49,7 @@ app_init(app *a)
 	input_init(&a->paste);
 	for (int v = 0; v < VIEW_COUNT; v++)
 		a->vstate[v] = xcalloc(1, views[v]->state_size > 0 ? views[v]->state_size : 1);
+	a->help_state = xcalloc(1, help_view.state_size);
 }
 
 void
@@ -341,7 +342,10 @@ global_key(app *a, int key)
 {
 	switch (key) {
 	case 'q': case UI_CTRL('c'): a->quit = true; return;
-	case '?': a->help = true; break;
+	case '?':
+		a->help = true;
+		memset(a->help_state, 0, help_view.state_size);   /* from the top */
+		break;
 	case '\t': show(a, (view_id)((a->view + 1) % VIEW_COUNT)); break;
 	case UI_FN(KEY_BTAB): show(a, (view_id)((a->view + VIEW_COUNT - 1) % VIEW_COUNT)); break;
 	case '1': case '2': case '3': case '4': show(a, (view_id)(key - '1')); break;
@@ -398,8 +402,12 @@ app_key(app *a, int key)
 	if (key == UI_FN(KEY_MOUSE)) {
 		mouse(a);
 	} else if (a->help) {
-		a->help = false;
-		a->dirty = true;
+		/* its own keys scroll it; any other closes it */
+		ctx_of(a, &c);
+		if (!act(a, help_view.key(&c, a->help_state, key))) {
+			a->help = false;
+			a->dirty = true;
+		}
 	} else if (key == UI_CTRL('c')) {
 		a->quit = true;
 	} else if (a->prompting) {
@@ -588,6 +596,8 @@ on_prepare(uv_prepare_t *p)
 	ctx_of(a, &c);
 	if (v->resize != NULL)
 		act(a, v->resize(&c, a->vstate[a->view], screen_body()));
+	if (a->help)
+		act(a, help_view.resize(&c, a->help_state, screen_body()));
 	ctx_of(a, &c);    /* a view's resize may have moved the selection */
 	screen_draw(a, &c, v, a->vstate[a->view]);
 	a->dirty = false; /* what resize asked for is on its way as a job */
@@ -644,6 +654,7 @@ app_free(app *a)
 	}
 	for (int v = 0; v < VIEW_COUNT; v++)
 		free(a->vstate[v]);
+	free(a->help_state);
 	tok_ws_free(a->tok_ws);
 	input_free(&a->in);
 	input_free(&a->spec);

@@ -61,6 +61,7 @@ struct app {
 	pal_kind pal;
 	int sel_layer, sel_head;
 	void *vstate[VIEW_COUNT];    /* each view's own state */
+	void *help_state;            /* the help overlay's (its scroll) */
 	char msg[256];               /* one-line notice in the status bar */
 
 	/* the encoder thread and its newest frame */

@@ -54,7 +54,8 @@ TUI_E2E = tests/e2e/tui_type.sh tests/e2e/tui_modes.sh tests/e2e/tui_help.sh \
 	tests/e2e/tui_colour.sh tests/e2e/tui_mouse.sh tests/e2e/tui_trace.sh \
 	tests/e2e/tui_output.sh \
 	tests/e2e/tui_window.sh tests/e2e/tui_bracketed_paste.sh tests/e2e/tui_terminals.sh \
-	tests/e2e/tui_scale.sh tests/e2e/tui_difference.sh
+	tests/e2e/tui_scale.sh tests/e2e/tui_difference.sh tests/e2e/tui_help_scroll.sh \
+	tests/e2e/tui_small.sh tests/e2e/tui_labels.sh tests/e2e/tui_large.sh
 EXTRA_DIST += $(TUI_E2E) tests/e2e/tui_common.sh
 if HAVE_TMUX
 TESTS += $(TUI_E2E)

@@ -157,7 +157,7 @@ screen_draw(const app *a, const view_ctx *c, const ui_view *v, const void *vst)
 	v->draw(c, vst, screen_body());
 	draw_status(a);
 	if (a->help)
-		help_view.draw(c, NULL, screen_body());
+		help_view.draw(c, a->help_state, screen_body());
 	if (a->prompting)
 		draw_prompt(a);
 	else

@@ -17,8 +17,7 @@
 #include "view.h"
 #include "widget.h"
 
-#define LABEL_MAX 12
-#define HEADER_MAX 6
+#define LABEL_MAX 12    /* columns of a row label, rows of a column label */
 #define CELL_MAX 5
 
 typedef struct head_state {
@@ -28,6 +27,7 @@ typedef struct head_state {
 	/* fitted by head_resize */
 	int hh;                      /* rows of column labels */
 	int cw;                      /* columns per cell */
+	int rh;                      /* text rows per cell: more in a tall window */
 	ui_rect cells;               /* the visible matrix */
 } head_state;
 
@@ -78,6 +78,24 @@ label_width(const ui_frame *f)
 	return w > LABEL_MAX ? LABEL_MAX : w;
 }
 
+/* Characters in the longest label. */
+static int
+label_chars(const ui_frame *f)
+{
+	int most = 1;
+
+	for (int i = 0; i < f->n; i++) {
+		const char *s = f->labels[i];
+		int k = 0;
+
+		for (; *s != '\0'; s++)
+			k += (*s & 0xC0) != 0x80;
+		if (k > most)
+			most = k;
+	}
+	return most;
+}
+
 /* Character k (a code point) of s, into out; false past the end. */
 static bool
 nth_char(const char *s, int k, char out[8])
@@ -109,11 +127,19 @@ draw_col_labels(const view_ctx *c, const head_state *s)
 	int ncols = s->cells.w / s->cw;
 
 	for (int col = 0; col < ncols; col++) {
-		int j = s->left + col;
+		int j = s->left + col, x = s->cells.x + col * s->cw;
 		int attr = j == s->cur_col ? A_REVERSE | A_BOLD : A_DIM;
 
-		for (int k = 0; k < s->hh && nth_char(c->frame->labels[j], k, ch); k++)
-			term_text(s->cells.y - s->hh + k, s->cells.x + col * s->cw, 1, ch, attr);
+		/* one character a row, a wide one (CJK) where the cell has two
+		 * columns; an ellipsis where it cannot fit or the label goes on */
+		for (int k = 0; k < s->hh && nth_char(c->frame->labels[j], k, ch); k++) {
+			char next[8];
+			int y = s->cells.y - s->hh + k;
+
+			if ((k == s->hh - 1 && nth_char(c->frame->labels[j], k + 1, next)) ||
+			    term_text(y, x, s->cw, ch, attr) == 0)
+				term_text(y, x, 1, "\u2026", attr);
+		}
 	}
 }
 
@@ -141,10 +167,11 @@ draw_cells(const view_ctx *c, const head_state *s, const float *m, float vmax)
 	char txt[16];
 
 	for (int r = 0; r < s->cells.h; r++) {
-		int i = s->top + r;
+		int i = s->top + r / s->rh, mid = r % s->rh == s->rh / 2;
 
-		term_text(s->cells.y + r, 1, lw - 1, f->labels[i],
-		    i == s->cur_row ? A_REVERSE | A_BOLD : A_NORMAL);
+		if (mid)
+			widget_label(s->cells.y + r, 1, lw - 1, f->labels[i],
+			    i == s->cur_row ? A_REVERSE | A_BOLD : A_NORMAL);
 		for (int col = 0; col < ncols; col++) {
 			int j = s->left + col;
 			float v = m[(size_t)i * n + j];
@@ -156,7 +183,10 @@ draw_cells(const view_ctx *c, const head_state *s, const float *m, float vmax)
 				    i == s->cur_row && j == s->cur_col ? A_REVERSE : A_DIM);
 				continue;
 			}
-			cell_text(v, s->cw, s->diff, txt);
+			if (mid)
+				cell_text(v, s->cw, s->diff, txt);
+			else   /* the weight once, on the middle row */
+				strcpy(txt, " ");
 			term_fill(s->cells.y + r, s->cells.x + col * s->cw, s->cw, k, t, txt,
 			    i == s->cur_row && j == s->cur_col);
 		}
@@ -211,17 +241,24 @@ head_resize(const view_ctx *c, void *st, ui_rect r)
 	s->cur_row = layout_clamp(s->cur_row, 0, n - 1);
 	s->cur_col = layout_clamp(s->cur_col, 0, n - 1);
 	lw = label_width(c->frame) + 2;
-	s->hh = r.h >= 16 ? HEADER_MAX : r.h >= 10 ? 3 : 1;
+	/* column labels as long as the longest, up to LABEL_MAX rows and a
+	 * third of the view */
+	s->hh = layout_clamp(label_chars(c->frame), 1, layout_clamp(r.h / 3, 1, LABEL_MAX));
 	rows = r.h - s->hh - 2;     /* the legend and the info line below */
 	cols_w = r.w - lw - 1;
-	s->cw = cols_w / n > CELL_MAX ? CELL_MAX : cols_w / n;
-	if (s->cw < 1)
-		s->cw = 1;
+	/* the matrix fills the window: a tall one gives each query several
+	 * rows, and cells stay about square (a character is twice as high as
+	 * wide) once they are wider than CELL_MAX; beyond the window, scroll */
+	s->cw = cols_w / n > 1 ? cols_w / n : 1;
+	s->rh = layout_clamp(rows / n, 1, s->cw / 2 > 1 ? s->cw / 2 : 1);
+	if (s->cw > CELL_MAX && s->cw > 2 * s->rh)
+		s->cw = CELL_MAX > 2 * s->rh ? CELL_MAX : 2 * s->rh;
+	rows /= s->rh;
 	nrows = n < rows ? n : rows;
 	ncols = n < cols_w / s->cw ? n : cols_w / s->cw;
 	s->top = layout_scroll(s->top, s->cur_row, nrows, n);
 	s->left = layout_scroll(s->left, s->cur_col, ncols, n);
-	s->cells = (ui_rect){ r.y + s->hh, r.x + lw, nrows, ncols * s->cw };
+	s->cells = (ui_rect){ r.y + s->hh, r.x + lw, nrows * s->rh, ncols * s->cw };
 	return view_act(ACT_NONE, 0, 0);
 }
 
@@ -250,7 +287,7 @@ head_key(const view_ctx *c, void *st, int key)
 		s->cur_row = layout_clamp(s->cur_row + dy, 0, n - 1);
 		s->cur_col = layout_clamp(s->cur_col + dx, 0, n - 1);
 	} else if (key == UI_FN(KEY_NPAGE) || key == UI_FN(KEY_PPAGE)) {
-		int page = s->cells.h > 1 ? s->cells.h - 1 : 1;
+		int page = s->cells.h / s->rh > 1 ? s->cells.h / s->rh - 1 : 1;
 
 		s->cur_row = layout_clamp(s->cur_row + (key == UI_FN(KEY_NPAGE) ? page : -page), 0, n - 1);
 	} else if (key == '[' || key == ']') {
@@ -277,7 +314,7 @@ head_mouse(const view_ctx *c, void *st, int y, int x)
 
 	if (c->frame == NULL || y < r.y || y >= r.y + r.h || x < r.x || x >= r.x + r.w || s->cw < 1)
 		return view_act(ACT_NONE, 0, 0);
-	s->cur_row = s->top + (y - r.y);
+	s->cur_row = s->top + (y - r.y) / s->rh;
 	s->cur_col = s->left + (x - r.x) / s->cw;
 	return view_act(ACT_REDRAW, 0, 0);
 }

@@ -1,9 +1,15 @@
 /* view_help.c — the `?` overlay: every key, in the same words as heed(1)'s
- * KEYS section. */
+ * KEYS section.  Descriptions wrap at words to the box's width (below 60
+ * columns the keys take a line of their own), and the box scrolls line by
+ * line when the window is shorter than the list. */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <curses.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "input.h"
+#include "key.h"
+#include "layout.h"
 #include "term.h"
 #include "view.h"
 
@@ -11,14 +17,14 @@ static const struct {
 	const char *keys, *what;
 } help[] = {
 	{ NULL, "Anywhere" },
-	{ "i e /", "type the sentence; keys are text until Enter or Esc" },
-	{ "paste", "always text, line breaks as spaces; starts typing" },
+	{ "i e /", "type the sentence: keys are text until Enter or Esc (the status bar says TYPING)" },
+	{ "paste", "always text, line breaks as spaces; a paste starts typing" },
 	{ "Tab 1-4 Esc", "next view; grid head tokens output; grid" },
 	{ "m", "cycle the selected head: I A D R U" },
 	{ "M A 0 P", "its mode to the layer; to all; all input; papa-half" },
-	{ ": p S", "type a mode spec; palette; colour scale: absolute," },
-	{ "", "per-layer max, per-head max (the legend says which)" },
-	{ "? q", "this help; quit" },
+	{ ": p S", "type a mode spec; palette (viridis cividis gray); colour scale: absolute, "
+	    "per-layer max, per-head max (the legend says which)" },
+	{ "? q", "this help (\u2191\u2193 PgUp PgDn scroll it); quit" },
 	{ NULL, "Grid" },
 	{ "arrows hjkl", "select a head (or click it); Enter zooms" },
 	{ "s o", "show, rank heads by entropy / input dependence" },
@@ -27,18 +33,127 @@ static const struct {
 	{ "[ ] d", "previous, next head; minus input, minus average" },
 	{ NULL, "Tokens" },
 	{ "\u2190\u2192 \u2191\u2193 r", "query token; layer; attention rollout" },
+	{ NULL, "Output" },
+	{ "j k", "scroll the [MASK]s when they do not all fit" },
 	{ NULL, "Editing" },
 	{ "\u2190\u2192 Home End", "move (also C-a C-e); \u2191\u2193 history" },
 	{ "BS Del C-w C-u", "delete char, next char, word, to start" },
 };
 
 #define NHELP (int)(sizeof help / sizeof help[0])
+#define KEYS_W 17      /* the keys' column in a wide box */
+
+typedef struct help_state {
+	int top;           /* first line shown */
+	int lines;         /* lines at the box's width */
+	ui_rect box;       /* fitted by help_resize */
+} help_state;
+
+/* A first line that keeps a box of vis lines full. */
+static int
+clamp_top(int top, int lines, int vis)
+{
+	return layout_clamp(top, 0, lines > vis ? lines - vis : 0);
+}
+
+/* Bytes of s that fit w columns, cut after a whole word where one fits. */
+static size_t
+fit_words(const char *s, int w)
+{
+	size_t len = strlen(s), best = 0, i = 0;
+
+	if (input_width(s, 0, len) <= w)
+		return len;
+	while (i < len) {
+		size_t j = i;
+
+		while (j < len && s[j] != ' ')
+			j++;
+		if (input_width(s, 0, j) > w)
+			break;
+		best = j;
+		i = j + 1;
+	}
+	if (best > 0)
+		return best;
+	/* one word wider than the box: cut it at a character */
+	for (i = 0; i < len; ) {
+		size_t j = i + 1;
+
+		while (j < len && (s[j] & 0xC0) == 0x80)
+			j++;
+		if (input_width(s, 0, j) > w)
+			break;
+		i = j;
+	}
+	return i > 0 ? i : 1;
+}
+
+/* Lay the list out in a box of inner width w: draws lines [top, top + h)
+ * at (y, x) when draw is set; returns the number of lines. */
+static int
+layout(int w, bool draw, int top, int h, int y, int x)
+{
+	bool narrow = w < 56;
+	int tx = narrow ? 2 : KEYS_W + 1, tw = w - tx, n = 0;
+	char buf[256];
+
+	for (int i = 0; i < NHELP; i++) {
+		const char *s = help[i].what;
+
+		if (help[i].keys == NULL) {
+			if (draw && n >= top && n < top + h)
+				term_text(y + n - top, x, w, s, A_BOLD | A_UNDERLINE);
+			n++;
+			continue;
+		}
+		if (narrow) {
+			if (draw && n >= top && n < top + h)
+				term_text(y + n - top, x + 1, w - 1, help[i].keys, A_BOLD);
+			n++;
+		} else if (draw && n >= top && n < top + h) {
+			term_text(y + n - top, x + 1, KEYS_W - 1, help[i].keys, A_BOLD);
+		}
+		while (*s != '\0') {
+			size_t k = fit_words(s, tw);
+
+			if (k >= sizeof buf)
+				k = sizeof buf - 1;
+			memcpy(buf, s, k);
+			buf[k] = '\0';
+			if (draw && n >= top && n < top + h)
+				term_text(y + n - top, x + tx, tw, buf, A_NORMAL);
+			n++;
+			s += k;
+			while (*s == ' ')
+				s++;
+		}
+	}
+	return n;
+}
+
+static ui_action
+help_resize(const view_ctx *c, void *st, ui_rect r)
+{
+	help_state *s = st;
+	int w = r.w < 80 ? r.w : 80, inner;
+
+	inner = w - 4;
+	s->lines = inner > 8 ? layout(inner, false, 0, 0, 0, 0) : 0;
+	s->box.w = w;
+	s->box.h = s->lines + 2 < r.h ? s->lines + 2 : r.h;
+	s->box.x = r.x + (r.w - w) / 2;
+	s->box.y = r.y + (r.h - s->box.h) / 2;
+	s->top = clamp_top(s->top, s->lines, s->box.h - 2);
+	return view_act(ACT_NONE, 0, 0);
+}
 
 static void
 help_draw(const view_ctx *c, const void *st, ui_rect r)
 {
-	int w = r.w < 76 ? r.w : 76, h = NHELP + 2 < r.h ? NHELP + 2 : r.h;
-	int x0 = r.x + (r.w - w) / 2, y0 = r.y + (r.h - h) / 2;
+	const help_state *s = st;
+	int w = s->box.w, h = s->box.h, x0 = s->box.x, y0 = s->box.y;
+	char more[64];
 
 	if (w < 20 || h < 4)
 		return;
@@ -57,17 +172,35 @@ help_draw(const view_ctx *c, const void *st, ui_rect r)
 	term_text(y0 + h - 1, x0, 1, "\u2570", A_NORMAL);
 	term_text(y0 + h - 1, x0 + w - 1, 1, "\u256f", A_NORMAL);
 	term_text(y0, x0 + 2, w - 4, " heed keys ", A_BOLD);
-	for (int i = 0; i < NHELP && i < h - 2; i++) {
-		int y = y0 + 1 + i;
-
-		if (help[i].keys == NULL) {
-			term_text(y, x0 + 2, w - 4, help[i].what, A_BOLD | A_UNDERLINE);
-			continue;
-		}
-		term_text(y, x0 + 3, 16, help[i].keys, A_BOLD);
-		term_text(y, x0 + 20, w - 22, help[i].what, A_NORMAL);
+	layout(w - 4, true, s->top, h - 2, y0 + 1, x0 + 2);
+	if (s->lines > h - 2) {   /* where we are, and that there is more */
+		snprintf(more, sizeof more, " %s%s %d\u2013%d/%d ", s->top > 0 ? "\u2191" : "",
+		    s->top + h - 2 < s->lines ? "\u2193" : "", s->top + 1, s->top + h - 2, s->lines);
+		term_text(y0 + h - 1, x0 + w - 2 - input_width(more, 0, strlen(more)), w - 4, more, A_BOLD);
 	}
 }
 
-/* Drawn over the current view; the core closes it on any key or click. */
-const ui_view help_view = { "help", 0, NULL, help_draw, NULL, NULL, NULL };
+/* Scrolling keys move the list; any other key closes the help (the core
+ * does that on ACT_PASS). */
+static ui_action
+help_key(const view_ctx *c, void *st, int key)
+{
+	help_state *s = st;
+	int page = s->box.h > 3 ? s->box.h - 3 : 1;
+
+	switch (key) {
+	case UI_FN(KEY_UP): case 'k': s->top--; break;
+	case UI_FN(KEY_DOWN): case 'j': s->top++; break;
+	case UI_FN(KEY_PPAGE): s->top -= page; break;
+	case UI_FN(KEY_NPAGE): s->top += page; break;
+	case UI_FN(KEY_HOME): s->top = 0; break;
+	case UI_FN(KEY_END): s->top = s->lines; break;
+	default: return view_act(ACT_PASS, 0, 0);
+	}
+	s->top = clamp_top(s->top, s->lines, s->box.h - 2);
+	return view_act(ACT_REDRAW, 0, 0);
+}
+
+/* Drawn over the current view; any key but a scrolling one closes it, and
+ * so does a click. */
+const ui_view help_view = { "help", sizeof(help_state), help_resize, help_draw, help_key, NULL, NULL };

@@ -8,11 +8,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "key.h"
+#include "layout.h"
 #include "term.h"
 #include "view.h"
 #include "widget.h"
 
 #define PRED_W 38
+
+typedef struct output_state {
+	int first;       /* first [MASK] shown: j k scroll when not all fit */
+} output_state;
 
 static void
 rank_change(const ui_mask_pred *p, int i, char *buf, size_t len)
@@ -26,15 +32,16 @@ rank_change(const ui_mask_pred *p, int i, char *buf, size_t len)
 }
 
 /* Columns: rank, piece (display width, not bytes: pieces can be CJK),
- * probability, then the change against the baseline or a bar. */
+ * probability, then the change against the baseline or a bar; the best k
+ * predictions (fewer in a short window). */
 static void
-draw_mask(const view_ctx *c, const ui_mask_pred *p, int y, int x, int w, bool modified)
+draw_mask(const view_ctx *c, const ui_mask_pred *p, int y, int x, int w, int k, bool modified)
 {
 	char buf[128], rk[16];
 
 	snprintf(buf, sizeof buf, "[MASK] at token %d", p->pos);
 	term_text(y, x, w, buf, A_BOLD);
-	for (int i = 0; i < p->k && w > 24; i++) {
+	for (int i = 0; i < p->k && i < k && w > 24; i++) {
 		int row = y + 1 + i;
 
 		snprintf(buf, sizeof buf, "%d.", i + 1);
@@ -86,11 +93,15 @@ draw_replaced(const view_ctx *c, ui_rect r)
 	}
 }
 
+/* Every [MASK] gets its block of predictions, side by side and then
+ * down; a window too small for all shows them from s->first on, with the
+ * best 3 to 5 predictions each, and says how many more there are. */
 static int
-draw_predictions(const view_ctx *c, ui_rect r)
+draw_predictions(const view_ctx *c, const output_state *s, ui_rect r)
 {
 	const ui_frame *res = c->frame;
-	int y = r.y, x = r.x, per = UI_TOPK + 2;
+	int y = r.y, x = r.x, k = layout_clamp(r.h - 2, 3, UI_TOPK), per = k + 2, m;
+	char buf[64];
 
 	if (res->has_rtd) {
 		draw_replaced(c, r);
@@ -106,15 +117,19 @@ draw_predictions(const view_ctx *c, ui_rect r)
 		term_text(y, r.x, r.w, "put [MASK] in the sentence to see predictions", A_DIM);
 		return 1;
 	}
-	for (int m = 0; m < res->nmask; m++) {
-		if (x + PRED_W > r.x + r.w) {
+	for (m = s->first < res->nmask ? s->first : 0; m < res->nmask; m++) {
+		if (x + PRED_W > r.x + r.w && x > r.x) {
 			x = r.x;
 			y += per;
 		}
-		if (y + per > r.y + r.h)
+		if (y + per - 1 > r.y + r.h)   /* the gap below the last may go */
 			break;
-		draw_mask(c, &res->mask[m], y, x, PRED_W - 1, res->modified);
+		draw_mask(c, &res->mask[m], y, x, r.w < PRED_W ? r.w : PRED_W - 1, k, res->modified);
 		x += PRED_W;
+	}
+	if (m < res->nmask || s->first > 0) {
+		snprintf(buf, sizeof buf, " [MASK] %d\u2013%d of %d, j k ", s->first + 1, m, res->nmask);
+		term_text(r.y, r.x + r.w - 24 > r.x ? r.x + r.w - 24 : r.x, 24, buf, A_REVERSE);
 	}
 	return 0;
 }
@@ -154,6 +169,7 @@ draw_similarity(const view_ctx *c, ui_rect r)
 static void
 output_draw(const view_ctx *c, const void *st, ui_rect r)
 {
+	const output_state *s = st;
 	ui_rect left = r, right = r;
 
 	if (widget_pending(c, r))
@@ -161,7 +177,9 @@ output_draw(const view_ctx *c, const void *st, ui_rect r)
 	r.x += 1;
 	r.w -= 2;
 	if (r.w >= 2 * PRED_W || r.w < 60) {   /* wide, or too narrow to split: stack */
-		int ph = UI_TOPK + 3 > r.h / 2 ? r.h / 2 : UI_TOPK + 3;
+		/* predictions first: the similarity keeps its rows only where
+		 * both fit */
+		int ph = layout_clamp(r.h - (c->layers + 2), r.h < 6 ? r.h : 6, UI_TOPK + 3);
 
 		left = (ui_rect){ r.y, r.x, ph, r.w };
 		right = (ui_rect){ r.y + ph, r.x, r.h - ph, r.w };
@@ -174,14 +192,34 @@ output_draw(const view_ctx *c, const void *st, ui_rect r)
 		left = (ui_rect){ r.y, r.x, r.h, PRED_W };
 		right = (ui_rect){ r.y, r.x + PRED_W + 1, r.h, r.w - PRED_W - 1 };
 	}
-	draw_predictions(c, left);
-	draw_similarity(c, right);
+	draw_predictions(c, s, left);
+	if (right.h > 1)
+		draw_similarity(c, right);
+}
+
+static ui_action
+output_resize(const view_ctx *c, void *st, ui_rect r)
+{
+	output_state *s = st;
+
+	if (c->frame != NULL)
+		s->first = layout_clamp(s->first, 0, c->frame->nmask > 0 ? c->frame->nmask - 1 : 0);
+	return view_act(ACT_NONE, 0, 0);
 }
 
 static ui_action
 output_key(const view_ctx *c, void *st, int key)
 {
-	return view_act(ACT_PASS, 0, 0);
+	output_state *s = st;
+
+	if (key != 'j' && key != 'k' && key != UI_FN(KEY_DOWN) && key != UI_FN(KEY_UP))
+		return view_act(ACT_PASS, 0, 0);
+	s->first += key == 'j' || key == UI_FN(KEY_DOWN) ? 1 : -1;
+	if (c->frame != NULL)
+		s->first = layout_clamp(s->first, 0, c->frame->nmask > 0 ? c->frame->nmask - 1 : 0);
+	return view_act(ACT_REDRAW, 0, 0);
 }
 
-const ui_view output_view = { "output", 0, NULL, output_draw, output_key, NULL, NULL };
+const ui_view output_view = {
+	"output", sizeof(output_state), output_resize, output_draw, output_key, NULL, NULL,
+};

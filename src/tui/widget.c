@@ -27,6 +27,21 @@ widget_pending(const view_ctx *c, ui_rect r)
 }
 
 int
+widget_label(int y, int x, int w, const char *s, int attr)
+{
+	int used;
+
+	if (w <= 0)
+		return 0;
+	if (widget_label_width(s) <= w)
+		return term_text(y, x, w, s, attr);
+	/* cut by display width (a CJK character or an emoji counts two),
+	 * and say so */
+	used = term_text(y, x, w - 1, s, attr);
+	return used + term_text(y, x + used, 1, "\u2026", attr | A_DIM);
+}
+
+int
 widget_legend(int y, int x, int w, pal_kind k, const char *what, double lo, double hi)
 {
 	char buf[64];

@@ -18,6 +18,9 @@ int widget_legend(int y, int x, int w, pal_kind k, const char *what, double lo, 
 int widget_scale_legend(const view_ctx *c, int y, int x, int w, double top);
 /* The frame's tokens on row y, scrolled so token highlight (or -1) shows. */
 void widget_token_strip(const ui_frame *f, int y, int w, int highlight);
+/* A label in at most w display columns, cut with an ellipsis when wider;
+ * returns the columns used. */
+int widget_label(int y, int x, int w, const char *s, int attr);
 /* Display columns of a token label. */
 int widget_label_width(const char *s);
 
