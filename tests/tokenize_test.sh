@@ -55,6 +55,20 @@ w = [x for x in t if x["piece"].startswith("\u0120")]
 assert w and all(x["text"].startswith("\u2581") for x in w), t
 PY
 
+# dump keeps the raw piece and adds the readable one: a character split
+# over byte-level tokens is shown once, on its first token.
+"$HEED_BIN" dump -m "$HEED_SRCDIR/tests/fixtures/enc/roberta-f32" "$(printf 'Hello w\303\266rld')" >"$TMP/dump.json" ||
+	fail "dump exited $?"
+python3 - "$TMP/dump.json" <<'PY' || fail "dump text"
+import json, sys
+t = json.load(open(sys.argv[1]))["sentences"][0]["tokens"]
+pieces = [x["piece"] for x in t]
+texts = [x["text"] for x in t]
+assert "\u0120w" in pieces and "\u2581w" in texts, t
+i = texts.index("\u00f6")
+assert pieces[i] == "\u00c3" and texts[i + 1] == "\u2026", t
+PY
+
 # Usage errors exit 1; a missing tokenizer exits 2; a full disk exits 3.
 set +e
 "$HEED_BIN" tokenize --format xml </dev/null >/dev/null 2>&1; rc=$?

@@ -240,15 +240,19 @@ json_text(const char *s)
 
 /* ---- JSON -------------------------------------------------------------- */
 
+/* Each token's raw vocabulary piece and the same piece made readable
+ * (tok_display: byte-level and SentencePiece marks decoded). */
 static json_t *
 json_tokens(const dump_ctx *d, const tok_result *r)
 {
 	json_t *a = json_array();
+	char text[256];
 
 	for (int t = 0; t < r->n; t++)
-		json_array_append_new(a, json_pack("{s:o, s:i, s:i, s:i}",
-		    "piece", json_text(tok_piece(d->v, r->tok[t].id)), "id", r->tok[t].id,
-		    "begin", r->tok[t].begin, "end", r->tok[t].end));
+		json_array_append_new(a, json_pack("{s:o, s:o, s:i, s:i, s:i}",
+		    "piece", json_text(tok_piece(d->v, r->tok[t].id)),
+		    "text", json_text(tok_display(d->v, r->tok, r->n, t, text, sizeof text)),
+		    "id", r->tok[t].id, "begin", r->tok[t].begin, "end", r->tok[t].end));
 	return a;
 }
 
