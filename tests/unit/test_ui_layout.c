@@ -128,6 +128,34 @@ test_scrolls_with_selection(void **state)
 	assert_int_equal(g.first, 0);
 }
 
+/* Models with many heads (12 x 12, 24 x 16) in the grid areas of windows
+ * from 60x15 to 300x90 (less the info line and the legend): the cells
+ * take the whole width, the bands leave no room for another layer, and
+ * layers past the window are paged to, keeping the selection visible. */
+static void
+test_many_heads_fill_and_page(void **state)
+{
+	static const int sizes[][2] = { { 60, 10 }, { 80, 19 }, { 120, 40 }, { 300, 85 } };
+	static const int models[][2] = { { 12, 12 }, { 24, 16 } };
+
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+		for (size_t m = 0; m < sizeof models / sizeof models[0]; m++) {
+			int w = sizes[i][0], h = sizes[i][1], layers = models[m][0], heads = models[m][1];
+			grid_layout g;
+
+			check(w, h, layers, heads, 20, 2, layers - 1);
+			assert_int_equal(layout_grid_compute(0, 0, w, h, layers, heads, 20, 2, 0, 0, &g), 0);
+			/* the width: less than one cell left over */
+			assert_true(w - g.label_w - heads * g.cell_w < heads + 2);
+			/* the height: all layers, or no room for one more band */
+			assert_true(g.nvis == layers || (h - 1) - g.nvis * g.band < g.band);
+			/* paging: the last layer selected shows the last page */
+			assert_int_equal(layout_grid_compute(0, 0, w, h, layers, heads, 20, 2, layers - 1,
+			    0, &g), 0);
+			assert_int_equal(g.first + g.nvis, layers);
+		}
+}
+
 static void
 test_too_small(void **state)
 {
@@ -158,6 +186,7 @@ main(void)
 		cmocka_unit_test(test_square_and_big_enough),
 		cmocka_unit_test(test_places_do_not_follow_the_sentence),
 		cmocka_unit_test(test_scrolls_with_selection),
+		cmocka_unit_test(test_many_heads_fill_and_page),
 		cmocka_unit_test(test_too_small),
 		cmocka_unit_test(test_scroll_window),
 	};
