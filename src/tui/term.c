@@ -183,6 +183,15 @@ term_init(bool mouse, heed_err *e)
 	 * terminal without the mode ignores the request (a DEC private mode). */
 	define_key(cap_or("PS", "\033[200~"), TERM_KEY_PASTE_BEGIN);
 	define_key(cap_or("PE", "\033[201~"), TERM_KEY_PASTE_END);
+	/* Home and End as terminals send them whatever terminfo says: tmux
+	 * and screen send ESC [1~ and ESC [4~, rxvt ESC [7~ and ESC [8~, others
+	 * ESC [H and ESC [F; an unknown one would read as Esc and end typing */
+	define_key("\033[1~", KEY_HOME);
+	define_key("\033[7~", KEY_HOME);
+	define_key("\033[H", KEY_HOME);
+	define_key("\033[4~", KEY_END);
+	define_key("\033[8~", KEY_END);
+	define_key("\033[F", KEY_END);
 	putp(cap_or("BE", "\033[?2004h"));
 	fflush(stdout);   /* putp writes through stdio, curses does not */
 	depth = detect_depth();

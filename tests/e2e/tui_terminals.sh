@@ -15,6 +15,20 @@ for term in xterm-kitty alacritty foot; do
 	tui_quit
 done
 
+# Home and End as tmux sends them (ESC [1~, ESC [4~) move the cursor
+# instead of reading as Esc, which would end typing
+e2e_tmux kill-server >/dev/null 2>&1
+e2e_start 80 24 "$HEED_BIN" -m "$TUI_MODEL" "the cat sat"
+e2e_wait_for '^ +L3 ' 10
+e2e_keys i Home
+e2e_type "x "
+e2e_keys End
+e2e_type " y"
+e2e_wait_for '^ \[CLS\] x the cat sat y \[SEP\]' 5
+e2e_expect '^ TYPING' "still typing after Home and End"
+e2e_keys Enter
+tui_quit
+
 e2e_tmux kill-server >/dev/null 2>&1
 e2e_start 80 24 env TERM=dumb "$HEED_BIN" -m "$TUI_MODEL" "the cat sat"
 status=$(e2e_wait_exit 10)
