@@ -74,4 +74,29 @@ void heed_close(heed_session *s);
  * input seen, never the model's position limit. */
 int heed_enc_reserve(const model *m, enc_state **st, int n, int threads, heed_err *e);
 
+/* Before a run that writes out (calibration): refuse an output that is
+ * one of the inputs (any path to it: links, sub/../) or a file of the
+ * model folder other than a calibration (*.calib), with HEED_EINVAL; and
+ * fail fast if it cannot be written (util_output_ready), so a typo is not
+ * found after an hour of work. */
+int heed_output_check(const heed_session *s, const char *out, char *const *inputs, int ninputs,
+		      heed_err *e);
+
+/* Are all n values finite (no NaN, no infinity)? */
+bool heed_all_finite(const float *v, size_t n);
+
+/* After enc_run: HEED_OK when every head's attention and the last hidden
+ * states are finite, else HEED_EFORMAT naming the first layer and head
+ * that are not (NaN or infinite weights, or finite ones so large that the
+ * forward overflows).  *layer and *head (may be NULL) get it, 0-based, or
+ * -1 when the attention is finite and the hidden states are not. */
+int heed_check_finite(const enc_state *s, const model *m, int *layer, int *head, heed_err *e);
+
+/* OpenBLAS maps a work buffer (128 MB in Debian's x86-64 build) for each
+ * thread the first time that thread multiplies, and when the mapping fails
+ * it retries forever at 100% CPU instead of failing.  So before an encoder
+ * runs, check that the address space has room for `threads` of them (plus
+ * OpenBLAS's own threads): HEED_ENOMEM with a message when it has not. */
+int heed_blas_reserve(int threads, heed_err *e);
+
 #endif

@@ -66,8 +66,18 @@ void util_big_free(void *p, size_t n);
 int util_read_file(const char *path, char **out, size_t *len, heed_err *e);
 
 /* Write a file atomically: path.tmp.PID, fsync, rename over path.  On any
- * failure the previous file at path is untouched and the temp file removed. */
+ * failure the previous file at path is untouched and the temp file removed
+ * (HEED_EWRITE).  A symbolic link is followed, and stays a link; a FIFO or
+ * a character device (/dev/stdout, /dev/null) is written into, never
+ * replaced. */
 int util_write_atomic(const char *path, const void *data, size_t len, heed_err *e);
+
+/* Before a long run, fail fast if path cannot be written: a folder or
+ * another non-file (HEED_EINVAL), a folder that does not take a new file
+ * (HEED_EWRITE; proven by creating and removing the temporary file). */
+int util_output_ready(const char *path, heed_err *e);
+/* Do a and b name the same existing file (any path, links, sub/../)? */
+bool util_same_file(const char *a, const char *b);
 
 /* Open path for reading without ever blocking on a FIFO: O_NONBLOCK, then
  * fstat.  A regular file is accepted (its size in *size), a pipe or FIFO

@@ -346,8 +346,8 @@ bench_startup(bench_ctx *x, int max_n, heed_err *e)
 	if (max_n > x->m->cfg.max_tokens)
 		return err_set(e, HEED_EINVAL, "length %d is over the model's %d positions",
 			       max_n, x->m->cfg.max_tokens);
-	x->s = enc_new(x->m, max_n);
-	enc_set_threads(x->s, x->o->threads);
+	if ((rc = heed_enc_reserve(x->m, &x->s, max_n, x->o->threads, e)) < 0)
+		return rc;
 	x->modes = xcalloc((size_t)x->m->cfg.layers * x->m->cfg.heads, 1);
 	x->ids = xmalloc(sizeof *x->ids * (size_t)max_n);
 	x->text[0] = bench_text(BENCH_SENTENCE, max_n);

@@ -103,29 +103,6 @@ cal_usage(FILE *f)
 
 /* ---- options ----------------------------------------------------------- */
 
-static bool
-parse_long(const char *s, long lo, long hi, long *out)
-{
-	char *end;
-	long v = strtol(s, &end, 0);
-
-	if (end == s || *end != '\0' || v < lo || v > hi)
-		return false;
-	*out = v;
-	return true;
-}
-
-static bool
-parse_opt_int(const char *s, long lo, long hi, int *out)
-{
-	long v;
-
-	if (!parse_long(s, lo, hi, &v))
-		return false;
-	*out = (int)v;
-	return true;
-}
-
 /* "K/N" with 1 <= K <= N */
 static bool
 parse_shard(const char *s, int *k, int *n)
@@ -143,18 +120,6 @@ parse_shard(const char *s, int *k, int *n)
 		return false;
 	*k = (int)a;
 	*n = (int)b;
-	return true;
-}
-
-static bool
-parse_seed(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v = strtoull(s, &end, 0);
-
-	if (end == s || *end != '\0' || s[0] == '-')
-		return false;
-	*out = v;
 	return true;
 }
 
@@ -180,35 +145,44 @@ cal_parse_args(int argc, char **argv, cal_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	heed_err e;
 	int c;
 
 	*o = (cal_opts){ .rank = CAL_DEFAULT_RANK, .epochs = 4, .seed = CALIB_DEFAULT_SEED,
 		.batch = CAL_DEFAULT_BATCH };
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "m:o:n:L:r:e:s:t:qh", opts, NULL)) != -1) {
-		bool ok = true;
+		int rc = HEED_OK;
 		o->build_only |= c == 'n' || c == 'e' || c == 's' || c == OPT_SAMPLES ||
 		    c == OPT_SHARD || c == OPT_BATCH;
 		switch (c) {
 		case 'm': o->model = optarg; break;
 		case 'o': o->out = optarg; break;
-		case 'n': ok = parse_long(optarg, 1, 1L << 40, &o->max_sentences); break;
-		case 'L': ok = parse_opt_int(optarg, 2, 1 << 16, &o->L); break;
-		case 'r': ok = parse_opt_int(optarg, 0, 4096, &o->rank); o->rank_set = true; break;
-		case 'e': ok = parse_opt_int(optarg, 1, 10000, &o->epochs); break;
-		case 's': ok = parse_seed(optarg, &o->seed); break;
-		case 't': ok = parse_opt_int(optarg, 1, 64, &o->threads); break;
+		case 'n': rc = util_parse_long("--max-sentences", optarg, 1, 1L << 40,
+		    &o->max_sentences, &e); break;
+		case 'L': rc = util_parse_int("--length", optarg, 2, 1 << 16, &o->L, &e); break;
+		case 'r': rc = util_parse_int("--rank", optarg, 0, 4096, &o->rank, &e);
+		    o->rank_set = true; break;
+		case 'e': rc = util_parse_int("--epochs", optarg, 1, 10000, &o->epochs, &e); break;
+		case 's': rc = util_parse_u64("--seed", optarg, &o->seed, &e); break;
+		case 't': rc = util_parse_int("--threads", optarg, 1, 64, &o->threads, &e); break;
 		case 'q': o->quiet = true; break;
-		case OPT_SAMPLES: ok = parse_long(optarg, 1, 1L << 30, &o->samples); break;
-		case OPT_SHARD: ok = parse_shard(optarg, &o->shard, &o->shards); break;
-		case OPT_BATCH: ok = parse_opt_int(optarg, 1, 1 << 20, &o->batch); break;
+		case OPT_SAMPLES: rc = util_parse_long("--samples", optarg, 1, 1L << 30,
+		    &o->samples, &e); break;
+		case OPT_SHARD:
+			if (!parse_shard(optarg, &o->shard, &o->shards))
+				rc = err_set(&e, HEED_EINVAL, "--shard: '%s' is not K/N with 1 <= K <= N",
+				    optarg);
+			break;
+		case OPT_BATCH: rc = util_parse_int("--batch", optarg, 1, 1 << 20, &o->batch, &e);
+		    break;
 		case OPT_MERGE: o->merge = true; break;
 		case 'h': cal_usage(stdout); return 1;
-		default: ok = false; optarg = NULL; break;
+		default: rc = HEED_EINVAL; e.msg[0] = '\0'; break;
 		}
-		if (!ok) {
-			if (optarg != NULL)
-				fprintf(stderr, "heed: calibrate: bad value '%s'\n", optarg);
+		if (rc < 0) {
+			if (e.msg[0] != '\0')
+				cli_error("calibrate", "%s", e.msg);
 			fprintf(stderr, "heed: calibrate: see heed calibrate --help\n");
 			return -1;
 		}
@@ -417,6 +391,12 @@ run_batch(calibrator *k, size_t r0, size_t r1, int *ids, heed_err *e)
 		size_t i = k->order[r0 + (size_t)g], n = (size_t)k->blens[g];
 		for (int lh = 0; lh < k->LH; lh++) {
 			const float *a = enc_batch_attn(k->s, g, lh / mc->heads, lh % mc->heads);
+			/* NaN would spread through every sum into the file */
+			if (!heed_all_finite(a, n * n))
+				return err_set(e, HEED_EFORMAT, "%s: layer %d head %d: the attention "
+				    "is not finite (NaN or infinity: the weights are damaged or so "
+				    "large the forward overflows)", k->m->name, lh / mc->heads + 1,
+				    lh % mc->heads + 1);
 			k->battn[(size_t)g * k->LH + lh] = a;
 			k->bent[(size_t)g * k->LH + lh] = enc_batch_entropy(k->s, g, lh / mc->heads,
 			    lh % mc->heads);
@@ -573,7 +553,7 @@ static void
 warn_stderr(void *ud, const char *msg)
 {
 	(void)ud;
-	fprintf(stderr, "heed: %s\n", msg);
+	cli_error(NULL, "%s", msg);
 }
 
 static int
@@ -589,6 +569,12 @@ cal_open(calibrator *k, int argc, char **argv, heed_err *e)
 	k->m = k->h.m;
 	k->v = k->h.vocab;
 	c = &k->m->cfg;
+	/* the output checked before the corpus is read and the hours spent */
+	char *out = k->o.out != NULL ? xstrdup(k->o.out) : calib_default_path(k->dir);
+	rc = heed_output_check(&k->h, out, argv + optind, argc - optind, e);
+	free(out);
+	if (rc < 0)
+		return rc;
 	L = k->o.L > 0 ? k->o.L : calib_default_L(c);
 	if (L > c->max_tokens)
 		return err_set(e, HEED_EINVAL, "--length %d exceeds the model's %d positions", L,
@@ -609,6 +595,8 @@ cal_open(calibrator *k, int argc, char **argv, heed_err *e)
 	k->cal->shards = k->o.shards;
 	int threads = k->o.threads > 0 ? k->o.threads : enc_default_threads();
 	k->LH = c->layers * c->heads;
+	if ((rc = heed_blas_reserve(threads, e)) < 0)
+		return rc;
 	k->s = enc_new_batch(k->m, L, k->o.batch > L ? k->o.batch : L);
 	enc_set_threads(k->s, threads);
 	k->pool = enc_pool_new(threads);
@@ -674,18 +662,23 @@ calibrate(int argc, char **argv, cal_opts *o)
 	calibrator k = { .o = *o };
 	double t0 = util_now_ms();
 	char *path = NULL;
-	heed_err e;
+	heed_err e = { "" };
+	bool said = false;
 	int rc;
 
 	if ((rc = cal_open(&k, argc, argv, &e)) == HEED_OK &&
 	    (rc = pass_forward(&k, &e)) == HEED_OK && (pass_dependence(&k), 1) &&
 	    (rc = pass_synth(&k, &e)) == HEED_OK) {
 		path = o->out != NULL ? xstrdup(o->out) : calib_default_path(k.dir);
-		if ((rc = calib_save(path, k.cal, &e)) == HEED_OK)
+		if ((rc = calib_save(path, k.cal, &e)) == HEED_OK) {
 			summary(&k, path, util_now_ms() - t0);
+			/* the file is written; the summary could not be (exit 3) */
+			if ((rc = cli_finish_stdout("calibrate")) < 0)
+				said = true;
+		}
 	}
-	if (rc < 0)
-		fprintf(stderr, "heed: calibrate: %s\n", e.msg);
+	if (rc < 0 && !said)
+		cli_error("calibrate", "%s", e.msg);
 	free(path);
 	cal_close(&k);
 	return cli_exit_code(rc);
@@ -722,15 +715,16 @@ merge(int argc, char **argv, const cal_opts *o)
 {
 	int n = argc - optind, rc = HEED_OK, loaded = 0;
 	calib **f = xcalloc((size_t)n, sizeof(*f));
-	model *m = NULL;
-	char *dir = NULL;
-	heed_err e;
+	heed_open_opts oo = { o->model, NULL, NULL, HEED_OPEN_WEIGHTS };
+	heed_session h = { 0 };
+	const model *m = NULL;
+	heed_err e = { "" };
 
 	/* -m: every file must belong to this model's configuration, weights and
 	 * tokenizer; without it they must only agree among themselves */
-	if (o->model != NULL && ((rc = model_resolve(o->model, &dir, &e)) < 0 ||
-	    (rc = model_load(dir, &m, &e)) < 0))
+	if (o->model != NULL && (rc = heed_open(&oo, &h, &e)) < 0)
 		goto out;
+	m = h.m;
 	for (; loaded < n && rc == HEED_OK; loaded++) {
 		const char *path = argv[optind + loaded];
 		if ((rc = calib_load(path, m != NULL ? &m->cfg : NULL, m != NULL ? m->fingerprint : 0,
@@ -751,14 +745,15 @@ merge(int argc, char **argv, const cal_opts *o)
 	if (rc == HEED_OK && (rc = calib_save(o->out, f[0], &e)) == HEED_OK)
 		printf("heed: merged %d files (%llu sentences) into %s\n", n,
 		    (unsigned long long)f[0]->sentences, o->out);
+	if (rc == HEED_OK && (rc = cli_finish_stdout("calibrate")) < 0)
+		e.msg[0] = '\0';
 out:
-	if (rc < 0)
-		fprintf(stderr, "heed: calibrate: %s\n", e.msg);
+	if (rc < 0 && e.msg[0] != '\0')
+		cli_error("calibrate", "%s", e.msg);
 	for (int i = 0; i < n; i++)
 		calib_free(f[i]);
 	free(f);
-	model_free(m);
-	free(dir);
+	heed_close(&h);
 	return cli_exit_code(rc);
 }
 

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,7 @@ typedef struct dump_ctx {
 	float *replaced;     /* [n] ELECTRA discriminator's P(replaced) */
 	bool warned_mlm;
 	bool from_stdin;     /* no sentence arguments: one a line on stdin */
+	int nonfinite;       /* sentences whose results were not all finite */
 } dump_ctx;
 
 static void
@@ -256,6 +258,13 @@ json_tokens(const dump_ctx *d, const tok_result *r)
 	return a;
 }
 
+/* JSON has no NaN or infinity (jansson refuses them): null marks one. */
+static json_t *
+json_num(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
 static json_t *
 json_matrix(const float *w, int n)
 {
@@ -264,7 +273,7 @@ json_matrix(const float *w, int n)
 	for (int i = 0; i < n; i++) {
 		json_t *row = json_array();
 		for (int j = 0; j < n; j++)
-			json_array_append_new(row, json_real(w[(size_t)i * n + j]));
+			json_array_append_new(row, json_num(w[(size_t)i * n + j]));
 		json_array_append_new(rows, row);
 	}
 	return rows;
@@ -298,8 +307,9 @@ json_predictions(dump_ctx *d, const tok_result *r, json_t **out, heed_err *e)
 		}
 		json_t *top = json_array();
 		for (int j = 0; j < k; j++)
-			json_array_append_new(top, json_pack("{s:i, s:o, s:f}", "id", d->top_ids[j],
-			    "piece", json_text(tok_piece(d->v, d->top_ids[j])), "prob", (double)d->top_p[j]));
+			json_array_append_new(top, json_pack("{s:i, s:o, s:o}", "id", d->top_ids[j],
+			    "piece", json_text(tok_piece(d->v, d->top_ids[j])), "prob",
+			    json_num(d->top_p[j])));
 		json_array_append_new(a, json_pack("{s:i, s:o}", "pos", pos, "top", top));
 	}
 	*out = a;
@@ -436,6 +446,7 @@ dump_warnings(dump_ctx *d, const tok_result *r)
 static int
 dump_sentence(dump_ctx *d, const char *text, heed_err *e)
 {
+	heed_err why;
 	tok_result r;
 	int rc;
 
@@ -451,6 +462,12 @@ dump_sentence(dump_ctx *d, const char *text, heed_err *e)
 	for (int t = 0; t < r.n; t++)
 		d->ids[t] = r.tok[t].id;
 	rc = enc_run(d->s, d->ids, r.n, d->modes, d->cal, NULL, NULL, e);
+	if (rc >= 0 && heed_check_finite(d->s, d->m, NULL, NULL, &why) < 0) {
+		/* still printed, with null (JSON) or nan (TSV) where values are
+		 * missing, and the exit status says the model is bad */
+		cli_warn("sentence %d: %s", d->index, why.msg);
+		d->nonfinite++;
+	}
 	if (rc >= 0)
 		rc = d->o.json ? json_sentence(d, text, &r, e) : tsv_sentence(d, text, &r, e);
 	tok_result_free(&r);
@@ -498,6 +515,10 @@ cmd_dump(int argc, char **argv)
 			rc = dump_stdin(&d, &e);
 		if (d.o.json)
 			fputs("\n]}\n", stdout);
+		if (rc >= 0 && d.nonfinite > 0)
+			rc = err_set(&e, HEED_EFORMAT, "%s: %d of %d sentences gave NaN or infinite "
+			    "values (shown as %s)", d.h.dir, d.nonfinite, d.index,
+			    d.o.json ? "null" : "nan");
 	}
 	if (rc < 0)
 		cli_error(NULL, "%s", e.msg);

@@ -113,7 +113,7 @@ eval_parse_line(char *line, int vocab, int *ids, int max_ids, int *pos, int *lab
 }
 
 static int
-eval_example(enc_state *s, const int *ids, int n, const uint8_t *modes,
+eval_example(const model *m, enc_state *s, const int *ids, int n, const uint8_t *modes,
 	     const calib *cal, const int *pos, const int *lab, int npred,
 	     eval_totals *t, heed_err *e)
 {
@@ -121,7 +121,8 @@ eval_example(enc_state *s, const int *ids, int n, const uint8_t *modes,
 	float prob[5];
 	int rc = enc_run(s, ids, n, modes, cal, NULL, NULL, e);
 
-	if (rc < 0)
+	/* a NaN would make the loss NaN and every rank wrong, silently */
+	if (rc < 0 || (rc = heed_check_finite(s, m, NULL, NULL, e)) < 0)
 		return rc;
 	for (int i = 0; i < npred; i++) {
 		/* top-k of the whole vocabulary gives the label's rank only when it
@@ -211,7 +212,7 @@ cmd_eval(int argc, char **argv)
 		if (n == 0)
 			continue;
 		if ((rc = heed_enc_reserve(h.m, &s, n, enc_default_threads(), &e)) < 0 ||
-		    (rc = eval_example(s, ids, n, h.modes, h.cal, pos, lab, npred, &t, &e)) < 0)
+		    (rc = eval_example(h.m, s, ids, n, h.modes, h.cal, pos, lab, npred, &t, &e)) < 0)
 			goto out;
 	}
 	if (ferror(in)) {

@@ -10,11 +10,51 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "heed/tui.h"
 #include "heed/util.h"
 #include "cli.h"
+
+/* OpenBLAS starts its threads when it is loaded, before main, and each maps
+ * a 128 MB buffer as it starts: under a tight `ulimit -v` (or -d) the
+ * thread creation or that mapping fails, and OpenBLAS then exits, or
+ * retries forever at full speed while exit waits for it.  heed never wants
+ * those threads (each of its own parts runs OpenBLAS single-threaded, see
+ * enc_set_threads), and only the environment read at load time keeps them
+ * from starting.  So under a memory limit, unless the user chose a number,
+ * heed runs itself again with OPENBLAS_NUM_THREADS=1, from its
+ * .preinit_array: that runs before any shared library initialises (System V
+ * ABI, DT_PREINIT_ARRAY), even libc, so only system calls and string
+ * functions are used.  Without a limit nothing happens. */
+static void
+blas_threads_under_limits(int argc, char **argv, char **envp)
+{
+	static char want[] = "OPENBLAS_NUM_THREADS=1";
+	struct rlimit as, data;
+	size_t n = 0;
+
+	(void)argc;
+	for (; envp[n] != NULL; n++)
+		if (strncmp(envp[n], want, sizeof "OPENBLAS_NUM_THREADS=" - 1) == 0)
+			return;
+	if (getrlimit(RLIMIT_AS, &as) != 0 || getrlimit(RLIMIT_DATA, &data) != 0)
+		return;
+	if (as.rlim_cur == RLIM_INFINITY && data.rlim_cur == RLIM_INFINITY)
+		return;
+	char *env[n + 2];
+	memcpy(env, envp, n * sizeof *env);
+	env[n] = want;
+	env[n + 1] = NULL;
+	execve("/proc/self/exe", argv, env);
+	/* no /proc: go on, the threads may still be fine */
+}
+
+__attribute__((section(".preinit_array"), used))
+static void (*const preinit)(int, char **, char **) = blas_threads_under_limits;
 
 static const cli_command commands[] = {
 	/* Subcommands register here as they land: { "dump", cmd_dump, "..." }, */

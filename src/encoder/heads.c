@@ -351,7 +351,7 @@ parse_selector(preset_ctx *c, const char *item, const char *sel, int *l0, int *l
 	       int *h0, int *h1)
 {
 	const char *p = sel + 1;
-	long l = parse_count(&p), h = 0;
+	long l = parse_count(&p), h = -1;   /* -1: no H, the whole layer */
 
 	if (l < 0)
 		return err_set(c->e, HEED_EINVAL, "'%s': expected a layer number after 'L'", item);
@@ -364,11 +364,12 @@ parse_selector(preset_ctx *c, const char *item, const char *sel, int *l0, int *l
 		return err_set(c->e, HEED_EINVAL, "'%s': unexpected '%s'", item, p);
 	if (l < 1 || l > c->layers)
 		return err_set(c->e, HEED_EINVAL, "'%s': layer %ld out of range 1..%d", item, l, c->layers);
-	if (h != 0 && (h < 1 || h > c->heads))
+	/* H0 (or H00) is a head out of range, never "all heads" */
+	if (h != -1 && (h < 1 || h > c->heads))
 		return err_set(c->e, HEED_EINVAL, "'%s': head %ld out of range 1..%d", item, h, c->heads);
 	*l0 = *l1 = (int)l - 1;
-	*h0 = h != 0 ? (int)h - 1 : 0;
-	*h1 = h != 0 ? (int)h - 1 : c->heads - 1;
+	*h0 = h != -1 ? (int)h - 1 : 0;
+	*h1 = h != -1 ? (int)h - 1 : c->heads - 1;
 	return HEED_OK;
 }
 

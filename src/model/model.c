@@ -81,6 +81,30 @@ find_named(const loader *L, const char *name, char *found, size_t cap)
 	return NULL;
 }
 
+/* Byte offset of the first NaN or infinity in t's data (all exponent bits
+ * set, in any of the float dtypes), or t->nbytes when there is none. */
+static size_t
+first_nonfinite(const st_tensor *t)
+{
+	const uint8_t *p = t->data;
+	size_t i;
+
+	if (t->dtype == ST_F32) {
+		for (i = 0; i + 4 <= t->nbytes; i += 4)
+			if ((p[i + 3] & 0x7f) == 0x7f && (p[i + 2] & 0x80))
+				return i;
+	} else if (t->dtype == ST_F16) {
+		for (i = 0; i + 2 <= t->nbytes; i += 2)
+			if ((p[i + 1] & 0x7c) == 0x7c)
+				return i;
+	} else if (t->dtype == ST_BF16) {
+		for (i = 0; i + 2 <= t->nbytes; i += 2)
+			if ((p[i + 1] & 0x7f) == 0x7f && (p[i] & 0x80))
+				return i;
+	}
+	return t->nbytes;
+}
+
 /* The tensor named rel (after the checkpoint's prefix when prefixed), checked
  * to have shape [d0] (d1 == 0) or [d0, d1].  NULL after an error (L->rc
  * says which). */
@@ -91,6 +115,7 @@ find_checked(loader *L, bool prefixed, int64_t d0, int64_t d1, const char *rel)
 	int64_t dims[2] = {d0, d1};
 	int nd = d1 ? 2 : 1;
 	const st_tensor *t;
+	size_t bad;
 
 	if (L->rc < 0)
 		return NULL;
@@ -111,6 +136,13 @@ find_checked(loader *L, bool prefixed, int64_t d0, int64_t d1, const char *rel)
 		shape_str(want, sizeof want, dims, nd);
 		L->rc = err_set(L->e, HEED_EFORMAT, "%s: %s has shape %s, expected %s",
 		    L->file, name, got, want);
+		return NULL;
+	}
+	/* once, in the sizing pass: a NaN or Inf weight would make every
+	 * result NaN without a word */
+	if (L->arena == NULL && L->lin_arena == NULL && (bad = first_nonfinite(t)) < t->nbytes) {
+		L->rc = err_set(L->e, HEED_EFORMAT, "%s: %s holds a NaN or infinite value (byte "
+		    "%zu of its data): the weights are damaged", L->file, name, bad);
 		return NULL;
 	}
 	return t;

@@ -31,12 +31,14 @@ struct wt_set {
 	char *path;              /* the file (or index) the user's folder gave */
 };
 
+/* Anything by that name counts: a FIFO or a folder there is then refused
+ * by name when it is opened, rather than reported as missing. */
 static bool
 file_exists(const char *path)
 {
 	struct stat sb;
 
-	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+	return stat(path, &sb) == 0;
 }
 
 const char *

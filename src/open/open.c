@@ -1,12 +1,17 @@
 /* open.c — resolve → model → vocabulary → calibration → head modes, once
  * for every front end (see open.h). */
-#define _POSIX_C_SOURCE 200809L
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE  /* MAP_ANONYMOUS, MAP_NORESERVE */
+#endif
 #include "heed/open.h"
 
+#include <cblas.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -140,7 +145,7 @@ heed_close(heed_session *s)
 int
 heed_enc_reserve(const model *m, enc_state **st, int n, int threads, heed_err *e)
 {
-	int have = *st != NULL ? enc_max_tokens(*st) : 0, want;
+	int have = *st != NULL ? enc_max_tokens(*st) : 0, want, rc;
 
 	if (n > m->cfg.max_tokens)
 		return err_set(e, HEED_EINVAL, "%d tokens is over the %d the model's positions allow", n,
@@ -153,8 +158,109 @@ heed_enc_reserve(const model *m, enc_state **st, int n, int threads, heed_err *e
 	if (want > m->cfg.max_tokens)
 		want = m->cfg.max_tokens;
 	enc_free(*st);
+	*st = NULL;
+	if ((rc = heed_blas_reserve(threads, e)) < 0)
+		return rc;
 	*st = enc_new(m, want);
 	if (threads > 0)
 		enc_set_threads(*st, threads);
 	return HEED_OK;
+}
+
+/* BUFFER_SIZE of the OpenBLAS build heed runs on (Debian, x86-64); a build
+ * with a smaller one only makes the check stricter than it needs to be. */
+#define BLAS_BUFFER ((size_t)128 << 20)
+
+int
+heed_blas_reserve(int threads, heed_err *e)
+{
+	int blas = openblas_get_num_threads();
+	/* heed's parts each call OpenBLAS single-threaded; without
+	 * enc_set_threads the caller calls it, with OpenBLAS's own threads */
+	size_t n = threads > 0 ? (size_t)threads : (size_t)(blas > 1 ? blas : 1);
+	void *p;
+
+	/* PROT_NONE and MAP_NORESERVE: address space only, nothing touched */
+	p = mmap(NULL, n * BLAS_BUFFER, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+	    -1, 0);
+	if (p == MAP_FAILED)
+		return err_set(e, HEED_ENOMEM, "out of memory: the matrix library needs %zu MB of "
+		    "address space for %zu thread%s (see ulimit -v%s)",
+		    n * (BLAS_BUFFER >> 20), n, n > 1 ? "s" : "", n > 1 ? ", or try --threads 1" : "");
+	munmap(p, n * BLAS_BUFFER);
+	return HEED_OK;
+}
+
+bool
+heed_all_finite(const float *v, size_t n)
+{
+	float acc = 0.0f;
+
+	/* v * 0 is 0 for finite v and NaN for NaN or Inf: one branch per block */
+	for (size_t i = 0; i < n; i++)
+		acc += v[i] * 0.0f;
+	return acc == 0.0f;
+}
+
+int
+heed_check_finite(const enc_state *s, const model *m, int *layer, int *head, heed_err *e)
+{
+	const model_config *c = &m->cfg;
+	size_t n = (size_t)enc_n(s);
+	int l = -1, h = -1;
+
+	for (int i = 0; i < c->layers && l < 0; i++)
+		for (int j = 0; j < c->heads && l < 0; j++)
+			if (!heed_all_finite(enc_attn(s, i, j), n * n))
+				l = i, h = j;
+	if (layer != NULL)
+		*layer = l;
+	if (head != NULL)
+		*head = h;
+	if (l >= 0)
+		return err_set(e, HEED_EFORMAT, "%s: layer %d head %d: the attention is not finite "
+		    "(NaN or infinity: the weights are damaged or so large the forward overflows)",
+		    m->name, l + 1, h + 1);
+	if (!heed_all_finite(enc_hidden(s, c->layers), n * (size_t)c->hidden))
+		return err_set(e, HEED_EFORMAT, "%s: the last layer's output is not finite "
+		    "(NaN or infinity: the weights are damaged or so large the forward overflows)",
+		    m->name);
+	return HEED_OK;
+}
+
+static bool
+ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+int
+heed_output_check(const heed_session *s, const char *out, char *const *inputs, int ninputs,
+		  heed_err *e)
+{
+	struct dirent *d;
+	DIR *dir;
+	int rc = HEED_OK;
+
+	for (int i = 0; i < ninputs; i++)
+		if (util_same_file(out, inputs[i]))
+			return err_set(e, HEED_EINVAL, "%s: is the input %s; choose another output",
+			    out, inputs[i]);
+	/* the model's own files: weights, configuration, vocabulary... */
+	if (s->dir != NULL && (dir = opendir(s->dir)) != NULL) {
+		while (rc == HEED_OK && (d = readdir(dir)) != NULL) {
+			char *p;
+			if (d->d_name[0] == '.' || ends_with(d->d_name, ".calib"))
+				continue;
+			p = xasprintf("%s/%s", s->dir, d->d_name);
+			if (util_same_file(out, p))
+				rc = err_set(e, HEED_EINVAL, "%s: is the model's %s; choose another "
+				    "output", out, d->d_name);
+			free(p);
+		}
+		closedir(dir);
+	}
+	return rc < 0 ? rc : util_output_ready(out, e);
 }

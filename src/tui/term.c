@@ -387,7 +387,7 @@ term_bar(int y, int x, int w, pal_kind k, double t)
 {
 	static const uint32_t eighths[] = { ' ', 0x258F, 0x258E, 0x258D, 0x258C, 0x258B, 0x258A,
 	    0x2589, 0x2588 };
-	int fill = (int)(t * w * 8 + 0.5);
+	int fill = (int)(pal_scale(t, 1.0) * w * 8 + 0.5);   /* NaN-safe clamp */
 	int fg = depth == DEPTH_NONE ? NO_COLOUR : pal_colour(k, depth, t);
 
 	for (int i = 0; i < w; i++, fill -= 8) {
@@ -405,7 +405,7 @@ term_vbar(int y, int x, int w, pal_kind k, double t)
 {
 	static const uint32_t eighths[] = { ' ', 0x2581, 0x2582, 0x2583, 0x2584, 0x2585, 0x2586,
 	    0x2587, 0x2588 };
-	int e = (int)(t * 8 + 0.5);
+	int e = (int)(pal_scale(t, 1.0) * 8 + 0.5);   /* NaN-safe clamp */
 	int fg = depth == DEPTH_NONE ? NO_COLOUR : pal_colour(k, depth, t);
 
 	if (e == 0 && t > 0.02)

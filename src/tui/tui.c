@@ -159,6 +159,9 @@ tui_main(int argc, char **argv)
 		return HEED_EIO;
 	}
 	rc = load(&a, &o, &e);
+	/* the worker's two encoders run on o.threads threads */
+	if (rc == HEED_OK)
+		rc = heed_blas_reserve(o.threads > 0 ? o.threads : enc_default_threads(), &e);
 	if (rc == HEED_OK)
 		rc = app_run(&a, o.mouse, o.threads, o.sentence, &e);
 	term_end();

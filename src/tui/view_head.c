@@ -6,6 +6,7 @@
  * the matrix's own units and scale; the frame already holds both. */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <curses.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -147,11 +148,17 @@ draw_col_labels(const view_ctx *c, const head_state *s)
 static void
 cell_text(float v, int cw, bool diff, char *out)
 {
-	int pct = (int)(v * 100 + (v < 0 ? -0.5f : 0.5f));
+	int pct;
 
 	out[0] = '\0';
 	if (cw < 4)
 		return;
+	/* a NaN or infinite weight (a damaged model) is marked, never converted */
+	if (!isfinite(v) || fabsf(v) > 1e6f) {
+		snprintf(out, 16, " ?? ");
+		return;
+	}
+	pct = (int)(v * 100 + (v < 0 ? -0.5f : 0.5f));
 	if (!diff && pct >= 100)
 		snprintf(out, 16, " 1.0");
 	else

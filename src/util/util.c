@@ -384,29 +384,138 @@ sync_parent_dir(const char *path)
 	free(dir);
 }
 
-int
-util_write_atomic(const char *path, const void *data, size_t len, heed_err *e)
+static int
+write_all(int fd, const void *data, size_t len)
 {
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
 	const char *p = data;
-	int fd, saved;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0) {
-		saved = errno;
-		free(tmp);
-		return err_set(e, HEED_EWRITE, "%s: cannot create temporary file: %s", path, strerror(saved));
-	}
 	while (len > 0) {
 		ssize_t w = write(fd, p, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
 		p += w;
 		len -= (size_t)w;
 	}
+	return 0;
+}
+
+/* A FIFO or a character device named as the output is written into, not
+ * replaced: renaming a regular file over it would turn /dev/null into a
+ * file, or take a reader's FIFO away.  O_NONBLOCK: a FIFO nobody reads
+ * fails at once (ENXIO) instead of waiting. */
+static int
+write_special(const char *path, const void *data, size_t len, heed_err *e)
+{
+	int fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC), saved, flags;
+
+	if (fd < 0) {
+		saved = errno;
+		return err_set(e, HEED_EWRITE, "%s: %s", path, saved == ENXIO ?
+		    "a FIFO nobody reads from" : strerror(saved));
+	}
+	if ((flags = fcntl(fd, F_GETFL)) >= 0)
+		(void)fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+	if (write_all(fd, data, len) != 0) {
+		saved = errno;
+		close(fd);
+		return err_set(e, HEED_EWRITE, "%s: write failed: %s", path, strerror(saved));
+	}
+	if (close(fd) != 0)
+		return err_set(e, HEED_EWRITE, "%s: write failed: %s", path, strerror(errno));
+	return HEED_OK;
+}
+
+/* Where an output named path really goes: through symbolic links (so the
+ * link stays a link and its target gets the new file), and whether that is
+ * a FIFO or a character device.  Returns a malloc'd path. */
+static char *
+output_target(const char *path, bool *special)
+{
+	struct stat sb;
+	char *real;
+
+	*special = false;
+	if (lstat(path, &sb) != 0)
+		return xstrdup(path);
+	if (S_ISLNK(sb.st_mode) && (real = realpath(path, NULL)) != NULL) {
+		char *copy = xstrdup(real);   /* from our allocator, freed with free() */
+		free(real);
+		if (stat(copy, &sb) != 0) {
+			free(copy);
+			return xstrdup(path);
+		}
+		*special = S_ISFIFO(sb.st_mode) || S_ISCHR(sb.st_mode);
+		return copy;
+	}
+	*special = S_ISFIFO(sb.st_mode) || S_ISCHR(sb.st_mode);
+	return xstrdup(path);
+}
+
+int
+util_output_ready(const char *path, heed_err *e)
+{
+	struct stat sb;
+	bool special;
+	char *target = output_target(path, &special), *tmp;
+	int fd, saved, rc = HEED_OK;
+
+	if (special) {
+		free(target);
+		return HEED_OK;   /* written into when the time comes */
+	}
+	if (stat(target, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		free(target);
+		return err_set(e, HEED_EINVAL, "%s: is %s; the output must be a file", path,
+		    file_kind(sb.st_mode));
+	}
+	/* the folder must take a new file: the same temporary the write uses */
+	tmp = xasprintf("%s.tmp.%ld", target, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		saved = errno;
+		rc = err_set(e, HEED_EWRITE, "%s: cannot write there: %s", path, strerror(saved));
+	} else {
+		close(fd);
+		unlink(tmp);
+	}
+	free(tmp);
+	free(target);
+	return rc;
+}
+
+bool
+util_same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	    sa.st_ino == sb.st_ino;
+}
+
+int
+util_write_atomic(const char *path, const void *data, size_t len, heed_err *e)
+{
+	bool special;
+	char *target = output_target(path, &special), *tmp;
+	int fd, saved;
+
+	if (special) {
+		int rc = write_special(target, data, len, e);
+		free(target);
+		return rc;
+	}
+	tmp = xasprintf("%s.tmp.%ld", target, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		saved = errno;
+		free(tmp);
+		free(target);
+		return err_set(e, HEED_EWRITE, "%s: cannot create temporary file: %s", path, strerror(saved));
+	}
+	if (write_all(fd, data, len) != 0)
+		goto fail;
 	if (fsync(fd) != 0)
 		goto fail;
 	if (close(fd) != 0) {
@@ -414,10 +523,11 @@ util_write_atomic(const char *path, const void *data, size_t len, heed_err *e)
 		goto fail;
 	}
 	fd = -1;
-	if (rename(tmp, path) != 0)
+	if (rename(tmp, target) != 0)
 		goto fail;
+	sync_parent_dir(target);
 	free(tmp);
-	sync_parent_dir(path);
+	free(target);
 	return HEED_OK;
 fail:
 	saved = errno;
@@ -425,6 +535,7 @@ fail:
 		close(fd);
 	unlink(tmp);
 	free(tmp);
+	free(target);
 	return err_set(e, HEED_EWRITE, "%s: write failed, previous file kept: %s", path, strerror(saved));
 }
 

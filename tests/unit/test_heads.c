@@ -321,6 +321,10 @@ test_presets(void **state)
 	expect_err("L3=average", c, "layer 3 out of range 1..2");
 	expect_err("L1H4=average", c, "head 4 out of range 1..3");
 	expect_err("L0=average", c, "layer 0");
+	/* #22.8: H0 once meant the whole layer */
+	expect_err("L1H0=uniform", c, "'L1H0=uniform': head 0 out of range 1..3");
+	expect_err("L1H00=uniform", c, "'L1H00=uniform': head 0 out of range 1..3");
+	expect_err("L1H=uniform", c, "expected a head number after 'H'");
 	expect_err("all=sideways", c, "unknown head mode 'sideways'");
 	/* modes the calibration cannot serve: the file's fault (exit 2) */
 	expect_code("all=average", NULL, HEED_ENOCALIB, "needs a calibration file");
