@@ -5,6 +5,8 @@
 #ifndef HEED_CLI_H
 #define HEED_CLI_H
 
+#include <stdio.h>
+
 #include "heed/util.h"
 
 enum { EXIT_USAGE = HEED_EXIT_USAGE, EXIT_BADFILE = HEED_EXIT_BADFILE,
@@ -38,6 +40,11 @@ cli_exit_code(int err)
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The same for a warning: "heed: warning: MESSAGE". */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Write s as one TSV field: backslash, tab, newline and carriage return as
+ * \\ \t \n \r, other control bytes as \xHH, so a record stays one line
+ * and no raw ESC reaches a terminal. */
+void cli_tsv_field(FILE *f, const char *s);
 
 /* Flush stdout and say so when it cannot be written (`> /dev/full`, a full
  * disk, a closed pipe): HEED_OK or HEED_EWRITE, reported with cmd. */

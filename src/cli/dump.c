@@ -81,7 +81,9 @@ dump_usage(FILE *f)
 	    "\"attention\": [{\"layer\", \"head\", \"mode\", \"weights\": [query][key]}],\n"
 	    "\"predictions\": [{\"pos\", \"top\": [{\"id\", \"piece\", \"prob\"}]}]}]}.\n"
 	    "Spans are byte offsets [begin, end) into the sentence; -1 for [CLS]/[SEP].\n"
-	    "TSV: tab-separated records, the first field naming the kind:\n"
+	    "TSV: tab-separated records, the first field naming the kind (in text\n"
+	    "and pieces \\ \\t \\n \\r stand for those characters, \\xHH for other\n"
+	    "control bytes):\n"
 	    "  sentence INDEX N N_FULL TEXT\n"
 	    "  token    INDEX POS PIECE ID BEGIN END\n"
 	    "  attn     INDEX LAYER HEAD MODE QUERY W_0 ... W_N-1\n"
@@ -372,13 +374,6 @@ json_begin(const dump_ctx *d)
 
 /* ---- TSV --------------------------------------------------------------- */
 
-/* Tabs and newlines would break the record; they print as spaces. */
-static void
-tsv_text(const char *s)
-{
-	for (; *s != '\0'; s++)
-		putchar(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s);
-}
 
 static int
 tsv_sentence(dump_ctx *d, const char *text, const tok_result *r, heed_err *e)
@@ -386,11 +381,13 @@ tsv_sentence(dump_ctx *d, const char *text, const tok_result *r, heed_err *e)
 	int n = r->n, i = d->index;
 
 	printf("sentence\t%d\t%d\t%d\t", i, n, r->n_full);
-	tsv_text(text);
+	cli_tsv_field(stdout, text);
 	putchar('\n');
-	for (int t = 0; t < n; t++)
-		printf("token\t%d\t%d\t%s\t%d\t%d\t%d\n", i, t, tok_piece(d->v, r->tok[t].id),
-		       r->tok[t].id, r->tok[t].begin, r->tok[t].end);
+	for (int t = 0; t < n; t++) {
+		printf("token\t%d\t%d\t", i, t);
+		cli_tsv_field(stdout, tok_piece(d->v, r->tok[t].id));
+		printf("\t%d\t%d\t%d\n", r->tok[t].id, r->tok[t].begin, r->tok[t].end);
+	}
 	for (int l = layer_lo(d); l < layer_hi(d); l++)
 		for (int h = head_lo(d); h < head_hi(d); h++) {
 			const float *a = enc_attn(d->s, l, h);
@@ -408,9 +405,11 @@ tsv_sentence(dump_ctx *d, const char *text, const tok_result *r, heed_err *e)
 		int k = enc_mlm_topk(d->s, pos, d->o.topk, d->top_ids, d->top_p, e);
 		if (k < 0)
 			return k;
-		for (int j = 0; j < k; j++)
-			printf("pred\t%d\t%d\t%d\t%s\t%d\t%.6g\n", i, pos, j + 1,
-			       tok_piece(d->v, d->top_ids[j]), d->top_ids[j], d->top_p[j]);
+		for (int j = 0; j < k; j++) {
+			printf("pred\t%d\t%d\t%d\t", i, pos, j + 1);
+			cli_tsv_field(stdout, tok_piece(d->v, d->top_ids[j]));
+			printf("\t%d\t%.6g\n", d->top_ids[j], d->top_p[j]);
+		}
 	}
 	if (d->m->has_rtd) {
 		int rc = dump_replaced(d, n, e);

@@ -223,14 +223,17 @@ cmd_eval(int argc, char **argv)
 		rc = err_set(&e, HEED_EFORMAT, "%s: no examples", path);
 		goto out;
 	}
-	if (!strcmp(format, "tsv"))
-		printf("modes\tn\tloss\ttop1\ttop5\n%s\t%ld\t%.4f\t%.4f\t%.4f\n",
-		       oo.modes ? oo.modes : "input", t.n, t.loss / t.n, (double)t.top1 / t.n,
+	if (!strcmp(format, "tsv")) {
+		printf("modes\tn\tloss\ttop1\ttop5\n");
+		cli_tsv_field(stdout, oo.modes ? oo.modes : "input");
+		printf("\t%ld\t%.4f\t%.4f\t%.4f\n", t.n, t.loss / t.n, (double)t.top1 / t.n,
 		       (double)t.top5 / t.n);
-	else
+	} else {
+		char safe[256];
 		printf("%s: %ld masked tokens, loss %.3f, top-1 %.1f%%, top-5 %.1f%%\n",
-		       oo.modes ? oo.modes : "all input", t.n, t.loss / t.n, 100.0 * t.top1 / t.n,
-		       100.0 * t.top5 / t.n);
+		       util_term_safe(oo.modes ? oo.modes : "all input", safe, sizeof safe), t.n,
+		       t.loss / t.n, 100.0 * t.top1 / t.n, 100.0 * t.top5 / t.n);
+	}
 	rc = cli_finish_stdout("eval");
 out:
 	if (rc < 0 && rc != HEED_EWRITE)

@@ -19,3 +19,7 @@ heed_SOURCES += src/cli/eval.c
 heed_SOURCES += src/cli/info.c
 TESTS += tests/info_test.sh
 EXTRA_DIST += tests/info_test.sh
+# robust_test.sh: one test per defect of #22 a command shows (hostile
+# models written by tests/robust/mkmodel.py, ulimit, /dev/full, FIFOs)
+TESTS += tests/robust_test.sh
+EXTRA_DIST += tests/robust_test.sh tests/robust/mkmodel.py

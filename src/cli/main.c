@@ -135,6 +135,25 @@ cli_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+void
+cli_tsv_field(FILE *f, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		switch (c) {
+		case '\\': fputs("\\\\", f); break;
+		case '\t': fputs("\\t", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				fprintf(f, "\\x%02X", c);
+			else
+				fputc(c, f);
+		}
+	}
+}
+
 int
 cli_finish_stdout(const char *cmd)
 {

@@ -491,8 +491,12 @@ config_family(const json_t *root, const family **fam, const char *file, heed_err
 	const char *s;
 
 	*fam = &families[0];
+	if (mt != NULL && !json_is_string(mt))
+		return err_set(e, HEED_EFORMAT, "%s: model_type is %s, not a name such as \"bert\"",
+		    file, json_is_number(mt) ? "a number" : json_is_null(mt) ? "null" :
+		    "not a string");
 	if (mt != NULL) {
-		s = json_is_string(mt) ? json_string_value(mt) : "";
+		s = json_string_value(mt);
 		for (size_t i = 0; i < NFAMILIES; i++)
 			for (size_t t = 0; t < 4 && families[i].types[t] != NULL; t++)
 				if (strcmp(s, families[i].types[t]) == 0) {

@@ -6,6 +6,7 @@
 #include "heed/model.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -188,5 +189,10 @@ model_resolve(const char *arg, char **out, heed_err *e)
 	if (stat(arg, &sb) == 0)
 		return err_set(e, HEED_ENOTFOUND, "%s: not a folder; pass the folder that holds "
 		    "config.json, vocab.txt and model.safetensors", arg);
+	/* a path that exists but cannot be followed: say why, not "not found" */
+	if (errno == ELOOP)
+		return err_set(e, HEED_ENOTFOUND, "%s: too many symbolic links (a link loop?)", arg);
+	if (errno != ENOENT && errno != ENOTDIR)
+		return err_set(e, HEED_ENOTFOUND, "%s: %s", arg, strerror(errno));
 	return resolve_hub(arg, out, e);
 }

@@ -404,12 +404,20 @@ write_all(int fd, const void *data, size_t len)
 /* A FIFO or a character device named as the output is written into, not
  * replaced: renaming a regular file over it would turn /dev/null into a
  * file, or take a reader's FIFO away.  O_NONBLOCK: a FIFO nobody reads
- * fails at once (ENXIO) instead of waiting. */
+ * fails (ENXIO) instead of waiting forever; a reader gets 10 seconds to
+ * turn up, as one started in the background just before heed needs. */
 static int
 write_special(const char *path, const void *data, size_t len, heed_err *e)
 {
-	int fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC), saved, flags;
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
+	int fd, saved, flags;
 
+	for (int tries = 0;; tries++) {
+		fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		if (fd >= 0 || errno != ENXIO || tries == 1000)
+			break;
+		nanosleep(&tick, NULL);
+	}
 	if (fd < 0) {
 		saved = errno;
 		return err_set(e, HEED_EWRITE, "%s: %s", path, saved == ENXIO ?
