@@ -489,8 +489,11 @@ dump_stdin(dump_ctx *d, heed_err *e)
 		if (line[strspn(line, " \t")] != '\0')
 			rc = dump_sentence(d, line, e);
 	}
-	if (rc >= 0 && ferror(stdin))
+	if (rc >= 0 && ferror(stdin)) {
+		if (errno == ENOMEM)   /* getline could not grow its buffer */
+			util_oom(cap);
 		rc = err_set(e, HEED_EIO, "standard input: read error: %s", strerror(errno));
+	}
 	free(line);
 	return rc;
 }

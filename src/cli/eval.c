@@ -186,6 +186,8 @@ cmd_eval(int argc, char **argv)
 	if ((rc = util_open_input(path, true, &fd, &maxn, &e)) < 0)
 		goto out;
 	if ((in = fdopen(fd, "r")) == NULL) {
+		if (errno == ENOMEM)
+			util_oom(BUFSIZ);
 		close(fd);
 		rc = err_set(&e, HEED_EIO, "%s: %s", path, strerror(errno));
 		goto out;
@@ -216,6 +218,8 @@ cmd_eval(int argc, char **argv)
 			goto out;
 	}
 	if (ferror(in)) {
+		if (errno == ENOMEM)   /* getline could not grow its buffer */
+			util_oom(cap);
 		rc = err_set(&e, HEED_EIO, "%s: read error: %s", path, strerror(errno));
 		goto out;
 	}

@@ -23,3 +23,7 @@ EXTRA_DIST += tests/info_test.sh
 # models written by tests/robust/mkmodel.py, ulimit, /dev/full, FIFOs)
 TESTS += tests/robust_test.sh
 EXTRA_DIST += tests/robust_test.sh tests/robust/mkmodel.py
+# fault_test.sh: every command out of memory under a sweep of ulimit -v and
+# under tests/robust/failmalloc.c (LD_PRELOAD) exits cleanly
+TESTS += tests/fault_test.sh
+EXTRA_DIST += tests/fault_test.sh tests/robust/failmalloc.c

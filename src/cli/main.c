@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "heed/tui.h"
 #include "heed/util.h"
 #include "cli.h"
@@ -175,6 +177,8 @@ cmd_tui(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
+	/* jansson's allocations fail like heed's own: exit 3, not a parse error */
+	json_set_alloc_funcs(xmalloc, free);
 	/* Past `ulimit -f` a write fails with EFBIG, which every writer reports
 	 * (and cleans up after), instead of the signal killing heed mid-write. */
 	signal(SIGXFSZ, SIG_IGN);
