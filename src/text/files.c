@@ -127,6 +127,20 @@ has(const char *dir, const char *name)
 	return ok;
 }
 
+/* Anything by that name (a FIFO, a device, a link loop): the tokenizer
+ * file it names is then read, and reading it says what is wrong with it,
+ * instead of "no tokenizer". */
+static bool
+present(const char *dir, const char *name)
+{
+	char *p = xasprintf("%s/%s", dir, name);
+	struct stat sb;
+	bool ok = lstat(p, &sb) == 0;
+
+	free(p);
+	return ok;
+}
+
 /* The SentencePiece model of a folder, by the names transformers uses. */
 static char *
 spm_file(const char *dir)
@@ -153,7 +167,7 @@ tok_load(const char *path, tok_vocab **out, heed_err *e)
 		return load_file(path, out, e);
 	cfg = load_json(path, "tokenizer_config.json");
 	map = load_json(path, "special_tokens_map.json");
-	if (has(path, "tokenizer.json")) {
+	if (present(path, "tokenizer.json")) {
 		p = xasprintf("%s/tokenizer.json", path);
 		rc = load_file(p, out, e);
 		free(p);
@@ -162,7 +176,7 @@ tok_load(const char *path, tok_vocab **out, heed_err *e)
 	} else if ((p = spm_file(path)) != NULL) {
 		rc = load_file(p, out, e);
 		free(p);
-	} else if (has(path, "vocab.txt")) {
+	} else if (present(path, "vocab.txt")) {
 		p = xasprintf("%s/vocab.txt", path);
 		rc = load_file(p, out, e);
 		free(p);

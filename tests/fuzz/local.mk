@@ -6,7 +6,7 @@
 # it with replay.c instead and feeds it the committed seeds and every
 # regression input in tests/regress/TARGET/.  Without clang's libFuzzer
 # `make fuzz` says so and succeeds (run.sh exits 77).
-FUZZ_TARGETS = st config vocab tok calib modes pickle zip tokjson merges spm
+FUZZ_TARGETS = st config vocab tok calib modes pickle zip tokjson merges spm folder
 FUZZ_SECONDS = 60
 FUZZ_CC = clang
 FUZZ_DIR = $(abs_top_builddir)/fuzz-build
@@ -96,3 +96,13 @@ EXTRA_DIST += $(ABUSE_E2E) tests/e2e/abuse_common.sh
 if HAVE_TMUX
 TESTS += $(ABUSE_E2E)
 endif
+
+# fuzz_folder.c: a whole model folder (config, vocabulary, weights and a
+# calibration together) through heed_open and a forward; seeds from
+# tests/robust/mkfolderseeds.py
+check_PROGRAMS += tests/fuzz/replay_folder
+TESTS += tests/fuzz/replay_folder
+tests_fuzz_replay_folder_SOURCES = tests/fuzz/fuzz_folder.c $(FUZZ_SRC)
+tests_fuzz_replay_folder_CFLAGS = $(TEST_CFLAGS) -DFUZZ_NAME='"folder"'
+tests_fuzz_replay_folder_LDADD = $(TEST_LIBS)
+EXTRA_DIST += tests/robust/mkfolderseeds.py

@@ -13,7 +13,7 @@
 set -eu
 
 : "${FUZZ_CC:=clang}" "${FUZZ_SECONDS:=60}" "${FUZZ_DIR:=fuzz-build}"
-: "${FUZZ_TARGETS:=st config vocab tok calib modes pickle zip tokjson merges spm}"
+: "${FUZZ_TARGETS:=st config vocab tok calib modes pickle zip tokjson merges spm folder}"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer $SAN"
 
@@ -71,6 +71,7 @@ for t in $FUZZ_TARGETS; do
 	st) dict=st ;; config) dict=config ;; vocab | tok) dict=tok ;;
 	calib) dict=calib ;; modes) dict=modes ;; pickle) dict=pickle ;; zip) dict=zip ;;
 	tokjson) dict=tokjson ;; merges | spm) dict=tok ;;
+	folder) dict=st ;;
 	esac
 	say "running $t for ${FUZZ_SECONDS}s"
 	if ! "$bin" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
