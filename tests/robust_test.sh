@@ -235,5 +235,38 @@ sed 's/"model_type": "bert"/"model_type": "gpt2"/' "$FIX/config.json" >"$tmp/mt/
 run dump -m "$tmp/mt" x
 check "#22.19 an unknown model_type is named" has err 'model_type "gpt2" is not supported'
 
+$MKMODEL "$FIX" "$tmp/i32" --dtype-i32 || exit 1
+run dump -m "$tmp/i32" x
+check "#22.19 an I32 weight tensor is called one" has err 'word_embeddings.weight has dtype I32'
+# a tensor whose offsets are reversed, one whose dtype is a number
+python3 - "$FIX/model.safetensors" "$tmp" <<'PY' || exit 1
+import json, os, shutil, struct, sys
+src, tmp = sys.argv[1], sys.argv[2]
+b = open(src, "rb").read()
+n = struct.unpack("<Q", b[:8])[0]
+for name, key, fix in (("rev", "data_offsets", lambda v: v[::-1]), ("numdt", "dtype", lambda v: 7)):
+    h = json.loads(b[8:8 + n])
+    t = h["bert.embeddings.LayerNorm.bias"]
+    t[key] = fix(t[key])
+    hb = json.dumps(h).encode()
+    hb += b" " * (-len(hb) % 8)
+    d = os.path.join(tmp, name)
+    shutil.copytree(os.path.dirname(src), d)
+    open(os.path.join(d, "model.safetensors"), "wb").write(struct.pack("<Q", len(hb)) + hb + b[8 + n:])
+PY
+run dump -m "$tmp/rev" x
+check "#22.19 reversed offsets are called that" has err 'end before they begin'
+run dump -m "$tmp/numdt" x
+check "#22.19 a numeric dtype is called that" has err '"dtype" is a number'
+
+# ---- #22.18: a vocabulary without [CLS]/[SEP] fails before any output ----
+model nocls
+grep -v '^\[CLS\]$' "$FIX/vocab.txt" >"$tmp/nocls/vocab.txt"
+echo "[unused-cls]" >>"$tmp/nocls/vocab.txt"
+run dump -m "$tmp/nocls" x
+check "#22.18 a vocabulary without [CLS] exits 2" test "$rc" -eq 2
+check "#22.18 a vocabulary without [CLS] fails before any output" test ! -s "$tmp/out"
+check "#22.18 a vocabulary without [CLS] is named" has err 'vocab.txt: vocabulary has no \[CLS\]'
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

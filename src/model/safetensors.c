@@ -53,6 +53,22 @@ st_elem_size(st_dtype dt)
 	return dt == ST_F32 ? 4 : 2;
 }
 
+/* Weights and biases (and old LayerNorm gamma/beta) are parameters;
+ * position_ids and the like are index buffers. */
+static bool
+st_is_parameter(const char *tname)
+{
+	static const char *const leaf[] = { ".weight", ".bias", ".gamma", ".beta" };
+	size_t n = strlen(tname);
+
+	for (size_t i = 0; i < sizeof leaf / sizeof leaf[0]; i++) {
+		size_t k = strlen(leaf[i]);
+		if (n >= k && strcmp(tname + n - k, leaf[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* Returns 1 for a convertible dtype, 0 for a skipped index dtype, or an
  * error code for anything else. */
 static int
@@ -70,10 +86,16 @@ st_dtype_parse(const char *s, const char *file, const char *tname,
 		}
 	}
 	for (i = 0; i < sizeof st_index_dtypes / sizeof st_index_dtypes[0]; i++) {
-		if (strcmp(s, st_index_dtypes[i].name) == 0) {
-			*elem = st_index_dtypes[i].size;
-			return 0;
-		}
+		if (strcmp(s, st_index_dtypes[i].name) != 0)
+			continue;
+		/* index buffers are skipped; a parameter in an integer dtype would
+		 * otherwise be reported as missing, which it is not */
+		if (st_is_parameter(tname))
+			return err_set(e, HEED_EFORMAT,
+			    "%s: tensor %s has dtype %s; heed reads F32, F16 and BF16 weights",
+			    file, tname, s);
+		*elem = st_index_dtypes[i].size;
+		return 0;
 	}
 	for (i = 0; i < sizeof st_float_unsupported / sizeof st_float_unsupported[0]; i++) {
 		if (strcmp(s, st_float_unsupported[i]) == 0)
@@ -141,7 +163,11 @@ st_parse_offsets(const json_t *off, size_t data_len, const char *file,
 	    st_json_size(json_array_get(off, 1), UINT64_MAX, &end) != 0)
 		return err_set(e, HEED_EFORMAT,
 		    "%s: tensor %s: \"data_offsets\" is not [begin, end]", file, tname);
-	if (b > end || end > data_len)
+	if (b > end)
+		return err_set(e, HEED_EFORMAT,
+		    "%s: tensor %s: data_offsets [%llu, %llu] end before they begin", file, tname,
+		    (unsigned long long)b, (unsigned long long)end);
+	if (end > data_len)
 		return err_set(e, HEED_EFORMAT,
 		    "%s: tensor %s: data_offsets [%llu, %llu] outside the %zu data bytes "
 		    "(truncated file?)", file, tname,
@@ -164,8 +190,11 @@ st_parse_entry(const char *tname, const json_t *v, const uint8_t *data,
 
 	if (!json_is_object(v))
 		return err_set(e, HEED_EFORMAT, "%s: tensor %s: entry is not an object", file, tname);
-	if (!json_is_string(dt))
+	if (dt == NULL)
 		return err_set(e, HEED_EFORMAT, "%s: tensor %s: \"dtype\" missing", file, tname);
+	if (!json_is_string(dt))
+		return err_set(e, HEED_EFORMAT, "%s: tensor %s: \"dtype\" is %s, not a name such "
+		    "as \"F32\"", file, tname, json_is_number(dt) ? "a number" : "not a string");
 	keep = st_dtype_parse(json_string_value(dt), file, tname, &t->dtype, &elem, e);
 	if (keep < 0)
 		return keep;

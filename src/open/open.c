@@ -54,8 +54,21 @@ static int
 open_vocab(heed_session *s, heed_err *e)
 {
 	int rc = tok_load(s->dir, &s->vocab, e);
+	tok_result r;
+	heed_err why;
 
-	if (rc == HEED_OK && (rc = tok_check_size(s->vocab, s->cfg.vocab_size, e)) < 0) {
+	if (rc == HEED_OK)
+		rc = tok_check_size(s->vocab, s->cfg.vocab_size, e);
+	/* what every input needs (a vocab.txt without [CLS] or [SEP] cannot
+	 * frame one) fails here, before any output, not at the first sentence */
+	if (rc == HEED_OK) {
+		if (tok_encode(s->vocab, "", 0, s->cfg.lowercase, heed_token_cap(&s->cfg), &r,
+		    &why) < 0)
+			rc = err_set(e, HEED_EFORMAT, "%s: %s", tok_source(s->vocab), why.msg);
+		else
+			tok_result_free(&r);
+	}
+	if (rc < 0) {
 		tok_vocab_free(s->vocab);
 		s->vocab = NULL;
 	}
