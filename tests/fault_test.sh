@@ -10,6 +10,8 @@
 #     realloc fail from the Nth call made in main on, for N swept from 0
 #     to past the number of calls the command makes.
 #
+# A command added to `heed --help` without a line below fails the test.
+#
 # Both are skipped under the sanitizers (ASan reserves terabytes of address
 # space and brings its own malloc).
 HEED_BIN=${HEED_BIN:-./heed}
@@ -46,6 +48,8 @@ stats|0|stats -m $MODEL -c $tmp/base.calib -s -jsd
 calibrate|0|calibrate -m $MODEL -r 2 -e 1 -o $tmp/out/new.calib $CORPUS
 merge|0|calibrate --merge $tmp/base.calib $tmp/base.calib -o $tmp/out/merged.calib
 bench|0|bench -m $MODEL --lengths 8 --runs 2 --warmup 1
+info|0|info -m $MODEL
+tokenize|0|tokenize -m $MODEL $CORPUS
 explorer|1|-m $MODEL The cat sat .
 EOF
 
@@ -79,6 +83,12 @@ run() {
 	env OPENBLAS_NUM_THREADS=1 "$@" </dev/null >/dev/null 2>"$tmp/err"
 	rc=$?
 }
+
+for c in $("$HEED_BIN" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z-]*\) .*/\1/p'); do
+	[ "$c" = tui ] && c=explorer
+	grep -q "^$c|" "$tmp/commands" ||
+	    grep -q "^$c-" "$tmp/commands" || { echo "Bail out! no fault run for heed $c"; exit 1; }
+done
 
 while IFS='|' read -r name normal args; do
 	# 1. address-space limits (KiB); below ~50 MB the loader itself fails

@@ -47,7 +47,8 @@ for c in $("$HEED_BIN" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z-]*\) .
 	case $c in
 	dump)
 		vg "heed dump" 0 dump -m "$MODEL" "The cat sat on the [MASK]."
-		vg "heed dump --format tsv" 0 dump -m "$MODEL" -f tsv -l 1 -H 1 "Paris is nice." ;;
+		vg "heed dump --format tsv" 0 dump -m "$MODEL" -f tsv -l 1 -H 1 "Paris is nice."
+		vg "heed dump (a bad mode selector)" 1 dump -m "$MODEL" -M L1H0=uniform x ;;
 	calibrate)
 		vg "heed calibrate" 0 calibrate -m "$MODEL" -o "$tmp/vg.calib" \
 		    --rank 4 --epochs 1 "$CORPUS"
@@ -69,6 +70,12 @@ for c in $("$HEED_BIN" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z-]*\) .
 		    --modes all=average "$tmp/masked.txt" ;;
 	bench)
 		vg "heed bench" 0 bench -m "$MODEL" --lengths 8 --runs 2 --warmup 1 ;;
+	info)
+		vg "heed info" 0 info -m "$MODEL"
+		vg "heed info (missing model)" 2 info -m "$tmp/no-such-model" ;;
+	tokenize)
+		vg "heed tokenize" 0 tokenize -m "$MODEL" "$CORPUS"
+		vg "heed tokenize (a folder as input)" 2 tokenize -m "$MODEL" "$tmp" ;;
 	tui)
 		# interactive: the tmux end-to-end tests drive it; here its
 		# option parsing only

@@ -24,7 +24,7 @@
 #include "heed/util.h"
 
 #define CALIB_FORMAT_VERSION 2
-#define CALIB_DEFAULT_L 128          /* layout length cap (DESIGN.md) */
+#define CALIB_DEFAULT_L HEED_MAX_TOKENS /* layout length cap: the token cap */
 #define CALIB_DEFAULT_SEED 0x68656564ULL /* "heed": Random Synthesizer seed */
 
 typedef struct calib_head_stats {

@@ -26,12 +26,7 @@
 #include "heed/tok.h"
 #include "heed/util.h"
 
-/* The longest input the explorer and calibration work on.  Attention is
- * quadratic in it (layers x heads x n x n floats are kept), and 128 tokens
- * is a long sentence; models with fewer positions cap it lower. */
-#define HEED_MAX_TOKENS 128
-
-/* min(HEED_MAX_TOKENS, the longest input the model's positions allow) */
+/* min(HEED_MAX_TOKENS (util.h), the longest input the model's positions allow) */
 int heed_token_cap(const model_config *c);
 
 enum {

@@ -29,6 +29,12 @@ enum {
 	HEED_ENOCALIB = -9,   /* a head mode needs calibration data there is none of */
 };
 
+/* The longest input the explorer and calibration work on (heed_token_cap
+ * in open.h caps it by the model's positions).  Attention is quadratic in
+ * it (layers x heads x n x n floats are kept), and 128 tokens is a long
+ * sentence. */
+#define HEED_MAX_TOKENS 128
+
 /* Exit status: 0 success, 1 usage, 2 bad input file or model, 3 runtime
  * failure (out of memory, I/O and write errors). */
 enum { HEED_EXIT_USAGE = 1, HEED_EXIT_BADFILE = 2, HEED_EXIT_RUNTIME = 3 };

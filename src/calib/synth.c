@@ -29,22 +29,6 @@ struct calib_samples {
 	int *n;         /* [cap] sentence length of each row */
 };
 
-/* splitmix64: small, seedable, the same everywhere. */
-static uint64_t
-rng_next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
-
-static double
-rng_uniform(uint64_t *s)
-{
-	return (double)(rng_next(s) >> 11) * 0x1.0p-53;
-}
 
 calib_samples *
 calib_samples_new(int heads, int hidden, int L, size_t capacity, uint64_t seed)
@@ -116,7 +100,7 @@ calib_samples_add(calib_samples *s, int n, const float *x, const float *const *a
 			samples_store(s, s->count++, n, i, x, attn);
 			continue;
 		}
-		uint64_t k = rng_next(&s->rng) % (seen + 1);
+		uint64_t k = util_splitmix64(&s->rng) % (seen + 1);
 		if (k < s->cap)
 			samples_store(s, (size_t)k, n, i, x, attn);
 	}
@@ -202,11 +186,11 @@ fit_seed_params(fit *f, const calib_samples *s, int head, const size_t *rows, si
 	double *colmean = xcalloc((size_t)f->L, sizeof(double));
 
 	for (size_t k = 0; k < (size_t)f->r * f->d; k++)
-		f->w1[k] = (float)((2.0 * rng_uniform(&rng) - 1.0) * a1);
+		f->w1[k] = (float)((2.0 * util_uniform01(&rng) - 1.0) * a1);
 	for (int k = 0; k < f->r; k++)
-		f->b1[k] = (float)((2.0 * rng_uniform(&rng) - 1.0) * a1);
+		f->b1[k] = (float)((2.0 * util_uniform01(&rng) - 1.0) * a1);
 	for (size_t k = 0; k < (size_t)f->L * f->r; k++)
-		f->w2[k] = (float)((2.0 * rng_uniform(&rng) - 1.0) * a2 * 0.1);
+		f->w2[k] = (float)((2.0 * util_uniform01(&rng) - 1.0) * a2 * 0.1);
 	for (size_t k = 0; k < nrows; k++) {
 		const float *t = s->t + (rows[k] * s->heads + head) * f->L;
 		for (int j = 0; j < f->L; j++)
@@ -351,7 +335,7 @@ static void
 shuffle(size_t *v, size_t n, uint64_t *rng)
 {
 	for (size_t k = n; k > 1; k--) {
-		size_t j = (size_t)(rng_next(rng) % k);
+		size_t j = (size_t)(util_splitmix64(rng) % k);
 		size_t tmp = v[k - 1];
 		v[k - 1] = v[j];
 		v[j] = tmp;
@@ -443,7 +427,7 @@ calib_fit_head(calib *c, int layer, int head, const calib_samples *s,
 		return err_set(e, HEED_EINVAL, "dense synthesizer: no training rows");
 	split_rows(s->count, &train, &ntrain, &eval, &neval);
 	fit_init(&f, c->hidden, c->rank, c->L, o->batch > 0 ? o->batch : 64);
-	fit_seed_params(&f, s, head, train, ntrain, rng_next(&rng));
+	fit_seed_params(&f, s, head, train, ntrain, util_splitmix64(&rng));
 	fit_epochs(&f, s, head, train, ntrain, o, &rng);
 	fit_eval(&f, s, head, eval, neval, &c->stats[lh].synth_loss, &c->stats[lh].uniform_loss);
 	fit_store(&f, c, lh);

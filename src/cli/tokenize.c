@@ -234,11 +234,21 @@ cmd_tokenize(int argc, char **argv)
 		cli_error(NULL, "%s", e.msg);
 		return cli_exit_code(rc);
 	}
-	in = strcmp(o.input, "-") == 0 ? stdin : fopen(o.input, "rb");
-	if (in == NULL) {
-		cli_error(NULL, "%s: cannot open: %s", o.input, strerror(errno));
-		tok_vocab_free(v);
-		return EXIT_BADFILE;
+	/* a file or a pipe; a folder or an endless device is refused by name */
+	in = stdin;
+	if (strcmp(o.input, "-") != 0) {
+		int fd;
+		size_t size;
+		if ((rc = util_open_input(o.input, true, &fd, &size, &e)) < 0 ||
+		    (in = fdopen(fd, "rb")) == NULL) {
+			if (rc == HEED_OK && errno == ENOMEM)
+				util_oom(BUFSIZ);
+			if (rc == HEED_OK)
+				rc = err_set(&e, HEED_EIO, "%s: %s", o.input, strerror(errno));
+			cli_error(NULL, "%s", e.msg);
+			tok_vocab_free(v);
+			return cli_exit_code(rc);
+		}
 	}
 	w = tok_ws_new();
 	while (rc == HEED_OK && (n = getline(&line, &cap, in)) >= 0) {
@@ -249,8 +259,11 @@ cmd_tokenize(int argc, char **argv)
 			n--;
 		rc = tk_line(v, w, lowercase, o.json, lineno, o.input, line, (size_t)n, &e);
 	}
-	if (rc == HEED_OK && ferror(in))
+	if (rc == HEED_OK && ferror(in)) {
+		if (errno == ENOMEM)   /* getline could not grow its buffer */
+			util_oom(cap);
 		rc = err_set(&e, HEED_EIO, "%s: read error: %s", o.input, strerror(errno));
+	}
 	if (rc == HEED_OK && (fflush(stdout) != 0 || ferror(stdout)))
 		rc = err_set(&e, HEED_EWRITE, "cannot write the output: %s", strerror(errno));
 	if (rc < 0)

@@ -90,27 +90,21 @@ enc_mode_available(head_mode m, const calib *cal)
  * Because splitmix64 is a counter, any element is computed directly, which
  * lets a row be drawn without the rest of the matrix. */
 
-#define SPLITMIX_GAMMA 0x9E3779B97F4A7C15ULL
 #define TWO_PI 6.283185307179586
 
-static uint64_t
-mix64(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
-
+/* util.h's splitmix64, the one PRNG heed has */
 static uint64_t
 random_state0(uint64_t seed, int layer, int head)
 {
-	return mix64(seed ^ mix64((uint64_t)(uint32_t)layer << 32 | (uint32_t)head));
+	return util_mix64(seed ^ util_mix64((uint64_t)(uint32_t)layer << 32 | (uint32_t)head));
 }
 
 static double
 random_uniform(uint64_t state0, uint64_t k)
 {
-	return (double)(mix64(state0 + (k + 1) * SPLITMIX_GAMMA) >> 11) * 0x1.0p-53;
+	uint64_t state = state0 + k * UTIL_SPLITMIX_GAMMA;   /* the k-th output, directly */
+
+	return util_uniform01(&state);
 }
 
 static float

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Longer pastes are cut here: the tokenizer keeps 128 tokens anyway. */
+/* Longer pastes are cut here: the tokenizer keeps HEED_MAX_TOKENS anyway. */
 #define INPUT_MAX_BYTES 65536
 #define INPUT_HISTORY 64
 

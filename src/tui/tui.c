@@ -85,13 +85,10 @@ parse_opts(int argc, char **argv, tui_opts *o)
 		case 'n': o->mouse = false; break;
 		case 'h': usage(stdout); return 1;
 		case 't': {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-			if (*optarg != '\0' && *end == '\0' && v >= 1 && v <= 64) {
-				o->threads = (int)v;
+			heed_err e;
+			if (util_parse_int("--threads", optarg, 1, 64, &o->threads, &e) == HEED_OK)
 				break;
-			}
-			fprintf(stderr, "heed: --threads wants a number from 1 to 64, not '%s'\n", optarg);
+			fprintf(stderr, "heed: %s\n", e.msg);
 			return -1;
 		}
 		case 'p':
