@@ -595,7 +595,8 @@ cal_open(calibrator *k, int argc, char **argv, heed_err *e)
 	k->cal->shards = k->o.shards;
 	int threads = k->o.threads > 0 ? k->o.threads : enc_default_threads();
 	k->LH = c->layers * c->heads;
-	if ((rc = heed_blas_reserve(threads, e)) < 0)
+	/* the encoder's threads and the pool's each call OpenBLAS */
+	if ((rc = heed_blas_reserve(2 * threads, e)) < 0)
 		return rc;
 	k->s = enc_new_batch(k->m, L, k->o.batch > L ? k->o.batch : L);
 	enc_set_threads(k->s, threads);

@@ -80,7 +80,7 @@ model_fingerprint(const wt_set *w, const char *dir)
 	uint64_t h;
 
 	if (st == NULL)
-		abort();   /* as xmalloc: out of memory is not recoverable */
+		util_oom(0);   /* as xmalloc: out of memory exits 3 */
 	XXH3_64bits_reset(st);
 	hash_tensors(st, w);
 	if (dir != NULL)
