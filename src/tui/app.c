@@ -366,15 +366,13 @@ global_key(app *a, int key)
 	a->dirty = true;
 }
 
+/* A left click at cell (y, x), from curses or from term_sgr_mouse(). */
 static void
-mouse(app *a)
+click(app *a, int y, int x)
 {
 	const ui_view *v = views[a->view];
 	view_ctx c;
-	MEVENT ev;
 
-	if (getmouse(&ev) != OK || !(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
-		return;
 	if (a->help) {
 		a->help = false;
 		a->dirty = true;
@@ -382,7 +380,16 @@ mouse(app *a)
 	}
 	ctx_of(a, &c);
 	if (v->mouse != NULL)
-		act(a, v->mouse(&c, a->vstate[a->view], ev.y, ev.x));
+		act(a, v->mouse(&c, a->vstate[a->view], y, x));
+}
+
+static void
+mouse(app *a)
+{
+	MEVENT ev;
+
+	if (getmouse(&ev) == OK && (ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
+		click(a, ev.y, ev.x);
 }
 
 /* The one function that runs for every key: the help overlay first, then
@@ -515,6 +522,14 @@ on_stdin(uv_poll_t *p, int status, int events)
 					paste_char(a, cp[i]);
 			}
 			continue;   /* a key sequence inside a paste is not a key */
+		}
+		if (rc == TERM_KEY_SGR_MOUSE) {
+			int y, x;
+
+			a->msg[0] = '\0';
+			if (term_sgr_mouse(&y, &x))
+				click(a, y, x);
+			continue;
 		}
 		if (rc >= KEY_MIN) {
 			app_key(a, UI_FN(rc));

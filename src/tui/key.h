@@ -16,6 +16,10 @@
  * teaches curses as keys of their own, above every curses key code. */
 #define TERM_KEY_PASTE_BEGIN (KEY_MAX + 1)
 #define TERM_KEY_PASTE_END (KEY_MAX + 2)
+/* The start (ESC [ <) of an SGR (1006) mouse report on a terminal whose
+ * terminfo describes only X10 reports (tmux-256color, screen): term.c
+ * reads the rest itself, see term_sgr_mouse(). */
+#define TERM_KEY_SGR_MOUSE (KEY_MAX + 3)
 
 /* Arrow keys and vi keys as a (dy, dx) step; false for other keys. */
 static inline bool

@@ -41,6 +41,7 @@ static bool atexit_set;
 static int stdin_flags = -1;  /* fcntl flags to give back: libuv's poll sets O_NONBLOCK */
 static int stdout_flags = -1; /* ours: frames are written without blocking */
 static pal_depth depth = DEPTH_NONE;
+static bool sgr_own;          /* we asked for SGR reports terminfo does not know */
 static char notice[128];      /* the TERM fallback's one line, "" for none */
 
 /* Attributes of a cell, in SGR's terms. */
@@ -200,8 +201,22 @@ term_init(bool mouse, heed_err *e)
 		use_default_colors();
 	}
 	if (mouse) {
+		const char *km = cap_or("kmous", NULL);
+
 		mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED, NULL);
 		mouseinterval(0);
+		/* X10's reports carry a column as one byte, so clicks past
+		 * column 223 are lost.  Where terminfo offers SGR reports
+		 * (kmous ESC [ <) curses decodes them itself; where it knows
+		 * only X10 (tmux-256color, screen) we ask for SGR on top and
+		 * read the reports ourselves.  A terminal without the mode
+		 * ignores the request and keeps sending X10. */
+		sgr_own = km == NULL || strcmp(km, "\033[<") != 0;
+		if (sgr_own) {
+			define_key("\033[<", TERM_KEY_SGR_MOUSE);
+			putp("\033[?1006h");
+			fflush(stdout);
+		}
 	}
 	/* curses clears the screen once; from here on the frames are ours */
 	refresh();
@@ -211,6 +226,32 @@ term_init(bool mouse, heed_err *e)
 	if (stdout_flags != -1)
 		fcntl(STDOUT_FILENO, F_SETFL, stdout_flags | O_NONBLOCK);
 	return 0;
+}
+
+bool
+term_sgr_mouse(int *y, int *x)
+{
+	long v[3] = { 0, 0, 0 };
+	int n = 0, c, len = 0;
+
+	/* The report arrives in one write, so its bytes are already queued;
+	 * nodelay's ERR means a cut report, which is dropped. */
+	while ((c = wgetch(stdscr)) != ERR && ++len < 32) {
+		if (c >= '0' && c <= '9' && n < 3) {
+			if (v[n] < 100000)
+				v[n] = v[n] * 10 + (c - '0');
+		} else if (c == ';' && n < 2) {
+			n++;
+		} else {
+			break;
+		}
+	}
+	if (n != 2 || (c != 'M' && c != 'm') || v[1] < 1 || v[2] < 1)
+		return false;
+	*x = (int)v[1] - 1;
+	*y = (int)v[2] - 1;
+	/* button 0 (left), no motion (32) and no wheel (64); M is a press */
+	return c == 'M' && (v[0] & ~(4 | 8 | 16)) == 0;
 }
 
 const char *
@@ -243,6 +284,9 @@ term_end(void)
 		fcntl(STDOUT_FILENO, F_SETFL, stdout_flags);
 	if (cap_or("cup", NULL) != NULL)
 		putp(cap_or("BD", "\033[?2004l"));
+	if (sgr_own)
+		putp("\033[?1006l");
+	sgr_own = false;
 	fflush(stdout);
 	curs_set(1);
 	endwin();

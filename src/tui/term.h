@@ -31,6 +31,9 @@ int term_init(bool mouse, heed_err *e);
 const char *term_notice(void);
 /* Give the terminal back; safe to call twice and from atexit. */
 void term_end(void);
+/* After TERM_KEY_SGR_MOUSE: read the report's "Cb;Cx;Cy" and final M/m.
+ * True for a left-button press, with its 0-based cell in *y, *x. */
+bool term_sgr_mouse(int *y, int *x);
 bool term_active(void);
 pal_depth term_depth(void);
 /* Matrix rows per text row: 2 with half-blocks, 1 with the ASCII ramp. */

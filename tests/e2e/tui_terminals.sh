@@ -50,4 +50,17 @@ e2e_check "column 250 lies under H7's thumbnails ($h7 to $h8)" test "$h7" -lt 25
 e2e_type "$(printf '\033[<0;%d;%dM\033[<0;%d;%dm' 250 "$row" 250 "$row")"
 e2e_wait_for 'L2H7 ' 5
 tui_quit
+
+# The same click where terminfo knows only X10 reports (tmux-256color and
+# screen, the TERM inside tmux and screen): heed asks for SGR itself and
+# reads the reports, so column 250 still reaches H7 and no byte of the
+# report lands in the sentence.
+e2e_tmux kill-server >/dev/null 2>&1
+e2e_start 300 90 env TERM=tmux-256color "$HEED_BIN" "the cat sat on the mat"
+e2e_wait_for '^ +L4 ' 20
+row=$(e2e_screen | awk '/^ +L2 /{ print NR; exit }')
+e2e_type "$(printf '\033[<0;%d;%dM\033[<0;%d;%dm' 250 "$row" 250 "$row")"
+e2e_wait_for 'L2H7 ' 5
+e2e_expect '^ \[CLS\] the cat sat on the mat \[SEP\]' "TERM=tmux-256color: the report typed nothing"
+tui_quit
 e2e_finish
