@@ -199,6 +199,17 @@ check "#22.15 -o FIFO: the reader got the file" test -s "$tmp/from.fifo"
 run calibrate -m "$FIX" -r 0 -o /dev/null "$CORPUS"
 check "#22.15 -o /dev/null exits 0" test "$rc" -eq 0
 check "#22.15 /dev/null is still a device" test -c /dev/null
+run calibrate -m "$FIX" -r 0 -o "$tmp/a.calib" "$CORPUS"
+cp "$tmp/a.calib" "$tmp/b.calib"
+mkdir -p "$tmp/sub"
+sum_before=$(cat "$tmp/a.calib" "$tmp/b.calib" | cksum)
+run calibrate --merge -o "$tmp/sub/../b.calib" "$tmp/a.calib" "$tmp/b.calib"
+check "#22.14 --merge -o one of its inputs exits 1" test "$rc" -eq 1
+check "#22.14 --merge -o one of its inputs: says so" has err 'b.calib: is the input'
+check "#22.14 --merge: the inputs are untouched" \
+    test "$(cat "$tmp/a.calib" "$tmp/b.calib" | cksum)" = "$sum_before"
+run calibrate --merge -o "$tmp/no/such/dir/m.calib" "$tmp/a.calib" "$tmp/b.calib"
+check "#22.16 --merge: an unwritable -o exits 3" test "$rc" -eq 3
 run calibrate -m "$FIX" -o "$tmp/no/such/dir/x.calib" "$tmp/no-such-corpus.txt"
 check "#22.16 an unwritable -o fails before the corpus is read" has err 'no/such/dir/x.calib: cannot write there'
 check "#22.16 an unwritable -o exits 3" test "$rc" -eq 3

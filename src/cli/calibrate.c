@@ -726,6 +726,10 @@ merge(int argc, char **argv, const cal_opts *o)
 	if (o->model != NULL && (rc = heed_open(&oo, &h, &e)) < 0)
 		goto out;
 	m = h.m;
+	/* the merged file must not replace one of the files it is made of
+	 * (nor, with -m, the model's own files), and a typo in -o fails now */
+	if ((rc = heed_output_check(&h, o->out, argv + optind, n, &e)) < 0)
+		goto out;
 	for (; loaded < n && rc == HEED_OK; loaded++) {
 		const char *path = argv[optind + loaded];
 		if ((rc = calib_load(path, m != NULL ? &m->cfg : NULL, m != NULL ? m->fingerprint : 0,
