@@ -444,6 +444,8 @@ on_frame(uv_async_t *h)
 		app_message(a, "%s", a->front->msg);
 		return;
 	}
+	if (a->front->warn[0] != '\0')
+		app_message(a, "%s", a->front->warn);
 	/* a stale frame is never taken, so this one answers the last change */
 	if (a->change_pending) {
 		a->t_due = a->t_change;

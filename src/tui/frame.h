@@ -54,6 +54,8 @@ typedef struct ui_frame {
 	uint64_t gen;
 	int err;                    /* HEED_OK or the failed run's code */
 	char msg[256];
+	char warn[256];             /* "" or why some results are not finite (the
+				     * views mark those cells; the status line says why) */
 	int n, layers, heads;
 	int *ids;                   /* [n] */
 	const char **labels;        /* [n] token pieces (the vocabulary's strings) */

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heed/open.h"
+
 #include "derive.h"
 #include "layout.h"
 
@@ -175,6 +177,7 @@ run_job(ui_worker *w, ui_frame *r, heed_err *e)
 	int rc;
 
 	r->modified = !all_input(j);
+	r->warn[0] = '\0';
 	rc = enc_run(w->base, j->ids, j->n, NULL, w->cal, cancelled, w, e);
 	/* the baseline ran a layer: its predictions are new (or, cancelled,
 	 * unknown) */
@@ -184,6 +187,14 @@ run_job(ui_worker *w, ui_frame *r, heed_err *e)
 		rc = enc_run(w->run, j->ids, j->n, j->modes, w->cal, cancelled, w, e);
 	if (rc < 0)
 		return rc;
+	/* finite weights can still overflow in the forward: the views mark
+	 * such cells with ??, and the frame carries the reason to say so */
+	{
+		heed_err why = { "" };
+
+		if (heed_check_finite(shown(w, r), w->m, NULL, NULL, &why) < 0)
+			snprintf(r->warn, sizeof r->warn, "warning: %s", why.msg);
+	}
 	r->first_recomputed = enc_first_recomputed(shown(w, r));
 	r->n = j->n;
 	memcpy(r->ids, j->ids, (size_t)j->n * sizeof *j->ids);
