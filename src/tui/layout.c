@@ -49,8 +49,16 @@ layout_grid_compute(int x, int y, int w, int h, int layers, int heads, int n,
 	if (heads <= 0 || layers <= 0 || n <= 0 || avail_h < 1)
 		return -1;
 	cell = (avail_w - 2) / heads;     /* a margin of one column or more each side */
-	if (cell < 3)
-		return -1;
+	g->hfirst = 0;
+	g->hvis = heads;
+	if (cell < 3) {
+		/* too many heads for the width (24 of them in 60 columns): the
+		 * narrowest cell, and a page of heads that follows the selection */
+		cell = 3;
+		g->hvis = (avail_w - 2) / cell;
+		if (g->hvis < 1)
+			return -1;
+	}
 	/* Where each thumbnail goes depends on the window alone, never on the
 	 * sentence: typing must not move the grid.  Square thumbnails where
 	 * the height allows (a half-block pixel is about square), flatter ones
@@ -74,16 +82,22 @@ layout_grid_compute(int x, int y, int w, int h, int layers, int heads, int n,
 	if (g->nvis < 1)
 		return -1;
 	g->first = layout_scroll(first, sel, g->nvis, layers);
-	g->x0 = x + (w - g->label_w - heads * g->cell_w) / 2;
+	g->x0 = x + (w - g->label_w - g->hvis * g->cell_w) / 2;
 	g->y0 = y;
 	return 0;
+}
+
+void
+layout_grid_follow_head(grid_layout *g, int sel, int hfirst)
+{
+	g->hfirst = layout_scroll(hfirst, sel, g->hvis, g->heads);
 }
 
 void
 layout_cell_origin(const grid_layout *g, int layer, int head, int *cy, int *cx)
 {
 	*cy = g->y0 + 1 + (layer - g->first) * g->band;
-	*cx = g->x0 + g->label_w + head * g->cell_w + 1;
+	*cx = g->x0 + g->label_w + (head - g->hfirst) * g->cell_w + 1;
 }
 
 bool
@@ -91,9 +105,9 @@ layout_grid_hit(const grid_layout *g, int cy, int cx, int *layer, int *head)
 {
 	int ry = cy - g->y0 - 1, rx = cx - g->x0 - g->label_w;
 
-	if (ry < 0 || rx < 0 || ry / g->band >= g->nvis || rx / g->cell_w >= g->heads)
+	if (ry < 0 || rx < 0 || ry / g->band >= g->nvis || rx / g->cell_w >= g->hvis)
 		return false;
 	*layer = g->first + ry / g->band;
-	*head = rx / g->cell_w;
+	*head = g->hfirst + rx / g->cell_w;
 	return true;
 }

@@ -22,6 +22,8 @@ typedef struct grid_layout {
 	int pw, ph;          /* thumbnail pixels: columns (== tw), rows (<= th * rpl, <= pw) */
 	int band;            /* text rows per layer (th + gap) */
 	int first, nvis;     /* visible layers (scrolls when they don't fit) */
+	int hfirst, hvis;    /* visible heads (pages sideways when even the
+			      * narrowest cell does not fit them all) */
 	int heads;
 } grid_layout;
 
@@ -31,7 +33,11 @@ typedef struct grid_layout {
  * position.  Returns 0, or -1 when the area is too small. */
 int layout_grid_compute(int x, int y, int w, int h, int layers, int heads, int n,
 			int rpl, int sel, int first, grid_layout *g);
-/* Screen position of the thumbnail of (layer, head): top-left of its pixels. */
+/* Keep head sel among the visible heads, moving as little as possible from
+ * hfirst (the previous position); a grid that shows every head is unmoved. */
+void layout_grid_follow_head(grid_layout *g, int sel, int hfirst);
+/* Screen position of the thumbnail of (layer, head): top-left of its pixels.
+ * Only for visible heads (hfirst <= head < hfirst + hvis). */
 void layout_cell_origin(const grid_layout *g, int layer, int head, int *cy, int *cx);
 /* Which (layer, head) a click at (cy, cx) falls on. */
 bool layout_grid_hit(const grid_layout *g, int cy, int cx, int *layer, int *head);

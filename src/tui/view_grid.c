@@ -101,17 +101,21 @@ draw_header(const view_ctx *c, const grid_state *s)
 	const grid_layout *g = &s->g;
 	char buf[16];
 
-	for (int h = 0; h < c->heads; h++) {
+	for (int h = g->hfirst; h < g->hfirst + g->hvis; h++) {
 		int cy, cx;
 
 		layout_cell_origin(g, g->first, h, &cy, &cx);
 		snprintf(buf, sizeof buf, g->tw >= 3 ? "H%d" : "%d", h + 1);
 		term_text(g->y0, cx, g->tw + 1, buf, h == c->sel_head ? A_BOLD | A_UNDERLINE : A_DIM);
 	}
+	/* heads paged sideways: arrows where more are to the left or right */
+	if (g->hvis < g->heads)
+		term_text(g->y0, g->x0, g->label_w, g->hfirst > 0 ?
+		    (g->hfirst + g->hvis < g->heads ? "\u2039\u203a" : "\u2039 ") : " \u203a", A_BOLD);
 	for (int l = g->first; l < g->first + g->nvis; l++) {
 		int cy, cx;
 
-		layout_cell_origin(g, l, 0, &cy, &cx);
+		layout_cell_origin(g, l, g->hfirst, &cy, &cx);
 		snprintf(buf, sizeof buf, "L%d", l + 1);
 		term_text(cy, g->x0, g->label_w - 1, buf, l == c->sel_layer ? A_BOLD | A_UNDERLINE : A_DIM);
 	}
@@ -152,8 +156,12 @@ grid_resize(const view_ctx *c, void *st, ui_rect r)
 	grid_state *s = st;
 	int h = r.h - (s->stats || s->ranked ? 3 : 2);   /* the info line, the legend */
 
+	int hfirst = s->g.hfirst;
+
 	s->fits = c->frame != NULL && layout_grid_compute(r.x, r.y, r.w, h, c->layers, c->heads,
 	    c->frame->n, term_rows_per_line(), c->sel_layer, s->g.first, &s->g) == 0;
+	if (s->fits)
+		layout_grid_follow_head(&s->g, c->sel_head, hfirst);
 	return view_act(ACT_GEOMETRY, r.w, h);
 }
 
@@ -171,7 +179,7 @@ grid_draw(const view_ctx *c, const void *st, ui_rect r)
 	}
 	draw_header(c, s);
 	for (int l = s->g.first; l < s->g.first + s->g.nvis; l++)
-		for (int h = 0; h < c->heads; h++) {
+		for (int h = s->g.hfirst; h < s->g.hfirst + s->g.hvis; h++) {
 			layout_cell_origin(&s->g, l, h, &cy, &cx);
 			if (s->stats)
 				draw_stat(c, s, l, h, cy, cx);

@@ -161,8 +161,46 @@ test_too_small(void **state)
 {
 	grid_layout g;
 
-	assert_int_equal(layout_grid_compute(0, 0, 40, 10, 2, 20, 9, 2, 0, 0, &g), -1);
+	/* not even one head of the narrowest cell beside the layer labels */
+	assert_int_equal(layout_grid_compute(0, 0, 8, 10, 2, 20, 9, 2, 0, 0, &g), -1);
 	assert_int_equal(layout_grid_compute(0, 0, 80, 1, 2, 2, 9, 2, 0, 0, &g), -1);
+}
+
+/* More heads than the narrowest cell fits (32 heads in 80 columns, 20 in
+ * the smallest window): a page of heads that follows the selection, whose
+ * cells and clicks agree, and never wider than the window. */
+static void
+test_pages_heads_sideways(void **state)
+{
+	static const int cases[][3] = { { 80, 24, 32 }, { 40, 10, 20 }, { 60, 15, 40 } };
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int w = cases[i][0], h = cases[i][1], heads = cases[i][2];
+		int narrowest = 3, hfirst = 0;
+		grid_layout g;
+
+		assert_int_equal(layout_grid_compute(0, 0, w, h, 2, heads, 9, 2, 0, 0, &g), 0);
+		assert_int_equal(g.cell_w, narrowest);
+		assert_true(g.hvis >= 1 && g.hvis < heads);
+		assert_true(g.label_w + g.hvis * g.cell_w <= w);
+		for (int sel = 0; sel < heads; sel++) {
+			int cy, cx, l, hh;
+
+			layout_grid_follow_head(&g, sel, hfirst);
+			hfirst = g.hfirst;
+			assert_true(sel >= g.hfirst && sel < g.hfirst + g.hvis);
+			assert_true(g.hfirst + g.hvis <= heads);
+			layout_cell_origin(&g, 1, sel, &cy, &cx);
+			assert_true(cx >= 0 && cx < w);
+			assert_true(layout_grid_hit(&g, cy, cx, &l, &hh));
+			assert_int_equal(l, 1);
+			assert_int_equal(hh, sel);
+		}
+		/* the last head selected shows the last page; back to the first */
+		assert_int_equal(g.hfirst + g.hvis, heads);
+		layout_grid_follow_head(&g, 0, g.hfirst);
+		assert_int_equal(g.hfirst, 0);
+	}
 }
 
 static void
@@ -188,6 +226,7 @@ main(void)
 		cmocka_unit_test(test_scrolls_with_selection),
 		cmocka_unit_test(test_many_heads_fill_and_page),
 		cmocka_unit_test(test_too_small),
+		cmocka_unit_test(test_pages_heads_sideways),
 		cmocka_unit_test(test_scroll_window),
 	};
 
