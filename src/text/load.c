@@ -180,6 +180,22 @@ first_of(const tok_vocab *v, const char *const *names)
 	return -1;
 }
 
+/* Every id a post-processor template adds must be one the vocabulary
+ * names: tokens are shown and dumped by their piece.  (Hugging Face would
+ * emit the template's string for an id its vocabulary lacks; such a file
+ * disagrees with itself, so it is refused, naming the id.) */
+static int
+check_template(const tok_vocab *v, const tok_tpl *t, const char *which, heed_err *e)
+{
+	for (int i = 0; i < t->n; i++)
+		for (int k = 0; t->it[i].seq < 0 && k < t->it[i].nids; k++)
+			if (tok_table_piece(v->names, t->it[i].ids[k], NULL) == NULL)
+				return err_set(e, HEED_EFORMAT, "post_processor: the %s template's "
+				    "special token id %d is not in the vocabulary", which,
+				    t->it[i].ids[k]);
+	return HEED_OK;
+}
+
 /* cls and sep: the first and the last special token of the single
  * template ([CLS] $A [SEP], <s> $A </s>). */
 static void
@@ -224,6 +240,19 @@ tok_finish(tok_vocab *v, heed_err *e)
 	}
 	if (tok_table_count(v->names) == 0)
 		return err_set(e, HEED_EFORMAT, "vocabulary is empty");
+	/* an id the vocabulary skips (two pieces given one id leave a hole)
+	 * still gets a printable name, as tok_check_size gives ids past it */
+	n = tok_table_size(v->names);
+	for (i = 0; i < n; i++)
+		if (tok_table_piece(v->names, i, NULL) == NULL) {
+			char name[32];
+
+			snprintf(name, sizeof name, "<unused %d>", i);
+			tok_table_set(v->names, i, name, strlen(name));
+		}
+	if ((i = check_template(v, &v->post.single, "single", e)) < 0 ||
+	    (i = check_template(v, &v->post.pair, "pair", e)) < 0)
+		return i;
 	tok_table_index(v->names);
 	tok_table_index(v->model.vocab);
 	normalize_added(v);
