@@ -3,21 +3,16 @@
 # metric for every length with sane values, GFLOP/s follows the documented
 # FLOP count, --samples gives one row per timed run, the text report prints,
 # and bad arguments give the documented exit codes.
-set -eu
+. "${HEED_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 
-: "${HEED_BIN:=./heed}"
-: "${HEED_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
-MODEL="$HEED_SRCDIR/tests/fixtures/enc/bert-f32"   # 3 layers, 32 hidden, ffn 64, 128 positions
-TMP="${TMPDIR:-/tmp}/heed-bench-test.$$"
-mkdir -p "$TMP"
-trap 'rm -rf "$TMP"' EXIT INT TERM
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
+MODEL="$FIXTURES/enc/bert-f32"   # 3 layers, 32 hidden, ffn 64, 128 positions
 
 "$HEED_BIN" bench -m "$MODEL" --lengths 5,40 --runs 4 --warmup 1 --threads 1 \
-    --format tsv --samples >"$TMP/b.tsv" || fail "bench exited $?"
+    --format tsv --samples >"$tmp/b.tsv"
+check_last "bench exits 0"
 
-head -n 1 "$TMP/b.tsv" | grep -qx "$(printf 'metric\tmodel\tlength\tstat\tvalue')" || fail "tsv header"
+head -n 1 "$tmp/b.tsv" | grep -qx "$(printf 'metric\tmodel\tlength\tstat\tvalue')"
+check_last "tsv header"
 awk -F'\t' '
 	NR == 1 { next }
 	NF != 5 { print "bad row: " $0; bad = 1 }
@@ -52,39 +47,40 @@ awk -F'\t' '
 			if (n[L] != 4) { print "samples " L ": " n[L]; bad = 1 }
 		}
 		exit bad
-	}' "$TMP/b.tsv" || fail "tsv content"
+	}' "$tmp/b.tsv"
+check_last "tsv content"
 
-"$HEED_BIN" bench -m "$MODEL" --lengths 8 --runs 2 --warmup 0 >"$TMP/b.txt" || fail "text exited $?"
-grep -q 'tokens/s' "$TMP/b.txt" && grep -q 'peak RSS' "$TMP/b.txt" &&
-	grep -q '3 layers, 32 hidden, 4 heads' "$TMP/b.txt" || fail "text report"
+"$HEED_BIN" bench -m "$MODEL" --lengths 8 --runs 2 --warmup 0 >"$tmp/b.txt"
+check_last "text exits 0"
+grep -q 'tokens/s' "$tmp/b.txt" && grep -q 'peak RSS' "$tmp/b.txt" &&
+	grep -q '3 layers, 32 hidden, 4 heads' "$tmp/b.txt"
+check_last "text report"
 
-"$HEED_BIN" bench -m "$MODEL" --lengths 8 --runs 2 --format tsv --forward-only >"$TMP/f.tsv" ||
-	fail "forward-only exited $?"
-grep -q '^forward' "$TMP/f.tsv" && ! grep -q '^toggle' "$TMP/f.tsv" || fail "forward-only rows"
+"$HEED_BIN" bench -m "$MODEL" --lengths 8 --runs 2 --format tsv --forward-only >"$tmp/f.tsv"
+check_last "forward-only exits 0"
+grep -q '^forward' "$tmp/f.tsv" && ! grep -q '^toggle' "$tmp/f.tsv"
+check_last "forward-only rows"
 
 # OpenBLAS's kernels: a core the user names is kept and reported.
 core_line() {
 	"$HEED_BIN" bench -m "$MODEL" --lengths 8 --runs 1 --warmup 0 --forward-only | head -n 1
 }
-OPENBLAS_CORETYPE=Haswell core_line | grep -q 'OpenBLAS Haswell,' ||
-	fail "OPENBLAS_CORETYPE=Haswell was not kept"
+OPENBLAS_CORETYPE=Haswell core_line | grep -q 'OpenBLAS Haswell,'
+check_last "OPENBLAS_CORETYPE=Haswell is kept"
 
 # The linear layers' kernel (src/linear/): the one this CPU runs is named,
 # and HEED_LINEAR_KERNEL=portable forces the C one, which keeps F32 weights.
-core_line | grep -Eq "weights in heed's (avx512|avx2|portable) kernel" ||
-	fail "bench does not name the linear kernel"
-HEED_LINEAR_KERNEL=portable core_line | grep -q "F32 weights in heed's portable kernel" ||
-	fail "HEED_LINEAR_KERNEL=portable was not obeyed"
-HEED_LINEAR_KERNEL=avx2 core_line | grep -Eq "weights in heed's (avx2|portable) kernel" ||
-	fail "HEED_LINEAR_KERNEL=avx2 was not obeyed"
+core_line | grep -Eq "weights in heed's (avx512|avx2|portable) kernel"
+check_last "bench names the linear kernel"
+HEED_LINEAR_KERNEL=portable core_line | grep -q "F32 weights in heed's portable kernel"
+check_last "HEED_LINEAR_KERNEL=portable is obeyed"
+HEED_LINEAR_KERNEL=avx2 core_line | grep -Eq "weights in heed's (avx2|portable) kernel"
+check_last "HEED_LINEAR_KERNEL=avx2 is obeyed"
 
 expect_exit() {
 	want=$1; shift
-	set +e
-	"$HEED_BIN" bench "$@" >/dev/null 2>&1
-	got=$?
-	set -e
-	[ "$got" = "$want" ] || fail "bench $*: exit $got, want $want"
+	run bench "$@"
+	check "bench $* exits $want" test "$rc" -eq "$want"
 }
 expect_exit 1 -m "$MODEL" --lengths 2
 expect_exit 1 -m "$MODEL" --lengths 8,x
@@ -92,5 +88,5 @@ expect_exit 1 -m "$MODEL" --format xml
 expect_exit 1 -m "$MODEL" --runs 0
 expect_exit 1 -m "$MODEL" --lengths 200        # over the fixture's 128 positions
 expect_exit 1 -m "$MODEL" extra-argument
-expect_exit 2 -m "$TMP/no-such-model"
-echo "bench_test: 1 passed, 0 failed"
+expect_exit 2 -m "$tmp/no-such-model"
+finish

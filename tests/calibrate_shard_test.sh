@@ -5,38 +5,30 @@
 # sentences, rows and counts exactly, sums, averages and statistics within
 # 1e-6 relative (not jsd: each shard measures it against its own averages),
 # and the synthesizers those of the shard with the most sentences.
-set -eu
+. "${HEED_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 
-: "${HEED_BIN:=./heed}"
-: "${HEED_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
-MODEL="$HEED_SRCDIR/tests/fixtures/enc/bert-f32"
-FIX="$HEED_SRCDIR/tests/fixtures/calib"
-TMP="${TMPDIR:-/tmp}/heed-shard-test.$$"
-mkdir -p "$TMP"
-trap 'rm -rf "$TMP"' EXIT INT TERM
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
+MODEL="$FIXTURES/enc/bert-f32"
+FIX="$FIXTURES/calib"
 command -v parallel >/dev/null 2>&1 || { echo "GNU parallel not installed: skipped"; exit 77; }
 
 HEED_BIN=$(cd "$(dirname "$HEED_BIN")" && pwd)/$(basename "$HEED_BIN")
-"$HEED_BIN" calibrate -q -m "$MODEL" --rank 4 --epochs 1 -o "$TMP/single.calib" \
-	"$FIX/corpus.txt" "$FIX/more.txt" "$FIX/wrapped.txt" >/dev/null || fail "single run"
+"$HEED_BIN" calibrate -q -m "$MODEL" --rank 4 --epochs 1 -o "$tmp/single.calib" \
+	"$FIX/corpus.txt" "$FIX/more.txt" "$FIX/wrapped.txt" >/dev/null
+check_last "single run"
 # the recipe of README.md, with local job slots instead of --sshlogin
 parallel --will-cite --halt now,fail=1 -j4 "$HEED_BIN" calibrate -q -m "$MODEL" --rank 4 \
-	--epochs 1 --shard {}/4 -o "$TMP/shard{}.calib" \
-	"$FIX/corpus.txt" "$FIX/more.txt" "$FIX/wrapped.txt" ::: 1 2 3 4 >/dev/null ||
-	fail "parallel shards"
-"$HEED_BIN" calibrate --merge -m "$MODEL" "$TMP"/shard[1-4].calib -o "$TMP/merged.calib" \
-	>/dev/null || fail "merge"
+	--epochs 1 --shard {}/4 -o "$tmp/shard{}.calib" \
+	"$FIX/corpus.txt" "$FIX/more.txt" "$FIX/wrapped.txt" ::: 1 2 3 4 >/dev/null
+check_last "parallel shards"
+"$HEED_BIN" calibrate --merge -m "$MODEL" "$tmp"/shard[1-4].calib -o "$tmp/merged.calib" \
+	>/dev/null
+check_last "merge"
 # one shard twice would count it twice
-set +e
-"$HEED_BIN" calibrate --merge "$TMP/shard1.calib" "$TMP/shard1.calib" -o "$TMP/x.calib" \
-	2>"$TMP/err" >/dev/null
-[ $? = 1 ] || fail "a shard given twice was merged"
-set -e
-grep -q "both shard 1/4" "$TMP/err" || fail "twice: $(cat "$TMP/err")"
+run calibrate --merge "$tmp/shard1.calib" "$tmp/shard1.calib" -o "$tmp/x.calib"
+check "a shard given twice is refused with exit 1" test "$rc" -eq 1
+check "a shard given twice is named" has err "both shard 1/4"
 
-python3 - "$TMP/single.calib" "$TMP/merged.calib" "$TMP"/shard[1-4].calib <<'PY' ||
+python3 - "$tmp/single.calib" "$tmp/merged.calib" "$tmp"/shard[1-4].calib <<'PY'
 import struct, sys
 
 def load(path):
@@ -85,5 +77,5 @@ assert merged["synth_sentences"] == best
 assert merged["syn"] in [x["syn"] for x in shards if x["synth_sentences"] == best]
 print("merge of 4 shards equals the single run")
 PY
-	fail "merged shards differ from the single run"
-echo "calibrate_shard_test: ok"
+check_last "merged shards equal the single run"
+finish

@@ -1,36 +1,7 @@
 #!/bin/sh
 # cli_test.sh — the heed binary's outer contract: help, version, exit codes
 # of usage errors, and a man page that renders without warnings.
-HEED_BIN=${HEED_BIN:-./heed}
-HEED_SRCDIR=${HEED_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/heed-cli.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-check() {
-	what=$1
-	shift
-	if "$@"; then
-		passed=$((passed + 1))
-		echo "ok $((passed + failed)) - $what"
-	else
-		failed=$((failed + 1))
-		echo "not ok $((passed + failed)) - $what"
-		for f in "$tmp/out" "$tmp/err"; do
-			[ -s "$f" ] && sed "s|^|# $(basename "$f"): |" "$f"
-		done
-	fi
-}
-
-# run ARG...: run heed with stdin closed to a terminal; sets $rc.
-run() {
-	"$HEED_BIN" "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-}
-
-has() { grep -q -- "$2" "$tmp/$1"; }
-empty() { ! [ -s "$tmp/$1" ]; }
+. "${HEED_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 
 run --help
 check "--help exits 0" test "$rc" -eq 0
@@ -95,5 +66,4 @@ else
 	echo "# groff not found: man page not checked"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+finish

@@ -2,22 +2,16 @@
 # dump_test.sh — `heed dump` on the tiny BERT fixture: the JSON parses and
 # holds the expected tokens, layer/head selection and modes work, TSV has
 # one record per token, and errors give the documented exit codes.
-set -eu
+. "${HEED_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 
-: "${HEED_BIN:=./heed}"
-: "${HEED_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
-MODEL="$HEED_SRCDIR/tests/fixtures/enc/bert-f32"
-TMP="${TMPDIR:-/tmp}/heed-dump-test.$$"
-mkdir -p "$TMP"
-trap 'rm -rf "$TMP"' EXIT INT TERM
+MODEL="$FIXTURES/enc/bert-f32"
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # All layers and heads, predictions at [MASK], checked against the
 # reference's golden top-1 for the same sentence.
-"$HEED_BIN" dump -m "$MODEL" --format json "Paris is the [MASK] of France." >"$TMP/all.json" ||
-	fail "dump exited $?"
-python3 - "$TMP/all.json" "$HEED_SRCDIR/tests/fixtures/enc/bert-f32.json" <<'PY' || fail "json content"
+"$HEED_BIN" dump -m "$MODEL" --format json "Paris is the [MASK] of France." >"$tmp/all.json"
+check_last "dump exits 0"
+python3 - "$tmp/all.json" "$FIXTURES/enc/bert-f32.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 gold = json.load(open(sys.argv[2]))["sentences"]
@@ -37,12 +31,14 @@ g = next(x for x in gold if x["text"] == s["text"])
 assert s["predictions"][0]["pos"] == 4 and len(s["predictions"][0]["top"]) == 5
 assert s["predictions"][0]["top"][0]["id"] == g["mlm"][0]["ids"][0]
 PY
+check_last "the JSON holds every head and the golden top-1"
 
 # One head, a mode, sentences from stdin.
 printf 'the cat sat\n\nCall me Ishmael.\n' |
 	"$HEED_BIN" dump -m "$MODEL" --layer 2 --head 3 --modes L2H3=uniform --top-k 2 \
-	>"$TMP/sel.json" || fail "dump from stdin exited $?"
-python3 - "$TMP/sel.json" <<'PY' || fail "selection"
+	>"$tmp/sel.json"
+check_last "dump from stdin exits 0"
+python3 - "$tmp/sel.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))["sentences"]
 assert [x["text"] for x in s] == ["the cat sat", "Call me Ishmael."], s
@@ -53,35 +49,33 @@ for x in s:
     assert all(abs(w - 1 / n) < 1e-6 for row in a["weights"] for w in row)
     assert x["predictions"] == []
 PY
+check_last "layer, head and mode selection"
 
 # TSV: a token record per token, an attn record per head and query.
-"$HEED_BIN" dump -m "$MODEL" -f tsv "the cat sat" >"$TMP/out.tsv" || fail "tsv exited $?"
-test "$(grep -c '^token	' "$TMP/out.tsv")" -eq 5 || fail "tsv token records"
-test "$(grep -c '^attn	' "$TMP/out.tsv")" -eq 60 || fail "tsv attn records"
-grep -q '^token	1	1	the	' "$TMP/out.tsv" || fail "tsv token fields"
+"$HEED_BIN" dump -m "$MODEL" -f tsv "the cat sat" >"$tmp/out.tsv"
+check_last "tsv exits 0"
+check "tsv token records" test "$(grep -c '^token	' "$tmp/out.tsv")" -eq 5
+check "tsv attn records" test "$(grep -c '^attn	' "$tmp/out.tsv")" -eq 60
+grep -q '^token	1	1	the	' "$tmp/out.tsv"
+check_last "tsv token fields"
 
 # Overlong input: a warning on stderr, output cut to the maximum.
 long=$(python3 -c 'print("word " * 300)')
-"$HEED_BIN" dump -m "$MODEL" -l 1 -H 1 "$long" >"$TMP/long.json" 2>"$TMP/long.err" ||
-	fail "overlong exited $?"
-grep -q 'warning: sentence 1: 302 tokens, cut to the first 128' "$TMP/long.err" ||
-	fail "no truncation warning: $(cat "$TMP/long.err")"
+"$HEED_BIN" dump -m "$MODEL" -l 1 -H 1 "$long" >"$tmp/long.json" 2>"$tmp/long.err"
+check_last "overlong exits 0"
+grep -q 'warning: sentence 1: 302 tokens, cut to the first 128' "$tmp/long.err"
+check_last "overlong input is cut with a warning"
 
 # Errors: a missing model is exit 2 with one line, bad usage exit 1.
-set +e
-"$HEED_BIN" dump -m "$TMP/nonexistent" "x" >/dev/null 2>"$TMP/err"
-rc=$?
-set -e
-test $rc -eq 2 || fail "missing model: exit $rc"
-test "$(wc -l <"$TMP/err")" -eq 1 || fail "missing model: $(cat "$TMP/err")"
-grep -q "^heed: .*nonexistent" "$TMP/err" || fail "missing model message: $(cat "$TMP/err")"
+run dump -m "$tmp/nonexistent" "x"
+check "missing model exits 2" test "$rc" -eq 2
+check "missing model: one line" test "$(wc -l <"$tmp/err")" -eq 1
+check "missing model: the line names it" has err "^heed: .*nonexistent"
 for bad in "--layer 0" "--layer 4" "--format xml" "--top-k 0" "--bogus"; do
-	set +e
 	# shellcheck disable=SC2086
-	"$HEED_BIN" dump -m "$MODEL" $bad "x" >/dev/null 2>&1
-	rc=$?
-	set -e
-	test $rc -eq 1 || fail "$bad: exit $rc"
+	run dump -m "$MODEL" $bad "x"
+	check "dump $bad exits 1" test "$rc" -eq 1
 done
-"$HEED_BIN" dump --help | grep -q -- '--predict' || fail "--help"
-echo "dump_test: ok"
+"$HEED_BIN" dump --help | grep -q -- '--predict'
+check_last "dump --help names --predict"
+finish

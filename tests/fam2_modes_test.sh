@@ -5,28 +5,23 @@
 # random and uniform gives rows that sum to 1; in ModernBERT's local layers
 # (2 and 3, ±4 tokens) every mode is exactly 0 outside the window and
 # uniform is 1 over the window's keys; a preset file round-trips.
-set -eu
+. "${HEED_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 
-: "${HEED_BIN:=./heed}"
-: "${HEED_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
-FIX="$HEED_SRCDIR/tests/fixtures/enc"
-CORPUS="$HEED_SRCDIR/tests/fixtures/calib/corpus.txt"
-TMP="${TMPDIR:-/tmp}/heed-fam2-test.$$"
-mkdir -p "$TMP"
-trap 'rm -rf "$TMP"' EXIT INT TERM
+FIX="$FIXTURES/enc"
+CORPUS="$FIXTURES/calib/corpus.txt"
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 SENT="one two three four five six seven eight nine ten eleven twelve [MASK] ."
 for m in modernbert-f32 deberta3-bf16 deberta2-f16; do
-	"$HEED_BIN" calibrate -m "$FIX/$m" -o "$TMP/$m.calib" "$CORPUS" >"$TMP/$m.log" 2>&1 ||
-		fail "$m: calibrate exited $?: $(cat "$TMP/$m.log")"
-	"$HEED_BIN" stats -m "$FIX/$m" -c "$TMP/$m.calib" >"$TMP/$m.stats" ||
-		fail "$m: stats exited $?"
+	"$HEED_BIN" calibrate -m "$FIX/$m" -o "$tmp/$m.calib" "$CORPUS" >"$tmp/$m.log" 2>&1
+	check_last "$m: calibrate exits 0"
+	"$HEED_BIN" stats -m "$FIX/$m" -c "$tmp/$m.calib" >"$tmp/$m.stats"
+	check_last "$m: stats exits 0"
 	for spec in all=average all=dense all=random all=uniform "L1=average,L2H1=dense,L3=uniform"; do
-		"$HEED_BIN" dump -m "$FIX/$m" -c "$TMP/$m.calib" -M "$spec" --format json "$SENT" \
-		    >"$TMP/$m.json" || fail "$m $spec: dump exited $?"
-		python3 - "$TMP/$m.json" "$m" "$spec" <<'PY' || fail "$m $spec: attention"
+		"$HEED_BIN" dump -m "$FIX/$m" -c "$tmp/$m.calib" -M "$spec" --format json "$SENT" \
+		    >"$tmp/$m.json"
+		check_last "$m $spec: dump exits 0"
+		python3 - "$tmp/$m.json" "$m" "$spec" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 name, spec = sys.argv[2], sys.argv[3]
@@ -50,18 +45,20 @@ want = {"all=average": {"average"}, "all=dense": {"dense"}, "all=random": {"rand
 assert modes == want, (modes, want)
 assert s["predictions"] and len(s["predictions"][0]["top"]) == 5
 PY
+		check_last "$m $spec: rows, windows and modes"
 	done
 done
 
 # a preset saved from a spec reads back the same modes
-printf 'input\nL2=uniform\nL1H3=random\n' >"$TMP/preset"
-"$HEED_BIN" dump -m "$FIX/modernbert-f32" -M "$TMP/preset" --format json "$SENT" >"$TMP/p.json" ||
-	fail "preset: dump exited $?"
-python3 - "$TMP/p.json" <<'PY' || fail "preset modes"
+printf 'input\nL2=uniform\nL1H3=random\n' >"$tmp/preset"
+"$HEED_BIN" dump -m "$FIX/modernbert-f32" -M "$tmp/preset" --format json "$SENT" >"$tmp/p.json"
+check_last "preset: dump exits 0"
+python3 - "$tmp/p.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))["sentences"][0]
 m = {(a["layer"], a["head"]): a["mode"] for a in s["attention"]}
 assert all(m[(2, h)] == "uniform" for h in range(1, 5)), m
 assert m[(1, 3)] == "random" and m[(1, 1)] == "input", m
 PY
-echo "fam2 modes: ok"
+check_last "preset modes read back"
+finish

@@ -14,14 +14,9 @@
 #
 # Both are skipped under the sanitizers (ASan reserves terabytes of address
 # space and brings its own malloc).
-HEED_BIN=${HEED_BIN:-./heed}
-HEED_SRCDIR=${HEED_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
-MODEL=$HEED_SRCDIR/tests/fixtures/enc/bert-f32
-CORPUS=$HEED_SRCDIR/tests/fixtures/calib/corpus.txt
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/heed-fault.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
+. "${HEED_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+MODEL=$FIXTURES/enc/bert-f32
+CORPUS=$FIXTURES/calib/corpus.txt
 
 if ! (ulimit -v 2000000 && "$HEED_BIN" --version) >/dev/null 2>&1; then
 	echo "SKIP: ulimit -v unusable (sanitizer build?)"
@@ -75,8 +70,8 @@ verdict() {
 	fi
 }
 
-# run ENV... -- ARGS: one run of heed, stdin not a terminal, 60 s at most
-run() {
+# fault_run ENV... -- ARGS: one run of heed, stdin not a terminal
+fault_run() {
 	rm -rf "$tmp/out"
 	mkdir "$tmp/out"
 	# shellcheck disable=SC2086
@@ -103,7 +98,7 @@ while IFS='|' read -r name normal args; do
 	done
 	# 2. malloc failing from call N on: count the calls, then sweep
 	# shellcheck disable=SC2086
-	run FAILMALLOC_COUNT=1 LD_PRELOAD="$tmp/failmalloc.so" timeout 60 "$HEED_BIN" $args
+	fault_run FAILMALLOC_COUNT=1 LD_PRELOAD="$tmp/failmalloc.so" timeout 60 "$HEED_BIN" $args
 	total=$(tail -1 "$tmp/err")
 	case $total in
 	''|*[!0-9]*) echo "Bail out! $name: no call count ($total)"; exit 1 ;;
@@ -111,7 +106,7 @@ while IFS='|' read -r name normal args; do
 	n=0
 	while [ "$n" -le "$total" ]; do
 		# shellcheck disable=SC2086
-		run FAILMALLOC_AFTER=$n LD_PRELOAD="$tmp/failmalloc.so" timeout 60 "$HEED_BIN" $args
+		fault_run FAILMALLOC_AFTER=$n LD_PRELOAD="$tmp/failmalloc.so" timeout 60 "$HEED_BIN" $args
 		verdict "$name" "$normal" "malloc failing from call $n of $total"
 		# every call near the start, then ever wider steps, and the last
 		if [ "$n" -lt 16 ]; then n=$((n + 1)); else n=$((n + n / 4)); fi
@@ -122,5 +117,4 @@ while IFS='|' read -r name normal args; do
 	echo "# $name: $total allocations in main"
 done <"$tmp/commands"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+finish

@@ -1,6 +1,7 @@
-# Test harness: the CLI contract, the tmux end-to-end harness (with a test
+# Test harness: the shared TAP harness of the command tests, the CLI
+# contract, the tmux end-to-end harness (with a test
 # proving it can fail) and valgrind runs of every command.
-EXTRA_DIST += tests/e2e/lib.sh tests/lsan.supp
+EXTRA_DIST += tests/lib.sh tests/e2e/lib.sh tests/lsan.supp
 TESTS += tests/cli_test.sh
 EXTRA_DIST += tests/cli_test.sh
 

@@ -5,39 +5,11 @@
 # FIFOs, outputs that are inputs, control bytes.  Every failure must be one
 # "heed: ..." line and the documented exit status: 1 usage, 2 bad input
 # file or model, 3 runtime failure; never a signal, a hang or a lost file.
-HEED_BIN=${HEED_BIN:-./heed}
-HEED_SRCDIR=${HEED_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
-FIX=$HEED_SRCDIR/tests/fixtures/enc/bert-f32
-CORPUS=$HEED_SRCDIR/tests/fixtures/calib/corpus.txt
+. "${HEED_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+FIX=$FIXTURES/enc/bert-f32
+CORPUS=$FIXTURES/calib/corpus.txt
 MKMODEL="python3 $HEED_SRCDIR/tests/robust/mkmodel.py"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/heed-robust.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
 
-check() {
-	what=$1
-	shift
-	if "$@"; then
-		passed=$((passed + 1))
-		echo "ok $((passed + failed)) - $what"
-	else
-		failed=$((failed + 1))
-		echo "not ok $((passed + failed)) - $what (exit $rc)"
-		for f in "$tmp/err"; do
-			[ -s "$f" ] && head -5 "$f" | sed "s|^|# $(basename "$f"): |"
-		done
-	fi
-}
-
-# run ARG...: heed with a time limit (a hang is exit 124); sets $rc.
-run() {
-	timeout 60 "$HEED_BIN" "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-}
-
-has() { grep -q -- "$2" "$tmp/$1"; }
-one_line() { [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q '^heed: ' "$tmp/err"; }
 no_esc() { ! grep -q "$(printf '\033')" "$tmp/$1"; }
 
 # A private copy of the fixture, so files can be swapped for hostile ones.
@@ -279,5 +251,4 @@ check "#22.18 a vocabulary without [CLS] exits 2" test "$rc" -eq 2
 check "#22.18 a vocabulary without [CLS] fails before any output" test ! -s "$tmp/out"
 check "#22.18 a vocabulary without [CLS] is named" has err 'vocab.txt: vocabulary has no \[CLS\]'
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+finish
