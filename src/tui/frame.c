@@ -37,8 +37,6 @@ frame_reserve(ui_frame *f, int n, int layers, int heads)
 		f->row_max = xrealloc(f->row_max, lh * n * sizeof *f->row_max);
 		/* the rollout's last two slots are derive_rollout's scratch */
 		f->rollout = xrealloc(f->rollout, (size_t)(layers + 2) * nn * sizeof *f->rollout);
-		f->rollout_row_max = xrealloc(f->rollout_row_max,
-		    (size_t)layers * n * sizeof *f->rollout_row_max);
 		f->diff = xrealloc(f->diff, lh * nn * sizeof *f->diff);
 		f->diff_max = xrealloc(f->diff_max, lh * sizeof *f->diff_max);
 		f->change = xrealloc(f->change, lh * nn * sizeof *f->change);
@@ -73,7 +71,6 @@ frame_free(ui_frame *f)
 	free(f->thumb_top);
 	free(f->row_max);
 	free(f->rollout);
-	free(f->rollout_row_max);
 	free(f->diff);
 	free(f->diff_max);
 	free(f->change);
@@ -179,18 +176,6 @@ derive_stats(ui_frame *f, const calib *cal)
 				f->stat_max[s] = f->stat[s][i];
 		derive_ranks(f->stat[s], lh, f->order, f->rank[s]);
 	}
-}
-
-static void
-derive_rollout_rows(ui_frame *f)
-{
-	size_t nn = (size_t)f->n * f->n;
-
-	derive_rollout(f->attn, f->layers, f->heads, f->n, f->rollout, f->rollout + nn * f->layers);
-	for (int l = 0; l < f->layers; l++)
-		for (int i = 0; i < f->n; i++)
-			f->rollout_row_max[(size_t)l * f->n + i] =
-			    derive_max(f->rollout + l * nn + (size_t)i * f->n, (size_t)f->n);
 }
 
 static void
@@ -303,7 +288,8 @@ frame_derive(ui_frame *f, const tok_vocab *vocab, const calib *cal,
 	}
 	derive_maxima(f);
 	derive_stats(f, cal);
-	derive_rollout_rows(f);
+	derive_rollout(f->attn, f->layers, f->heads, f->n, f->rollout,
+	    f->rollout + (size_t)f->n * f->n * f->layers);
 	derive_diffs(f, cal);
 	derive_changes(f);
 	derive_thumbs(f, geom, prev);

@@ -66,7 +66,6 @@ typedef struct ui_frame {
 	float *layer_max;           /* [layers] largest weight of each layer */
 	float *row_max;             /* [layers][heads][n] largest weight of each row */
 	float *rollout;             /* [layers][n][n] rollout up to each layer */
-	float *rollout_row_max;     /* [layers][n] */
 	float *change;              /* [layers][heads][n][n] attention - the all-input
 				     * baseline's (the worker leaves the baseline here;
 				     * frame_derive subtracts); zero when unmodified */
