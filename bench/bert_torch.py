@@ -40,26 +40,49 @@ def read_safetensors(path):
         return out
 
 
-class Bert(torch.nn.Module):
-    """Post-LayerNorm BERT; weights kept in PyTorch's [out, in] layout."""
+class Encoder(torch.nn.Module):
+    """What every family's module shares: the config's shape, the weights
+    as buffers (PyTorch's [out, in] layout, the checkpoint's PREFIX cut off,
+    only names under KEEP), and the forward, embeddings then each layer:
+    a family gives _embed(ids) -> (x, what its layers need), _layer(x, i,
+    that) -> (x, attention) and, if any, _final(x)."""
 
-    def __init__(self, folder):
+    def __init__(self, folder, prefix, keep):
         super().__init__()
         with open(os.path.join(folder, "config.json")) as f:
-            c = json.load(f)
+            self.config = c = json.load(f)
         self.layers = c["num_hidden_layers"]
         self.hidden = c["hidden_size"]
         self.heads = c["num_attention_heads"]
-        self.eps = c.get("layer_norm_eps", 1e-12)
-        self.tanh_gelu = c.get("hidden_act", "gelu") in ("gelu_new", "gelu_pytorch_tanh")
         w = read_safetensors(os.path.join(folder, "model.safetensors"))
-        w = {k[5:] if k.startswith("bert.") else k: v for k, v in w.items()}
         for k, v in w.items():
-            if k.startswith("embeddings.") or k.startswith("encoder."):
+            k = k[len(prefix):] if k.startswith(prefix) else k
+            if k.startswith(keep):
                 self.register_buffer(k.replace(".", "_"), v)
 
     def _w(self, name):
         return getattr(self, name.replace(".", "_"))
+
+    def _final(self, x):
+        return x
+
+    def forward(self, ids):
+        """ids: int64 [n] -> (hidden [n, h], attn_0 [H, n, n], ..., attn_{L-1})."""
+        x, ctx = self._embed(ids)
+        attns = []
+        for i in range(self.layers):
+            x, att = self._layer(x, i, ctx)
+            attns.append(att)
+        return (self._final(x), *attns)
+
+
+class Bert(Encoder):
+    """Post-LayerNorm BERT."""
+
+    def __init__(self, folder):
+        super().__init__(folder, "bert.", ("embeddings.", "encoder."))
+        self.eps = self.config.get("layer_norm_eps", 1e-12)
+        self.tanh_gelu = self.config.get("hidden_act", "gelu") in ("gelu_new", "gelu_pytorch_tanh")
 
     def _ln(self, x, prefix):
         return F.layer_norm(x, (self.hidden,), self._w(prefix + ".weight"),
@@ -68,7 +91,7 @@ class Bert(torch.nn.Module):
     def _dense(self, x, prefix):
         return F.linear(x, self._w(prefix + ".weight"), self._w(prefix + ".bias"))
 
-    def _layer(self, x, i):
+    def _layer(self, x, i, _):
         p = "encoder.layer.%d." % i
         # static sizes from the config keep the ONNX graph free of shape ops
         h, d = self.hidden, self.hidden // self.heads
@@ -83,18 +106,12 @@ class Bert(torch.nn.Module):
                    approximate="tanh" if self.tanh_gelu else "none")
         return self._ln(self._dense(f, p + "output.dense") + a, p + "output.LayerNorm"), att
 
-    def forward(self, ids):
-        """ids: int64 [n] -> (hidden [n, h], attn_0 [H, n, n], ..., attn_{L-1})."""
+    def _embed(self, ids):
         n = ids.shape[0]
         x = (F.embedding(ids, self._w("embeddings.word_embeddings.weight"))
              + self._w("embeddings.position_embeddings.weight")[:n]
              + self._w("embeddings.token_type_embeddings.weight")[0])
-        x = self._ln(x, "embeddings.LayerNorm")
-        attns = []
-        for i in range(self.layers):
-            x, att = self._layer(x, i)
-            attns.append(att)
-        return (x, *attns)
+        return self._ln(x, "embeddings.LayerNorm"), None
 
 
 def encoder_for(folder):

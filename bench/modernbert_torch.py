@@ -7,14 +7,12 @@ eager and SDPA paths do: the full n x n scores plus a mask of -inf outside
 |i - j| <= local_attention / 2 (heed computes only the window).  Returns the
 final-normed last hidden state and every layer's attention probabilities.
 """
-import json
 import math
-import os
 
 import torch
 import torch.nn.functional as F
 
-from bert_torch import read_safetensors
+from bert_torch import Encoder
 
 
 def rope_table(theta, d, n):
@@ -23,14 +21,10 @@ def rope_table(theta, d, n):
     return torch.cos(ang).float(), torch.sin(ang).float()
 
 
-class ModernBert(torch.nn.Module):
+class ModernBert(Encoder):
     def __init__(self, folder):
-        super().__init__()
-        with open(os.path.join(folder, "config.json")) as f:
-            c = json.load(f)
-        self.layers = c["num_hidden_layers"]
-        self.hidden = c["hidden_size"]
-        self.heads = c["num_attention_heads"]
+        super().__init__(folder, "model.", ("embeddings.", "layers.", "final_norm."))
+        c = self.config
         self.eps = c.get("norm_eps", 1e-5)
         self.every = c.get("global_attn_every_n_layers", 3)
         self.half = c.get("local_attention", 128) // 2
@@ -40,14 +34,6 @@ class ModernBert(torch.nn.Module):
             cos, sin = rope_table(theta, d, n)
             self.register_buffer(kind + "_cos", cos)
             self.register_buffer(kind + "_sin", sin)
-        w = read_safetensors(os.path.join(folder, "model.safetensors"))
-        w = {k[6:] if k.startswith("model.") else k: v for k, v in w.items()}
-        for k, v in w.items():
-            if k.startswith(("embeddings.", "layers.", "final_norm.")):
-                self.register_buffer(k.replace(".", "_"), v)
-
-    def _w(self, name):
-        return getattr(self, name.replace(".", "_"))
 
     def _ln(self, x, prefix):
         return F.layer_norm(x, (self.hidden,), self._w(prefix + ".weight"), None, self.eps)
@@ -76,15 +62,14 @@ class ModernBert(torch.nn.Module):
         inp, gate = F.linear(self._ln(x, p + "mlp_norm"), self._w(p + "mlp.Wi.weight")).chunk(2, dim=-1)
         return x + F.linear(F.gelu(inp) * gate, self._w(p + "mlp.Wo.weight")), att
 
-    def forward(self, ids):
-        """ids: int64 [n] -> (hidden [n, h], attn_0 [H, n, n], ..., attn_{L-1})."""
+    def _embed(self, ids):
+        """The embeddings, and the local layers' mask: -inf outside the window."""
         n = ids.shape[0]
         r = torch.arange(n)
         dist = (r[:, None] - r[None, :]).abs()
         mask = torch.zeros(n, n).masked_fill(dist > self.half, float("-inf"))
         x = self._ln(F.embedding(ids, self._w("embeddings.tok_embeddings.weight")), "embeddings.norm")
-        attns = []
-        for i in range(self.layers):
-            x, att = self._layer(x, i, mask)
-            attns.append(att)
-        return (self._ln(x, "final_norm"), *attns)
+        return x, mask
+
+    def _final(self, x):
+        return self._ln(x, "final_norm")
