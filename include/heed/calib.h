@@ -68,11 +68,14 @@ calib_slot(int k, int n, int L)
 	return k == n - 1 ? L - 1 : k;
 }
 
-/* Default layout length for a model: min(128, max_position_embeddings). */
+/* Default layout length for a model: min(128, the longest input it takes).
+ * That is max_tokens, not max_position_embeddings: RoBERTa's positions
+ * start after padding_idx, so a layout of max_pos slots would have slots
+ * no sentence can reach. */
 static inline int
 calib_default_L(const model_config *c)
 {
-	return c->max_pos < CALIB_DEFAULT_L ? c->max_pos : CALIB_DEFAULT_L;
+	return c->max_tokens < CALIB_DEFAULT_L ? c->max_tokens : CALIB_DEFAULT_L;
 }
 
 calib *calib_new(const model_config *c, int L, int rank);

@@ -19,7 +19,7 @@
 /* The configuration tests/fuzz/mkseeds.py writes its seeds for. */
 static const model_config tiny = {
 	.arch = MODEL_ARCH_BERT, .vocab_size = 16, .hidden = 4, .layers = 1, .heads = 2,
-	.ffn = 8, .max_pos = 8, .type_vocab = 2, .ln_eps = 1e-12f, .act = MODEL_ACT_GELU,
+	.ffn = 8, .max_pos = 8, .max_tokens = 8, .type_vocab = 2, .ln_eps = 1e-12f, .act = MODEL_ACT_GELU,
 	.lowercase = true,
 };
 
@@ -77,7 +77,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_check(c != NULL && c->layers > 0 && c->heads > 0 && c->L >= 2);
 		if (with_model) {
 			fuzz_check(c->layers == tiny.layers && c->hidden == tiny.hidden);
-			/* heed caps inputs at max_pos; L beyond that is a bigger layout. */
+			/* heed caps inputs at max_tokens; L beyond that is a bigger layout. */
 			if (c->L <= 4096)
 				draw_rows(c);
 		}

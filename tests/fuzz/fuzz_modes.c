@@ -18,7 +18,7 @@
 
 static const model_config cfg = {
 	.arch = MODEL_ARCH_BERT, .vocab_size = 16, .hidden = 8, .layers = LAYERS,
-	.heads = HEADS, .ffn = 16, .max_pos = 8, .type_vocab = 2, .ln_eps = 1e-12f,
+	.heads = HEADS, .ffn = 16, .max_pos = 8, .max_tokens = 8, .type_vocab = 2, .ln_eps = 1e-12f,
 };
 static calib *cal;
 static char dir[64];

@@ -326,7 +326,7 @@ test_full_tmpfs(void **state)
 
 static const model_config tiny = {
 	.arch = MODEL_ARCH_BERT, .vocab_size = 16, .hidden = 4, .layers = 2, .heads = 2,
-	.ffn = 8, .max_pos = 16, .type_vocab = 2, .ln_eps = 1e-12f,
+	.ffn = 8, .max_pos = 16, .max_tokens = 16, .type_vocab = 2, .ln_eps = 1e-12f,
 };
 
 static void

@@ -25,7 +25,7 @@ enum { LAYERS = 2, HEADS = 2, HIDDEN = 12, LAYOUT = 8, NH = LAYERS * HEADS };
 
 static const model_config cfg = {
 	.arch = MODEL_ARCH_BERT, .vocab_size = 100, .hidden = HIDDEN, .layers = LAYERS,
-	.heads = HEADS, .ffn = 24, .max_pos = LAYOUT, .type_vocab = 2, .ln_eps = 1e-12f,
+	.heads = HEADS, .ffn = 24, .max_pos = LAYOUT, .max_tokens = LAYOUT, .type_vocab = 2, .ln_eps = 1e-12f,
 	.act = MODEL_ACT_GELU, .lowercase = true,
 };
 

@@ -24,7 +24,7 @@ enum { LAYERS = 2, HEADS = 3, HIDDEN = 8, LAYOUT = 6, RANK = 4 };
 
 static const model_config cfg = {
 	.arch = MODEL_ARCH_BERT, .vocab_size = 100, .hidden = HIDDEN, .layers = LAYERS,
-	.heads = HEADS, .ffn = 16, .max_pos = 32, .type_vocab = 2, .ln_eps = 1e-12f,
+	.heads = HEADS, .ffn = 16, .max_pos = 32, .max_tokens = 32, .type_vocab = 2, .ln_eps = 1e-12f,
 	.act = MODEL_ACT_GELU, .lowercase = true,
 };
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "heed/calib.h"
 #include "heed/model.h"
 #include "test_model_build.h"
 
@@ -213,6 +214,8 @@ test_families(void **state)
 		assert_int_equal(c.emb, cases[i].emb);
 		assert_int_equal(c.pad_pos, cases[i].pad_pos);
 		assert_int_equal(c.max_tokens, cases[i].max_tokens);
+		/* the layout has a slot for every position an input can reach, and no more */
+		assert_int_equal(calib_default_L(&c), cases[i].max_tokens);
 		assert_int_equal(c.layers, cases[i].layers);
 		assert_int_equal(c.type_vocab, cases[i].type_vocab);
 		assert_int_equal(c.act, cases[i].act);
