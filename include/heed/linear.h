@@ -29,6 +29,7 @@
 
 #define LIN_NR 16    /* output columns per panel */
 #define LIN_KC 256   /* inputs per block */
+#define LIN_MC 144   /* input rows per block: 144 KB of F32 inputs, in L2 */
 #define LIN_ALIGN 64 /* bytes; panels start on cache lines */
 
 typedef enum { LIN_F32, LIN_F16 } lin_dtype;

@@ -272,6 +272,8 @@ typedef struct calibrator {
 	 * battn[g*LH + lh], its rows' entropies at bent[g*LH + lh] */
 	const float **battn, **bent;
 	int *blens, bcount;
+	size_t bfirst;           /* its first sentence in run order */
+	atomic_long bad;         /* g * LH + lh of the first attention not finite, or -1 */
 	/* the input-dependence sample: attention of every kth sentence, kept
 	 * until the averages exist (jsd_of[i]: its copy, or NULL) */
 	float **jsd_of;
@@ -336,9 +338,11 @@ split(int total, int part, int parts)
 }
 
 /* Heads [lh0, lh1) of every sentence of the batch, in batch order: the
- * sums, the statistics and the sample's copies.  Heads are independent,
- * so threads split them, and each head's sums run in the same order
- * whatever the threads. */
+ * finiteness check, the sample's copies, the sums and the statistics.
+ * Heads are independent, so threads split them, and each head's sums run
+ * in the same order whatever the threads.  A part that meets attention
+ * that is not finite stops and records where (the lowest sentence, then
+ * head, wins, so the message does not depend on the threads either). */
 static void
 stats_part(void *v, int part, int parts)
 {
@@ -347,9 +351,22 @@ stats_part(void *v, int part, int parts)
 
 	for (int g = 0; g < k->bcount; g++) {
 		const float *const *attn = k->battn + (size_t)g * k->LH;
-		int n = k->blens[g];
-		calib_add_heads(k->cal, n, attn, lh0, lh1);
-		calib_stats_add_heads(&k->acc, n, attn, k->bent + (size_t)g * k->LH, lh0, lh1);
+		size_t i = k->order[k->bfirst + (size_t)g], n = (size_t)k->blens[g];
+		for (int lh = lh0; lh < lh1; lh++) {
+			/* NaN would spread through every sum into the file */
+			if (!heed_all_finite(attn[lh], n * n)) {
+				long at = (long)g * k->LH + lh, cur = atomic_load(&k->bad);
+				while ((cur < 0 || at < cur) &&
+				       !atomic_compare_exchange_weak(&k->bad, &cur, at))
+					;
+				return;
+			}
+			if (k->jsd_of[i] != NULL)
+				memcpy(k->jsd_of[i] + (size_t)lh * n * n, attn[lh],
+				       sizeof(float) * n * n);
+		}
+		calib_add_heads(k->cal, (int)n, attn, lh0, lh1);
+		calib_stats_add_heads(&k->acc, (int)n, attn, k->bent + (size_t)g * k->LH, lh0, lh1);
 	}
 }
 
@@ -388,25 +405,25 @@ run_batch(calibrator *k, size_t r0, size_t r1, int *ids, heed_err *e)
 	if ((rc = enc_run_batch(k->s, ids, k->blens, k->bcount, e)) < 0)
 		return rc;
 	for (int g = 0; g < k->bcount; g++) {
-		size_t i = k->order[r0 + (size_t)g], n = (size_t)k->blens[g];
 		for (int lh = 0; lh < k->LH; lh++) {
-			const float *a = enc_batch_attn(k->s, g, lh / mc->heads, lh % mc->heads);
-			/* NaN would spread through every sum into the file */
-			if (!heed_all_finite(a, n * n))
-				return err_set(e, HEED_EFORMAT, "%s: layer %d head %d: the attention "
-				    "is not finite (NaN or infinity: the weights are damaged or so "
-				    "large the forward overflows)", k->m->name, lh / mc->heads + 1,
-				    lh % mc->heads + 1);
-			k->battn[(size_t)g * k->LH + lh] = a;
-			k->bent[(size_t)g * k->LH + lh] = enc_batch_entropy(k->s, g, lh / mc->heads,
-			    lh % mc->heads);
-			if (k->jsd_of[i] != NULL)
-				memcpy(k->jsd_of[i] + (size_t)lh * n * n, a, sizeof(float) * n * n);
+			int l = lh / mc->heads, h = lh % mc->heads;
+			k->battn[(size_t)g * k->LH + lh] = enc_batch_attn(k->s, g, l, h);
+			k->bent[(size_t)g * k->LH + lh] = enc_batch_entropy(k->s, g, l, h);
 		}
-		calib_add_counts(k->cal, (int)n);
-		calib_stats_add_rows(&k->acc, (int)n);
+		calib_add_counts(k->cal, k->blens[g]);
+		calib_stats_add_rows(&k->acc, k->blens[g]);
 	}
+	k->bfirst = r0;
+	atomic_store(&k->bad, -1L);
 	enc_pool_run(k->pool, stats_part, k);
+	if (atomic_load(&k->bad) >= 0) {
+		long at = atomic_load(&k->bad);
+		int lh = (int)(at % k->LH);
+		return err_set(e, HEED_EFORMAT, "%s: layer %d head %d: the attention "
+		    "is not finite (NaN or infinity: the weights are damaged or so "
+		    "large the forward overflows)", k->m->name, lh / mc->heads + 1,
+		    lh % mc->heads + 1);
+	}
 	if (k->smp != NULL)
 		enc_pool_run(k->pool, samples_part, k);
 	k->prog.tokens += (double)rows;

@@ -223,27 +223,38 @@ lin_apply_with(const lin_kernel *K, const lin_weight *w, const float *in, size_t
 {
 	lin_kern_fn f = w->dtype == LIN_F16 ? K->f16 : K->f32;
 	size_t esz = elt_size(w->dtype), opad = (size_t)pad_out(w->out);
-	/* as few row groups as mr_max allows, of nearly equal size: 8 rows
-	 * run as 4 + 4, not 6 + 2 */
-	int groups = (n + K->mr_max - 1) / K->mr_max;
+	/* Rows in blocks of at most LIN_MC, so that one block's slice of the
+	 * input (LIN_MC × LIN_KC floats) stays in L2 while every panel
+	 * streams past it: a calibration batch of 1024 rows otherwise
+	 * re-reads a 1 MB slice from L3 for each panel, and ran 25% slower
+	 * per token than 128 rows.  Blocks are of nearly equal size. */
+	int blocks = (n + LIN_MC - 1) / LIN_MC;
 
 	for (int kb = 0; kb * LIN_KC < w->in; kb++) {
 		int k0 = kb * LIN_KC, kc = w->in - k0 < LIN_KC ? w->in - k0 : LIN_KC;
 		const char *block = (const char *)w->data + (size_t)k0 * opad * esz;
-		for (int p = p0; p < p1; p++) {
-			const void *b = block + (size_t)p * kc * LIN_NR * esz;
-			int o = p * LIN_NR, cols = w->out - o < LIN_NR ? w->out - o : LIN_NR;
-			const float *bi = kb == 0 ? bias + o : NULL;
-			for (int g = 0, r = 0; g < groups; g++) {
-				int r1 = (int)((long)n * (g + 1) / groups);
-				const float *a = in + (size_t)r * ldin + k0;
-				float *c = out + (size_t)r * ldout + o;
-				if (cols == LIN_NR)
-					f(r1 - r, kc, a, ldin, b, c, ldout, bi);
-				else
-					edge_tile(f, r1 - r, kc, a, ldin, b, c, ldout, bi, cols);
-				r = r1;
+		for (int mb = 0, r0 = 0; mb < blocks; mb++) {
+			int r1 = (int)((long)n * (mb + 1) / blocks);
+			/* as few row groups as mr_max allows, of nearly equal
+			 * size: 8 rows run as 4 + 4, not 6 + 2 */
+			int rows = r1 - r0, groups = (rows + K->mr_max - 1) / K->mr_max;
+			for (int p = p0; p < p1; p++) {
+				const void *b = block + (size_t)p * kc * LIN_NR * esz;
+				int o = p * LIN_NR, cols = w->out - o < LIN_NR ? w->out - o : LIN_NR;
+				const float *bi = kb == 0 ? bias + o : NULL;
+				for (int g = 0, r = r0; g < groups; g++) {
+					int re = r0 + (int)((long)rows * (g + 1) / groups);
+					const float *a = in + (size_t)r * ldin + k0;
+					float *c = out + (size_t)r * ldout + o;
+					if (cols == LIN_NR)
+						f(re - r, kc, a, ldin, b, c, ldout, bi);
+					else
+						edge_tile(f, re - r, kc, a, ldin, b, c, ldout, bi,
+							  cols);
+					r = re;
+				}
 			}
+			r0 = r1;
 		}
 	}
 }

@@ -244,6 +244,33 @@ test_split_is_bit_identical(void **state)
 	unpack(&p);
 }
 
+/* More rows than a row block (LIN_MC), as a calibration batch has: every
+ * row's result is the very bits it gets alone, whichever block and tile
+ * it falls in (enc_run_batch promises each sentence its lone numbers). */
+static void
+test_rows_are_independent(void **state)
+{
+	shape s = { 40, 300 };
+	packed p;
+	int n = 2 * LIN_MC + 7;
+
+	pack(&p, s, lin_storage(true));
+	float *in = xmalloc(sizeof(float) * (size_t)n * s.in);
+	float *all = xmalloc(sizeof(float) * (size_t)n * s.out);
+	float one[40];
+	for (size_t i = 0; i < (size_t)n * s.in; i++)
+		in[i] = value(5, i);
+	lin_apply(&p.w, in, (size_t)s.in, n, p.bias, 0, lin_panels(&p.w), all, (size_t)s.out);
+	for (int r = 0; r < n; r++) {
+		lin_apply(&p.w, in + (size_t)r * s.in, (size_t)s.in, 1, p.bias, 0,
+			  lin_panels(&p.w), one, (size_t)s.out);
+		assert_memory_equal(one, all + (size_t)r * s.out, sizeof one);
+	}
+	free(in);
+	free(all);
+	unpack(&p);
+}
+
 int
 main(void)
 {
@@ -256,6 +283,7 @@ main(void)
 		cmocka_unit_test(test_avx512_f32),
 		cmocka_unit_test(test_avx512_f16),
 		cmocka_unit_test(test_split_is_bit_identical),
+		cmocka_unit_test(test_rows_are_independent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
