@@ -58,6 +58,13 @@ int enc_max_tokens(const enc_state *s);
  * A mode that needs calibration data fails with HEED_EINVAL if cal is NULL. */
 int enc_run(enc_state *s, const int *ids, int n, const uint8_t *modes,
 	    const calib *cal, bool (*cancelled)(void *), void *ud, heed_err *e);
+/* enc_run with each token's type id (a sentence pair's segment B is type
+ * 1 in BERT's template); NULL is every token type 0.  A model without a
+ * second type row (type_vocab_size 0 or 1) reads 0 for every token, as
+ * transformers feeds RoBERTa; for the others a type id past the model's
+ * is HEED_EINVAL.  The cache is reused only for the same ids and types. */
+int enc_run_typed(enc_state *s, const int *ids, const int *types, int n, const uint8_t *modes,
+		  const calib *cal, bool (*cancelled)(void *), void *ud, heed_err *e);
 
 /* ---- batches (calibration) ---- */
 

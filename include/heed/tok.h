@@ -69,6 +69,9 @@ typedef struct tok_token {
 	int begin, end;   /* byte span [begin, end) in the input; -1,-1 for added specials */
 	int type;         /* type id from the template (BERT: 1 for the second sentence) */
 	int seq;          /* the sentence it came from (0, 1), -1 for added specials */
+	int seg;          /* its segment: 0 (A) or 1 (B); a special token belongs
+			   * to the sentence before it in the template, a leading
+			   * one to the sentence after it ([CLS] A [SEP] | B [SEP]) */
 } tok_token;
 
 typedef struct tok_result {
@@ -77,6 +80,7 @@ typedef struct tok_result {
 	int n_full;       /* tokens before truncation (specials included) */
 	bool truncated;   /* n_full > max_tokens */
 	int invalid_bytes;/* invalid UTF-8 bytes skipped */
+	bool pair;        /* two segments, joined by the pair template */
 } tok_result;
 
 /* Tokenize text[0..len) with the special tokens around it, at most
@@ -105,6 +109,16 @@ int tok_encode_pair(const tok_vocab *v, tok_ws *w, const char *a, size_t alen,
 		    const char *b, size_t blen, bool lowercase, int max_tokens,
 		    tok_result *out, heed_err *e);
 
+/* Where a line holds a sentence pair: segment A ends at the first TAB,
+ * or where there is none at the first " ||| "; segment B starts after it.
+ * Returns true and sets *alen (A's length) and *boff (where B starts) for
+ * a pair, false (*alen = len) for a single sentence. */
+bool tok_pair_split(const char *text, size_t len, size_t *alen, size_t *boff);
+/* tok_encode_pair on a line tok_pair_split cuts (a single sentence when it
+ * does not): every span, segment B's too, is a byte offset into the line. */
+int tok_encode_line(const tok_vocab *v, tok_ws *w, const char *text, size_t len, bool lowercase,
+		    int max_tokens, tok_result *out, heed_err *e);
+
 /* A token's piece as people read it: the byte-level alphabet decoded
  * (Ġ, SentencePiece's ▁ become TOK_WORD_MARK, Ċ a ↵), and a character
  * split over several byte tokens shown once, on its first token, the
@@ -113,5 +127,7 @@ int tok_encode_pair(const tok_vocab *v, tok_ws *w, const char *a, size_t alen,
 #define TOK_WORD_MARK "\xe2\x96\x81"   /* ▁ */
 #define TOK_CONT_MARK "\xe2\x80\xa6"   /* … */
 char *tok_display(const tok_vocab *v, const tok_token *t, int n, int i, char *buf, size_t size);
+/* The same for a sequence given by its ids[0..n). */
+char *tok_display_ids(const tok_vocab *v, const int *ids, int n, int i, char *buf, size_t size);
 
 #endif

@@ -46,8 +46,10 @@ typedef struct dump_ctx {
 	const calib *cal;
 	const uint8_t *modes;/* [layers*heads] */
 	enc_state *s;        /* sized for the longest sentence so far */
+	tok_ws *ws;          /* the tokenizer's buffers */
 	int index;           /* sentences dumped so far */
 	int *ids;            /* [max_tokens] */
+	int *types;          /* [max_tokens] token type ids */
 	int *top_ids;        /* [topk] */
 	float *top_p;
 	float *replaced;     /* [n] ELECTRA discriminator's P(replaced) */
@@ -62,7 +64,9 @@ dump_usage(FILE *f)
 	fprintf(f,
 	    "Usage: heed dump [OPTIONS] [SENTENCE...]\n"
 	    "Print tokens, attention and masked-word predictions for each SENTENCE\n"
-	    "(or for each line of standard input when none is given).\n"
+	    "(or for each line of standard input when none is given).  A TAB or\n"
+	    "\" ||| \" in a SENTENCE makes a sentence pair, joined by the model's\n"
+	    "own pair template (BERT: [CLS] A [SEP] B [SEP], B of token type 1).\n"
 	    "\n"
 	    "  -m, --model MODEL    model folder or hub name (default: heed-mini)\n"
 	    "  -f, --format F       json (default) or tsv\n"
@@ -77,7 +81,8 @@ dump_usage(FILE *f)
 	    "  -h, --help           this help\n"
 	    "\n"
 	    "JSON: one document {\"model\", \"layers\", \"heads\", \"sentences\": [{\"text\",\n"
-	    "\"n\", \"n_full\", \"truncated\", \"tokens\": [{\"piece\", \"id\", \"begin\", \"end\"}],\n"
+	    "\"n\", \"n_full\", \"truncated\", \"tokens\": [{\"piece\", \"text\", \"id\", \"begin\",\n"
+	    "\"end\"} and for a pair \"segment\" (0 A, 1 B) and \"type\" (token type id)],\n"
 	    "\"attention\": [{\"layer\", \"head\", \"mode\", \"weights\": [query][key]}],\n"
 	    "\"predictions\": [{\"pos\", \"top\": [{\"id\", \"piece\", \"prob\"}]}]}]}.\n"
 	    "Spans are byte offsets [begin, end) into the sentence; -1 for [CLS]/[SEP].\n"
@@ -85,7 +90,7 @@ dump_usage(FILE *f)
 	    "and pieces \\ \\t \\n \\r stand for those characters, \\xHH for other\n"
 	    "control bytes):\n"
 	    "  sentence INDEX N N_FULL TEXT\n"
-	    "  token    INDEX POS PIECE ID BEGIN END\n"
+	    "  token    INDEX POS PIECE ID BEGIN END SEGMENT TYPE\n"
 	    "  attn     INDEX LAYER HEAD MODE QUERY W_0 ... W_N-1\n"
 	    "  pred     INDEX POS RANK PIECE ID PROB\n"
 	    "Layers, heads and sentence indices are 1-based, positions 0-based.\n"
@@ -175,6 +180,8 @@ dump_open(dump_ctx *d, heed_err *e)
 		return err_set(e, HEED_EINVAL, "%s has %d layers of %d heads", d->m->name,
 			       c->layers, c->heads);
 	d->ids = xmalloc(sizeof(int) * (size_t)c->max_tokens);
+	d->types = xmalloc(sizeof(int) * (size_t)c->max_tokens);
+	d->ws = tok_ws_new();
 	d->top_ids = xmalloc(sizeof(int) * (size_t)d->o.topk);
 	d->top_p = xmalloc(sizeof(float) * (size_t)d->o.topk);
 	return HEED_OK;
@@ -184,6 +191,8 @@ static void
 dump_close(dump_ctx *d)
 {
 	free(d->ids);
+	free(d->types);
+	tok_ws_free(d->ws);
 	free(d->top_ids);
 	free(d->top_p);
 	free(d->replaced);
@@ -252,11 +261,18 @@ json_tokens(const dump_ctx *d, const tok_result *r)
 	json_t *a = json_array();
 	char text[256];
 
-	for (int t = 0; t < r->n; t++)
-		json_array_append_new(a, json_pack("{s:o, s:o, s:i, s:i, s:i}",
+	for (int t = 0; t < r->n; t++) {
+		json_t *o = json_pack("{s:o, s:o, s:i, s:i, s:i}",
 		    "piece", json_text(tok_piece(d->v, r->tok[t].id)),
 		    "text", json_text(tok_display(d->v, r->tok, r->n, t, text, sizeof text)),
-		    "id", r->tok[t].id, "begin", r->tok[t].begin, "end", r->tok[t].end));
+		    "id", r->tok[t].id, "begin", r->tok[t].begin, "end", r->tok[t].end);
+
+		if (r->pair) {
+			json_object_set_new(o, "segment", json_integer(r->tok[t].seg));
+			json_object_set_new(o, "type", json_integer(r->tok[t].type));
+		}
+		json_array_append_new(a, o);
+	}
 	return a;
 }
 
@@ -386,7 +402,8 @@ tsv_sentence(dump_ctx *d, const char *text, const tok_result *r, heed_err *e)
 	for (int t = 0; t < n; t++) {
 		printf("token\t%d\t%d\t", i, t);
 		cli_tsv_field(stdout, tok_piece(d->v, r->tok[t].id));
-		printf("\t%d\t%d\t%d\n", r->tok[t].id, r->tok[t].begin, r->tok[t].end);
+		printf("\t%d\t%d\t%d\t%d\t%d\n", r->tok[t].id, r->tok[t].begin, r->tok[t].end,
+		       r->tok[t].seg, r->tok[t].type);
 	}
 	for (int l = layer_lo(d); l < layer_hi(d); l++)
 		for (int h = head_lo(d); h < head_hi(d); h++) {
@@ -449,18 +466,19 @@ dump_sentence(dump_ctx *d, const char *text, heed_err *e)
 	tok_result r;
 	int rc;
 
-	rc = tok_encode(d->v, text, strlen(text), d->m->cfg.lowercase, d->m->cfg.max_tokens, &r, e);
+	rc = tok_encode_line(d->v, d->ws, text, strlen(text), d->m->cfg.lowercase,
+			     d->m->cfg.max_tokens, &r, e);
 	if (rc < 0)
 		return rc;
-	if ((rc = heed_enc_reserve(d->m, &d->s, r.n, 0, e)) < 0) {
-		tok_result_free(&r);
+	if ((rc = heed_enc_reserve(d->m, &d->s, r.n, 0, e)) < 0)
 		return rc;
-	}
 	d->index++;
 	dump_warnings(d, &r);
-	for (int t = 0; t < r.n; t++)
+	for (int t = 0; t < r.n; t++) {
 		d->ids[t] = r.tok[t].id;
-	rc = enc_run(d->s, d->ids, r.n, d->modes, d->cal, NULL, NULL, e);
+		d->types[t] = r.tok[t].type;
+	}
+	rc = enc_run_typed(d->s, d->ids, d->types, r.n, d->modes, d->cal, NULL, NULL, e);
 	if (rc >= 0 && heed_check_finite(d->s, d->m, NULL, NULL, &why) < 0) {
 		/* still printed, with null (JSON) or nan (TSV) where values are
 		 * missing, and the exit status says the model is bad */
@@ -469,7 +487,6 @@ dump_sentence(dump_ctx *d, const char *text, heed_err *e)
 	}
 	if (rc >= 0)
 		rc = d->o.json ? json_sentence(d, text, &r, e) : tsv_sentence(d, text, &r, e);
-	tok_result_free(&r);
 	return rc;
 }
 

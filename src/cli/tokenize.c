@@ -3,7 +3,8 @@
  * The tokenizer is a model's (-m, resolved like every command's) or any
  * tokenizer file or folder (--tokenizer).  JSON output is one object per
  * input line with dump's token objects; TSV is one row per token.  A TAB
- * in a line makes a sentence pair with the tokenizer's own pair template.
+ * (or " ||| ") in a line makes a sentence pair with the tokenizer's own
+ * pair template.
  * Nothing is truncated.
  */
 #include "config.h"
@@ -34,18 +35,20 @@ tk_usage(FILE *f)
 	    "Usage: heed tokenize (-m MODEL | --tokenizer FILE|DIR) [--format json|tsv] [FILE|-]\n"
 	    "\n"
 	    "Tokenize each line of FILE (standard input by default) as the model's\n"
-	    "tokenizer does, special tokens included.  A TAB in a line makes a\n"
-	    "sentence pair: the text before it is the first sentence, after it the\n"
-	    "second, joined by the tokenizer's pair template.\n"
+	    "tokenizer does, special tokens included.  A TAB (or else \" ||| \") in a\n"
+	    "line makes a sentence pair: the text before it is segment A, after it\n"
+	    "segment B, joined by the tokenizer's pair template.\n"
 	    "\n"
 	    "  -m, --model MODEL      a model folder or hub name (default: heed-mini)\n"
 	    "  -t, --tokenizer PATH   tokenizer.json, vocab.txt, or a folder with one\n"
 	    "  -f, --format FMT       json (default): {\"tokens\":[{\"piece\",\"text\",\"id\",\n"
-	    "                         \"begin\",\"end\",\"type\"}...]} per line;\n"
-	    "                         tsv: LINE INDEX ID BEGIN END TYPE PIECE TEXT per token\n"
+	    "                         \"begin\",\"end\"}...]} per line, with \"segment\" and\n"
+	    "                         \"type\" for a pair's tokens; tsv: LINE INDEX ID BEGIN\n"
+	    "                         END TYPE PIECE TEXT SEGMENT per token\n"
 	    "\n"
 	    "begin/end are byte offsets into the line (-1 for added special tokens);\n"
-	    "piece is the vocabulary's piece, text the same piece made readable.\n"
+	    "piece is the vocabulary's piece, text the same piece made readable;\n"
+	    "segment is 0 (A) or 1 (B), type the token type id the model is given.\n"
 	    "Exit status: 0 done, 1 usage error, 2 bad tokenizer or input, 3 I/O failure.\n");
 }
 
@@ -161,14 +164,12 @@ static int
 tk_line(const tok_vocab *v, tok_ws *w, bool lowercase, bool json, long lineno,
 	const char *path, char *line, size_t len, heed_err *e)
 {
-	char *tab = memchr(line, '\t', len), text[256];
-	size_t alen = tab ? (size_t)(tab - line) : len;
-	int boff = tab ? (int)(alen + 1) : 0, rc, i;
+	char text[256];
+	int rc, i;
 	tok_result r;
 	json_t *toks, *obj;
 
-	rc = tok_encode_pair(v, w, line, alen, tab ? tab + 1 : NULL, tab ? len - alen - 1 : 0,
-			     lowercase, INT_MAX, &r, e);
+	rc = tok_encode_line(v, w, line, len, lowercase, INT_MAX, &r, e);
 	if (rc < 0)
 		return rc;
 	if (r.invalid_bytes > 0)
@@ -178,28 +179,26 @@ tk_line(const tok_vocab *v, tok_ws *w, bool lowercase, bool json, long lineno,
 	for (i = 0; i < r.n; i++) {
 		const tok_token *t = &r.tok[i];
 		const char *piece = tok_piece(v, t->id);
-		int b = t->begin, en = t->end;
 
 		if (piece == NULL)
 			piece = "";
-		if (b >= 0 && t->seq == 1) {
-			/* the second sentence's spans, into the whole line */
-			b += boff;
-			en += boff;
-		}
 		tok_display(v, r.tok, r.n, i, text, sizeof text);
 		if (json) {
 			obj = json_pack("{s:o, s:o, s:i, s:i, s:i}", "piece", tk_json_text(piece),
-					"text", tk_json_text(text), "id", t->id, "begin", b, "end", en);
-			if (tab != NULL)
+					"text", tk_json_text(text), "id", t->id, "begin", t->begin,
+					"end", t->end);
+			if (r.pair) {
+				json_object_set_new(obj, "segment", json_integer(t->seg));
 				json_object_set_new(obj, "type", json_integer(t->type));
+			}
 			json_array_append_new(toks, obj);
 		} else {
-			printf("%ld\t%d\t%d\t%d\t%d\t%d\t", lineno, i, t->id, b, en, t->type);
+			printf("%ld\t%d\t%d\t%d\t%d\t%d\t", lineno, i, t->id, t->begin, t->end,
+			       t->type);
 			tsv_text(stdout, piece);
 			putchar('\t');
 			tsv_text(stdout, text);
-			putchar('\n');
+			printf("\t%d\n", t->seg);
 		}
 	}
 	if (json) {

@@ -52,6 +52,7 @@ state_new(const model *m, int max_tokens, int max_rows, bool batch)
 	s->seg = xcalloc(T + 1, sizeof(int));
 	s->aoff = xcalloc(T, sizeof(size_t));
 	s->ids = xcalloc(T, sizeof(int));
+	s->types = xcalloc(T, sizeof(int));
 	s->modes = xcalloc((size_t)c->layers * c->heads, 1);
 	s->hidden = xmalloc(sizeof(float) * ((size_t)c->layers + 1) * T * H);
 	s->attn = xmalloc(sizeof(float) * s->attn_cap);
@@ -123,6 +124,7 @@ enc_free(enc_state *s)
 	free(s->seg);
 	free(s->aoff);
 	free(s->ids);
+	free(s->types);
 	free(s->modes);
 	free(s->hidden);
 	free(s->attn);
@@ -233,7 +235,7 @@ embed(enc_state *s, const int *ids, int n, float *x)
 		for (int k = 0; m->pos_emb != NULL && k < E; k++)
 			row[k] += m->pos_emb[(size_t)p * E + k];
 		for (int k = 0; m->type_emb != NULL && k < E; k++)
-			row[k] += m->type_emb[k];
+			row[k] += m->type_emb[(size_t)s->types[t] * E + k];
 		enc_layernorm(row, m->emb_ln_g, m->emb_ln_b, E, m->cfg.ln_eps, row);
 	}
 	if (m->has_emb_proj)
@@ -339,7 +341,7 @@ layer_forward(enc_state *s, int l, const uint8_t *modes, const calib *cal)
 }
 
 static int
-check_input(const enc_state *s, const int *ids, int n, const uint8_t *modes,
+check_input(const enc_state *s, const int *ids, const int *types, int n, const uint8_t *modes,
 	    const calib *cal, heed_err *e)
 {
 	const model_config *c = &s->m->cfg;
@@ -350,6 +352,10 @@ check_input(const enc_state *s, const int *ids, int n, const uint8_t *modes,
 		if (ids[t] < 0 || ids[t] >= c->vocab_size)
 			return err_set(e, HEED_EINVAL, "token id %d outside the vocabulary (%d)",
 				       ids[t], c->vocab_size);
+	for (int t = 0; types != NULL && c->type_vocab > 1 && t < n; t++)
+		if (types[t] < 0 || types[t] >= c->type_vocab)
+			return err_set(e, HEED_EINVAL, "token type id %d outside the model's %d",
+				       types[t], c->type_vocab);
 	if (cal != NULL && (cal->layers != c->layers || cal->heads != c->heads || cal->hidden != c->hidden))
 		return err_set(e, HEED_EMISMATCH, "calibration for %d layers of %d heads (hidden %d), "
 			       "the model has %d of %d (hidden %d)", cal->layers, cal->heads, cal->hidden,
@@ -385,15 +391,29 @@ layer_modes_differ(const enc_state *s, int l, const uint8_t *modes, const calib 
 	return false;
 }
 
-/* The first layer this run must compute: 0 for new ids, else the first
- * layer whose modes changed, never past what the cache holds. */
+/* The type id the model's embedding reads for token t: models without a
+ * second type row (RoBERTa, XLM-R: type_vocab_size 1) read 0 for every
+ * token, as transformers feeds them (their tokenizers return no
+ * token_type_ids). */
 static int
-first_layer(const enc_state *s, const int *ids, int n, const uint8_t *modes, const calib *cal)
+type_of(const model_config *c, const int *types, int t)
+{
+	return types != NULL && c->type_vocab > 1 ? types[t] : 0;
+}
+
+/* The first layer this run must compute: 0 for new ids or types, else the
+ * first layer whose modes changed, never past what the cache holds. */
+static int
+first_layer(const enc_state *s, const int *ids, const int *types, int n, const uint8_t *modes,
+	    const calib *cal)
 {
 	int L = s->m->cfg.layers;
 
 	if (s->valid < 0 || n != s->n || memcmp(ids, s->ids, sizeof(int) * (size_t)n) != 0)
 		return 0;
+	for (int t = 0; t < n; t++)
+		if (type_of(&s->m->cfg, types, t) != s->types[t])
+			return 0;
 	for (int l = 0; l < s->valid && l < L; l++)
 		if (layer_modes_differ(s, l, modes, cal))
 			return l;
@@ -404,13 +424,20 @@ int
 enc_run(enc_state *s, const int *ids, int n, const uint8_t *modes,
 	const calib *cal, bool (*cancelled)(void *), void *ud, heed_err *e)
 {
+	return enc_run_typed(s, ids, NULL, n, modes, cal, cancelled, ud, e);
+}
+
+int
+enc_run_typed(enc_state *s, const int *ids, const int *types, int n, const uint8_t *modes,
+	      const calib *cal, bool (*cancelled)(void *), void *ud, heed_err *e)
+{
 	const model_config *c = &s->m->cfg;
 	double t0 = util_now_ms();
-	int rc = check_input(s, ids, n, modes, cal, e);
+	int rc = check_input(s, ids, types, n, modes, cal, e);
 
 	if (rc < 0)
 		return rc;
-	int start = first_layer(s, ids, n, modes, cal);
+	int start = first_layer(s, ids, types, n, modes, cal);
 	if (start == 0) {
 		s->n = n;
 		s->nseg = 1;
@@ -418,6 +445,8 @@ enc_run(enc_state *s, const int *ids, int n, const uint8_t *modes,
 		s->seg[1] = n;
 		s->aoff[0] = 0;
 		memcpy(s->ids, ids, sizeof(int) * (size_t)n);
+		for (int t = 0; t < n; t++)
+			s->types[t] = type_of(c, types, t);
 		embed(s, ids, n, s->hidden);
 	}
 	s->cal = cal;
@@ -473,6 +502,7 @@ enc_run_batch(enc_state *s, const int *ids, const int *lens, int count, heed_err
 	s->nseg = count;
 	s->n = rows;
 	memcpy(s->ids, ids, sizeof(int) * (size_t)rows);
+	memset(s->types, 0, sizeof(int) * (size_t)rows);
 	memset(s->modes, HEAD_INPUT, LH);
 	s->cal = NULL;
 	embed(s, ids, rows, s->hidden);

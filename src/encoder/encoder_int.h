@@ -30,6 +30,7 @@ struct enc_state {
 	int *seg;            /* [max_seg + 1] first row of each sentence, then n */
 	size_t *aoff;        /* [max_seg] where each sentence's attention starts */
 	int *ids;            /* [max_rows] ids of the last run */
+	int *types;          /* [max_rows] their token type ids (0 in a batch) */
 	uint8_t *modes;      /* [layers*heads] modes of the last run */
 	const calib *cal;    /* calibration the last run used */
 	int valid;           /* hidden[0..valid] and attention of layers < valid are current */

@@ -67,8 +67,16 @@ leading_cont(const tok_str *s)
 	return i;
 }
 
-char *
-tok_display(const tok_vocab *v, const tok_token *t, int n, int i, char *buf, size_t size)
+/* Token j's id, from tokens or from bare ids. */
+static int
+id_at(const tok_token *t, const int *ids, int j)
+{
+	return t != NULL ? t[j].id : ids[j];
+}
+
+static char *
+display(const tok_vocab *v, const tok_token *t, const int *ids, int n, int i, char *buf,
+	size_t size)
 {
 	tok_str b = { 0 }, o = { 0 }, nx = { 0 };
 	size_t k, skip;
@@ -76,7 +84,7 @@ tok_display(const tok_vocab *v, const tok_token *t, int n, int i, char *buf, siz
 
 	if (size == 0)
 		return buf;
-	raw_bytes(v, t[i].id, &b);
+	raw_bytes(v, id_at(t, ids, i), &b);
 	skip = leading_cont(&b);
 	if (skip == b.n && skip > 0) {
 		tok_str_put(&o, TOK_CONT_MARK, strlen(TOK_CONT_MARK));
@@ -86,7 +94,7 @@ tok_display(const tok_vocab *v, const tok_token *t, int n, int i, char *buf, siz
 	for (j = i + 1; j < n; j++) {
 		size_t c;
 
-		raw_bytes(v, t[j].id, &nx);
+		raw_bytes(v, id_at(t, ids, j), &nx);
 		c = leading_cont(&nx);
 		if (c == 0)
 			break;
@@ -127,4 +135,16 @@ done:
 	free(o.s);
 	free(nx.s);
 	return buf;
+}
+
+char *
+tok_display(const tok_vocab *v, const tok_token *t, int n, int i, char *buf, size_t size)
+{
+	return display(v, t, NULL, n, i, buf, size);
+}
+
+char *
+tok_display_ids(const tok_vocab *v, const int *ids, int n, int i, char *buf, size_t size)
+{
+	return display(v, NULL, ids, n, i, buf, size);
 }

@@ -338,6 +338,23 @@ truncate_pair(int *na, int *nb, int max)
 		*nb = n2;
 }
 
+/* The segment a template's special token belongs to: the sentence
+ * before it, or for leading ones the first sentence after it.  Type ids
+ * cannot say it: RoBERTa's pair template gives every token type 0. */
+static int
+item_segment(const tok_tpl *t, int i)
+{
+	int k;
+
+	for (k = i; k >= 0; k--)
+		if (t->it[k].seq >= 0)
+			return t->it[k].seq;
+	for (k = i; k < t->n; k++)
+		if (t->it[k].seq >= 0)
+			return t->it[k].seq;
+	return 0;
+}
+
 static void
 apply_template(const tok_tpl *t, tok_out *seg, const int *keep, tok_out *out)
 {
@@ -347,10 +364,13 @@ apply_template(const tok_tpl *t, tok_out *seg, const int *keep, tok_out *out)
 		const tok_tpl_item *it = &t->it[i];
 
 		if (it->seq < 0) {
+			int sg = item_segment(t, i);
+
 			for (j = 0; j < it->nids; j++) {
 				tok_out_push(out, it->ids[j], -1, -1);
 				out->t[out->n - 1].type = it->type;
 				out->t[out->n - 1].seq = -1;
+				out->t[out->n - 1].seg = sg;
 			}
 			continue;
 		}
@@ -360,6 +380,7 @@ apply_template(const tok_tpl *t, tok_out *seg, const int *keep, tok_out *out)
 			tok_out_push(out, s->id, s->begin, s->end);
 			out->t[out->n - 1].type = it->type;
 			out->t[out->n - 1].seq = it->seq;
+			out->t[out->n - 1].seg = it->seq;
 		}
 	}
 }
@@ -455,6 +476,53 @@ tok_encode_pair(const tok_vocab *v, tok_ws *w, const char *a, size_t alen, const
 	out->n = w->out.n;
 	out->truncated = out->n < out->n_full;
 	out->tok = w->out.t;
+	out->pair = b != NULL;
+	return HEED_OK;
+}
+
+#define PAIR_MARK " ||| "
+
+bool
+tok_pair_split(const char *text, size_t len, size_t *alen, size_t *boff)
+{
+	const char *tab = memchr(text, '\t', len);
+	size_t k, m = strlen(PAIR_MARK);
+
+	*alen = len;
+	*boff = len;
+	if (tab != NULL) {
+		*alen = (size_t)(tab - text);
+		*boff = *alen + 1;
+		return true;
+	}
+	for (k = 0; k + m <= len; k++)
+		if (memcmp(text + k, PAIR_MARK, m) == 0) {
+			*alen = k;
+			*boff = k + m;
+			return true;
+		}
+	return false;
+}
+
+int
+tok_encode_line(const tok_vocab *v, tok_ws *w, const char *text, size_t len, bool lowercase,
+		int max_tokens, tok_result *out, heed_err *e)
+{
+	size_t alen, boff;
+	int rc;
+
+	if (!tok_pair_split(text, len, &alen, &boff))
+		return tok_encode_pair(v, w, text, len, NULL, 0, lowercase, max_tokens, out, e);
+	rc = tok_encode_pair(v, w, text, alen, text + boff, len - boff, lowercase, max_tokens,
+			     out, e);
+	if (rc < 0)
+		return rc;
+	/* segment B's spans, into the whole line */
+	for (int i = 0; i < out->n; i++)
+		if (out->tok[i].seq == 1 && out->tok[i].begin >= 0) {
+			out->tok[i].begin += (int)boff;
+			out->tok[i].end += (int)boff;
+		}
 	return HEED_OK;
 }
 

@@ -86,7 +86,7 @@ submit(app *a)
 {
 	heed_err e;
 
-	if (tok_encode_ws(a->vocab, a->tok_ws, a->in.buf, a->in.len, a->m->cfg.lowercase,
+	if (tok_encode_line(a->vocab, a->tok_ws, a->in.buf, a->in.len, a->m->cfg.lowercase,
 	    a->max_tokens, &a->tok, &e) < 0) {
 		a->have_tok = false;
 		a->computing = false;
@@ -96,7 +96,7 @@ submit(app *a)
 	a->have_tok = true;
 	for (int i = 0; i < a->tok.n; i++)
 		a->ids[i] = a->tok.tok[i].id;
-	queue_submit(&a->q, queue_gen(&a->q), a->ids, a->tok.n, a->modes, &a->geom);
+	queue_submit_tokens(&a->q, queue_gen(&a->q), a->tok.tok, a->tok.n, a->modes, &a->geom);
 	a->computing = true;
 	a->dirty = true;
 }

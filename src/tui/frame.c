@@ -30,6 +30,9 @@ frame_reserve(ui_frame *f, int n, int layers, int heads)
 
 		f->ids = xrealloc(f->ids, (size_t)n * sizeof *f->ids);
 		f->labels = xrealloc(f->labels, (size_t)n * sizeof *f->labels);
+		f->label_buf = xrealloc(f->label_buf, (size_t)n * FRAME_LABEL_BYTES);
+		f->types = xrealloc(f->types, (size_t)n * sizeof *f->types);
+		f->seg = xrealloc(f->seg, (size_t)n);
 		f->attn = xrealloc(f->attn, lh * nn * sizeof *f->attn);
 		f->vmax = xrealloc(f->vmax, lh * sizeof *f->vmax);
 		f->layer_max = xrealloc(f->layer_max, (size_t)layers * sizeof *f->layer_max);
@@ -65,6 +68,9 @@ frame_free(ui_frame *f)
 		return;
 	free(f->ids);
 	free(f->labels);
+	free(f->label_buf);
+	free(f->types);
+	free(f->seg);
 	free(f->attn);
 	free(f->vmax);
 	free(f->layer_max);
@@ -87,6 +93,12 @@ frame_free(ui_frame *f)
 	free(f->thumb);
 	free(f->pix);
 	free(f);
+}
+
+bool
+frame_seg_start(const ui_frame *f, int i)
+{
+	return f->pair && i > 0 && i < f->n && f->seg[i] != f->seg[i - 1];
 }
 
 bool
@@ -281,10 +293,13 @@ void
 frame_derive(ui_frame *f, const tok_vocab *vocab, const calib *cal,
 	     const frame_geom *geom, const uint8_t *prev)
 {
+	/* readable labels: byte-level Ġ and SentencePiece ▁ decoded, a
+	 * character split over byte tokens shown once */
 	for (int i = 0; i < f->n; i++) {
-		const char *p = tok_piece(vocab, f->ids[i]);
+		char *b = f->label_buf + (size_t)i * FRAME_LABEL_BYTES;
 
-		f->labels[i] = p != NULL ? p : "?";
+		tok_display_ids(vocab, f->ids, f->n, i, b, FRAME_LABEL_BYTES);
+		f->labels[i] = b[0] != '\0' ? b : "?";
 	}
 	derive_maxima(f);
 	derive_stats(f, cal);

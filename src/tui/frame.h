@@ -23,6 +23,7 @@
 #define UI_TOPK 5        /* predictions shown per [MASK] */
 #define UI_BASE_TOPK 50  /* baseline depth searched for rank changes */
 #define UI_MAX_MASKS 8
+#define FRAME_LABEL_BYTES 64   /* a token label, as tok_display writes it */
 
 /* Per-head statistics the grid can show and rank by. */
 typedef enum { STAT_ENTROPY, STAT_JSD, STAT_COUNT } frame_stat;
@@ -44,7 +45,8 @@ typedef struct ui_mask_pred {
 	int pos;                    /* token index of the [MASK] */
 	int k;
 	int ids[UI_TOPK];
-	const char *pieces[UI_TOPK];  /* the vocabulary's strings */
+	const char *pieces[UI_TOPK];  /* readable pieces (tok_display), in piece_buf */
+	char piece_buf[UI_TOPK][FRAME_LABEL_BYTES];
 	float probs[UI_TOPK];
 	int base_rank[UI_TOPK];     /* rank in the all-input baseline, -1 beyond UI_BASE_TOPK */
 	float base_prob[UI_TOPK];   /* baseline probability, 0 when unknown */
@@ -58,7 +60,12 @@ typedef struct ui_frame {
 				     * views mark those cells; the status line says why) */
 	int n, layers, heads;
 	int *ids;                   /* [n] */
-	const char **labels;        /* [n] token pieces (the vocabulary's strings) */
+	int *types;                 /* [n] token type ids the encoder was given */
+	uint8_t *seg;               /* [n] segment of each token: 0 (A), 1 (B) */
+	bool pair;                  /* a sentence pair: segment B follows A */
+	const char **labels;        /* [n] token pieces as people read them
+				     * (tok_display), in label_buf */
+	char *label_buf;            /* [n][FRAME_LABEL_BYTES] */
 	float *attn;                /* [layers][heads][n][n] */
 	int *window;                /* [layers] enc_window(): keys with |i - j| <= it are
 				     * attended, all of them when -1 (ModernBERT's local layers) */
@@ -112,6 +119,9 @@ void frame_free(ui_frame *f);
  * could see is never sent to the terminal. */
 void frame_derive(ui_frame *f, const tok_vocab *vocab, const calib *cal,
 		  const frame_geom *geom, const uint8_t *prev);
+
+/* Is token i the first of segment B (a boundary the views mark)? */
+bool frame_seg_start(const ui_frame *f, int i);
 
 /* Does query i of layer attend key j at all?  Cells outside a local
  * window are "not attended", not weights that happen to be 0. */

@@ -15,6 +15,9 @@ queue_job_init(ui_job *j, int cap, int nmodes)
 	j->cap = cap;
 	j->nmodes = nmodes;
 	j->ids = xcalloc((size_t)cap, sizeof *j->ids);
+	j->types = xcalloc((size_t)cap, sizeof *j->types);
+	j->seg = xcalloc((size_t)cap, 1);
+	j->pair = false;
 	j->modes = xcalloc((size_t)nmodes, 1);
 }
 
@@ -22,7 +25,11 @@ void
 queue_job_free(ui_job *j)
 {
 	free(j->ids);
+	free(j->types);
+	free(j->seg);
 	free(j->modes);
+	j->types = NULL;
+	j->seg = NULL;
 	j->ids = NULL;
 	j->modes = NULL;
 }
@@ -33,6 +40,9 @@ job_copy(ui_job *dst, const ui_job *src)
 	dst->gen = src->gen;
 	dst->n = src->n;
 	memcpy(dst->ids, src->ids, (size_t)src->n * sizeof *src->ids);
+	memcpy(dst->types, src->types, (size_t)src->n * sizeof *src->types);
+	memcpy(dst->seg, src->seg, (size_t)src->n);
+	dst->pair = src->pair;
 	memcpy(dst->modes, src->modes, (size_t)src->nmodes);
 	dst->geom = src->geom;
 }
@@ -85,8 +95,36 @@ queue_submit(ui_queue *q, uint64_t gen, const int *ids, int n, const uint8_t *mo
 	q->pending.gen = gen;
 	q->pending.n = n;
 	memcpy(q->pending.ids, ids, (size_t)n * sizeof *ids);
+	memset(q->pending.types, 0, (size_t)n * sizeof *q->pending.types);
+	memset(q->pending.seg, 0, (size_t)n);
+	q->pending.pair = false;
 	memcpy(q->pending.modes, modes, (size_t)q->pending.nmodes);
 	q->pending.geom = *geom;
+	q->has_job = true;
+	uv_cond_signal(&q->cv);
+	uv_mutex_unlock(&q->mu);
+}
+
+void
+queue_submit_tokens(ui_queue *q, uint64_t gen, const tok_token *tok, int n,
+		    const uint8_t *modes, const frame_geom *geom)
+{
+	ui_job *p = &q->pending;
+
+	if (n > p->cap)
+		n = p->cap;
+	uv_mutex_lock(&q->mu);
+	p->gen = gen;
+	p->n = n;
+	p->pair = false;
+	for (int i = 0; i < n; i++) {
+		p->ids[i] = tok[i].id;
+		p->types[i] = tok[i].type;
+		p->seg[i] = (uint8_t)(tok[i].seg != 0);
+		p->pair |= tok[i].seg != 0;
+	}
+	memcpy(p->modes, modes, (size_t)p->nmodes);
+	p->geom = *geom;
 	q->has_job = true;
 	uv_cond_signal(&q->cv);
 	uv_mutex_unlock(&q->mu);

@@ -30,6 +30,9 @@ typedef struct ui_job {
 	uint64_t gen;
 	int n;
 	int *ids;            /* [cap] */
+	int *types;          /* [cap] token type ids */
+	uint8_t *seg;        /* [cap] segment of each token: 0 (A), 1 (B) */
+	bool pair;           /* the sentence is a pair */
 	uint8_t *modes;      /* [nmodes] */
 	frame_geom geom;     /* where the grid's thumbnails go */
 	int cap, nmodes;
@@ -57,6 +60,10 @@ bool queue_stale(ui_queue *q, uint64_t gen);
 /* Loop: offer the newest job (overwrites an unstarted one). */
 void queue_submit(ui_queue *q, uint64_t gen, const int *ids, int n, const uint8_t *modes,
 		  const frame_geom *geom);
+/* The same for tokens with their type ids and segments (tok_token's
+ * type and seg): a sentence pair. */
+void queue_submit_tokens(ui_queue *q, uint64_t gen, const tok_token *tok, int n,
+			 const uint8_t *modes, const frame_geom *geom);
 /* Worker: block until a job (copied into *into) or quit (returns false). */
 bool queue_wait_job(ui_queue *q, ui_job *into);
 /* Non-blocking variant, for tests and draining. */

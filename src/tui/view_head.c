@@ -129,7 +129,7 @@ draw_col_labels(const view_ctx *c, const head_state *s)
 
 	for (int col = 0; col < ncols; col++) {
 		int j = s->left + col, x = s->cells.x + col * s->cw;
-		int attr = j == s->cur_col ? A_REVERSE | A_BOLD : A_DIM;
+		int attr = (j == s->cur_col ? A_REVERSE | A_BOLD : A_DIM) | widget_seg_attr(c->frame, j);
 
 		/* one character a row, a wide one (CJK) where the cell has two
 		 * columns; an ellipsis where it cannot fit or the label goes on */
@@ -178,7 +178,7 @@ draw_cells(const view_ctx *c, const head_state *s, const float *m, float vmax)
 
 		if (mid)
 			widget_label(s->cells.y + r, 1, lw - 1, f->labels[i],
-			    i == s->cur_row ? A_REVERSE | A_BOLD : A_NORMAL);
+			    (i == s->cur_row ? A_REVERSE | A_BOLD : A_NORMAL) | widget_seg_attr(f, i));
 		for (int col = 0; col < ncols; col++) {
 			int j = s->left + col;
 			float v = m[(size_t)i * n + j];

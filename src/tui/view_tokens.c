@@ -95,7 +95,8 @@ tokens_draw(const view_ctx *c, const void *st, ui_rect r)
 	bar_h = layout_clamp(bar_h, 1, 2);
 	for (int col = 0; col < ncols; col++)
 		term_text(r.y, r.x + LABEL_W + col * cw, cw - 1, f->labels[first + col],
-		    first + col == s->query ? A_BOLD | A_UNDERLINE : A_DIM);
+		    (first + col == s->query ? A_BOLD | A_UNDERLINE : A_DIM) |
+		    widget_seg_attr(f, first + col));
 	for (int i = 0; r.y + 1 + (i + 1) * bar_h <= r.y + r.h - 2 && bar_row(c, s, i, &row, &vmax); i++) {
 		int y = r.y + 1 + i * bar_h;
 

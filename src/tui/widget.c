@@ -73,6 +73,16 @@ widget_scale_legend(const view_ctx *c, int y, int x, int w, double top)
 	return used;
 }
 
+int
+widget_seg_attr(const ui_frame *f, int i)
+{
+	return f->pair && f->seg[i] != 0 ? A_UNDERLINE : 0;
+}
+
+/* The mark between a pair's segments, and its columns. */
+#define SEG_MARK "\u2016 "
+#define SEG_MARK_W 2
+
 void
 widget_token_strip(const ui_frame *f, int y, int w, int highlight)
 {
@@ -83,7 +93,8 @@ widget_token_strip(const ui_frame *f, int y, int w, int highlight)
 		int width = 0;
 
 		for (first = highlight; first > 0; first--) {
-			width += widget_label_width(f->labels[first]) + 1;
+			width += widget_label_width(f->labels[first]) + 1 +
+			    (frame_seg_start(f, first) ? SEG_MARK_W : 0);
 			if (width > w - 4)
 				break;
 		}
@@ -94,11 +105,15 @@ widget_token_strip(const ui_frame *f, int y, int w, int highlight)
 		const char *lab = f->labels[i];
 		int lw = widget_label_width(lab);
 		int attr = i == highlight ? A_REVERSE | A_BOLD : (lab[0] == '[' ? A_DIM : A_NORMAL);
+		int mark = frame_seg_start(f, i) ? SEG_MARK_W : 0;
 
-		if (x + lw > w - 2) {   /* no half labels: say there is more */
+		if (x + mark + lw > w - 2) {   /* no half labels: say there is more */
 			term_text(y, x, 1, "\u2026", A_DIM);
 			break;
 		}
+		if (mark > 0)
+			x += term_text(y, x, mark, SEG_MARK, A_BOLD);
+		attr |= widget_seg_attr(f, i);
 		x += term_text(y, x, lw, lab, attr) + 1;
 	}
 }

@@ -16,7 +16,11 @@ int widget_legend(int y, int x, int w, pal_kind k, const char *what, double lo, 
 /* The legend of the colour scale in force (c->scale) whose top stands for
  * the weight top, and the key that changes it. */
 int widget_scale_legend(const view_ctx *c, int y, int x, int w, double top);
-/* The frame's tokens on row y, scrolled so token highlight (or -1) shows. */
+/* The attribute that marks token i as segment B of a sentence pair
+ * (underlined); 0 in segment A and in a single sentence. */
+int widget_seg_attr(const ui_frame *f, int i);
+/* The frame's tokens on row y, scrolled so token highlight (or -1) shows;
+ * a pair's segments apart by a bold ‖ and segment B underlined. */
 void widget_token_strip(const ui_frame *f, int y, int w, int highlight);
 /* A label in at most w display columns, cut with an ellipsis when wider;
  * returns the columns used. */

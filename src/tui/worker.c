@@ -123,9 +123,9 @@ predict(ui_worker *w, const ui_frame *r, int m, ui_mask_pred *p, heed_err *e)
 		w->nbase_top = m + 1;
 	}
 	for (int i = 0; i < k; i++) {
-		const char *piece = tok_piece(w->vocab, p->ids[i]);
-
-		p->pieces[i] = piece != NULL ? piece : "?";
+		/* a prediction stands alone: Ġ, ▁ decoded as in the labels */
+		tok_display_ids(w->vocab, &p->ids[i], 1, 0, p->piece_buf[i], sizeof p->piece_buf[i]);
+		p->pieces[i] = p->piece_buf[i][0] != '\0' ? p->piece_buf[i] : "?";
 		p->base_rank[i] = derive_rank(p->ids[i], w->base_top[m].ids, w->base_top[m].k);
 		p->base_prob[i] = p->base_rank[i] >= 0 ? w->base_top[m].probs[p->base_rank[i]] : 0;
 	}
@@ -178,13 +178,13 @@ run_job(ui_worker *w, ui_frame *r, heed_err *e)
 
 	r->modified = !all_input(j);
 	r->warn[0] = '\0';
-	rc = enc_run(w->base, j->ids, j->n, NULL, w->cal, cancelled, w, e);
+	rc = enc_run_typed(w->base, j->ids, j->types, j->n, NULL, w->cal, cancelled, w, e);
 	/* the baseline ran a layer: its predictions are new (or, cancelled,
 	 * unknown) */
 	if (enc_first_recomputed(w->base) < w->m->cfg.layers || rc < 0)
 		w->nbase_top = 0;
 	if (rc == HEED_OK && r->modified)
-		rc = enc_run(w->run, j->ids, j->n, j->modes, w->cal, cancelled, w, e);
+		rc = enc_run_typed(w->run, j->ids, j->types, j->n, j->modes, w->cal, cancelled, w, e);
 	if (rc < 0)
 		return rc;
 	/* finite weights can still overflow in the forward: the views mark
@@ -198,6 +198,9 @@ run_job(ui_worker *w, ui_frame *r, heed_err *e)
 	r->first_recomputed = enc_first_recomputed(shown(w, r));
 	r->n = j->n;
 	memcpy(r->ids, j->ids, (size_t)j->n * sizeof *j->ids);
+	memcpy(r->types, j->types, (size_t)j->n * sizeof *j->types);
+	memcpy(r->seg, j->seg, (size_t)j->n);
+	r->pair = j->pair;
 	copy_attention(w, r);
 	build_frame(w, r);
 	compare_hidden(w, r);

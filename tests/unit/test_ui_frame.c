@@ -52,8 +52,11 @@ test_everything_derived(void **state)
 	assert_int_equal(tok_vocab_load(VOCAB, &v, &e), 0);
 	fill(f, v);
 	frame_derive(f, v, NULL, &g, NULL);
-	for (int i = 0; i < N; i++)
-		assert_string_equal(f->labels[i], tok_piece(v, f->ids[i]));
+	for (int i = 0; i < N; i++) {
+		char want[FRAME_LABEL_BYTES];
+
+		assert_string_equal(f->labels[i], tok_display_ids(v, f->ids, N, i, want, sizeof want));
+	}
 	assert_float_equal(f->vmax[0], 1.0f / N, 1e-7);
 	assert_float_equal(f->vmax[1], 1.0f, 0);
 	assert_float_equal(f->row_max[0 * N + 2], 1.0f / N, 1e-7);
@@ -172,6 +175,44 @@ test_buffers_reused(void **state)
 	frame_free(f);
 }
 
+/* Labels are the pieces as people read them: a byte-level BPE's Ġ
+ * becomes the word-start mark, and an emoji split over byte tokens shows
+ * once, on its first token. */
+static void
+test_labels_readable(void **state)
+{
+	tok_vocab *v;
+	heed_err e;
+	ui_frame *f = frame_new();
+	frame_geom g = { 80, 20, 2, SCALE_HEAD };
+	const char *text = "the whale \xf0\x9f\x98\x80";
+	tok_result r;
+	int emoji = -1;
+
+	(void)state;
+	assert_int_equal(tok_load(HEED_TESTDIR "/fixtures/tok/roberta-bpe.json", &v, &e), 0);
+	assert_int_equal(tok_encode(v, text, strlen(text), false, 64, &r, &e), 0);
+	frame_reserve(f, r.n, L, H);
+	f->n = r.n;
+	for (int i = 0; i < r.n; i++)
+		f->ids[i] = r.tok[i].id;
+	memset(f->attn, 0, sizeof(float) * L * H * r.n * r.n);
+	frame_derive(f, v, NULL, &g, NULL);
+	for (int i = 0; i < r.n; i++) {
+		assert_null(strstr(f->labels[i], "\xc4\xa0"));   /* no raw Ġ */
+		if (strstr(f->labels[i], "\xf0\x9f\x98\x80") != NULL && emoji < 0)
+			emoji = i;
+	}
+	assert_string_equal(f->labels[1], TOK_WORD_MARK "the");
+	assert_string_equal(f->labels[2], TOK_WORD_MARK "whale");
+	assert_true(emoji > 2);
+	assert_string_equal(f->labels[emoji + 1], TOK_CONT_MARK);
+	assert_false(f->pair);
+	tok_result_free(&r);
+	tok_vocab_free(v);
+	frame_free(f);
+}
+
 int
 main(void)
 {
@@ -179,6 +220,7 @@ main(void)
 		cmocka_unit_test(test_everything_derived),
 		cmocka_unit_test(test_thumbnail_hysteresis),
 		cmocka_unit_test(test_buffers_reused),
+		cmocka_unit_test(test_labels_readable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -100,6 +100,7 @@ test_matches_direct_run(void **state)
 	int L = f->m->cfg.layers, H = f->m->cfg.heads, n = f->n;
 	uint8_t *modes = calloc((size_t)L * H, 1);
 	enc_state *s = enc_new(f->m, 16);
+	char buf[FRAME_LABEL_BYTES];
 	heed_err e;
 
 	run_job(f, modes);
@@ -114,8 +115,13 @@ test_matches_direct_run(void **state)
 	for (int l = 0; l <= L; l++)
 		assert_float_equal(f->front->cosine[l], 1.0, 1e-12);
 	/* the frame carries what the views read, made from that attention */
-	for (int i = 0; i < n; i++)
-		assert_string_equal(f->front->labels[i], tok_piece(f->v, f->ids[i]));
+	for (int i = 0; i < n; i++) {
+		char want[FRAME_LABEL_BYTES];
+
+		tok_display_ids(f->v, f->ids, n, i, want, sizeof want);
+		assert_string_equal(f->front->labels[i], want);
+	}
+	assert_false(f->front->pair);
 	for (int lh = 0; lh < L * H; lh++) {
 		assert_float_equal(f->front->stat[STAT_ENTROPY][lh],
 		    derive_entropy(f->front->attn + (size_t)lh * n * n, n), 1e-12);
@@ -133,7 +139,7 @@ test_matches_direct_run(void **state)
 	for (int i = 0; i < f->front->nmask; i++)
 		for (int k = 0; k < f->front->mask[i].k; k++)
 			assert_string_equal(f->front->mask[i].pieces[k],
-			    tok_piece(f->v, f->front->mask[i].ids[k]));
+			    tok_display_ids(f->v, &f->front->mask[i].ids[k], 1, 0, buf, sizeof buf));
 	assert_true(f->front->has_mlm);
 	assert_int_equal(f->front->nmask, 1);
 	assert_int_equal(f->front->mask[0].pos, 6);
@@ -237,6 +243,56 @@ test_stale_job_never_delivered(void **state)
 	free(modes);
 }
 
+/* A sentence pair: the frame carries each token's segment, and the
+ * encoder ran on BERT's type ids (segment B of type 1), which change the
+ * attention against the same ids all of type 0. */
+static void
+test_pair_types_reach_the_encoder(void **state)
+{
+	fixture *f = *state;
+	int L = f->m->cfg.layers, H = f->m->cfg.heads;
+	uint8_t *modes = calloc((size_t)L * H, 1);
+	enc_state *s = enc_new(f->m, 16);
+	const char *line = "the cat sat ||| on the mat";
+	tok_ws *ws = tok_ws_new();
+	int ids[16], types[16], n;
+	bool differs = false;
+	tok_result r;
+	heed_err e;
+
+	assert_int_equal(tok_encode_line(f->v, ws, line, strlen(line), true, 16, &r, &e), 0);
+	assert_true(r.pair);
+	n = r.n;
+	for (int i = 0; i < n; i++) {
+		ids[i] = r.tok[i].id;
+		types[i] = r.tok[i].type;
+	}
+	queue_submit_tokens(&f->q, queue_bump(&f->q), r.tok, n, modes, &f->geom);
+	while (!queue_take(&f->q, &f->front))
+		uv_run(&f->loop, UV_RUN_DEFAULT);
+	assert_int_equal(f->front->err, 0);
+	assert_true(f->front->pair);
+	/* [CLS] the cat sat [SEP] | on the mat [SEP] */
+	assert_int_equal(n, 9);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(f->front->seg[i], i >= 5);
+		assert_int_equal(f->front->types[i], i >= 5);
+		assert_int_equal(frame_seg_start(f->front, i), i == 5);
+	}
+	assert_int_equal(enc_run_typed(s, ids, types, n, NULL, NULL, NULL, NULL, &e), 0);
+	for (int l = 0; l < L; l++)
+		for (int h = 0; h < H; h++)
+			assert_memory_equal(f->front->attn + ((size_t)l * H + h) * n * n,
+			    enc_attn(s, l, h), sizeof(float) * n * n);
+	assert_int_equal(enc_run(s, ids, n, NULL, NULL, NULL, NULL, &e), 0);
+	for (int k = 0; k < n * n; k++)
+		differs |= fabsf(f->front->attn[k] - enc_attn(s, 0, 0)[k]) > 1e-6f;
+	assert_true(differs);
+	tok_ws_free(ws);
+	enc_free(s);
+	free(modes);
+}
+
 int
 main(void)
 {
@@ -245,6 +301,7 @@ main(void)
 		cmocka_unit_test(test_uniform_head_moves_downstream),
 		cmocka_unit_test(test_baseline_predictions_follow_the_sentence),
 		cmocka_unit_test(test_stale_job_never_delivered),
+		cmocka_unit_test(test_pair_types_reach_the_encoder),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

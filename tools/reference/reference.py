@@ -218,12 +218,15 @@ class Model:
         mask = (ids != self.pad).long()
         return torch.cumsum(mask, 0) * mask + self.pad
 
-    def embed(self, ids):
+    def embed(self, ids, types=None):
         g = self.w.get
         x = g("embeddings.word_embeddings.weight")[ids] + \
             g("embeddings.position_embeddings.weight")[self.positions(ids)]
         if self.family != "distilbert" and self.w.has("embeddings.token_type_embeddings.weight"):
-            x = x + g("embeddings.token_type_embeddings.weight")[0]
+            t = g("embeddings.token_type_embeddings.weight")
+            # token type ids (a pair's segment B is type 1 in BERT's template);
+            # a model with one type row reads 0 for every token
+            x = x + (t[types] if types is not None and t.shape[0] > 1 else t[0])
         x = layer_norm(x, g("embeddings.LayerNorm.weight"), g("embeddings.LayerNorm.bias"), self.eps)
         if self.family == "albert":
             x = linear(x, g("encoder.embedding_hidden_mapping_in.weight"),
@@ -232,9 +235,9 @@ class Model:
             x = linear(x, g("embeddings_project.weight"), g("embeddings_project.bias"))
         return x
 
-    def forward(self, ids):
+    def forward(self, ids, types=None):
         """(attention [L][H][n][n], hidden [L+1][n][hidden]) as float64 tensors."""
-        x = self.embed(torch.tensor(ids))
+        x = self.embed(torch.tensor(ids), None if types is None else torch.tensor(types))
         n, h, d = len(ids), self.heads, self.hidden // self.heads
         hidden, attn = [x], []
         for i in range(self.layers):
@@ -314,8 +317,24 @@ class Model:
         return self._results(entry["text"], entry["ids"], entry["tokens"], entry["spans"],
                              entry["n_full"], self.max_tokens, masks, top_k)
 
-    def _results(self, text, ids, tokens, spans, n_full, max_len, masks, top_k):
-        attn, hidden = self.forward(ids)
+    def run_pair(self, a, b, top_k=5):
+        """A sentence pair in BERT's template, [CLS] A [SEP] B [SEP] with B's
+        part of type 1, as transformers' BertTokenizer builds it; spans of B
+        count from B's start."""
+        ia, ta, sa = self.tok.encode(a)
+        ib, tb, sb = self.tok.encode(b)
+        ids = ia + ib[1:]
+        tokens = ta + tb[1:]
+        spans = [(-1, -1)] + list(sa[1:-1]) + [(-1, -1)] + list(sb[1:-1]) + [(-1, -1)]
+        types = [0] * (len(ia)) + [1] * (len(ib) - 1)
+        masks = [i for i, t in enumerate(tokens) if t == "[MASK]"]
+        res = self._results(a + "\t" + b, ids, tokens, spans, len(ids), self.max_tokens, masks,
+                            top_k, types)
+        res["types"] = types
+        return res
+
+    def _results(self, text, ids, tokens, spans, n_full, max_len, masks, top_k, types=None):
+        attn, hidden = self.forward(ids, types)
         res = dict(text=text, ids=ids, tokens=tokens, spans=spans,
                    n_full=n_full, truncated=n_full > max_len,
                    attention=attn, hidden=hidden, mlm=[], mask_positions=masks)
