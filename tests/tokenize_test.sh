@@ -33,12 +33,12 @@ assert d[2]["tokens"][0]["piece"] == "[CLS]" and len(d[2]["tokens"]) == 2
 PY
 check_last "JSON: pieces, offsets and the pair's types"
 
-# TSV: one row per token, LINE INDEX ID BEGIN END TYPE PIECE TEXT
+# TSV: one row per token, LINE INDEX ID BEGIN END TYPE PIECE TEXT SEGMENT
 printf 'hello world\n' | "$HEED_BIN" tokenize -m "$MODEL" --format tsv >"$tmp/out.tsv"
 check_last "tsv exits 0"
 [ "$(wc -l <"$tmp/out.tsv")" -eq 4 ]
 check_last "TSV: one row per token and a header"
-awk -F'\t' 'NR == 2 && ($1 != 1 || $4 != 0 || $5 != 5 || NF != 8) { exit 1 }' "$tmp/out.tsv"
+awk -F'\t' 'NR == 2 && ($1 != 1 || $4 != 0 || $5 != 5 || NF != 9 || $9 != 0) { exit 1 }' "$tmp/out.tsv"
 check_last "TSV: the fields of a row"
 
 # Any tokenizer: a byte-level BPE's pieces are shown readably, raw kept.

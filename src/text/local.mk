@@ -43,3 +43,7 @@ EXTRA_DIST += $(TOK_FIXTURES:%=tests/fixtures/tok/%.json) \
 	tests/fixtures/tok/unigram.model tests/fixtures/tok/unigram-spm.golden.json
 TESTS += tests/tokenize_test.sh
 EXTRA_DIST += tests/tokenize_test.sh
+# Sentence pairs against the reference's pair forward (type ids reach the
+# encoder) and the pair template's segments
+TESTS += tests/pairs_test.sh
+EXTRA_DIST += tests/pairs_test.sh

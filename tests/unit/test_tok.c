@@ -443,6 +443,53 @@ test_long_inputs(void **state)
 	free(s);
 }
 
+/* A TAB splits a pair, else " ||| " does; "|||" without its spaces is
+ * text.  Segments: [CLS] A [SEP] are 0, B [SEP] 1; spans of B point into
+ * the line; truncation shortens the longer segment first. */
+static void
+test_pair_lines(void **state)
+{
+	static const struct { const char *s; bool pair; size_t alen, boff; } cut[] = {
+		{ "a b\tc", true, 3, 4 }, { "a ||| b", true, 1, 6 }, { "a ||| b\tc", true, 7, 8 },
+		{ "a|||b", false, 5, 5 }, { "plain", false, 5, 5 }, { "a\t", true, 1, 2 },
+	};
+	tok_ws *w = tok_ws_new();
+	const char *line = "the cat ||| a dog sat";
+	size_t alen, boff;
+	tok_result r;
+	heed_err e;
+
+	(void)state;
+	for (size_t k = 0; k < sizeof cut / sizeof cut[0]; k++) {
+		assert_int_equal(tok_pair_split(cut[k].s, strlen(cut[k].s), &alen, &boff), cut[k].pair);
+		assert_int_equal(alen, cut[k].alen);
+		assert_int_equal(boff, cut[k].boff);
+	}
+	assert_int_equal(tok_encode_line(uncased, w, line, strlen(line), true, 64, &r, &e), 0);
+	assert_true(r.pair);
+	/* [CLS] the cat [SEP] a dog sat [SEP] */
+	assert_int_equal(r.n, 8);
+	for (int i = 0; i < r.n; i++) {
+		assert_int_equal(r.tok[i].seg, i >= 4);
+		assert_int_equal(r.tok[i].type, i >= 4);
+	}
+	assert_int_equal(r.tok[4].begin, 12);
+	assert_int_equal(r.tok[6].end, 21);
+	assert_string_equal(tok_piece(uncased, r.tok[6].id), "sat");
+	/* 7 tokens allowed: B (3) loses one before A (2) does */
+	assert_int_equal(tok_encode_line(uncased, w, line, strlen(line), true, 7, &r, &e), 0);
+	assert_int_equal(r.n, 7);
+	assert_true(r.truncated);
+	assert_int_equal(r.tok[6].seg, 1);
+	assert_string_equal(tok_piece(uncased, r.tok[5].id), "dog");
+	/* a single sentence is all segment 0 */
+	assert_int_equal(tok_encode_line(uncased, w, "the cat", 7, true, 64, &r, &e), 0);
+	assert_false(r.pair);
+	for (int i = 0; i < r.n; i++)
+		assert_int_equal(r.tok[i].seg, 0);
+	tok_ws_free(w);
+}
+
 int
 main(void)
 {
@@ -456,6 +503,7 @@ main(void)
 		cmocka_unit_test(test_random_bytes),
 		cmocka_unit_test(test_random_code_points),
 		cmocka_unit_test(test_long_inputs),
+		cmocka_unit_test(test_pair_lines),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
