@@ -163,6 +163,9 @@ void calib_stats_add(calib_stats_acc *a, int n, const float *const *attn);
 void calib_stats_add_rows(calib_stats_acc *a, int n);
 void calib_stats_add_heads(calib_stats_acc *a, int n, const float *const *attn,
 			   const float *const *ent, int lh0, int lh1);
+/* Jensen–Shannon divergence of two rows of n weights, in nats: the
+ * measure of input dependence (here and in hstat.h). */
+double calib_jsd(const float *p, const float *q, int n);
 /* Once c->avg exists: divergence from the average-mode rows. */
 void calib_stats_add_jsd(calib_stats_acc *a, const calib *c, int n, const float *const *attn);
 /* The heads [lh0, lh1) of it; the caller adds n to a->jsd_rows once. */

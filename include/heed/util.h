@@ -61,6 +61,9 @@ void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* argv[0..argc) joined by single spaces, malloc'd: a sentence typed as
+ * several shell words. */
+char *util_join_args(int argc, char *const *argv);
 
 /* Large buffers (model weights, the file they come from) in huge pages where
  * the kernel offers them: one fault per 2 MB instead of one per 4 KB, which

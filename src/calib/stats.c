@@ -89,6 +89,12 @@ kl_to_mid(const float *p, const float *q, int n)
 	return kl;
 }
 
+double
+calib_jsd(const float *p, const float *q, int n)
+{
+	return 0.5 * kl_to_mid(p, q, n) + 0.5 * kl_to_mid(q, p, n);
+}
+
 void
 calib_stats_add_jsd_heads(calib_stats_acc *a, const calib *c, int n, const float *const *attn,
 			  int lh0, int lh1)
@@ -100,7 +106,7 @@ calib_stats_add_jsd_heads(calib_stats_acc *a, const calib *c, int n, const float
 		for (int i = 0; i < n; i++) {
 			const float *p = attn[lh] + (size_t)i * n;
 			enc_mode_row(HEAD_AVERAGE, c, c->L, l, h, n, i, NULL, q);
-			a->sum[lh].jsd += 0.5 * kl_to_mid(p, q, n) + 0.5 * kl_to_mid(q, p, n);
+			a->sum[lh].jsd += calib_jsd(p, q, n);
 		}
 	}
 	free(q);

@@ -1,23 +1,29 @@
 /* stats.c — `heed stats`: the per-head table a calibration learned, so
  * people can see which heads are positional, which sit on [CLS] or [SEP],
- * and which can be frozen to their average (low jsd) before trying it.
+ * and which can be frozen to their average (low jsd) before trying it;
+ * and, given a sentence, every head's figures and kind on it (hstat.h),
+ * the very numbers of the explorer's statistics view and of lessons.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "heed/calib.h"
+#include "heed/enc.h"
+#include "heed/hstat.h"
 #include "heed/model.h"
 #include "heed/open.h"
 #include "heed/util.h"
 #include "cli.h"
 
 typedef struct stats_opts {
-	const char *model, *calpath, *sort;
+	const char *model, *calpath, *sort, *modes;
+	char *sentence;      /* joined arguments; NULL: the calibration's table */
 	bool tsv;
 } stats_opts;
 
@@ -31,11 +37,13 @@ static void
 stats_usage(FILE *f)
 {
 	fprintf(f,
-	    "Usage: heed stats [OPTIONS]\n"
-	    "Print what calibration learned about every head.\n"
+	    "Usage: heed stats [OPTIONS] [--] [SENTENCE]\n"
+	    "Print what calibration learned about every head; with a SENTENCE, every\n"
+	    "head's figures and kind on it (the explorer's view 5).\n"
 	    "\n"
 	    "  -m, --model MODEL   model folder or hub name (default: heed-mini)\n"
 	    "  -c, --calib FILE    calibration file (default: MODEL/heed.calib)\n"
+	    "  -M, --modes SPEC    head modes for the SENTENCE, e.g. papa-half, L2=uniform\n"
 	    "  -f, --format F      text (default) or tsv\n"
 	    "  -s, --sort COL      sort by COL, ascending; -COL for descending.  COL is\n"
 	    "                      layer, head, entropy, cls, sep, self, prev, next, jsd,\n"
@@ -47,6 +55,10 @@ stats_usage(FILE *f)
 	    "neighbours; jsd = input dependence, mean Jensen-Shannon divergence (nats)\n"
 	    "from the head's average-mode rows; synth, uniform = cross-entropy (nats/row)\n"
 	    "of the dense synthesizer and of uniform attention on held-out rows.\n"
+	    "With a SENTENCE the columns are kind, entropy, prev, next, self, cls, sep,\n"
+	    "punct (shares of attention on those tokens), dep (input dependence: mean\n"
+	    "Jensen-Shannon divergence from the average-mode rows; - without a\n"
+	    "calibration) and max (largest weight); --sort takes those names.\n"
 	    "Layers and heads are 1-based.\n");
 }
 
@@ -56,6 +68,7 @@ stats_parse_args(int argc, char **argv, stats_opts *o)
 	static const struct option opts[] = {
 		{ "model", required_argument, NULL, 'm' },
 		{ "calib", required_argument, NULL, 'c' },
+		{ "modes", required_argument, NULL, 'M' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "sort", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
@@ -66,10 +79,11 @@ stats_parse_args(int argc, char **argv, stats_opts *o)
 
 	*o = (stats_opts){ 0 };
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "m:c:f:s:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:c:M:f:s:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm': o->model = optarg; break;
 		case 'c': o->calpath = optarg; break;
+		case 'M': o->modes = optarg; break;
 		case 'f': format = optarg; break;
 		case 's': o->sort = optarg; break;
 		case 'h': stats_usage(stdout); return 1;
@@ -79,11 +93,16 @@ stats_parse_args(int argc, char **argv, stats_opts *o)
 		}
 	}
 	o->tsv = strcmp(format, "tsv") == 0;
-	if ((!o->tsv && strcmp(format, "text") != 0) || optind < argc) {
-		fprintf(stderr, "heed: stats: %s\n", optind < argc ? "unexpected arguments"
-		    : "--format takes text or tsv");
+	if (!o->tsv && strcmp(format, "text") != 0) {
+		fprintf(stderr, "heed: stats: --format takes text or tsv\n");
 		return -1;
 	}
+	if (o->modes != NULL && optind == argc) {
+		fprintf(stderr, "heed: stats: --modes needs a SENTENCE\n");
+		return -1;
+	}
+	if (optind < argc)
+		o->sentence = util_join_args(argc - optind, argv + optind);
 	return 0;
 }
 
@@ -170,6 +189,136 @@ print_rows(const calib *c, const row *rows, size_t n, bool tsv)
 	}
 }
 
+/* ---- one sentence: every head's figures on it -------------------------- */
+
+typedef struct live_row {
+	int lh;
+	double key;
+} live_row;
+
+static int
+live_cmp(const void *a, const void *b)
+{
+	const live_row *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->lh - y->lh;
+}
+
+/* Order of the heads by spec (COL or -COL: layer, head, kind or an hstat
+ * column; NaN sorts as 0). */
+static int
+live_sort(const hstat *hs, int layers, int heads, const char *spec, live_row *rows, heed_err *e)
+{
+	const char *name = spec != NULL && spec[0] == '-' ? spec + 1 : spec;
+	double dir = spec != NULL && spec[0] == '-' ? -1.0 : 1.0;
+	int col = name != NULL ? hstat_col_parse(name) : -1;
+
+	if (name != NULL && col < 0 && strcmp(name, "layer") != 0 && strcmp(name, "head") != 0 &&
+	    strcmp(name, "kind") != 0)
+		return err_set(e, HEED_EINVAL, "--sort: unknown column '%s'", name);
+	for (int lh = 0; lh < layers * heads; lh++) {
+		double v = name == NULL || strcmp(name, "layer") == 0 ? lh
+		    : strcmp(name, "head") == 0 ? (lh % heads) * layers + lh / heads
+		    : strcmp(name, "kind") == 0 ? hs[lh].cat : hs[lh].v[col];
+
+		rows[lh] = (live_row){ lh, isnan(v) ? 0 : dir * v };
+	}
+	qsort(rows, (size_t)layers * heads, sizeof *rows, live_cmp);
+	return HEED_OK;
+}
+
+static void
+live_print(const heed_session *h, const tok_result *r, const hstat *hs, const live_row *rows,
+	   bool tsv)
+{
+	int heads = h->m->cfg.heads;
+
+	if (!tsv) {
+		printf("# %s, %d tokens:", h->m->name ? h->m->name : h->dir, r->n);
+		for (int i = 0; i < r->n; i++) {
+			const char *p = tok_piece(h->vocab, r->tok[i].id);
+
+			putchar(' ');
+			cli_tsv_field(stdout, p != NULL ? p : "?");
+		}
+		putchar('\n');
+	}
+	printf(tsv ? "layer\thead\tkind" : "%5s %4s %-14s", "layer", "head", "kind");
+	for (int k = 0; k < HSTAT_COUNT; k++)
+		printf(tsv ? "\t%s" : " %7s", hstat_col_name((hstat_col)k));
+	putchar('\n');
+	for (int k = 0; k < h->m->cfg.layers * heads; k++) {
+		const hstat *s = &hs[rows[k].lh];
+
+		printf(tsv ? "%d\t%d\t%s" : "%5d %4d %-14s", rows[k].lh / heads + 1,
+		    rows[k].lh % heads + 1, hstat_cat_name(s->cat));
+		for (int c = 0; c < HSTAT_COUNT; c++) {
+			if (isnan(s->v[c]))
+				printf(tsv ? "\t-" : " %7s", "-");
+			else
+				printf(tsv ? "\t%.6f" : " %7.3f", s->v[c]);
+		}
+		putchar('\n');
+	}
+}
+
+static int
+stats_sentence(const stats_opts *o, heed_err *e)
+{
+	heed_open_opts oo = { o->model, o->calpath, o->modes,
+	    HEED_OPEN_WEIGHTS | HEED_OPEN_VOCAB | HEED_OPEN_CALIB };
+	heed_session h;
+	tok_result r = { 0 };
+	enc_state *st = NULL;
+	int *ids = NULL, rc, lh;
+	uint8_t *kind = NULL;
+	float *buf = NULL;
+	hstat *hs = NULL;
+	live_row *rows = NULL;
+
+	if ((rc = heed_open(&oo, &h, e)) < 0)
+		return rc;
+	lh = h.m->cfg.layers * h.m->cfg.heads;
+	rc = tok_encode(h.vocab, o->sentence, strlen(o->sentence), h.m->cfg.lowercase,
+	    h.max_tokens, &r, e);
+	if (rc >= 0 && r.truncated)
+		cli_warn("the sentence was cut to %d tokens", h.max_tokens);
+	if (rc >= 0)
+		rc = heed_enc_reserve(h.m, &st, r.n, 0, e);
+	if (rc >= 0) {
+		size_t nn = (size_t)r.n * r.n;
+
+		ids = xmalloc(sizeof *ids * (size_t)r.n);
+		for (int i = 0; i < r.n; i++)
+			ids[i] = r.tok[i].id;
+		rc = enc_run(st, ids, r.n, h.modes, h.cal, NULL, NULL, e);
+		kind = xmalloc((size_t)r.n);
+		buf = xmalloc(sizeof *buf * (size_t)(lh + 1) * nn);
+		hs = xmalloc(sizeof *hs * (size_t)lh);
+		rows = xmalloc(sizeof *rows * (size_t)lh);
+	}
+	if (rc >= 0) {
+		hstat_token_kinds(h.vocab, ids, r.n, kind);
+		hstat_run(st, h.m->cfg.layers, h.m->cfg.heads, kind, h.cal, buf, hs);
+		rc = live_sort(hs, h.m->cfg.layers, h.m->cfg.heads, o->sort, rows, e);
+	}
+	if (rc >= 0) {
+		live_print(&h, &r, hs, rows, o->tsv);
+		rc = cli_finish_stdout("stats");
+	}
+	free(rows);
+	free(hs);
+	free(buf);
+	free(kind);
+	free(ids);
+	enc_free(st);
+	tok_result_free(&r);
+	heed_close(&h);
+	return rc;
+}
+
 int
 cmd_stats(int argc, char **argv)
 {
@@ -181,6 +330,13 @@ cmd_stats(int argc, char **argv)
 
 	if (rc != 0)
 		return rc > 0 ? 0 : EXIT_USAGE;
+	if (o.sentence != NULL) {
+		rc = stats_sentence(&o, &e);
+		free(o.sentence);
+		if (rc < 0 && rc != HEED_EWRITE)
+			cli_error("stats", "%s", e.msg);
+		return heed_exit_code(rc);
+	}
 	heed_open_opts oo = { o.model, o.calpath, NULL, HEED_OPEN_NEED_CALIB };
 	if ((rc = heed_open(&oo, &h, &e)) == HEED_OK) {
 		size_t n = (size_t)h.cal->layers * h.cal->heads;

@@ -30,12 +30,13 @@
 #include "screen.h"
 #include "term.h"
 
-/* The view table: the order of Tab and of the keys 1-4. */
+/* The view table: the order of Tab and of the keys 1-5. */
 static const ui_view *const views[VIEW_COUNT] = {
 	[VIEW_GRID] = &grid_view,
 	[VIEW_HEAD] = &head_view,
 	[VIEW_TOKENS] = &tokens_view,
 	[VIEW_OUTPUT] = &output_view,
+	[VIEW_STATS] = &stats_view,
 };
 
 void
@@ -348,7 +349,7 @@ global_key(app *a, int key)
 		break;
 	case '\t': show(a, (view_id)((a->view + 1) % VIEW_COUNT)); break;
 	case UI_FN(KEY_BTAB): show(a, (view_id)((a->view + VIEW_COUNT - 1) % VIEW_COUNT)); break;
-	case '1': case '2': case '3': case '4': show(a, (view_id)(key - '1')); break;
+	case '1': case '2': case '3': case '4': case '5': show(a, (view_id)(key - '1')); break;
 	case UI_ESC: show(a, VIEW_GRID); break;
 	case 'i': case 'e': case '/': a->editing = true; break;
 	case ':': a->prompting = true; break;

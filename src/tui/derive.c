@@ -121,19 +121,6 @@ derive_cosine(const float *a, const float *b, int n, int d)
 	return total / n;
 }
 
-double
-derive_entropy(const float *m, int n)
-{
-	double total = 0;
-
-	if (n <= 0)
-		return 0;
-	for (size_t k = 0; k < (size_t)n * n; k++)
-		if (m[k] > 0)
-			total -= m[k] * log(m[k]);
-	return total / n;
-}
-
 int
 derive_rank(int id, const int *ids, int k)
 {

@@ -22,9 +22,6 @@ void derive_rollout(const float *attn, int layers, int heads, int n, float *out,
  * ([n][d]); a zero row counts as similarity 1 to a zero row, else 0. */
 double derive_cosine(const float *a, const float *b, int n, int d);
 
-/* Mean attention-row entropy of an n x n matrix, in nats. */
-double derive_entropy(const float *m, int n);
-
 /* 0-based rank of id in ids[0..k), or -1. */
 int derive_rank(int id, const int *ids, int k);
 

@@ -44,6 +44,12 @@ frame_reserve(ui_frame *f, int n, int layers, int heads)
 		f->diff_max = xrealloc(f->diff_max, lh * sizeof *f->diff_max);
 		f->change = xrealloc(f->change, lh * nn * sizeof *f->change);
 		f->change_max = xrealloc(f->change_max, lh * sizeof *f->change_max);
+		f->hs = xrealloc(f->hs, lh * sizeof *f->hs);
+		f->kind = xrealloc(f->kind, (size_t)n);
+		f->hs_scratch = xrealloc(f->hs_scratch, nn * sizeof *f->hs_scratch);
+		for (int c = 0; c <= HSTAT_COUNT; c++)
+			for (int d = 0; d < 2; d++)
+				f->hs_order[c][d] = xrealloc(f->hs_order[c][d], lh * sizeof(int));
 		for (int s = 0; s < STAT_COUNT; s++) {
 			f->stat[s] = xrealloc(f->stat[s], lh * sizeof *f->stat[s]);
 			f->rank[s] = xrealloc(f->rank[s], lh * sizeof *f->rank[s]);
@@ -81,6 +87,12 @@ frame_free(ui_frame *f)
 	free(f->diff_max);
 	free(f->change);
 	free(f->change_max);
+	free(f->hs);
+	free(f->kind);
+	free(f->hs_scratch);
+	for (int c = 0; c <= HSTAT_COUNT; c++)
+		for (int d = 0; d < 2; d++)
+			free(f->hs_order[c][d]);
 	for (int s = 0; s < STAT_COUNT; s++) {
 		free(f->stat[s]);
 		free(f->rank[s]);
@@ -170,15 +182,36 @@ derive_maxima(ui_frame *f)
 		f->layer_max[l] = derive_max(f->vmax + (size_t)l * f->heads, (size_t)f->heads);
 }
 
+/* The statistics view's figures, and every column's order both ways, so
+ * the view sorts by any column without computing anything. */
+static void
+derive_head_stats(ui_frame *f, const tok_vocab *vocab, const calib *cal)
+{
+	int lh = f->layers * f->heads;
+	double *v = f->stat[STAT_ENTROPY];   /* scratch until derive_stats */
+
+	hstat_token_kinds(vocab, f->ids, f->n, f->kind);
+	hstat_heads(f->attn, f->layers, f->heads, f->n, f->kind, cal, f->hs_scratch, f->hs);
+	for (int c = 0; c <= HSTAT_COUNT; c++)
+		for (int d = 0; d < 2; d++) {
+			for (int i = 0; i < lh; i++) {
+				double x = c < HSTAT_COUNT ? f->hs[i].v[c] : (double)f->hs[i].cat;
+
+				v[i] = isnan(x) ? 0 : d ? -x : x;
+			}
+			derive_order(v, lh, f->hs_order[c][d]);
+		}
+}
+
 static void
 derive_stats(ui_frame *f, const calib *cal)
 {
-	int lh = f->layers * f->heads, n = f->n;
+	int lh = f->layers * f->heads;
 
 	f->has_stat[STAT_ENTROPY] = true;
 	f->has_stat[STAT_JSD] = cal != NULL && cal->stats != NULL;
 	for (int i = 0; i < lh; i++) {
-		f->stat[STAT_ENTROPY][i] = derive_entropy(f->attn + (size_t)i * n * n, n);
+		f->stat[STAT_ENTROPY][i] = f->hs[i].v[HSTAT_ENTROPY];
 		f->stat[STAT_JSD][i] = f->has_stat[STAT_JSD] ? cal->stats[i].jsd : NAN;
 	}
 	for (int s = 0; s < STAT_COUNT; s++) {
@@ -302,6 +335,7 @@ frame_derive(ui_frame *f, const tok_vocab *vocab, const calib *cal,
 		f->labels[i] = b[0] != '\0' ? b : "?";
 	}
 	derive_maxima(f);
+	derive_head_stats(f, vocab, cal);
 	derive_stats(f, cal);
 	derive_rollout(f->attn, f->layers, f->heads, f->n, f->rollout,
 	    f->rollout + (size_t)f->n * f->n * f->layers);

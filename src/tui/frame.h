@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "heed/calib.h"
+#include "heed/hstat.h"
 #include "heed/tok.h"
 
 #define UI_TOPK 5        /* predictions shown per [MASK] */
@@ -80,6 +81,13 @@ typedef struct ui_frame {
 	bool has_diff;              /* calibration averages exist */
 	float *diff;                /* [layers][heads][n][n] attention - corpus average */
 	float *diff_max;            /* [layers*heads] largest |difference| */
+	/* the statistics view's figures (hstat.h) and, per column, the heads
+	 * in ascending and descending order of it (ties in layer order);
+	 * column HSTAT_COUNT is the category */
+	hstat *hs;                  /* [layers*heads] */
+	uint8_t *kind;              /* [n] HSTAT_TOK_* of each token */
+	int *hs_order[HSTAT_COUNT + 1][2];   /* [layers*heads]: [col][0 up, 1 down] */
+	float *hs_scratch;          /* [n][n] the average rows of one head */
 	double *stat[STAT_COUNT];   /* [layers*heads]; NaN where unknown */
 	int *rank[STAT_COUNT];      /* [layers*heads] 0 = lowest, -1 unknown */
 	double stat_max[STAT_COUNT];

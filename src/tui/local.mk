@@ -11,7 +11,8 @@ noinst_HEADERS += src/tui/palette.h src/tui/input.h src/tui/layout.h \
 # thread, the screen, one file per view.
 heed_SOURCES += src/tui/tui.c src/tui/app.c src/tui/worker.c src/tui/term.c \
 	src/tui/screen.c src/tui/widget.c src/tui/view_grid.c src/tui/view_head.c \
-	src/tui/view_tokens.c src/tui/view_output.c src/tui/view_help.c
+	src/tui/view_tokens.c src/tui/view_output.c src/tui/view_stats.c \
+	src/tui/view_help.c
 noinst_HEADERS += src/tui/app.h src/tui/view.h src/tui/key.h src/tui/screen.h \
 	src/tui/widget.h src/tui/term.h src/tui/worker.h
 
@@ -56,7 +57,8 @@ TUI_E2E = tests/e2e/tui_type.sh tests/e2e/tui_modes.sh tests/e2e/tui_help.sh \
 	tests/e2e/tui_window.sh tests/e2e/tui_bracketed_paste.sh tests/e2e/tui_terminals.sh \
 	tests/e2e/tui_scale.sh tests/e2e/tui_difference.sh tests/e2e/tui_help_scroll.sh \
 	tests/e2e/tui_small.sh tests/e2e/tui_labels.sh tests/e2e/tui_large.sh \
-	tests/e2e/tui_nonfinite.sh tests/e2e/tui_many_heads.sh tests/e2e/tui_pairs.sh
+	tests/e2e/tui_nonfinite.sh tests/e2e/tui_many_heads.sh tests/e2e/tui_pairs.sh \
+	tests/e2e/tui_stats.sh
 EXTRA_DIST += $(TUI_E2E) tests/e2e/tui_common.sh
 if HAVE_TMUX
 TESTS += $(TUI_E2E)

@@ -43,23 +43,6 @@ usage(FILE *f)
 	    "Press ? inside for the keys; see heed(1).\n");
 }
 
-static char *
-join_args(int argc, char **argv)
-{
-	size_t len = 1;
-	char *s;
-
-	for (int i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	s = xcalloc(len, 1);
-	for (int i = 0; i < argc; i++) {
-		if (i > 0)
-			strcat(s, " ");
-		strcat(s, argv[i]);
-	}
-	return s;
-}
-
 /* 0: run; 1: --help printed; -1: usage error printed. */
 static int
 parse_opts(int argc, char **argv, tui_opts *o)
@@ -101,7 +84,7 @@ parse_opts(int argc, char **argv, tui_opts *o)
 			return -1;
 		}
 	}
-	o->sentence = optind < argc ? join_args(argc - optind, argv + optind) : NULL;
+	o->sentence = optind < argc ? util_join_args(argc - optind, argv + optind) : NULL;
 	return 0;
 }
 

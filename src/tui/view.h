@@ -27,7 +27,7 @@ typedef struct ui_rect {
 	int y, x, h, w;
 } ui_rect;
 
-typedef enum { VIEW_GRID, VIEW_HEAD, VIEW_TOKENS, VIEW_OUTPUT, VIEW_COUNT } view_id;
+typedef enum { VIEW_GRID, VIEW_HEAD, VIEW_TOKENS, VIEW_OUTPUT, VIEW_STATS, VIEW_COUNT } view_id;
 
 /* What a view may read. */
 typedef struct view_ctx {
@@ -71,7 +71,7 @@ typedef struct ui_view {
 	int (*focus)(const view_ctx *c, const void *st);
 } ui_view;
 
-extern const ui_view grid_view, head_view, tokens_view, output_view, help_view;
+extern const ui_view grid_view, head_view, tokens_view, output_view, stats_view, help_view;
 
 static inline ui_action
 view_act(act_kind kind, int a, int b)

@@ -1,6 +1,7 @@
 /* view_grid.c — the overview: every layer x head as a small heatmap, two
- * matrix rows per text row (upper-half blocks), a mode badge beside each,
- * and the selected head marked.  `s` swaps heatmaps for a per-head
+ * matrix rows per text row (upper-half blocks), beside each its mode badge
+ * and under that its kind on this sentence (hstat.h: p n s k b m), and
+ * the selected head marked; a row of the legend says what the marks mean.  `s` swaps heatmaps for a per-head
  * statistic and `o` ranks heads by it.  The thumbnails arrive in the frame
  * as colour levels, made for the area this view last asked for
  * (ACT_GEOMETRY); until a frame for a new size arrives they are drawn
@@ -11,6 +12,7 @@
 #include <stdio.h>
 
 #include "heed/enc.h"
+#include "heed/hstat.h"
 #include "key.h"
 #include "layout.h"
 #include "term.h"
@@ -23,6 +25,7 @@ typedef struct grid_state {
 	bool stats;          /* numbers instead of heatmaps */
 	frame_stat stat;
 	bool ranked;         /* highlight heads by rank */
+	bool marks;          /* a legend row for the marks fits */
 } grid_state;
 
 static const char *const stat_names[] = { "entropy", "input dependence (JSD)" };
@@ -87,6 +90,13 @@ draw_badge(const view_ctx *c, const grid_state *s, int layer, int head, int cy, 
 	int attr = sel ? A_REVERSE | A_BOLD : m != HEAD_INPUT ? A_BOLD : A_DIM;
 
 	term_text(cy, cx - 1, 1, badge, attr);
+	/* the kind under the mode; in one-row cells, after the thumbnail
+	 * unless the rank's star is there */
+	badge[0] = hstat_cat_badge(c->frame->hs[layer * c->heads + head].cat);
+	if (s->g.th >= 2)
+		term_text(cy + 1, cx - 1, 1, badge, sel ? A_REVERSE : A_DIM);
+	else if (!s->ranked)
+		term_text(cy, cx + s->g.tw, 1, badge, A_DIM);
 	if (s->ranked) {
 		int r = c->frame->rank[s->stat][layer * c->heads + head];
 
@@ -131,11 +141,11 @@ draw_info(const view_ctx *c, const grid_state *s, ui_rect r)
 	const char *mode = enc_mode_name(mode_of(c, l, h));
 
 	if (isnan(jsd))
-		snprintf(buf, sizeof buf, " L%d H%d %s \u2502 entropy %.2f nats \u2502 Enter zoom  s stats  o rank",
-		    l + 1, h + 1, mode, ent);
+		snprintf(buf, sizeof buf, " L%d H%d %s %s \u2502 entropy %.2f nats \u2502 Enter zoom  s stats  o rank",
+		    l + 1, h + 1, mode, hstat_cat_name(f->hs[i].cat), ent);
 	else
-		snprintf(buf, sizeof buf, " L%d H%d %s \u2502 entropy %.2f \u2502 input dep. %.3f \u2502 Enter zoom",
-		    l + 1, h + 1, mode, ent, jsd);
+		snprintf(buf, sizeof buf, " L%d H%d %s %s \u2502 entropy %.2f \u2502 input dep. %.3f \u2502 Enter zoom",
+		    l + 1, h + 1, mode, hstat_cat_name(f->hs[i].cat), ent, jsd);
 	term_text(r.y + r.h - 1, r.x, r.w, buf, A_NORMAL);
 	/* the legend: what the colours mean, on a row of its own */
 	if (s->stats)
@@ -147,6 +157,9 @@ draw_info(const view_ctx *c, const grid_state *s, ui_rect r)
 		snprintf(buf, sizeof buf, " %s%s ", s->ranked ? "\u2605 lowest quarter by " : "showing ",
 		    stat_names[s->stat]);
 		term_text(r.y + r.h - 3, r.x, r.w, buf, A_DIM);
+	} else if (s->marks) {
+		term_text(r.y + r.h - 3, r.x, r.w, " marks: I A D R U mode \u2502 kind: p previous "
+		    "n next s self k sink b broad m mixed", A_DIM);
 	}
 }
 
@@ -154,9 +167,12 @@ static ui_action
 grid_resize(const view_ctx *c, void *st, ui_rect r)
 {
 	grid_state *s = st;
-	int h = r.h - (s->stats || s->ranked ? 3 : 2);   /* the info line, the legend */
+	int h, hfirst = s->g.hfirst;
 
-	int hfirst = s->g.hfirst;
+	/* the info line, the colour legend, and the marks' or the ranking's
+	 * row when the window is tall enough to spare it */
+	s->marks = r.h >= 16;
+	h = r.h - (s->stats || s->ranked || s->marks ? 3 : 2);
 
 	s->fits = c->frame != NULL && layout_grid_compute(r.x, r.y, r.w, h, c->layers, c->heads,
 	    c->frame->n, term_rows_per_line(), c->sel_layer, s->g.first, &s->g) == 0;

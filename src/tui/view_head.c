@@ -12,6 +12,7 @@
 #include <utf8proc.h>
 
 #include "heed/enc.h"
+#include "heed/hstat.h"
 #include "key.h"
 #include "layout.h"
 #include "term.h"
@@ -207,14 +208,15 @@ draw_info(const view_ctx *c, const head_state *s, ui_rect r, const float *m, flo
 	char buf[256];
 	int y = r.y + r.h - 1, used;
 	float v = m[(size_t)s->cur_row * f->n + s->cur_col];
+	const char *kind = hstat_cat_name(f->hs[c->sel_layer * c->heads + c->sel_head].cat);
 
-	snprintf(buf, sizeof buf, " L%d H%d %s \u2502 %s \u2192 %s  %s%.3f \u2502 ",
-	    c->sel_layer + 1, c->sel_head + 1, enc_mode_name(sel_mode(c)),
+	snprintf(buf, sizeof buf, " L%d H%d %s %s \u2502 %s \u2192 %s  %s%.3f \u2502 ",
+	    c->sel_layer + 1, c->sel_head + 1, enc_mode_name(sel_mode(c)), kind,
 	    f->labels[s->cur_row], f->labels[s->cur_col], s->diff ? "\u0394 " : "", v);
 	if (!frame_attended(f, c->sel_layer, s->cur_row, s->cur_col))
-		snprintf(buf, sizeof buf, " L%d H%d %s \u2502 %s \u2192 %s  not attended "
+		snprintf(buf, sizeof buf, " L%d H%d %s %s \u2502 %s \u2192 %s  not attended "
 		    "(outside the \u00b1%d-token window) \u2502 ", c->sel_layer + 1, c->sel_head + 1,
-		    enc_mode_name(sel_mode(c)), f->labels[s->cur_row], f->labels[s->cur_col],
+		    enc_mode_name(sel_mode(c)), kind, f->labels[s->cur_row], f->labels[s->cur_col],
 		    f->window[c->sel_layer]);
 	term_text(y, r.x, r.w, buf, A_BOLD);
 	/* the legend on a row of its own, so no width hides it */

@@ -19,7 +19,7 @@ static const struct {
 	{ NULL, "Anywhere" },
 	{ "i e /", "type the sentence: keys are text until Enter or Esc (the status bar says TYPING)" },
 	{ "paste", "always text, line breaks as spaces; a paste starts typing" },
-	{ "Tab 1-4 Esc", "next view; grid head tokens output; grid" },
+	{ "Tab 1-5 Esc", "next view; grid head tokens output stats; grid" },
 	{ "m", "cycle the selected head: I A D R U" },
 	{ "M A 0 P", "its mode to the layer; to all; all input; papa-half" },
 	{ ": p S", "type a mode spec; palette (viridis cividis gray); colour scale: absolute, "
@@ -28,11 +28,19 @@ static const struct {
 	{ NULL, "Grid" },
 	{ "arrows hjkl", "select a head (or click it); Enter zooms" },
 	{ "s o", "show, rank heads by entropy / input dependence" },
+	{ "marks", "I A D R U: the head's mode (input average dense random uniform); "
+	    "p n s k b m: its kind on this sentence (previous-token next-token self sink broad "
+	    "mixed, see Stats); \u2605 ranked by o; \u2039 \u203a more heads left, right" },
 	{ NULL, "Head" },
 	{ "arrows hjkl", "move the cursor (or click); PgUp PgDn" },
 	{ "[ ] d", "previous, next head; minus input, minus average" },
 	{ NULL, "Tokens" },
 	{ "\u2190\u2192 \u2191\u2193 r", "query token; layer; attention rollout" },
+	{ NULL, "Stats" },
+	{ "j k Enter", "select a head (or click it); zoom into it" },
+	{ "E < > s ^ $", "sort by entropy, previous, next, self, [CLS], [SEP] share" },
+	{ ", d + c o", "by punctuation share, input dependence, largest weight, kind; layer "
+	    "order (a key again reverses)" },
 	{ NULL, "Output" },
 	{ "j k", "scroll the [MASK]s when they do not all fit" },
 	{ NULL, "Editing" },

@@ -1,4 +1,4 @@
-/* test_ui_derive.c — rollout, cosine, entropy, thumbnails, ranks. */
+/* test_ui_derive.c — rollout, cosine, thumbnails, ranks. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -72,15 +72,6 @@ test_cosine(void **state)
 }
 
 static void
-test_entropy(void **state)
-{
-	float uni[] = { 0.25, 0.25, 0.25, 0.25 }, peak[] = { 1, 0, 0, 1 };
-
-	assert_float_equal(derive_entropy(uni, 2), log(2.0), 1e-6);
-	assert_float_equal(derive_entropy(peak, 2), 0.0, 1e-9);
-}
-
-static void
 test_downsample_and_max(void **state)
 {
 	float m[16], out[16];
@@ -130,7 +121,6 @@ main(void)
 		cmocka_unit_test(test_rollout_identity_and_uniform),
 		cmocka_unit_test(test_rollout_mixes_heads),
 		cmocka_unit_test(test_cosine),
-		cmocka_unit_test(test_entropy),
 		cmocka_unit_test(test_downsample_and_max),
 		cmocka_unit_test(test_rank_and_order),
 	};

@@ -122,10 +122,35 @@ test_matches_direct_run(void **state)
 		assert_string_equal(f->front->labels[i], want);
 	}
 	assert_false(f->front->pair);
-	for (int lh = 0; lh < L * H; lh++) {
-		assert_float_equal(f->front->stat[STAT_ENTROPY][lh],
-		    derive_entropy(f->front->attn + (size_t)lh * n * n, n), 1e-12);
-		assert_true(f->front->rank[STAT_ENTROPY][lh] >= 0);
+	{
+		/* the statistics view's figures are hstat's, to the last bit */
+		uint8_t *kind = malloc((size_t)n);
+
+		hstat_token_kinds(f->v, f->ids, n, kind);
+		assert_memory_equal(f->front->kind, kind, (size_t)n);
+		for (int lh = 0; lh < L * H; lh++) {
+			hstat want;
+
+			hstat_head(f->front->attn + (size_t)lh * n * n, n, kind, NULL, &want);
+			assert_memory_equal(f->front->hs[lh].v, want.v, sizeof want.v);
+			assert_int_equal(f->front->hs[lh].cat, want.cat);
+			assert_float_equal(f->front->stat[STAT_ENTROPY][lh], want.v[HSTAT_ENTROPY], 0);
+			assert_true(f->front->rank[STAT_ENTROPY][lh] >= 0);
+		}
+		/* each column's orders run through every head, sorted */
+		for (int c = 0; c < HSTAT_COUNT; c++)
+			for (int k = 1; k < L * H; k++) {
+				const hstat *a = &f->front->hs[f->front->hs_order[c][0][k - 1]];
+				const hstat *b = &f->front->hs[f->front->hs_order[c][0][k]];
+				const hstat *x = &f->front->hs[f->front->hs_order[c][1][k - 1]];
+				const hstat *y = &f->front->hs[f->front->hs_order[c][1][k]];
+
+				if (c != HSTAT_DEP) {
+					assert_true(a->v[c] <= b->v[c]);
+					assert_true(x->v[c] >= y->v[c]);
+				}
+			}
+		free(kind);
 	}
 	{
 		float *roll = malloc(sizeof(float) * (L + 2) * n * n);
