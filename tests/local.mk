@@ -3,6 +3,9 @@
 # proving it can fail) and valgrind runs of every command.
 EXTRA_DIST += tests/lib.sh tests/e2e/lib.sh tests/lsan.supp
 TESTS += tests/cli_test.sh
+# stats_test.sh: `heed stats SENTENCE` recomputed from `heed dump` (hstat.h)
+TESTS += tests/stats_test.sh
+EXTRA_DIST += tests/stats_test.sh
 EXTRA_DIST += tests/cli_test.sh
 
 EXTRA_DIST += tests/e2e/harness_selftest.sh
