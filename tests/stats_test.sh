@@ -68,6 +68,7 @@ check "heed-mini: figures and kinds recomputed from dump" \
 	recompute "$MINI" 'the president of the united [MASK] , and congress .'
 check "tiny BERT: figures and kinds recomputed from dump" recompute "$TINY" 'a b , c . d'
 run stats -m "$TINY" -f tsv -- 'a b c'
+check "no calibration: still every head" test "$(wc -l <"$tmp/out")" -eq 13
 awk -F'\t' 'NR > 1 && $11 != "-"' "$tmp/out" >"$tmp/known"
 check "no calibration: input dependence unknown (-)" empty known
 # a head in average mode attends exactly as its average: dependence 0

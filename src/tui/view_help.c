@@ -28,9 +28,6 @@ static const struct {
 	{ NULL, "Grid" },
 	{ "arrows hjkl", "select a head (or click it); Enter zooms" },
 	{ "s o", "show, rank heads by entropy / input dependence" },
-	{ "marks", "I A D R U: the head's mode (input average dense random uniform); "
-	    "p n s k b m: its kind on this sentence (previous-token next-token self sink broad "
-	    "mixed, see Stats); \u2605 ranked by o; \u2039 \u203a more heads left, right" },
 	{ NULL, "Head" },
 	{ "arrows hjkl", "move the cursor (or click); PgUp PgDn" },
 	{ "[ ] d", "previous, next head; minus input, minus average" },
@@ -41,6 +38,9 @@ static const struct {
 	{ "E < > s ^ $", "sort by entropy, previous, next, self, [CLS], [SEP] share" },
 	{ ", d + c o", "by punctuation share, input dependence, largest weight, kind; layer "
 	    "order (a key again reverses)" },
+	{ "grid marks", "I A D R U the head's mode; p n s k b m its kind: previous-token, "
+	    "next-token, self, sink, broad, mixed; \u2605 ranked by o; \u2039 \u203a more heads "
+	    "left, right" },
 	{ NULL, "Output" },
 	{ "j k", "scroll the [MASK]s when they do not all fit" },
 	{ NULL, "Editing" },

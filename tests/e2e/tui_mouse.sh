@@ -16,7 +16,7 @@ col=$(e2e_screen | awk '/ H3 /{ print index($0, "H3") + 1; exit }')
 click "$col" "$row"
 e2e_wait_for 'L2H3 input' 5
 e2e_keys Enter
-e2e_wait_for 'L2 H3 input │ \[CLS\] → \[CLS\]' 5
+e2e_wait_for 'L2 H3 input [a-z-]+ │ \[CLS\] → \[CLS\]' 5
 # the row labelled "sat", two key columns right of the first
 row=$(e2e_screen | awk '/^ sat /{ print NR; exit }')
 click 40 "$row"

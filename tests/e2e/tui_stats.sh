@@ -92,7 +92,8 @@ L=$(echo "$top" | cut -f1); H=$(echo "$top" | cut -f2); K=$(echo "$top" | cut -f
 e2e_wait_for "^ L$L H$H input $K │" 5
 e2e_keys '?'
 e2e_wait_for 'heed keys' 5
-e2e_expect 'marks' "the help explains the grid's marks"
+e2e_keys End
+e2e_wait_for 'grid marks +I A D R U the head.s mode; p n s k b m its kind' 5
 e2e_keys q
 tui_quit
 e2e_finish
