@@ -112,6 +112,15 @@ double enc_last_ms(const enc_state *s);
 int enc_mlm_topk(enc_state *s, int pos, int k, int *ids, float *probs, heed_err *e);
 /* Masked-LM probability of token id at position pos (for evaluation). */
 int enc_mlm_prob(enc_state *s, int pos, int id, float *prob, heed_err *e);
+/* The whole masked-LM distribution at pos as log-probabilities (natural
+ * log), written to out[vocab_size]: what a divergence needs (imp.h). */
+int enc_mlm_logprobs(enc_state *s, int pos, float *out, heed_err *e);
+/* The same in two steps, so that many runs' rows share one pass over the
+ * decoder (the largest matrix of a small model): the head's transformed
+ * row at pos, t[model->cfg.emb]; then the log-probabilities of `rows`
+ * such rows at once, out[rows][vocab_size]. */
+int enc_mlm_transform(enc_state *s, int pos, float *t, heed_err *e);
+void enc_mlm_decode(enc_state *s, const float *t, int rows, float *out);
 /* ELECTRA discriminator (needs model->has_rtd): for every token of the last
  * run, the probability that it was replaced, written to p[enc_n(s)]. */
 int enc_replaced(enc_state *s, float *p, heed_err *e);
@@ -144,5 +153,8 @@ int enc_modes_parse(const char *spec, int layers, int heads, const calib *cal,
 int enc_modes_save(const char *path, const uint8_t *modes, int layers, int heads, heed_err *e);
 /* Heads ordered from least to most input-dependent (needs cal->stats). */
 void enc_rank_heads(const calib *cal, int *order);
+/* Indices 0..count-1 by ascending key, ties by index, NaN last (the
+ * ranking behind enc_rank_heads and imp_rank). */
+void enc_rank_by(const double *key, int count, int *order);
 
 #endif

@@ -87,6 +87,8 @@ void enc_layernorm(const float *x, const float *g, const float *b, int d, float 
 void enc_activate(model_act act, float *v, size_t n);
 /* In place, subtracting the maximum first so exp never overflows. */
 void enc_softmax(float *v, int n);
+/* In place: the log of the softmax (log-probabilities), one log per row. */
+void enc_log_softmax(float *v, int n);
 /* The same, returning the row's entropy in nats (one log, not n). */
 double enc_softmax_entropy(float *v, int n);
 

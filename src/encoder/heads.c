@@ -248,7 +248,7 @@ enc_mode_row(head_mode m, const calib *cal, int L, int layer, int head, int n, i
 /* ---- ranking and presets ------------------------------------------------ */
 
 typedef struct ranked {
-	double jsd;
+	double key;
 	int idx;
 } ranked;
 
@@ -257,25 +257,37 @@ ranked_cmp(const void *a, const void *b)
 {
 	const ranked *x = a, *y = b;
 
-	if (x->jsd != y->jsd)
-		return x->jsd < y->jsd ? -1 : 1;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
 	return x->idx - y->idx;   /* ties: lower layer/head first, for stability */
+}
+
+void
+enc_rank_by(const double *key, int count, int *order)
+{
+	ranked *r = xmalloc(sizeof(*r) * (size_t)(count > 0 ? count : 1));
+
+	for (int k = 0; k < count; k++) {
+		/* not a number: nothing known, so never first to go */
+		r[k].key = isnan(key[k]) ? INFINITY : key[k];
+		r[k].idx = k;
+	}
+	qsort(r, (size_t)count, sizeof(*r), ranked_cmp);
+	for (int k = 0; k < count; k++)
+		order[k] = r[k].idx;
+	free(r);
 }
 
 void
 enc_rank_heads(const calib *cal, int *order)
 {
 	int nh = cal->layers * cal->heads;
-	ranked *r = xmalloc(sizeof(*r) * (size_t)nh);
+	double *jsd = xmalloc(sizeof(*jsd) * (size_t)nh);
 
-	for (int k = 0; k < nh; k++) {
-		r[k].jsd = cal->stats[k].jsd;
-		r[k].idx = k;
-	}
-	qsort(r, (size_t)nh, sizeof(*r), ranked_cmp);
 	for (int k = 0; k < nh; k++)
-		order[k] = r[k].idx;
-	free(r);
+		jsd[k] = cal->stats[k].jsd;
+	enc_rank_by(jsd, nh, order);
+	free(jsd);
 }
 
 typedef struct preset_ctx {

@@ -19,9 +19,10 @@
 
 #include "encoder_int.h"
 
-/* s->logits = the vocabulary distribution at pos of the last run. */
+/* s->mlm_t = the transformed final row at pos of the last run, and with
+ * decode s->logits = the vocabulary logits there. */
 static int
-mlm_distribution(enc_state *s, int pos, heed_err *e)
+mlm_logits_upto(enc_state *s, int pos, bool decode, heed_err *e)
 {
 	const model *m = s->m;
 	const model_config *c = &m->cfg;
@@ -38,8 +39,58 @@ mlm_distribution(enc_state *s, int pos, heed_err *e)
 	    enc_hidden(s, c->layers) + (size_t)pos * H;
 	enc_linear_act(s, &m->mlm_w, x, 1, m->mlm_b, c->head_act, s->mlm_t);
 	enc_layernorm(s->mlm_t, m->mlm_ln_g, m->mlm_ln_b, c->emb, c->ln_eps, s->mlm_t);
-	enc_linear(s, &m->mlm_dec, s->mlm_t, 1, m->mlm_bias, s->logits);
-	enc_softmax(s->logits, c->vocab_size);
+	if (decode)
+		enc_linear(s, &m->mlm_dec, s->mlm_t, 1, m->mlm_bias, s->logits);
+	return HEED_OK;
+}
+
+static int
+mlm_logits(enc_state *s, int pos, heed_err *e)
+{
+	return mlm_logits_upto(s, pos, true, e);
+}
+
+/* s->logits = the vocabulary distribution at pos of the last run. */
+static int
+mlm_distribution(enc_state *s, int pos, heed_err *e)
+{
+	int rc = mlm_logits(s, pos, e);
+
+	if (rc == HEED_OK)
+		enc_softmax(s->logits, s->m->cfg.vocab_size);
+	return rc;
+}
+
+int
+enc_mlm_transform(enc_state *s, int pos, float *t, heed_err *e)
+{
+	int rc = mlm_logits_upto(s, pos, false, e);
+
+	if (rc == HEED_OK)
+		memcpy(t, s->mlm_t, sizeof(float) * (size_t)s->m->cfg.emb);
+	return rc;
+}
+
+void
+enc_mlm_decode(enc_state *s, const float *t, int rows, float *out)
+{
+	const model *m = s->m;
+	int V = m->cfg.vocab_size;
+
+	enc_linear(s, &m->mlm_dec, t, rows, m->mlm_bias, out);
+	for (int r = 0; r < rows; r++)
+		enc_log_softmax(out + (size_t)r * V, V);
+}
+
+int
+enc_mlm_logprobs(enc_state *s, int pos, float *out, heed_err *e)
+{
+	int V = s->m->cfg.vocab_size, rc = mlm_logits(s, pos, e);
+
+	if (rc < 0)
+		return rc;
+	memcpy(out, s->logits, sizeof(float) * (size_t)V);
+	enc_log_softmax(out, V);
 	return HEED_OK;
 }
 

@@ -24,6 +24,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "encoder_int.h"
 
@@ -241,4 +242,24 @@ enc_softmax(float *v, int n)
 	float inv = (float)(1.0 / sum_f64(v, n));
 	for (int j = 0; j < n; j++)
 		v[j] *= inv;
+}
+
+/* ln softmax: v[j] − (max + ln Σ e^(v[k] − max)), one log per row.  The
+ * exponentials go through a small buffer so v keeps its logits until the
+ * one subtraction; the sum is enc_softmax's, in double and in order. */
+void
+enc_log_softmax(float *v, int n)
+{
+	float mx = row_max(v, n), buf[64];
+	double sum = 0.0;
+
+	for (int j0 = 0; j0 < n; j0 += 64) {
+		int m = n - j0 < 64 ? n - j0 : 64;
+		memcpy(buf, v + j0, sizeof(float) * (size_t)m);
+		exp_shifted(buf, m, mx);
+		sum += sum_f64(buf, m);
+	}
+	float off = (float)((double)mx + log(sum));
+	for (int j = 0; j < n; j++)
+		v[j] -= off;
 }

@@ -1,0 +1,15 @@
+# imp module: per-head importance for one sentence and the replacement curve
+# (on the encoder's incremental recompute), for the explorer's view 6 and
+# `heed scan`.
+libheed_a_SOURCES += src/imp/imp.c
+noinst_HEADERS += include/heed/imp.h
+check_PROGRAMS += tests/unit/test_imp
+TESTS += tests/unit/test_imp
+tests_unit_test_imp_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_imp_LDADD = $(TEST_LIBS)
+EXTRA_DIST += tests/fixtures/imp
+# its benchmark, built on demand (bench/imp_speed): make bench/imp_bench
+EXTRA_PROGRAMS += bench/imp_bench
+bench_imp_bench_SOURCES = bench/imp_bench.c
+bench_imp_bench_LDADD = $(HEED_LIBS)
+CLEANFILES += bench/imp_bench
