@@ -151,7 +151,7 @@ set_geometry(app *a, int w, int h)
 {
 	if (w == a->geom.w && h == a->geom.h && term_rows_per_line() == a->geom.rpl)
 		return;
-	a->geom = (frame_geom){ w, h, term_rows_per_line(), a->geom.scale };
+	a->geom = (frame_geom){ w, h, term_rows_per_line(), a->geom.scale, a->pal, term_depth() };
 	refresh_frame(a);
 }
 
@@ -358,6 +358,7 @@ global_key(app *a, int key)
 		break;
 	case 'p':
 		a->pal = pal_next(a->pal);
+		a->geom.pal = a->pal;
 		app_message(a, "palette: %s", pal_name(a->pal));
 		break;
 	default:

@@ -11,9 +11,10 @@
 #include "layout.h"
 #include "palette.h"
 
-/* How far past a level's edge a pixel must move before its level changes,
- * in levels: a quarter step of a 24-level ramp is about one percent of the
- * head's largest weight, far below what an eye tells apart. */
+/* How far past the edge of its band (the levels the terminal shows in one
+ * colour, pal_band) a pixel must move before its level changes, in levels:
+ * a quarter step of a 24-level ramp is about one percent of the head's
+ * largest weight, far below what an eye tells apart. */
 #define THUMB_HYSTERESIS 0.25
 
 ui_frame *
@@ -261,13 +262,17 @@ derive_changes(ui_frame *f)
 	}
 }
 
-/* Level of t, kept at old when t is still within THUMB_HYSTERESIS of it. */
+/* Level of t, kept at old while t is still within THUMB_HYSTERESIS of the
+ * levels lo[old]..hi[old] that look like it: a pixel changes only when the
+ * screen would.  Within a band a level could move without a byte sent,
+ * but then drift to the band's edge, where the smallest change would
+ * cross it. */
 static uint8_t
-sticky_level(double t, int old)
+sticky_level(double t, int old, const uint8_t *lo, const uint8_t *hi)
 {
 	double x = t * PAL_LEVELS;
 
-	if (old >= 0 && x > old - THUMB_HYSTERESIS && x < old + 1 + THUMB_HYSTERESIS)
+	if (old >= 0 && x > lo[old] - THUMB_HYSTERESIS && x < hi[old] + 1 + THUMB_HYSTERESIS)
 		return (uint8_t)old;
 	return (uint8_t)pal_level(t, PAL_LEVELS);
 }
@@ -277,7 +282,15 @@ derive_thumbs(ui_frame *f, const frame_geom *geom, const uint8_t *prev)
 {
 	grid_layout g;
 	size_t per, need;
+	uint8_t lo[PAL_LEVELS], hi[PAL_LEVELS];
 
+	for (int v = 0; v < PAL_LEVELS; v++) {
+		int a, b;
+
+		pal_band((pal_kind)geom->pal, (pal_depth)geom->depth, v, &a, &b);
+		lo[v] = (uint8_t)a;
+		hi[v] = (uint8_t)b;
+	}
 	f->geom = *geom;
 	f->tw = f->th = 0;
 	if (layout_grid_compute(0, 0, geom->w, geom->h, f->layers, f->heads, f->n, geom->rpl,
@@ -317,7 +330,7 @@ derive_thumbs(ui_frame *f, const frame_geom *geom, const uint8_t *prev)
 			    : geom->scale == SCALE_LAYER ? layer_top : derive_max(f->pix, per);
 			for (size_t k = 0; k < per; k++)
 				out[k] = sticky_level(pal_scale(f->pix[k], f->thumb_top[lh]),
-				    prev ? prev[lh * per + k] : -1);
+				    prev ? prev[lh * per + k] : -1, lo, hi);
 		}
 	}
 }

@@ -40,6 +40,9 @@ typedef enum { SCALE_ABSOLUTE, SCALE_LAYER, SCALE_HEAD, SCALE_COUNT } frame_scal
 typedef struct frame_geom {
 	int w, h, rpl;
 	int scale;                  /* frame_scale */
+	int pal, depth;             /* the pal_kind and pal_depth the grid draws
+				     * in: a level keeps still while the
+				     * terminal could not show its change */
 } frame_geom;
 
 typedef struct ui_mask_pred {
@@ -123,8 +126,9 @@ void frame_free(ui_frame *f);
  * statistics and ranks, rollout, differences (when cal has averages) and
  * thumbnails laid out for geom.  prev holds the levels of the thumbnails
  * last made at the same size (NULL: none): a pixel keeps its level unless
- * the new value moved clearly past the level's edge, so a change nobody
- * could see is never sent to the terminal. */
+ * the new value moved clearly past the levels the terminal shows in the
+ * same colour (pal_band), so a change nobody could see is never sent to
+ * the terminal. */
 void frame_derive(ui_frame *f, const tok_vocab *vocab, const calib *cal,
 		  const frame_geom *geom, const uint8_t *prev);
 

@@ -208,6 +208,27 @@ pal_depth_detect(const char *no_color, const char *colorterm, bool terminfo_rgb,
 	return DEPTH_NONE;
 }
 
+/* What the terminal shows for a level: its colour, or its character. */
+static int
+shown(pal_kind k, pal_depth d, int level)
+{
+	double t = (level + 0.5) / PAL_LEVELS;
+
+	return d == DEPTH_NONE ? pal_ascii(t) : pal_colour(k, d, t);
+}
+
+void
+pal_band(pal_kind k, pal_depth d, int level, int *lo, int *hi)
+{
+	int c = shown(k, d, level);
+
+	*lo = *hi = level;
+	while (*lo > 0 && shown(k, d, *lo - 1) == c)
+		(*lo)--;
+	while (*hi < PAL_LEVELS - 1 && shown(k, d, *hi + 1) == c)
+		(*hi)++;
+}
+
 int
 pal_colour(pal_kind k, pal_depth d, double t)
 {

@@ -54,4 +54,11 @@ int pal_colour(pal_kind k, pal_depth d, double t);
 /* Character of the ASCII ramp for t in [0, 1]. */
 char pal_ascii(double t);
 
+/* The levels lo..hi (of PAL_LEVELS) that palette k shows at depth d as
+ * the same colour (or ASCII character) as level: 256 colours show the 24
+ * levels of viridis as 13 colours, so a level may change without anything
+ * on the screen changing, and a change across a band's edge is the
+ * smallest one the terminal can show. */
+void pal_band(pal_kind k, pal_depth d, int level, int *lo, int *hi);
+
 #endif

@@ -39,13 +39,25 @@ fill(ui_frame *f, tok_vocab *v)
 		}
 }
 
+/* The vocabulary, and f filled from it. */
+static tok_vocab *
+filled(ui_frame *f)
+{
+	tok_vocab *v;
+	heed_err e;
+
+	assert_int_equal(tok_vocab_load(VOCAB, &v, &e), 0);
+	fill(f, v);
+	return v;
+}
+
 static void
 test_everything_derived(void **state)
 {
 	tok_vocab *v;
 	heed_err e;
 	ui_frame *f = frame_new();
-	frame_geom g = { 80, 20, 2, SCALE_HEAD };
+	frame_geom g = { 80, 20, 2, SCALE_HEAD, PAL_VIRIDIS, DEPTH_256 };
 	float rollout[(L + 2) * N * N];
 	grid_layout gl;
 
@@ -114,7 +126,8 @@ test_thumbnail_hysteresis(void **state)
 	tok_vocab *v;
 	heed_err e;
 	ui_frame *f = frame_new();
-	frame_geom g = { 80, 20, 2, SCALE_HEAD };
+	/* direct colour: every level a colour of its own */
+	frame_geom g = { 80, 20, 2, SCALE_HEAD, PAL_VIRIDIS, DEPTH_DIRECT };
 	uint8_t *prev;
 	size_t per;
 	float *m;
@@ -150,6 +163,53 @@ test_thumbnail_hysteresis(void **state)
 		m[i * N + 1] = w2;
 	frame_derive(f, v, NULL, &g, prev);
 	assert_int_equal(frame_thumb(f, 1, 2)[x1], pal_level(w2, PAL_LEVELS));
+	free(prev);
+	frame_free(f);
+	tok_vocab_free(v);
+}
+
+/* In 256 colours a pixel keeps its level across a band of levels the
+ * terminal shows in one colour, and changes once it leaves the band. */
+static void
+test_thumbnail_band(void **state)
+{
+	frame_geom g = { 80, 20, 2, SCALE_ABSOLUTE, PAL_VIRIDIS, DEPTH_256 };
+	ui_frame *f = frame_new();
+	int lo = 0, hi = 0, x1;
+	tok_vocab *v;
+	uint8_t *prev;
+	size_t per;
+	float *m;
+
+	/* the widest band of viridis in 256 colours */
+	for (int l = 0; l < PAL_LEVELS; l++) {
+		int a, b;
+
+		pal_band(PAL_VIRIDIS, DEPTH_256, l, &a, &b);
+		if (b - a > hi - lo)
+			lo = a, hi = b;
+	}
+	assert_true(hi - lo >= 2);
+	v = filled(f);
+	m = f->attn + ((size_t)1 * H + 2) * N * N;
+	for (int i = 0; i < N; i++)
+		m[i * N + 1] = (float)((lo + 0.5) / PAL_LEVELS);
+	frame_derive(f, v, NULL, &g, NULL);
+	per = (size_t)f->tw * f->th;
+	x1 = f->tw / N;
+	assert_int_equal(frame_thumb(f, 1, 2)[x1], lo);
+	prev = malloc(per * L * H);
+	memcpy(prev, f->thumb, per * L * H);
+	/* across the band to its top level: the screen would not change */
+	for (int i = 0; i < N; i++)
+		m[i * N + 1] = (float)((hi + 0.9) / PAL_LEVELS);
+	frame_derive(f, v, NULL, &g, prev);
+	assert_int_equal(frame_thumb(f, 1, 2)[x1], lo);
+	/* a level past the band: it would */
+	for (int i = 0; i < N; i++)
+		m[i * N + 1] = (float)((hi + 1.5) / PAL_LEVELS);
+	frame_derive(f, v, NULL, &g, prev);
+	assert_int_equal(frame_thumb(f, 1, 2)[x1], hi + 1);
 	free(prev);
 	frame_free(f);
 	tok_vocab_free(v);
@@ -219,6 +279,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_everything_derived),
 		cmocka_unit_test(test_thumbnail_hysteresis),
+		cmocka_unit_test(test_thumbnail_band),
 		cmocka_unit_test(test_buffers_reused),
 		cmocka_unit_test(test_labels_readable),
 	};

@@ -8,6 +8,16 @@
 
 #include "palette.h"
 
+/* What a level looks like, the test's own way: its colour, or its
+ * character without colour. */
+static int
+band_shown(int k, pal_depth d, int level)
+{
+	double t = (level + 0.5) / PAL_LEVELS;
+
+	return d == DEPTH_NONE ? pal_ascii(t) : pal_colour((pal_kind)k, d, t);
+}
+
 static void
 test_ascii_ramp_ends_and_monotonic(void **state)
 {
@@ -179,6 +189,36 @@ test_names(void **state)
 	assert_int_equal(pal_next(PAL_GRAY), PAL_VIRIDIS);
 }
 
+/* pal_band: the levels around one that the terminal shows alike, and no
+ * more; 256 colours merge some of viridis' 24 levels, direct colour none. */
+static void
+test_band(void **state)
+{
+	static const pal_depth depths[] = { DEPTH_NONE, DEPTH_8, DEPTH_256, DEPTH_DIRECT };
+	int merged = 0;
+
+	(void)state;
+	for (size_t d = 0; d < sizeof depths / sizeof depths[0]; d++)
+		for (int k = 0; k < PAL_COUNT; k++)
+			for (int v = 0; v < PAL_LEVELS; v++) {
+				int lo, hi;
+
+				pal_band((pal_kind)k, depths[d], v, &lo, &hi);
+				assert_true(lo >= 0 && lo <= v && v <= hi && hi < PAL_LEVELS);
+				for (int u = lo; u <= hi; u++)
+					assert_int_equal(band_shown(k, depths[d], u), band_shown(k, depths[d], v));
+				if (lo > 0)
+					assert_int_not_equal(band_shown(k, depths[d], lo - 1),
+					    band_shown(k, depths[d], v));
+				if (hi < PAL_LEVELS - 1)
+					assert_int_not_equal(band_shown(k, depths[d], hi + 1),
+					    band_shown(k, depths[d], v));
+				if (depths[d] == DEPTH_256 && k == PAL_VIRIDIS && hi > lo)
+					merged++;
+			}
+	assert_true(merged > 0);
+}
+
 int
 main(void)
 {
@@ -193,6 +233,7 @@ main(void)
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_colour_numbers),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_band),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

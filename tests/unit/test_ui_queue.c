@@ -8,12 +8,13 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "palette.h"
 #include "queue.h"
 
 #define CAP 8
 #define NMODES 4
 
-static const frame_geom geom = { 80, 20, 2, SCALE_ABSOLUTE };
+static const frame_geom geom = { 80, 20, 2, SCALE_ABSOLUTE, PAL_VIRIDIS, DEPTH_256 };
 
 static void
 test_newest_job_wins(void **state)
