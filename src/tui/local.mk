@@ -1,11 +1,11 @@
 # tui module: the interactive explorer (`heed` with no command); see
 # docs/ARCHITECTURE.md for the map.  The pure parts (colours, line editing,
-# layout, derived numbers, frames, the job queue) live in the library so
-# unit tests link them without a terminal.
+# layout, derived numbers, frames, the job queue, the cell screen and its
+# renderer) live in the library so unit tests link them without a terminal.
 libheed_a_SOURCES += src/tui/palette.c src/tui/input.c src/tui/layout.c \
-	src/tui/derive.c src/tui/frame.c src/tui/queue.c
+	src/tui/derive.c src/tui/frame.c src/tui/queue.c src/tui/cells.c
 noinst_HEADERS += src/tui/palette.h src/tui/input.h src/tui/layout.h \
-	src/tui/derive.h src/tui/frame.h src/tui/queue.h include/heed/tui.h
+	src/tui/derive.h src/tui/frame.h src/tui/queue.h src/tui/cells.h include/heed/tui.h
 
 # The terminal side: the entry point, the core and its loop, the encoder
 # thread, the screen, one file per view.
@@ -18,7 +18,7 @@ noinst_HEADERS += src/tui/app.h src/tui/view.h src/tui/key.h src/tui/screen.h \
 
 UI_UNIT = tests/unit/test_ui_palette tests/unit/test_ui_input \
 	tests/unit/test_ui_layout tests/unit/test_ui_derive tests/unit/test_ui_frame \
-	tests/unit/test_ui_queue
+	tests/unit/test_ui_queue tests/unit/test_ui_cells
 check_PROGRAMS += $(UI_UNIT)
 TESTS += $(UI_UNIT)
 tests_unit_test_ui_palette_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/src/tui
@@ -33,6 +33,8 @@ tests_unit_test_ui_frame_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/src/tui
 tests_unit_test_ui_frame_LDADD = $(TEST_LIBS)
 tests_unit_test_ui_queue_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/src/tui
 tests_unit_test_ui_queue_LDADD = $(TEST_LIBS)
+tests_unit_test_ui_cells_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/src/tui
+tests_unit_test_ui_cells_LDADD = $(TEST_LIBS)
 # The encoder thread is binary-only code: the test builds it in.
 check_PROGRAMS += tests/unit/test_ui_worker
 TESTS += tests/unit/test_ui_worker

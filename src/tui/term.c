@@ -1,13 +1,8 @@
-/* term.c — curses setup and teardown, the cell buffer and the renderer
- * (see term.h).
- *
- * Two buffers of cells: `back`, the frame being drawn, and `front`, what
- * the terminal shows.  term_flush walks them and, for each cell that
- * differs, moves the cursor only when it is not already there, sends only
- * the SGR parameters that change (one CSI per change), then the
- * character.  curses only ever writes at start-up, after a resize and at
- * the end, and never while a frame is on its way: stdscr is never touched,
- * so wgetch never refreshes it.
+/* term.c — curses setup and teardown, and the drawing calls, in the
+ * terminal's colours, on the cell screen (see term.h; cells.c renders it).
+ * curses only ever writes at start-up, after a resize and at the end, and
+ * never while a frame is on its way: stdscr is never touched, so wgetch
+ * never refreshes it.
  * term_end() restores the tty (htop's CRT_done): it runs on q, on signals,
  * on fatal errors and from atexit, whichever comes first.
  */
@@ -21,7 +16,6 @@
 #include <locale.h>
 #include <poll.h>
 #include <stdint.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -32,6 +26,7 @@
 #include <utf8proc.h>
 #include <wchar.h>
 
+#include "cells.h"
 #include "heed/util.h"
 #include "key.h"
 
@@ -44,28 +39,7 @@ static pal_depth depth = DEPTH_NONE;
 static bool sgr_own;          /* we asked for SGR reports terminfo does not know */
 static char notice[128];      /* the TERM fallback's one line, "" for none */
 
-/* Attributes of a cell, in SGR's terms. */
-enum { AT_BOLD = 1, AT_DIM = 2, AT_UNDER = 4, AT_REVERSE = 8 };
-#define WIDE_TAIL 0xFFFFFFFFu   /* right half of a double-width character */
-#define UNKNOWN   0xFFFFFFFEu   /* front only: the terminal's cell is not known */
-#define NO_COLOUR (-1)
-
-typedef struct cell {
-	uint32_t ch;
-	int32_t fg, bg;      /* pal_colour values or NO_COLOUR */
-	uint8_t attr;
-} cell;
-
-static cell *back, *front;
-static int rows, cols;
-static bool front_valid;     /* false: clear the screen and paint it all */
-static int cur_y = -1, cur_x = -1;   /* the terminal's cursor, -1 unknown */
-static cell pen;                     /* the terminal's SGR state */
-static bool pen_known;
-static int want_y = -1, want_x;      /* term_cursor's request */
-static bool cursor_shown;
-static char *out;                    /* bytes not yet written */
-static size_t out_len, out_off, out_cap;
+static cell_screen *scr;     /* the frame being drawn and what the terminal shows */
 
 static void
 term_atexit(void)
@@ -220,8 +194,7 @@ term_init(bool mouse, heed_err *e)
 	}
 	/* curses clears the screen once; from here on the frames are ours */
 	refresh();
-	cursor_shown = false;
-	front_valid = false;
+	scr = cells_new(depth);
 	stdout_flags = fcntl(STDOUT_FILENO, F_GETFL);
 	if (stdout_flags != -1)
 		fcntl(STDOUT_FILENO, F_SETFL, stdout_flags | O_NONBLOCK);
@@ -270,7 +243,8 @@ drain_all(void)
 
 		poll(&p, 1, 100);
 	}
-	out_len = out_off = 0;
+	if (scr != NULL)
+		cells_drop_output(scr);
 }
 
 void
@@ -296,13 +270,8 @@ term_end(void)
 	 * read fails with EAGAIN (dash says "turning off NDELAY mode"). */
 	if (stdin_flags != -1)
 		fcntl(STDIN_FILENO, F_SETFL, stdin_flags);
-	free(back);
-	free(front);
-	free(out);
-	back = front = NULL;
-	out = NULL;
-	rows = cols = 0;
-	out_cap = 0;
+	cells_free(scr);
+	scr = NULL;
 }
 
 bool
@@ -334,59 +303,40 @@ term_resize(void)
 	 * after what is pending, or wgetch would do it over our next frame */
 	drain_all();
 	refresh();
-	front_valid = false;
+	if (scr != NULL)
+		cells_invalidate(scr);
 }
 
 /* ---- the cell buffer ----------------------------------------------------- */
 
-static const cell blank = { ' ', NO_COLOUR, NO_COLOUR, 0 };
-
 void
 term_begin(void)
 {
-	if (LINES != rows || COLS != cols || back == NULL) {
-		rows = LINES > 0 ? LINES : 1;
-		cols = COLS > 0 ? COLS : 1;
-		back = xrealloc(back, (size_t)rows * cols * sizeof *back);
-		front = xrealloc(front, (size_t)rows * cols * sizeof *front);
-		front_valid = false;
-	}
-	for (int i = 0; i < rows * cols; i++)
-		back[i] = blank;
-	want_y = -1;
+	cells_begin(scr, LINES, COLS);
 }
 
 static uint8_t
 attr_of(int a)
 {
-	return (uint8_t)((a & A_BOLD ? AT_BOLD : 0) | (a & A_DIM ? AT_DIM : 0) |
-	    (a & A_UNDERLINE ? AT_UNDER : 0) | (a & A_REVERSE ? AT_REVERSE : 0));
+	return (uint8_t)((a & A_BOLD ? CELL_BOLD : 0) | (a & A_DIM ? CELL_DIM : 0) |
+	    (a & A_UNDERLINE ? CELL_UNDER : 0) | (a & A_REVERSE ? CELL_REVERSE : 0));
 }
 
-/* One character cell; a double-width one takes the next cell too.
- * Outside the screen nothing happens. */
 static void
 put(int y, int x, uint32_t ch, int width, uint8_t attr, int fg, int bg)
 {
-	cell *c;
-
-	if (y < 0 || y >= rows || x < 0 || x + width > cols)
-		return;
-	c = &back[y * cols + x];
-	*c = (cell){ ch, fg, bg, attr };
-	if (width == 2)
-		c[1] = (cell){ WIDE_TAIL, fg, bg, attr };
+	cells_put(scr, y, x, ch, width, attr, fg, bg);
 }
 
 void
 term_half(int y, int x, pal_kind k, double top, double bot)
 {
 	if (depth == DEPTH_NONE) {
-		put(y, x, (uint32_t)pal_ascii(bot < 0 ? top : (top + bot) / 2), 1, 0, NO_COLOUR, NO_COLOUR);
+		put(y, x, (uint32_t)pal_ascii(bot < 0 ? top : (top + bot) / 2), 1, 0, CELL_NO_COLOUR, CELL_NO_COLOUR);
 		return;
 	}
 	put(y, x, 0x2580, 1, 0, pal_colour(k, depth, top),
-	    bot < 0 ? NO_COLOUR : pal_colour(k, depth, bot));
+	    bot < 0 ? CELL_NO_COLOUR : pal_colour(k, depth, bot));
 }
 
 /* A readable text colour on background t: dark on the bright half. */
@@ -408,11 +358,11 @@ term_fill(int y, int x, int w, pal_kind k, double t, const char *text, bool reve
 	size_t tl = text ? strlen(text) : 0;
 	/* the cursor: reversed text, or diamonds where there is no text */
 	uint32_t blank_ch = reverse && tl == 0 ? 0x25C6 : ' ';
-	uint8_t a = reverse ? (tl > 0 ? AT_REVERSE | AT_BOLD : AT_BOLD) : 0;
-	int fg = NO_COLOUR, bg = NO_COLOUR;
+	uint8_t a = reverse ? (tl > 0 ? CELL_REVERSE | CELL_BOLD : CELL_BOLD) : 0;
+	int fg = CELL_NO_COLOUR, bg = CELL_NO_COLOUR;
 
 	if (depth == DEPTH_NONE) {
-		a = reverse ? AT_REVERSE : 0;
+		a = reverse ? CELL_REVERSE : 0;
 	} else {
 		fg = text_on(k, t);
 		bg = pal_colour(k, depth, t);
@@ -432,15 +382,15 @@ term_bar(int y, int x, int w, pal_kind k, double t)
 	static const uint32_t eighths[] = { ' ', 0x258F, 0x258E, 0x258D, 0x258C, 0x258B, 0x258A,
 	    0x2589, 0x2588 };
 	int fill = (int)(pal_scale(t, 1.0) * w * 8 + 0.5);   /* NaN-safe clamp */
-	int fg = depth == DEPTH_NONE ? NO_COLOUR : pal_colour(k, depth, t);
+	int fg = depth == DEPTH_NONE ? CELL_NO_COLOUR : pal_colour(k, depth, t);
 
 	for (int i = 0; i < w; i++, fill -= 8) {
 		int e = fill >= 8 ? 8 : fill > 0 ? fill : 0;
 
 		if (depth == DEPTH_NONE)
-			put(y, x + i, e >= 4 ? '#' : e > 0 ? '-' : ' ', 1, 0, NO_COLOUR, NO_COLOUR);
+			put(y, x + i, e >= 4 ? '#' : e > 0 ? '-' : ' ', 1, 0, CELL_NO_COLOUR, CELL_NO_COLOUR);
 		else
-			put(y, x + i, eighths[e], 1, 0, fg, NO_COLOUR);
+			put(y, x + i, eighths[e], 1, 0, fg, CELL_NO_COLOUR);
 	}
 }
 
@@ -450,13 +400,13 @@ term_vbar(int y, int x, int w, pal_kind k, double t)
 	static const uint32_t eighths[] = { ' ', 0x2581, 0x2582, 0x2583, 0x2584, 0x2585, 0x2586,
 	    0x2587, 0x2588 };
 	int e = (int)(pal_scale(t, 1.0) * 8 + 0.5);   /* NaN-safe clamp */
-	int fg = depth == DEPTH_NONE ? NO_COLOUR : pal_colour(k, depth, t);
+	int fg = depth == DEPTH_NONE ? CELL_NO_COLOUR : pal_colour(k, depth, t);
 
 	if (e == 0 && t > 0.02)
 		e = 1;
 	for (int i = 0; i < w; i++)
 		put(y, x + i, depth == DEPTH_NONE ? (uint32_t)pal_ascii(t) : eighths[e], 1, 0, fg,
-		    NO_COLOUR);
+		    CELL_NO_COLOUR);
 }
 
 int
@@ -485,7 +435,7 @@ term_text(int y, int x, int w, const char *s, int attr)
 		}
 		if (used + cw > w)
 			break;
-		put(y, x + used, (uint32_t)cp, cw, a, NO_COLOUR, NO_COLOUR);
+		put(y, x + used, (uint32_t)cp, cw, a, CELL_NO_COLOUR, CELL_NO_COLOUR);
 		used += cw;
 		i += (size_t)n;
 	}
@@ -496,255 +446,53 @@ void
 term_clear(int y, int x, int w, int attr)
 {
 	for (int i = 0; i < w; i++)
-		put(y, x + i, ' ', 1, attr_of(attr), NO_COLOUR, NO_COLOUR);
+		put(y, x + i, ' ', 1, attr_of(attr), CELL_NO_COLOUR, CELL_NO_COLOUR);
 }
 
 void
 term_cursor(int y, int x)
 {
-	want_y = y;
-	want_x = x;
-}
-
-/* ---- the renderer ------------------------------------------------------- */
-
-static void
-emit(const char *s, size_t n)
-{
-	if (out_len + n > out_cap) {
-		out_cap = (out_len + n) * 2;
-		out = xrealloc(out, out_cap);
-	}
-	memcpy(out + out_len, s, n);
-	out_len += n;
-}
-
-static void
-emitf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-emitf(const char *fmt, ...)
-{
-	char buf[64];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		emit(buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
-}
-
-static void
-emit_utf8(uint32_t cp)
-{
-	char b[4];
-	size_t n;
-
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xC0 | cp >> 6);
-		b[1] = (char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xE0 | cp >> 12);
-		b[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-		b[2] = (char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		b[0] = (char)(0xF0 | cp >> 18);
-		b[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-		b[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-		b[3] = (char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	emit(b, n);
-}
-
-/* ";38;5;N" and the like for one colour; fg: 3x/38, bg: 4x/48. */
-static void
-emit_colour(int c, bool fg)
-{
-	if (c == NO_COLOUR)
-		emitf(";%d", fg ? 39 : 49);
-	else if (depth == DEPTH_8)
-		emitf(";%d", (fg ? 30 : 40) + c);
-	else if (depth == DEPTH_256)
-		emitf(";%d;5;%d", fg ? 38 : 48, c);
-	else
-		emitf(";%d;2;%d;%d;%d", fg ? 38 : 48, c >> 16 & 0xFF, c >> 8 & 0xFF, c & 0xFF);
-}
-
-/* Bring the terminal's SGR state to c's with one CSI: only what changes,
- * or a reset and what c has when an attribute must go.  any_fg: c shows
- * no foreground (a plain space), so whatever the pen has will do. */
-static void
-set_pen(const cell *want, bool any_fg)
-{
-	cell tmp = *want;
-	const cell *c = &tmp;
-
-	static const struct { uint8_t bit; int code; } attrs[] = {
-		{ AT_BOLD, 1 }, { AT_DIM, 2 }, { AT_UNDER, 4 }, { AT_REVERSE, 7 },
-	};
-	bool reset = !pen_known || (pen.attr & ~c->attr) != 0;
-	cell from = reset ? blank : pen;
-	size_t start = out_len;
-
-	if (any_fg)
-		tmp.fg = from.fg;
-
-	if (!reset && c->attr == pen.attr && c->fg == pen.fg && c->bg == pen.bg)
-		return;
-	emit("\033[", 2);
-	if (reset)
-		emit("0", 1);
-	for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
-		if ((c->attr & attrs[i].bit) && !(from.attr & attrs[i].bit))
-			emitf(";%d", attrs[i].code);
-	if (c->fg != from.fg)
-		emit_colour(c->fg, true);
-	if (c->bg != from.bg)
-		emit_colour(c->bg, false);
-	/* "\033[;1m" is not "\033[1m" everywhere: drop a leading separator */
-	if (!reset && out[start + 2] == ';')
-		memmove(out + start + 2, out + start + 3, --out_len - start - 2);
-	emit("m", 1);
-	pen = *c;
-	pen_known = true;
-}
-
-static void
-move_to(int y, int x)
-{
-	if (y == cur_y && x == cur_x)
-		return;
-	if (y == cur_y && x == cur_x + 1 && cur_x >= 0)
-		emit("\033[C", 3);
-	else if (y == cur_y && x > cur_x && cur_x >= 0)
-		emitf("\033[%dC", x - cur_x);
-	else if (x == 0)
-		emitf("\033[%dH", y + 1);
-	else
-		emitf("\033[%d;%dH", y + 1, x + 1);
-	cur_y = y;
-	cur_x = x;
-}
-
-/* Send one cell.  A half-block can be drawn as an upper half in its top
- * colour on its bottom colour, or as a lower half the other way round, or,
- * with both halves alike, as a space: whichever asks least of the pen. */
-static void
-paint(const cell *b)
-{
-	cell e = *b;
-	bool any_fg = false;
-
-	if (b->ch == 0x2580 && b->attr == 0 && b->bg != NO_COLOUR) {
-		if (b->fg == b->bg) {
-			e.ch = ' ';
-			any_fg = true;
-		} else if (pen_known && pen.attr == 0 &&
-		    (pen.fg == b->bg) + (pen.bg == b->fg) > (pen.fg == b->fg) + (pen.bg == b->bg)) {
-			e = (cell){ 0x2584, b->bg, b->fg, 0 };
-		}
-	}
-	set_pen(&e, any_fg);
-	emit_utf8(e.ch);
-}
-
-static bool
-same(const cell *a, const cell *b)
-{
-	return a->ch == b->ch && a->fg == b->fg && a->bg == b->bg && a->attr == b->attr;
-}
-
-/* Cells the terminal changes by itself when a double-width character is
- * half overwritten: the other half turns blank. */
-static void
-forget_wide_neighbours(int y, int x)
-{
-	cell *f = &front[y * cols];
-
-	if (f[x].ch == WIDE_TAIL && x > 0)
-		f[x - 1].ch = UNKNOWN;
-	if (x + 1 < cols && f[x + 1].ch == WIDE_TAIL)
-		f[x + 1].ch = UNKNOWN;
+	cells_cursor(scr, y, x);
 }
 
 size_t
 term_flush(void)
 {
-	size_t before = out_len;
+	size_t bytes = cells_render(scr);
 
-	if (!front_valid) {
-		pen_known = false;
-		set_pen(&blank, false);
-		emit("\033[H\033[2J", 7);
-		cur_y = cur_x = 0;
-		for (int i = 0; i < rows * cols; i++)
-			front[i] = blank;
-		front_valid = true;
-	}
-	if (cursor_shown) {   /* no cursor flying about while cells change */
-		emit("\033[?25l", 6);
-		cursor_shown = false;
-	}
-	for (int y = 0; y < rows; y++)
-		for (int x = 0; x < cols; x++) {
-			cell *b = &back[y * cols + x], *f = &front[y * cols + x];
-			int width;
-
-			if (same(b, f) || b->ch == WIDE_TAIL)
-				continue;
-			width = x + 1 < cols && b[1].ch == WIDE_TAIL ? 2 : 1;
-			move_to(y, x);
-			paint(b);
-			forget_wide_neighbours(y, x);
-			*f = *b;
-			if (width == 2) {
-				forget_wide_neighbours(y, x + 1);
-				f[1] = b[1];
-			}
-			cur_x += width;
-			if (cur_x >= cols)   /* the wrap is pending: say where we are */
-				cur_y = cur_x = -1;
-		}
-	if (want_y >= 0) {
-		move_to(want_y, want_x);
-		emit("\033[?25h", 6);
-		cursor_shown = true;
-	}
-	before = out_len - before;
 	term_drain();
-	return before;
+	return bytes;
 }
 
 size_t
 term_pending(void)
 {
-	return out_len - out_off;
+	size_t len = 0;
+
+	if (scr != NULL)
+		cells_output(scr, &len);
+	return len;
 }
 
 size_t
 term_drain(void)
 {
-	while (out_off < out_len) {
-		ssize_t n = write(STDOUT_FILENO, out + out_off, out_len - out_off);
+	size_t len;
+	const char *p;
+
+	if (scr == NULL)
+		return 0;
+	while ((p = cells_output(scr, &len)), len > 0) {
+		ssize_t n = write(STDOUT_FILENO, p, len);
 
 		if (n > 0) {
-			out_off += (size_t)n;
+			cells_sent(scr, (size_t)n);
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
 		break;   /* EAGAIN: the terminal has not taken the last frame yet */
 	}
-	if (out_off == out_len)
-		out_len = out_off = 0;
-	return out_len - out_off;
+	return term_pending();
 }
 

@@ -4,9 +4,9 @@
  * curses reads the keys (keypad, mouse, UTF-8) and knows the window size;
  * the screen itself is drawn by heed (tmux's tty.c, not curses' refresh):
  * a frame is written into a cell buffer (term_begin, the drawing calls),
- * then term_flush compares it with what the terminal already shows and
- * sends only the cells that differ, changing only the colours and
- * attributes that differ from the cell before.  The bytes go out without
+ * then term_flush has cells.c compare it with what the terminal already
+ * shows and sends only the cells that differ, changing only the colours
+ * and attributes that differ from the cell before.  The bytes go out without
  * blocking: when the terminal cannot take them yet (a slow link),
  * term_pending says so, the loop waits for stdout to drain (term_drain)
  * and draws only the newest state after that.  Views never deal with

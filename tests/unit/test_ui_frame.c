@@ -244,7 +244,7 @@ test_labels_readable(void **state)
 	tok_vocab *v;
 	heed_err e;
 	ui_frame *f = frame_new();
-	frame_geom g = { 80, 20, 2, SCALE_HEAD };
+	frame_geom g = { 80, 20, 2, SCALE_HEAD, PAL_VIRIDIS, DEPTH_256 };
 	const char *text = "the whale \xf0\x9f\x98\x80";
 	tok_result r;
 	int emoji = -1;

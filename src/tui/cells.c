@@ -1,0 +1,335 @@
+/* cells.c — the cell buffers and the renderer (see cells.h).
+ *
+ * Two buffers of cells: `back`, the frame being drawn, and `front`, what
+ * the terminal shows.  cells_render walks them and, for each cell that
+ * differs, moves the cursor only when it is not already there, sends only
+ * the SGR parameters that change (one CSI per change), then the
+ * character.
+ */
+#include "cells.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "heed/util.h"
+
+#define UNKNOWN 0xFFFFFFFEu   /* front only: the terminal's cell is not known */
+
+struct cell_screen {
+	pal_depth depth;
+	cell *back, *front;
+	int rows, cols;
+	bool front_valid;     /* false: clear the screen and paint it all */
+	int cur_y, cur_x;     /* the terminal's cursor, -1 unknown */
+	cell pen;             /* the terminal's SGR state */
+	bool pen_known;
+	int want_y, want_x;   /* cells_cursor's request */
+	bool cursor_shown;
+	char *out;            /* bytes not yet sent */
+	size_t out_len, out_off, out_cap;
+};
+
+static const cell blank = { ' ', CELL_NO_COLOUR, CELL_NO_COLOUR, 0 };
+
+cell_screen *
+cells_new(pal_depth d)
+{
+	cell_screen *s = xcalloc(1, sizeof *s);
+
+	s->depth = d;
+	s->cur_y = s->cur_x = -1;
+	s->want_y = -1;
+	return s;
+}
+
+void
+cells_free(cell_screen *s)
+{
+	if (s == NULL)
+		return;
+	free(s->back);
+	free(s->front);
+	free(s->out);
+	free(s);
+}
+
+void
+cells_begin(cell_screen *s, int rows, int cols)
+{
+	if (rows < 1)
+		rows = 1;
+	if (cols < 1)
+		cols = 1;
+	if (rows != s->rows || cols != s->cols || s->back == NULL) {
+		s->rows = rows;
+		s->cols = cols;
+		s->back = xrealloc(s->back, (size_t)rows * cols * sizeof *s->back);
+		s->front = xrealloc(s->front, (size_t)rows * cols * sizeof *s->front);
+		s->front_valid = false;
+	}
+	for (int i = 0; i < rows * cols; i++)
+		s->back[i] = blank;
+	s->want_y = -1;
+}
+
+void
+cells_put(cell_screen *s, int y, int x, uint32_t ch, int width, uint8_t attr, int fg, int bg)
+{
+	cell *c;
+
+	if (y < 0 || y >= s->rows || x < 0 || x + width > s->cols)
+		return;
+	c = &s->back[y * s->cols + x];
+	/* half of a double-width character overwritten: the other half turns
+	 * blank, as on the terminal, or the frame would hold a character one
+	 * cell wide that the terminal advances two for */
+	if (c->ch == CELL_WIDE_TAIL && x > 0)
+		c[-1].ch = ' ';
+	if (x + width < s->cols && c[width].ch == CELL_WIDE_TAIL)
+		c[width].ch = ' ';
+	*c = (cell){ ch, fg, bg, attr };
+	if (width == 2)
+		c[1] = (cell){ CELL_WIDE_TAIL, fg, bg, attr };
+}
+
+void
+cells_cursor(cell_screen *s, int y, int x)
+{
+	s->want_y = y;
+	s->want_x = x;
+}
+
+const cell *
+cells_at(const cell_screen *s, int y, int x)
+{
+	if (y < 0 || y >= s->rows || x < 0 || x >= s->cols)
+		return NULL;
+	return &s->back[y * s->cols + x];
+}
+
+void
+cells_invalidate(cell_screen *s)
+{
+	s->front_valid = false;
+}
+
+/* ---- the renderer ------------------------------------------------------- */
+
+static void
+emit(cell_screen *s, const char *p, size_t n)
+{
+	if (s->out_len + n > s->out_cap) {
+		s->out_cap = (s->out_len + n) * 2;
+		s->out = xrealloc(s->out, s->out_cap);
+	}
+	memcpy(s->out + s->out_len, p, n);
+	s->out_len += n;
+}
+
+static void
+emitf(cell_screen *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+emitf(cell_screen *s, const char *fmt, ...)
+{
+	char buf[64];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		emit(s, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+static void
+emit_utf8(cell_screen *s, uint32_t cp)
+{
+	utf8proc_uint8_t b[4];
+
+	emit(s, (const char *)b, (size_t)utf8proc_encode_char((utf8proc_int32_t)cp, b));
+}
+
+/* ";38;5;N" and the like for one colour; fg: 3x/38, bg: 4x/48. */
+static void
+emit_colour(cell_screen *s, int c, bool fg)
+{
+	if (c == CELL_NO_COLOUR)
+		emitf(s, ";%d", fg ? 39 : 49);
+	else if (s->depth == DEPTH_8)
+		emitf(s, ";%d", (fg ? 30 : 40) + c);
+	else if (s->depth == DEPTH_256)
+		emitf(s, ";%d;5;%d", fg ? 38 : 48, c);
+	else
+		emitf(s, ";%d;2;%d;%d;%d", fg ? 38 : 48, c >> 16 & 0xFF, c >> 8 & 0xFF, c & 0xFF);
+}
+
+/* Bring the terminal's SGR state to c's with one CSI: only what changes,
+ * or a reset and what c has when an attribute must go.  any_fg: c shows
+ * no foreground (a plain space), so whatever the pen has will do. */
+static void
+set_pen(cell_screen *s, const cell *want, bool any_fg)
+{
+	static const struct { uint8_t bit; int code; } attrs[] = {
+		{ CELL_BOLD, 1 }, { CELL_DIM, 2 }, { CELL_UNDER, 4 }, { CELL_REVERSE, 7 },
+	};
+	cell tmp = *want;
+	const cell *c = &tmp;
+	bool reset = !s->pen_known || (s->pen.attr & ~c->attr) != 0;
+	cell from = reset ? blank : s->pen;
+	size_t start = s->out_len;
+
+	if (any_fg)
+		tmp.fg = from.fg;
+	if (!reset && c->attr == s->pen.attr && c->fg == s->pen.fg && c->bg == s->pen.bg)
+		return;
+	emit(s, "\033[", 2);
+	if (reset)
+		emit(s, "0", 1);
+	for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
+		if ((c->attr & attrs[i].bit) && !(from.attr & attrs[i].bit))
+			emitf(s, ";%d", attrs[i].code);
+	if (c->fg != from.fg)
+		emit_colour(s, c->fg, true);
+	if (c->bg != from.bg)
+		emit_colour(s, c->bg, false);
+	/* "\033[;1m" is not "\033[1m" everywhere: drop a leading separator */
+	if (!reset && s->out[start + 2] == ';') {
+		memmove(s->out + start + 2, s->out + start + 3, s->out_len - start - 3);
+		s->out_len--;
+	}
+	emit(s, "m", 1);
+	s->pen = *c;
+	s->pen_known = true;
+}
+
+static void
+move_to(cell_screen *s, int y, int x)
+{
+	if (y == s->cur_y && x == s->cur_x)
+		return;
+	if (y == s->cur_y && x == s->cur_x + 1 && s->cur_x >= 0)
+		emit(s, "\033[C", 3);
+	else if (y == s->cur_y && x > s->cur_x && s->cur_x >= 0)
+		emitf(s, "\033[%dC", x - s->cur_x);
+	else if (x == 0)
+		emitf(s, "\033[%dH", y + 1);
+	else
+		emitf(s, "\033[%d;%dH", y + 1, x + 1);
+	s->cur_y = y;
+	s->cur_x = x;
+}
+
+/* Send one cell.  A half-block can be drawn as an upper half in its top
+ * colour on its bottom colour, or as a lower half the other way round, or,
+ * with both halves alike, as a space: whichever asks least of the pen. */
+static void
+paint(cell_screen *s, const cell *b)
+{
+	const cell *pen = &s->pen;
+	cell e = *b;
+	bool any_fg = false;
+
+	if (b->ch == CELL_UPPER_HALF && b->attr == 0 && b->bg != CELL_NO_COLOUR) {
+		if (b->fg == b->bg) {
+			e.ch = ' ';
+			any_fg = true;
+		} else if (s->pen_known && pen->attr == 0 &&
+		    (pen->fg == b->bg) + (pen->bg == b->fg) > (pen->fg == b->fg) + (pen->bg == b->bg)) {
+			e = (cell){ 0x2584, b->bg, b->fg, 0 };
+		}
+	}
+	set_pen(s, &e, any_fg);
+	emit_utf8(s, e.ch);
+}
+
+static bool
+same(const cell *a, const cell *b)
+{
+	return a->ch == b->ch && a->fg == b->fg && a->bg == b->bg && a->attr == b->attr;
+}
+
+/* Cells the terminal changes by itself when a double-width character is
+ * half overwritten: the other half turns blank. */
+static void
+forget_wide_neighbours(cell_screen *s, int y, int x)
+{
+	cell *f = &s->front[y * s->cols];
+
+	if (f[x].ch == CELL_WIDE_TAIL && x > 0)
+		f[x - 1].ch = UNKNOWN;
+	if (x + 1 < s->cols && f[x + 1].ch == CELL_WIDE_TAIL)
+		f[x + 1].ch = UNKNOWN;
+}
+
+size_t
+cells_render(cell_screen *s)
+{
+	size_t before = s->out_len;
+	int cols = s->cols;
+
+	if (!s->front_valid) {
+		s->pen_known = false;
+		set_pen(s, &blank, false);
+		emit(s, "\033[H\033[2J", 7);
+		s->cur_y = s->cur_x = 0;
+		for (int i = 0; i < s->rows * cols; i++)
+			s->front[i] = blank;
+		s->front_valid = true;
+	}
+	if (s->cursor_shown) {   /* no cursor flying about while cells change */
+		emit(s, "\033[?25l", 6);
+		s->cursor_shown = false;
+	}
+	for (int y = 0; y < s->rows; y++)
+		for (int x = 0; x < cols; x++) {
+			cell *b = &s->back[y * cols + x], *f = &s->front[y * cols + x];
+			int width;
+
+			if (same(b, f) || b->ch == CELL_WIDE_TAIL)
+				continue;
+			width = x + 1 < cols && b[1].ch == CELL_WIDE_TAIL ? 2 : 1;
+			move_to(s, y, x);
+			paint(s, b);
+			forget_wide_neighbours(s, y, x);
+			*f = *b;
+			if (width == 2) {
+				forget_wide_neighbours(s, y, x + 1);
+				f[1] = b[1];
+			}
+			s->cur_x += width;
+			if (s->cur_x >= cols)   /* the wrap is pending: say where we are */
+				s->cur_y = s->cur_x = -1;
+		}
+	if (s->want_y >= 0) {
+		move_to(s, s->want_y, s->want_x);
+		emit(s, "\033[?25h", 6);
+		s->cursor_shown = true;
+	}
+	return s->out_len - before;
+}
+
+const char *
+cells_output(const cell_screen *s, size_t *len)
+{
+	*len = s->out_len - s->out_off;
+	return *len > 0 ? s->out + s->out_off : "";
+}
+
+void
+cells_sent(cell_screen *s, size_t n)
+{
+	s->out_off += n;
+	if (s->out_off >= s->out_len)
+		s->out_len = s->out_off = 0;
+}
+
+void
+cells_drop_output(cell_screen *s)
+{
+	s->out_len = s->out_off = 0;
+}
