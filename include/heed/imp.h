@@ -53,6 +53,7 @@ typedef struct imp_opts {
 	const int *mask_pos;     /* [nmask] token positions */
 	const int *target;       /* [nmask] the token each mask should be, NULL: the
 				    baseline's top prediction there */
+	const int *types;        /* [n] token type ids (a sentence pair), NULL: all 0 */
 	/* polled between runs and between layers: true stops the work with
 	 * HEED_ECANCELED (NULL: never) */
 	bool (*cancelled)(void *ud);

@@ -316,7 +316,7 @@ baseline(imp_ctx *c, const int *ids, int n, const uint8_t *modes, const imp_opts
 	c->npend = 0;   /* rows a cancelled call left behind */
 	if (stop(o))
 		return err_set(e, HEED_ECANCELED, "importance: superseded");
-	rc = enc_run(c->s, ids, n, c->work, o->cal, o->cancelled, o->ud, e);
+	rc = enc_run_typed(c->s, ids, o->types, n, c->work, o->cal, o->cancelled, o->ud, e);
 	if (rc < 0)
 		return rc;
 	return keep_baseline(c, n, o, e);
@@ -363,7 +363,7 @@ imp_heads(imp_ctx *c, const int *ids, int n, const uint8_t *modes, const imp_opt
 				if (stop(o))
 					return err_set(e, HEED_ECANCELED, "importance: superseded");
 				c->work[lh] = (uint8_t)o->replace;
-				rc = enc_run(c->s, ids, n, c->work, o->cal, o->cancelled, o->ud, e);
+				rc = enc_run_typed(c->s, ids, o->types, n, c->work, o->cal, o->cancelled, o->ud, e);
 				c->work[lh] = was;
 				if (rc < 0)
 					return rc;
@@ -465,7 +465,7 @@ imp_replace_curve(imp_ctx *c, const int *ids, int n, const uint8_t *modes,
 		if (stop(o))
 			return err_set(e, HEED_ECANCELED, "replacement curve: superseded");
 		c->work[order[k - 1]] = (uint8_t)o->replace;
-		rc = enc_run(c->s, ids, n, c->work, o->cal, o->cancelled, o->ud, e);
+		rc = enc_run_typed(c->s, ids, o->types, n, c->work, o->cal, o->cancelled, o->ud, e);
 		if (rc < 0)
 			return rc;
 		if ((rc = curve_point(c, n, o, cv, k, &sink, e)) < 0)

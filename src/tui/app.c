@@ -30,13 +30,14 @@
 #include "screen.h"
 #include "term.h"
 
-/* The view table: the order of Tab and of the keys 1-5. */
+/* The view table: the order of Tab and of the keys 1-6. */
 static const ui_view *const views[VIEW_COUNT] = {
 	[VIEW_GRID] = &grid_view,
 	[VIEW_HEAD] = &head_view,
 	[VIEW_TOKENS] = &tokens_view,
 	[VIEW_OUTPUT] = &output_view,
 	[VIEW_STATS] = &stats_view,
+	[VIEW_IMP] = &imp_view,
 };
 
 void
@@ -77,6 +78,8 @@ ctx_of(const app *a, view_ctx *c)
 	c->scale = (frame_scale)a->geom.scale;
 	c->computing = a->computing;
 	c->notice = a->msg;
+	c->imp = a->have_imp ? &a->imp : NULL;
+	c->imp_req = a->imp_req;
 }
 
 /* ---- requests to the encoder thread ------------------------------------ */
@@ -126,13 +129,6 @@ changed(app *a, bool text)
 
 /* ---- actions ------------------------------------------------------------ */
 
-static void
-show(app *a, view_id v)
-{
-	a->view = v;
-	a->dirty = true;
-}
-
 /* The grid's thumbnails want another size or scale: ask for a frame made
  * for it.  The encoder recomputes nothing for the same sentence and modes. */
 static void
@@ -144,6 +140,47 @@ refresh_frame(app *a)
 		a->computing = true;
 		uv_timer_start(&a->debounce, on_debounce, 0, 0);
 	}
+}
+
+/* The importance scan runs only while its view shows: showing it asks
+ * for one (the worker answers a repeat from what it has). */
+static void
+show(app *a, view_id v)
+{
+	bool want = v == VIEW_IMP;
+
+	a->view = v;
+	a->dirty = true;
+	if (want != a->imp_req.want) {
+		a->imp_req.want = want;
+		queue_imp_request(&a->q, &a->imp_req);
+		if (want)
+			refresh_frame(a);
+	}
+}
+
+/* r: the next replacement this model can run; o: the other curve order. */
+static void
+imp_cycle(app *a, int what)
+{
+	if (what == 0) {
+		head_mode m = (head_mode)a->imp_req.replace;
+
+		do
+			m = (head_mode)(m % (HEAD_MODE_COUNT - 1) + 1);   /* never input */
+		while (!enc_mode_available(m, a->cal));
+		a->imp_req.replace = (uint8_t)m;
+		app_message(a, "importance: each head replaced by %s attention", enc_mode_name(m));
+	} else if (a->cal == NULL || a->cal->stats == NULL) {
+		app_message(a, "the PAPA ranking needs a calibration file (heed calibrate)");
+		return;
+	} else {
+		a->imp_req.order = (uint8_t)((a->imp_req.order + 1) % IMP_ORDER_COUNT);
+		app_message(a, "replacement curve: %s", a->imp_req.order == IMP_ORDER_PAPA ?
+		    "least input-dependent heads first (PAPA)" : "least important heads first");
+	}
+	queue_imp_request(&a->q, &a->imp_req);
+	refresh_frame(a);
 }
 
 static void
@@ -195,6 +232,9 @@ act(app *a, ui_action x)
 		break;
 	case ACT_GEOMETRY:
 		set_geometry(a, x.a, x.b);
+		break;
+	case ACT_IMP:
+		imp_cycle(a, x.a);
 		break;
 	}
 	return true;
@@ -349,7 +389,7 @@ global_key(app *a, int key)
 		break;
 	case '\t': show(a, (view_id)((a->view + 1) % VIEW_COUNT)); break;
 	case UI_FN(KEY_BTAB): show(a, (view_id)((a->view + VIEW_COUNT - 1) % VIEW_COUNT)); break;
-	case '1': case '2': case '3': case '4': case '5': show(a, (view_id)(key - '1')); break;
+	case '1': case '2': case '3': case '4': case '5': case '6': show(a, (view_id)(key - '1')); break;
 	case UI_ESC: show(a, VIEW_GRID); break;
 	case 'i': case 'e': case '/': a->editing = true; break;
 	case ':': a->prompting = true; break;
@@ -432,11 +472,27 @@ app_key(app *a, int key)
 
 /* ---- loop callbacks ----------------------------------------------------- */
 
+/* The importance numbers that came with this wake-up, if fresh; a
+ * complete scan is traced like a frame. */
+static void
+take_importance(app *a)
+{
+	if (!queue_imp_take(&a->q, &a->imp))
+		return;
+	a->have_imp = true;
+	a->dirty = true;
+	if (a->trace != NULL && a->imp.curve_done) {
+		fprintf(a->trace, "importance\t%.3f\t%d\t%d\n", a->imp.ms, a->imp.cancelled, a->imp.n);
+		fflush(a->trace);
+	}
+}
+
 static void
 on_frame(uv_async_t *h)
 {
 	app *a = h->data;
 
+	take_importance(a);
 	if (!queue_take(&a->q, &a->front))
 		return;
 	a->computing = false;
@@ -670,6 +726,7 @@ app_free(app *a)
 		worker_stop(&a->w);
 		queue_destroy(&a->q);
 		frame_free(a->front);
+		importance_free(&a->imp);
 	}
 	for (int v = 0; v < VIEW_COUNT; v++)
 		free(a->vstate[v]);
@@ -695,6 +752,11 @@ app_run(app *a, bool mouse_on, int threads, const char *sentence, heed_err *e)
 
 	queue_init(&a->q, a->max_tokens, a->layers * a->heads);
 	a->front = frame_new();
+	importance_init(&a->imp, a->layers * a->heads);
+	a->imp_req = (ui_imp_req){ a->view == VIEW_IMP,
+	    (uint8_t)(enc_mode_available(HEAD_AVERAGE, a->cal) ? HEAD_AVERAGE : HEAD_UNIFORM),
+	    IMP_ORDER_SCORE };
+	queue_imp_request(&a->q, &a->imp_req);
 	a->started = true;
 	a->loop = uv_default_loop();
 	uv_async_init(a->loop, &a->async, on_frame);

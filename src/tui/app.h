@@ -70,6 +70,9 @@ struct app {
 	bool started;                /* queue and worker exist */
 	ui_frame *front;             /* the frame on screen (ours until swapped) */
 	bool have_frame, computing;
+	ui_imp_req imp_req;          /* importance: wanted while view 6 shows; how */
+	ui_imp imp;                  /* the newest importance numbers taken */
+	bool have_imp;
 
 	/* the loop */
 	uv_loop_t *loop;

@@ -3,16 +3,17 @@
 # layout, derived numbers, frames, the job queue, the cell screen and its
 # renderer) live in the library so unit tests link them without a terminal.
 libheed_a_SOURCES += src/tui/palette.c src/tui/input.c src/tui/layout.c \
-	src/tui/derive.c src/tui/frame.c src/tui/queue.c src/tui/cells.c
+	src/tui/derive.c src/tui/frame.c src/tui/queue.c src/tui/cells.c src/tui/importance.c
 noinst_HEADERS += src/tui/palette.h src/tui/input.h src/tui/layout.h \
-	src/tui/derive.h src/tui/frame.h src/tui/queue.h src/tui/cells.h include/heed/tui.h
+	src/tui/derive.h src/tui/frame.h src/tui/queue.h src/tui/cells.h src/tui/importance.h \
+	include/heed/tui.h
 
 # The terminal side: the entry point, the core and its loop, the encoder
 # thread, the screen, one file per view.
 heed_SOURCES += src/tui/tui.c src/tui/app.c src/tui/worker.c src/tui/term.c \
 	src/tui/screen.c src/tui/widget.c src/tui/view_grid.c src/tui/view_head.c \
 	src/tui/view_tokens.c src/tui/view_output.c src/tui/view_stats.c \
-	src/tui/view_help.c
+	src/tui/view_help.c src/tui/view_imp.c
 noinst_HEADERS += src/tui/app.h src/tui/view.h src/tui/key.h src/tui/screen.h \
 	src/tui/widget.h src/tui/term.h src/tui/worker.h
 
@@ -60,7 +61,7 @@ TUI_E2E = tests/e2e/tui_type.sh tests/e2e/tui_modes.sh tests/e2e/tui_help.sh \
 	tests/e2e/tui_scale.sh tests/e2e/tui_difference.sh tests/e2e/tui_help_scroll.sh \
 	tests/e2e/tui_small.sh tests/e2e/tui_labels.sh tests/e2e/tui_large.sh \
 	tests/e2e/tui_nonfinite.sh tests/e2e/tui_many_heads.sh tests/e2e/tui_pairs.sh \
-	tests/e2e/tui_stats.sh
+	tests/e2e/tui_stats.sh tests/e2e/tui_importance.sh
 EXTRA_DIST += $(TUI_E2E) tests/e2e/tui_common.sh
 if HAVE_TMUX
 TESTS += $(TUI_E2E)

@@ -45,6 +45,7 @@ job_copy(ui_job *dst, const ui_job *src)
 	dst->pair = src->pair;
 	memcpy(dst->modes, src->modes, (size_t)src->nmodes);
 	dst->geom = src->geom;
+	dst->imp = src->imp;
 }
 
 void
@@ -56,6 +57,7 @@ queue_init(ui_queue *q, int cap, int nmodes)
 	atomic_init(&q->gen, 0);
 	queue_job_init(&q->pending, cap, nmodes);
 	q->ready = frame_new();
+	importance_init(&q->imp, nmodes);
 }
 
 void
@@ -63,6 +65,7 @@ queue_destroy(ui_queue *q)
 {
 	queue_job_free(&q->pending);
 	frame_free(q->ready);
+	importance_free(&q->imp);
 	uv_cond_destroy(&q->cv);
 	uv_mutex_destroy(&q->mu);
 }
@@ -202,6 +205,38 @@ queue_take(ui_queue *q, ui_frame **front)
 			fresh = true;
 		}
 	}
+	uv_mutex_unlock(&q->mu);
+	return fresh;
+}
+
+void
+queue_imp_request(ui_queue *q, const ui_imp_req *req)
+{
+	uv_mutex_lock(&q->mu);
+	q->pending.imp = *req;
+	uv_mutex_unlock(&q->mu);
+}
+
+void
+queue_imp_publish(ui_queue *q, const ui_imp *p)
+{
+	uv_mutex_lock(&q->mu);
+	importance_copy(&q->imp, p);
+	q->has_imp = true;
+	uv_mutex_unlock(&q->mu);
+}
+
+bool
+queue_imp_take(ui_queue *q, ui_imp *into)
+{
+	bool fresh = false;
+
+	uv_mutex_lock(&q->mu);
+	if (q->has_imp && !queue_stale(q, q->imp.gen)) {
+		importance_copy(into, &q->imp);
+		fresh = true;
+	}
+	q->has_imp = false;
 	uv_mutex_unlock(&q->mu);
 	return fresh;
 }

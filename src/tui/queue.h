@@ -25,6 +25,7 @@
 #include <uv.h>
 
 #include "frame.h"
+#include "importance.h"
 
 typedef struct ui_job {
 	uint64_t gen;
@@ -35,6 +36,7 @@ typedef struct ui_job {
 	bool pair;           /* the sentence is a pair */
 	uint8_t *modes;      /* [nmodes] */
 	frame_geom geom;     /* where the grid's thumbnails go */
+	ui_imp_req imp;      /* the importance scan after the frame, if wanted */
 	int cap, nmodes;
 } ui_job;
 
@@ -46,6 +48,8 @@ typedef struct ui_queue {
 	bool has_job, quit;
 	ui_frame *ready;
 	bool has_ready;
+	ui_imp imp;          /* the newest importance numbers (importance.h) */
+	bool has_imp;
 } ui_queue;
 
 void queue_job_init(ui_job *j, int cap, int nmodes);
@@ -74,5 +78,12 @@ void queue_publish(ui_queue *q, ui_frame **back);
 /* Loop: swap a ready, current frame into *front.  Returns true when
  * *front changed; a stale ready frame is dropped and false returned. */
 bool queue_take(ui_queue *q, ui_frame **front);
+/* Loop: what every job from now on asks of the importance scan. */
+void queue_imp_request(ui_queue *q, const ui_imp_req *req);
+/* Worker: hand over a copy of the importance numbers (progress or result). */
+void queue_imp_publish(ui_queue *q, const ui_imp *p);
+/* Loop: copy the newest importance numbers into *into if they are fresh
+ * (not stale, not taken before); returns whether it did. */
+bool queue_imp_take(ui_queue *q, ui_imp *into);
 
 #endif

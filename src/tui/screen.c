@@ -92,7 +92,7 @@ status_left(const app *a, char *buf, size_t cap, int w)
 static void
 draw_status(const app *a)
 {
-	char left[200], right[300], time[32];
+	char left[200], right[300], time[48];
 	int lw, rw, tw, x;
 
 	if (a->have_tok && a->tok.truncated)
@@ -105,6 +105,9 @@ draw_status(const app *a)
 		right[0] = '\0';
 	if (a->computing)
 		snprintf(time, sizeof time, " computing\u2026 ? ");
+	else if (a->have_frame && a->have_imp && a->imp.gen == a->front->gen && a->imp.total > 0 &&
+	    !a->imp.curve_done && a->imp.err == HEED_OK)
+		snprintf(time, sizeof time, " importance %d/%d ? ", a->imp.done, a->imp.total);
 	else if (a->have_frame)
 		snprintf(time, sizeof time, " %.1f ms ? ", a->front->ms);
 	else

@@ -21,13 +21,16 @@
 #include <stdint.h>
 
 #include "frame.h"
+#include "importance.h"
 #include "palette.h"
 
 typedef struct ui_rect {
 	int y, x, h, w;
 } ui_rect;
 
-typedef enum { VIEW_GRID, VIEW_HEAD, VIEW_TOKENS, VIEW_OUTPUT, VIEW_STATS, VIEW_COUNT } view_id;
+typedef enum {
+	VIEW_GRID, VIEW_HEAD, VIEW_TOKENS, VIEW_OUTPUT, VIEW_STATS, VIEW_IMP, VIEW_COUNT
+} view_id;
 
 /* What a view may read. */
 typedef struct view_ctx {
@@ -40,6 +43,9 @@ typedef struct view_ctx {
 				     * follow with the frame: frame->geom.scale) */
 	bool computing;             /* a job is on its way */
 	const char *notice;         /* the status bar's notice, "" for none */
+	const ui_imp *imp;          /* the newest importance numbers, NULL before any
+				     * (they answer the frame when imp->gen == frame->gen) */
+	ui_imp_req imp_req;         /* the replacement and curve order asked for */
 } view_ctx;
 
 typedef enum {
@@ -50,6 +56,7 @@ typedef enum {
 	ACT_SHOW,      /* switch to view a */
 	ACT_SAY,       /* show text in the status bar */
 	ACT_GEOMETRY,  /* the grid's thumbnails now go in an area a wide, b high */
+	ACT_IMP,       /* importance: a = 0 next replacement, 1 next curve order */
 } act_kind;
 
 typedef struct ui_action {
@@ -71,7 +78,8 @@ typedef struct ui_view {
 	int (*focus)(const view_ctx *c, const void *st);
 } ui_view;
 
-extern const ui_view grid_view, head_view, tokens_view, output_view, stats_view, help_view;
+extern const ui_view grid_view, head_view, tokens_view, output_view, stats_view, imp_view,
+    help_view;
 
 static inline ui_action
 view_act(act_kind kind, int a, int b)

@@ -8,6 +8,11 @@
  * encoder states recompute only from the first layer that changed, so a
  * toggle costs the layers after it and the baseline costs nothing until the
  * sentence changes.
+ *
+ * While the importance view is shown, the job asks for more after the
+ * frame: every head switched alone (imp.h), then the replacement curve,
+ * handed over in pieces so the status line can count; a newer job cancels
+ * it between layers like any other work.
  */
 #include "worker.h"
 
@@ -211,6 +216,160 @@ run_job(ui_worker *w, ui_frame *r, heed_err *e)
 	return rc;
 }
 
+/* ---- the importance scan ------------------------------------------------ */
+
+#define IMP_PROGRESS_MS 40.0   /* hand progress over at most this often */
+
+static void
+imp_publish(ui_worker *w)
+{
+	w->imp_out.cancelled = w->imp_cancelled;
+	queue_imp_publish(w->q, &w->imp_out);
+	uv_async_send(w->done);
+	w->imp_last_pub = util_now_ms();
+}
+
+static void
+imp_progress(void *ud, int done, int total)
+{
+	ui_worker *w = ud;
+
+	w->imp_out.done = w->imp_phase * total + done;
+	w->imp_out.total = 2 * total;
+	if (util_now_ms() - w->imp_last_pub >= IMP_PROGRESS_MS)
+		imp_publish(w);
+}
+
+static bool
+imp_same_request(const ui_worker *w)
+{
+	const ui_job *j = &w->job;
+
+	return w->imp_valid && j->n == w->imp_n && j->imp.replace == w->imp_key.replace &&
+	    j->imp.order == w->imp_key.order &&
+	    memcmp(j->ids, w->imp_ids, (size_t)j->n * sizeof *j->ids) == 0 &&
+	    memcmp(j->types, w->imp_types, (size_t)j->n * sizeof *j->types) == 0 &&
+	    memcmp(j->modes, w->imp_modes, (size_t)j->nmodes) == 0;
+}
+
+static void
+imp_remember(ui_worker *w)
+{
+	const ui_job *j = &w->job;
+
+	memcpy(w->imp_ids, j->ids, (size_t)j->n * sizeof *j->ids);
+	memcpy(w->imp_types, j->types, (size_t)j->n * sizeof *j->types);
+	memcpy(w->imp_modes, j->modes, (size_t)j->nmodes);
+	w->imp_n = j->n;
+	w->imp_key = j->imp;
+	w->imp_valid = true;
+}
+
+/* The heads' numbers into the hand-over: as computed, and ranked most
+ * important first. */
+static void
+imp_take_heads(ui_worker *w)
+{
+	const imp_result *r = &w->imp_res;
+	ui_imp *p = &w->imp_out;
+	int lh = p->lh;
+
+	p->measure = r->measure;
+	p->nmask = r->nmask;
+	p->target = r->nmask > 0 ? r->target[0] : -1;
+	p->base_prob = r->nmask > 0 ? r->base_prob[0] : 0.0;
+	p->max_score = 0.0;
+	for (int i = 0; i < lh; i++) {
+		p->score[i] = r->score[i];
+		p->dprob[i] = r->dprob[i];
+		p->same[i] = r->same[i];
+		if (r->score[i] > p->max_score)
+			p->max_score = r->score[i];
+	}
+	imp_rank(r, w->imp_order);
+	for (int i = 0; i < lh; i++)
+		p->rank[i] = w->imp_order[lh - 1 - i];
+	p->heads_done = true;
+}
+
+/* Failed or cancelled: say so, or count it; true when the scan stops. */
+static bool
+imp_stopped(ui_worker *w, int rc, const heed_err *e)
+{
+	if (rc == HEED_OK)
+		return false;
+	if (rc == HEED_ECANCELED || queue_stale(w->q, w->job.gen)) {
+		w->imp_cancelled++;
+		return true;
+	}
+	w->imp_out.err = rc;
+	snprintf(w->imp_out.msg, sizeof w->imp_out.msg, "importance: %s", e->msg);
+	imp_publish(w);
+	return true;
+}
+
+static void
+run_importance(ui_worker *w)
+{
+	const ui_job *j = &w->job;
+	ui_imp *p = &w->imp_out;
+	int masks[UI_MAX_MASKS], lh = w->m->cfg.layers * w->m->cfg.heads, rc;
+	double t0 = util_now_ms();
+	imp_opts o;
+	heed_err e = { "" };
+
+	p->gen = j->gen;
+	if (imp_same_request(w)) {
+		imp_publish(w);
+		return;
+	}
+	w->imp_valid = false;
+	if (w->imp == NULL)
+		w->imp = imp_new(w->m, w->max_tokens, w->threads);
+	p->n = j->n;
+	p->req = j->imp;
+	p->heads_done = p->curve_done = false;
+	p->err = HEED_OK;
+	p->msg[0] = '\0';
+	p->done = 0;
+	p->total = 2 * (lh + 1);
+	imp_opts_init(&o);
+	o.replace = (head_mode)j->imp.replace;
+	o.cal = w->cal;
+	o.nmask = w->m->has_mlm ? imp_find_masks(j->ids, j->n, w->mask_id, masks, UI_MAX_MASKS) : 0;
+	o.mask_pos = masks;
+	o.types = j->types;
+	o.cancelled = cancelled;
+	o.progress = imp_progress;
+	o.ud = w;
+	w->imp_phase = 0;
+	imp_publish(w);   /* the status line starts counting */
+	rc = imp_heads(w->imp, j->ids, j->n, j->modes, &o, &w->imp_res, &e);
+	if (imp_stopped(w, rc, &e))
+		return;
+	imp_take_heads(w);
+	imp_publish(w);
+	/* the curve, in the order asked (PAPA's needs calibration statistics) */
+	if (j->imp.order == IMP_ORDER_PAPA && w->cal != NULL && w->cal->stats != NULL)
+		enc_rank_heads(w->cal, w->imp_order);
+	else
+		imp_rank(&w->imp_res, w->imp_order);
+	w->imp_phase = 1;
+	rc = imp_replace_curve(w->imp, j->ids, j->n, j->modes, &o, w->imp_order, lh,
+			       &w->imp_curve, &e);
+	if (imp_stopped(w, rc, &e))
+		return;
+	memcpy(p->curve_order, w->imp_order, (size_t)lh * sizeof *p->curve_order);
+	memcpy(p->curve_prob, w->imp_curve.prob, (size_t)(lh + 1) * sizeof *p->curve_prob);
+	memcpy(p->curve_kl, w->imp_curve.kl, (size_t)(lh + 1) * sizeof *p->curve_kl);
+	memcpy(p->curve_acc, w->imp_curve.acc, (size_t)(lh + 1) * sizeof *p->curve_acc);
+	p->curve_done = true;
+	p->done = p->total;
+	p->ms = util_now_ms() - t0;
+	imp_remember(w);
+	imp_publish(w);
+}
+
 static void
 worker_main(void *arg)
 {
@@ -231,6 +390,8 @@ worker_main(void *arg)
 		snprintf(r->msg, sizeof r->msg, "%s", e.msg);
 		queue_publish(w->q, &w->back);
 		uv_async_send(w->done);
+		if (w->job.imp.want && r->err == HEED_OK)
+			run_importance(w);
 	}
 }
 
@@ -245,6 +406,15 @@ worker_start(ui_worker *w, const model *m, const tok_vocab *vocab, const calib *
 	w->q = q;
 	w->done = done;
 	w->mask_id = tok_vocab_specials(vocab).mask;
+	w->threads = threads;
+	w->max_tokens = max_tokens;
+	imp_result_init(&w->imp_res);
+	imp_curve_init(&w->imp_curve);
+	importance_init(&w->imp_out, m->cfg.layers * m->cfg.heads);
+	w->imp_order = xcalloc((size_t)m->cfg.layers * m->cfg.heads, sizeof *w->imp_order);
+	w->imp_ids = xcalloc((size_t)max_tokens, sizeof *w->imp_ids);
+	w->imp_types = xcalloc((size_t)max_tokens, sizeof *w->imp_types);
+	w->imp_modes = xcalloc((size_t)m->cfg.layers * m->cfg.heads, 1);
 	w->run = enc_new(m, max_tokens);
 	w->base = enc_new(m, max_tokens);
 	/* both run on the encoder thread, one at a time: their pools never
@@ -272,6 +442,17 @@ worker_stop(ui_worker *w)
 	}
 	enc_free(w->run);
 	enc_free(w->base);
+	imp_free(w->imp);
+	imp_result_free(&w->imp_res);
+	imp_curve_free(&w->imp_curve);
+	importance_free(&w->imp_out);
+	free(w->imp_order);
+	free(w->imp_ids);
+	free(w->imp_types);
+	free(w->imp_modes);
+	w->imp = NULL;
+	w->imp_order = w->imp_ids = w->imp_types = NULL;
+	w->imp_modes = NULL;
 	frame_free(w->back);
 	free(w->prev_thumb);
 	queue_job_free(&w->job);

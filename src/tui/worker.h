@@ -14,6 +14,7 @@
 
 #include "heed/calib.h"
 #include "heed/enc.h"
+#include "heed/imp.h"
 #include "heed/model.h"
 #include "heed/tok.h"
 #include "queue.h"
@@ -41,6 +42,22 @@ typedef struct ui_worker {
 	} base_top[UI_MAX_MASKS];
 	int nbase_top;
 	int mask_id;
+	int threads, max_tokens;
+	/* the importance scan (imp.h), made when the view first asks */
+	imp_ctx *imp;
+	imp_result imp_res;
+	imp_curve imp_curve;
+	ui_imp imp_out;            /* what is handed over, progress included */
+	int *imp_order;            /* [layers*heads] */
+	int imp_phase;             /* 0: heads, 1: curve */
+	double imp_last_pub;       /* when progress was last handed over */
+	/* what the last complete scan was for: the same request (a resize,
+	 * a return to the view) is answered from it */
+	int *imp_ids, *imp_types, imp_n;
+	uint8_t *imp_modes;
+	ui_imp_req imp_key;
+	bool imp_valid;
+	int imp_cancelled;
 	uv_thread_t tid;
 	bool started;
 } ui_worker;

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "heed/enc.h"
+#include "heed/imp.h"
 #include "heed/model.h"
 #include "heed/tok.h"
 #include "derive.h"
@@ -269,6 +270,112 @@ test_stale_job_never_delivered(void **state)
 	free(modes);
 }
 
+/* Wait for importance numbers with the curve complete; fails on an error. */
+static void
+wait_importance(fixture *f, ui_imp *p)
+{
+	for (;;) {
+		if (queue_imp_take(&f->q, p)) {
+			assert_int_equal(p->err, 0);
+			assert_true(p->done <= p->total);
+			if (p->curve_done)
+				return;
+		}
+		(void)queue_take(&f->q, &f->front);
+		uv_run(&f->loop, UV_RUN_DEFAULT);
+	}
+}
+
+/* While the view asks, the worker scans after the frame: the same numbers
+ * as imp_heads and imp_replace_curve called directly, handed over with
+ * the job's generation; and a repeat of the request is answered at once. */
+static void
+test_importance_after_frame(void **state)
+{
+	fixture *f = *state;
+	int L = f->m->cfg.layers, H = f->m->cfg.heads, LH = L * H, masks[4], order[64];
+	uint8_t *modes = calloc((size_t)LH, 1);
+	ui_imp_req req = { true, HEAD_UNIFORM, IMP_ORDER_SCORE };
+	imp_ctx *c = imp_new(f->m, 16, 2);
+	imp_result r;
+	imp_curve cv;
+	imp_opts o;
+	ui_imp p;
+	heed_err e;
+
+	importance_init(&p, LH);
+	imp_result_init(&r);
+	imp_curve_init(&cv);
+	modes[1] = HEAD_SYNTH_RANDOM;   /* the others keep their modes */
+	queue_imp_request(&f->q, &req);
+	uint64_t gen = queue_bump(&f->q);
+	queue_submit(&f->q, gen, f->ids, f->n, modes, &f->geom);
+	wait_importance(f, &p);
+	assert_true(p.gen == gen);
+	assert_true(p.heads_done);
+	assert_int_equal(p.done, p.total);
+	assert_int_equal(p.n, f->n);
+	assert_int_equal(p.measure, IMP_KL);
+	imp_opts_init(&o);
+	o.replace = HEAD_UNIFORM;
+	o.nmask = imp_find_masks(f->ids, f->n, tok_vocab_specials(f->v).mask, masks, 4);
+	o.mask_pos = masks;
+	assert_int_equal(o.nmask, 1);
+	assert_int_equal(imp_heads(c, f->ids, f->n, modes, &o, &r, &e), 0);
+	imp_rank(&r, order);
+	for (int i = 0; i < LH; i++) {
+		assert_float_equal(p.score[i], r.score[i], 1e-6);
+		assert_int_equal(p.rank[i], order[LH - 1 - i]);
+		assert_int_equal(p.curve_order[i], order[i]);
+	}
+	assert_int_equal(imp_replace_curve(c, f->ids, f->n, modes, &o, order, LH, &cv, &e), 0);
+	for (int k = 0; k <= LH; k++)
+		assert_float_equal(p.curve_prob[k], cv.prob[k], 1e-6);
+	assert_float_equal(p.curve_prob[0], r.base_prob[0], 1e-9);
+	/* the same request again (a resize): answered without a scan */
+	gen = queue_bump(&f->q);
+	queue_submit(&f->q, gen, f->ids, f->n, modes, &f->geom);
+	wait_importance(f, &p);
+	assert_true(p.gen == gen);
+	assert_float_equal(p.score[0], r.score[0], 1e-6);
+	/* not asked: no numbers come */
+	req.want = false;
+	queue_imp_request(&f->q, &req);
+	run_job(f, modes);
+	assert_false(queue_imp_take(&f->q, &p));
+	imp_curve_free(&cv);
+	imp_result_free(&r);
+	imp_free(c);
+	importance_free(&p);
+	free(modes);
+}
+
+/* A newer sentence makes the scan in flight stale: what is taken answers
+ * the newest job, never the old one. */
+static void
+test_importance_follows_the_sentence(void **state)
+{
+	fixture *f = *state;
+	int LH = f->m->cfg.layers * f->m->cfg.heads;
+	uint8_t *modes = calloc((size_t)LH, 1);
+	ui_imp_req req = { true, HEAD_UNIFORM, IMP_ORDER_SCORE };
+	ui_imp p;
+
+	importance_init(&p, LH);
+	queue_imp_request(&f->q, &req);
+	for (int k = 0; k < 5; k++) {
+		queue_submit(&f->q, queue_bump(&f->q), f->ids, f->n - k % 2, modes, &f->geom);
+		if (k % 2 == 0)
+			(void)queue_imp_take(&f->q, &p);   /* whatever came meanwhile */
+	}
+	uint64_t gen = queue_gen(&f->q);
+	wait_importance(f, &p);
+	assert_true(p.gen == gen);
+	assert_int_equal(p.n, f->n);   /* k = 4: the whole sentence */
+	importance_free(&p);
+	free(modes);
+}
+
 /* A sentence pair: the frame carries each token's segment, and the
  * encoder ran on BERT's type ids (segment B of type 1), which change the
  * attention against the same ids all of type 0. */
@@ -328,6 +435,8 @@ main(void)
 		cmocka_unit_test(test_baseline_predictions_follow_the_sentence),
 		cmocka_unit_test(test_stale_job_never_delivered),
 		cmocka_unit_test(test_pair_types_reach_the_encoder),
+		cmocka_unit_test(test_importance_after_frame),
+		cmocka_unit_test(test_importance_follows_the_sentence),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
