@@ -7,6 +7,11 @@ modeldir = $(pkgdatadir)/models/heed-mini
 HEED_MINI_FILES = vocab.txt VOCAB-LICENSE config.json model.safetensors \
 	heed.calib MODEL_CARD.md
 
+# The lessons for heed-mini (heed lesson FILE), under $(pkgdatadir)/lessons.
+lessondir = $(pkgdatadir)/lessons
+dist_lesson_DATA = assets/lessons/positional.lesson assets/lessons/sinks.lesson \
+	assets/lessons/papa.lesson assets/lessons/synthesizer.lesson
+
 install-data-local:
 	$(MKDIR_P) '$(DESTDIR)$(modeldir)'
 	@for f in $(HEED_MINI_FILES); do \

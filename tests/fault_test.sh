@@ -44,6 +44,8 @@ calibrate|0|calibrate -m $MODEL -r 2 -e 1 -o $tmp/out/new.calib $CORPUS
 merge|0|calibrate --merge $tmp/base.calib $tmp/base.calib -o $tmp/out/merged.calib
 bench|0|bench -m $MODEL --lengths 8 --runs 2 --warmup 1
 info|0|info -m $MODEL
+lesson|0|lesson -m $MODEL --print $HEED_SRCDIR/tests/fixtures/lesson/tiny.lesson
+stats-sentence|0|stats -m $MODEL -M L1=uniform -s -prev The cat sat on the [MASK] .
 tokenize|0|tokenize -m $MODEL $CORPUS
 explorer|1|-m $MODEL The cat sat .
 EOF

@@ -6,6 +6,10 @@ TESTS += tests/cli_test.sh
 # stats_test.sh: `heed stats SENTENCE` recomputed from `heed dump` (hstat.h)
 TESTS += tests/stats_test.sh
 EXTRA_DIST += tests/stats_test.sh
+# lesson_test.sh: the shipped lessons' figures recomputed with `heed stats`
+# and `heed dump`, their claims re-evaluated; lesson errors
+TESTS += tests/lesson_test.sh
+EXTRA_DIST += tests/lesson_test.sh tests/fixtures/lesson/tiny.lesson
 EXTRA_DIST += tests/cli_test.sh
 
 EXTRA_DIST += tests/e2e/harness_selftest.sh

@@ -59,6 +59,8 @@ for c in $("$HEED_BIN" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z-]*\) .
 	stats)
 		# after calibrate in --help's order, so its file exists
 		vg "heed stats" 0 stats -m "$MODEL" -c "$tmp/vg.calib" -s -jsd
+		vg "heed stats SENTENCE" 0 stats -m "$MODEL" -c "$tmp/vg.calib" -M L1=average \
+		    -s -prev "The cat sat on the [MASK]."
 		vg "heed stats (text as calibration)" 2 stats -m "$MODEL" -c "$CORPUS"
 		vg "heed stats (truncated file)" 2 stats -m "$MODEL" \
 		    -c "$HEED_SRCDIR/tests/fuzz/corpus/calib/truncated" ;;
@@ -76,6 +78,11 @@ for c in $("$HEED_BIN" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z-]*\) .
 	tokenize)
 		vg "heed tokenize" 0 tokenize -m "$MODEL" "$CORPUS"
 		vg "heed tokenize (a folder as input)" 2 tokenize -m "$MODEL" "$tmp" ;;
+	lesson)
+		vg "heed lesson --print" 0 lesson -m "$MODEL" --print \
+		    "$HEED_SRCDIR/tests/fixtures/lesson/tiny.lesson"
+		vg "heed lesson --check (a claim fails)" 2 lesson -m "$MODEL" --check \
+		    "$HEED_SRCDIR/tests/fixtures/lesson/tiny.lesson" ;;
 	tui)
 		# interactive: the tmux end-to-end tests drive it; here its
 		# option parsing only

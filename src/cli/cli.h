@@ -26,6 +26,7 @@ int cmd_bench(int argc, char **argv);      /* src/cli/bench.c */
 int cmd_eval(int argc, char **argv);       /* src/cli/eval.c */
 int cmd_tokenize(int argc, char **argv);   /* src/cli/tokenize.c */
 int cmd_info(int argc, char **argv);       /* src/cli/info.c */
+int cmd_lesson(int argc, char **argv);     /* src/cli/lesson.c */
 
 /* Map a heed_err code to an exit code (heed_exit_code). */
 static inline int

@@ -17,6 +17,8 @@ EXTRA_DIST += tests/bench_test.sh
 heed_SOURCES += src/cli/eval.c
 # info.c: `heed info`, what heed reads from a model folder
 heed_SOURCES += src/cli/info.c
+# lesson.c: `heed lesson`, a lesson in the explorer or printed and checked
+heed_SOURCES += src/cli/lesson.c
 TESTS += tests/info_test.sh
 EXTRA_DIST += tests/info_test.sh
 # robust_test.sh: one test per defect of #22 a command shows (hostile

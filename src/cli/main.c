@@ -68,6 +68,7 @@ static const cli_command commands[] = {
 	{ "tokenize", cmd_tokenize, "print the tokens of each line, as the model's tokenizer cuts them" },
 	{ "bench", cmd_bench, "time the encoder: latency, GFLOP/s, head toggles, memory" },
 	{ "info", cmd_info, "what heed reads from a model folder: family, shape, files, format" },
+	{ "lesson", cmd_lesson, "step through a lesson in the explorer, or print and check it" },
 	{ NULL, NULL, NULL },
 };
 

@@ -378,9 +378,42 @@ mode_key(app *a, int key)
 	}
 }
 
+/* Show step k of the lesson: its sentence, modes (from all input), view
+ * and head, as if typed; the caption follows with the frame. */
+static void
+lesson_go(app *a, int k)
+{
+	const lesson_step *s;
+	heed_err e;
+
+	if (k < 0 || k >= a->lesson->nsteps) {
+		app_message(a, k < 0 ? "the first step: n goes on" : "the last step: p goes back, q quits");
+		return;
+	}
+	s = &a->lesson->steps[k];
+	a->step = k;
+	a->editing = false;
+	input_set(&a->in, s->sentence);
+	memset(a->modes, HEAD_INPUT, (size_t)a->layers * a->heads);
+	/* lesson_bind checked every spec against this model at load */
+	if (enc_modes_parse(s->modes, a->layers, a->heads, a->cal, a->modes, &e) < 0)
+		app_message(a, "%s", e.msg);
+	if (s->layer >= 0) {
+		a->sel_layer = s->layer;
+		a->sel_head = s->head;
+	}
+	show(a, (view_id)s->view);
+	changed(a, true);
+}
+
 static void
 global_key(app *a, int key)
 {
+	/* in a lesson n and p step (p is the palette otherwise) */
+	if (a->lesson != NULL && (key == 'n' || key == 'p')) {
+		lesson_go(a, a->step + (key == 'n' ? 1 : -1));
+		return;
+	}
 	switch (key) {
 	case 'q': case UI_CTRL('c'): a->quit = true; return;
 	case '?':
@@ -670,9 +703,9 @@ on_prepare(uv_prepare_t *p)
 	a->dirty = false;
 	ctx_of(a, &c);
 	if (v->resize != NULL)
-		act(a, v->resize(&c, a->vstate[a->view], screen_body()));
+		act(a, v->resize(&c, a->vstate[a->view], screen_body(a)));
 	if (a->help)
-		act(a, help_view.resize(&c, a->help_state, screen_body()));
+		act(a, help_view.resize(&c, a->help_state, screen_body(a)));
 	ctx_of(a, &c);    /* a view's resize may have moved the selection */
 	screen_draw(a, &c, v, a->vstate[a->view]);
 	a->dirty = false; /* what resize asked for is on its way as a job */
@@ -739,6 +772,7 @@ app_free(app *a)
 	free(a->ids);
 	if (a->trace != NULL)
 		fclose(a->trace);
+	lesson_free(a->lesson);
 	calib_free(a->cal);
 	tok_vocab_free(a->vocab);
 	model_free(a->m);
@@ -762,7 +796,8 @@ app_run(app *a, bool mouse_on, int threads, const char *sentence, heed_err *e)
 	uv_async_init(a->loop, &a->async, on_frame);
 	a->async.data = a;
 	rc = worker_start(&a->w, a->m, a->vocab, a->cal, a->max_tokens,
-			  threads > 0 ? threads : enc_default_threads(), &a->q, &a->async, e);
+			  threads > 0 ? threads : enc_default_threads(), a->watch,
+			  a->lesson != NULL ? a->lesson->nwords : 0, &a->q, &a->async, e);
 	if (rc < 0)
 		return rc;
 	if ((rc = term_init(mouse_on, e)) < 0)
@@ -772,9 +807,11 @@ app_run(app *a, bool mouse_on, int threads, const char *sentence, heed_err *e)
 	loop_start(a);
 	/* the first job already knows where the grid's thumbnails go */
 	ctx_of(a, &c);
-	act(a, grid_view.resize(&c, a->vstate[VIEW_GRID], screen_body()));
-	a->editing = sentence == NULL;
+	act(a, grid_view.resize(&c, a->vstate[VIEW_GRID], screen_body(a)));
+	a->editing = sentence == NULL && a->lesson == NULL;
 	input_set(&a->in, sentence ? sentence : "");
+	if (a->lesson != NULL)
+		lesson_go(a, 0);
 	input_hist_push(&a->in);
 	a->t_change = a->t_start;   /* the first result's frame ends the start-up */
 	a->change_pending = true;

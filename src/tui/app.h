@@ -22,6 +22,7 @@
 
 #include "frame.h"
 #include "heed/calib.h"
+#include "heed/lesson.h"
 #include "heed/model.h"
 #include "heed/tok.h"
 #include "input.h"
@@ -54,6 +55,12 @@ struct app {
 	int *ids;                    /* [max_tokens], its ids for the job */
 	bool have_tok;
 	frame_geom geom;             /* where the grid wants its thumbnails */
+
+	/* a lesson (--lesson): its steps, the one shown (n and p step), and
+	 * the ids of the words its figures read, which every frame carries */
+	lesson *lesson;
+	int step;
+	int watch[UI_WATCH];
 
 	/* what is shown */
 	view_id view;

@@ -19,12 +19,14 @@
 
 #include "heed/calib.h"
 #include "heed/hstat.h"
+#include "heed/lesson.h"
 #include "heed/tok.h"
 
 #define UI_TOPK 5        /* predictions shown per [MASK] */
 #define UI_BASE_TOPK 50  /* baseline depth searched for rank changes */
 #define UI_MAX_MASKS 8
 #define FRAME_LABEL_BYTES 64   /* a token label, as tok_display writes it */
+#define UI_WATCH LESSON_MAX_WORDS   /* words whose probability a lesson reads */
 
 /* Per-head statistics the grid can show and rank by. */
 typedef enum { STAT_ENTROPY, STAT_JSD, STAT_COUNT } frame_stat;
@@ -105,6 +107,12 @@ typedef struct ui_frame {
 	int nmask;
 	ui_mask_pred mask[UI_MAX_MASKS];
 	bool has_mlm;
+	/* at the first [MASK], for a lesson's {prob WORD} and {base WORD}:
+	 * P(word) of the worker's watched words, under the modes and with
+	 * every head input, and the all-input top prediction */
+	int nwatch;
+	float watch[UI_WATCH], watch_base[UI_WATCH];
+	const char *base_top;
 	bool has_rtd;               /* an ELECTRA discriminator: */
 	float *replaced;            /* [n] P(replaced) per token */
 	float *base_replaced;       /* [n] the same under all-input heads */

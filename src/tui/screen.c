@@ -141,10 +141,88 @@ draw_prompt(const app *a)
 	term_cursor(LINES - 1, 2 + input_width(a->spec.buf, start, a->spec.cur));
 }
 
-ui_rect
-screen_body(void)
+/* Rows a lesson's caption takes above the status bar: its title, the
+ * caption and the claims' line; two in a short window. */
+static int
+lesson_rows(const app *a)
 {
-	return (ui_rect){ 2, 0, LINES - 3, COLS };
+	return a->lesson == NULL ? 0 : LINES >= 20 ? 5 : 2;
+}
+
+ui_rect
+screen_body(const app *a)
+{
+	return (ui_rect){ 2, 0, LINES - 3 - lesson_rows(a), COLS };
+}
+
+/* The figures a caption reads, from the frame on screen. */
+static void
+lesson_figs_of(const app *a, const ui_frame *f, lesson_figs *out)
+{
+	*out = (lesson_figs){ a->layers, a->heads, 0, NULL, false, NULL, NULL, NULL, NULL };
+	if (f == NULL)
+		return;
+	out->n = f->n;
+	out->hs = f->hs;
+	out->has_mask = f->nmask > 0 && f->nwatch == a->lesson->nwords;
+	out->top = f->nmask > 0 && f->mask[0].k > 0 ? f->mask[0].pieces[0] : NULL;
+	out->base_top = f->base_top;
+	out->prob = f->watch;
+	out->base = f->watch_base;
+}
+
+/* The lesson's bar: where we are, the caption with its live figures, and
+ * whether the step's claims hold on this model. */
+static void
+draw_lesson(const app *a, const view_ctx *c)
+{
+	const lesson *l = a->lesson;
+	const lesson_step *s = &l->steps[a->step];
+	int rows = lesson_rows(a), y = LINES - 1 - rows, failed = 0, first = -1;
+	char buf[1024], why[256];
+	const char *p = buf;
+	lesson_figs f;
+
+	snprintf(buf, sizeof buf, " %s \u2502 step %d/%d: %s ", l->title, a->step + 1, l->nsteps,
+	    s->title[0] ? s->title : "");
+	term_clear(y, 0, COLS, A_BOLD | A_UNDERLINE);
+	term_text(y, 0, COLS, buf, A_BOLD | A_UNDERLINE);
+	if (COLS > 40)
+		term_text(y, COLS - 17, 17, " n next \u00b7 p back", A_BOLD | A_UNDERLINE);
+	lesson_figs_of(a, c->frame, &f);
+	if (c->frame == NULL) {
+		term_text(y + 1, 1, COLS - 1, "computing\u2026", A_DIM);
+		return;
+	}
+	lesson_caption(l, s, &f, buf, sizeof buf);
+	/* the caption wraps at words; the last row is the claims' */
+	for (int r = 1; r < (rows > 2 ? rows - 1 : rows) && *p != '\0'; r++) {
+		size_t k = widget_fit_words(p, COLS - 2);
+		char line[512];
+
+		if (k >= sizeof line)
+			k = sizeof line - 1;
+		memcpy(line, p, k);
+		line[k] = '\0';
+		term_text(y + r, 1, COLS - 2, line, A_NORMAL);
+		p += k;
+		while (*p == ' ')
+			p++;
+	}
+	if (rows <= 2 || s->nclaims == 0)
+		return;
+	for (int k = 0; k < s->nclaims; k++)
+		if (!lesson_claim(l, s, k, &f, why, sizeof why) && failed++ == 0)
+			first = k;
+	if (failed == 0) {
+		snprintf(buf, sizeof buf, "\u2713 %s on this model", s->nclaims == 1 ? "the claim holds"
+		    : "every claim holds");
+		term_text(y + rows - 1, 1, COLS - 2, buf, A_DIM);
+		return;
+	}
+	lesson_claim(l, s, first, &f, why, sizeof why);
+	snprintf(buf, sizeof buf, "\u2717 not on this model: %s%s", why, failed > 1 ? " (and more)" : "");
+	term_text(y + rows - 1, 1, COLS - 2, buf, A_BOLD);
 }
 
 void
@@ -157,10 +235,12 @@ screen_draw(const app *a, const view_ctx *c, const ui_view *v, const void *vst)
 		return;
 	}
 	widget_token_strip(c->frame, 1, COLS, v->focus != NULL ? v->focus(c, vst) : -1);
-	v->draw(c, vst, screen_body());
+	v->draw(c, vst, screen_body(a));
+	if (a->lesson != NULL)
+		draw_lesson(a, c);
 	draw_status(a);
 	if (a->help)
-		help_view.draw(c, a->help_state, screen_body());
+		help_view.draw(c, a->help_state, screen_body(a));
 	if (a->prompting)
 		draw_prompt(a);
 	else

@@ -8,8 +8,9 @@
 
 struct app;
 
-/* The rectangle views get: everything between the strip and the status. */
-ui_rect screen_body(void);
+/* The rectangle views get: everything between the strip and the status
+ * (and a lesson's caption, when there is one). */
+ui_rect screen_body(const struct app *a);
 /* Draw into curses' buffer and send what changed to the terminal. */
 void screen_draw(const struct app *a, const view_ctx *c, const ui_view *v, const void *vst);
 

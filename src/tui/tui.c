@@ -19,6 +19,7 @@
 typedef struct tui_opts {
 	const char *model;
 	const char *modes;
+	const char *lesson;     /* --lesson FILE */
 	char *sentence;         /* joined from the arguments, malloc'd */
 	pal_kind pal;
 	bool mouse;
@@ -30,7 +31,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "Usage: heed [-m MODEL] [--modes SPEC] [--palette NAME] [--no-mouse] [--threads N]\n"
-	    "            [SENTENCE]\n"
+	    "            [--lesson FILE | SENTENCE]\n"
 	    "\n"
 	    "Open the attention explorer.\n"
 	    "  -m, --model MODEL   model folder or hub name (default: the bundled heed-mini)\n"
@@ -38,6 +39,7 @@ usage(FILE *f)
 	    "      --palette NAME  viridis (default), cividis or gray\n"
 	    "      --no-mouse      leave the mouse to the terminal\n"
 	    "      --threads N     encoder threads (default: the CPUs online, at most 8)\n"
+	    "      --lesson FILE   step through a lesson (n next, p back; see heed(1))\n"
 	    "  -h, --help          show this help\n"
 	    "\n"
 	    "Press ? inside for the keys; see heed(1).\n");
@@ -53,6 +55,7 @@ parse_opts(int argc, char **argv, tui_opts *o)
 		{ "palette", required_argument, NULL, 'p' },
 		{ "no-mouse", no_argument, NULL, 'n' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "lesson", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -66,6 +69,7 @@ parse_opts(int argc, char **argv, tui_opts *o)
 		case 'm': o->model = optarg; break;
 		case 'M': o->modes = optarg; break;
 		case 'n': o->mouse = false; break;
+		case 'l': o->lesson = optarg; break;
 		case 'h': usage(stdout); return 1;
 		case 't': {
 			heed_err e;
@@ -83,6 +87,10 @@ parse_opts(int argc, char **argv, tui_opts *o)
 			usage(stderr);
 			return -1;
 		}
+	}
+	if (o->lesson != NULL && (optind < argc || o->modes != NULL)) {
+		fprintf(stderr, "heed: --lesson sets the sentences and modes: give neither\n");
+		return -1;
 	}
 	o->sentence = optind < argc ? util_join_args(argc - optind, argv + optind) : NULL;
 	return 0;
@@ -115,6 +123,11 @@ load(app *a, const tui_opts *o, heed_err *e)
 	a->heads = a->m->cfg.heads;
 	a->max_tokens = h.max_tokens;
 	a->ids = xcalloc((size_t)a->max_tokens, sizeof *a->ids);
+	/* a lesson that does not fit this model is refused before the screen
+	 * changes, with the line to fix */
+	if (o->lesson != NULL && ((rc = lesson_load(o->lesson, &a->lesson, e)) < 0 ||
+	    (rc = lesson_bind(a->lesson, a->layers, a->heads, a->cal, a->vocab, a->watch, e)) < 0))
+		return rc;
 	return HEED_OK;
 }
 

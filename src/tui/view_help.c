@@ -12,6 +12,7 @@
 #include "layout.h"
 #include "term.h"
 #include "view.h"
+#include "widget.h"
 
 static const struct {
 	const char *keys, *what;
@@ -41,6 +42,8 @@ static const struct {
 	{ "grid marks", "I A D R U the head's mode; p n s k b m its kind: previous-token, "
 	    "next-token, self, sink, broad, mixed; \u2605 ranked by o; \u2039 \u203a more heads "
 	    "left, right" },
+	{ NULL, "Lesson" },
+	{ "n p", "next step, step before (in a lesson p is not the palette)" },
 	{ NULL, "Output" },
 	{ "j k", "scroll the [MASK]s when they do not all fit" },
 	{ NULL, "Importance" },
@@ -66,39 +69,6 @@ static int
 clamp_top(int top, int lines, int vis)
 {
 	return layout_clamp(top, 0, lines > vis ? lines - vis : 0);
-}
-
-/* Bytes of s that fit w columns, cut after a whole word where one fits. */
-static size_t
-fit_words(const char *s, int w)
-{
-	size_t len = strlen(s), best = 0, i = 0;
-
-	if (input_width(s, 0, len) <= w)
-		return len;
-	while (i < len) {
-		size_t j = i;
-
-		while (j < len && s[j] != ' ')
-			j++;
-		if (input_width(s, 0, j) > w)
-			break;
-		best = j;
-		i = j + 1;
-	}
-	if (best > 0)
-		return best;
-	/* one word wider than the box: cut it at a character */
-	for (i = 0; i < len; ) {
-		size_t j = i + 1;
-
-		while (j < len && (s[j] & 0xC0) == 0x80)
-			j++;
-		if (input_width(s, 0, j) > w)
-			break;
-		i = j;
-	}
-	return i > 0 ? i : 1;
 }
 
 /* Lay the list out in a box of inner width w: draws lines [top, top + h)
@@ -127,7 +97,7 @@ layout(int w, bool draw, int top, int h, int y, int x)
 			term_text(y + n - top, x + 1, KEYS_W - 1, help[i].keys, A_BOLD);
 		}
 		while (*s != '\0') {
-			size_t k = fit_words(s, tw);
+			size_t k = widget_fit_words(s, tw);
 
 			if (k >= sizeof buf)
 				k = sizeof buf - 1;

@@ -117,3 +117,36 @@ widget_token_strip(const ui_frame *f, int y, int w, int highlight)
 		x += term_text(y, x, lw, lab, attr) + 1;
 	}
 }
+
+/* Bytes of s that fit w columns, cut after a whole word where one fits. */
+size_t
+widget_fit_words(const char *s, int w)
+{
+	size_t len = strlen(s), best = 0, i = 0;
+
+	if (input_width(s, 0, len) <= w)
+		return len;
+	while (i < len) {
+		size_t j = i;
+
+		while (j < len && s[j] != ' ')
+			j++;
+		if (input_width(s, 0, j) > w)
+			break;
+		best = j;
+		i = j + 1;
+	}
+	if (best > 0)
+		return best;
+	/* one word wider than the box: cut it at a character */
+	for (i = 0; i < len; ) {
+		size_t j = i + 1;
+
+		while (j < len && (s[j] & 0xC0) == 0x80)
+			j++;
+		if (input_width(s, 0, j) > w)
+			break;
+		i = j;
+	}
+	return i > 0 ? i : 1;
+}

@@ -25,6 +25,9 @@ void widget_token_strip(const ui_frame *f, int y, int w, int highlight);
 /* A label in at most w display columns, cut with an ellipsis when wider;
  * returns the columns used. */
 int widget_label(int y, int x, int w, const char *s, int attr);
+/* Bytes of s that fit w columns, cut after a whole word where one fits
+ * (inside a word only when one word is wider than w). */
+size_t widget_fit_words(const char *s, int w);
 /* Display columns of a token label. */
 int widget_label_width(const char *s);
 

@@ -18,6 +18,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #include "heed/open.h"
@@ -156,6 +157,30 @@ predict_masks(ui_worker *w, ui_frame *r, heed_err *e)
 	return HEED_OK;
 }
 
+/* P(word) at the first [MASK] for the watched words, shown and baseline. */
+static int
+watch_words(ui_worker *w, ui_frame *r, heed_err *e)
+{
+	r->nwatch = 0;
+	r->base_top = NULL;
+	if (r->nmask == 0 || w->nwatch == 0)
+		return HEED_OK;
+	for (int k = 0; k < w->nwatch; k++) {
+		int rc;
+
+		r->watch[k] = r->watch_base[k] = NAN;
+		if (w->watch[k] < 0)
+			continue;
+		if ((rc = enc_mlm_prob(shown(w, r), r->mask[0].pos, w->watch[k], &r->watch[k], e)) < 0 ||
+		    (rc = enc_mlm_prob(w->base, r->mask[0].pos, w->watch[k], &r->watch_base[k], e)) < 0)
+			return rc;
+	}
+	if (w->nbase_top > 0 && w->base_top[0].k > 0)
+		r->base_top = tok_piece(w->vocab, w->base_top[0].ids[0]);
+	r->nwatch = w->nwatch;
+	return HEED_OK;
+}
+
 /* An ELECTRA discriminator's P(replaced) per token, shown and baseline. */
 static int
 detect_replaced(ui_worker *w, ui_frame *r, heed_err *e)
@@ -210,6 +235,8 @@ run_job(ui_worker *w, ui_frame *r, heed_err *e)
 	build_frame(w, r);
 	compare_hidden(w, r);
 	rc = predict_masks(w, r, e);
+	if (rc == HEED_OK)
+		rc = watch_words(w, r, e);
 	if (rc == HEED_OK)
 		rc = detect_replaced(w, r, e);
 	r->ms = util_now_ms() - t0;
@@ -397,9 +424,13 @@ worker_main(void *arg)
 
 int
 worker_start(ui_worker *w, const model *m, const tok_vocab *vocab, const calib *cal,
-	     int max_tokens, int threads, ui_queue *q, uv_async_t *done, heed_err *e)
+	     int max_tokens, int threads, const int *watch, int nwatch, ui_queue *q,
+	     uv_async_t *done, heed_err *e)
 {
 	memset(w, 0, sizeof *w);
+	w->nwatch = nwatch < UI_WATCH ? nwatch : UI_WATCH;
+	for (int k = 0; k < w->nwatch; k++)
+		w->watch[k] = watch[k];
 	w->m = m;
 	w->vocab = vocab;
 	w->cal = cal;

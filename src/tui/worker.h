@@ -58,12 +58,17 @@ typedef struct ui_worker {
 	ui_imp_req imp_key;
 	bool imp_valid;
 	int imp_cancelled;
+	int watch[UI_WATCH];        /* word ids whose probability frames carry */
+	int nwatch;
 	uv_thread_t tid;
 	bool started;
 } ui_worker;
 
+/* watch[0..nwatch): word ids (-1: not in the vocabulary) whose
+ * probability at the first [MASK] every frame carries (a lesson's). */
 int worker_start(ui_worker *w, const model *m, const tok_vocab *vocab, const calib *cal,
-		 int max_tokens, int threads, ui_queue *q, uv_async_t *done, heed_err *e);
+		 int max_tokens, int threads, const int *watch, int nwatch, ui_queue *q,
+		 uv_async_t *done, heed_err *e);
 /* Ask the thread to finish (a running job is cancelled) and join it. */
 void worker_stop(ui_worker *w);
 

@@ -6,7 +6,7 @@
 # it with replay.c instead and feeds it the committed seeds and every
 # regression input in tests/regress/TARGET/.  Without clang's libFuzzer
 # `make fuzz` says so and succeeds (run.sh exits 77).
-FUZZ_TARGETS = st config vocab tok calib modes pickle zip tokjson merges spm folder
+FUZZ_TARGETS = st config vocab tok calib modes pickle zip tokjson merges spm folder lesson
 FUZZ_SECONDS = 60
 FUZZ_CC = clang
 FUZZ_DIR = $(abs_top_builddir)/fuzz-build
@@ -106,3 +106,11 @@ tests_fuzz_replay_folder_SOURCES = tests/fuzz/fuzz_folder.c $(FUZZ_SRC)
 tests_fuzz_replay_folder_CFLAGS = $(TEST_CFLAGS) -DFUZZ_NAME='"folder"'
 tests_fuzz_replay_folder_LDADD = $(TEST_LIBS)
 EXTRA_DIST += tests/robust/mkfolderseeds.py
+
+# fuzz_lesson.c: the lesson file, its binding to a model and every caption
+# and claim evaluated; seeds from mkseeds.py (the shipped lessons and more)
+check_PROGRAMS += tests/fuzz/replay_lesson
+TESTS += tests/fuzz/replay_lesson
+tests_fuzz_replay_lesson_SOURCES = tests/fuzz/fuzz_lesson.c $(FUZZ_SRC)
+tests_fuzz_replay_lesson_CFLAGS = $(TEST_CFLAGS) -DFUZZ_NAME='"lesson"'
+tests_fuzz_replay_lesson_LDADD = $(TEST_LIBS)

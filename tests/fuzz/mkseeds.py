@@ -190,6 +190,24 @@ def seeds_modes():
     put("modes", "preset_bad_line", bytes([1]) + b"input\nL2H9=uniform\n")
 
 
+# ---- lessons ------------------------------------------------------------------
+
+def seeds_lesson():
+    for name in ("positional", "sinks", "papa", "synthesizer"):
+        with open(os.path.join(ROOT, "assets", "lessons", name + ".lesson"), "rb") as f:
+            put("lesson", name, f.read())
+    put("lesson", "figures", "title every figure\nstep one\nsentence the cat [MASK] .\n"
+        "head 2,3\ncaption {entropy L1H1} {prev_share 1,2} {sink L3H4} {dep L2H2} {max L1H4}"
+        " {kind L1H1} {best sink} {least dep} {highest cls} {lowest sep} {count sink}"
+        " {heads mixed} {prob sat} {base states} {top} {basetop} {tokens}\n"
+        "claim prob sat ~ {base sat} 5%\nclaim kind L1H1 != sink\nclaim tokens >= 3\n")
+    put("lesson", "inherit", "step a\r\nsentence a b\r\nview head\r\nstep b\r\n"
+        "modes L1=uniform\r\n\tcaption  {top}  \r\n")
+    put("lesson", "bad_head", "step a\nsentence s\nhead L9H9\ncaption {prev L9H1}\n")
+    put("lesson", "bad_brace", "step a\nsentence s\ncaption {prev L1H1\n")
+    put("lesson", "bad_claim", "step a\nsentence s\nclaim prev L1H1 ~ 0.5\n")
+
+
 if __name__ == "__main__":
     seeds_st()
     seeds_config()
@@ -197,3 +215,4 @@ if __name__ == "__main__":
     seeds_tok()
     seeds_calib()
     seeds_modes()
+    seeds_lesson()

@@ -13,7 +13,7 @@
 set -eu
 
 : "${FUZZ_CC:=clang}" "${FUZZ_SECONDS:=60}" "${FUZZ_DIR:=fuzz-build}"
-: "${FUZZ_TARGETS:=st config vocab tok calib modes pickle zip tokjson merges spm folder}"
+: "${FUZZ_TARGETS:=st config vocab tok calib modes pickle zip tokjson merges spm folder lesson}"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer $SAN"
 

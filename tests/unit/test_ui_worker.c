@@ -63,7 +63,7 @@ setup(void **state)
 	uv_async_init(&f->loop, &f->done, on_done);
 	f->done.data = f;
 	queue_init(&f->q, 16, f->m->cfg.layers * f->m->cfg.heads);
-	assert_int_equal(worker_start(&f->w, f->m, f->v, NULL, 16, 2, &f->q, &f->done, &e), 0);
+	assert_int_equal(worker_start(&f->w, f->m, f->v, NULL, 16, 2, NULL, 0, &f->q, &f->done, &e), 0);
 	f->front = frame_new();
 	*state = f;
 	return 0;

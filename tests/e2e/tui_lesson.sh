@@ -1,0 +1,78 @@
+#!/bin/sh
+# tui_lesson.sh — a shipped lesson in the explorer on heed-mini: each step
+# shows its view and head, and its caption reads exactly as `heed lesson
+# --print` computes it (the live figures match); n and p step; a claim
+# that does not hold on the model is shown as such; a lesson that does not
+# fit the model is refused before the screen changes.
+. "${HEED_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/e2e/tui_common.sh"
+
+MINI="$HEED_SRCDIR/assets/models/heed-mini"
+L="$HEED_SRCDIR/assets/lessons/positional.lesson"
+"$HEED_BIN" lesson -m "$MINI" --print "$L" >"$E2E_TMP/print" ||
+	{ echo "not ok - heed lesson --print exited $?"; exit 1; }
+
+# caption K: step K's caption from --print
+caption() { sed -n 's/^  caption: //p' "$E2E_TMP/print" | sed -n "$1p"; }
+# shown: the caption on screen, its wrapped lines joined again
+shown() {
+	e2e_screen | awk '/│ step [0-9]+\/[0-9]+:/ { on = 1; next }
+		on && /^ [✓✗]/ { exit } on && /^ KEYS/ { exit } on && NF == 0 { next }
+		on { sub(/^ /, ""); sub(/ +$/, ""); printf "%s%s", sep, $0; sep = " " }'
+}
+same_caption() { test "$(shown)" = "$(caption "$1")"; }
+
+e2e_start 100 32 "$HEED_BIN" lesson -m "$MINI" "$L"
+e2e_wait_for 'Positional heads │ step 1/6: Heads that look next door' 15
+e2e_wait_for '✓ every claim holds on this model' 10
+e2e_check "step 1's caption is --print's, figures and all" same_caption 1
+e2e_expect '^ +L2 +I' "step 1 shows the grid"
+e2e_keys n
+e2e_wait_for 'step 2/6: A previous-token head' 5
+e2e_wait_for '^ L2 H6 input previous-token │' 5
+e2e_check "step 2's caption is --print's" same_caption 2
+e2e_keys n
+e2e_wait_for '^ L2 H7 input next-token │' 5
+e2e_check "step 3's caption is --print's" same_caption 3
+e2e_keys n
+e2e_wait_for 'Heads on this sentence' 5
+e2e_check "step 4 (the stats view): caption is --print's" same_caption 4
+e2e_keys n
+e2e_wait_for 'step 5/6: Switch the two off' 5
+e2e_wait_for 'Predictions' 5
+sleep 1
+e2e_check "step 5 (L2H6, L2H7 uniform): the probabilities are --print's" same_caption 5
+e2e_expect 'L2H7 uniform' "the step's modes are set"
+e2e_keys n
+e2e_wait_for 'step 6/6' 5
+sleep 1
+e2e_check "step 6 (layer 2 uniform): caption is --print's" same_caption 6
+e2e_keys n
+e2e_wait_for 'the last step: p goes back, q quits' 5
+e2e_keys p p
+e2e_wait_for 'step 4/6: All the heads, ranked' 5
+tui_quit
+
+# the same kind of lesson on a model it was not written for: the claim
+# that does not hold is said, with the numbers
+cat >"$E2E_TMP/tiny.lesson" <<'LESSON'
+title Tiny
+step One
+sentence the cat sat on the mat
+view stats
+caption L1H1 has entropy {entropy L1H1} over {tokens} tokens.
+claim entropy L1H1 > 100
+LESSON
+e2e_tmux kill-server 2>/dev/null
+e2e_start 80 24 "$HEED_BIN" --lesson "$E2E_TMP/tiny.lesson" -m "$TUI_MODEL"
+e2e_wait_for '✗ not on this model: entropy L1H1 > 100: [0-9.]+ > 100' 15
+e2e_expect "L1H1 has entropy [0-9]\.[0-9]{2} over [0-9]+ tokens\." "the figures are filled in"
+tui_quit
+
+# a lesson that does not fit: refused with its line before the terminal
+# is touched (so no terminal is needed to see it)
+printf 'step s\nsentence a b\nhead L9H1\n' >"$E2E_TMP/big.lesson"
+"$HEED_BIN" --lesson "$E2E_TMP/big.lesson" -m "$TUI_MODEL" </dev/null >"$E2E_TMP/out" 2>"$E2E_TMP/err"
+e2e_check "a head the model lacks: exit 2" test $? -eq 2
+e2e_check "... one line naming the file and the line" \
+	grep -qx "heed: $E2E_TMP/big.lesson:1: head L9H1: the model has 3 layers of 4 heads" "$E2E_TMP/err"
+e2e_finish
