@@ -97,8 +97,9 @@ tk_args(int argc, char **argv, tk_opts *o)
 
 /* The tokenizer and the casing a bare vocab.txt needs: a model's comes
  * from heed_open (checked against its vocab_size, casing from its
- * config); --tokenizer's is taken as it is, lowercase as transformers'
- * BertTokenizer defaults. */
+ * config); --tokenizer's is taken as it is, a vocab.txt's casing from the
+ * tokenizer_config.json beside it (tok_load), else lowercase as
+ * transformers' BertTokenizer defaults. */
 static int
 tk_open(const tk_opts *o, tok_vocab **v, bool *lowercase, heed_err *e)
 {

@@ -154,6 +154,24 @@ spm_file(const char *dir)
 	return NULL;
 }
 
+/* A tokenizer file named directly: a vocab.txt still takes its casing
+ * from the tokenizer_config.json beside it, as transformers would. */
+static int
+load_named(const char *path, tok_vocab **out, heed_err *e)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? xasprintf("%.*s", (int)(slash - path), path) : xstrdup(".");
+	json_t *cfg;
+	int rc = load_file(path, out, e);
+
+	if (rc == HEED_OK && (*out)->from_vocab_txt && (cfg = load_json(dir, "tokenizer_config.json"))) {
+		tok_bert_config(*out, cfg);
+		json_decref(cfg);
+	}
+	free(dir);
+	return rc;
+}
+
 int
 tok_load(const char *path, tok_vocab **out, heed_err *e)
 {
@@ -164,7 +182,7 @@ tok_load(const char *path, tok_vocab **out, heed_err *e)
 
 	*out = NULL;
 	if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
-		return load_file(path, out, e);
+		return load_named(path, out, e);
 	cfg = load_json(path, "tokenizer_config.json");
 	map = load_json(path, "special_tokens_map.json");
 	if (present(path, "tokenizer.json")) {
@@ -185,8 +203,10 @@ tok_load(const char *path, tok_vocab **out, heed_err *e)
 			     "%s: no tokenizer (tokenizer.json, vocab.json + merges.txt, "
 			     "a SentencePiece .model or vocab.txt)", path);
 	}
-	if (rc == HEED_OK)
+	if (rc == HEED_OK) {
 		config_mask(*out, cfg, map);
+		tok_bert_config(*out, cfg);
+	}
 	json_decref(cfg);
 	json_decref(map);
 	return rc;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <jansson.h>
 #include <utf8proc.h>
 
 tok_vocab *
@@ -325,6 +326,24 @@ tok_bert_pipeline(tok_vocab *v, bool legacy, bool lowercase, bool strip, bool ch
 	it[4].ids[0] = sep;
 	v->post.pair.it = it;
 	v->post.pair.n = 5;
+}
+
+void
+tok_bert_config(tok_vocab *v, const json_t *cfg)
+{
+	const json_t *lc = json_object_get(cfg, "do_lower_case");
+	const json_t *sa = json_object_get(cfg, "strip_accents");
+	const json_t *cj = json_object_get(cfg, "tokenize_chinese_chars");
+
+	if (!v->from_vocab_txt || v->nnorm != 1 || v->norm->kind != TOK_NORM_BERT)
+		return;
+	if (json_is_boolean(cj))
+		v->norm->chinese = json_is_true(cj);
+	if (!json_is_boolean(lc))
+		return;
+	v->norm->legacy_case = false;
+	v->norm->lowercase = json_is_true(lc);
+	v->norm->strip_accents = json_is_boolean(sa) ? json_is_true(sa) : v->norm->lowercase;
 }
 
 /* vocab.txt: one piece per line, id = line number, CR before LF dropped;

@@ -350,5 +350,10 @@ void tok_roberta_post(tok_vocab *v, int cls, int sep, bool prefix_space);
 int tok_json_parse(const char *buf, size_t len, const char *name, tok_vocab **out, heed_err *e);
 int tok_wordpiece_from_lines(const char *buf, size_t len, tok_vocab **out, heed_err *e);
 void tok_bert_pipeline(tok_vocab *v, bool legacy, bool lowercase, bool strip, bool chinese);
+/* A vocab.txt's casing from the tokenizer_config.json beside it, as
+ * BertTokenizer reads it: do_lower_case, strip_accents (null: as
+ * do_lower_case), tokenize_chinese_chars.  Without do_lower_case the
+ * caller's lowercase decides, as before. */
+void tok_bert_config(tok_vocab *v, const struct json_t *cfg);
 
 #endif

@@ -490,6 +490,52 @@ test_pair_lines(void **state)
 	tok_ws_free(w);
 }
 
+/* A bare vocab.txt takes its casing from the tokenizer_config.json
+ * beside it, named directly or through its folder: do_lower_case false
+ * keeps "Hello" cased whatever the caller asks; strip_accents false keeps
+ * the accent of a lowercased word. */
+static void
+test_vocab_txt_config(void **state)
+{
+	static const char *const vocab = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nhello\nHello\ncafe\ncafé\n";
+	char dir[] = "/tmp/heed-tok-cfg-XXXXXX", path[256], cfg[256];
+	tok_vocab *v;
+	tok_result r;
+	heed_err e;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/vocab.txt", dir);
+	snprintf(cfg, sizeof cfg, "%s/tokenizer_config.json", dir);
+	write_file(path, vocab);
+	/* no config: the caller's lowercase, BERT's accent stripping */
+	assert_int_equal(tok_load(path, &v, &e), 0);
+	assert_int_equal(tok_encode(v, "Hello café", 11, true, 16, &r, &e), 0);
+	assert_int_equal(r.tok[1].id, 5);
+	assert_int_equal(r.tok[2].id, 7);
+	tok_result_free(&r);
+	tok_vocab_free(v);
+	write_file(cfg, "{\"do_lower_case\": false}");
+	for (int k = 0; k < 2; k++) {
+		assert_int_equal(tok_load(k == 0 ? path : dir, &v, &e), 0);
+		assert_int_equal(tok_encode(v, "Hello café", 11, true, 16, &r, &e), 0);
+		assert_int_equal(r.tok[1].id, 6);
+		assert_int_equal(r.tok[2].id, 8);
+		tok_result_free(&r);
+		tok_vocab_free(v);
+	}
+	write_file(cfg, "{\"do_lower_case\": true, \"strip_accents\": false}");
+	assert_int_equal(tok_load(path, &v, &e), 0);
+	assert_int_equal(tok_encode(v, "Hello café", 11, false, 16, &r, &e), 0);
+	assert_int_equal(r.tok[1].id, 5);
+	assert_int_equal(r.tok[2].id, 8);
+	tok_result_free(&r);
+	tok_vocab_free(v);
+	unlink(cfg);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -504,6 +550,7 @@ main(void)
 		cmocka_unit_test(test_random_code_points),
 		cmocka_unit_test(test_long_inputs),
 		cmocka_unit_test(test_pair_lines),
+		cmocka_unit_test(test_vocab_txt_config),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
