@@ -44,8 +44,15 @@ int tok_json_load(const char *buf, size_t len, const char *name, tok_vocab **out
  * there is no <s>). */
 int tok_merges_parse(const char *vocab, size_t vlen, const char *merges, size_t mlen,
 		     tok_vocab **out, heed_err *e);
-/* A SentencePiece Unigram model file's bytes. */
+/* A SentencePiece model file's bytes (Unigram, BPE, word or char). */
 int tok_spm_parse(const unsigned char *buf, size_t len, tok_vocab **out, heed_err *e);
+/* The same with what transformers reads beside it: cfg is the folder's
+ * tokenizer_config.json (NULL: none; do_lower_case, ALBERT's accents,
+ * DeBERTa's split_by_punct), file the model's base name
+ * (sentencepiece.bpe.model takes XLM-R's fairseq ids and <mask>). */
+struct json_t;
+int tok_spm_build(const unsigned char *buf, size_t len, const struct json_t *cfg, const char *file,
+		  tok_vocab **out, heed_err *e);
 void tok_vocab_free(tok_vocab *v);
 
 /* Number of ids (highest id + 1, added tokens included). */
@@ -53,7 +60,8 @@ int tok_vocab_size(const tok_vocab *v);
 int tok_id(const tok_vocab *v, const char *piece);   /* -1 if absent */
 const char *tok_piece(const tok_vocab *v, int id);   /* NULL if out of range */
 tok_specials tok_vocab_specials(const tok_vocab *v);
-/* "WordPiece", "BPE" or "Unigram"; and the files it was read from. */
+/* "WordPiece", "BPE", "Unigram", or a SentencePiece word or char model's
+ * "WordLevel" or "Char"; and the files it was read from. */
 const char *tok_kind(const tok_vocab *v);
 const char *tok_source(const tok_vocab *v);
 /* Check the tokenizer against the model's vocab_size (config.json): an id

@@ -42,9 +42,11 @@ name_error(heed_err *e, int rc, const char *path)
 	return rc;
 }
 
+/* cfg: the tokenizer_config.json beside the file, NULL when none. */
 static int
-load_file(const char *path, tok_vocab **out, heed_err *e)
+load_file(const char *path, const json_t *cfg, tok_vocab **out, heed_err *e)
 {
+	const char *base = strrchr(path, '/');
 	char *buf;
 	size_t len;
 	int rc;
@@ -55,7 +57,7 @@ load_file(const char *path, tok_vocab **out, heed_err *e)
 	if (ends_with(path, ".json"))
 		rc = tok_json_parse(buf, len, path, out, e);
 	else if (ends_with(path, ".model"))
-		rc = tok_spm_parse((const unsigned char *)buf, len, out, e);
+		rc = tok_spm_build((const unsigned char *)buf, len, cfg, base ? base + 1 : path, out, e);
 	else
 		rc = tok_wordpiece_from_lines(buf, len, out, e);
 	free(buf);
@@ -154,20 +156,19 @@ spm_file(const char *dir)
 	return NULL;
 }
 
-/* A tokenizer file named directly: a vocab.txt still takes its casing
- * from the tokenizer_config.json beside it, as transformers would. */
+/* A tokenizer file named directly still takes what the tokenizer_config.json
+ * beside it says (a vocab.txt's casing, a .model's), as transformers would. */
 static int
 load_named(const char *path, tok_vocab **out, heed_err *e)
 {
 	const char *slash = strrchr(path, '/');
 	char *dir = slash ? xasprintf("%.*s", (int)(slash - path), path) : xstrdup(".");
-	json_t *cfg;
-	int rc = load_file(path, out, e);
+	json_t *cfg = load_json(dir, "tokenizer_config.json");
+	int rc = load_file(path, cfg, out, e);
 
-	if (rc == HEED_OK && (*out)->from_vocab_txt && (cfg = load_json(dir, "tokenizer_config.json"))) {
+	if (rc == HEED_OK)
 		tok_bert_config(*out, cfg);
-		json_decref(cfg);
-	}
+	json_decref(cfg);
 	free(dir);
 	return rc;
 }
@@ -187,16 +188,16 @@ tok_load(const char *path, tok_vocab **out, heed_err *e)
 	map = load_json(path, "special_tokens_map.json");
 	if (present(path, "tokenizer.json")) {
 		p = xasprintf("%s/tokenizer.json", path);
-		rc = load_file(p, out, e);
+		rc = load_file(p, cfg, out, e);
 		free(p);
 	} else if (has(path, "vocab.json") && has(path, "merges.txt")) {
 		rc = load_merges(path, cfg, map, out, e);
 	} else if ((p = spm_file(path)) != NULL) {
-		rc = load_file(p, out, e);
+		rc = load_file(p, cfg, out, e);
 		free(p);
 	} else if (present(path, "vocab.txt")) {
 		p = xasprintf("%s/vocab.txt", path);
-		rc = load_file(p, out, e);
+		rc = load_file(p, cfg, out, e);
 		free(p);
 	} else {
 		rc = err_set(e, HEED_EFORMAT,

@@ -6,7 +6,7 @@ libheed_a_SOURCES += src/text/vocab.c src/text/uchar.c src/text/normalize.c \
 	src/text/normalizer.c src/text/precompiled.c src/text/pretok.c \
 	src/text/wordpiece.c src/text/bpe.c src/text/unigram.c src/text/tokenizer.c \
 	src/text/load.c src/text/tokjson.c src/text/slow.c src/text/spm.c src/text/files.c \
-	src/text/display.c
+	src/text/display.c src/text/wordlevel.c
 noinst_HEADERS += include/heed/tok.h src/text/text.h
 
 # SentencePiece's model format: the C decoder is generated from the
@@ -40,7 +40,14 @@ EXTRA_DIST += $(TOK_FIXTURES:%=tests/fixtures/tok/%.json) \
 	$(TOK_FIXTURES:%=tests/fixtures/tok/%.golden.json) \
 	tests/fixtures/tok/roberta-slow/vocab.json tests/fixtures/tok/roberta-slow/merges.txt \
 	tests/fixtures/tok/roberta-slow/tokenizer_config.json \
-	tests/fixtures/tok/unigram.model tests/fixtures/tok/unigram-spm.golden.json
+	tests/fixtures/tok/unigram.model tests/fixtures/tok/unigram-spm.golden.json \
+	$(SPM_TYPES:%=tests/fixtures/tok/spm-%.model) \
+	$(SPM_TYPES:%=tests/fixtures/tok/spm-%.golden.json) \
+	tests/fixtures/tok/xlmr-spm/sentencepiece.bpe.model tests/fixtures/tok/xlmr-spm.golden.json \
+	tests/fixtures/tok/albert-spm/spiece.model tests/fixtures/tok/albert-spm/tokenizer_config.json \
+	tests/fixtures/tok/albert-spm.golden.json
+# SentencePiece's BPE, word and char models (tools/tok/make_spm_fixtures.py)
+SPM_TYPES = bpe word char
 TESTS += tests/tokenize_test.sh
 EXTRA_DIST += tests/tokenize_test.sh
 # Sentence pairs against the reference's pair forward (type ids reach the

@@ -7,6 +7,13 @@
  * units, then the replacements.  Each extended grapheme cluster under 6
  * bytes is looked up whole first (the trie answers its shortest matching
  * prefix: Rust's quirk, kept), else each of its characters alone.
+ *
+ * A charsmap read from a .model runs as SentencePiece's own normalizer
+ * does (normalizer.cc, NormalizePrefix): at each position the longest
+ * prefix the trie knows is replaced, and the text after it is looked at
+ * next; where none matches one character stays.  The two differ where a
+ * cluster only starts with a key: o + U+0302 + U+0323 is "ô" + U+0323 to
+ * SentencePiece and "ô" to Hugging Face.
  */
 #include "text.h"
 
@@ -16,6 +23,7 @@
 #include <utf8proc.h>
 
 struct tok_precompiled {
+	bool longest;     /* SentencePiece's longest-prefix rule */
 	uint32_t *unit;
 	size_t nunit;
 	char *norm;
@@ -29,7 +37,8 @@ le32(const uint8_t *p)
 }
 
 int
-tok_precompiled_parse(const uint8_t *buf, size_t len, tok_precompiled **out, heed_err *e)
+tok_precompiled_parse(const uint8_t *buf, size_t len, bool longest, tok_precompiled **out,
+		      heed_err *e)
 {
 	tok_precompiled *p;
 	uint32_t size;
@@ -42,6 +51,7 @@ tok_precompiled_parse(const uint8_t *buf, size_t len, tok_precompiled **out, hee
 	if (size % 4 != 0 || size == 0 || (size_t)size > len - 4)
 		return err_set(e, HEED_EFORMAT, "the precompiled charsmap's trie size %u is wrong", size);
 	p = xcalloc(1, sizeof *p);
+	p->longest = longest;
 	p->nunit = size / 4;
 	p->unit = xmalloc(p->nunit * sizeof *p->unit);
 	for (i = 0; i < p->nunit; i++)
@@ -70,13 +80,14 @@ offset_of(uint32_t u)
 	return (u >> 10) << ((u & (1u << 9)) >> 6);
 }
 
-/* The replacement of the shortest prefix of key[0..n) in the trie, or
- * NULL. */
+/* The replacement of the shortest prefix of key[0..n) in the trie (the
+ * longest with longest), or NULL; *len: the prefix's bytes. */
 static const char *
-lookup(const tok_precompiled *p, const uint8_t *key, size_t n)
+lookup_prefix(const tok_precompiled *p, const uint8_t *key, size_t n, bool longest, size_t *len)
 {
 	size_t pos = 0, i;
 	uint32_t u;
+	const char *found = NULL;
 
 	if (p->nunit == 0)
 		return NULL;
@@ -88,17 +99,71 @@ lookup(const tok_precompiled *p, const uint8_t *key, size_t n)
 			return NULL;
 		u = p->unit[pos];
 		if ((u & ((1u << 31) | 0xFF)) != key[i])
-			return NULL;
+			return found;
 		pos ^= offset_of(u);
 		if (pos >= p->nunit)
-			return NULL;
+			return found;
 		if ((u >> 8) & 1) {
 			uint32_t v = p->unit[pos] & 0x7FFFFFFF;
 
-			return v < p->nnorm ? p->norm + v : NULL;
+			if (v >= p->nnorm)
+				return found;
+			found = p->norm + v;
+			*len = i + 1;
+			if (!longest)
+				return found;
 		}
 	}
-	return NULL;
+	return found;
+}
+
+static const char *
+lookup(const tok_precompiled *p, const uint8_t *key, size_t n)
+{
+	size_t len;
+
+	return lookup_prefix(p, key, n, false, &len);
+}
+
+/* SentencePiece's rule: the longest key at each position.  The
+ * characters a replacement writes span the ones it replaced. */
+static void
+run_longest(const tok_precompiled *p, const tok_chars *in, tok_chars *out)
+{
+	uint8_t buf[64];
+	size_t off[65], n, len, q;
+	int i = 0, j, k;
+	const char *r;
+
+	out->n = 0;
+	while (i < in->n) {
+		/* the text from i, as far as a key can reach */
+		n = 0;
+		for (j = i; j < in->n && n + 4 <= sizeof buf; j++) {
+			off[j - i] = n;
+			n += (size_t)utf8proc_encode_char(in->c[j].cp, buf + n);
+		}
+		off[j - i] = n;
+		len = 0;
+		r = lookup_prefix(p, buf, n, true, &len);
+		for (k = 1; r != NULL && k <= j - i && off[k] < len; k++)
+			;
+		if (r == NULL || k > j - i || off[k] != len) {
+			tok_chars_push(out, in->c[i].cp, in->c[i].begin, in->c[i].end);
+			i++;
+			continue;
+		}
+		for (q = 0; r[q] != '\0';) {
+			utf8proc_int32_t cp;
+			utf8proc_ssize_t m = utf8proc_iterate((const utf8proc_uint8_t *)r + q, -1, &cp);
+
+			if (m < 1)
+				break;
+			tok_chars_push(out, cp, in->c[i].begin, in->c[i + k - 1].end);
+			q += (size_t)m;
+		}
+		i += k;
+	}
 }
 
 /* A change list, as Rust's Precompiled builds it. */
@@ -153,6 +218,10 @@ replace(chg *c, int old_count, const char *s)
 void
 tok_precompiled_run(const tok_precompiled *p, const tok_chars *in, tok_chars *out)
 {
+	if (p->longest) {
+		run_longest(p, in, out);
+		return;
+	}
 	chg c = { 0 };
 	uint8_t buf[64];
 	utf8proc_int32_t state = 0;

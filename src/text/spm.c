@@ -2,17 +2,30 @@
  * sentencepiece.bpe.model), decoded with protobuf-c from the published
  * sentencepiece_model.proto, turned into the pipeline SentencePiece runs:
  * its precompiled charsmap, extra whitespace removed (leading, trailing,
- * repeated), a ▁ in front and for every space, then the Unigram lattice
- * over the pieces.  Control pieces (<s>, </s>) and user-defined symbols are
- * matched as added tokens; the template is BERT's when the model has [CLS]
- * and [SEP] (ALBERT, DeBERTa), RoBERTa's <s> A </s> when it has those.
- * SentencePiece's BPE models are refused: heed reads their tokenizer.json.
+ * repeated), a ▁ in front and for every space, then the model over the
+ * pieces: the Unigram lattice; BPE, merging the adjacent pair whose piece
+ * scores highest, leftmost first (bpe_model.cc), which is heed's BPE with
+ * each pair ranked by its piece's score; whole words; or characters (BPE
+ * without merges).  A run of unknown pieces becomes one unknown token, as
+ * SentencePiece reports it.  Control pieces (<s>, </s>) and user-defined
+ * symbols are matched as added tokens; the template is BERT's when the
+ * model has [CLS] and [SEP] (ALBERT, DeBERTa), RoBERTa's <s> A </s> when
+ * it has those.
+ *
+ * What transformers adds around the file, from tokenizer_config.json:
+ * XLM-R's sentencepiece.bpe.model takes fairseq's ids (<s> <pad> </s>
+ * <unk> first, the pieces one place up, <mask> last); do_lower_case
+ * lowercases first (ALBERT also replaces `` and '' by " and strips accents
+ * unless keep_accents, as AlbertConverter does); DeBERTa's split_by_punct
+ * isolates punctuation.
  */
 #include "heed/tok.h"
 #include "text.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "src/text/sentencepiece_model.pb-c.h"
 
@@ -26,8 +39,66 @@ one_cp(int32_t cp, int *n)
 	return p;
 }
 
+/* An ASCII string as code points. */
+static int32_t *
+ascii_cps(const char *s, int *n)
+{
+	int k = (int)strlen(s);
+	int32_t *p = xmalloc(((size_t)k + 1) * sizeof *p);
+
+	for (int i = 0; i < k; i++)
+		p[i] = (unsigned char)s[i];
+	*n = k;
+	return p;
+}
+
+static void
+replace_text(tok_vocab *v, const char *pat, const char *with)
+{
+	tok_norm *n = tok_norm_add(v, TOK_NORM_REPLACE);
+
+	n->pat = ascii_cps(pat, &n->npat);
+	n->with = ascii_cps(with, &n->nwith);
+}
+
+static bool
+cfg_bool(const json_t *cfg, const char *key, bool dflt)
+{
+	const json_t *j = json_object_get(cfg, key);
+
+	return json_is_boolean(j) ? json_is_true(j) : dflt;
+}
+
+static bool
+class_is(const json_t *cfg, const char *stem)
+{
+	const char *c = json_string_value(json_object_get(cfg, "tokenizer_class"));
+
+	return c != NULL && strncmp(c, stem, strlen(stem)) == 0;
+}
+
+/* The casing transformers' tokenizer class applies before SentencePiece
+ * (AlbertConverter, DebertaV2Converter): ALBERT lowercases and strips
+ * accents by default, DeBERTa and the others only when do_lower_case. */
+static void
+config_normalizers(tok_vocab *v, const json_t *cfg)
+{
+	bool albert = class_is(cfg, "Albert");
+
+	if (albert) {
+		replace_text(v, "``", "\"");
+		replace_text(v, "''", "\"");
+		if (!cfg_bool(cfg, "keep_accents", false)) {
+			tok_norm_add(v, TOK_NORM_NFKD);
+			tok_norm_add(v, TOK_NORM_STRIP_ACCENTS);
+		}
+	}
+	if (cfg_bool(cfg, "do_lower_case", albert))
+		tok_norm_add(v, TOK_NORM_LOWER);
+}
+
 static int
-normalizer(tok_vocab *v, const Sentencepiece__NormalizerSpec *ns, heed_err *e)
+normalizer(tok_vocab *v, const Sentencepiece__NormalizerSpec *ns, bool split, heed_err *e)
 {
 	bool extra = ns == NULL || !ns->has_remove_extra_whitespaces || ns->remove_extra_whitespaces;
 	bool dummy = ns == NULL || !ns->has_add_dummy_prefix || ns->add_dummy_prefix;
@@ -37,7 +108,7 @@ normalizer(tok_vocab *v, const Sentencepiece__NormalizerSpec *ns, heed_err *e)
 
 	if (ns != NULL && ns->has_precompiled_charsmap && ns->precompiled_charsmap.len > 0) {
 		n = tok_norm_add(v, TOK_NORM_PRECOMPILED);
-		rc = tok_precompiled_parse(ns->precompiled_charsmap.data, ns->precompiled_charsmap.len,
+		rc = tok_precompiled_parse(ns->precompiled_charsmap.data, ns->precompiled_charsmap.len, true,
 					   &n->pc, e);
 		if (rc < 0)
 			return rc;
@@ -51,13 +122,13 @@ normalizer(tok_vocab *v, const Sentencepiece__NormalizerSpec *ns, heed_err *e)
 			return HEED_EFORMAT;
 		n->with = one_cp(' ', &n->nwith);
 	}
-	v->pre = xcalloc(1, sizeof *v->pre);
-	v->npre = 1;
-	p = v->pre;
+	v->pre = xrealloc(v->pre, (size_t)(v->npre + 1) * sizeof *v->pre);
+	p = &v->pre[v->npre++];
+	memset(p, 0, sizeof *p);
 	p->kind = TOK_PRE_METASPACE;
 	p->replacement = 0x2581;
 	p->prepend = dummy ? 2 : 0;
-	p->split = true;
+	p->split = split;
 	v->metaspace = true;
 	v->meta_char = 0x2581;
 	return HEED_OK;
@@ -112,65 +183,197 @@ template(tok_vocab *v)
 	}
 }
 
+/* Where piece i of the file goes: itself, or under fairseq's layout
+ * (XLMRobertaConverter) one place up past <s> <pad> </s> <unk>, the file's
+ * own first three (<unk> <s> </s>) taking those names' ids. */
+static int
+piece_id(bool fairseq, size_t i)
+{
+	static const int first[3] = { 3, 0, 2 };
+
+	if (!fairseq)
+		return (int)i;
+	return i < 3 ? first[i] : (int)i + 1;
+}
+
+/* SentencePiece's BPE as heed's: every way to cut a normal piece into two
+ * normal pieces is a merge to it, ranked by its score, highest first, equal
+ * scores sharing a rank (the leftmost pair then wins, as in bpe_model.cc). */
+static void
+spm_merges(tok_vocab *v, const Sentencepiece__ModelProto *m, bool fairseq)
+{
+	size_t n = m->n_pieces, i, k, nr = 0;
+	float *sc = xmalloc(n * sizeof *sc);
+
+	for (i = 0; i < n; i++)
+		sc[i] = m->pieces[i]->score;
+	/* distinct scores, descending: a piece's rank is its score's place */
+	for (i = 1; i < n; i++)
+		for (k = i; k > 0 && sc[k - 1] < sc[k]; k--) {
+			float t = sc[k];
+
+			sc[k] = sc[k - 1];
+			sc[k - 1] = t;
+		}
+	for (i = 0; i < n; i++)
+		if (nr == 0 || sc[i] != sc[nr - 1])
+			sc[nr++] = sc[i];
+	for (i = 0; i < n; i++) {
+		const Sentencepiece__ModelProto__SentencePiece *p = m->pieces[i];
+		const char *s = p->piece != NULL ? p->piece : "";
+		size_t len = strlen(s), lo = 0, hi = nr, cut;
+
+		if (p->type != SENTENCEPIECE__MODEL_PROTO__SENTENCE_PIECE__TYPE__NORMAL &&
+		    p->type != SENTENCEPIECE__MODEL_PROTO__SENTENCE_PIECE__TYPE__USER_DEFINED)
+			continue;
+		while (lo < hi) {   /* sc is descending */
+			size_t mid = (lo + hi) / 2;
+
+			if (sc[mid] > p->score)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (cut = 1; cut < len; cut++) {
+			int a, b;
+
+			if (((unsigned char)s[cut] & 0xC0) == 0x80)
+				continue;
+			a = tok_table_find(v->model.vocab, s, cut);
+			b = tok_table_find(v->model.vocab, s + cut, len - cut);
+			if (a >= 0 && b >= 0 && v->model.score[a] > -1e300 && v->model.score[b] > -1e300)
+				tok_bpe_add_merge(&v->model, a, b, (int)lo, piece_id(fairseq, i));
+		}
+	}
+	free(sc);
+}
+
 int
 tok_spm_parse(const unsigned char *buf, size_t len, tok_vocab **out, heed_err *e)
 {
+	return tok_spm_build(buf, len, NULL, NULL, out, e);
+}
+
+int
+tok_spm_build(const unsigned char *buf, size_t len, const json_t *cfg, const char *file,
+	      tok_vocab **out, heed_err *e)
+{
 	Sentencepiece__ModelProto *m;
+	const Sentencepiece__TrainerSpec *ts;
 	tok_vocab *v;
-	size_t i;
-	int rc = HEED_OK;
+	size_t i, n;
+	int rc = HEED_OK, type;
+	bool fairseq, split;
 
 	*out = NULL;
 	m = sentencepiece__model_proto__unpack(NULL, len, buf);
 	if (m == NULL)
 		return err_set(e, HEED_EFORMAT, "not a SentencePiece model (the protobuf does not decode)");
-	if (m->n_pieces == 0 || m->n_pieces > (1u << 24)) {
-		size_t n = m->n_pieces;
-
+	n = m->n_pieces;
+	if (n == 0 || n > (1u << 24)) {
 		sentencepiece__model_proto__free_unpacked(m, NULL);
 		return err_set(e, HEED_EFORMAT, "a SentencePiece model with %zu pieces", n);
 	}
-	if (m->trainer_spec != NULL && m->trainer_spec->has_model_type &&
-	    m->trainer_spec->model_type != SENTENCEPIECE__TRAINER_SPEC__MODEL_TYPE__UNIGRAM) {
+	ts = m->trainer_spec;
+	type = ts != NULL && ts->has_model_type ? (int)ts->model_type :
+	    SENTENCEPIECE__TRAINER_SPEC__MODEL_TYPE__UNIGRAM;
+	if (ts != NULL && ts->has_treat_whitespace_as_suffix && ts->treat_whitespace_as_suffix) {
 		sentencepiece__model_proto__free_unpacked(m, NULL);
-		return err_set(e, HEED_EFORMAT,
-			       "a SentencePiece BPE, word or char model: heed reads those from tokenizer.json");
+		return err_set(e, HEED_EFORMAT, "a SentencePiece model that puts ▁ after words "
+			       "(treat_whitespace_as_suffix) is not supported");
 	}
+	split = ts == NULL || !ts->has_split_by_whitespace || ts->split_by_whitespace;
+	/* transformers' XLMRobertaTokenizer: fairseq's ids around the file's */
+	fairseq = file != NULL && strcmp(file, "sentencepiece.bpe.model") == 0 &&
+	    (json_object_get(cfg, "tokenizer_class") == NULL || class_is(cfg, "XLMRoberta")) && n >= 3;
 	v = tok_new();
-	v->model.kind = TOK_UNIGRAM;
-	v->kind = "Unigram";
-	v->model.score = xmalloc(m->n_pieces * sizeof *v->model.score);
+	switch (type) {
+	case SENTENCEPIECE__TRAINER_SPEC__MODEL_TYPE__UNIGRAM:
+		v->model.kind = TOK_UNIGRAM;
+		v->kind = "Unigram";
+		break;
+	case SENTENCEPIECE__TRAINER_SPEC__MODEL_TYPE__BPE:
+		v->model.kind = TOK_BPE;
+		v->kind = "BPE";
+		break;
+	case SENTENCEPIECE__TRAINER_SPEC__MODEL_TYPE__WORD:
+		v->model.kind = TOK_WORDLEVEL;
+		v->kind = "WordLevel";
+		break;
+	case SENTENCEPIECE__TRAINER_SPEC__MODEL_TYPE__CHAR:
+		/* characters: BPE without a merge */
+		v->model.kind = TOK_BPE;
+		v->kind = "Char";
+		break;
+	default:
+		sentencepiece__model_proto__free_unpacked(m, NULL);
+		tok_vocab_free(v);
+		return err_set(e, HEED_EFORMAT, "SentencePiece model type %d is unknown", type);
+	}
+	v->model.score = xmalloc((n + 2) * sizeof *v->model.score);
+	for (i = 0; i < n + 2; i++)
+		v->model.score[i] = -1e301;   /* not a piece merges may use */
 	v->model.min_score = 1e300;
 	v->model.fuse_unk = true;
-	v->model.byte_fallback = m->trainer_spec != NULL && m->trainer_spec->byte_fallback;
-	for (i = 0; i < m->n_pieces; i++) {
+	v->fuse_unk_run = true;
+	v->model.byte_fallback = ts != NULL && ts->byte_fallback;
+	if (fairseq) {
+		tok_table_set(v->model.vocab, 1, "<pad>", 5);
+		tok_add_token(v, 1, "<pad>", 5, true, false, false, false, false);
+	}
+	for (i = 0; i < n; i++) {
 		const Sentencepiece__ModelProto__SentencePiece *p = m->pieces[i];
 		const char *s = p->piece != NULL ? p->piece : "";
+		int id = piece_id(fairseq, i);
 
-		tok_table_set(v->model.vocab, (int)i, s, strlen(s));
-		v->model.score[i] = p->score;
+		if (fairseq && i < 3)
+			s = i == 0 ? "<unk>" : i == 1 ? "<s>" : "</s>";
+		tok_table_set(v->model.vocab, id, s, strlen(s));
 		if (p->score < v->model.min_score)
 			v->model.min_score = p->score;
 		switch (p->type) {
 		case SENTENCEPIECE__MODEL_PROTO__SENTENCE_PIECE__TYPE__UNKNOWN:
-			v->model.unk = (int)i;
-			tok_add_token(v, (int)i, s, strlen(s), true, false, false, false, false);
+			v->model.unk = id;
+			tok_add_token(v, id, s, strlen(s), true, false, false, false, false);
 			break;
 		case SENTENCEPIECE__MODEL_PROTO__SENTENCE_PIECE__TYPE__CONTROL:
-			tok_add_token(v, (int)i, s, strlen(s), true, false, false, false, false);
+			tok_add_token(v, id, s, strlen(s), true, false, false, false, false);
 			break;
 		case SENTENCEPIECE__MODEL_PROTO__SENTENCE_PIECE__TYPE__USER_DEFINED:
-			tok_add_token(v, (int)i, s, strlen(s), false, false, false, false, true);
+			tok_add_token(v, id, s, strlen(s), false, false, false, false, true);
+			v->model.score[id] = p->score;
+			break;
+		case SENTENCEPIECE__MODEL_PROTO__SENTENCE_PIECE__TYPE__NORMAL:
+			v->model.score[id] = p->score;
 			break;
 		default:
 			break;
 		}
+		if (v->model.kind == TOK_UNIGRAM)
+			v->model.score[id] = p->score;
+	}
+	if (fairseq) {
+		/* XLM-R's <mask> takes the spaces before it (lstrip) */
+		tok_table_set(v->model.vocab, (int)n + 1, "<mask>", 6);
+		tok_add_token(v, (int)n + 1, "<mask>", 6, true, false, true, false, false);
+		v->sp.mask = (int)n + 1;
 	}
 	tok_table_index(v->model.vocab);
 	if (v->model.unk < 0)
 		rc = err_set(e, HEED_EFORMAT, "the SentencePiece model has no unknown piece");
-	if (rc == HEED_OK)
-		rc = normalizer(v, m->normalizer_spec, e);
+	if (rc == HEED_OK && type == SENTENCEPIECE__TRAINER_SPEC__MODEL_TYPE__BPE)
+		spm_merges(v, m, fairseq);
+	if (rc == HEED_OK && cfg != NULL && cfg_bool(cfg, "split_by_punct", false)) {
+		/* DeBERTa: punctuation isolated before the Metaspace split */
+		v->pre = xcalloc(1, sizeof *v->pre);
+		v->npre = 1;
+		v->pre->kind = TOK_PRE_PUNCT;
+		v->pre->behavior = TOK_ISOLATED;
+	}
+	if (rc == HEED_OK) {
+		config_normalizers(v, cfg);
+		rc = normalizer(v, m->normalizer_spec, split, e);
+	}
 	sentencepiece__model_proto__free_unpacked(m, NULL);
 	if (rc == HEED_OK) {
 		template(v);

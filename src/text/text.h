@@ -166,7 +166,9 @@ void tok_norm_free(tok_norm *n, int count);
 tok_norm *tok_norm_add(tok_vocab *v, enum tok_norm_kind k);
 
 /* precompiled.c: SentencePiece's normalization charsmap. */
-int tok_precompiled_parse(const uint8_t *buf, size_t len, tok_precompiled **out, heed_err *e);
+/* longest: SentencePiece's own rule (a .model), else Hugging Face's. */
+int tok_precompiled_parse(const uint8_t *buf, size_t len, bool longest, tok_precompiled **out,
+			  heed_err *e);
 void tok_precompiled_free(tok_precompiled *p);
 void tok_precompiled_run(const tok_precompiled *p, const tok_chars *in, tok_chars *out);
 
@@ -212,7 +214,9 @@ int tok_char_byte(int32_t cp);   /* the byte, or -1 */
 
 /* ---- models ------------------------------------------------------------ */
 
-enum tok_model_kind { TOK_WORDPIECE, TOK_BPE, TOK_UNIGRAM };
+/* WORDLEVEL: a whole pre-token is one piece or unknown (SentencePiece's
+ * word models). */
+enum tok_model_kind { TOK_WORDPIECE, TOK_BPE, TOK_UNIGRAM, TOK_WORDLEVEL };
 
 typedef struct tok_merge {
 	int a, b, rank, id;
@@ -259,6 +263,7 @@ int *tok_word_utf8(const tok_char *w, int n, tok_mws *ws);
 void tok_wordpiece(const tok_model *m, const tok_char *w, int n, tok_out *out, tok_mws *ws);
 void tok_bpe(const tok_model *m, const tok_char *w, int n, tok_out *out, tok_mws *ws);
 void tok_unigram(const tok_model *m, const tok_char *w, int n, tok_out *out, tok_mws *ws);
+void tok_wordlevel(const tok_model *m, const tok_char *w, int n, tok_out *out, tok_mws *ws);
 /* BPE merges: add (after the vocab is indexed), then look up. */
 void tok_bpe_add_merge(tok_model *m, int a, int b, int rank, int id);
 const tok_merge *tok_bpe_find_merge(const tok_model *m, int a, int b);
@@ -327,6 +332,8 @@ struct tok_vocab {
 	bool from_vocab_txt;     /* casing follows tok_encode's lowercase */
 	bool byte_level;         /* pieces in the byte-level alphabet */
 	bool metaspace;          /* pieces with SentencePiece's U+2581 */
+	bool fuse_unk_run;       /* a run of unknown tokens is one, across words
+				  * too (SentencePiece's .model files) */
 	int32_t meta_char;
 };
 
@@ -348,6 +355,7 @@ int tok_merges_build(const char *vocab, size_t vlen, const char *merges, size_t 
 		     const struct json_t *cfg, const struct json_t *map, tok_vocab **out, heed_err *e);
 void tok_roberta_post(tok_vocab *v, int cls, int sep, bool prefix_space);
 int tok_json_parse(const char *buf, size_t len, const char *name, tok_vocab **out, heed_err *e);
+
 int tok_wordpiece_from_lines(const char *buf, size_t len, tok_vocab **out, heed_err *e);
 void tok_bert_pipeline(tok_vocab *v, bool legacy, bool lowercase, bool strip, bool chinese);
 /* A vocab.txt's casing from the tokenizer_config.json beside it, as

@@ -167,6 +167,9 @@ run_model(const tok_vocab *v, const tok_char *c, int n, tok_out *out, tok_mws *w
 	case TOK_UNIGRAM:
 		tok_unigram(&v->model, c, n, out, ws);
 		break;
+	case TOK_WORDLEVEL:
+		tok_wordlevel(&v->model, c, n, out, ws);
+		break;
 	}
 }
 
@@ -239,6 +242,27 @@ trim_offsets(const tok_vocab *v, tok_out *o, const char *text, int tlen)
 	}
 }
 
+/* SentencePiece turns a run of unknown pieces into one unknown token
+ * (PopulateSentencePieceText), even across words: "▁foo▁bar" of a word
+ * model is one <unk> when neither word is known. */
+static void
+fuse_unknown(const tok_vocab *v, tok_out *o)
+{
+	int i, k = 0, unk = v->model.unk;
+
+	for (i = 0; i < o->n; i++) {
+		tok_token *t = &o->t[i];
+
+		if (k > 0 && t->id == unk && t->type != ADDED && o->t[k - 1].id == unk &&
+		    o->t[k - 1].type != ADDED) {
+			o->t[k - 1].end = t->end;
+			continue;
+		}
+		o->t[k++] = *t;
+	}
+	o->n = k;
+}
+
 /* Tokenize one sequence into seg (no special tokens); returns the number
  * of invalid bytes. */
 static int
@@ -285,6 +309,8 @@ encode_seq(const tok_vocab *v, tok_ws *w, const char *text, size_t len, bool low
 		} else
 			run_model(v, w->t1.c + s->a, s->b - s->a, seg, &w->mws);
 	}
+	if (v->fuse_unk_run)
+		fuse_unknown(v, seg);
 	if (v->post.trim_offsets)
 		trim_offsets(v, seg, text, (int)len);
 	return invalid;

@@ -196,7 +196,7 @@ parse_norm(tok_vocab *v, const json_t *j, heed_err *e)
 		if (s == NULL || base64(s, &b, &len) < 0)
 			return err_set(e, HEED_EFORMAT, "a Precompiled normalizer's charsmap is not base64");
 		n = tok_norm_add(v, TOK_NORM_PRECOMPILED);
-		rc = len == 0 ? HEED_OK : tok_precompiled_parse(b, len, &n->pc, e);
+		rc = len == 0 ? HEED_OK : tok_precompiled_parse(b, len, false, &n->pc, e);
 		free(b);
 		if (rc < 0)
 			return rc;

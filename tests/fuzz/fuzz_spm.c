@@ -1,8 +1,13 @@
-/* fuzz_spm.c — SentencePiece model files (tok_spm_parse, the protobuf-c
- * decoder and the precompiled charsmap it carries) on arbitrary bytes.  An
+/* fuzz_spm.c — SentencePiece model files (tok_spm_build, the protobuf-c
+ * decoder and the precompiled charsmap it carries) on arbitrary bytes, of
+ * every model type.  An input of odd length is read as XLM-R's
+ * sentencepiece.bpe.model (fairseq's ids) with ALBERT's casing and
+ * DeBERTa's punctuation split, an even one as a bare spm.model.  An
  * accepted model tokenizes a few texts into ids in range with spans inside
  * the text; a refused one says why and leaves nothing. */
 #include <string.h>
+
+#include <jansson.h>
 
 #include "fuzz_tokens.h"
 
@@ -13,10 +18,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		"  Hello  World! caf\xc3\xa9 e\xcc\x81 \xef\xac\x81 \xe2\x91\xa0 \xf0\x9f\x91\x8b\xf0\x9f\x8f\xbd",
 		"<s>x</s> <unk>", "",
 	};
+	static json_t *cfg;
 	tok_vocab *v = NULL;
 	heed_err e = { "" };
+	bool odd = size % 2 == 1;
 
-	if (tok_spm_parse(data, size, &v, &e) != HEED_OK) {
+	if (cfg == NULL)
+		cfg = json_pack("{s:s, s:b, s:b}", "tokenizer_class", "AlbertTokenizer",
+				"do_lower_case", 1, "split_by_punct", 1);
+	if (tok_spm_build(data, size, odd ? cfg : NULL, odd ? "sentencepiece.bpe.model" : "spm.model",
+			  &v, &e) != HEED_OK) {
 		fuzz_check(v == NULL && e.msg[0] != '\0');
 		return 0;
 	}

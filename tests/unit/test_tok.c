@@ -536,6 +536,74 @@ test_vocab_txt_config(void **state)
 	rmdir(dir);
 }
 
+/* The ids of text between the specials, as a string "a b c". */
+static void
+ids_of(const tok_vocab *v, const char *text, char *out, size_t cap)
+{
+	tok_result r = encode(v, text, strlen(text), false, 256);
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (int i = 1; i + 1 < r.n; i++)
+		n += (size_t)snprintf(out + n, cap - n, "%s%d", i > 1 ? " " : "", r.tok[i].id);
+	tok_result_free(&r);
+}
+
+/* DeBERTa's spm.model: do_lower_case and split_by_punct from the
+ * tokenizer_config.json beside it (DebertaV2Converter), and nothing of
+ * ALBERT's accent stripping. */
+static void
+test_deberta_spm_config(void **state)
+{
+	char dir[] = "/tmp/heed-tok-deb-XXXXXX", path[256], cfg[256], a[512], b[512];
+	char *buf;
+	size_t len;
+	tok_vocab *v;
+	heed_err e;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/spm.model", dir);
+	snprintf(cfg, sizeof cfg, "%s/tokenizer_config.json", dir);
+	assert_int_equal(util_read_file(HEED_TESTDIR "/fixtures/tok/albert-spm/spiece.model", &buf, &len, &e), 0);
+	assert_non_null(f = fopen(path, "wb"));
+	assert_int_equal(fwrite(buf, 1, len, f), len);
+	fclose(f);
+	free(buf);
+	/* no config: cased */
+	assert_int_equal(tok_load(dir, &v, &e), 0);
+	ids_of(v, "HELLO whale", a, sizeof a);
+	ids_of(v, "hello whale", b, sizeof b);
+	assert_string_not_equal(a, b);
+	tok_vocab_free(v);
+	write_file(cfg, "{\"tokenizer_class\": \"DebertaV2Tokenizer\", \"do_lower_case\": true, "
+		   "\"split_by_punct\": true}");
+	assert_int_equal(tok_load(dir, &v, &e), 0);
+	ids_of(v, "HELLO whale", a, sizeof a);
+	ids_of(v, "hello whale", b, sizeof b);
+	assert_string_equal(a, b);
+	/* punctuation isolated: each part is a word of its own, with its ▁ */
+	{
+		char w[3][64];
+
+		ids_of(v, "whale", w[0], sizeof w[0]);
+		ids_of(v, ",", w[1], sizeof w[1]);
+		ids_of(v, "ship", w[2], sizeof w[2]);
+		snprintf(b, sizeof b, "%s %s %s", w[0], w[1], w[2]);
+		ids_of(v, "whale,ship", a, sizeof a);
+		assert_string_equal(a, b);
+	}
+	/* accents kept: DeBERTa is not ALBERT */
+	ids_of(v, "caf\xc3\xa9", a, sizeof a);
+	ids_of(v, "cafe", b, sizeof b);
+	assert_string_not_equal(a, b);
+	tok_vocab_free(v);
+	unlink(cfg);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -551,6 +619,7 @@ main(void)
 		cmocka_unit_test(test_long_inputs),
 		cmocka_unit_test(test_pair_lines),
 		cmocka_unit_test(test_vocab_txt_config),
+		cmocka_unit_test(test_deberta_spm_config),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -151,6 +151,26 @@ test_seeds(void **s)
 }
 
 static void test_unigram_spm(void **s) { (void)s; run_fixture("unigram-spm", DIR "unigram.model", false); }
+/* SentencePiece's other model types, trained by tools/tok/make_spm_fixtures.py
+ * with python3-sentencepiece, against its own segmentation */
+static void test_spm_bpe(void **s) { (void)s; run_fixture("spm-bpe", DIR "spm-bpe.model", false); }
+static void test_spm_word(void **s) { (void)s; run_fixture("spm-word", DIR "spm-word.model", false); }
+static void test_spm_char(void **s) { (void)s; run_fixture("spm-char", DIR "spm-char.model", false); }
+/* What transformers' classes add around a bare .model: XLM-R's fairseq ids
+ * and <mask>; ALBERT's casing from the tokenizer_config.json beside it */
+static void
+test_xlmr_spm(void **s)
+{
+	(void)s;
+	run_fixture("xlmr-spm", DIR "xlmr-spm/sentencepiece.bpe.model", false);
+}
+
+static void
+test_albert_spm(void **s)
+{
+	(void)s;
+	run_fixture("albert-spm", DIR "albert-spm/spiece.model", false);
+}
 
 int
 main(void)
@@ -165,6 +185,11 @@ main(void)
 		cmocka_unit_test(test_gpt2_split),
 		cmocka_unit_test(test_unigram),
 		cmocka_unit_test(test_unigram_spm),
+		cmocka_unit_test(test_spm_bpe),
+		cmocka_unit_test(test_spm_word),
+		cmocka_unit_test(test_spm_char),
+		cmocka_unit_test(test_xlmr_spm),
+		cmocka_unit_test(test_albert_spm),
 		cmocka_unit_test(test_seeds),
 	};
 
