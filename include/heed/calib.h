@@ -25,6 +25,7 @@
 
 #define CALIB_FORMAT_VERSION 2
 #define CALIB_DEFAULT_L HEED_MAX_TOKENS /* layout length cap: the token cap */
+#define CALIB_FIT_EPOCHS 2 /* dense synthesizer training epochs */
 #define CALIB_DEFAULT_SEED 0x68656564ULL /* "heed": Random Synthesizer seed */
 
 typedef struct calib_head_stats {
@@ -193,7 +194,8 @@ typedef struct calib_fit_opts {
 	void *ud;
 } calib_fit_opts;
 
-/* Defaults: 4 epochs (at least 300 steps on small data), batch 64, Adam lr 3e-3. */
+/* Defaults: CALIB_FIT_EPOCHS epochs (up to 8 on small data, towards 300
+ * steps), batch 64, Adam lr 3e-3. */
 void calib_fit_defaults(calib_fit_opts *o, uint64_t seed);
 /* Fit (layer, head)'s Dense Synthesizer to s by distillation (Adam on the
  * cross-entropy to the real rows).  Writes the weights into c and the

@@ -79,7 +79,8 @@ cal_usage(FILE *f)
 	    "  -L, --length L           layout length (default: min(128, max positions));\n"
 	    "                           longer sentences are truncated to L tokens\n"
 	    "  -r, --rank R             dense synthesizer width (default %d; 0: none)\n"
-	    "  -e, --epochs E           synthesizer training epochs (default 4)\n"
+	    "  -e, --epochs E           synthesizer training epochs (default %d; up to 8\n"
+	    "                           on a small corpus)\n"
 	    "  -s, --seed S             seed for sampling, initialisation and the Random\n"
 	    "                           Synthesizer (default %#llx)\n"
 	    "      --samples N          training rows kept per layer (default: up to %d,\n"
@@ -97,7 +98,7 @@ cal_usage(FILE *f)
 	    "  -h, --help               this help\n"
 	    "\n"
 	    "Exit status: 0 done, 1 usage error, 2 bad model, corpus or file, 3 failure.\n",
-	    CAL_DEFAULT_RANK, (unsigned long long)CALIB_DEFAULT_SEED, CAL_SAMPLE_CAP,
+	    CAL_DEFAULT_RANK, CALIB_FIT_EPOCHS, (unsigned long long)CALIB_DEFAULT_SEED, CAL_SAMPLE_CAP,
 	    CAL_DEFAULT_BATCH);
 }
 
@@ -148,7 +149,7 @@ cal_parse_args(int argc, char **argv, cal_opts *o)
 	heed_err e;
 	int c;
 
-	*o = (cal_opts){ .rank = CAL_DEFAULT_RANK, .epochs = 4, .seed = CALIB_DEFAULT_SEED,
+	*o = (cal_opts){ .rank = CAL_DEFAULT_RANK, .epochs = CALIB_FIT_EPOCHS, .seed = CALIB_DEFAULT_SEED,
 		.batch = CAL_DEFAULT_BATCH };
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "m:o:n:L:r:e:s:t:qh", opts, NULL)) != -1) {
@@ -438,7 +439,6 @@ pass_forward(calibrator *k, heed_err *e)
 	const calib_corpus *c = &k->corp;
 	int cap = enc_max_tokens(k->s) > k->o.batch ? enc_max_tokens(k->s) : k->o.batch;
 	int *ids = xmalloc(sizeof(int) * (size_t)cap), rc = HEED_OK;
-	bool together = enc_batch_supported(k->m);   /* else one sentence a batch */
 	size_t done = 0;
 
 	k->battn = xmalloc(sizeof(*k->battn) * (size_t)cap * k->LH);
@@ -449,7 +449,7 @@ pass_forward(calibrator *k, heed_err *e)
 		size_t rows = 0;
 		for (r1 = r0; r1 < c->count; r1++) {
 			size_t i = k->order[r1], n = c->off[i + 1] - c->off[i];
-			if (r1 > r0 && (rows + n > (size_t)cap || !together))
+			if (r1 > r0 && rows + n > (size_t)cap)
 				break;
 			rows += n;
 		}
