@@ -4,7 +4,8 @@
 # for each, `heed stats` reads it, and `heed dump` under average, dense,
 # random and uniform gives rows that sum to 1; in ModernBERT's local layers
 # (2 and 3, ±4 tokens) every mode is exactly 0 outside the window and
-# uniform is 1 over the window's keys; a preset file round-trips.
+# uniform is 1 over the window's keys; a preset file round-trips; a
+# calibration is the same file whatever its batches.
 . "${HEED_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 
 FIX="$FIXTURES/enc"
@@ -15,6 +16,11 @@ SENT="one two three four five six seven eight nine ten eleven twelve [MASK] ."
 for m in modernbert-f32 deberta3-bf16 deberta2-f16; do
 	"$HEED_BIN" calibrate -m "$FIX/$m" -o "$tmp/$m.calib" "$CORPUS" >"$tmp/$m.log" 2>&1
 	check_last "$m: calibrate exits 0"
+	# their sentences share batches: one a batch on 3 threads, same file
+	"$HEED_BIN" calibrate -q -m "$FIX/$m" -o "$tmp/$m.1.calib" --batch-tokens 1 --threads 3 \
+	    "$CORPUS" >/dev/null 2>&1
+	cmp -s "$tmp/$m.calib" "$tmp/$m.1.calib"
+	check_last "$m: calibration does not depend on the batch size"
 	"$HEED_BIN" stats -m "$FIX/$m" -c "$tmp/$m.calib" >"$tmp/$m.stats"
 	check_last "$m: stats exits 0"
 	for spec in all=average all=dense all=random all=uniform "L1=average,L2H1=dense,L3=uniform"; do

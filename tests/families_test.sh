@@ -54,6 +54,12 @@ PY
 	check_last "$name: calibrate exits 0"
 	grep -q "on 13 sentences" "$tmp/summary"
 	check_last "$name: calibrated on 13 sentences"
+	# one sentence a batch on 3 threads gives the very same file as the
+	# default batches (every family batches its sentences)
+	"$HEED_BIN" calibrate -q -m "$dir" -o "$tmp/$name.1.calib" --rank 4 --epochs 2 \
+		--batch-tokens 1 --threads 3 "$CORPUS" >/dev/null 2>"$tmp/err"
+	cmp -s "$tmp/$name.calib" "$tmp/$name.1.calib"
+	check_last "$name: calibration does not depend on the batch size"
 	"$HEED_BIN" stats -m "$dir" -c "$tmp/$name.calib" >"$tmp/stats" 2>"$tmp/err"
 	check_last "$name: stats exits 0"
 	# one row per attention row and head (ALBERT: 4 rows from 2 shared groups)

@@ -74,13 +74,11 @@ enc_state *enc_new_batch(const model *m, int max_tokens, int max_rows);
 /* Run count sentences in input mode at once: lens[g] tokens each, their ids
  * back to back.  Every linear layer multiplies all the batch's rows in one
  * pass over its weights; attention stays within each sentence (no padding,
- * no mask).  Each sentence's numbers are those enc_run gives it alone, bit
+ * no mask; ModernBERT's rotary positions and windows and DeBERTa's
+ * relative positions count from each sentence's start).  Each sentence's numbers are those enc_run gives it alone, bit
  * for bit: a row's sums never depend on the other rows.  Leaves nothing an
  * incremental enc_run could reuse. */
 int enc_run_batch(enc_state *s, const int *ids, const int *lens, int count, heed_err *e);
-/* Can m's sentences share a batch?  Not ModernBERT's or DeBERTa's, whose
- * attention works on one sentence: a batch of them is one sentence. */
-bool enc_batch_supported(const model *m);
 /* First row of sentence g in enc_hidden's rows. */
 int enc_batch_row(const enc_state *s, int g);
 /* attention of (layer, head) for sentence g: [m][m], m = lens[g] */

@@ -46,7 +46,8 @@ enc_deberta_index(const model_config *c, int r)
 	return b < 0 ? 0 : b > 2 * c->rel_span - 1 ? 2 * c->rel_span - 1 : b;
 }
 
-/* δ for every i − j in (−T, T), and per-head scratch for both terms. */
+/* δ for every i − j in (−T, T), and scratch for both terms: one region
+ * per part of the attention job (enc_deberta_regions). */
 void
 enc_deberta_init(enc_state *s)
 {
@@ -57,23 +58,35 @@ enc_deberta_init(enc_state *s)
 	for (int r = -(T - 1); r <= T - 1; r++)
 		s->rel_idx[r + T - 1] = enc_deberta_index(c, r);
 	s->rel_width = s->rel_idx[2 * T - 2] - s->rel_idx[0] + 1;
-	s->rel_scratch = xmalloc(sizeof(float) * 2 * (size_t)c->heads * T * s->rel_width);
+	enc_deberta_regions(s, c->heads);
 	if (s->m->has_emd)   /* q, its projection, context, mid, FFN, one row of weights */
 		s->emd = xmalloc(sizeof(float) * ((size_t)6 * c->hidden +
 		    (size_t)s->m->layer[0].w1.out + (size_t)T));
 }
 
-/* a[n][n] += scale · (c2p + p2c) for head h of layer l. */
 void
-enc_deberta_rel(enc_state *s, int l, int h, int n, float scale, float *a)
+enc_deberta_regions(enc_state *s, int parts)
+{
+	if (s->rel_scratch != NULL && parts <= s->rel_regions)
+		return;
+	free(s->rel_scratch);
+	s->rel_regions = parts;
+	s->rel_scratch = xmalloc(sizeof(float) * 2 * (size_t)parts * s->max_tokens * s->rel_width);
+}
+
+/* a[n][n] += scale · (c2p + p2c) for head h of layer l, for the sentence
+ * whose n rows start at row row0, in scratch region `region`. */
+void
+enc_deberta_rel(enc_state *s, int l, int h, int row0, int n, int region, float scale, float *a)
 {
 	const model_config *c = &s->m->cfg;
 	const layer_weights *w = &s->m->layer[l];
 	int H = c->hidden, d = H / c->heads, T = s->max_tokens;
 	const int *idx = s->rel_idx + (T - 1);   /* idx[i − j] */
 	int r0 = idx[-(n - 1)], R = idx[n - 1] - r0 + 1;
-	float *cq = s->rel_scratch + (size_t)h * 2 * T * s->rel_width, *pk = cq + (size_t)T * s->rel_width;
-	const float *q = s->qkv + (size_t)h * d, *k = q + H;
+	float *cq = s->rel_scratch + (size_t)region * 2 * T * s->rel_width;
+	float *pk = cq + (size_t)T * s->rel_width;
+	const float *q = s->qkv + (size_t)row0 * 3 * H + (size_t)h * d, *k = q + H;
 
 	if (w->rel_k != NULL)   /* cq[i][r] = Q_i · Pk[r0 + r] */
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, R, d, scale,

@@ -101,6 +101,8 @@ enc_set_threads(enc_state *s, int threads)
 {
 	enc_pool_free(s->pool);
 	s->pool = threads > 1 ? enc_pool_new(threads) : NULL;
+	if (s->rel_scratch != NULL)   /* DeBERTa: a scratch region per part */
+		enc_deberta_regions(s, enc_pool_parts(s->pool));
 	/* every part calls OpenBLAS; its own threads would only compete */
 	openblas_set_num_threads(1);
 	if (blas_thread_shutdown_ != NULL)
@@ -246,7 +248,7 @@ embed(enc_state *s, const int *ids, int n, float *x)
  * at row r0: the model's own, or its mode's rows. */
 static void
 head_attention(enc_state *s, int l, int h, head_mode mode, const calib *cal,
-	       const float *x, int r0, int n, float *a)
+	       const float *x, int r0, int n, int part, float *a)
 {
 	int H = s->m->cfg.hidden, d = H / s->m->cfg.heads;
 
@@ -257,13 +259,12 @@ head_attention(enc_state *s, int l, int h, head_mode mode, const calib *cal,
 		return;
 	}
 	const float *q = s->qkv + (size_t)r0 * 3 * H + (size_t)h * d, *k = q + H;
-	/* DeBERTa scales by √(d · (1 + its relative terms)) and adds them
-	 * (batches of one sentence only: enc_batch_supported) */
+	/* DeBERTa scales by √(d · (1 + its relative terms)) and adds them */
 	float scale = 1.0f / sqrtf((float)d * (float)(1 + s->m->cfg.rel_terms));
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, d,
 		    scale, q, 3 * H, k, 3 * H, 0.0f, a, n);
 	if (s->m->cfg.rel_span > 0)
-		enc_deberta_rel(s, l, h, n, scale, a);
+		enc_deberta_rel(s, l, h, r0, n, part, scale, a);
 	if (s->ent != NULL) {
 		/* a batch: calibration wants each row's entropy, cheaper here */
 		float *ent = s->ent + ((size_t)s->m->cfg.layers * s->m->cfg.heads * r0) +
@@ -299,7 +300,7 @@ attention_part(void *v, int part, int parts)
 		int g = it / c->heads, h = it % c->heads, r0 = s->seg[g], n = s->seg[g + 1] - r0;
 		float *a = s->attn + s->aoff[g] + ((size_t)j->l * c->heads + h) * n * n;
 		head_mode mode = j->modes != NULL ? (head_mode)j->modes[j->l * c->heads + h] : HEAD_INPUT;
-		head_attention(s, j->l, h, mode, j->cal, j->x, r0, n, a);
+		head_attention(s, j->l, h, mode, j->cal, j->x, r0, n, part, a);
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, d, n,
 			    1.0f, a, n, s->qkv + (size_t)r0 * 3 * H + 2 * H + (size_t)h * d, 3 * H,
 			    0.0f, s->ctx + (size_t)r0 * H + (size_t)h * d, H);
@@ -465,14 +466,6 @@ enc_run_typed(enc_state *s, const int *ids, const int *types, int n, const uint8
 	return HEED_OK;
 }
 
-/* ModernBERT's layer (rotary positions, local windows) and DeBERTa's
- * relative terms work on one sentence's rows from row 0. */
-bool
-enc_batch_supported(const model *m)
-{
-	return m->cfg.arch != MODEL_ARCH_MODERNBERT && m->cfg.rel_span == 0;
-}
-
 int
 enc_run_batch(enc_state *s, const int *ids, const int *lens, int count, heed_err *e)
 {
@@ -481,9 +474,9 @@ enc_run_batch(enc_state *s, const int *ids, const int *lens, int count, heed_err
 	double t0 = util_now_ms();
 	int rows = 0;
 
-	if (count < 1 || count > s->max_seg || (count > 1 && !enc_batch_supported(s->m)))
+	if (count < 1 || count > s->max_seg)
 		return err_set(e, HEED_EINVAL, "%d sentences: a batch takes 1 to %d", count,
-			       enc_batch_supported(s->m) ? s->max_seg : 1);
+			       s->max_seg);
 	for (int g = 0; g < count; g++) {
 		if (lens[g] < 1 || lens[g] > s->max_tokens || rows > s->max_rows - lens[g])
 			return err_set(e, HEED_EINVAL, "sentence %d of %d tokens: a batch takes "

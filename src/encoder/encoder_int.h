@@ -55,7 +55,8 @@ struct enc_state {
 	float *rope;         /* [2][max_tokens][head_dim/2][cos, sin]: global θ, then local θ */
 	int *rel_idx;        /* DeBERTa [2*max_tokens-1]: δ for i - j = -(T-1) .. T-1 */
 	int rel_width;       /* DeBERTa: distinct δ a max_tokens input can reach */
-	float *rel_scratch;  /* DeBERTa [heads][2][max_tokens][rel_width]: c2p, p2c */
+	int rel_regions;     /* DeBERTa: scratch regions, at least the attention job's parts */
+	float *rel_scratch;  /* DeBERTa [rel_regions][2][max_tokens][rel_width]: c2p, p2c */
 	float *emd;          /* DeBERTa's enhanced mask decoder: one query row's scratch */
 };
 
@@ -70,11 +71,15 @@ void enc_linear_act(enc_state *s, const lin_weight *w, const float *in, int n, c
 void enc_rope_tables(enc_state *s);
 void enc_modernbert_layer(enc_state *s, int l, const uint8_t *modes, const calib *cal);
 
-/* deberta.c: δ(r) for i - j = r; the tables for enc_new; and head h's
- * relative terms, scale · (c2p + p2c), added to its scores a[n][n]. */
+/* deberta.c: δ(r) for i - j = r; the tables for enc_new; scratch for at
+ * least `parts` concurrent heads; and head h's relative terms for the
+ * sentence at row row0, scale · (c2p + p2c), added to its scores a[n][n]
+ * (region: the attention part's own scratch). */
 int enc_deberta_index(const model_config *c, int r);
 void enc_deberta_init(enc_state *s);
-void enc_deberta_rel(enc_state *s, int l, int h, int n, float scale, float *a);
+void enc_deberta_regions(enc_state *s, int parts);
+void enc_deberta_rel(enc_state *s, int l, int h, int row0, int n, int region, float scale,
+		     float *a);
 /* The enhanced mask decoder's output row at pos (model->has_emd), in s->emd. */
 const float *enc_deberta_emd(enc_state *s, int pos);
 

@@ -77,7 +77,7 @@ enc_window(const enc_state *s, int layer)
 typedef struct mb_job {
 	enc_state *s;
 	int l;
-	int w;               /* keys within w of the query; n − 1 for a global layer */
+	int win;             /* the layer's half window; −1 for a global layer */
 	bool local;          /* local layers rotate with the local θ */
 	const uint8_t *modes;
 	const calib *cal;
@@ -85,31 +85,37 @@ typedef struct mb_job {
 } mb_job;
 
 /* Row i of a mode other than input, inside [lo, hi): the mode's full row,
- * cut to the window and renormalised. */
+ * cut to the window and renormalised; x is the sentence's first input row. */
 static void
-mode_row_windowed(const mb_job *j, int h, head_mode mode, int n, int i, int lo, int hi, float *row)
+mode_row_windowed(const mb_job *j, const float *x, int h, head_mode mode, int n, int i, int lo,
+		  int hi, float *row)
 {
 	enc_state *s = j->s;
 	double sum = 0.0;
 
 	enc_mode_row(mode, j->cal, s->layout_L, j->l, h, n, i,
-		     j->x + (size_t)i * s->m->cfg.hidden, row);
+		     x + (size_t)i * s->m->cfg.hidden, row);
 	for (int k = lo; k < hi; k++)
 		sum += row[k];
 	for (int k = lo; k < hi; k++)
 		row[k] = sum > 0.0 ? (float)(row[k] / sum) : 1.0f / (float)(hi - lo);
 }
 
-/* Head h: rotate its Q and K, then its attention and context block by block. */
+/* Head h of sentence g (rows seg[g] .. seg[g+1] of a batch; the whole
+ * input otherwise): rotate its Q and K by their positions in the sentence,
+ * then its attention and context block by block. */
 static void
-mb_head(const mb_job *j, int h)
+mb_head(const mb_job *j, int g, int h)
 {
 	enc_state *s = j->s;
 	const model_config *c = &s->m->cfg;
-	int n = s->n, H = c->hidden, d = H / c->heads, half = d / 2, w = j->w;
+	int r0 = s->seg[g], n = s->seg[g + 1] - r0, H = c->hidden, d = H / c->heads, half = d / 2;
+	int w = j->win < 0 || j->win > n - 1 ? n - 1 : j->win;
 	size_t ld = 3 * (size_t)H;
-	float *q = s->qkv + (size_t)h * d, *k = q + H, *v = q + 2 * H;
-	float *a = s->attn + ((size_t)j->l * c->heads + h) * n * n;
+	float *q = s->qkv + (size_t)r0 * ld + (size_t)h * d, *k = q + H, *v = q + 2 * H;
+	float *a = s->attn + s->aoff[g] + ((size_t)j->l * c->heads + h) * n * n;
+	float *ctx = s->ctx + (size_t)r0 * H + (size_t)h * d;
+	const float *x = j->x + (size_t)r0 * H;
 	head_mode mode = j->modes != NULL ? (head_mode)j->modes[j->l * c->heads + h] : HEAD_INPUT;
 	const float *tab = s->rope + (size_t)j->local * s->max_tokens * half * 2;
 
@@ -130,23 +136,26 @@ mb_head(const mb_job *j, int h)
 			if (mode == HEAD_INPUT)
 				enc_softmax(row + lo, hi - lo);
 			else
-				mode_row_windowed(j, h, mode, n, i, lo, hi, row);
+				mode_row_windowed(j, x, h, mode, n, i, lo, hi, row);
 			memset(row, 0, sizeof(float) * (size_t)lo);
 			memset(row + hi, 0, sizeof(float) * (size_t)(n - hi));
 		}
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, i1 - i0, d, j1 - j0,
 			    1.0f, a + (size_t)i0 * n + j0, n, v + j0 * ld, (int)ld,
-			    0.0f, s->ctx + (size_t)i0 * H + (size_t)h * d, H);
+			    0.0f, ctx + (size_t)i0 * H, H);
 	}
 }
 
+/* (sentence, head) pairs are independent: each part takes every
+ * parts-th of them. */
 static void
 mb_attention_part(void *arg, int part, int parts)
 {
 	const mb_job *j = arg;
+	int heads = j->s->m->cfg.heads;
 
-	for (int h = part; h < j->s->m->cfg.heads; h += parts)
-		mb_head(j, h);
+	for (int it = part; it < heads * j->s->nseg; it += parts)
+		mb_head(j, it / heads, it % heads);
 }
 
 /* ---- the layer ---------------------------------------------------------- */
@@ -189,7 +198,7 @@ enc_modernbert_layer(enc_state *s, int l, const uint8_t *modes, const calib *cal
 	}
 	enc_linear(s, &w->wqkv, a, n, w->bqkv, s->qkv);
 	/* dense mode reads the layer's input as calibration saw it: hidden[l] */
-	mb_job j = { s, l, win < 0 || win > n - 1 ? n - 1 : win, win >= 0, modes, cal, x };
+	mb_job j = { s, l, win, win >= 0, modes, cal, x };
 	enc_pool_run(s->pool, mb_attention_part, &j);
 	enc_linear(s, &w->wo, s->ctx, n, w->bo, s->proj);
 	memcpy(out, x, sizeof(float) * (size_t)n * H);
