@@ -79,6 +79,11 @@ enc_state *enc_new_batch(const model *m, int max_tokens, int max_rows);
  * for bit: a row's sums never depend on the other rows.  Leaves nothing an
  * incremental enc_run could reuse. */
 int enc_run_batch(enc_state *s, const int *ids, const int *lens, int count, heed_err *e);
+/* Calibration reads every layer's attention and input, never the last
+ * layer's output: with skip, enc_run_batch stops after the last layer's
+ * attention (for heed-mini a fifth of the pass) and enc_hidden(s, layers)
+ * is not computed.  Off by default. */
+void enc_batch_skip_output(enc_state *s, bool skip);
 /* First row of sentence g in enc_hidden's rows. */
 int enc_batch_row(const enc_state *s, int g);
 /* attention of (layer, head) for sentence g: [m][m], m = lens[g] */

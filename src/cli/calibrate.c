@@ -617,6 +617,7 @@ cal_open(calibrator *k, int argc, char **argv, heed_err *e)
 		return rc;
 	k->s = enc_new_batch(k->m, L, k->o.batch > L ? k->o.batch : L);
 	enc_set_threads(k->s, threads);
+	enc_batch_skip_output(k->s, true);   /* nothing here reads the last layer's output */
 	k->pool = enc_pool_new(threads);
 	calib_stats_init(&k->acc, c->layers, c->heads);
 	plan_order(k);

@@ -307,9 +307,10 @@ attention_part(void *v, int part, int parts)
 	}
 }
 
-/* hidden[l+1] = layer l applied to hidden[l]. */
+/* hidden[l+1] = layer l applied to hidden[l]; with attention_only, only
+ * its attention (and the context), hidden[l+1] left as it was. */
 static void
-layer_forward(enc_state *s, int l, const uint8_t *modes, const calib *cal)
+layer_forward(enc_state *s, int l, const uint8_t *modes, const calib *cal, bool attention_only)
 {
 	const model_config *c = &s->m->cfg;
 	const layer_weights *w = &s->m->layer[l];
@@ -318,12 +319,14 @@ layer_forward(enc_state *s, int l, const uint8_t *modes, const calib *cal)
 	float *out = s->hidden + (size_t)(l + 1) * n * H;
 
 	if (c->arch == MODEL_ARCH_MODERNBERT) {
-		enc_modernbert_layer(s, l, modes, cal);
+		enc_modernbert_layer(s, l, modes, cal, attention_only);
 		return;
 	}
 	enc_linear(s, &w->wqkv, x, n, w->bqkv, s->qkv);
 	attn_job aj = { s, l, modes, cal, x };
 	enc_pool_run(s->pool, attention_part, &aj);
+	if (attention_only)
+		return;
 	enc_linear(s, &w->wo, s->ctx, n, w->bo, s->proj);
 	for (int t = 0; t < n; t++) {
 		float *r = s->mid + (size_t)t * H;
@@ -459,7 +462,7 @@ enc_run_typed(enc_state *s, const int *ids, const int *types, int n, const uint8
 		}
 		for (int h = 0; h < c->heads; h++)
 			s->modes[l * c->heads + h] = modes != NULL ? modes[l * c->heads + h] : HEAD_INPUT;
-		layer_forward(s, l, modes, cal);
+		layer_forward(s, l, modes, cal, false);
 	}
 	s->valid = c->layers;
 	s->last_ms = util_now_ms() - t0;
@@ -500,7 +503,7 @@ enc_run_batch(enc_state *s, const int *ids, const int *lens, int count, heed_err
 	s->cal = NULL;
 	embed(s, ids, rows, s->hidden);
 	for (int l = 0; l < c->layers; l++)
-		layer_forward(s, l, NULL, NULL);
+		layer_forward(s, l, NULL, NULL, s->skip_output && l == c->layers - 1);
 	/* not a cache an incremental run could start from */
 	s->valid = -1;
 	s->first_recomputed = 0;
@@ -522,6 +525,12 @@ enc_attn(const enc_state *s, int layer, int head)
 	size_t n = (size_t)s->n;
 
 	return s->attn + ((size_t)layer * s->m->cfg.heads + head) * n * n;
+}
+
+void
+enc_batch_skip_output(enc_state *s, bool skip)
+{
+	s->skip_output = skip;
 }
 
 int

@@ -22,6 +22,7 @@ struct enc_state {
 	int max_rows;        /* all sentences of a batch (max_tokens without one) */
 	int max_seg;         /* sentences of a batch */
 	size_t attn_cap;     /* floats of attn */
+	bool skip_output;    /* batches: stop after the last layer's attention */
 	int layout_L;        /* layout length for random mode without calib */
 
 	/* results of the last run, and the cache that incremental runs reuse */
@@ -69,7 +70,8 @@ void enc_linear_act(enc_state *s, const lin_weight *w, const float *in, int n, c
 
 /* modernbert.c: RoPE tables for enc_new, and layer l of a ModernBERT */
 void enc_rope_tables(enc_state *s);
-void enc_modernbert_layer(enc_state *s, int l, const uint8_t *modes, const calib *cal);
+void enc_modernbert_layer(enc_state *s, int l, const uint8_t *modes, const calib *cal,
+			  bool attention_only);
 
 /* deberta.c: δ(r) for i - j = r; the tables for enc_new; scratch for at
  * least `parts` concurrent heads; and head h's relative terms for the

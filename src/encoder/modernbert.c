@@ -182,7 +182,8 @@ geglu(float *ffn, int n, int F, model_act act)
 }
 
 void
-enc_modernbert_layer(enc_state *s, int l, const uint8_t *modes, const calib *cal)
+enc_modernbert_layer(enc_state *s, int l, const uint8_t *modes, const calib *cal,
+		     bool attention_only)
 {
 	const model_config *c = &s->m->cfg;
 	const layer_weights *w = &s->m->layer[l];
@@ -200,6 +201,8 @@ enc_modernbert_layer(enc_state *s, int l, const uint8_t *modes, const calib *cal
 	/* dense mode reads the layer's input as calibration saw it: hidden[l] */
 	mb_job j = { s, l, win, win >= 0, modes, cal, x };
 	enc_pool_run(s->pool, mb_attention_part, &j);
+	if (attention_only)
+		return;
 	enc_linear(s, &w->wo, s->ctx, n, w->bo, s->proj);
 	memcpy(out, x, sizeof(float) * (size_t)n * H);
 	add_rows(out, s->proj, (size_t)n * H);
