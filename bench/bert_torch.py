@@ -77,10 +77,11 @@ class Encoder(torch.nn.Module):
 
 
 class Bert(Encoder):
-    """Post-LayerNorm BERT."""
+    """Post-LayerNorm BERT (and RoBERTa, below)."""
 
-    def __init__(self, folder):
-        super().__init__(folder, "bert.", ("embeddings.", "encoder."))
+    def __init__(self, folder, prefix="bert."):
+        super().__init__(folder, prefix, ("embeddings.", "encoder."))
+        self.pos0 = 0
         self.eps = self.config.get("layer_norm_eps", 1e-12)
         self.tanh_gelu = self.config.get("hidden_act", "gelu") in ("gelu_new", "gelu_pytorch_tanh")
 
@@ -109,19 +110,30 @@ class Bert(Encoder):
     def _embed(self, ids):
         n = ids.shape[0]
         x = (F.embedding(ids, self._w("embeddings.word_embeddings.weight"))
-             + self._w("embeddings.position_embeddings.weight")[:n]
+             + self._w("embeddings.position_embeddings.weight")[self.pos0:self.pos0 + n]
              + self._w("embeddings.token_type_embeddings.weight")[0])
         return self._ln(x, "embeddings.LayerNorm"), None
 
 
+class Roberta(Bert):
+    """BERT's graph under roberta.*, positions numbered from padding_idx + 1
+    (the bench's ids hold no padding token)."""
+
+    def __init__(self, folder):
+        super().__init__(folder, "roberta.")
+        self.pos0 = self.config.get("pad_token_id", 1) + 1
+
+
 def encoder_for(folder):
-    """The benchmark's module for the folder's family: Bert, or ModernBert
-    (bench/modernbert_torch.py) for model_type modernbert."""
+    """The benchmark's module for the folder's family: Bert, Roberta, or
+    ModernBert (bench/modernbert_torch.py) for model_type modernbert."""
     with open(os.path.join(folder, "config.json")) as f:
         family = json.load(f).get("model_type")
     if family == "modernbert":
         from modernbert_torch import ModernBert
         return ModernBert(folder)
+    if family == "roberta":
+        return Roberta(folder)
     return Bert(folder)
 
 

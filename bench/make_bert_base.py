@@ -9,7 +9,12 @@ model exists.  Speed does not depend on the weight values; a fixed seed makes
 the file identical on every machine anyway.
 
     bench/make_bert_base.py [--out bench/out/bert-base-random] [--dtype F16]
-                            [--set num_hidden_layers=4 ...]
+                            [--set num_hidden_layers=4 ...] [--roberta]
+
+--roberta makes it roberta-base-shaped instead: RobertaForMaskedLM's names,
+model_type roberta, 514 positions numbered from padding_idx 1 + 1, one
+token type, still with the bert-base-uncased vocabulary so that every
+engine gets the same ids.
 """
 import argparse
 import json
@@ -24,8 +29,9 @@ ROOT = os.path.dirname(HERE)
 
 
 def tensors(c, rng):
-    """(name, array) in Hugging Face BertForMaskedLM naming; the MLM decoder
-    is tied to the word embeddings, so only its bias is stored."""
+    """(name, array) in Hugging Face BertForMaskedLM naming, or
+    RobertaForMaskedLM's for model_type roberta; the MLM decoder is tied to
+    the word embeddings, so only its bias is stored."""
     h, ffn, L = c["hidden_size"], c["intermediate_size"], c["num_hidden_layers"]
     std = c.get("initializer_range", 0.02)
 
@@ -56,7 +62,20 @@ def tensors(c, rng):
     out += dense("cls.predictions.transform.dense", h, h)
     out += ln("cls.predictions.transform.LayerNorm")
     out.append(("cls.predictions.bias", np.zeros(c["vocab_size"], np.float32)))
+    if c.get("model_type") == "roberta":
+        out = [(roberta_name(n), a) for n, a in out]
     return out
+
+
+def roberta_name(name):
+    """RobertaForMaskedLM's name for a BertForMaskedLM tensor."""
+    for old, new in (("cls.predictions.transform.LayerNorm.", "lm_head.layer_norm."),
+                     ("cls.predictions.transform.dense.", "lm_head.dense."),
+                     ("cls.predictions.bias", "lm_head.bias"),
+                     ("bert.", "roberta.")):
+        if name.startswith(old):
+            return new + name[len(old):]
+    return name
 
 
 def write_safetensors(path, named, dtype):
@@ -95,12 +114,17 @@ def main():
     ap.add_argument("--out", default=os.path.join(HERE, "out/bert-base-random"))
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE")
     ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--roberta", action="store_true", help="roberta-base-shaped")
     ap.add_argument("--dtype", default="F32", choices=("F32", "F16"),
                     help="stored weights (F16: what many checkpoints ship; heed keeps them F16)")
     a = ap.parse_args()
 
     with open(a.config) as f:
         c = json.load(f)
+    if a.roberta:
+        c.update({"model_type": "roberta", "architectures": ["RobertaForMaskedLM"],
+                  "max_position_embeddings": 514, "type_vocab_size": 1, "pad_token_id": 1,
+                  "layer_norm_eps": 1e-5})
     for kv in a.set:
         k, v = kv.split("=", 1)
         c[k] = parse_value(v)
