@@ -80,6 +80,10 @@ typedef struct tok_token {
 	int seg;          /* its segment: 0 (A) or 1 (B); a special token belongs
 			   * to the sentence before it in the template, a leading
 			   * one to the sentence after it ([CLS] A [SEP] | B [SEP]) */
+	int word;         /* its word in that sentence, as Hugging Face's word_ids():
+			   * tokens cut from one pre-tokenized word (or one added
+			   * token found in the text) share it, counted from 0 in
+			   * each sentence; -1 for added specials */
 } tok_token;
 
 typedef struct tok_result {

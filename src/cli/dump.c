@@ -27,6 +27,7 @@
 #include "heed/open.h"
 #include "heed/tok.h"
 #include "heed/util.h"
+#include "heed/words.h"
 #include "cli.h"
 
 #define DUMP_MAX_TOPK 100
@@ -34,6 +35,7 @@
 typedef struct dump_opts {
 	const char *model, *format, *spec, *calpath;
 	bool json, predict_all;
+	bool words;          /* attention between words, not pieces */
 	int layer, head;     /* 0-based; -1 = all */
 	int topk;
 } dump_opts;
@@ -53,6 +55,9 @@ typedef struct dump_ctx {
 	int *top_ids;        /* [topk] */
 	float *top_p;
 	float *replaced;     /* [n] ELECTRA discriminator's P(replaced) */
+	int *wfirst;         /* --words: [n+1] first token of each word */
+	float *wattn;        /* --words: [nw][nw] one head's word attention */
+	int nw;
 	bool warned_mlm;
 	bool from_stdin;     /* no sentence arguments: one a line on stdin */
 	int nonfinite;       /* sentences whose results were not all finite */
@@ -78,6 +83,8 @@ dump_usage(FILE *f)
 	    "  -M, --modes SPEC     head modes, e.g. papa-half, all=average, L2H5=uniform\n"
 	    "                       (see heed(1)); average and dense need a calibration\n"
 	    "  -c, --calib FILE     calibration file (default: MODEL/heed.calib)\n"
+	    "  -w, --words          attention between words, not word pieces: to a word\n"
+	    "                       summed over its pieces, from a word averaged\n"
 	    "  -h, --help           this help\n"
 	    "\n"
 	    "JSON: one document {\"model\", \"layers\", \"heads\", \"sentences\": [{\"text\",\n"
@@ -86,6 +93,10 @@ dump_usage(FILE *f)
 	    "\"attention\": [{\"layer\", \"head\", \"mode\", \"weights\": [query][key]}],\n"
 	    "\"predictions\": [{\"pos\", \"top\": [{\"id\", \"piece\", \"prob\"}]}]}]}.\n"
 	    "Spans are byte offsets [begin, end) into the sentence; -1 for [CLS]/[SEP].\n"
+	    "With --words each token also has \"word\" (its word in the sentence, as\n"
+	    "Hugging Face's word_ids(); null for [CLS]/[SEP]), the sentence has \"words\":\n"
+	    "[{\"text\", \"first\", \"end\"}] (tokens [first, end)), and \"weights\" are\n"
+	    "[query word][key word].\n"
 	    "TSV: tab-separated records, the first field naming the kind (in text\n"
 	    "and pieces \\ \\t \\n \\r stand for those characters, \\xHH for other\n"
 	    "control bytes):\n"
@@ -93,6 +104,7 @@ dump_usage(FILE *f)
 	    "  token    INDEX POS PIECE ID BEGIN END SEGMENT TYPE\n"
 	    "  attn     INDEX LAYER HEAD MODE QUERY W_0 ... W_N-1\n"
 	    "  pred     INDEX POS RANK PIECE ID PROB\n"
+	    "  word     INDEX W FIRST END TEXT          (--words; QUERY and W_k are words)\n"
 	    "Layers, heads and sentence indices are 1-based, positions 0-based.\n"
 	    "Exit status: 0 done, 1 usage error, 2 bad model, calibration or input.\n",
 	    DUMP_MAX_TOPK);
@@ -113,6 +125,7 @@ dump_parse_args(int argc, char **argv, dump_opts *o)
 		{ "predict", required_argument, NULL, 'p' },
 		{ "modes", required_argument, NULL, 'M' },
 		{ "calib", required_argument, NULL, 'c' },
+		{ "words", no_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -122,7 +135,7 @@ dump_parse_args(int argc, char **argv, dump_opts *o)
 
 	*o = (dump_opts){ .format = "json", .layer = -1, .head = -1, .topk = 5 };
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "m:f:l:H:k:p:M:c:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:f:l:H:k:p:M:c:wh", opts, NULL)) != -1) {
 		int rc = HEED_OK;
 		switch (c) {
 		case 'm': o->model = optarg; break;
@@ -133,6 +146,7 @@ dump_parse_args(int argc, char **argv, dump_opts *o)
 		case 'p': predict = optarg; break;
 		case 'M': o->spec = optarg; break;
 		case 'c': o->calpath = optarg; break;
+		case 'w': o->words = true; break;
 		case 'h': dump_usage(stdout); return 1;
 		default: rc = HEED_EINVAL; e.msg[0] = '\0'; break;
 		}
@@ -184,6 +198,10 @@ dump_open(dump_ctx *d, heed_err *e)
 	d->ws = tok_ws_new();
 	d->top_ids = xmalloc(sizeof(int) * (size_t)d->o.topk);
 	d->top_p = xmalloc(sizeof(float) * (size_t)d->o.topk);
+	if (d->o.words) {
+		d->wfirst = xmalloc(sizeof(int) * ((size_t)c->max_tokens + 1));
+		d->wattn = xmalloc(sizeof(float) * (size_t)c->max_tokens * (size_t)c->max_tokens);
+	}
 	return HEED_OK;
 }
 
@@ -196,6 +214,8 @@ dump_close(dump_ctx *d)
 	free(d->top_ids);
 	free(d->top_p);
 	free(d->replaced);
+	free(d->wfirst);
+	free(d->wattn);
 	enc_free(d->s);
 	heed_close(&d->h);
 }
@@ -271,6 +291,9 @@ json_tokens(const dump_ctx *d, const tok_result *r)
 			json_object_set_new(o, "segment", json_integer(r->tok[t].seg));
 			json_object_set_new(o, "type", json_integer(r->tok[t].type));
 		}
+		if (d->o.words)
+			json_object_set_new(o, "word", r->tok[t].word >= 0 ? json_integer(r->tok[t].word)
+			    : json_null());
 		json_array_append_new(a, o);
 	}
 	return a;
@@ -297,16 +320,50 @@ json_matrix(const float *w, int n)
 	return rows;
 }
 
+/* Head (l, h)'s matrix as printed, and its side: tokens, or words. */
+static const float *
+matrix(const dump_ctx *d, int l, int h, int n, int *side)
+{
+	if (!d->o.words) {
+		*side = n;
+		return enc_attn(d->s, l, h);
+	}
+	words_attention(enc_attn(d->s, l, h), n, d->wfirst, d->nw, d->wattn);
+	*side = d->nw;
+	return d->wattn;
+}
+
 static json_t *
 json_attention(const dump_ctx *d, int n)
 {
 	json_t *a = json_array();
+	int side;
 
 	for (int l = layer_lo(d); l < layer_hi(d); l++)
-		for (int h = head_lo(d); h < head_hi(d); h++)
+		for (int h = head_lo(d); h < head_hi(d); h++) {
+			const float *w = matrix(d, l, h, n, &side);
+
 			json_array_append_new(a, json_pack("{s:i, s:i, s:s, s:o}",
 			    "layer", l + 1, "head", h + 1, "mode", enc_mode_name(mode_of(d, l, h)),
-			    "weights", json_matrix(enc_attn(d->s, l, h), n)));
+			    "weights", json_matrix(w, side)));
+		}
+	return a;
+}
+
+/* The sentence's words (--words): their text and tokens [first, end). */
+static json_t *
+json_words(const dump_ctx *d, const char *text, const tok_result *r)
+{
+	const char *const texts[2] = { text, text };   /* tok_encode_line: spans into the line */
+	json_t *a = json_array();
+	size_t cap = strlen(text) + 256;   /* a whole word, or a special's piece */
+	char *buf = xmalloc(cap);
+
+	for (int w = 0; w < d->nw; w++)
+		json_array_append_new(a, json_pack("{s:o, s:i, s:i}", "text",
+		    json_text(words_text(d->v, r->tok, r->n, d->wfirst, w, texts, buf, cap)),
+		    "first", d->wfirst[w], "end", d->wfirst[w + 1]));
+	free(buf);
 	return a;
 }
 
@@ -350,9 +407,12 @@ json_sentence(dump_ctx *d, const char *text, const tok_result *r, heed_err *e)
 
 	if (rc < 0)
 		return rc;
-	json_t *o = json_pack("{s:o, s:i, s:i, s:b, s:o, s:o}", "text", json_text(text),
-	    "n", r->n, "n_full", r->n_full, "truncated", r->truncated, "tokens", json_tokens(d, r),
-	    "attention", json_attention(d, r->n));
+	json_t *o = json_pack("{s:o, s:i, s:i, s:b, s:o}", "text", json_text(text),
+	    "n", r->n, "n_full", r->n_full, "truncated", r->truncated, "tokens", json_tokens(d, r));
+
+	if (d->o.words)
+		json_object_set_new(o, "words", json_words(d, text, r));
+	json_object_set_new(o, "attention", json_attention(d, r->n));
 	/* a checkpoint without a masked-LM head has no predictions to list */
 	if (d->m->has_mlm)
 		json_object_set_new(o, "predictions", preds);
@@ -394,7 +454,10 @@ json_begin(const dump_ctx *d)
 static int
 tsv_sentence(dump_ctx *d, const char *text, const tok_result *r, heed_err *e)
 {
-	int n = r->n, i = d->index;
+	int n = r->n, i = d->index, side;
+	const char *const texts[2] = { text, text };   /* tok_encode_line: spans into the line */
+	size_t cap = strlen(text) + 256;
+	char *buf;
 
 	printf("sentence\t%d\t%d\t%d\t", i, n, r->n_full);
 	cli_tsv_field(stdout, text);
@@ -405,14 +468,21 @@ tsv_sentence(dump_ctx *d, const char *text, const tok_result *r, heed_err *e)
 		printf("\t%d\t%d\t%d\t%d\t%d\n", r->tok[t].id, r->tok[t].begin, r->tok[t].end,
 		       r->tok[t].seg, r->tok[t].type);
 	}
+	buf = xmalloc(cap);
+	for (int w = 0; w < d->nw && d->o.words; w++) {
+		printf("word\t%d\t%d\t%d\t%d\t", i, w, d->wfirst[w], d->wfirst[w + 1]);
+		cli_tsv_field(stdout, words_text(d->v, r->tok, r->n, d->wfirst, w, texts, buf, cap));
+		putchar('\n');
+	}
+	free(buf);
 	for (int l = layer_lo(d); l < layer_hi(d); l++)
 		for (int h = head_lo(d); h < head_hi(d); h++) {
-			const float *a = enc_attn(d->s, l, h);
-			for (int q = 0; q < n; q++) {
+			const float *a = matrix(d, l, h, n, &side);
+			for (int q = 0; q < side; q++) {
 				printf("attn\t%d\t%d\t%d\t%s\t%d", i, l + 1, h + 1,
 				       enc_mode_name(mode_of(d, l, h)), q);
-				for (int k = 0; k < n; k++)
-					printf("\t%.6g", a[(size_t)q * n + k]);
+				for (int k = 0; k < side; k++)
+					printf("\t%.6g", a[(size_t)q * side + k]);
 				putchar('\n');
 			}
 		}
@@ -478,6 +548,8 @@ dump_sentence(dump_ctx *d, const char *text, heed_err *e)
 		d->ids[t] = r.tok[t].id;
 		d->types[t] = r.tok[t].type;
 	}
+	if (d->o.words)
+		d->nw = words_group(r.tok, r.n, d->wfirst);
 	rc = enc_run_typed(d->s, d->ids, d->types, r.n, d->modes, d->cal, NULL, NULL, e);
 	if (rc >= 0 && heed_check_finite(d->s, d->m, NULL, NULL, &why) < 0) {
 		/* still printed, with null (JSON) or nan (TSV) where values are

@@ -269,7 +269,7 @@ static int
 encode_seq(const tok_vocab *v, tok_ws *w, const char *text, size_t len, bool lowercase,
 	   tok_out *seg)
 {
-	int invalid, i, k, n0;
+	int invalid, i, k, n0, word;
 
 	w->cps.n = w->t1.n = w->sp.n = w->sp2.n = 0;
 	seg->n = 0;
@@ -299,15 +299,20 @@ encode_seq(const tok_vocab *v, tok_ws *w, const char *text, size_t len, bool low
 	}
 	/* 3. pre-tokenize */
 	tok_pretok_run(v->pre, v->npre, w);
-	/* 4. the model */
-	for (i = 0; i < w->sp.n; i++) {
+	/* 4. the model; each split that yields tokens is a word (Hugging
+	 * Face numbers its non-empty splits, and every one yields a token) */
+	for (i = 0, word = 0; i < w->sp.n; i++) {
 		tok_split *s = &w->sp.s[i];
+		int n1 = seg->n;
 
 		if (s->id >= 0) {
 			tok_out_push(seg, s->id, s->begin, s->end);
 			seg->t[seg->n - 1].type = ADDED;
 		} else
 			run_model(v, w->t1.c + s->a, s->b - s->a, seg, &w->mws);
+		for (k = n1; k < seg->n; k++)
+			seg->t[k].word = word;
+		word += seg->n > n1;
 	}
 	if (v->fuse_unk_run)
 		fuse_unknown(v, seg);
@@ -397,6 +402,7 @@ apply_template(const tok_tpl *t, tok_out *seg, const int *keep, tok_out *out)
 				out->t[out->n - 1].type = it->type;
 				out->t[out->n - 1].seq = -1;
 				out->t[out->n - 1].seg = sg;
+				out->t[out->n - 1].word = -1;
 			}
 			continue;
 		}
@@ -407,6 +413,7 @@ apply_template(const tok_tpl *t, tok_out *seg, const int *keep, tok_out *out)
 			out->t[out->n - 1].type = it->type;
 			out->t[out->n - 1].seq = it->seq;
 			out->t[out->n - 1].seg = it->seq;
+			out->t[out->n - 1].word = s->word;
 		}
 	}
 }

@@ -24,6 +24,7 @@ tok_out_push(tok_out *o, int id, int begin, int end)
 	o->t[o->n].type = 0;
 	o->t[o->n].seq = 0;
 	o->t[o->n].seg = 0;
+	o->t[o->n].word = -1;
 	o->n++;
 }
 

@@ -95,6 +95,7 @@ const FAMILIES = [
   ['albert-f32', 'albert', AL], ['albert-f16', 'albert', AL], ['albert-inner-f32', 'albert', AL],
 ];
 
+// Character offsets (what the bindings give) to byte offsets.
 function toBytes(s, [b, e]) {
   const cps = Array.from(s);
   const at = [0];
@@ -134,4 +135,6 @@ async function main() {
   }
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+// word_ids.js borrows toBytes; run as a script, this writes the fixtures
+module.exports = { toBytes };
+if (require.main === module) main().catch((e) => { console.error(e); process.exit(1); });
