@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "heed/enc.h"
+#include "heed/words.h"
 #include "key.h"
 #include "screen.h"
 #include "term.h"
@@ -76,6 +77,7 @@ ctx_of(const app *a, view_ctx *c)
 	c->sel_head = a->sel_head;
 	c->pal = a->pal;
 	c->scale = (frame_scale)a->geom.scale;
+	c->words = a->want_words;
 	c->computing = a->computing;
 	c->notice = a->msg;
 	c->imp = a->have_imp ? &a->imp : NULL;
@@ -83,6 +85,20 @@ ctx_of(const app *a, view_ctx *c)
 }
 
 /* ---- requests to the encoder thread ------------------------------------ */
+
+/* The sentence's words and their texts, for a frame between words. */
+static void
+cut_words(app *a)
+{
+	/* tok_encode_line: every span, segment B's too, is into the line */
+	const char *const texts[2] = { a->in.buf, a->in.buf };
+	ui_words *w = &a->words;
+
+	w->n = words_group(a->tok.tok, a->tok.n, w->first);
+	for (int i = 0; i < w->n; i++)
+		words_text(a->vocab, a->tok.tok, a->tok.n, w->first, i, texts, w->label[i],
+		    sizeof w->label[i]);
+}
 
 /* Tokenise the sentence and hand the newest job to the worker. */
 static void
@@ -100,7 +116,10 @@ submit(app *a)
 	a->have_tok = true;
 	for (int i = 0; i < a->tok.n; i++)
 		a->ids[i] = a->tok.tok[i].id;
-	queue_submit_tokens(&a->q, queue_gen(&a->q), a->tok.tok, a->tok.n, a->modes, &a->geom);
+	if (a->want_words)
+		cut_words(a);
+	queue_submit_tokens(&a->q, queue_gen(&a->q), a->tok.tok, a->tok.n, a->modes, &a->geom,
+	    a->want_words ? &a->words : NULL);
 	a->computing = true;
 	a->dirty = true;
 }
@@ -205,6 +224,18 @@ cycle_scale(app *a)
 	a->geom.scale = (a->geom.scale + 1) % SCALE_COUNT;
 	refresh_frame(a);
 	app_message(a, "%s", what[a->geom.scale]);
+}
+
+/* w: words or pieces in the head and tokens views; the worker makes the
+ * word matrices only while they are asked for. */
+static void
+toggle_words(app *a)
+{
+	a->want_words = !a->want_words;
+	refresh_frame(a);
+	app_message(a, "%s", a->want_words
+	    ? "words: pieces merged; attention to a word summed, from a word averaged"
+	    : "word pieces, as the model sees them");
 }
 
 /* Carry out what a view asked for; returns false for ACT_PASS. */
@@ -428,6 +459,9 @@ global_key(app *a, int key)
 	case ':': a->prompting = true; break;
 	case 'S':
 		cycle_scale(a);
+		break;
+	case 'w':
+		toggle_words(a);
 		break;
 	case 'p':
 		a->pal = pal_next(a->pal);
@@ -770,6 +804,8 @@ app_free(app *a)
 	input_free(&a->paste);
 	free(a->modes);
 	free(a->ids);
+	free(a->words.first);
+	free(a->words.label);
 	if (a->trace != NULL)
 		fclose(a->trace);
 	lesson_free(a->lesson);

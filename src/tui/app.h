@@ -53,6 +53,8 @@ struct app {
 	tok_ws *tok_ws;              /* the tokenizer's buffers, reused key after key */
 	tok_result tok;              /* tokenisation of the last submitted text (in tok_ws) */
 	int *ids;                    /* [max_tokens], its ids for the job */
+	ui_words words;              /* its words, for the job when want_words */
+	bool want_words;             /* w: words, not pieces, in the views */
 	bool have_tok;
 	frame_geom geom;             /* where the grid wants its thumbnails */
 

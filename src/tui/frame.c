@@ -8,6 +8,7 @@
 
 #include "derive.h"
 #include "heed/util.h"
+#include "heed/words.h"
 #include "layout.h"
 #include "palette.h"
 
@@ -62,6 +63,9 @@ frame_reserve(ui_frame *f, int n, int layers, int heads)
 			f->window[l] = -1;
 		f->replaced = xrealloc(f->replaced, (size_t)n * sizeof *f->replaced);
 		f->base_replaced = xrealloc(f->base_replaced, (size_t)n * sizeof *f->base_replaced);
+		f->words.first = xrealloc(f->words.first, ((size_t)n + 1) * sizeof *f->words.first);
+		f->words.label = xrealloc(f->words.label, (size_t)n * sizeof *f->words.label);
+		f->wlabels = xrealloc(f->wlabels, (size_t)n * sizeof *f->wlabels);
 		f->cap_n = (size_t)n;
 	}
 	f->layers = layers;
@@ -105,6 +109,15 @@ frame_free(ui_frame *f)
 	free(f->base_replaced);
 	free(f->thumb);
 	free(f->pix);
+	free(f->words.first);
+	free(f->words.label);
+	free(f->wlabels);
+	free(f->wattn);
+	free(f->wchange);
+	free(f->wdiff);
+	free(f->wrollout);
+	free(f->wvmax);
+	free(f->wlayer_max);
 	free(f);
 }
 
@@ -117,9 +130,9 @@ frame_seg_start(const ui_frame *f, int i)
 bool
 frame_attended(const ui_frame *f, int layer, int i, int j)
 {
-	int w = f->window[layer];
+	ui_grain g = frame_grain(f, false);
 
-	return w < 0 || (i - j <= w && j - i <= w);
+	return frame_grain_attended(&g, layer, i, j);
 }
 
 const char *
@@ -133,14 +146,9 @@ frame_scale_name(frame_scale s)
 double
 frame_scale_top(const ui_frame *f, frame_scale s, int layer, int head)
 {
-	switch (s) {
-	case SCALE_LAYER:
-		return f->layer_max[layer];
-	case SCALE_HEAD:
-		return f->vmax[layer * f->heads + head];
-	default:
-		return 1.0;
-	}
+	ui_grain g = frame_grain(f, false);
+
+	return frame_grain_top(&g, s, layer, head);
 }
 
 const float *
@@ -335,6 +343,126 @@ derive_thumbs(ui_frame *f, const frame_geom *geom, const uint8_t *prev)
 	}
 }
 
+/* Every matrix again between words; only when asked for (the buffers
+ * are made the first time, for as many words as the sentence has). */
+static void
+derive_words(ui_frame *f)
+{
+	int nw = f->words.n, L = f->layers, lh = f->layers * f->heads;
+	size_t n2 = (size_t)f->n * f->n, w2 = (size_t)nw * nw;
+
+	if (nw < 1)
+		return;
+	if ((size_t)nw > f->cap_w) {
+		size_t cap = (size_t)nw;
+
+		f->wattn = xrealloc(f->wattn, (size_t)lh * cap * cap * sizeof *f->wattn);
+		f->wchange = xrealloc(f->wchange, (size_t)lh * cap * cap * sizeof *f->wchange);
+		f->wdiff = xrealloc(f->wdiff, (size_t)lh * cap * cap * sizeof *f->wdiff);
+		f->wrollout = xrealloc(f->wrollout, (size_t)L * cap * cap * sizeof *f->wrollout);
+		f->cap_w = cap;
+	}
+	/* the layer and head counts are fixed for a run: sized once */
+	if (f->wvmax == NULL) {
+		f->wvmax = xmalloc((size_t)lh * sizeof *f->wvmax);
+		f->wlayer_max = xmalloc((size_t)L * sizeof *f->wlayer_max);
+	}
+	for (int i = 0; i < nw; i++)
+		f->wlabels[i] = f->words.label[i];
+	/* merging is linear: the changes and differences merge as they are */
+	for (int k = 0; k < lh; k++) {
+		words_attention(f->attn + k * n2, f->n, f->words.first, nw, f->wattn + k * w2);
+		words_attention(f->change + k * n2, f->n, f->words.first, nw, f->wchange + k * w2);
+		if (f->has_diff)
+			words_attention(f->diff + k * n2, f->n, f->words.first, nw, f->wdiff + k * w2);
+		f->wvmax[k] = derive_max(f->wattn + k * w2, w2);
+	}
+	for (int l = 0; l < L; l++) {
+		words_attention(f->rollout + l * n2, f->n, f->words.first, nw, f->wrollout + l * w2);
+		f->wlayer_max[l] = derive_max(f->wvmax + (size_t)l * f->heads, (size_t)f->heads);
+	}
+	f->has_words = true;
+}
+
+ui_grain
+frame_grain(const ui_frame *f, bool words)
+{
+	ui_grain g = { f->n, f->layers, f->heads, f->labels, f->attn, f->change,
+	    f->has_diff ? f->diff : NULL, f->rollout, f->vmax, f->layer_max, f->window, NULL };
+
+	if (words && f->has_words) {
+		g.n = f->words.n;
+		g.labels = f->wlabels;
+		g.attn = f->wattn;
+		g.change = f->wchange;
+		g.diff = f->has_diff ? f->wdiff : NULL;
+		g.rollout = f->wrollout;
+		g.vmax = f->wvmax;
+		g.layer_max = f->wlayer_max;
+		g.first = f->words.first;
+	}
+	return g;
+}
+
+static size_t
+grain_at(const ui_grain *g, int layer, int head)
+{
+	return ((size_t)layer * g->heads + head) * g->n * g->n;
+}
+
+const float *
+frame_grain_attn(const ui_grain *g, int layer, int head)
+{
+	return g->attn + grain_at(g, layer, head);
+}
+
+const float *
+frame_grain_change(const ui_grain *g, int layer, int head)
+{
+	return g->change + grain_at(g, layer, head);
+}
+
+const float *
+frame_grain_diff(const ui_grain *g, int layer, int head)
+{
+	return g->diff + grain_at(g, layer, head);
+}
+
+const float *
+frame_grain_rollout(const ui_grain *g, int layer)
+{
+	return g->rollout + (size_t)layer * g->n * g->n;
+}
+
+double
+frame_grain_top(const ui_grain *g, frame_scale s, int layer, int head)
+{
+	switch (s) {
+	case SCALE_LAYER:
+		return g->layer_max[layer];
+	case SCALE_HEAD:
+		return g->vmax[layer * g->heads + head];
+	default:
+		return 1.0;
+	}
+}
+
+bool
+frame_grain_attended(const ui_grain *g, int layer, int i, int j)
+{
+	int w = g->window[layer];
+
+	if (g->first != NULL)
+		return words_attended(g->first, i, j, w);
+	return w < 0 || (i - j <= w && j - i <= w);
+}
+
+int
+frame_grain_token(const ui_grain *g, int i)
+{
+	return g->first != NULL ? g->first[i] : i;
+}
+
 void
 frame_derive(ui_frame *f, const tok_vocab *vocab, const calib *cal,
 	     const frame_geom *geom, const uint8_t *prev)
@@ -355,4 +483,7 @@ frame_derive(ui_frame *f, const tok_vocab *vocab, const calib *cal,
 	derive_diffs(f, cal);
 	derive_changes(f);
 	derive_thumbs(f, geom, prev);
+	f->has_words = false;
+	if (f->words.n > 0)
+		derive_words(f);
 }

@@ -27,6 +27,7 @@
 #define UI_MAX_MASKS 8
 #define FRAME_LABEL_BYTES 64   /* a token label, as tok_display writes it */
 #define UI_WATCH LESSON_MAX_WORDS   /* words whose probability a lesson reads */
+#define UI_WORD_LABEL 48 /* bytes of a word's text kept for the views */
 
 /* Per-head statistics the grid can show and rank by. */
 typedef enum { STAT_ENTROPY, STAT_JSD, STAT_COUNT } frame_stat;
@@ -46,6 +47,15 @@ typedef struct frame_geom {
 				     * in: a level keeps still while the
 				     * terminal could not show its change */
 } frame_geom;
+
+/* A sentence's words (heed/words.h), as the loop cut them from the
+ * tokenizer's result: word w is tokens first[w] .. first[w+1]-1, and
+ * label[w] its text. */
+typedef struct ui_words {
+	int n;
+	int *first;                 /* [cap+1] */
+	char (*label)[UI_WORD_LABEL];   /* [cap] */
+} ui_words;
 
 typedef struct ui_mask_pred {
 	int pos;                    /* token index of the [MASK] */
@@ -117,6 +127,16 @@ typedef struct ui_frame {
 	float *replaced;            /* [n] P(replaced) per token */
 	float *base_replaced;       /* [n] the same under all-input heads */
 	bool modified;              /* some head is not in input mode */
+	/* the same matrices between words (Clark et al. 2019: to a word
+	 * summed over its pieces, from a word averaged), made when the job
+	 * came with its words (only while the user asks for them) */
+	bool has_words;
+	ui_words words;             /* the job's, copied; n 0: none */
+	const char **wlabels;       /* [words.n] into words.label */
+	float *wattn, *wchange, *wdiff;   /* [layers][heads][nw][nw] */
+	float *wrollout;            /* [layers][nw][nw] */
+	float *wvmax, *wlayer_max;  /* [layers*heads], [layers] */
+	size_t cap_w;               /* word buffers sized for this many words */
 	double ms;                  /* forward time of this job */
 	int first_recomputed;
 	size_t cap_n, cap_thumb;    /* buffers sized for this many tokens, thumbnail bytes */
@@ -131,8 +151,9 @@ void frame_reserve(ui_frame *f, int n, int layers, int heads);
 void frame_free(ui_frame *f);
 
 /* Fill everything derived from f->n, f->ids and f->attn: labels, maxima,
- * statistics and ranks, rollout, differences (when cal has averages) and
- * thumbnails laid out for geom.  prev holds the levels of the thumbnails
+ * statistics and ranks, rollout, differences (when cal has averages),
+ * thumbnails laid out for geom, and, when f->words.n > 0, all of it that
+ * the views read again between words.  prev holds the levels of the thumbnails
  * last made at the same size (NULL: none): a pixel keeps its level unless
  * the new value moved clearly past the levels the terminal shows in the
  * same colour (pal_band), so a change nobody could see is never sent to
@@ -157,5 +178,29 @@ const float *frame_attn(const ui_frame *f, int layer, int head);
 const float *frame_diff(const ui_frame *f, int layer, int head);
 const float *frame_change(const ui_frame *f, int layer, int head);
 const uint8_t *frame_thumb(const ui_frame *f, int layer, int head);
+
+/* The matrices at one grain, tokens (the pieces the model saw) or words:
+ * what the head and tokens views draw, whichever the user chose. */
+typedef struct ui_grain {
+	int n, layers, heads;       /* n tokens or words */
+	const char *const *labels;  /* [n] */
+	const float *attn, *change, *diff, *rollout;   /* as in ui_frame */
+	const float *vmax, *layer_max;
+	const int *window;          /* [layers], in tokens */
+	const int *first;           /* words: [n+1] first token of each; NULL: tokens */
+} ui_grain;
+
+/* Words when asked and the frame has them, else tokens. */
+ui_grain frame_grain(const ui_frame *f, bool words);
+const float *frame_grain_attn(const ui_grain *g, int layer, int head);
+const float *frame_grain_change(const ui_grain *g, int layer, int head);
+const float *frame_grain_diff(const ui_grain *g, int layer, int head);
+const float *frame_grain_rollout(const ui_grain *g, int layer);
+/* frame_scale_top at this grain. */
+double frame_grain_top(const ui_grain *g, frame_scale s, int layer, int head);
+/* frame_attended between items (a pair of words: some pair of tokens). */
+bool frame_grain_attended(const ui_grain *g, int layer, int i, int j);
+/* The first token of item i (itself, for tokens). */
+int frame_grain_token(const ui_grain *g, int i);
 
 #endif

@@ -19,6 +19,9 @@ queue_job_init(ui_job *j, int cap, int nmodes)
 	j->seg = xcalloc((size_t)cap, 1);
 	j->pair = false;
 	j->modes = xcalloc((size_t)nmodes, 1);
+	j->words.n = 0;
+	j->words.first = xcalloc((size_t)cap + 1, sizeof *j->words.first);
+	j->words.label = xcalloc((size_t)cap, sizeof *j->words.label);
 }
 
 void
@@ -28,10 +31,22 @@ queue_job_free(ui_job *j)
 	free(j->types);
 	free(j->seg);
 	free(j->modes);
+	free(j->words.first);
+	free(j->words.label);
 	j->types = NULL;
 	j->seg = NULL;
 	j->ids = NULL;
 	j->modes = NULL;
+	j->words.first = NULL;
+	j->words.label = NULL;
+}
+
+void
+queue_words_copy(ui_words *dst, const ui_words *src)
+{
+	dst->n = src->n;
+	memcpy(dst->first, src->first, ((size_t)src->n + 1) * sizeof *src->first);
+	memcpy(dst->label, src->label, (size_t)src->n * sizeof *src->label);
 }
 
 static void
@@ -46,6 +61,7 @@ job_copy(ui_job *dst, const ui_job *src)
 	memcpy(dst->modes, src->modes, (size_t)src->nmodes);
 	dst->geom = src->geom;
 	dst->imp = src->imp;
+	queue_words_copy(&dst->words, &src->words);
 }
 
 void
@@ -90,10 +106,13 @@ queue_stale(ui_queue *q, uint64_t gen)
 
 void
 queue_submit(ui_queue *q, uint64_t gen, const int *ids, int n, const uint8_t *modes,
-	     const frame_geom *geom)
+	     const frame_geom *geom, const ui_words *words)
 {
-	if (n > q->pending.cap)
+	/* words past a cut would name tokens the job does not have */
+	if (n > q->pending.cap) {
 		n = q->pending.cap;
+		words = NULL;
+	}
 	uv_mutex_lock(&q->mu);
 	q->pending.gen = gen;
 	q->pending.n = n;
@@ -103,6 +122,10 @@ queue_submit(ui_queue *q, uint64_t gen, const int *ids, int n, const uint8_t *mo
 	q->pending.pair = false;
 	memcpy(q->pending.modes, modes, (size_t)q->pending.nmodes);
 	q->pending.geom = *geom;
+	if (words != NULL)
+		queue_words_copy(&q->pending.words, words);
+	else
+		q->pending.words.n = 0;
 	q->has_job = true;
 	uv_cond_signal(&q->cv);
 	uv_mutex_unlock(&q->mu);
@@ -110,12 +133,15 @@ queue_submit(ui_queue *q, uint64_t gen, const int *ids, int n, const uint8_t *mo
 
 void
 queue_submit_tokens(ui_queue *q, uint64_t gen, const tok_token *tok, int n,
-		    const uint8_t *modes, const frame_geom *geom)
+		    const uint8_t *modes, const frame_geom *geom, const ui_words *words)
 {
 	ui_job *p = &q->pending;
 
-	if (n > p->cap)
+	/* words past a cut would name tokens the job does not have */
+	if (n > p->cap) {
 		n = p->cap;
+		words = NULL;
+	}
 	uv_mutex_lock(&q->mu);
 	p->gen = gen;
 	p->n = n;
@@ -128,6 +154,10 @@ queue_submit_tokens(ui_queue *q, uint64_t gen, const tok_token *tok, int n,
 	}
 	memcpy(p->modes, modes, (size_t)p->nmodes);
 	p->geom = *geom;
+	if (words != NULL)
+		queue_words_copy(&p->words, words);
+	else
+		p->words.n = 0;
 	q->has_job = true;
 	uv_cond_signal(&q->cv);
 	uv_mutex_unlock(&q->mu);

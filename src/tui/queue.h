@@ -37,6 +37,7 @@ typedef struct ui_job {
 	uint8_t *modes;      /* [nmodes] */
 	frame_geom geom;     /* where the grid's thumbnails go */
 	ui_imp_req imp;      /* the importance scan after the frame, if wanted */
+	ui_words words;      /* its words (n 0: none given) */
 	int cap, nmodes;
 } ui_job;
 
@@ -61,13 +62,17 @@ void queue_destroy(ui_queue *q);
 uint64_t queue_bump(ui_queue *q);
 uint64_t queue_gen(ui_queue *q);
 bool queue_stale(ui_queue *q, uint64_t gen);
-/* Loop: offer the newest job (overwrites an unstarted one). */
+/* Loop: offer the newest job (overwrites an unstarted one).  words (NULL:
+ * none) are the sentence's words: given, the frame is made between words
+ * too. */
 void queue_submit(ui_queue *q, uint64_t gen, const int *ids, int n, const uint8_t *modes,
-		  const frame_geom *geom);
+		  const frame_geom *geom, const ui_words *words);
 /* The same for tokens with their type ids and segments (tok_token's
  * type and seg): a sentence pair. */
 void queue_submit_tokens(ui_queue *q, uint64_t gen, const tok_token *tok, int n,
-			 const uint8_t *modes, const frame_geom *geom);
+			 const uint8_t *modes, const frame_geom *geom, const ui_words *words);
+/* Copy a sentence's words (at most cap tokens' worth). */
+void queue_words_copy(ui_words *dst, const ui_words *src);
 /* Worker: block until a job (copied into *into) or quit (returns false). */
 bool queue_wait_job(ui_queue *q, ui_job *into);
 /* Non-blocking variant, for tests and draining. */

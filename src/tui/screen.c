@@ -72,11 +72,14 @@ status_left(const app *a, char *buf, size_t cap, int w)
 		{ "KEYS: i types", "KEYS" },
 		{ "TYPING: Enter or Esc ends", "TYPING: Enter/Esc" },
 	};
-	char head[64], tokens[32];
+	char head[64], tokens[48];
 
 	snprintf(head, sizeof head, "L%dH%d %s", a->sel_layer + 1, a->sel_head + 1,
 	    enc_mode_name((head_mode)a->modes[a->sel_layer * a->heads + a->sel_head]));
-	snprintf(tokens, sizeof tokens, "%d tokens", a->have_frame ? a->front->n : 0);
+	if (a->want_words && a->have_frame && a->front->has_words)
+		snprintf(tokens, sizeof tokens, "%d tokens, %d words", a->front->n, a->front->words.n);
+	else
+		snprintf(tokens, sizeof tokens, "%d tokens", a->have_frame ? a->front->n : 0);
 	for (int parts = 4; parts >= 1; parts--) {
 		for (int brief = 0; brief < 2; brief++) {
 			snprintf(buf, cap, " %s%s%s%s%s%s%s ", mode[a->editing][brief],

@@ -41,6 +41,8 @@ typedef struct view_ctx {
 	pal_kind pal;
 	frame_scale scale;          /* the colour scale asked for (the grid's thumbnails
 				     * follow with the frame: frame->geom.scale) */
+	bool words;                 /* words asked for, not pieces (frame_grain: shown
+				     * once a frame has them) */
 	bool computing;             /* a job is on its way */
 	const char *notice;         /* the status bar's notice, "" for none */
 	const ui_imp *imp;          /* the newest importance numbers, NULL before any
@@ -80,6 +82,14 @@ typedef struct ui_view {
 
 extern const ui_view grid_view, head_view, tokens_view, output_view, stats_view, imp_view,
     help_view;
+
+/* The matrices a view draws: between words when the user asked (w) and
+ * the frame has them, else between tokens. */
+static inline ui_grain
+view_grain(const view_ctx *c)
+{
+	return frame_grain(c->frame, c->words);
+}
 
 static inline ui_action
 view_act(act_kind kind, int a, int b)

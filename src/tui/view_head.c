@@ -3,7 +3,9 @@
  * colour legend, and scrolling for sentences longer than the screen.  `d`
  * shows what the head modes changed (current - the all-input baseline),
  * then the difference from the corpus average, on a diverging palette in
- * the matrix's own units and scale; the frame already holds both. */
+ * the matrix's own units and scale; the frame already holds both.  With
+ * `w` the rows and columns are words (view_grain), the cursor counting
+ * words. */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <curses.h>
 #include <math.h>
@@ -53,21 +55,19 @@ sel_mode(const view_ctx *c)
 
 /* The matrix shown and its colour scale. */
 static const float *
-shown(const view_ctx *c, const head_state *s, float *vmax)
+shown(const view_ctx *c, const head_state *s, const ui_grain *g, float *vmax)
 {
-	const ui_frame *f = c->frame;
-
 	/* differences in the matrix's units: the same top, either side */
-	*vmax = (float)frame_scale_top(f, c->scale, c->sel_layer, c->sel_head);
+	*vmax = (float)frame_grain_top(g, c->scale, c->sel_layer, c->sel_head);
 	if (s->diff == DIFF_INPUT)
-		return frame_change(f, c->sel_layer, c->sel_head);
+		return frame_grain_change(g, c->sel_layer, c->sel_head);
 	if (s->diff == DIFF_AVERAGE)
-		return frame_diff(f, c->sel_layer, c->sel_head);
-	return frame_attn(f, c->sel_layer, c->sel_head);
+		return frame_grain_diff(g, c->sel_layer, c->sel_head);
+	return frame_grain_attn(g, c->sel_layer, c->sel_head);
 }
 
 static int
-label_width(const ui_frame *f)
+label_width(const ui_grain *f)
 {
 	int w = 3;
 
@@ -82,7 +82,7 @@ label_width(const ui_frame *f)
 
 /* Characters in the longest label. */
 static int
-label_chars(const ui_frame *f)
+label_chars(const ui_grain *f)
 {
 	int most = 1;
 
@@ -123,22 +123,22 @@ nth_char(const char *s, int k, char out[8])
 }
 
 static void
-draw_col_labels(const view_ctx *c, const head_state *s)
+draw_col_labels(const view_ctx *c, const ui_grain *g, const head_state *s)
 {
 	char ch[8];
 	int ncols = s->cells.w / s->cw;
 
 	for (int col = 0; col < ncols; col++) {
 		int j = s->left + col, x = s->cells.x + col * s->cw;
-		int attr = (j == s->cur_col ? A_REVERSE | A_BOLD : A_DIM) | widget_seg_attr(c->frame, j);
+		int attr = (j == s->cur_col ? A_REVERSE | A_BOLD : A_DIM) | widget_seg_attr(c->frame, frame_grain_token(g, j));
 
 		/* one character a row, a wide one (CJK) where the cell has two
 		 * columns; an ellipsis where it cannot fit or the label goes on */
-		for (int k = 0; k < s->hh && nth_char(c->frame->labels[j], k, ch); k++) {
+		for (int k = 0; k < s->hh && nth_char(g->labels[j], k, ch); k++) {
 			char next[8];
 			int y = s->cells.y - s->hh + k;
 
-			if ((k == s->hh - 1 && nth_char(c->frame->labels[j], k + 1, next)) ||
+			if ((k == s->hh - 1 && nth_char(g->labels[j], k + 1, next)) ||
 			    term_text(y, x, s->cw, ch, attr) == 0)
 				term_text(y, x, 1, "\u2026", attr);
 		}
@@ -167,9 +167,8 @@ cell_text(float v, int cw, bool diff, char *out)
 }
 
 static void
-draw_cells(const view_ctx *c, const head_state *s, const float *m, float vmax)
+draw_cells(const view_ctx *c, const head_state *s, const ui_grain *f, const float *m, float vmax)
 {
-	const ui_frame *f = c->frame;
 	int n = f->n, lw = s->cells.x - 1, ncols = s->cells.w / s->cw;
 	pal_kind k = s->diff ? PAL_DIVERGING : c->pal;
 	char txt[16];
@@ -179,13 +178,13 @@ draw_cells(const view_ctx *c, const head_state *s, const float *m, float vmax)
 
 		if (mid)
 			widget_label(s->cells.y + r, 1, lw - 1, f->labels[i],
-			    (i == s->cur_row ? A_REVERSE | A_BOLD : A_NORMAL) | widget_seg_attr(f, i));
+			    (i == s->cur_row ? A_REVERSE | A_BOLD : A_NORMAL) | widget_seg_attr(c->frame, frame_grain_token(f, i)));
 		for (int col = 0; col < ncols; col++) {
 			int j = s->left + col;
 			float v = m[(size_t)i * n + j];
 			double t = s->diff ? pal_scale_signed(v, vmax) : pal_scale(v, vmax);
 
-			if (!frame_attended(f, c->sel_layer, i, j)) {
+			if (!frame_grain_attended(f, c->sel_layer, i, j)) {
 				/* outside a local window: no colour, a dot */
 				term_text(s->cells.y + r, s->cells.x + col * s->cw, s->cw, "\u00b7",
 				    i == s->cur_row && j == s->cur_col ? A_REVERSE : A_DIM);
@@ -202,21 +201,22 @@ draw_cells(const view_ctx *c, const head_state *s, const float *m, float vmax)
 }
 
 static void
-draw_info(const view_ctx *c, const head_state *s, ui_rect r, const float *m, float vmax)
+draw_info(const view_ctx *c, const head_state *s, const ui_grain *f, ui_rect r, const float *m,
+	  float vmax)
 {
-	const ui_frame *f = c->frame;
 	char buf[256];
 	int y = r.y + r.h - 1, used;
 	float v = m[(size_t)s->cur_row * f->n + s->cur_col];
-	const char *kind = hstat_cat_name(f->hs[c->sel_layer * c->heads + c->sel_head].cat);
+	const char *kind = hstat_cat_name(c->frame->hs[c->sel_layer * c->heads + c->sel_head].cat);
+	const char *grain = f->first != NULL ? " words" : "";
 
-	snprintf(buf, sizeof buf, " L%d H%d %s %s \u2502 %s \u2192 %s  %s%.3f \u2502 ",
-	    c->sel_layer + 1, c->sel_head + 1, enc_mode_name(sel_mode(c)), kind,
+	snprintf(buf, sizeof buf, " L%d H%d %s %s%s \u2502 %s \u2192 %s  %s%.3f \u2502 ",
+	    c->sel_layer + 1, c->sel_head + 1, enc_mode_name(sel_mode(c)), kind, grain,
 	    f->labels[s->cur_row], f->labels[s->cur_col], s->diff ? "\u0394 " : "", v);
-	if (!frame_attended(f, c->sel_layer, s->cur_row, s->cur_col))
-		snprintf(buf, sizeof buf, " L%d H%d %s %s \u2502 %s \u2192 %s  not attended "
+	if (!frame_grain_attended(f, c->sel_layer, s->cur_row, s->cur_col))
+		snprintf(buf, sizeof buf, " L%d H%d %s %s%s \u2502 %s \u2192 %s  not attended "
 		    "(outside the \u00b1%d-token window) \u2502 ", c->sel_layer + 1, c->sel_head + 1,
-		    enc_mode_name(sel_mode(c)), kind, f->labels[s->cur_row], f->labels[s->cur_col],
+		    enc_mode_name(sel_mode(c)), kind, grain, f->labels[s->cur_row], f->labels[s->cur_col],
 		    f->window[c->sel_layer]);
 	term_text(y, r.x, r.w, buf, A_BOLD);
 	/* the legend on a row of its own, so no width hides it */
@@ -240,19 +240,21 @@ head_resize(const view_ctx *c, void *st, ui_rect r)
 {
 	head_state *s = st;
 	int n, lw, rows, cols_w, nrows, ncols;
+	ui_grain g;
 
 	if (c->frame == NULL)
 		return view_act(ACT_NONE, 0, 0);
-	n = c->frame->n;
+	g = view_grain(c);
+	n = g.n;
 	/* a head that uses its average has no difference from it to show */
 	if (s->diff == DIFF_AVERAGE && !has_average(c))
 		s->diff = DIFF_NONE;
 	s->cur_row = layout_clamp(s->cur_row, 0, n - 1);
 	s->cur_col = layout_clamp(s->cur_col, 0, n - 1);
-	lw = label_width(c->frame) + 2;
+	lw = label_width(&g) + 2;
 	/* column labels as long as the longest, up to LABEL_MAX rows and a
 	 * third of the view */
-	s->hh = layout_clamp(label_chars(c->frame), 1, layout_clamp(r.h / 3, 1, LABEL_MAX));
+	s->hh = layout_clamp(label_chars(&g), 1, layout_clamp(r.h / 3, 1, LABEL_MAX));
 	rows = r.h - s->hh - 2;     /* the legend and the info line below */
 	cols_w = r.w - lw - 1;
 	/* the matrix fills the window: a tall one gives each query several
@@ -277,20 +279,22 @@ head_draw(const view_ctx *c, const void *st, ui_rect r)
 	const head_state *s = st;
 	const float *m;
 	float vmax;
+	ui_grain g;
 
 	if (widget_pending(c, r))
 		return;
-	m = shown(c, s, &vmax);
-	draw_col_labels(c, s);
-	draw_cells(c, s, m, vmax);
-	draw_info(c, s, r, m, vmax);
+	g = view_grain(c);
+	m = shown(c, s, &g, &vmax);
+	draw_col_labels(c, &g, s);
+	draw_cells(c, s, &g, m, vmax);
+	draw_info(c, s, &g, r, m, vmax);
 }
 
 static ui_action
 head_key(const view_ctx *c, void *st, int key)
 {
 	head_state *s = st;
-	int dy, dx, n = c->frame != NULL ? c->frame->n : 1;
+	int dy, dx, n = c->frame != NULL ? view_grain(c).n : 1;
 
 	if (key_direction(key, &dy, &dx)) {
 		s->cur_row = layout_clamp(s->cur_row + dy, 0, n - 1);
@@ -328,10 +332,16 @@ head_mouse(const view_ctx *c, void *st, int y, int x)
 	return view_act(ACT_REDRAW, 0, 0);
 }
 
+/* The strip above marks a token: a word's first. */
 static int
 head_focus(const view_ctx *c, const void *st)
 {
-	return ((const head_state *)st)->cur_row;
+	ui_grain g;
+
+	if (c->frame == NULL)
+		return ((const head_state *)st)->cur_row;
+	g = view_grain(c);
+	return frame_grain_token(&g, layout_clamp(((const head_state *)st)->cur_row, 0, g.n - 1));
 }
 
 const ui_view head_view = {

@@ -2,7 +2,8 @@
  * head of the selected layer, one row of bars per head.  `r` switches to
  * attention rollout (Abnar & Zuidema 2020, made by the encoder thread):
  * one row per layer, how much of each input token has flowed into the
- * query's representation by then. */
+ * query's representation by then.  With `w`, a query word and bars per
+ * word (view_grain). */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <curses.h>
 #include <stdio.h>
@@ -24,15 +25,15 @@ typedef struct tokens_state {
 /* Row i of the bars (a head of the layer, or the rollout through layer
  * i) for the query, and its largest value; false past the last row. */
 static bool
-bar_row(const view_ctx *c, const tokens_state *s, int i, const float **row, float *vmax)
+bar_row(const view_ctx *c, const tokens_state *s, const ui_grain *f, int i, const float **row,
+	float *vmax)
 {
-	const ui_frame *f = c->frame;
 	int n = f->n;
 
 	if (s->rollout) {
 		if (i >= f->layers)
 			return false;
-		*row = f->rollout + ((size_t)i * n + s->query) * n;
+		*row = frame_grain_rollout(f, i) + (size_t)s->query * n;
 		/* shares of the input, always on the absolute scale: a layer
 		 * or head maximum means nothing for a rollout */
 		*vmax = 1.0f;
@@ -40,8 +41,8 @@ bar_row(const view_ctx *c, const tokens_state *s, int i, const float **row, floa
 	}
 	if (i >= f->heads)
 		return false;
-	*row = frame_attn(f, c->sel_layer, i) + (size_t)s->query * n;
-	*vmax = (float)frame_scale_top(f, c->scale, c->sel_layer, i);
+	*row = frame_grain_attn(f, c->sel_layer, i) + (size_t)s->query * n;
+	*vmax = (float)frame_grain_top(f, c->scale, c->sel_layer, i);
 	return true;
 }
 
@@ -77,14 +78,16 @@ static void
 tokens_draw(const view_ctx *c, const void *st, ui_rect r)
 {
 	const tokens_state *s = st;
-	const ui_frame *f = c->frame;
 	const float *row;
 	float vmax;
 	char buf[200];
 	int nrows, cw, ncols, first, bar_h;
+	ui_grain g;
+	const ui_grain *f = &g;
 
 	if (widget_pending(c, r))
 		return;
+	g = view_grain(c);
 	nrows = s->rollout ? f->layers : f->heads;
 	cw = col_width(f->n, r.w - LABEL_W - 1);
 	ncols = (r.w - LABEL_W - 1) / cw;
@@ -96,8 +99,8 @@ tokens_draw(const view_ctx *c, const void *st, ui_rect r)
 	for (int col = 0; col < ncols; col++)
 		term_text(r.y, r.x + LABEL_W + col * cw, cw - 1, f->labels[first + col],
 		    (first + col == s->query ? A_BOLD | A_UNDERLINE : A_DIM) |
-		    widget_seg_attr(f, first + col));
-	for (int i = 0; r.y + 1 + (i + 1) * bar_h <= r.y + r.h - 2 && bar_row(c, s, i, &row, &vmax); i++) {
+		    widget_seg_attr(c->frame, frame_grain_token(f, first + col)));
+	for (int i = 0; r.y + 1 + (i + 1) * bar_h <= r.y + r.h - 2 && bar_row(c, s, f, i, &row, &vmax); i++) {
 		int y = r.y + 1 + i * bar_h;
 
 		snprintf(buf, sizeof buf, s->rollout ? "L%d" : "H%d", i + 1);
@@ -106,16 +109,17 @@ tokens_draw(const view_ctx *c, const void *st, ui_rect r)
 		draw_bars(c, s, y, r.x + LABEL_W, cw, bar_h, row, vmax, first, ncols);
 	}
 	snprintf(buf, sizeof buf, s->rollout
-	    ? " query %s (%d/%d) \u2502 rollout through each layer \u2502 \u2190\u2192 query  r heads"
-	    : " query %s (%d/%d) \u2502 layer %d, each head \u2502 \u2190\u2192 query  \u2191\u2193 layer  r rollout",
-	    f->labels[s->query], s->query + 1, f->n, c->sel_layer + 1);
+	    ? " %s %s (%d/%d) \u2502 rollout through each layer \u2502 \u2190\u2192 query  r heads"
+	    : " %s %s (%d/%d) \u2502 layer %d, each head \u2502 \u2190\u2192 query  \u2191\u2193 layer  r rollout",
+	    f->first != NULL ? "query word" : "query", f->labels[s->query], s->query + 1, f->n,
+	    c->sel_layer + 1);
 	term_text(r.y + r.h - 1, r.x, r.w, buf, A_NORMAL);
 	if (s->rollout)
 		widget_legend(r.y + r.h - 2, r.x + 1, r.w - 1, c->pal, "colour: rollout share, absolute",
 		    0, 1);
 	else
 		widget_scale_legend(c, r.y + r.h - 2, r.x + 1, r.w - 1,
-		    frame_scale_top(f, c->scale, c->sel_layer, c->sel_head));
+		    frame_grain_top(f, c->scale, c->sel_layer, c->sel_head));
 }
 
 static ui_action
@@ -124,7 +128,7 @@ tokens_resize(const view_ctx *c, void *st, ui_rect r)
 	tokens_state *s = st;
 
 	if (c->frame != NULL)
-		s->query = layout_clamp(s->query, 0, c->frame->n - 1);
+		s->query = layout_clamp(s->query, 0, view_grain(c).n - 1);
 	return view_act(ACT_NONE, 0, 0);
 }
 
@@ -132,7 +136,7 @@ static ui_action
 tokens_key(const view_ctx *c, void *st, int key)
 {
 	tokens_state *s = st;
-	int dy, dx, n = c->frame != NULL ? c->frame->n : 1;
+	int dy, dx, n = c->frame != NULL ? view_grain(c).n : 1;
 
 	if (key_direction(key, &dy, &dx)) {
 		s->query = (s->query + dx + n) % n;
@@ -146,10 +150,16 @@ tokens_key(const view_ctx *c, void *st, int key)
 	return view_act(ACT_REDRAW, 0, 0);
 }
 
+/* The strip above marks a token: a word's first. */
 static int
 tokens_focus(const view_ctx *c, const void *st)
 {
-	return ((const tokens_state *)st)->query;
+	ui_grain g;
+
+	if (c->frame == NULL)
+		return ((const tokens_state *)st)->query;
+	g = view_grain(c);
+	return frame_grain_token(&g, layout_clamp(((const tokens_state *)st)->query, 0, g.n - 1));
 }
 
 const ui_view tokens_view = {

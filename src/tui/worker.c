@@ -231,6 +231,7 @@ run_job(ui_worker *w, ui_frame *r, heed_err *e)
 	memcpy(r->types, j->types, (size_t)j->n * sizeof *j->types);
 	memcpy(r->seg, j->seg, (size_t)j->n);
 	r->pair = j->pair;
+	queue_words_copy(&r->words, &j->words);
 	copy_attention(w, r);
 	build_frame(w, r);
 	compare_hidden(w, r);

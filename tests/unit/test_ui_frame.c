@@ -13,6 +13,7 @@
 #include "derive.h"
 #include "frame.h"
 #include "heed/tok.h"
+#include "heed/words.h"
 #include "layout.h"
 #include "palette.h"
 
@@ -273,6 +274,62 @@ test_labels_readable(void **state)
 	frame_free(f);
 }
 
+/* With its words the frame also holds every matrix between words, and
+ * frame_grain hands the views either grain; without it, only tokens. */
+static void
+test_words_derived(void **state)
+{
+	tok_vocab *v;
+	heed_err e;
+	ui_frame *f = frame_new();
+	frame_geom g = { .w = 80, .h = 20, .rpl = 2, .scale = SCALE_ABSOLUTE };
+	int first[] = { 0, 1, 3, 4 };   /* words {0} {1, 2} {3} */
+	float want[9];
+	ui_grain gr;
+
+	assert_int_equal(tok_vocab_load(VOCAB, &v, &e), 0);
+	fill(f, v);
+	f->words.n = 3;
+	memcpy(f->words.first, first, sizeof first);
+	strcpy(f->words.label[0], "[CLS]");
+	strcpy(f->words.label[1], "ab");
+	strcpy(f->words.label[2], "[SEP]");
+	frame_derive(f, v, NULL, &g, NULL);
+	assert_true(f->has_words);
+	gr = frame_grain(f, true);
+	assert_int_equal(gr.n, 3);
+	assert_string_equal(gr.labels[1], "ab");
+	assert_ptr_equal(gr.first, f->words.first);
+	assert_int_equal(frame_grain_token(&gr, 2), 3);
+	for (int l = 0; l < L; l++)
+		for (int h = 0; h < H; h++) {
+			words_attention(frame_attn(f, l, h), N, first, 3, want);
+			assert_memory_equal(frame_grain_attn(&gr, l, h), want, sizeof want);
+			assert_float_equal(gr.vmax[l * H + h], derive_max(want, 9), 0);
+		}
+	/* head (1, 0) sends everything to token 1, half of word 1: its
+	 * word-level top is 1 and the layer's too */
+	assert_float_equal(frame_grain_top(&gr, SCALE_HEAD, 1, 0), 1.0, 1e-6);
+	assert_float_equal(frame_grain_top(&gr, SCALE_LAYER, 1, 2), 1.0, 1e-6);
+	words_attention(f->rollout + N * N, N, first, 3, want);
+	assert_memory_equal(frame_grain_rollout(&gr, 1), want, sizeof want);
+	/* unmodified: no change at either grain */
+	for (int k = 0; k < 9; k++)
+		assert_float_equal(frame_grain_change(&gr, 0, 0)[k], 0, 0);
+	/* tokens asked for, or words not made: the token grain */
+	gr = frame_grain(f, false);
+	assert_int_equal(gr.n, N);
+	assert_null(gr.first);
+	f->words.n = 0;
+	frame_derive(f, v, NULL, &g, NULL);
+	assert_false(f->has_words);
+	gr = frame_grain(f, true);
+	assert_int_equal(gr.n, N);
+	assert_ptr_equal(gr.attn, f->attn);
+	frame_free(f);
+	tok_vocab_free(v);
+}
+
 int
 main(void)
 {
@@ -282,6 +339,7 @@ main(void)
 		cmocka_unit_test(test_thumbnail_band),
 		cmocka_unit_test(test_buffers_reused),
 		cmocka_unit_test(test_labels_readable),
+		cmocka_unit_test(test_words_derived),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

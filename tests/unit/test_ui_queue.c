@@ -29,12 +29,12 @@ test_newest_job_wins(void **state)
 	queue_job_init(&j, CAP, NMODES);
 	assert_false(queue_try_job(&q, &j));    /* nothing yet */
 	g1 = queue_bump(&q);
-	queue_submit(&q, g1, a, 3, modes, &geom);
+	queue_submit(&q, g1, a, 3, modes, &geom, NULL);
 	g2 = queue_bump(&q);
 	assert_int_equal(g2, g1 + 1);
 	assert_true(queue_stale(&q, g1));
 	assert_false(queue_stale(&q, g2));
-	queue_submit(&q, g2, b, 2, modes, &geom);
+	queue_submit(&q, g2, b, 2, modes, &geom, NULL);
 	assert_true(queue_try_job(&q, &j));
 	assert_int_equal(j.gen, g2);
 	assert_int_equal(j.n, 2);
@@ -60,7 +60,7 @@ test_long_job_is_cut_to_capacity(void **state)
 		ids[i] = 100 + i;
 	queue_init(&q, CAP, NMODES);
 	queue_job_init(&j, CAP, NMODES);
-	queue_submit(&q, queue_bump(&q), ids, CAP + 3, modes, &geom);
+	queue_submit(&q, queue_bump(&q), ids, CAP + 3, modes, &geom, NULL);
 	assert_true(queue_try_job(&q, &j));
 	assert_int_equal(j.n, CAP);
 	assert_memory_equal(j.ids, ids, CAP * sizeof *ids);
@@ -148,7 +148,7 @@ test_two_threads_newest_wins(void **state)
 		int ids[1] = { i };
 
 		newest = queue_bump(&r.q);
-		queue_submit(&r.q, newest, ids, 1, modes, &geom);
+		queue_submit(&r.q, newest, ids, 1, modes, &geom, NULL);
 		if (queue_take(&r.q, &front)) {
 			/* never an old frame, never one from another job */
 			assert_true(front->gen > last);

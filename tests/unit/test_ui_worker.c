@@ -90,7 +90,7 @@ teardown(void **state)
 static void
 run_job(fixture *f, const uint8_t *modes)
 {
-	queue_submit(&f->q, queue_bump(&f->q), f->ids, f->n, modes, &f->geom);
+	queue_submit(&f->q, queue_bump(&f->q), f->ids, f->n, modes, &f->geom, NULL);
 	while (!queue_take(&f->q, &f->front))
 		uv_run(&f->loop, UV_RUN_DEFAULT);
 }
@@ -260,7 +260,7 @@ test_stale_job_never_delivered(void **state)
 
 	/* a job made stale by a newer edit before, while or after it runs */
 	modes[0] = HEAD_UNIFORM;
-	queue_submit(&f->q, old, f->ids, f->n, modes, &f->geom);
+	queue_submit(&f->q, old, f->ids, f->n, modes, &f->geom, NULL);
 	queue_bump(&f->q);
 	memset(modes, 0, (size_t)L * H);
 	run_job(f, modes);
@@ -309,7 +309,7 @@ test_importance_after_frame(void **state)
 	modes[1] = HEAD_SYNTH_RANDOM;   /* the others keep their modes */
 	queue_imp_request(&f->q, &req);
 	uint64_t gen = queue_bump(&f->q);
-	queue_submit(&f->q, gen, f->ids, f->n, modes, &f->geom);
+	queue_submit(&f->q, gen, f->ids, f->n, modes, &f->geom, NULL);
 	wait_importance(f, &p);
 	assert_true(p.gen == gen);
 	assert_true(p.heads_done);
@@ -334,7 +334,7 @@ test_importance_after_frame(void **state)
 	assert_float_equal(p.curve_prob[0], r.base_prob[0], 1e-9);
 	/* the same request again (a resize): answered without a scan */
 	gen = queue_bump(&f->q);
-	queue_submit(&f->q, gen, f->ids, f->n, modes, &f->geom);
+	queue_submit(&f->q, gen, f->ids, f->n, modes, &f->geom, NULL);
 	wait_importance(f, &p);
 	assert_true(p.gen == gen);
 	assert_float_equal(p.score[0], r.score[0], 1e-6);
@@ -364,7 +364,7 @@ test_importance_follows_the_sentence(void **state)
 	importance_init(&p, LH);
 	queue_imp_request(&f->q, &req);
 	for (int k = 0; k < 5; k++) {
-		queue_submit(&f->q, queue_bump(&f->q), f->ids, f->n - k % 2, modes, &f->geom);
+		queue_submit(&f->q, queue_bump(&f->q), f->ids, f->n - k % 2, modes, &f->geom, NULL);
 		if (k % 2 == 0)
 			(void)queue_imp_take(&f->q, &p);   /* whatever came meanwhile */
 	}
@@ -400,7 +400,7 @@ test_pair_types_reach_the_encoder(void **state)
 		ids[i] = r.tok[i].id;
 		types[i] = r.tok[i].type;
 	}
-	queue_submit_tokens(&f->q, queue_bump(&f->q), r.tok, n, modes, &f->geom);
+	queue_submit_tokens(&f->q, queue_bump(&f->q), r.tok, n, modes, &f->geom, NULL);
 	while (!queue_take(&f->q, &f->front))
 		uv_run(&f->loop, UV_RUN_DEFAULT);
 	assert_int_equal(f->front->err, 0);

@@ -10,15 +10,18 @@
 
 #include "heed/words.h"
 
+/* A token: id, byte span, sentence (-1 for an added special), word. */
+#define TOK(i, b, e, s, w) { .id = (i), .begin = (b), .end = (e), .seq = (s), .word = (w) }
+
 /* [CLS] un ##aff ##able cat [SEP] | dog ##s [SEP] as tokens of a pair:
  * "cat" is word 1 of sentence 0, "dogs" word 0 of sentence 1. */
 static const tok_token pair[] = {
-	{ 2, -1, -1, 0, -1, -1 },
-	{ 5, 0, 2, 0, 0, 0 }, { 6, 2, 5, 0, 0, 0 }, { 7, 5, 9, 0, 0, 0 },
-	{ 8, 10, 13, 0, 0, 1 },
-	{ 3, -1, -1, 0, -1, -1 },
-	{ 9, 0, 3, 1, 1, 0 }, { 10, 3, 4, 1, 1, 0 },
-	{ 3, -1, -1, 1, -1, -1 },
+	TOK(2, -1, -1, -1, -1),
+	TOK(5, 0, 2, 0, 0), TOK(6, 2, 5, 0, 0), TOK(7, 5, 9, 0, 0),
+	TOK(8, 10, 13, 0, 1),
+	TOK(3, -1, -1, -1, -1),
+	TOK(9, 0, 3, 1, 0), TOK(10, 3, 4, 1, 0),
+	TOK(3, -1, -1, -1, -1),
 };
 
 static void
@@ -30,7 +33,7 @@ test_group(void **state)
 	assert_int_equal(nw, 6);
 	assert_memory_equal(first, want, sizeof want);
 	/* the same word id in the other sentence is another word */
-	tok_token t[2] = { { 1, 0, 1, 0, 0, 0 }, { 1, 0, 1, 1, 1, 0 } };
+	tok_token t[2] = { TOK(1, 0, 1, 0, 0), TOK(1, 0, 1, 1, 0) };
 	assert_int_equal(words_group(t, 2, first), 2);
 	assert_int_equal(words_group(t, 0, first), 0);
 	assert_int_equal(first[0], 0);
@@ -103,7 +106,7 @@ test_text(void **state)
 	{
 		/* 8 bytes: in 8, 4 of them and the ellipsis would split the é */
 		const char *const cafe[2] = { "caf\xc3\xa9s!!", NULL };
-		tok_token t[1] = { { 1, 0, 8, 0, 0, 0 } };
+		tok_token t[1] = { TOK(1, 0, 8, 0, 0) };
 		int f1[2];
 
 		words_group(t, 1, f1);
