@@ -6,16 +6,9 @@
 # summed over its pieces, from a word averaged; Clark et al. 2019) is within
 # 1e-4 of the float64 reference (tools/reference/words.py).  Then the TSV
 # form, and rows that still sum to 1.
-set -eu
+. "${HEED_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 
-: "${HEED_BIN:=./heed}"
-: "${HEED_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
-DIR="$HEED_SRCDIR/tests/fixtures/words"
-TMP="${TMPDIR:-/tmp}/heed-words-test.$$"
-mkdir -p "$TMP"
-trap 'rm -rf "$TMP"' EXIT INT TERM
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
+DIR="$FIXTURES/words"
 
 for gold in "$DIR"/*.json; do
 	case "$gold" in *.tokens.json) continue ;; esac
@@ -24,10 +17,10 @@ for gold in "$DIR"/*.json; do
 	python3 -c '
 import json, sys
 for s in json.load(open(sys.argv[1]))["sentences"]:
-    print(s["text"])' "$gold" >"$TMP/$name.txt"
-	"$HEED_BIN" dump --words -m "$HEED_SRCDIR/$model" <"$TMP/$name.txt" >"$TMP/$name.out" ||
-		fail "$name: dump --words exited $?"
-	python3 - "$TMP/$name.out" "$gold" <<'PY' || fail "$name: words differ from the reference"
+    print(s["text"])' "$gold" >"$tmp/$name.txt"
+	"$HEED_BIN" dump --words -m "$HEED_SRCDIR/$model" <"$tmp/$name.txt" >"$tmp/$name.out"
+	check_last "$name: dump --words exits 0" || continue
+	python3 - "$tmp/$name.out" "$gold" <<'PY'
 import json, sys
 got = json.load(open(sys.argv[1]))
 gold = json.load(open(sys.argv[2]))
@@ -51,20 +44,19 @@ for s, g in zip(got["sentences"], gold["sentences"]):
                 d = abs(v - g["attention"][base + q * nw + k])
                 worst = max(worst, d)
                 assert d < 1e-4, (where, a["layer"], a["head"], q, k, v, g["attention"][base + q * nw + k])
-print(f"  worst |heed - reference| {worst:.2e}")
+print(f"# {sys.argv[2].rsplit('/', 1)[-1]}: worst |heed - reference| {worst:.2e}")
 PY
-	echo "ok: $name"
+	check_last "$name: word ids as tokenizers gives them, weights within 1e-4 of the reference"
 done
 
 # Words' text is the input's own (case and accents kept), a split word is
 # one word, and [CLS]/[SEP] are words of their own; TSV carries the same.
-MINI="$HEED_SRCDIR/assets/models/heed-mini"
-"$HEED_BIN" dump --words -f tsv -l 1 -H 1 -m "$MINI" "Unaffable Café." >"$TMP/w.tsv" ||
-	fail "tsv exited $?"
-grep '^word	' "$TMP/w.tsv" | cut -f3- >"$TMP/words"
-printf '0\t0\t1\t[CLS]\n1\t1\t4\tUnaffable\n2\t4\t5\tCafé\n3\t5\t6\t.\n4\t6\t7\t[SEP]\n' >"$TMP/want"
-cmp -s "$TMP/words" "$TMP/want" || { diff "$TMP/want" "$TMP/words" >&2; fail "tsv word records"; }
-test "$(grep -c '^attn	' "$TMP/w.tsv")" -eq 5 || fail "tsv: one attn record per query word"
-test "$(grep '^attn	' "$TMP/w.tsv" | head -1 | awk -F'\t' '{print NF}')" -eq 11 ||
-	fail "tsv: a weight per key word"
-echo "ok: tsv"
+run dump --words -f tsv -l 1 -H 1 -m "$HEED_SRCDIR/assets/models/heed-mini" "Unaffable Café."
+check "tsv: dump --words exits 0" test "$rc" -eq 0
+grep '^word	' "$tmp/out" | cut -f3- >"$tmp/words"
+printf '0\t0\t1\t[CLS]\n1\t1\t4\tUnaffable\n2\t4\t5\tCafé\n3\t5\t6\t.\n4\t6\t7\t[SEP]\n' >"$tmp/want"
+check "tsv: word records name each word's tokens and text" cmp -s "$tmp/words" "$tmp/want"
+check "tsv: one attn record per query word" test "$(grep -c '^attn	' "$tmp/out")" -eq 5
+check "tsv: a weight per key word" \
+	test "$(grep '^attn	' "$tmp/out" | head -1 | awk -F'\t' '{print NF}')" -eq 11
+finish
