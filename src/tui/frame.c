@@ -58,6 +58,7 @@ frame_reserve(ui_frame *f, int n, int layers, int heads)
 		}
 		f->order = xrealloc(f->order, lh * sizeof *f->order);
 		f->cosine = xrealloc(f->cosine, (size_t)(layers + 1) * sizeof *f->cosine);
+		f->modes = xrealloc(f->modes, lh);
 		f->window = xrealloc(f->window, (size_t)layers * sizeof *f->window);
 		for (int l = 0; l < layers; l++)
 			f->window[l] = -1;
@@ -104,6 +105,7 @@ frame_free(ui_frame *f)
 	}
 	free(f->order);
 	free(f->cosine);
+	free(f->modes);
 	free(f->window);
 	free(f->replaced);
 	free(f->base_replaced);

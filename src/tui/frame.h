@@ -57,6 +57,9 @@ typedef struct ui_words {
 	char (*label)[UI_WORD_LABEL];   /* [cap] */
 } ui_words;
 
+/* Before and after at one [MASK]: the top predictions now, each with its
+ * rank and probability in the all-input baseline, and the baseline's own
+ * top predictions, each with where it stands now. */
 typedef struct ui_mask_pred {
 	int pos;                    /* token index of the [MASK] */
 	int k;
@@ -66,6 +69,11 @@ typedef struct ui_mask_pred {
 	float probs[UI_TOPK];
 	int base_rank[UI_TOPK];     /* rank in the all-input baseline, -1 beyond UI_BASE_TOPK */
 	float base_prob[UI_TOPK];   /* baseline probability, 0 when unknown */
+	int base_k;                 /* the baseline's top predictions: */
+	const char *base_pieces[UI_TOPK];
+	float base_probs[UI_TOPK];
+	int now_rank[UI_TOPK];      /* rank now, -1 beyond UI_BASE_TOPK */
+	float now_prob[UI_TOPK];    /* probability now (exact, at any rank) */
 } ui_mask_pred;
 
 typedef struct ui_frame {
@@ -127,6 +135,7 @@ typedef struct ui_frame {
 	float *replaced;            /* [n] P(replaced) per token */
 	float *base_replaced;       /* [n] the same under all-input heads */
 	bool modified;              /* some head is not in input mode */
+	uint8_t *modes;             /* [layers*heads] the head modes this frame ran with */
 	/* the same matrices between words (Clark et al. 2019: to a word
 	 * summed over its pieces, from a word averaged), made when the job
 	 * came with its words (only while the user asks for them) */

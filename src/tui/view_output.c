@@ -1,13 +1,15 @@
-/* view_output.c — what the head modes do downstream: masked-word predictions
- * beside the all-input baseline (probability change, rank change), or an
- * ELECTRA discriminator's per-token probability of "replaced" and its
- * change, and how similar each layer's hidden states stay to the
- * baseline's. */
+/* view_output.c — what the head modes do downstream: which heads are not
+ * on input, masked-word predictions before and after (the top predictions
+ * now with their change and former rank, beside the all-input baseline's
+ * top predictions with where each went), or an ELECTRA discriminator's
+ * per-token probability of "replaced" and its change, and how similar each
+ * layer's hidden states stay to the baseline's. */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <curses.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "heed/enc.h"
 #include "key.h"
 #include "layout.h"
 #include "term.h"
@@ -15,6 +17,7 @@
 #include "widget.h"
 
 #define PRED_W 38
+#define BASE_W 39   /* the baseline's column beside the current one */
 
 typedef struct output_state {
 	int first;       /* first [MASK] shown: j k scroll when not all fit */
@@ -31,24 +34,70 @@ rank_change(const ui_mask_pred *p, int i, char *buf, size_t len)
 		snprintf(buf, len, "was #%d", p->base_rank[i] + 1);
 }
 
-/* Columns: rank, piece (display width, not bytes: pieces can be CJK),
- * probability, then the change against the baseline or a bar; the best k
- * predictions (fewer in a short window). */
+/* Where a baseline prediction went: "=" (same rank), "now #r", or "now
+ * >#50" past the depth searched. */
+static void
+now_change(const ui_mask_pred *p, int i, char *buf, size_t len)
+{
+	if (p->now_rank[i] < 0)
+		snprintf(buf, len, "now >#%d", UI_BASE_TOPK);
+	else if (p->now_rank[i] == i)
+		snprintf(buf, len, "=");
+	else
+		snprintf(buf, len, "now #%d", p->now_rank[i] + 1);
+}
+
+/* A prediction's rank, piece (display width, not bytes: pieces can be
+ * CJK) and probability; what follows goes from column x + 23. */
+static void
+draw_pred(int row, int x, int i, const char *piece, float prob)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof buf, "%d.", i + 1);
+	term_text(row, x, 3, buf, A_DIM);
+	term_text(row, x + 3, 12, piece, i == 0 ? A_BOLD : A_NORMAL);
+	snprintf(buf, sizeof buf, "%5.1f%%", 100 * prob);
+	term_text(row, x + 16, 6, buf, A_NORMAL);
+}
+
+/* The baseline's column: rank, piece, its all-input probability, the
+ * change to now and its rank now. */
+static void
+draw_before(const ui_mask_pred *p, int y, int x, int k)
+{
+	char buf[64], rk[16];
+
+	term_text(y, x, BASE_W, "before (all-input) \u2192 now", A_DIM);
+	for (int i = 0; i < p->base_k && i < k; i++) {
+		int row = y + 1 + i;
+
+		draw_pred(row, x, i, p->base_pieces[i], p->base_probs[i]);
+		now_change(p, i, rk, sizeof rk);
+		snprintf(buf, sizeof buf, "%+6.1f %s", 100 * (p->now_prob[i] - p->base_probs[i]), rk);
+		term_text(row, x + 23, BASE_W - 23, buf, p->now_rank[i] == i ? A_DIM : A_BOLD);
+	}
+}
+
+/* Columns: rank, piece, probability, then the change against the
+ * baseline or a bar; the best k
+ * predictions (fewer in a short window); with room, the baseline's own
+ * best beside them. */
 static void
 draw_mask(const view_ctx *c, const ui_mask_pred *p, int y, int x, int w, int k, bool modified)
 {
 	char buf[128], rk[16];
 
 	snprintf(buf, sizeof buf, "[MASK] at token %d", p->pos);
-	term_text(y, x, w, buf, A_BOLD);
+	term_text(y, x, w < PRED_W - 1 ? w : PRED_W - 1, buf, A_BOLD);
+	if (modified && w >= PRED_W + BASE_W - 1) {
+		draw_before(p, y, x + PRED_W, k);
+		w = PRED_W - 1;
+	}
 	for (int i = 0; i < p->k && i < k && w > 24; i++) {
 		int row = y + 1 + i;
 
-		snprintf(buf, sizeof buf, "%d.", i + 1);
-		term_text(row, x, 3, buf, A_DIM);
-		term_text(row, x + 3, 12, p->pieces[i], i == 0 ? A_BOLD : A_NORMAL);
-		snprintf(buf, sizeof buf, "%5.1f%%", 100 * p->probs[i]);
-		term_text(row, x + 16, 6, buf, A_NORMAL);
+		draw_pred(row, x, i, p->pieces[i], p->probs[i]);
 		if (!modified) {
 			term_bar(row, x + 23, w - 23 < 10 ? w - 23 : 10, c->pal, p->probs[i]);
 			continue;
@@ -93,14 +142,53 @@ draw_replaced(const view_ctx *c, ui_rect r)
 	}
 }
 
+/* The heads not on input, as the frame ran them: a layer all in one mode
+ * as Ln=MODE, other heads one by one. */
+static void
+draw_changed(const view_ctx *c, int y, int x, int w)
+{
+	const ui_frame *f = c->frame;
+	char buf[512] = "", head[32];
+	size_t len = 0;
+	int count = 0, used;
+
+	for (int l = 0; l < f->layers; l++) {
+		const uint8_t *row = f->modes + (size_t)l * f->heads;
+		bool same = true;
+
+		for (int h = 0; h < f->heads; h++) {
+			same = same && row[h] == row[0];
+			count += row[h] != HEAD_INPUT;
+		}
+		for (int h = 0; h < f->heads && len < sizeof buf; h++) {
+			if (row[h] == HEAD_INPUT || (same && h > 0))
+				continue;
+			if (same)
+				len += (size_t)snprintf(buf + len, sizeof buf - len, " L%d=%s", l + 1,
+				    enc_mode_name((head_mode)row[0]));
+			else
+				len += (size_t)snprintf(buf + len, sizeof buf - len, " L%dH%d=%s", l + 1,
+				    h + 1, enc_mode_name((head_mode)row[h]));
+		}
+	}
+	snprintf(head, sizeof head, "%d head%s not input:", count, count == 1 ? "" : "s");
+	used = term_text(y, x, w, head, A_BOLD);
+	if (w > used)
+		term_text(y, x + used, w - used, buf, A_NORMAL);
+}
+
 /* Every [MASK] gets its block of predictions, side by side and then
  * down; a window too small for all shows them from s->first on, with the
- * best 3 to 5 predictions each, and says how many more there are. */
+ * best 3 to 5 predictions each, and says how many more there are.  Under
+ * other modes, the heads not on input come first, and a block wide enough
+ * shows the baseline's predictions beside the current ones. */
 static int
 draw_predictions(const view_ctx *c, const output_state *s, ui_rect r)
 {
 	const ui_frame *res = c->frame;
-	int y = r.y, x = r.x, k = layout_clamp(r.h - 2, 3, UI_TOPK), per = k + 2, m;
+	int top = res->modified ? 3 : 2;
+	int y = r.y, x = r.x, k = layout_clamp(r.h - top, 3, UI_TOPK), per = k + 2, m;
+	int bw = res->modified && r.w >= PRED_W + BASE_W ? PRED_W + BASE_W : PRED_W;
 	char buf[64];
 
 	if (res->has_rtd) {
@@ -109,6 +197,8 @@ draw_predictions(const view_ctx *c, const output_state *s, ui_rect r)
 	}
 	term_text(y++, r.x, r.w, res->modified ? "Predictions (\u0394 pp and rank vs. all-input)"
 	    : "Predictions", A_BOLD | A_UNDERLINE);
+	if (res->modified)
+		draw_changed(c, y++, r.x, r.w);
 	if (!res->has_mlm) {
 		term_text(y, r.x, r.w, "no masked-LM head in this checkpoint", A_DIM);
 		return 1;
@@ -118,14 +208,14 @@ draw_predictions(const view_ctx *c, const output_state *s, ui_rect r)
 		return 1;
 	}
 	for (m = s->first < res->nmask ? s->first : 0; m < res->nmask; m++) {
-		if (x + PRED_W > r.x + r.w && x > r.x) {
+		if (x + bw > r.x + r.w && x > r.x) {
 			x = r.x;
 			y += per;
 		}
 		if (y + per - 1 > r.y + r.h)   /* the gap below the last may go */
 			break;
-		draw_mask(c, &res->mask[m], y, x, r.w < PRED_W ? r.w : PRED_W - 1, k, res->modified);
-		x += PRED_W;
+		draw_mask(c, &res->mask[m], y, x, r.w < bw ? r.w : bw - 1, k, res->modified);
+		x += bw;
 	}
 	if (m < res->nmask || s->first > 0) {
 		snprintf(buf, sizeof buf, " [MASK] %d\u2013%d of %d, j k ", s->first + 1, m, res->nmask);
@@ -179,7 +269,8 @@ output_draw(const view_ctx *c, const void *st, ui_rect r)
 	if (r.w >= 2 * PRED_W || r.w < 60) {   /* wide, or too narrow to split: stack */
 		/* predictions first: the similarity keeps its rows only where
 		 * both fit */
-		int ph = layout_clamp(r.h - (c->layers + 2), r.h < 6 ? r.h : 6, UI_TOPK + 3);
+		int ph = layout_clamp(r.h - (c->layers + 2), r.h < 6 ? r.h : 6,
+		    UI_TOPK + 3 + c->frame->modified);
 
 		left = (ui_rect){ r.y, r.x, ph, r.w };
 		right = (ui_rect){ r.y + ph, r.x, r.h - ph, r.w };

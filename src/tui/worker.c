@@ -107,17 +107,46 @@ compare_hidden(ui_worker *w, ui_frame *r)
 		    enc_hidden(w->base, l), r->n, w->m->cfg.hidden) : 1.0;
 }
 
+/* Where the baseline's best predictions stand now: rank among the shown
+ * run's top UI_BASE_TOPK (now_ids, nk of them), probability from there or,
+ * past it, from the shown run's distribution. */
+static int
+baseline_now(ui_worker *w, const ui_frame *r, int m, int nk, ui_mask_pred *p, heed_err *e)
+{
+	p->base_k = w->base_top[m].k < UI_TOPK ? w->base_top[m].k : UI_TOPK;
+	for (int i = 0; i < p->base_k; i++) {
+		int id = w->base_top[m].ids[i];
+		const char *piece = tok_piece(w->vocab, id);
+
+		p->base_pieces[i] = piece != NULL ? piece : "?";
+		p->base_probs[i] = w->base_top[m].probs[i];
+		p->now_rank[i] = derive_rank(id, w->now_ids, nk);
+		if (p->now_rank[i] >= 0) {
+			p->now_prob[i] = w->now_probs[p->now_rank[i]];
+		} else {
+			int rc = enc_mlm_prob(shown(w, r), p->pos, id, &p->now_prob[i], e);
+
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return HEED_OK;
+}
+
 /* Top-k at the m-th [MASK], with each prediction's rank and probability in
  * the baseline (searched to UI_BASE_TOPK deep; computed only when the
- * baseline ran again). */
+ * baseline ran again), and the baseline's top-k with where each is now. */
 static int
 predict(ui_worker *w, const ui_frame *r, int m, ui_mask_pred *p, heed_err *e)
 {
-	int k;
+	int nk, k;
 
-	k = enc_mlm_topk(shown(w, r), p->pos, UI_TOPK, p->ids, p->probs, e);
-	if (k < 0)
-		return k;
+	nk = enc_mlm_topk(shown(w, r), p->pos, UI_BASE_TOPK, w->now_ids, w->now_probs, e);
+	if (nk < 0)
+		return nk;
+	k = nk < UI_TOPK ? nk : UI_TOPK;
+	memcpy(p->ids, w->now_ids, (size_t)k * sizeof *p->ids);
+	memcpy(p->probs, w->now_probs, (size_t)k * sizeof *p->probs);
 	p->k = k;
 	if (m >= w->nbase_top || w->base_top[m].pos != p->pos) {
 		int bk = enc_mlm_topk(w->base, p->pos, UI_BASE_TOPK, w->base_top[m].ids,
@@ -135,7 +164,7 @@ predict(ui_worker *w, const ui_frame *r, int m, ui_mask_pred *p, heed_err *e)
 		p->base_rank[i] = derive_rank(p->ids[i], w->base_top[m].ids, w->base_top[m].k);
 		p->base_prob[i] = p->base_rank[i] >= 0 ? w->base_top[m].probs[p->base_rank[i]] : 0;
 	}
-	return HEED_OK;
+	return baseline_now(w, r, m, nk, p, e);
 }
 
 static int
@@ -231,6 +260,7 @@ run_job(ui_worker *w, ui_frame *r, heed_err *e)
 	memcpy(r->types, j->types, (size_t)j->n * sizeof *j->types);
 	memcpy(r->seg, j->seg, (size_t)j->n);
 	r->pair = j->pair;
+	memcpy(r->modes, j->modes, (size_t)j->nmodes);
 	queue_words_copy(&r->words, &j->words);
 	copy_attention(w, r);
 	build_frame(w, r);

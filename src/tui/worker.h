@@ -41,6 +41,10 @@ typedef struct ui_worker {
 		float probs[UI_BASE_TOPK];
 	} base_top[UI_MAX_MASKS];
 	int nbase_top;
+	/* the shown run's top predictions at one [MASK], as deep as the
+	 * baseline's, to find where the baseline's best went */
+	int now_ids[UI_BASE_TOPK];
+	float now_probs[UI_BASE_TOPK];
 	int mask_id;
 	int threads, max_tokens;
 	/* the importance scan (imp.h), made when the view first asks */
