@@ -152,6 +152,11 @@ void enc_random_logits(uint64_t seed, int layer, int head, int L, float *out);
  * '#' comments) is read instead when s names a readable file. */
 int enc_modes_parse(const char *spec, int layers, int heads, const calib *cal,
 		    uint8_t *modes, heed_err *e);
+/* Read a preset file (lines of specs, '#' comments) whatever its name,
+ * into modes (starting from what is there; unchanged on an error, which
+ * names the file and line). */
+int enc_modes_load(const char *path, int layers, int heads, const calib *cal, uint8_t *modes,
+		   heed_err *e);
 /* Write modes as a preset file, atomically. */
 int enc_modes_save(const char *path, const uint8_t *modes, int layers, int heads, heed_err *e);
 /* Heads ordered from least to most input-dependent (needs cal->stats). */

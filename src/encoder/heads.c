@@ -501,9 +501,11 @@ is_readable_file(const char *path)
 	return stat(path, &sb) == 0 && !S_ISDIR(sb.st_mode) && access(path, R_OK) == 0;
 }
 
-int
-enc_modes_parse(const char *spec, int layers, int heads, const calib *cal,
-		uint8_t *modes, heed_err *e)
+/* A spec (is_file false) or a preset file's path applied to a copy of
+ * modes, copied back only when all of it is good. */
+static int
+apply(const char *spec, bool is_file, int layers, int heads, const calib *cal, uint8_t *modes,
+      heed_err *e)
 {
 	preset_ctx c = { layers, heads, cal, NULL, e };
 	size_t nh = (size_t)layers * heads;
@@ -513,9 +515,7 @@ enc_modes_parse(const char *spec, int layers, int heads, const calib *cal,
 	/* Work on a copy so a bad spec leaves the caller's modes unchanged. */
 	c.modes = xmalloc(nh);
 	memcpy(c.modes, modes, nh);
-	/* Keywords win over a file that happens to share their name. */
-	if (strchr(spec, '=') == NULL && strchr(spec, ',') == NULL && strcmp(spec, "input") != 0 &&
-	    strcmp(spec, "papa-half") != 0 && is_readable_file(spec)) {
+	if (is_file) {
 		if ((rc = util_read_file(spec, &text, NULL, e)) == HEED_OK)
 			rc = apply_file(&c, spec, text);
 	} else {
@@ -527,6 +527,24 @@ enc_modes_parse(const char *spec, int layers, int heads, const calib *cal,
 		memcpy(modes, c.modes, nh);
 	free(c.modes);
 	return rc;
+}
+
+int
+enc_modes_parse(const char *spec, int layers, int heads, const calib *cal,
+		uint8_t *modes, heed_err *e)
+{
+	/* Keywords win over a file that happens to share their name. */
+	bool file = strchr(spec, '=') == NULL && strchr(spec, ',') == NULL &&
+	    strcmp(spec, "input") != 0 && strcmp(spec, "papa-half") != 0 && is_readable_file(spec);
+
+	return apply(spec, file, layers, heads, cal, modes, e);
+}
+
+int
+enc_modes_load(const char *path, int layers, int heads, const calib *cal, uint8_t *modes,
+	       heed_err *e)
+{
+	return apply(path, true, layers, heads, cal, modes, e);
 }
 
 /* A whole layer in one mode is written as Ln=MODE, other heads one by one;

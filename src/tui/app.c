@@ -49,6 +49,7 @@ app_init(app *a)
 	a->tok_ws = tok_ws_new();
 	input_init(&a->in);
 	input_init(&a->spec);
+	input_init(&a->path);
 	input_init(&a->paste);
 	for (int v = 0; v < VIEW_COUNT; v++)
 		a->vstate[v] = xcalloc(1, views[v]->state_size > 0 ? views[v]->state_size : 1);
@@ -344,40 +345,92 @@ cycle_mode(app *a)
 	app_message(a, "L%dH%d: %s attention", a->sel_layer + 1, a->sel_head + 1, enc_mode_name(m));
 }
 
+static int
+heads_not_input(const app *a)
+{
+	int count = 0;
+
+	for (int i = 0; i < a->layers * a->heads; i++)
+		count += a->modes[i] != HEAD_INPUT;
+	return count;
+}
+
+/* A mode spec (`:`, P) or, from L, a preset file whatever its name (a
+ * file called "input" too), applied to a copy of the modes: a bad item or
+ * line changes nothing and is named (with its line number). */
 static void
-preset(app *a, const char *spec)
+apply_modes(app *a, const char *spec, bool file)
 {
 	size_t n = (size_t)a->layers * a->heads;
 	uint8_t *modes = xmalloc(n);
 	heed_err e;
+	int rc;
 
 	memcpy(modes, a->modes, n);
-	if (enc_modes_parse(spec, a->layers, a->heads, a->cal, modes, &e) < 0) {
+	rc = file ? enc_modes_load(spec, a->layers, a->heads, a->cal, modes, &e)
+	    : enc_modes_parse(spec, a->layers, a->heads, a->cal, modes, &e);
+	if (rc < 0) {
 		app_message(a, "%s", e.msg);
 	} else {
 		memcpy(a->modes, modes, n);
 		changed(a, false);
-		app_message(a, "preset %s", spec);
+		if (file)
+			app_message(a, "modes loaded from %s (%d heads not input)", spec,
+			    heads_not_input(a));
+		else
+			app_message(a, "preset %s", spec);
 	}
 	free(modes);
 }
 
-/* The `:` prompt: a head-mode spec such as L2H5=uniform or papa-half. */
+/* W: the head modes as a preset file (enc_modes_save writes it
+ * atomically: a failed write leaves the old file as it was). */
 static void
-spec_key(app *a, int key)
+save_modes(app *a, const char *path)
 {
+	heed_err e;
+
+	if (enc_modes_save(path, a->modes, a->layers, a->heads, &e) < 0)
+		app_message(a, "%s", e.msg);
+	else
+		app_message(a, "modes written to %s (%d heads not input)", path, heads_not_input(a));
+}
+
+ui_input *
+app_prompt_input(app *a)
+{
+	return a->prompt == PROMPT_SPEC ? &a->spec : &a->path;
+}
+
+static void
+start_prompt(app *a, prompt_kind k)
+{
+	a->prompting = true;
+	a->prompt = k;
+}
+
+/* The prompt: a head-mode spec such as L2H5=uniform or papa-half (`:`),
+ * or a preset file to write (W) or read (L).  Each keeps its history. */
+static void
+prompt_key(app *a, int key)
+{
+	ui_input *in = app_prompt_input(a);
+
 	if (key_is_enter(key)) {
 		a->prompting = false;
-		if (a->spec.len > 0) {
-			input_hist_push(&a->spec);
-			preset(a, a->spec.buf);
+		if (in->len > 0) {
+			input_hist_push(in);
+			if (a->prompt == PROMPT_SAVE)
+				save_modes(a, in->buf);
+			else
+				apply_modes(a, in->buf, a->prompt == PROMPT_LOAD);
 		}
-		input_set(&a->spec, "");
+		input_set(in, "");
 	} else if (key == UI_ESC) {
 		a->prompting = false;
-		input_set(&a->spec, "");
-	} else if (!edit_change(&a->spec, key)) {
-		edit_motion(&a->spec, key);
+		input_set(in, "");
+	} else if (!edit_change(in, key)) {
+		edit_motion(in, key);
 	}
 	a->dirty = true;
 }
@@ -402,7 +455,7 @@ mode_key(app *a, int key)
 		app_message(a, "every head back to input attention");
 		return true;
 	case 'P':
-		preset(a, "papa-half");
+		apply_modes(a, "papa-half", false);
 		return true;
 	default:
 		return false;
@@ -456,7 +509,9 @@ global_key(app *a, int key)
 	case '1': case '2': case '3': case '4': case '5': case '6': show(a, (view_id)(key - '1')); break;
 	case UI_ESC: show(a, VIEW_GRID); break;
 	case 'i': case 'e': case '/': a->editing = true; break;
-	case ':': a->prompting = true; break;
+	case ':': start_prompt(a, PROMPT_SPEC); break;
+	case 'W': start_prompt(a, PROMPT_SAVE); break;
+	case 'L': start_prompt(a, PROMPT_LOAD); break;
 	case 'S':
 		cycle_scale(a);
 		break;
@@ -527,7 +582,7 @@ app_key(app *a, int key)
 	} else if (key == UI_CTRL('c')) {
 		a->quit = true;
 	} else if (a->prompting) {
-		spec_key(a, key);
+		prompt_key(a, key);
 	} else if (a->editing) {
 		edit_key(a, key);
 	} else {
@@ -606,7 +661,7 @@ paste_char(app *a, unsigned cp)
 static void
 paste_end(app *a)
 {
-	ui_input *to = a->prompting ? &a->spec : &a->in;
+	ui_input *to = a->prompting ? app_prompt_input(a) : &a->in;
 
 	a->pasting = false;
 	a->help = false;
@@ -801,6 +856,7 @@ app_free(app *a)
 	tok_ws_free(a->tok_ws);
 	input_free(&a->in);
 	input_free(&a->spec);
+	input_free(&a->path);
 	input_free(&a->paste);
 	free(a->modes);
 	free(a->ids);

@@ -33,6 +33,13 @@
 
 typedef struct app app;
 
+/* What the prompt over the status bar asks for. */
+typedef enum {
+	PROMPT_SPEC,     /* `:` a head-mode spec */
+	PROMPT_SAVE,     /* W: a file to write the head modes to */
+	PROMPT_LOAD,     /* L: a preset file to read them from */
+} prompt_kind;
+
 struct app {
 	/* the model, read-only once loaded (shared with the encoder thread) */
 	model *m;
@@ -46,7 +53,9 @@ struct app {
 	ui_utf8 utf8;                /* a key's UTF-8 bytes so far */
 	bool editing;
 	ui_input spec;               /* the `:` prompt for a head-mode spec */
+	ui_input path;               /* the W and L prompts for a preset file */
 	bool prompting;
+	prompt_kind prompt;          /* which, while prompting */
 	ui_input paste;              /* a bracketed paste so far */
 	bool pasting, paste_cr;      /* inside one; its last character was CR */
 	double paste_last;           /* when its last byte came */
@@ -109,6 +118,8 @@ void app_init(app *a);
  * threads; sentence: the first text (NULL: start editing). */
 int app_run(app *a, bool mouse, int threads, const char *sentence, heed_err *e);
 void app_free(app *a);
+/* The line the prompt edits (a->spec or a->path). */
+ui_input *app_prompt_input(app *a);
 /* A notice in the status bar until the next key. */
 void app_message(app *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

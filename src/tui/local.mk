@@ -62,7 +62,7 @@ TUI_E2E = tests/e2e/tui_type.sh tests/e2e/tui_modes.sh tests/e2e/tui_help.sh \
 	tests/e2e/tui_small.sh tests/e2e/tui_labels.sh tests/e2e/tui_large.sh \
 	tests/e2e/tui_nonfinite.sh tests/e2e/tui_many_heads.sh tests/e2e/tui_pairs.sh \
 	tests/e2e/tui_stats.sh tests/e2e/tui_importance.sh tests/e2e/tui_lesson.sh \
-	tests/e2e/tui_words.sh
+	tests/e2e/tui_words.sh tests/e2e/tui_presets.sh tests/e2e/tui_before_after.sh
 EXTRA_DIST += $(TUI_E2E) tests/e2e/tui_common.sh
 if HAVE_TMUX
 TESTS += $(TUI_E2E)

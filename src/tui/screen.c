@@ -126,22 +126,33 @@ draw_status(const app *a)
 	term_text(LINES - 1, COLS - tw, tw, time, A_REVERSE | A_BOLD);
 }
 
-/* The `:` prompt over the status bar, with the cursor in it. */
+/* The prompt over the status bar, with the cursor in it: `:` for a mode
+ * spec, W and L for a preset file. */
 static void
 draw_prompt(const app *a)
 {
+	static const struct {
+		const char *mark, *hint;
+	} kinds[] = {
+		[PROMPT_SPEC] = { ":", "mode spec: L2H5=uniform, L3=average, papa-half; "
+		    "Enter applies, Esc cancels" },
+		[PROMPT_SAVE] = { "W", "write the head modes to a preset file: type its path; "
+		    "Enter writes, Esc cancels" },
+		[PROMPT_LOAD] = { "L", "load head modes from a preset file: type its path; "
+		    "Enter loads, Esc cancels" },
+	};
+	const ui_input *in = a->prompt == PROMPT_SPEC ? &a->spec : &a->path;
 	int w = COLS - 3;
-	size_t start = input_window(&a->spec, w);
+	size_t start = input_window(in, w);
 
 	draw_input(a);
 	term_clear(LINES - 1, 0, COLS, A_NORMAL);
-	term_text(LINES - 1, 0, 2, ":", A_BOLD);
-	if (a->spec.len == 0)
-		term_text(LINES - 1, 2, w, "mode spec: L2H5=uniform, L3=average, papa-half; "
-		    "Enter applies, Esc cancels", A_DIM);
+	term_text(LINES - 1, 0, 2, kinds[a->prompt].mark, A_BOLD);
+	if (in->len == 0)
+		term_text(LINES - 1, 2, w, kinds[a->prompt].hint, A_DIM);
 	else
-		term_text(LINES - 1, 2, w, a->spec.buf + start, A_NORMAL);
-	term_cursor(LINES - 1, 2 + input_width(a->spec.buf, start, a->spec.cur));
+		term_text(LINES - 1, 2, w, in->buf + start, A_NORMAL);
+	term_cursor(LINES - 1, 2 + input_width(in->buf, start, in->cur));
 }
 
 /* Rows a lesson's caption takes above the status bar: its title, the

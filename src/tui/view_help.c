@@ -26,6 +26,7 @@ static const struct {
 	{ ": p S", "type a mode spec; palette (viridis cividis gray); colour scale: absolute, "
 	    "per-layer max, per-head max (the legend says which)" },
 	{ "w", "words, not word pieces, in the head and tokens views" },
+	{ "W L", "write the head modes to a preset file; load one" },
 	{ "? q", "this help (\u2191\u2193 PgUp PgDn scroll it); quit" },
 	{ NULL, "Grid" },
 	{ "arrows hjkl", "select a head (or click it); Enter zooms" },

@@ -378,7 +378,17 @@ test_preset_file(void **state)
 		expect_ok("input", c, back);
 		for (int k = 0; k < LAYERS * HEADS; k++)
 			assert_int_equal(back[k], HEAD_INPUT);
+		/* ... but enc_modes_load (the explorer's L) reads the file */
+		assert_int_equal(enc_modes_load("input", LAYERS, HEADS, c, back, &e), HEED_OK);
+		for (int k = 0; k < LAYERS * HEADS; k++)
+			assert_int_equal(back[k], HEAD_UNIFORM);
 		unlink("input");
+		/* a missing file is an error that changes nothing */
+		back[0] = HEAD_INPUT;
+		assert_true(enc_modes_load("input", LAYERS, HEADS, c, back, &e) < 0);
+		assert_non_null(strstr(e.msg, "input"));
+		assert_int_equal(back[0], HEAD_INPUT);
+		assert_int_equal(back[1], HEAD_UNIFORM);
 		assert_int_equal(chdir(cwd), 0);
 	}
 	rmdir(dir);
