@@ -12,7 +12,7 @@ e2e_keys 2
 e2e_wait_for '^ ##ffa ' 5
 e2e_expect '8 tokens' "pieces: [CLS] paris is una ##ffa ##ble . [SEP]"
 e2e_keys w
-e2e_wait_for 'L1 H1 input words' 5
+e2e_wait_for 'L1 H1 input [a-z-]+ words' 5
 e2e_expect 'pieces merged; attention to a word summed, from a word averaged' "w says what it did"
 e2e_expect '^ *unaffable ' "a row is the whole word, in the input's own case"
 e2e_refute '^ ##ffa ' "no piece is left in the head view's rows"
