@@ -12,12 +12,12 @@ e2e_expect 'Anywhere' "the help starts at the top"
 e2e_refute 'BS Del C-w C-u' "its last entry is further down"
 e2e_expect '↓ 1–[0-9]+/[0-9]+' "the frame says there is more"
 i=0
-while [ $i -lt 80 ] && ! e2e_matches '↑ [0-9]+–([0-9]+)/\1 '; do
+while [ $i -lt 200 ] && ! e2e_matches '↑ [0-9]+–([0-9]+)/\1 '; do
 	e2e_keys Down
 	sleep 0.05
 	i=$((i + 1))
 done
-e2e_check "Down reaches the end, one line at a time ($i presses)" test $i -gt 5 -a $i -lt 80
+e2e_check "Down reaches the end, one line at a time ($i presses)" test $i -gt 5 -a $i -lt 200
 e2e_expect 'BS Del C-w C-u' "the last entry shows at the end"
 first=$(e2e_screen | sed -n 's/.*↑ \([0-9]*\)–.*/\1/p')
 e2e_keys Up
