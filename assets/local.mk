@@ -26,7 +26,10 @@ uninstall-local:
 	done
 
 # The installed heed opens the installed model: "states" for the example
-# every README and card uses (make distcheck runs this after its install).
+# every README and card uses, and finds the installed lessons by name, whose
+# claims hold on it (make distcheck runs this after its install).
 installcheck-local:
 	'$(DESTDIR)$(bindir)/heed' dump -f tsv -k 3 'the president of the united [MASK] .' | \
 	  grep -q 'states' || { echo 'installed heed did not run heed-mini'; exit 1; }
+	'$(DESTDIR)$(bindir)/heed' lesson --check sinks >/dev/null || \
+	  { echo 'the installed lessons do not hold on the installed heed-mini'; exit 1; }

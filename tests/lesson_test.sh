@@ -160,6 +160,13 @@ run lesson -m "$TINY" --print "$tmp/none.lesson"
 check "a missing file: exit 2" test "$rc" -eq 2
 run lesson --print
 check "no FILE: usage error" test "$rc" -eq 1
+# a shipped lesson by its name
+run lesson -m "$MINI" --print sinks
+check "a shipped lesson by name: exit 0" test "$rc" -eq 0
+check "... the sinks lesson" has out '^# Attention sinks'
+run lesson -m "$MINI" --print no-such-lesson
+check "an unknown name: exit 2" test "$rc" -eq 2
+check "... naming it" has err no-such-lesson
 run lesson -m "$TINY" --print "$tmp/wrong.lesson" "$tmp/big.lesson"
 check "two FILEs: usage error" test "$rc" -eq 1
 finish

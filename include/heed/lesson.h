@@ -55,7 +55,9 @@ typedef struct lesson {
 	int nwords;
 } lesson;
 
-/* Read and parse a lesson file; HEED_EFORMAT with "FILE:LINE: problem". */
+/* Read and parse a lesson file, or a shipped lesson by name (positional:
+ * $(pkgdatadir)/lessons/positional.lesson, else the source tree's);
+ * HEED_EFORMAT with "FILE:LINE: problem". */
 int lesson_load(const char *path, lesson **out, heed_err *e);
 int lesson_parse(const char *buf, size_t len, const char *name, lesson **out, heed_err *e);
 void lesson_free(lesson *l);

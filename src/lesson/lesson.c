@@ -7,6 +7,7 @@
  * figure and claim is parsed when the file is read, so a typo is reported
  * with its line before the class starts, not on the projector.
  */
+#define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
 #include "heed/lesson.h"
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <utf8proc.h>
 
 #include "heed/enc.h"
@@ -770,19 +772,42 @@ lesson_parse(const char *buf, size_t len, const char *name, lesson **out, heed_e
 	return HEED_OK;
 }
 
-int
-lesson_load(const char *path, lesson **out, heed_err *e)
+/* A path as given when it exists or names a folder; else a shipped
+ * lesson by name: NAME or NAME.lesson in the installed lessons, then in
+ * the source tree's (as the bundled model is found). */
+static char *
+lesson_find(const char *arg)
 {
-	char *buf;
+	static const char *const dirs[] = { HEED_DATADIR "/lessons", HEED_SRCDIR "/assets/lessons" };
+	struct stat sb;
+
+	if (stat(arg, &sb) == 0 || strchr(arg, '/') != NULL)
+		return xstrdup(arg);
+	for (size_t d = 0; d < sizeof dirs / sizeof dirs[0]; d++)
+		for (int ext = 0; ext < 2; ext++) {
+			char *p = xasprintf("%s/%s%s", dirs[d], arg, ext ? ".lesson" : "");
+
+			if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode))
+				return p;
+			free(p);
+		}
+	return xstrdup(arg);   /* nowhere: the error names what was given */
+}
+
+int
+lesson_load(const char *arg, lesson **out, heed_err *e)
+{
+	char *buf, *path = lesson_find(arg);
 	size_t len;
 	int rc;
 
 	*out = NULL;
 	/* a FIFO or /dev/zero is refused, not read forever */
-	if ((rc = util_read_input(path, false, LESSON_MAX_BYTES, &buf, &len, e)) < 0)
-		return rc;
-	rc = lesson_parse(buf, len, path, out, e);
-	free(buf);
+	if ((rc = util_read_input(path, false, LESSON_MAX_BYTES, &buf, &len, e)) == HEED_OK) {
+		rc = lesson_parse(buf, len, path, out, e);
+		free(buf);
+	}
+	free(path);
 	return rc;
 }
 

@@ -80,6 +80,8 @@ ctx_of(const app *a, view_ctx *c)
 	c->scale = (frame_scale)a->geom.scale;
 	c->words = a->want_words;
 	c->computing = a->computing;
+	c->want_token = a->want_token;
+	c->want_serial = a->want_serial;
 	c->notice = a->msg;
 	c->imp = a->have_imp ? &a->imp : NULL;
 	c->imp_req = a->imp_req;
@@ -485,6 +487,10 @@ lesson_go(app *a, int k)
 	if (s->layer >= 0) {
 		a->sel_layer = s->layer;
 		a->sel_head = s->head;
+	}
+	if (s->token >= 0) {
+		a->want_token = s->token;
+		a->want_serial++;
 	}
 	show(a, (view_id)s->view);
 	changed(a, true);

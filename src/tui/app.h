@@ -72,6 +72,8 @@ struct app {
 	lesson *lesson;
 	int step;
 	int watch[UI_WATCH];
+	int want_token;              /* the step's query token (view_ctx) */
+	unsigned want_serial;
 
 	/* what is shown */
 	view_id view;

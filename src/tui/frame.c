@@ -489,3 +489,14 @@ frame_derive(ui_frame *f, const tok_vocab *vocab, const calib *cal,
 	if (f->words.n > 0)
 		derive_words(f);
 }
+
+int
+frame_grain_item(const ui_grain *g, int t)
+{
+	if (g->first == NULL)
+		return t;
+	for (int w = 0; w < g->n; w++)
+		if (t < g->first[w + 1])
+			return w;
+	return g->n - 1;
+}

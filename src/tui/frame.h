@@ -205,6 +205,8 @@ const float *frame_grain_attn(const ui_grain *g, int layer, int head);
 const float *frame_grain_change(const ui_grain *g, int layer, int head);
 const float *frame_grain_diff(const ui_grain *g, int layer, int head);
 const float *frame_grain_rollout(const ui_grain *g, int layer);
+/* The item (token, or the word) that holds token t. */
+int frame_grain_item(const ui_grain *g, int t);
 /* frame_scale_top at this grain. */
 double frame_grain_top(const ui_grain *g, frame_scale s, int layer, int head);
 /* frame_attended between items (a pair of words: some pair of tokens). */

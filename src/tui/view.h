@@ -44,6 +44,11 @@ typedef struct view_ctx {
 	bool words;                 /* words asked for, not pieces (frame_grain: shown
 				     * once a frame has them) */
 	bool computing;             /* a job is on its way */
+	/* a token the core asks the views to put their cursor on (a lesson
+	 * step's query token), and a serial that changes with each ask: a
+	 * view takes it once, and the user moves on from there */
+	int want_token;
+	unsigned want_serial;
 	const char *notice;         /* the status bar's notice, "" for none */
 	const ui_imp *imp;          /* the newest importance numbers, NULL before any
 				     * (they answer the frame when imp->gen == frame->gen) */

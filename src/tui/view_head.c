@@ -28,6 +28,7 @@ typedef struct head_state {
 	int cur_row, cur_col;        /* cursor: query, key */
 	int top, left;               /* scroll */
 	int diff;                    /* DIFF_*: what is subtracted */
+	unsigned want_seen;          /* the core's last token request, taken */
 	/* fitted by head_resize */
 	int hh;                      /* rows of column labels */
 	int cw;                      /* columns per cell */
@@ -246,6 +247,10 @@ head_resize(const view_ctx *c, void *st, ui_rect r)
 		return view_act(ACT_NONE, 0, 0);
 	g = view_grain(c);
 	n = g.n;
+	if (s->want_seen != c->want_serial) {
+		s->want_seen = c->want_serial;
+		s->cur_row = frame_grain_item(&g, c->want_token);
+	}
 	/* a head that uses its average has no difference from it to show */
 	if (s->diff == DIFF_AVERAGE && !has_average(c))
 		s->diff = DIFF_NONE;

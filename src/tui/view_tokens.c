@@ -20,6 +20,7 @@
 typedef struct tokens_state {
 	int query;
 	bool rollout;
+	unsigned want_seen;          /* the core's last token request, taken */
 } tokens_state;
 
 /* Row i of the bars (a head of the layer, or the rollout through layer
@@ -127,6 +128,12 @@ tokens_resize(const view_ctx *c, void *st, ui_rect r)
 {
 	tokens_state *s = st;
 
+	if (c->frame != NULL && s->want_seen != c->want_serial) {
+		ui_grain g = view_grain(c);
+
+		s->want_seen = c->want_serial;
+		s->query = frame_grain_item(&g, c->want_token);
+	}
 	if (c->frame != NULL)
 		s->query = layout_clamp(s->query, 0, view_grain(c).n - 1);
 	return view_act(ACT_NONE, 0, 0);

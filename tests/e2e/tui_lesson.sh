@@ -28,7 +28,7 @@ e2e_check "step 1's caption is --print's, figures and all" same_caption 1
 e2e_expect '^ +L2 +I' "step 1 shows the grid"
 e2e_keys n
 e2e_wait_for 'step 2/6: A previous-token head' 5
-e2e_wait_for '^ L2 H6 input previous-token │' 5
+e2e_wait_for '^ L2 H6 input previous-token │ united → ' 5
 e2e_check "step 2's caption is --print's" same_caption 2
 e2e_keys n
 e2e_wait_for '^ L2 H7 input next-token │' 5
