@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "heed/weights.h"
@@ -131,7 +132,7 @@ test_shard_errors(void **state)
 	write_file(dir, "model.safetensors.index.json", "{", 1);
 	expect_error(dir, HEED_EFORMAT, "model.safetensors.index.json", NULL);
 	p = xasprintf("%s/model-00001-of-00002.safetensors", dir);
-	truncate(p, 20);
+	assert_int_equal(truncate(p, 20), 0);
 	write_file(dir, "model.safetensors.index.json", index_json, sizeof index_json - 1);
 	expect_error(dir, HEED_EFORMAT, "model-00001-of-00002.safetensors", NULL);
 	free(p);
