@@ -66,6 +66,16 @@ int enc_run(enc_state *s, const int *ids, int n, const uint8_t *modes,
 int enc_run_typed(enc_state *s, const int *ids, const int *types, int n, const uint8_t *modes,
 		  const calib *cal, bool (*cancelled)(void *), void *ud, heed_err *e);
 
+/* From the next run on, compute the last layer at these query rows only
+ * (rows[0..nrows), token positions; nrows 0: all, the default): what a
+ * masked-LM prediction at those positions needs, at a fraction of the
+ * layer's cost (imp.h's runs).  Every earlier layer stays whole.  Until
+ * a run computes all rows again, enc_hidden(s, layers) and the last
+ * layer's attention are current at those rows only, enc_mlm_* refuse
+ * other positions and enc_replaced refuses.  ModernBERT and DeBERTa
+ * compute every row regardless. */
+void enc_set_rows(enc_state *s, const int *rows, int nrows);
+
 /* ---- batches (calibration) ---- */
 
 /* An encoder for batches: sentences of up to max_tokens tokens, up to

@@ -24,8 +24,9 @@
  * Work: the switched runs reuse the encoder's incremental recompute.  Heads
  * go from the last layer to the first, so each run recomputes from the
  * switched head's layer on (restoring the previous head never reaches
- * further back): layers × (layers + 1) / 2 layer passes per head of a
- * layer, about (layers + 1) / 2 forwards per head in all.
+ * further back): about (layers + 1) / 2 forwards per head in all.  With
+ * masks the last layer runs at the masked rows only (enc_set_rows), and
+ * the masked rows of many runs share one pass over the decoder.
  *
  * An imp_ctx owns one encoder state and its buffers; it belongs to one
  * thread at a time.  Nothing here draws or allocates per head.

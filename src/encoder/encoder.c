@@ -53,6 +53,8 @@ state_new(const model *m, int max_tokens, int max_rows, bool batch)
 	s->aoff = xcalloc(T, sizeof(size_t));
 	s->ids = xcalloc(T, sizeof(int));
 	s->types = xcalloc(T, sizeof(int));
+	s->rows = xcalloc((size_t)max_tokens, sizeof(int));
+	s->part_rows = xcalloc((size_t)max_tokens, sizeof(int));
 	s->modes = xcalloc((size_t)c->layers * c->heads, 1);
 	s->hidden = xmalloc(sizeof(float) * ((size_t)c->layers + 1) * T * H);
 	s->attn = xmalloc(sizeof(float) * s->attn_cap);
@@ -127,6 +129,8 @@ enc_free(enc_state *s)
 	free(s->aoff);
 	free(s->ids);
 	free(s->types);
+	free(s->rows);
+	free(s->part_rows);
 	free(s->modes);
 	free(s->hidden);
 	free(s->attn);
@@ -344,6 +348,76 @@ layer_forward(enc_state *s, int l, const uint8_t *modes, const calib *cal, bool 
 	}
 }
 
+/* Can the last layer be computed at some rows only?  Not ModernBERT's or
+ * DeBERTa's (their layers and mask decoder work on whole sentences). */
+static bool
+rows_supported(const enc_state *s)
+{
+	return s->m->cfg.arch != MODEL_ARCH_MODERNBERT && s->m->cfg.rel_span == 0 && !s->m->has_emd;
+}
+
+void
+enc_set_rows(enc_state *s, const int *rows, int nrows)
+{
+	if (nrows < 0 || nrows > s->max_tokens || rows == NULL)
+		nrows = 0;
+	memcpy(s->rows, rows != NULL ? rows : s->rows, sizeof(int) * (size_t)nrows);
+	s->nrows = nrows;
+}
+
+/* Layer l, the last, at the query rows s->rows only: every row's keys and
+ * values (they are the rows' context), then those rows' attention,
+ * context, projection and feed-forward, gathered in the scratch buffers'
+ * first rows.  Other rows of hidden[l+1] and of the layer's attention keep
+ * whatever they held: the cache records which rows are current. */
+static void
+layer_forward_rows(enc_state *s, int l, const uint8_t *modes, const calib *cal)
+{
+	const model_config *c = &s->m->cfg;
+	const layer_weights *w = &s->m->layer[l];
+	int n = s->n, H = c->hidden, d = H / c->heads, m = s->nrows;
+	const float *x = s->hidden + (size_t)l * n * H;
+	float *out = s->hidden + (size_t)(l + 1) * n * H;
+	float scale = 1.0f / sqrtf((float)d * (float)(1 + c->rel_terms));
+
+	enc_linear(s, &w->wqkv, x, n, w->bqkv, s->qkv);
+	for (int h = 0; h < c->heads; h++) {
+		head_mode mode = modes != NULL ? (head_mode)modes[l * c->heads + h] : HEAD_INPUT;
+		const float *k = s->qkv + H + (size_t)h * d, *v = s->qkv + 2 * H + (size_t)h * d;
+
+		for (int r = 0; r < m; r++) {
+			int i = s->rows[r];
+			float *a = s->attn + ((size_t)l * c->heads + h) * n * n + (size_t)i * n;
+
+			if (mode != HEAD_INPUT) {
+				enc_mode_row(mode, cal, s->layout_L, l, h, n, i, x + (size_t)i * H, a);
+			} else {
+				cblas_sgemv(CblasRowMajor, CblasNoTrans, n, d, scale, k, 3 * H,
+					    s->qkv + (size_t)i * 3 * H + (size_t)h * d, 1, 0.0f, a, 1);
+				enc_softmax(a, n);
+			}
+			cblas_sgemv(CblasRowMajor, CblasTrans, n, d, 1.0f, v, 3 * H, a, 1, 0.0f,
+				    s->ctx + (size_t)r * H + (size_t)h * d, 1);
+		}
+	}
+	enc_linear(s, &w->wo, s->ctx, m, w->bo, s->proj);
+	for (int r = 0; r < m; r++) {
+		float *mid = s->mid + (size_t)r * H;
+		const float *xi = x + (size_t)s->rows[r] * H;
+		for (int q = 0; q < H; q++)
+			mid[q] = xi[q] + s->proj[(size_t)r * H + q];
+		enc_layernorm(mid, w->ln1_g, w->ln1_b, H, c->ln_eps, mid);
+	}
+	enc_linear_act(s, &w->w1, s->mid, m, w->b1, c->act, s->ffn);
+	enc_linear(s, &w->w2, s->ffn, m, w->b2, s->proj);
+	for (int r = 0; r < m; r++) {
+		float *o = out + (size_t)s->rows[r] * H;
+		for (int q = 0; q < H; q++)
+			o[q] = s->mid[(size_t)r * H + q] + s->proj[(size_t)r * H + q];
+		enc_layernorm(o, w->ln2_g, w->ln2_b, H, c->ln_eps, o);
+	}
+}
+
 static int
 check_input(const enc_state *s, const int *ids, const int *types, int n, const uint8_t *modes,
 	    const calib *cal, heed_err *e)
@@ -421,6 +495,10 @@ first_layer(const enc_state *s, const int *ids, const int *types, int n, const u
 	for (int l = 0; l < s->valid && l < L; l++)
 		if (layer_modes_differ(s, l, modes, cal))
 			return l;
+	/* a last layer made for other rows than this run asks for */
+	if (s->valid == L && s->part_n > 0 && (s->nrows != s->part_n ||
+	    memcmp(s->rows, s->part_rows, sizeof(int) * (size_t)s->part_n) != 0))
+		return L - 1;
 	return s->valid;
 }
 
@@ -441,6 +519,9 @@ enc_run_typed(enc_state *s, const int *ids, const int *types, int n, const uint8
 
 	if (rc < 0)
 		return rc;
+	for (int r = 0; r < s->nrows; r++)
+		if (s->rows[r] < 0 || s->rows[r] >= n)
+			return err_set(e, HEED_EINVAL, "row %d outside the %d tokens", s->rows[r], n);
 	int start = first_layer(s, ids, types, n, modes, cal);
 	if (start == 0) {
 		s->n = n;
@@ -462,7 +543,15 @@ enc_run_typed(enc_state *s, const int *ids, const int *types, int n, const uint8
 		}
 		for (int h = 0; h < c->heads; h++)
 			s->modes[l * c->heads + h] = modes != NULL ? modes[l * c->heads + h] : HEAD_INPUT;
-		layer_forward(s, l, modes, cal, false);
+		if (l == c->layers - 1 && s->nrows > 0 && rows_supported(s)) {
+			layer_forward_rows(s, l, modes, cal);
+			memcpy(s->part_rows, s->rows, sizeof(int) * (size_t)s->nrows);
+			s->part_n = s->nrows;
+		} else {
+			layer_forward(s, l, modes, cal, false);
+			if (l == c->layers - 1)
+				s->part_n = 0;
+		}
 	}
 	s->valid = c->layers;
 	s->last_ms = util_now_ms() - t0;
@@ -506,6 +595,7 @@ enc_run_batch(enc_state *s, const int *ids, const int *lens, int count, heed_err
 		layer_forward(s, l, NULL, NULL, s->skip_output && l == c->layers - 1);
 	/* not a cache an incremental run could start from */
 	s->valid = -1;
+	s->part_n = 0;
 	s->first_recomputed = 0;
 	s->last_ms = util_now_ms() - t0;
 	return HEED_OK;

@@ -36,6 +36,11 @@ struct enc_state {
 	const calib *cal;    /* calibration the last run used */
 	int valid;           /* hidden[0..valid] and attention of layers < valid are current */
 	int first_recomputed;
+	/* enc_set_rows: the last layer computes these query rows only (nrows
+	 * 0: all); part_rows are the rows the cache's last layer holds when it
+	 * is not whole (part_n 0: whole) */
+	int *rows, nrows;
+	int *part_rows, part_n;
 	double last_ms;
 	float *hidden;       /* [layers+1][n][hidden] */
 	float *attn;         /* per sentence [layers][heads][m][m], see above */

@@ -19,6 +19,16 @@
 
 #include "encoder_int.h"
 
+/* Is the last layer's row pos current (enc_set_rows)? */
+static bool
+part_has(const enc_state *s, int pos)
+{
+	for (int r = 0; r < s->part_n; r++)
+		if (s->part_rows[r] == pos)
+			return true;
+	return s->part_n == 0;
+}
+
 /* s->mlm_t = the transformed final row at pos of the last run, and with
  * decode s->logits = the vocabulary logits there. */
 static int
@@ -34,6 +44,8 @@ mlm_logits_upto(enc_state *s, int pos, bool decode, heed_err *e)
 		return err_set(e, HEED_EINVAL, "no complete encoder run to predict from");
 	if (pos < 0 || pos >= s->n)
 		return err_set(e, HEED_EINVAL, "position %d outside the %d tokens", pos, s->n);
+	if (!part_has(s, pos))
+		return err_set(e, HEED_EINVAL, "position %d: the last layer ran at other rows", pos);
 	/* DeBERTa-v3's head reads its enhanced mask decoder (deberta.c) */
 	const float *x = m->has_emd ? enc_deberta_emd(s, pos) :
 	    enc_hidden(s, c->layers) + (size_t)pos * H;
@@ -150,7 +162,7 @@ enc_replaced(enc_state *s, float *p, heed_err *e)
 	if (!m->has_rtd)
 		return err_set(e, HEED_EINVAL, "%s has no replaced-token detection head",
 			       m->name ? m->name : "the model");
-	if (s->valid != c->layers)
+	if (s->valid != c->layers || s->part_n > 0)
 		return err_set(e, HEED_EINVAL, "no complete encoder run to predict from");
 	enc_linear_act(s, &m->rtd_w, enc_hidden(s, c->layers), n, m->rtd_b, c->act, s->mid);
 	for (int t = 0; t < n; t++) {

@@ -314,6 +314,8 @@ baseline(imp_ctx *c, const int *ids, int n, const uint8_t *modes, const imp_opts
 	else
 		memset(c->work, HEAD_INPUT, (size_t)c->LH);
 	c->npend = 0;   /* rows a cancelled call left behind */
+	/* with masks only their rows of the last layer matter */
+	enc_set_rows(c->s, o->mask_pos, o->nmask);
 	if (stop(o))
 		return err_set(e, HEED_ECANCELED, "importance: superseded");
 	rc = enc_run_typed(c->s, ids, o->types, n, c->work, o->cal, o->cancelled, o->ud, e);

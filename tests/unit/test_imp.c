@@ -363,6 +363,57 @@ test_bad_input(void **state)
 	fixture_close(&f);
 }
 
+/* enc_set_rows, which imp's masked runs use: the last layer at some rows
+ * gives those rows' states as the whole layer does, refuses predictions
+ * elsewhere, and a run that needs every row again recomputes that layer. */
+static void
+test_last_layer_rows(void **state)
+{
+	fixture f;
+	tcase t;
+	heed_err e;
+	int L, H, V, probe = 1;
+
+	(void)state;
+	fixture_open(&f, 1);
+	case_load(&f, json_array_get(json_object_get(f.doc, "cases"), 3), &t);   /* two masks */
+	L = f.m->cfg.layers;
+	H = f.m->cfg.hidden;
+	V = f.m->cfg.vocab_size;
+	enc_state *whole = enc_new(f.m, 64), *part = enc_new(f.m, 64);
+	float *lw = malloc(sizeof(float) * (size_t)V), *lp = malloc(sizeof(float) * (size_t)V);
+	assert_int_equal(enc_run(whole, t.ids, t.n, NULL, NULL, NULL, NULL, &e), HEED_OK);
+	enc_set_rows(part, t.masks, t.nmask);
+	assert_int_equal(enc_run(part, t.ids, t.n, NULL, NULL, NULL, NULL, &e), HEED_OK);
+	for (int k = 0; k < t.nmask; k++) {
+		const float *a = enc_hidden(whole, L) + (size_t)t.masks[k] * H;
+		const float *b = enc_hidden(part, L) + (size_t)t.masks[k] * H;
+		for (int q = 0; q < H; q++)
+			assert_float_equal(a[q], b[q], 1e-5);
+		assert_int_equal(enc_mlm_logprobs(whole, t.masks[k], lw, &e), HEED_OK);
+		assert_int_equal(enc_mlm_logprobs(part, t.masks[k], lp, &e), HEED_OK);
+		for (int v = 0; v < V; v += 97)
+			assert_float_equal(lw[v], lp[v], 1e-4);
+	}
+	assert_int_equal(enc_mlm_logprobs(part, probe, lp, &e), HEED_EINVAL);
+	/* the same rows again: nothing to do; every row: the last layer again */
+	assert_int_equal(enc_run(part, t.ids, t.n, NULL, NULL, NULL, NULL, &e), HEED_OK);
+	assert_int_equal(enc_first_recomputed(part), L);
+	enc_set_rows(part, NULL, 0);
+	assert_int_equal(enc_run(part, t.ids, t.n, NULL, NULL, NULL, NULL, &e), HEED_OK);
+	assert_int_equal(enc_first_recomputed(part), L - 1);
+	assert_int_equal(enc_mlm_logprobs(part, probe, lp, &e), HEED_OK);
+	/* a row past the input is refused */
+	int far = t.n;
+	enc_set_rows(part, &far, 1);
+	assert_int_equal(enc_run(part, t.ids, t.n, NULL, NULL, NULL, NULL, &e), HEED_EINVAL);
+	free(lw);
+	free(lp);
+	enc_free(whole);
+	enc_free(part);
+	fixture_close(&f);
+}
+
 int
 main(void)
 {
@@ -372,6 +423,7 @@ main(void)
 		cmocka_unit_test(test_uniform_head_zero),
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_last_layer_rows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
