@@ -8,6 +8,10 @@
  * merged until none is left: a binary heap of candidate merges, where an
  * entry whose symbols have changed since it was pushed is skipped — the
  * same order as Rust's Word::merge_all without dropout.
+ *
+ * Words repeat: like Hugging Face's BPE, a word's result is cached by its
+ * text (tok_bcache, in the caller's workspace) and the next time it is
+ * copied out instead of merged again.
  */
 #include "text.h"
 
@@ -224,15 +228,132 @@ initial(const tok_model *m, const tok_char *w, int n, tok_mws *ws, int *sym)
 	return k;
 }
 
+/* ---- the word cache ------------------------------------------------------ */
+
+void
+tok_bcache_free(tok_bcache *c)
+{
+	free(c->hash);
+	free(c->key);
+	free(c->klen);
+	free(c->rec);
+	free(c->nrec);
+	free(c->arena);
+	free(c->trec);
+	memset(c, 0, sizeof *c);
+}
+
+static uint64_t
+word_hash(const char *s, size_t n)
+{
+	uint64_t h = tok_hash_step(TOK_HASH_BASIS, s, n);
+
+	return h != 0 ? h : 1;
+}
+
+/* The slot of key s[0..n) (hash h): its own, or the empty one to take. */
+static size_t
+cache_slot(const tok_bcache *c, uint64_t h, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = (size_t)h & (c->cap - 1);; i = (i + 1) & (c->cap - 1))
+		if (c->hash[i] == 0 || (c->hash[i] == h && c->klen[i] == n &&
+		    memcmp(c->arena + c->key[i], s, n) == 0))
+			return i;
+}
+
+/* Copy a cached word's tokens out; false when it is not cached. */
+static bool
+cache_get(tok_mws *ws, const tok_model *m, const tok_char *w, const char *s, size_t n,
+	  uint64_t h, tok_out *out)
+{
+	tok_bcache *c = &ws->cache;
+	size_t i;
+
+	if (c->m != m || c->cap == 0)
+		return false;
+	i = cache_slot(c, h, s, n);
+	if (c->hash[i] == 0)
+		return false;
+	for (uint32_t k = 0; k < c->nrec[i]; k++) {
+		const int32_t *r = c->trec + 3 * ((size_t)c->rec[i] + k);
+
+		tok_out_push(out, r[0], w[r[1]].begin, w[r[2] - 1].end);
+	}
+	return true;
+}
+
+static void
+cache_put(tok_mws *ws, const tok_model *m, const char *s, size_t n, uint64_t h,
+	  const int *sym, int k)
+{
+	tok_bcache *c = &ws->cache;
+	size_t i, cnt = 0;
+
+	if (c->m != m) {
+		tok_bcache_free(c);
+		c->m = m;
+	}
+	if (c->cap == 0) {
+		c->cap = 16384;   /* a power of two, under 2/3 full at TOK_BPE_CACHE */
+		c->hash = xcalloc(c->cap, sizeof *c->hash);
+		c->key = xmalloc(c->cap * sizeof *c->key);
+		c->klen = xmalloc(c->cap * sizeof *c->klen);
+		c->rec = xmalloc(c->cap * sizeof *c->rec);
+		c->nrec = xmalloc(c->cap * sizeof *c->nrec);
+	}
+	if (c->n >= TOK_BPE_CACHE)
+		return;
+	for (int j = 0; j >= 0 && j < k; j = sym[j * S_N + S_NEXT])
+		cnt++;
+	if (c->an + n > c->acap) {
+		c->acap = 2 * (c->an + n) + 4096;
+		c->arena = xrealloc(c->arena, c->acap);
+	}
+	if (c->tn + cnt > c->tcap) {
+		c->tcap = 2 * (c->tn + cnt) + 1024;
+		c->trec = xrealloc(c->trec, 3 * c->tcap * sizeof *c->trec);
+	}
+	i = cache_slot(c, h, s, n);
+	if (c->hash[i] != 0)
+		return;
+	memcpy(c->arena + c->an, s, n);
+	c->hash[i] = h;
+	c->key[i] = (uint32_t)c->an;
+	c->klen[i] = (uint32_t)n;
+	c->rec[i] = (uint32_t)c->tn;
+	c->nrec[i] = (uint32_t)cnt;
+	c->an += n;
+	for (int j = 0; j >= 0 && j < k; j = sym[j * S_N + S_NEXT]) {
+		int32_t *r = c->trec + 3 * c->tn++;
+
+		r[0] = sym[j * S_N + S_ID];
+		r[1] = sym[j * S_N + S_B];
+		r[2] = sym[j * S_N + S_E];
+	}
+	c->n++;
+}
+
 void
 tok_bpe(const tok_model *m, const tok_char *w, int n, tok_out *out, tok_mws *ws)
 {
 	heap q = { ws->heap, 0, ws->heap_cap };
 	const tok_merge *mg;
 	int *sym, k, i;
+	uint64_t h = 0;
+	bool cacheable;
 
 	if (n == 0)
 		return;
+	/* the word's text, the cache's key (ws->s; ws->sym is free again after) */
+	tok_word_utf8(w, n, ws);
+	cacheable = ws->s.n <= TOK_BPE_CACHE_LEN;
+	if (cacheable) {
+		h = word_hash(ws->s.s, ws->s.n);
+		if (cache_get(ws, m, w, ws->s.s, ws->s.n, h, out))
+			return;
+	}
 	if (m->ignore_merges) {
 		ws->s2.n = 0;
 		tok_str_put(&ws->s2, "", 0);
@@ -278,4 +399,6 @@ tok_bpe(const tok_model *m, const tok_char *w, int n, tok_out *out, tok_mws *ws)
 	for (i = 0; i >= 0 && i < k; i = sym[i * S_N + S_NEXT])
 		tok_out_push(out, sym[i * S_N + S_ID], w[sym[i * S_N + S_B]].begin,
 			     w[sym[i * S_N + S_E] - 1].end);
+	if (cacheable && k > 0)
+		cache_put(ws, m, ws->s.s, ws->s.n, h, sym, k);
 }

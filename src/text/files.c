@@ -87,8 +87,10 @@ config_mask(tok_vocab *v, const json_t *cfg, const json_t *map)
 	int id;
 
 	if (s != NULL && (id = tok_id(v, s)) >= 0 && id != v->sp.mask) {
-		if (v->sp.mask < 0)
+		if (v->sp.mask < 0) {
 			tok_add_mask_alias(v, id);
+			tok_added_index(v);
+		}
 		v->sp.mask = id;
 		for (int i = 0; i < v->nadded; i++)
 			if (v->added[i].nocase)

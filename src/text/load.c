@@ -219,6 +219,19 @@ template_specials(tok_vocab *v)
 		}
 }
 
+void
+tok_added_index(tok_vocab *v)
+{
+	memset(v->added_first, 0, sizeof v->added_first);
+	for (int i = 0; i < v->nadded; i++) {
+		int32_t c = v->added[i].ncp > 0 ? v->added[i].cp[0] : 0;
+
+		v->added_first[(c & 255) >> 6] |= 1ULL << (c & 63);
+		if (v->added[i].nocase && c >= 'a' && c <= 'z')
+			v->added_first[((c - 32) & 255) >> 6] |= 1ULL << ((c - 32) & 63);
+	}
+}
+
 int
 tok_finish(tok_vocab *v, heed_err *e)
 {
@@ -273,6 +286,7 @@ tok_finish(tok_vocab *v, heed_err *e)
 		/* "[MASK]" in any case always means the mask token */
 		tok_add_mask_alias(v, v->sp.mask);
 	}
+	tok_added_index(v);
 	return HEED_OK;
 }
 

@@ -245,6 +245,29 @@ typedef struct tok_hent {
 	int rank, pos, id;
 } tok_hent;
 
+/* BPE's word cache, as Hugging Face's BPE keeps one: a word's UTF-8 ->
+ * its tokens (id, first char, end char), for up to TOK_BPE_CACHE words of
+ * up to TOK_BPE_CACHE_LEN bytes, then no more are added.  It belongs to a
+ * workspace, so threads never share it, and to one model. */
+#define TOK_BPE_CACHE 10000
+#define TOK_BPE_CACHE_LEN 256
+
+typedef struct tok_bcache {
+	const tok_model *m;     /* whose words these are */
+	uint64_t *hash;         /* [cap], 0 for an empty slot */
+	uint32_t *key;          /* [cap] offset of the key in arena */
+	uint32_t *klen;         /* [cap] */
+	uint32_t *rec;          /* [cap] first token record in trec */
+	uint32_t *nrec;         /* [cap] tokens */
+	size_t cap, n;
+	char *arena;
+	size_t an, acap;
+	int32_t *trec;          /* 3 ints a token */
+	size_t tn, tcap;
+} tok_bcache;
+
+void tok_bcache_free(tok_bcache *c);
+
 /* The scratch buffers of the models. */
 typedef struct tok_mws {
 	tok_hent *heap;
@@ -255,6 +278,7 @@ typedef struct tok_mws {
 	double *best; /* Unigram lattice */
 	int *from, *bid;
 	int lat_cap;
+	tok_bcache cache;
 } tok_mws;
 
 void tok_mws_free(tok_mws *w);
@@ -325,6 +349,7 @@ struct tok_vocab {
 	tok_post post;
 	tok_added *added;
 	int nadded;
+	uint64_t added_first[4];  /* bit (cp & 255): some added token starts with cp */
 	tok_table *names;        /* every id's piece: the model's and added tokens */
 	tok_specials sp;
 	const char *kind;        /* "WordPiece", "BPE", "Unigram" */
@@ -345,6 +370,9 @@ tok_vocab *tok_new(void);
 void tok_add_token(tok_vocab *v, int id, const char *s, size_t n, bool special,
 		   bool single_word, bool lstrip, bool rstrip, bool normalized);
 void tok_add_mask_alias(tok_vocab *v, int id);
+/* added_first from the added tokens (tok_finish calls it; call it again
+ * after adding one later). */
+void tok_added_index(tok_vocab *v);
 
 /* loaders: tokjson.c, slow.c, spm.c.  cfg and map are the folder's
  * tokenizer_config.json and special_tokens_map.json (NULL when absent). */

@@ -79,6 +79,9 @@ match_at(const tok_vocab *v, const tok_char *c, int n, int i, bool normalized)
 	const tok_added *best = NULL;
 	int k, j;
 
+	/* most characters start no added token: one bit says so */
+	if (!(v->added_first[(c[i].cp & 255) >> 6] >> (c[i].cp & 63) & 1))
+		return NULL;
 	for (k = 0; k < v->nadded; k++) {
 		const tok_added *a = &v->added[k];
 
@@ -436,6 +439,7 @@ tok_mws_free(tok_mws *w)
 	free(w->best);
 	free(w->from);
 	free(w->bid);
+	tok_bcache_free(&w->cache);
 }
 
 void

@@ -604,6 +604,45 @@ test_deberta_spm_config(void **state)
 	rmdir(dir);
 }
 
+/* BPE's word cache lives in the workspace: a word seen before gives the
+ * same tokens with its own spans, and a workspace moved to another
+ * tokenizer never returns the first one's tokens. */
+static void
+test_bpe_word_cache(void **state)
+{
+	static const char *const files[2] = { HEED_TESTDIR "/fixtures/tok/roberta-bpe.json",
+					      HEED_TESTDIR "/fixtures/tok/gpt2-split.json" };
+	const char *text = "whale whale, the whale";
+	tok_vocab *v[2];
+	tok_result fresh[2], r;
+	tok_ws *w = tok_ws_new();
+	heed_err e;
+
+	(void)state;
+	for (int k = 0; k < 2; k++) {
+		assert_int_equal(tok_load(files[k], &v[k], &e), 0);
+		assert_int_equal(tok_encode(v[k], text, strlen(text), false, 64, &fresh[k], &e), 0);
+	}
+	for (int round = 0; round < 3; round++)
+		for (int k = 0; k < 2; k++) {
+			assert_int_equal(tok_encode_ws(v[k], w, text, strlen(text), false, 64, &r, &e), 0);
+			assert_int_equal(r.n, fresh[k].n);
+			for (int i = 0; i < r.n; i++) {
+				assert_int_equal(r.tok[i].id, fresh[k].tok[i].id);
+				assert_int_equal(r.tok[i].begin, fresh[k].tok[i].begin);
+				assert_int_equal(r.tok[i].end, fresh[k].tok[i].end);
+			}
+		}
+	/* the repeated word: same ids, its own place */
+	assert_int_equal(fresh[0].tok[2].id, fresh[0].tok[fresh[0].n - 2].id);
+	assert_int_equal(fresh[0].tok[fresh[0].n - 2].end, (int)strlen(text));
+	for (int k = 0; k < 2; k++) {
+		tok_result_free(&fresh[k]);
+		tok_vocab_free(v[k]);
+	}
+	tok_ws_free(w);
+}
+
 int
 main(void)
 {
@@ -620,6 +659,7 @@ main(void)
 		cmocka_unit_test(test_pair_lines),
 		cmocka_unit_test(test_vocab_txt_config),
 		cmocka_unit_test(test_deberta_spm_config),
+		cmocka_unit_test(test_bpe_word_cache),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
