@@ -17,7 +17,7 @@
  * <unk> first, the pieces one place up, <mask> last); do_lower_case
  * lowercases first (ALBERT also replaces `` and '' by " and strips accents
  * unless keep_accents, as AlbertConverter does); DeBERTa's split_by_punct
- * isolates punctuation.
+ * isolates punctuation, and its mask_token, not a piece, is added past them.
  */
 #include "heed/tok.h"
 #include "text.h"
@@ -264,6 +264,7 @@ tok_spm_build(const unsigned char *buf, size_t len, const json_t *cfg, const cha
 	size_t i, n;
 	int rc = HEED_OK, type;
 	bool fairseq, split;
+	const char *mask;
 
 	*out = NULL;
 	m = sentencepiece__model_proto__unpack(NULL, len, buf);
@@ -352,13 +353,22 @@ tok_spm_build(const unsigned char *buf, size_t len, const json_t *cfg, const cha
 		if (v->model.kind == TOK_UNIGRAM)
 			v->model.score[id] = p->score;
 	}
+	tok_table_index(v->model.vocab);
 	if (fairseq) {
 		/* XLM-R's <mask> takes the spaces before it (lstrip) */
 		tok_table_set(v->model.vocab, (int)n + 1, "<mask>", 6);
 		tok_add_token(v, (int)n + 1, "<mask>", 6, true, false, true, false, false);
 		v->sp.mask = (int)n + 1;
+		tok_table_index(v->model.vocab);
+	} else if ((mask = tok_config_token(cfg, NULL, "mask_token", NULL)) != NULL &&
+		   tok_table_find(v->model.vocab, mask, strlen(mask)) < 0) {
+		/* DeBERTa-v3's [MASK] is not a piece: the tokenizer adds it
+		 * past them, as DebertaV2Tokenizer does */
+		tok_table_set(v->model.vocab, (int)n, mask, strlen(mask));
+		tok_add_token(v, (int)n, mask, strlen(mask), true, false, false, false, false);
+		v->sp.mask = (int)n;
+		tok_table_index(v->model.vocab);
 	}
-	tok_table_index(v->model.vocab);
 	if (v->model.unk < 0)
 		rc = err_set(e, HEED_EFORMAT, "the SentencePiece model has no unknown piece");
 	if (rc == HEED_OK && type == SENTENCEPIECE__TRAINER_SPEC__MODEL_TYPE__BPE)

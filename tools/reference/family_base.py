@@ -23,8 +23,11 @@ class Family(Model):
         self.max_pos = c.get("max_position_embeddings", max_pos_default)
         self.max_tokens = self.max_pos
         self.lowercase = c.get("do_lower_case", True)
-        self.tok = Tokenizer(os.path.join(model_dir, "vocab.txt"), lowercase=self.lowercase)
-        self.vocab_inv = self.tok.inv
+        # a folder with a tokenizer.json or spm.model gets its ids from that
+        # tokenizer instead (run_encoded)
+        vocab = os.path.join(model_dir, "vocab.txt")
+        self.tok = Tokenizer(vocab, lowercase=self.lowercase) if os.path.exists(vocab) else None
+        self.vocab_inv = self.tok.inv if self.tok else {}
 
     def has_rtd(self):
         return False

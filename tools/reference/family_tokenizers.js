@@ -85,6 +85,30 @@ function albert() {
   });
 }
 
+// ModernBERT: a byte-level BPE without a prefix space, its pieces first and
+// [UNK] [CLS] [SEP] [PAD] [MASK] after them (as answerdotai/ModernBERT-base
+// numbers them, past its 50280 pieces), [MASK] taking the spaces before it,
+// [CLS] $A [SEP] and $B:1 [SEP]:1.
+function modernbert() {
+  const r = load('roberta-bpe.json');
+  const skip = new Set(['<s>', '<pad>', '</s>', '<unk>', '<mask>']);
+  const vocab = {};
+  for (const [piece] of Object.entries(r.model.vocab).sort((a, b) => a[1] - b[1]))
+    if (!skip.has(piece)) vocab[piece] = Object.keys(vocab).length;
+  const base = Object.keys(vocab).length;
+  const specials = ['[UNK]', '[CLS]', '[SEP]', '[PAD]', '[MASK]'];
+  specials.forEach((t, i) => { vocab[t] = base + i; });
+  return {
+    version: '1.0', truncation: null, padding: null,
+    added_tokens: specials.map((t, i) => special(base + i, t, t === '[MASK]' ? { lstrip: true } : {})),
+    normalizer: { type: 'NFC' },
+    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+    post_processor: template('[CLS]', base + 1, '[SEP]', base + 2),
+    decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+    model: Object.assign({}, r.model, { vocab, unk_token: null }),
+  };
+}
+
 // fixture folders and their tokenizer; text: the family's own spelling of
 // the mask and pad tokens
 const RB = (s) => s.replace(/\[MASK\]/g, '<mask>').replace(/\[PAD\]/g, '<pad>');
@@ -93,6 +117,8 @@ const FAMILIES = [
   ['roberta-f32', 'roberta', RB], ['roberta-f16', 'roberta', RB],
   ['xlmr-bf16', 'xlmr', RB], ['camembert-f32', 'xlmr', RB],
   ['albert-f32', 'albert', AL], ['albert-f16', 'albert', AL], ['albert-inner-f32', 'albert', AL],
+  ['modernbert-f32', 'modernbert', (s) => s, 'sentences.txt'],
+  ['modernbert-bf16', 'modernbert', (s) => s, 'sentences.txt'],
 ];
 
 // Character offsets (what the bindings give) to byte offsets.
@@ -104,10 +130,12 @@ function toBytes(s, [b, e]) {
 }
 
 async function main() {
-  const made = { roberta: load('roberta-bpe.json'), xlmr: xlmr(), albert: albert() };
-  const lines = fs.readFileSync(path.join(enc, 'family-sentences.txt'), 'utf8').split('\n')
+  const made = { roberta: load('roberta-bpe.json'), xlmr: xlmr(), albert: albert(),
+    modernbert: modernbert() };
+  const read = (f) => fs.readFileSync(path.join(enc, f), 'utf8').split('\n')
     .filter((l) => l.trim() !== '');
-  for (const [folder, kind, spell] of FAMILIES) {
+  for (const [folder, kind, spell, file] of FAMILIES) {
+    const lines = read(file || 'family-sentences.txt');
     const text = JSON.stringify(made[kind]);
     fs.mkdirSync(path.join(enc, folder), { recursive: true });
     fs.writeFileSync(path.join(enc, folder, 'tokenizer.json'), text + '\n');
@@ -124,7 +152,7 @@ async function main() {
         spans: e.getOffsets().map((o, i) => (seq[i] === 0 ? toBytes(s, o) : [-1, -1])) });
     }
     const vocabSize = Math.max(...Object.values(made[kind].added_tokens).map((t) => t.id),
-      kind === 'roberta' ? Object.keys(made[kind].model.vocab).length - 1
+      kind === 'roberta' || kind === 'modernbert' ? Object.keys(made[kind].model.vocab).length - 1
         : made[kind].model.vocab.length - 1) + 1;
     const doc = { tokenizer: `${folder}/tokenizer.json`, kind, vocab_size: vocabSize,
       generator: 'tools/reference/family_tokenizers.js',

@@ -24,14 +24,23 @@ format (attention rows, hidden rows, masked-LM top-k):
         pos_att_type "p2c|c2p" as a string, token types, the legacy
         cls.predictions head.
 
-All share make_random_model.py's reduced bert-base-uncased vocabulary, so the
-sentences tokenize with the WordPiece tokenizer (vocab.txt); the families'
-own tokenizers (BPE tokenizer.json, SentencePiece) are not exercised here.
+Each carries its family's own kind of tokenizer: ModernBERT a byte-level BPE
+tokenizer.json (tools/reference/family_tokenizers.js writes it and
+modernbert-*.tokens.json, the ids Hugging Face's tokenizers gives the
+sentences); DeBERTa-v3 a SentencePiece spm.model trained here with
+python3-sentencepiece ([PAD] 0, [CLS] 1, [SEP] 2, [UNK] 3, [MASK] added past
+the pieces, as DebertaV2Tokenizer does) and its tokenizer_config.json, ids
+from SentencePiece itself; DeBERTa-v2 make_random_model.py's reduced
+bert-base-uncased vocab.txt.
 Projections get a large spread so attention is far from uniform.
 """
 import argparse
+import json
 import os
+import subprocess
 import sys
+
+import sentencepiece as spm
 
 import torch
 
@@ -80,9 +89,9 @@ def modernbert_config(vocab, dtype):
             "decoder_bias": True, "classifier_activation": "gelu", "classifier_bias": False,
             "global_attn_every_n_layers": 3, "local_attention": MB_WINDOW,
             "global_rope_theta": 160000.0, "local_rope_theta": 10000.0,
-            "tie_word_embeddings": True, "pad_token_id": 0, "bos_token_id": 2, "eos_token_id": 3,
-            "cls_token_id": 2, "sep_token_id": 3, "initializer_range": 0.02,
-            "torch_dtype": dtype}
+            "tie_word_embeddings": True, "pad_token_id": vocab - 2, "bos_token_id": vocab - 4,
+            "eos_token_id": vocab - 3, "cls_token_id": vocab - 4, "sep_token_id": vocab - 3,
+            "initializer_range": 0.02, "torch_dtype": dtype}
 
 
 # ---- DeBERTa-v2 / v3 -------------------------------------------------------
@@ -132,6 +141,106 @@ def deberta_config(vocab, dtype, v3):
     return c
 
 
+# ---- the DeBERTa-v3 tokenizer ----------------------------------------------
+
+def deberta_spm(tmp):
+    """spm.model bytes: a Unigram model in DeBERTa-v3's numbering."""
+    prefix = os.path.join(tmp, "deberta")
+    spm.SentencePieceTrainer.train(
+        input=os.path.join(ROOT, "assets", "corpus", "moby-dick.txt"), model_prefix=prefix,
+        model_type="unigram", vocab_size=1000, normalization_rule_name="identity",
+        pad_id=0, pad_piece="[PAD]", bos_id=1, bos_piece="[CLS]", eos_id=2, eos_piece="[SEP]",
+        unk_id=3, unk_piece="[UNK]", input_sentence_size=50000, shuffle_input_sentence=False,
+        num_threads=2, minloglevel=2)
+    with open(prefix + ".model", "rb") as f:
+        return f.read()
+
+
+def hf_offsets(sp, sentences):
+    """Hugging Face's ids and byte offsets for the sentences (npm tokenizers,
+    tools/tok) with the model in the pipeline heed reads a .model into:
+    extra spaces removed, Metaspace, the added tokens, [CLS] $A [SEP].  The
+    ids must equal SentencePiece's; the offsets are those transformers' fast
+    tokenizer reports (SentencePiece's own differ where spaces collapse)."""
+    n = sp.get_piece_size()
+    vocab = [[sp.id_to_piece(i), sp.get_score(i)] for i in range(n)] + [["[MASK]", 0.0]]
+    added = [{"id": i, "content": t, "single_word": False, "lstrip": False, "rstrip": False,
+              "normalized": False, "special": True}
+             for i, t in ((0, "[PAD]"), (1, "[CLS]"), (2, "[SEP]"), (3, "[UNK]"), (n, "[MASK]"))]
+    tok = {"version": "1.0", "truncation": None, "padding": None, "added_tokens": added,
+           "normalizer": {"type": "Sequence", "normalizers": [
+               {"type": "Strip", "strip_left": True, "strip_right": True},
+               {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "}]},
+           "pre_tokenizer": {"type": "Metaspace", "replacement": "\u2581",
+                             "prepend_scheme": "always", "split": True},
+           "post_processor": {"type": "TemplateProcessing",
+                              "single": [{"SpecialToken": {"id": "[CLS]", "type_id": 0}},
+                                         {"Sequence": {"id": "A", "type_id": 0}},
+                                         {"SpecialToken": {"id": "[SEP]", "type_id": 0}}],
+                              "pair": [], "special_tokens": {
+                                  "[CLS]": {"id": "[CLS]", "ids": [1], "tokens": ["[CLS]"]},
+                                  "[SEP]": {"id": "[SEP]", "ids": [2], "tokens": ["[SEP]"]}}},
+           "decoder": None,
+           "model": {"type": "Unigram", "unk_id": 3, "vocab": vocab, "byte_fallback": False}}
+    js = r"""
+const tk = require('tokenizers');
+const fs = require('fs');
+const inp = JSON.parse(fs.readFileSync(0, 'utf8'));
+const t = tk.Tokenizer.fromString(JSON.stringify(inp.tok));
+(async () => {
+  const out = [];
+  for (const s of inp.sentences) {
+    const e = await t.encode(s, null, { addSpecialTokens: true });
+    const cps = Array.from(s), at = [0];
+    for (const c of cps) at.push(at[at.length - 1] + Buffer.byteLength(c, 'utf8'));
+    const seq = e.getSequenceIds();
+    out.push({ ids: e.getIds(), offsets: e.getOffsets().map((o, i) =>
+      seq[i] === 0 ? [at[o[0]], at[o[1]]] : [-1, -1]) });
+  }
+  console.log(JSON.stringify(out));
+})();
+"""
+    res = subprocess.run(["node", "-e", js], input=json.dumps({"tok": tok, "sentences": sentences}),
+                         capture_output=True, text=True, check=True,
+                         cwd=os.path.join(ROOT, "tools", "tok"))
+    return json.loads(res.stdout)
+
+
+def deberta_entries(model, sentences, max_tokens):
+    """make_enc_fixtures' entries for the sentences: SentencePiece's pieces
+    between [CLS] and [SEP], the special tokens typed in the text as added
+    tokens; spans are hf_offsets'."""
+    sp = spm.SentencePieceProcessor(model_file=model)
+    n = sp.get_piece_size()
+    added = {"[PAD]": 0, "[CLS]": 1, "[SEP]": 2, "[UNK]": 3, "[MASK]": n}
+    hf_spans = hf_offsets(sp, sentences)
+    out = []
+    for text in sentences:
+        ids, toks = [1], ["[CLS]"]
+        pos = 0
+        while pos <= len(text):
+            nxt = min([(text.find(a, pos), a) for a in added if text.find(a, pos) >= 0] or
+                      [(len(text), None)])
+            chunk = text[pos:nxt[0]]
+            if chunk.strip():
+                for x in sp.encode(chunk, out_type="immutable_proto").pieces:
+                    ids.append(x.id)
+                    toks.append(x.piece)
+            if nxt[1] is None:
+                break
+            ids.append(added[nxt[1]])
+            toks.append(nxt[1])
+            pos = nxt[0] + len(nxt[1])
+        n_full = len(ids) + 1
+        ids, toks = ids[:max_tokens - 1], toks[:max_tokens - 1]
+        hf = hf_spans.pop(0)
+        assert hf["ids"][:len(ids)] == ids, (text, hf["ids"], ids)
+        spans = [list(o) for o in hf["offsets"][:len(ids)]]
+        out.append({"text": text, "ids": ids + [2], "tokens": toks + ["[SEP]"],
+                    "spans": spans + [[-1, -1]], "n_full": n_full})
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=os.path.join(ROOT, "tests", "fixtures", "enc"))
@@ -141,21 +250,44 @@ def main():
     torch.set_default_dtype(torch.float64)
     sentences = [line.rstrip("\n") for line in open(args.sentences, encoding="utf-8") if line.strip()]
     vocab = reduced_vocab(args.vocab, sentences)
+    with open(os.path.join(args.out, "modernbert-f32.tokens.json"), encoding="utf-8") as f:
+        mb = json.load(f)
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        deb_model = deberta_spm(tmp)
+        path = os.path.join(tmp, "spm.model")
+        with open(path, "wb") as f:
+            f.write(deb_model)
+        deb_vocab = spm.SentencePieceProcessor(model_file=path).get_piece_size() + 1
+        deb_sentences = deberta_entries(path, sentences, MAX_POS)
     r = Draw(SEED)
+    # (stem, reference, tensors, config, dtypes, vocab size, vocab.txt or
+    # None, sentences)
     models = [
-        ("modernbert", ModernBert, modernbert_tensors(r, len(vocab)), modernbert_config,
-         (("F32", "float32"), ("BF16", "bfloat16"))),
-        ("deberta3", DebertaV2, deberta_tensors(r, len(vocab), True, 16),
-         lambda v, dt: deberta_config(v, dt, True), (("F32", "float32"), ("BF16", "bfloat16"))),
+        ("modernbert", ModernBert, modernbert_tensors(r, mb["vocab_size"]), modernbert_config,
+         (("F32", "float32"), ("BF16", "bfloat16")), mb["vocab_size"], None, mb["sentences"]),
+        ("deberta3", DebertaV2, deberta_tensors(r, deb_vocab, True, 16),
+         lambda v, dt: deberta_config(v, dt, True), (("F32", "float32"), ("BF16", "bfloat16")),
+         deb_vocab, None, deb_sentences),
         ("deberta2", DebertaV2, deberta_tensors(r, len(vocab), False, 6),
-         lambda v, dt: deberta_config(v, dt, False), (("F32", "float32"), ("F16", "float16"))),
+         lambda v, dt: deberta_config(v, dt, False), (("F32", "float32"), ("F16", "float16")),
+         len(vocab), vocab, sentences),
     ]
-    for stem, cls, tensors, config, dtypes in models:
+    for stem, cls, tensors, config, dtypes, nvocab, words, sents in models:
         for dtype, torch_dtype in dtypes:
             name = f"{stem}-{dtype.lower()}"
             folder = os.path.join(args.out, name)
-            write_model(folder, config(len(vocab), torch_dtype), tensors, dtype, vocab)
-            write_fixture(folder, sentences, os.path.join(args.out, name + ".json"), cls)
+            write_model(folder, config(nvocab, torch_dtype), tensors, dtype, words)
+            if stem == "deberta3":
+                with open(os.path.join(folder, "spm.model"), "wb") as f:
+                    f.write(deb_model)
+                with open(os.path.join(folder, "tokenizer_config.json"), "w") as f:
+                    json.dump({"tokenizer_class": "DebertaV2Tokenizer", "do_lower_case": False,
+                               "split_by_punct": False, "bos_token": "[CLS]", "eos_token": "[SEP]",
+                               "unk_token": "[UNK]", "sep_token": "[SEP]", "pad_token": "[PAD]",
+                               "cls_token": "[CLS]", "mask_token": "[MASK]"}, f, indent=1)
+                    f.write("\n")
+            write_fixture(folder, sents, os.path.join(args.out, name + ".json"), cls)
 
 
 if __name__ == "__main__":

@@ -334,7 +334,7 @@ class Model:
         return res
 
     def _results(self, text, ids, tokens, spans, n_full, max_len, masks, top_k, types=None):
-        attn, hidden = self.forward(ids, types)
+        attn, hidden = self.forward(ids) if types is None else self.forward(ids, types)
         res = dict(text=text, ids=ids, tokens=tokens, spans=spans,
                    n_full=n_full, truncated=n_full > max_len,
                    attention=attn, hidden=hidden, mlm=[], mask_positions=masks)
