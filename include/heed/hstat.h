@@ -73,6 +73,12 @@ void hstat_token_kinds(const tok_vocab *v, const int *ids, int n, uint8_t *kind)
  * NULL: input dependence unknown (NaN).  Sets out->cat too. */
 void hstat_head(const float *attn, int n, const uint8_t *kind, const float *avg, hstat *out);
 
+/* The n x n rows (layer, head)'s calibration average gives an n-token
+ * input (enc_mode_row, HEAD_AVERAGE): what input dependence compares with.
+ * Does cal have averages at all? */
+void hstat_average_rows(const calib *cal, int layer, int head, int n, float *out);
+bool hstat_has_average(const calib *cal);
+
 /* Every head of a run: attn is [layers][heads][n][n]; cal may be NULL (or
  * have no averages); scratch holds n * n floats.  out is [layers*heads]. */
 void hstat_heads(const float *attn, int layers, int heads, int n, const uint8_t *kind,

@@ -96,12 +96,26 @@ hstat_head(const float *attn, int n, const uint8_t *kind, const float *avg, hsta
 
 	for (int i = 0; i < n; i++) {
 		const float *row = attn + (size_t)i * n;
+		const float *q = avg != NULL ? avg + (size_t)i * n : NULL;
+		double jsd = 0;
 
 		for (int j = 0; j < n; j++) {
 			float a = row[j];
+			/* a ln a serves the entropy and the divergence alike; float
+			 * logarithms: the worker does this for every weight of every
+			 * head on every keystroke, and the figures show three digits */
+			double ala = a > 0 ? a * (double)logf(a) : 0;
 
-			if (a > 0)
-				ent -= a * log(a);
+			ent -= ala;
+			if (q != NULL) {
+				float b = q[j], m = 0.5f * (a + b);
+
+				/* JSD = (sum of a ln a + b ln b - 2 m ln m) / 2, m the
+				 * mean of the two rows: three logarithms, no division;
+				 * the same divergence as calib_jsd */
+				jsd += ala + (b > 0 ? b * (double)logf(b) : 0)
+				    - (m > 0 ? 2.0 * m * (double)logf(m) : 0);
+			}
 			if (a > top)
 				top = a;
 			if (kind[j] & HSTAT_TOK_CLS)
@@ -116,9 +130,7 @@ hstat_head(const float *attn, int n, const uint8_t *kind, const float *avg, hsta
 			prev += row[i - 1];
 		if (i < n - 1)
 			next += row[i + 1];
-		if (avg != NULL) {
-			dep += calib_jsd(row, avg + (size_t)i * n, n);
-		}
+		dep += 0.5 * jsd;
 	}
 	out->v[HSTAT_ENTROPY] = n > 0 ? ent / n : 0;
 	out->v[HSTAT_PREV] = n > 1 ? prev / (n - 1) : 0;
@@ -132,22 +144,33 @@ hstat_head(const float *attn, int n, const uint8_t *kind, const float *avg, hsta
 	out->cat = hstat_category(out, n);
 }
 
+bool
+hstat_has_average(const calib *cal)
+{
+	return cal != NULL && cal->avg != NULL;
+}
+
+void
+hstat_average_rows(const calib *cal, int layer, int head, int n, float *out)
+{
+	for (int i = 0; i < n; i++)
+		enc_mode_row(HEAD_AVERAGE, cal, cal->L, layer, head, n, i, NULL, out + (size_t)i * n);
+}
+
 void
 hstat_heads(const float *attn, int layers, int heads, int n, const uint8_t *kind,
 	    const calib *cal, float *scratch, hstat *out)
 {
 	size_t nn = (size_t)n * n;
+	bool avg = hstat_has_average(cal);
 
 	for (int l = 0; l < layers; l++)
 		for (int h = 0; h < heads; h++) {
 			size_t lh = (size_t)l * heads + h;
 
-			if (cal != NULL && cal->avg != NULL)
-				for (int i = 0; i < n; i++)
-					enc_mode_row(HEAD_AVERAGE, cal, cal->L, l, h, n, i, NULL,
-					    scratch + (size_t)i * n);
-			hstat_head(attn + lh * nn, n, kind, cal != NULL && cal->avg != NULL ?
-			    scratch : NULL, &out[lh]);
+			if (avg)
+				hstat_average_rows(cal, l, h, n, scratch);
+			hstat_head(attn + lh * nn, n, kind, avg ? scratch : NULL, &out[lh]);
 		}
 }
 

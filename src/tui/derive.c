@@ -5,8 +5,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "heed/enc.h"
-
 void
 derive_downsample(const float *m, int n, int rows, int cols, float *out)
 {
@@ -167,17 +165,4 @@ derive_ranks(const double *v, int n, int *order, int *rank)
 	}
 	for (int i = 0; i < m; i++)
 		rank[order[i]] = i > 0 && v[order[i]] == v[order[i - 1]] ? rank[order[i - 1]] : i;
-}
-
-void
-derive_diff_average(const struct calib *cal, int layer, int head, int n,
-		const float *attn, float *out)
-{
-	for (int i = 0; i < n; i++) {
-		float *row = out + (size_t)i * n;
-
-		enc_mode_row(HEAD_AVERAGE, cal, cal->L, layer, head, n, i, NULL, row);
-		for (int j = 0; j < n; j++)
-			row[j] = attn[(size_t)i * n + j] - row[j];
-	}
 }

@@ -1,6 +1,6 @@
 /* derive.h — the numbers the views show, computed away from the renderer:
- * thumbnails, attention rollout, similarity to the baseline, entropies,
- * rank changes.  Pure functions over plain arrays. */
+ * thumbnails, attention rollout, similarity to the baseline, rank changes.
+ * Pure functions over plain arrays. */
 #ifndef HEED_TUI_UI_MODEL_H
 #define HEED_TUI_UI_MODEL_H
 
@@ -31,11 +31,5 @@ void derive_order(const double *v, int n, int *order);
 /* rank[i] = how many values of v are below v[i] (equal values share a
  * rank), or -1 where v[i] is NaN.  order is scratch for n ints. */
 void derive_ranks(const double *v, int n, int *order, int *rank);
-
-struct calib;
-/* out = attn - the head's corpus average gathered for n tokens (rows
- * renormalised as the encoder's average mode does). */
-void derive_diff_average(const struct calib *cal, int layer, int head, int n,
-		     const float *attn, float *out);
 
 #endif

@@ -48,7 +48,6 @@ frame_reserve(ui_frame *f, int n, int layers, int heads)
 		f->change_max = xrealloc(f->change_max, lh * sizeof *f->change_max);
 		f->hs = xrealloc(f->hs, lh * sizeof *f->hs);
 		f->kind = xrealloc(f->kind, (size_t)n);
-		f->hs_scratch = xrealloc(f->hs_scratch, nn * sizeof *f->hs_scratch);
 		for (int c = 0; c <= HSTAT_COUNT; c++)
 			for (int d = 0; d < 2; d++)
 				f->hs_order[c][d] = xrealloc(f->hs_order[c][d], lh * sizeof(int));
@@ -95,7 +94,6 @@ frame_free(ui_frame *f)
 	free(f->change_max);
 	free(f->hs);
 	free(f->kind);
-	free(f->hs_scratch);
 	for (int c = 0; c <= HSTAT_COUNT; c++)
 		for (int d = 0; d < 2; d++)
 			free(f->hs_order[c][d]);
@@ -193,16 +191,34 @@ derive_maxima(ui_frame *f)
 		f->layer_max[l] = derive_max(f->vmax + (size_t)l * f->heads, (size_t)f->heads);
 }
 
-/* The statistics view's figures, and every column's order both ways, so
- * the view sorts by any column without computing anything. */
+/* The statistics view's figures, every column's order both ways (so the
+ * view sorts by any column without computing anything) and, when there
+ * are calibration averages, each head's difference from its average: the
+ * average rows are gathered once per head, into f->diff, for hstat's
+ * input dependence (as hstat_heads does) and then for the difference. */
 static void
 derive_head_stats(ui_frame *f, const tok_vocab *vocab, const calib *cal)
 {
 	int lh = f->layers * f->heads;
+	size_t nn = (size_t)f->n * f->n;
 	double *v = f->stat[STAT_ENTROPY];   /* scratch until derive_stats */
 
 	hstat_token_kinds(vocab, f->ids, f->n, f->kind);
-	hstat_heads(f->attn, f->layers, f->heads, f->n, f->kind, cal, f->hs_scratch, f->hs);
+	f->has_diff = hstat_has_average(cal);
+	for (int k = 0; k < lh; k++) {
+		const float *a = f->attn + (size_t)k * nn;
+		float *d = f->diff + (size_t)k * nn;
+
+		if (!f->has_diff) {
+			hstat_head(a, f->n, f->kind, NULL, &f->hs[k]);
+			continue;
+		}
+		hstat_average_rows(cal, k / f->heads, k % f->heads, f->n, d);
+		hstat_head(a, f->n, f->kind, d, &f->hs[k]);
+		for (size_t e = 0; e < nn; e++)
+			d[e] = a[e] - d[e];
+		f->diff_max[k] = derive_maxabs(d, nn);
+	}
 	for (int c = 0; c <= HSTAT_COUNT; c++)
 		for (int d = 0; d < 2; d++) {
 			for (int i = 0; i < lh; i++) {
@@ -232,23 +248,6 @@ derive_stats(ui_frame *f, const calib *cal)
 				f->stat_max[s] = f->stat[s][i];
 		derive_ranks(f->stat[s], lh, f->order, f->rank[s]);
 	}
-}
-
-static void
-derive_diffs(ui_frame *f, const calib *cal)
-{
-	size_t nn = (size_t)f->n * f->n;
-
-	f->has_diff = cal != NULL;
-	if (!f->has_diff)
-		return;
-	for (int l = 0; l < f->layers; l++)
-		for (int h = 0; h < f->heads; h++) {
-			size_t lh = (size_t)l * f->heads + h;
-
-			derive_diff_average(cal, l, h, f->n, f->attn + lh * nn, f->diff + lh * nn);
-			f->diff_max[lh] = derive_maxabs(f->diff + lh * nn, nn);
-		}
 }
 
 /* What the head modes changed: attention minus the baseline's, which the
@@ -482,7 +481,6 @@ frame_derive(ui_frame *f, const tok_vocab *vocab, const calib *cal,
 	derive_stats(f, cal);
 	derive_rollout(f->attn, f->layers, f->heads, f->n, f->rollout,
 	    f->rollout + (size_t)f->n * f->n * f->layers);
-	derive_diffs(f, cal);
 	derive_changes(f);
 	derive_thumbs(f, geom, prev);
 	f->has_words = false;

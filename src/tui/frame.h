@@ -110,7 +110,6 @@ typedef struct ui_frame {
 	hstat *hs;                  /* [layers*heads] */
 	uint8_t *kind;              /* [n] HSTAT_TOK_* of each token */
 	int *hs_order[HSTAT_COUNT + 1][2];   /* [layers*heads]: [col][0 up, 1 down] */
-	float *hs_scratch;          /* [n][n] the average rows of one head */
 	double *stat[STAT_COUNT];   /* [layers*heads]; NaN where unknown */
 	int *rank[STAT_COUNT];      /* [layers*heads] 0 = lowest, -1 unknown */
 	double stat_max[STAT_COUNT];
