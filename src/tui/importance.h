@@ -45,6 +45,7 @@ typedef struct ui_imp {
 	int nmask;
 	int target;                /* first mask's target token (the baseline's top), -1 none */
 	double base_prob;          /* its probability in the baseline */
+	char target_label[64];     /* that token as people read it, "" for none */
 	double *score;             /* [lh] */
 	double *dprob;             /* [lh] */
 	bool *same;                /* [lh] already in the replacement mode */

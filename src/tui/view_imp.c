@@ -146,7 +146,8 @@ draw_curve(const view_ctx *c, const ui_imp *p, ui_rect r)
 	double top = 0.0;
 
 	if (p->measure == IMP_KL)
-		snprintf(buf, sizeof buf, "Replacement curve: P(target) at [MASK] as heads go to %s, %s",
+		snprintf(buf, sizeof buf, "Replacement curve: P(\u201c%s\u201d) at [MASK]%s as heads go "
+			 "to %s, %s", p->target_label, p->nmask > 1 ? "s (mean of each's top)" : "",
 			 enc_mode_name((head_mode)p->req.replace), order_names[p->req.order]);
 	else
 		snprintf(buf, sizeof buf, "Replacement curve: last-layer distance as heads go to %s, %s",

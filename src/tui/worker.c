@@ -336,6 +336,10 @@ imp_take_heads(ui_worker *w)
 	p->nmask = r->nmask;
 	p->target = r->nmask > 0 ? r->target[0] : -1;
 	p->base_prob = r->nmask > 0 ? r->base_prob[0] : 0.0;
+	p->target_label[0] = '\0';
+	if (p->target >= 0)
+		(void)tok_display_ids(w->vocab, &p->target, 1, 0, p->target_label,
+				      sizeof p->target_label);
 	p->max_score = 0.0;
 	for (int i = 0; i < lh; i++) {
 		p->score[i] = r->score[i];

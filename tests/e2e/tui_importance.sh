@@ -16,7 +16,8 @@ e2e_wait_for 'L1H1 input' 10
 e2e_keys 6
 e2e_wait_for 'Head importance: each head alone → average; KL at \[MASK\]' 10
 e2e_wait_for 'most important' 10
-e2e_wait_for 'Replacement curve: P\(target\) at \[MASK\] as heads go to average' 10
+# the target is the baseline's top prediction, "that" (bert-uhead.json's target)
+e2e_wait_for 'Replacement curve: P\(“that”\) at \[MASK\] as heads go to average' 10
 # the reference's KL for L1H2 switched to average is 1.463 nats
 # (tests/fixtures/imp/bert-uhead.json), the largest of all: first in the list
 e2e_expect '^L1 .* 1\.46[0-9]' "L1H2's KL in the heatmap matches the reference"
