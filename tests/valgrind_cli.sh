@@ -83,6 +83,12 @@ for c in $("$HEED_BIN" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z-]*\) .
 		    "$HEED_SRCDIR/tests/fixtures/lesson/tiny.lesson"
 		vg "heed lesson --check (a claim fails)" 2 lesson -m "$MODEL" --check \
 		    "$HEED_SRCDIR/tests/fixtures/lesson/tiny.lesson" ;;
+	export)
+		vg "heed export (SVG)" 0 export -m "$MODEL" --view head:1,2 -o "$tmp/vg.svg" "The cat sat."
+		vg "heed export (HTML of the output)" 0 export -m "$MODEL" --view output -f html \
+		    "The cat [MASK] on the mat."
+		vg "heed export (ANSI)" 0 export -m "$MODEL" --view tokens:2,3 -f ansi "The cat sat."
+		vg "heed export (a head past the model)" 1 export -m "$MODEL" --view head:9,1 x ;;
 	tui)
 		# interactive: the tmux end-to-end tests drive it; here its
 		# option parsing only

@@ -6,5 +6,8 @@
  * load the model and run until q.  Returns HEED_OK or a negative HEED_E*
  * code (HEED_EINVAL for a usage error), the message already printed. */
 int tui_main(int argc, char **argv);
+/* `heed export`: a view as SVG, HTML, ANSI or text (src/tui/export.c);
+ * returns like tui_main. */
+int export_main(int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@ typedef struct cli_command {
 } cli_command;
 
 int cmd_tui(int argc, char **argv);        /* src/cli/main.c: src/tui via heed/tui.h */
+int cmd_export(int argc, char **argv);     /* src/cli/main.c: src/tui via heed/tui.h */
 int cmd_dump(int argc, char **argv);       /* src/cli/dump.c */
 int cmd_calibrate(int argc, char **argv);  /* src/cli/calibrate.c */
 int cmd_stats(int argc, char **argv);      /* src/cli/stats.c */

@@ -69,6 +69,7 @@ static const cli_command commands[] = {
 	{ "bench", cmd_bench, "time the encoder: latency, GFLOP/s, head toggles, memory" },
 	{ "info", cmd_info, "what heed reads from a model folder: family, shape, files, format" },
 	{ "lesson", cmd_lesson, "step through a lesson in the explorer, or print and check it" },
+	{ "export", cmd_export, "write a view as SVG, HTML, ANSI or text, for slides and papers" },
 	{ NULL, NULL, NULL },
 };
 
@@ -173,6 +174,12 @@ int
 cmd_tui(int argc, char **argv)
 {
 	return cli_exit_code(tui_main(argc, argv));
+}
+
+int
+cmd_export(int argc, char **argv)
+{
+	return cli_exit_code(export_main(argc, argv));
 }
 
 int

@@ -27,6 +27,7 @@
 
 #include "heed/enc.h"
 #include "heed/words.h"
+#include "export_screen.h"
 #include "key.h"
 #include "screen.h"
 #include "term.h"
@@ -514,7 +515,11 @@ global_key(app *a, int key)
 	case UI_FN(KEY_BTAB): show(a, (view_id)((a->view + VIEW_COUNT - 1) % VIEW_COUNT)); break;
 	case '1': case '2': case '3': case '4': case '5': case '6': show(a, (view_id)(key - '1')); break;
 	case UI_ESC: show(a, VIEW_GRID); break;
-	case 'i': case 'e': case '/': a->editing = true; break;
+	case 'i': case '/': a->editing = true; break;
+	case 'e':
+		a->exporting = true;
+		app_message(a, "export as: s svg  h html  a ansi  t txt  (any other key: no)");
+		break;
 	case ':': start_prompt(a, PROMPT_SPEC); break;
 	case 'W': start_prompt(a, PROMPT_SAVE); break;
 	case 'L': start_prompt(a, PROMPT_LOAD); break;
@@ -587,6 +592,9 @@ app_key(app *a, int key)
 		}
 	} else if (key == UI_CTRL('c')) {
 		a->quit = true;
+	} else if (a->exporting) {
+		a->exporting = false;
+		export_screen_key(a, key);
 	} else if (a->prompting) {
 		prompt_key(a, key);
 	} else if (a->editing) {
@@ -596,6 +604,12 @@ app_key(app *a, int key)
 		if (!act(a, v->key(&c, a->vstate[a->view], key)))
 			global_key(a, key);
 	}
+}
+
+void
+app_press(app *a, int key)
+{
+	app_key(a, key);
 }
 
 /* ---- loop callbacks ----------------------------------------------------- */
@@ -775,14 +789,37 @@ on_stdout_writable(uv_poll_t *p, int status, int events)
 	a->out_waiting = false;
 }
 
+int
+app_focus(const app *a)
+{
+	const ui_view *v = views[a->view];
+	view_ctx c;
+
+	ctx_of(a, &c);
+	return v->focus != NULL ? v->focus(&c, a->vstate[a->view]) : -1;
+}
+
+void
+app_draw(app *a)
+{
+	const ui_view *v = views[a->view];
+	view_ctx c;
+
+	ctx_of(a, &c);
+	if (v->resize != NULL)
+		act(a, v->resize(&c, a->vstate[a->view], screen_body(a)));
+	if (a->help)
+		act(a, help_view.resize(&c, a->help_state, screen_body(a)));
+	ctx_of(a, &c);    /* a view's resize may have moved the selection */
+	screen_draw(a, &c, v, a->vstate[a->view]);
+}
+
 /* Once per loop turn: fit the current view, then draw the whole screen,
  * or hold it back until stdout drains. */
 static void
 on_prepare(uv_prepare_t *p)
 {
 	app *a = p->data;
-	const ui_view *v = views[a->view];
-	view_ctx c;
 	double t0;
 
 	if (!a->dirty || a->quit || a->out_waiting)
@@ -796,13 +833,7 @@ on_prepare(uv_prepare_t *p)
 	}
 	t0 = util_now_ms();
 	a->dirty = false;
-	ctx_of(a, &c);
-	if (v->resize != NULL)
-		act(a, v->resize(&c, a->vstate[a->view], screen_body(a)));
-	if (a->help)
-		act(a, help_view.resize(&c, a->help_state, screen_body(a)));
-	ctx_of(a, &c);    /* a view's resize may have moved the selection */
-	screen_draw(a, &c, v, a->vstate[a->view]);
+	app_draw(a);
 	a->dirty = false; /* what resize asked for is on its way as a job */
 	trace_frame(a, util_now_ms() - t0);
 	if (term_pending() > 0) {   /* the rest goes as stdout takes it */

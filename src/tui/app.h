@@ -43,6 +43,8 @@ typedef enum {
 struct app {
 	/* the model, read-only once loaded (shared with the encoder thread) */
 	model *m;
+	const char *model_arg;       /* -m as given (NULL: the bundled model), for
+				      * the command line an export prints */
 	tok_vocab *vocab;
 	calib *cal;
 	int layers, heads, max_tokens;
@@ -56,6 +58,7 @@ struct app {
 	ui_input path;               /* the W and L prompts for a preset file */
 	bool prompting;
 	prompt_kind prompt;          /* which, while prompting */
+	bool exporting;              /* `e` was pressed: the next key picks a format */
 	ui_input paste;              /* a bracketed paste so far */
 	bool pasting, paste_cr;      /* inside one; its last character was CR */
 	double paste_last;           /* when its last byte came */
@@ -122,6 +125,13 @@ int app_run(app *a, bool mouse, int threads, const char *sentence, heed_err *e);
 void app_free(app *a);
 /* The line the prompt edits (a->spec or a->path). */
 ui_input *app_prompt_input(app *a);
+/* Fit the current view to the screen and draw the whole screen: to the
+ * terminal, or into term.c's offscreen buffer (heed export). */
+void app_draw(app *a);
+/* A key, as if typed (UI_FN(KEY_RIGHT) for a function key; key.h). */
+void app_press(app *a, int key);
+/* The current view's token cursor (a query), or -1. */
+int app_focus(const app *a);
 /* A notice in the status bar until the next key. */
 void app_message(app *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -333,3 +333,31 @@ cells_drop_output(cell_screen *s)
 {
 	s->out_len = s->out_off = 0;
 }
+
+/* Its own output buffer and pen, the same painter: a frame as text reads
+ * exactly as the terminal would show it. */
+char *
+cells_text(const cell_screen *s, size_t *len)
+{
+	cell_screen t = { .depth = s->depth };
+
+	for (int y = 0; y < s->rows; y++) {
+		const cell *row = &s->back[y * s->cols];
+		int last = s->cols - 1;
+
+		/* trailing blanks are the terminal's own: leave them out */
+		while (last >= 0 && same(&row[last], &blank))
+			last--;
+		t.pen = blank;
+		t.pen_known = true;
+		for (int x = 0; x <= last; x++)
+			if (row[x].ch != CELL_WIDE_TAIL)
+				paint(&t, &row[x]);
+		if (t.pen.attr != 0 || t.pen.fg != CELL_NO_COLOUR || t.pen.bg != CELL_NO_COLOUR)
+			emit(&t, "\033[0m", 4);
+		emit(&t, "\n", 1);
+	}
+	emit(&t, "", 1);   /* a NUL after the text */
+	*len = t.out_len - 1;
+	return t.out;
+}

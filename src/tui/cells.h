@@ -65,4 +65,10 @@ void cells_sent(cell_screen *s, size_t n);
 /* Forget the output not yet sent (the terminal is going away). */
 void cells_drop_output(cell_screen *s);
 
+/* The frame being drawn as text for `cat` and chat (heed export): a line
+ * per row, each from plain text and ending with a reset, colours and
+ * attributes as SGR sequences by the renderer's own painter, trailing
+ * blanks left out.  malloc'd and NUL-terminated; *len bytes before it. */
+char *cells_text(const cell_screen *s, size_t *len);
+
 #endif

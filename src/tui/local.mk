@@ -17,6 +17,14 @@ heed_SOURCES += src/tui/tui.c src/tui/app.c src/tui/worker.c src/tui/term.c \
 noinst_HEADERS += src/tui/app.h src/tui/view.h src/tui/key.h src/tui/screen.h \
 	src/tui/widget.h src/tui/term.h src/tui/worker.h
 
+# heed export and the `e` key: figures of the views (SVG, HTML, text) and
+# the explorer's own screen as ANSI text.
+heed_SOURCES += src/tui/export.c src/tui/export_svg.c src/tui/export_txt.c \
+	src/tui/export_screen.c
+noinst_HEADERS += src/tui/export.h src/tui/export_screen.h
+TESTS += tests/export_test.sh
+EXTRA_DIST += tests/export_test.sh
+
 UI_UNIT = tests/unit/test_ui_palette tests/unit/test_ui_input \
 	tests/unit/test_ui_layout tests/unit/test_ui_derive tests/unit/test_ui_frame \
 	tests/unit/test_ui_queue tests/unit/test_ui_cells
@@ -62,8 +70,9 @@ TUI_E2E = tests/e2e/tui_type.sh tests/e2e/tui_modes.sh tests/e2e/tui_help.sh \
 	tests/e2e/tui_small.sh tests/e2e/tui_labels.sh tests/e2e/tui_large.sh \
 	tests/e2e/tui_nonfinite.sh tests/e2e/tui_many_heads.sh tests/e2e/tui_pairs.sh \
 	tests/e2e/tui_stats.sh tests/e2e/tui_importance.sh tests/e2e/tui_lesson.sh \
-	tests/e2e/tui_words.sh tests/e2e/tui_presets.sh tests/e2e/tui_before_after.sh
-EXTRA_DIST += $(TUI_E2E) tests/e2e/tui_common.sh
+	tests/e2e/tui_words.sh tests/e2e/tui_presets.sh tests/e2e/tui_before_after.sh \
+	tests/e2e/tui_export.sh
+EXTRA_DIST += $(TUI_E2E) tests/e2e/tui_common.sh tests/e2e/ansi_cells.py
 if HAVE_TMUX
 TESTS += $(TUI_E2E)
 endif

@@ -132,32 +132,37 @@ queue_submit(ui_queue *q, uint64_t gen, const int *ids, int n, const uint8_t *mo
 }
 
 void
+queue_job_set(ui_job *j, const tok_token *tok, int n, const uint8_t *modes,
+	      const frame_geom *geom, const ui_words *words)
+{
+	/* words past a cut would name tokens the job does not have */
+	if (n > j->cap) {
+		n = j->cap;
+		words = NULL;
+	}
+	j->n = n;
+	j->pair = false;
+	for (int i = 0; i < n; i++) {
+		j->ids[i] = tok[i].id;
+		j->types[i] = tok[i].type;
+		j->seg[i] = (uint8_t)(tok[i].seg != 0);
+		j->pair |= tok[i].seg != 0;
+	}
+	memcpy(j->modes, modes, (size_t)j->nmodes);
+	j->geom = *geom;
+	if (words != NULL)
+		queue_words_copy(&j->words, words);
+	else
+		j->words.n = 0;
+}
+
+void
 queue_submit_tokens(ui_queue *q, uint64_t gen, const tok_token *tok, int n,
 		    const uint8_t *modes, const frame_geom *geom, const ui_words *words)
 {
-	ui_job *p = &q->pending;
-
-	/* words past a cut would name tokens the job does not have */
-	if (n > p->cap) {
-		n = p->cap;
-		words = NULL;
-	}
 	uv_mutex_lock(&q->mu);
-	p->gen = gen;
-	p->n = n;
-	p->pair = false;
-	for (int i = 0; i < n; i++) {
-		p->ids[i] = tok[i].id;
-		p->types[i] = tok[i].type;
-		p->seg[i] = (uint8_t)(tok[i].seg != 0);
-		p->pair |= tok[i].seg != 0;
-	}
-	memcpy(p->modes, modes, (size_t)p->nmodes);
-	p->geom = *geom;
-	if (words != NULL)
-		queue_words_copy(&p->words, words);
-	else
-		p->words.n = 0;
+	q->pending.gen = gen;
+	queue_job_set(&q->pending, tok, n, modes, geom, words);
 	q->has_job = true;
 	uv_cond_signal(&q->cv);
 	uv_mutex_unlock(&q->mu);

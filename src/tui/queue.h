@@ -55,6 +55,10 @@ typedef struct ui_queue {
 
 void queue_job_init(ui_job *j, int cap, int nmodes);
 void queue_job_free(ui_job *j);
+/* Fill j with tokens (ids, type ids, segments; at most its cap), modes,
+ * geometry and words (NULL: none). */
+void queue_job_set(ui_job *j, const tok_token *tok, int n, const uint8_t *modes,
+		   const frame_geom *geom, const ui_words *words);
 
 void queue_init(ui_queue *q, int cap, int nmodes);
 void queue_destroy(ui_queue *q);

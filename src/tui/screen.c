@@ -14,6 +14,13 @@
 #include "term.h"
 #include "widget.h"
 
+/* The screen's size is the terminal's, or the offscreen buffer's that
+ * heed export draws into (term_offscreen): every use below asks term.c. */
+#undef LINES
+#undef COLS
+#define LINES term_lines()
+#define COLS term_cols()
+
 static void
 draw_too_small(void)
 {

@@ -40,6 +40,8 @@ static bool sgr_own;          /* we asked for SGR reports terminfo does not know
 static char notice[128];      /* the TERM fallback's one line, "" for none */
 
 static cell_screen *scr;     /* the frame being drawn and what the terminal shows */
+static bool offscreen;       /* term_offscreen: cells only, no terminal */
+static int off_rows, off_cols;
 
 static void
 term_atexit(void)
@@ -250,6 +252,12 @@ drain_all(void)
 void
 term_end(void)
 {
+	if (offscreen) {
+		offscreen = false;
+		cells_free(scr);
+		scr = NULL;
+		depth = DEPTH_NONE;
+	}
 	if (!active)
 		return;
 	active = false;
@@ -310,9 +318,38 @@ term_resize(void)
 /* ---- the cell buffer ----------------------------------------------------- */
 
 void
+term_offscreen(int rows, int cols, pal_depth d)
+{
+	term_end();
+	offscreen = true;
+	off_rows = rows;
+	off_cols = cols;
+	depth = d;
+	scr = cells_new(d);
+}
+
+int
+term_lines(void)
+{
+	return offscreen ? off_rows : LINES;
+}
+
+int
+term_cols(void)
+{
+	return offscreen ? off_cols : COLS;
+}
+
+char *
+term_snapshot(size_t *len)
+{
+	return cells_text(scr, len);
+}
+
+void
 term_begin(void)
 {
-	cells_begin(scr, LINES, COLS);
+	cells_begin(scr, term_lines(), term_cols());
 }
 
 static uint8_t
@@ -458,7 +495,11 @@ term_cursor(int y, int x)
 size_t
 term_flush(void)
 {
-	size_t bytes = cells_render(scr);
+	size_t bytes;
+
+	if (offscreen)   /* nothing to send: the cells are the result */
+		return 0;
+	bytes = cells_render(scr);
 
 	term_drain();
 	return bytes;

@@ -42,6 +42,19 @@ int term_rows_per_line(void);
  * repaints everything. */
 void term_resize(void);
 
+/* Draw into a rows x cols cell buffer at colour depth d and send nothing
+ * anywhere (heed export); term_end leaves it.  Views and the screen draw
+ * into it as into the terminal's. */
+void term_offscreen(int rows, int cols, pal_depth d);
+/* The screen's size: the terminal's (curses' LINES and COLS) or the
+ * offscreen buffer's. */
+int term_lines(void);
+int term_cols(void);
+/* The last frame drawn as text with SGR colour sequences, a line per row,
+ * each line starting from plain text and ending with a reset: what the
+ * terminal shows, for `cat` and for chat.  malloc'd; *len bytes. */
+char *term_snapshot(size_t *len);
+
 /* Start a frame: every cell blank.  Attributes (attr) are curses' A_BOLD,
  * A_DIM, A_UNDERLINE, A_REVERSE. */
 void term_begin(void);

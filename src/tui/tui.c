@@ -110,6 +110,7 @@ load(app *a, const tui_opts *o, heed_err *e)
 	if ((rc = heed_open(&oo, &h, e)) < 0)
 		return rc;
 	a->m = h.m;
+	a->model_arg = o->model;
 	a->vocab = h.vocab;
 	a->cal = h.cal;
 	a->modes = h.modes;

@@ -18,7 +18,7 @@ static const struct {
 	const char *keys, *what;
 } help[] = {
 	{ NULL, "Anywhere" },
-	{ "i e /", "type the sentence: keys are text until Enter or Esc (the status bar says TYPING)" },
+	{ "i /", "type the sentence: keys are text until Enter or Esc (the status bar says TYPING)" },
 	{ "paste", "always text, line breaks as spaces; a paste starts typing" },
 	{ "Tab 1-6 Esc", "next view; grid head tokens output stats importance; grid" },
 	{ "m", "cycle the selected head: I A D R U" },
@@ -27,7 +27,7 @@ static const struct {
 	    "per-layer max, per-head max (the legend says which)" },
 	{ "w", "words, not word pieces, in the head and tokens views" },
 	{ "W L", "write the head modes to a preset file; load one" },
-	{ "? q", "this help (\u2191\u2193 PgUp PgDn scroll it); quit" },
+	{ "? q e", "this help (\u2191\u2193 PgUp PgDn scroll it); quit; export the view" },
 	{ NULL, "Grid" },
 	{ "arrows hjkl", "select a head (or click it); Enter zooms" },
 	{ "s o", "show, rank heads by entropy / input dependence" },

@@ -31,7 +31,8 @@ cancelled(void *ud)
 {
 	ui_worker *w = ud;
 
-	return queue_stale(w->q, w->job.gen);
+	/* without a queue (worker_compute) nothing supersedes a job */
+	return w->q != NULL && queue_stale(w->q, w->job.gen);
 }
 
 static bool
@@ -457,10 +458,9 @@ worker_main(void *arg)
 	}
 }
 
-int
-worker_start(ui_worker *w, const model *m, const tok_vocab *vocab, const calib *cal,
-	     int max_tokens, int threads, const int *watch, int nwatch, ui_queue *q,
-	     uv_async_t *done, heed_err *e)
+void
+worker_init(ui_worker *w, const model *m, const tok_vocab *vocab, const calib *cal,
+	    int max_tokens, int threads, const int *watch, int nwatch)
 {
 	memset(w, 0, sizeof *w);
 	w->nwatch = nwatch < UI_WATCH ? nwatch : UI_WATCH;
@@ -469,8 +469,6 @@ worker_start(ui_worker *w, const model *m, const tok_vocab *vocab, const calib *
 	w->m = m;
 	w->vocab = vocab;
 	w->cal = cal;
-	w->q = q;
-	w->done = done;
 	w->mask_id = tok_vocab_specials(vocab).mask;
 	w->threads = threads;
 	w->max_tokens = max_tokens;
@@ -489,6 +487,34 @@ worker_start(ui_worker *w, const model *m, const tok_vocab *vocab, const calib *
 	enc_set_threads(w->base, threads);
 	w->back = frame_new();
 	queue_job_init(&w->job, max_tokens, m->cfg.layers * m->cfg.heads);
+}
+
+int
+worker_compute(ui_worker *w, const tok_token *tok, int n, const uint8_t *modes,
+	       const frame_geom *geom, ui_frame **out, heed_err *e)
+{
+	ui_frame *r = w->back;
+	int rc;
+
+	if (n > w->job.cap)
+		return err_set(e, HEED_EINVAL, "%d tokens, more than the %d this encoder holds",
+		    n, w->job.cap);
+	queue_job_set(&w->job, tok, n, modes, geom, NULL);
+	frame_reserve(r, n, w->m->cfg.layers, w->m->cfg.heads);
+	rc = run_job(w, r, e);
+	r->err = rc;
+	*out = r;
+	return rc;
+}
+
+int
+worker_start(ui_worker *w, const model *m, const tok_vocab *vocab, const calib *cal,
+	     int max_tokens, int threads, const int *watch, int nwatch, ui_queue *q,
+	     uv_async_t *done, heed_err *e)
+{
+	worker_init(w, m, vocab, cal, max_tokens, threads, watch, nwatch);
+	w->q = q;
+	w->done = done;
 	if (uv_thread_create(&w->tid, worker_main, w) != 0) {
 		worker_stop(w);
 		return err_set(e, HEED_EINVAL, "cannot start the encoder thread");

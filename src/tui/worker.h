@@ -68,8 +68,19 @@ typedef struct ui_worker {
 	bool started;
 } ui_worker;
 
-/* watch[0..nwatch): word ids (-1: not in the vocabulary) whose
- * probability at the first [MASK] every frame carries (a lesson's). */
+/* The encoder states and buffers without a thread, for worker_compute
+ * (heed export); worker_stop frees them.  watch[0..nwatch): word ids
+ * (-1: not in the vocabulary) whose probability at the first [MASK]
+ * every frame carries (a lesson's). */
+void worker_init(ui_worker *w, const model *m, const tok_vocab *vocab, const calib *cal,
+		 int max_tokens, int threads, const int *watch, int nwatch);
+/* Run one job on the calling thread: the frame the explorer would show
+ * for tok[0..n) under modes, its thumbnails laid out for geom.  *out is
+ * the worker's own frame, valid until the next call or worker_stop. */
+int worker_compute(ui_worker *w, const tok_token *tok, int n, const uint8_t *modes,
+		   const frame_geom *geom, ui_frame **out, heed_err *e);
+/* The same with a thread of its own that takes jobs from q and wakes done
+ * for each frame. */
 int worker_start(ui_worker *w, const model *m, const tok_vocab *vocab, const calib *cal,
 		 int max_tokens, int threads, const int *watch, int nwatch, ui_queue *q,
 		 uv_async_t *done, heed_err *e);
