@@ -95,8 +95,10 @@ frame_free(ui_frame *f)
 	free(f->hs);
 	free(f->kind);
 	for (int c = 0; c <= HSTAT_COUNT; c++)
-		for (int d = 0; d < 2; d++)
+		for (int d = 0; d < 2; d++) {
 			free(f->hs_order[c][d]);
+			free(f->whs_order[c][d]);
+		}
 	for (int s = 0; s < STAT_COUNT; s++) {
 		free(f->stat[s]);
 		free(f->rank[s]);
@@ -118,6 +120,10 @@ frame_free(ui_frame *f)
 	free(f->wrollout);
 	free(f->wvmax);
 	free(f->wlayer_max);
+	free(f->whs);
+	free(f->wsort);
+	free(f->wkind);
+	free(f->wavg);
 	free(f);
 }
 
@@ -191,9 +197,24 @@ derive_maxima(ui_frame *f)
 		f->layer_max[l] = derive_max(f->vmax + (size_t)l * f->heads, (size_t)f->heads);
 }
 
-/* The statistics view's figures, every column's order both ways (so the
- * view sorts by any column without computing anything) and, when there
- * are calibration averages, each head's difference from its average: the
+/* Every column's order both ways (v: lh doubles of scratch), so the view
+ * sorts by any column without computing anything. */
+static void
+order_stats(const hstat *hs, int lh, double *v, int *order[HSTAT_COUNT + 1][2])
+{
+	for (int c = 0; c <= HSTAT_COUNT; c++)
+		for (int d = 0; d < 2; d++) {
+			for (int i = 0; i < lh; i++) {
+				double x = c < HSTAT_COUNT ? hs[i].v[c] : (double)hs[i].cat;
+
+				v[i] = isnan(x) ? 0 : d ? -x : x;
+			}
+			derive_order(v, lh, order[c][d]);
+		}
+}
+
+/* The statistics view's figures, their orders and, when there are
+ * calibration averages, each head's difference from its average: the
  * average rows are gathered once per head, into f->diff, for hstat's
  * input dependence (as hstat_heads does) and then for the difference. */
 static void
@@ -219,15 +240,7 @@ derive_head_stats(ui_frame *f, const tok_vocab *vocab, const calib *cal)
 			d[e] = a[e] - d[e];
 		f->diff_max[k] = derive_maxabs(d, nn);
 	}
-	for (int c = 0; c <= HSTAT_COUNT; c++)
-		for (int d = 0; d < 2; d++) {
-			for (int i = 0; i < lh; i++) {
-				double x = c < HSTAT_COUNT ? f->hs[i].v[c] : (double)f->hs[i].cat;
-
-				v[i] = isnan(x) ? 0 : d ? -x : x;
-			}
-			derive_order(v, lh, f->hs_order[c][d]);
-		}
+	order_stats(f->hs, lh, v, f->hs_order);
 }
 
 static void
@@ -346,6 +359,33 @@ derive_thumbs(ui_frame *f, const frame_geom *geom, const uint8_t *prev)
 
 /* Every matrix again between words; only when asked for (the buffers
  * are made the first time, for as many words as the sentence has). */
+/* The statistics between words: a word is [CLS], [SEP] or punctuation
+ * when every piece of it is, and input dependence compares the merged
+ * rows with the head's average rows merged the same way.  Merging is
+ * linear and f->diff is attention - average, so the merged average is
+ * wattn - wdiff. */
+static void
+derive_word_stats(ui_frame *f)
+{
+	int nw = f->words.n, lh = f->layers * f->heads;
+	size_t w2 = (size_t)nw * nw;
+
+	for (int w = 0; w < nw; w++) {
+		f->wkind[w] = 0xFF;
+		for (int i = f->words.first[w]; i < f->words.first[w + 1]; i++)
+			f->wkind[w] &= f->kind[i];
+	}
+	for (int k = 0; k < lh; k++) {
+		const float *a = f->wattn + (size_t)k * w2;
+
+		if (f->has_diff)
+			for (size_t e = 0; e < w2; e++)
+				f->wavg[e] = a[e] - f->wdiff[(size_t)k * w2 + e];
+		hstat_head(a, nw, f->wkind, f->has_diff ? f->wavg : NULL, &f->whs[k]);
+	}
+	order_stats(f->whs, lh, f->wsort, f->whs_order);
+}
+
 static void
 derive_words(ui_frame *f)
 {
@@ -361,12 +401,19 @@ derive_words(ui_frame *f)
 		f->wchange = xrealloc(f->wchange, (size_t)lh * cap * cap * sizeof *f->wchange);
 		f->wdiff = xrealloc(f->wdiff, (size_t)lh * cap * cap * sizeof *f->wdiff);
 		f->wrollout = xrealloc(f->wrollout, (size_t)L * cap * cap * sizeof *f->wrollout);
+		f->wkind = xrealloc(f->wkind, cap);
+		f->wavg = xrealloc(f->wavg, cap * cap * sizeof *f->wavg);
 		f->cap_w = cap;
 	}
 	/* the layer and head counts are fixed for a run: sized once */
 	if (f->wvmax == NULL) {
 		f->wvmax = xmalloc((size_t)lh * sizeof *f->wvmax);
 		f->wlayer_max = xmalloc((size_t)L * sizeof *f->wlayer_max);
+		f->whs = xmalloc((size_t)lh * sizeof *f->whs);
+		f->wsort = xmalloc((size_t)lh * sizeof *f->wsort);
+		for (int c = 0; c <= HSTAT_COUNT; c++)
+			for (int d = 0; d < 2; d++)
+				f->whs_order[c][d] = xmalloc((size_t)lh * sizeof(int));
 	}
 	for (int i = 0; i < nw; i++)
 		f->wlabels[i] = f->words.label[i];
@@ -382,6 +429,7 @@ derive_words(ui_frame *f)
 		words_attention(f->rollout + l * n2, f->n, f->words.first, nw, f->wrollout + l * w2);
 		f->wlayer_max[l] = derive_max(f->wvmax + (size_t)l * f->heads, (size_t)f->heads);
 	}
+	derive_word_stats(f);
 	f->has_words = true;
 }
 
@@ -389,7 +437,8 @@ ui_grain
 frame_grain(const ui_frame *f, bool words)
 {
 	ui_grain g = { f->n, f->layers, f->heads, f->labels, f->attn, f->change,
-	    f->has_diff ? f->diff : NULL, f->rollout, f->vmax, f->layer_max, f->window, NULL };
+	    f->has_diff ? f->diff : NULL, f->rollout, f->vmax, f->layer_max, f->window, NULL,
+	    f->hs, f->hs_order };
 
 	if (words && f->has_words) {
 		g.n = f->words.n;
@@ -401,6 +450,8 @@ frame_grain(const ui_frame *f, bool words)
 		g.vmax = f->wvmax;
 		g.layer_max = f->wlayer_max;
 		g.first = f->words.first;
+		g.hs = f->whs;
+		g.hs_order = f->whs_order;
 	}
 	return g;
 }

@@ -144,6 +144,11 @@ typedef struct ui_frame {
 	float *wattn, *wchange, *wdiff;   /* [layers][heads][nw][nw] */
 	float *wrollout;            /* [layers][nw][nw] */
 	float *wvmax, *wlayer_max;  /* [layers*heads], [layers] */
+	hstat *whs;                 /* [layers*heads] the statistics between words */
+	int *whs_order[HSTAT_COUNT + 1][2];
+	uint8_t *wkind;             /* [nw] HSTAT_TOK_* every piece of the word has */
+	float *wavg;                /* [nw][nw] one head's average rows, merged */
+	double *wsort;              /* [layers*heads] scratch for the orders */
 	size_t cap_w;               /* word buffers sized for this many words */
 	double ms;                  /* forward time of this job */
 	int first_recomputed;
@@ -196,6 +201,8 @@ typedef struct ui_grain {
 	const float *vmax, *layer_max;
 	const int *window;          /* [layers], in tokens */
 	const int *first;           /* words: [n+1] first token of each; NULL: tokens */
+	const hstat *hs;            /* [layers*heads] the statistics view's figures */
+	int *const (*hs_order)[2];  /* [HSTAT_COUNT + 1][2] as ui_frame.hs_order */
 } ui_grain;
 
 /* Words when asked and the frame has them, else tokens. */

@@ -25,7 +25,7 @@ static const struct {
 	{ "M A 0 P", "its mode to the layer; to all; all input; papa-half" },
 	{ ": p S", "type a mode spec; palette (viridis cividis gray); colour scale: absolute, "
 	    "per-layer max, per-head max (the legend says which)" },
-	{ "w", "words, not word pieces, in the head and tokens views" },
+	{ "w", "words, not pieces, in the head, tokens and stats views" },
 	{ "W L", "write the head modes to a preset file; load one" },
 	{ "? q e", "this help (\u2191\u2193 PgUp PgDn scroll it); quit; export the view" },
 	{ NULL, "Grid" },

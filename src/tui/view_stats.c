@@ -51,7 +51,7 @@ head_at(const view_ctx *c, const stats_state *s, int k)
 {
 	if (s->sort == SORT_LAYER)
 		return s->down ? c->layers * c->heads - 1 - k : k;
-	return c->frame->hs_order[s->sort - 1][s->down ? 1 : 0][k];
+	return view_grain(c).hs_order[s->sort - 1][s->down ? 1 : 0][k];
 }
 
 /* Row of head lh in the current order. */
@@ -96,8 +96,10 @@ draw_header(const view_ctx *c, const stats_state *s, ui_rect r)
 	    : hstat_col_name((hstat_col)(s->sort - 1));
 	int x = r.x + HEAD_W;
 
-	snprintf(buf, sizeof buf, " Heads on this sentence, by %s %s \u2502 the key over a column "
-	    "sorts by it", by, s->down ? "\u2193" : "\u2191");
+	/* w: the same figures between words (to a word summed, from one averaged) */
+	snprintf(buf, sizeof buf, " Heads on this sentence%s, by %s %s \u2502 the key over a column "
+	    "sorts by it", view_grain(c).first != NULL ? ", between words" : "", by,
+	    s->down ? "\u2193" : "\u2191");
 	term_text(r.y, r.x, r.w, buf, A_BOLD);
 	term_text(r.y + 2, r.x, HEAD_W, "   head", s->sort == SORT_LAYER ? A_BOLD | A_UNDERLINE : A_BOLD);
 	term_text(r.y + 1, r.x, HEAD_W, "      o", A_DIM);
@@ -118,7 +120,7 @@ draw_header(const view_ctx *c, const stats_state *s, ui_rect r)
 static void
 draw_row(const view_ctx *c, const stats_state *s, int lh, int y, int x0, int w)
 {
-	const hstat *h = &c->frame->hs[lh];
+	const hstat *h = &view_grain(c).hs[lh];
 	bool sel = lh == c->sel_layer * c->heads + c->sel_head;
 	int attr = sel ? A_REVERSE | A_BOLD : A_NORMAL, x = x0 + HEAD_W;
 	char buf[32];

@@ -1,6 +1,6 @@
 #!/bin/sh
-# tui_words.sh — `w` merges word pieces into words in the head and tokens
-# views: the rows and columns are words with the input's own text, the
+# tui_words.sh — `w` merges word pieces into words in the head, tokens and
+# statistics views: the rows and columns are words with the input's own text, the
 # status line counts both, the cursor's weight is the word-level one (to a
 # word summed, from a word averaged), and `w` again gives the pieces back.
 . "${HEED_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/e2e/tui_common.sh"
@@ -26,8 +26,12 @@ e2e_expect "unaffable  $want" "the cell is dump --words' weight ($want)"
 e2e_keys 3
 e2e_wait_for 'query word' 5
 e2e_expect 'unaffable' "the tokens view's columns are words"
+e2e_keys 5
+e2e_wait_for 'Heads on this sentence, between words' 5
 e2e_keys w
 e2e_wait_for 'word pieces, as the model sees them' 5
+e2e_wait_for 'Heads on this sentence, by' 5
+e2e_keys 3
 e2e_wait_for 'query \[CLS\] \(1/8\)' 5
 e2e_expect ' ##ffa ' "the tokens view is back on pieces"
 tui_quit

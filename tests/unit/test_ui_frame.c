@@ -313,6 +313,19 @@ test_words_derived(void **state)
 	assert_float_equal(frame_grain_top(&gr, SCALE_LAYER, 1, 2), 1.0, 1e-6);
 	words_attention(f->rollout + N * N, N, first, 3, want);
 	assert_memory_equal(frame_grain_rollout(&gr, 1), want, sizeof want);
+	/* the statistics between words: hstat_head on the merged matrix, a
+	 * word being what all its pieces are */
+	for (int k = 0; k < L * H; k++) {
+		uint8_t wkind[3] = { f->kind[0], (uint8_t)(f->kind[1] & f->kind[2]), f->kind[3] };
+		hstat h;
+
+		hstat_head(f->wattn + k * 9, 3, wkind, NULL, &h);
+		for (int col = 0; col < HSTAT_COUNT; col++)
+			if (!isnan(h.v[col]))
+				assert_float_equal(gr.hs[k].v[col], h.v[col], 1e-12);
+		assert_int_equal(gr.hs[k].cat, h.cat);
+	}
+	assert_ptr_equal(gr.hs_order, f->whs_order);
 	/* unmodified: no change at either grain */
 	for (int k = 0; k < 9; k++)
 		assert_float_equal(frame_grain_change(&gr, 0, 0)[k], 0, 0);
