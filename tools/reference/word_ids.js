@@ -48,12 +48,18 @@ async function main() {
     cut.setTruncation(MAX_TOKENS);
     const sentences = [];
     for (const l of lines) {
+      // a line with " ||| " is a sentence pair, as heed reads it
       const s = l.replace(/\[MASK\]/g, mask);
-      const e = await cut.encode(s, null, { addSpecialTokens: true });
-      const n = (await full.encode(s, null, { addSpecialTokens: true })).getIds().length;
+      const [a, b] = s.includes(' ||| ') ? s.split(' ||| ') : [s, null];
+      const e = await cut.encode(a, b, { addSpecialTokens: true });
+      const n = (await full.encode(a, b, { addSpecialTokens: true })).getIds().length;
       const seq = e.getSequenceIds();
+      const at = (i) => (seq[i] === 0 ? 0 : Buffer.byteLength(a, 'utf8') + 5);
       sentences.push({ text: s, ids: e.getIds(), tokens: e.getTokens(), n_full: n,
-        spans: e.getOffsets().map((o, i) => (seq[i] === 0 ? toBytes(s, o) : [-1, -1])),
+        spans: e.getOffsets().map((o, i) => (seq[i] === null ? [-1, -1]
+          : toBytes(seq[i] === 0 ? a : b, o).map((x) => x + at(i)))),
+        type_ids: e.getTypeIds(),
+        sequence_ids: seq.map((q) => (q === undefined ? null : q)),
         word_ids: e.getWordIds().map((w) => (w === undefined ? null : w)) });
     }
     const doc = { model, tokenizer: tokfile, generator: 'tools/reference/word_ids.js',

@@ -39,12 +39,12 @@ sys.path.insert(0, HERE)
 from reference import Model  # noqa: E402
 
 
-def words_of(word_ids):
-    """Token groups, in order: tokens sharing a word id, or one token
-    without an id."""
+def words_of(word_ids, sequence_ids):
+    """Token groups, in order: tokens sharing a word id in one sentence of
+    a pair, or one token without an id."""
     groups, key_of = [], {}
-    for i, w in enumerate(word_ids):
-        key = ("word", w) if w is not None else ("special", i)
+    for i, (w, q) in enumerate(zip(word_ids, sequence_ids)):
+        key = ("word", q, w) if w is not None else ("special", i)
         if key not in key_of:
             key_of[key] = len(groups)
             groups.append([])
@@ -75,8 +75,11 @@ def main():
         m = Model(os.path.join(ROOT, doc["model"]))
         sentences = []
         for entry in doc["sentences"]:
-            r = m.run_encoded(entry)
-            groups = words_of(entry["word_ids"])
+            # a pair's token types, as tokenizers gives them, into the forward
+            masks = [i for i, t in enumerate(entry["tokens"]) if t.strip() in ("<mask>", "[MASK]")]
+            r = m._results(entry["text"], entry["ids"], entry["tokens"], entry["spans"],
+                           entry["n_full"], m.max_tokens, masks, 5, entry["type_ids"])
+            groups = words_of(entry["word_ids"], entry["sequence_ids"])
             w = merge(r["attention"].to(torch.float64), groups)
             sentences.append({"text": entry["text"], "ids": entry["ids"], "word_ids": entry["word_ids"],
                               "words": [[g[0], g[-1] + 1] for g in groups],
