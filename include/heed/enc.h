@@ -175,4 +175,34 @@ void enc_rank_heads(const calib *cal, int *order);
  * ranking behind enc_rank_heads and imp_rank). */
 void enc_rank_by(const double *key, int count, int *order);
 
+/* ---- inside one head (probe.c) ----------------------------------------- */
+
+/* How query `query` of head (layer, head) scored each key in the last run,
+ * term by term, as the family computes it (bertviz's neuron view):
+ *
+ *   score_j  = scale · (q·k_j + c2p_j + p2c_j)
+ *   weight_j = softmax over the keys the query sees (|query − j| <= window,
+ *              every key when window is -1)
+ *
+ * q and k_j are the head's slices of the layer's query and key projections
+ * (ModernBERT's after its rotary positions, so Σ q[t]·k_j[t] is the content
+ * term exactly); scale is 1/√d, DeBERTa's 1/√(d·(1 + its relative terms));
+ * c2p and p2c are DeBERTa's content→position and position→content terms,
+ * zero elsewhere.  weight is what the model's own scores give: a head in
+ * another mode used its mode's row instead (enc_attn has that).  The caller
+ * owns the buffers: q[d], k[n][d] and each [n] array, n = enc_n(s). */
+typedef struct enc_probe {
+	int d, n, window;
+	float scale;
+	bool has_c2p, has_p2c;
+	bool rotary;     /* q and k carry ModernBERT's rotary positions */
+	float *q, *k;
+	float *qk, *c2p, *p2c, *score, *weight;
+} enc_probe;
+
+/* Fill p (its buffers set, n and d filled here) for the last complete
+ * enc_run.  Recomputes the layer's projections from its kept input: the
+ * cost of one linear layer, and none at all on runs that are not probed. */
+int enc_probe_head(enc_state *s, int layer, int head, int query, enc_probe *p, heed_err *e);
+
 #endif

@@ -118,16 +118,6 @@ enc_deberta_rel(enc_state *s, int l, int h, int row0, int n, int region, float s
  * layer's head modes apply here as in the encoder.  (transformers'
  * DebertaV2ForMaskedLM reads the last layer's output instead.) */
 
-static double
-dot(const float *a, const float *b, int d)
-{
-	double acc = 0.0;
-
-	for (int k = 0; k < d; k++)
-		acc += (double)a[k] * b[k];
-	return acc;
-}
-
 /* One head's attention row for query projection qh at position pos. */
 static void
 emd_row(enc_state *s, int h, int pos, const float *qh, const float *q, float *a)
@@ -146,11 +136,11 @@ emd_row(enc_state *s, int h, int pos, const float *qh, const float *q, float *a)
 	for (int j = 0; j < n; j++) {
 		const float *kj = s->qkv + (size_t)j * 3 * H + H + (size_t)h * d;
 		size_t r = (size_t)idx[pos - j] * H + (size_t)h * d;
-		double sc = dot(qh, kj, d);
+		double sc = enc_dot(qh, kj, d);
 		if (w->rel_k != NULL)
-			sc += dot(qh, w->rel_k + r, d);
+			sc += enc_dot(qh, w->rel_k + r, d);
 		if (w->rel_q != NULL)
-			sc += dot(kj, w->rel_q + r, d);
+			sc += enc_dot(kj, w->rel_q + r, d);
 		a[j] = (float)(sc * scale);
 	}
 	enc_softmax(a, n);

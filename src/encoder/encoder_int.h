@@ -77,6 +77,9 @@ void enc_linear_act(enc_state *s, const lin_weight *w, const float *in, int n, c
 void enc_rope_tables(enc_state *s);
 void enc_modernbert_layer(enc_state *s, int l, const uint8_t *modes, const calib *cal,
 			  bool attention_only);
+/* One head's vector v[d] at position t, rotated as layer attention does
+ * (the local θ for local layers): probe.c shows what the scores see. */
+void enc_rope_at(const enc_state *s, bool local, int t, float *v);
 
 /* deberta.c: δ(r) for i - j = r; the tables for enc_new; scratch for at
  * least `parts` concurrent heads; and head h's relative terms for the
@@ -97,6 +100,8 @@ float enc_erff(float x);
 void enc_layernorm(const float *x, const float *g, const float *b, int d, float eps, float *y);
 /* The configured activation, applied in place to n values. */
 void enc_activate(model_act act, float *v, size_t n);
+/* a · b over d values, summed in double. */
+double enc_dot(const float *a, const float *b, int d);
 /* In place, subtracting the maximum first so exp never overflows. */
 void enc_softmax(float *v, int n);
 /* In place: the log of the softmax (log-probabilities), one log per row. */

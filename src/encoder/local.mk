@@ -10,6 +10,8 @@ libheed_a_SOURCES += src/encoder/encoder.c src/encoder/mlm.c src/encoder/vecmath
 	src/encoder/pool.c
 # ModernBERT's layer and DeBERTa's relative attention terms
 libheed_a_SOURCES += src/encoder/modernbert.c src/encoder/deberta.c
+# inside one head: the vectors and terms behind one row of attention
+libheed_a_SOURCES += src/encoder/probe.c
 check_PROGRAMS += tests/unit/test_model_fam2
 TESTS += tests/unit/test_model_fam2
 tests_unit_test_model_fam2_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/src/encoder
@@ -40,3 +42,8 @@ EXTRA_DIST += tests/e2e/tui_families.sh
 if HAVE_TMUX
 TESTS += tests/e2e/tui_families.sh
 endif
+# inside one head against the reference (tools/reference/make_probe_fixtures.py)
+check_PROGRAMS += tests/unit/test_enc_probe
+TESTS += tests/unit/test_enc_probe
+tests_unit_test_enc_probe_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_enc_probe_LDADD = $(TEST_LIBS)

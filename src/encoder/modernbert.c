@@ -66,6 +66,14 @@ rope_rotate(float *v, const float *cs, int half)
 	}
 }
 
+void
+enc_rope_at(const enc_state *s, bool local, int t, float *v)
+{
+	int half = s->m->cfg.hidden / s->m->cfg.heads / 2;
+
+	rope_rotate(v, s->rope + ((size_t)local * s->max_tokens + t) * half * 2, half);
+}
+
 int
 enc_window(const enc_state *s, int layer)
 {

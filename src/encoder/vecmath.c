@@ -263,3 +263,13 @@ enc_log_softmax(float *v, int n)
 	for (int j = 0; j < n; j++)
 		v[j] -= off;
 }
+
+double
+enc_dot(const float *a, const float *b, int d)
+{
+	double acc = 0.0;
+
+	for (int k = 0; k < d; k++)
+		acc += (double)a[k] * b[k];
+	return acc;
+}

@@ -40,6 +40,7 @@ static const ui_view *const views[VIEW_COUNT] = {
 	[VIEW_OUTPUT] = &output_view,
 	[VIEW_STATS] = &stats_view,
 	[VIEW_IMP] = &imp_view,
+	[VIEW_INSIDE] = &inside_view,
 };
 
 void
@@ -77,6 +78,8 @@ ctx_of(const app *a, view_ctx *c)
 	c->heads = a->heads;
 	c->sel_layer = a->sel_layer;
 	c->sel_head = a->sel_head;
+	c->query = a->probe_query;
+	c->pin = &a->pin;
 	c->pal = a->pal;
 	c->scale = (frame_scale)a->geom.scale;
 	c->words = a->want_words;
@@ -120,6 +123,11 @@ submit(app *a)
 	a->have_tok = true;
 	for (int i = 0; i < a->tok.n; i++)
 		a->ids[i] = a->tok.tok[i].id;
+	/* only the inside view pays for looking inside a head */
+	if (a->probe_query >= a->tok.n)
+		a->probe_query = a->tok.n - 1;
+	queue_set_probe(&a->q, &(frame_probe_ask){ a->view == VIEW_INSIDE ? a->sel_layer : -1,
+	    a->sel_head, a->probe_query });
 	if (a->want_words)
 		cut_words(a);
 	queue_submit_tokens(&a->q, queue_gen(&a->q), a->tok.tok, a->tok.n, a->modes, &a->geom,
@@ -152,6 +160,8 @@ changed(app *a, bool text)
 
 /* ---- actions ------------------------------------------------------------ */
 
+static void refresh_frame(app *a);
+
 /* The grid's thumbnails want another size or scale: ask for a frame made
  * for it.  The encoder recomputes nothing for the same sentence and modes. */
 static void
@@ -171,6 +181,7 @@ static void
 show(app *a, view_id v)
 {
 	bool want = v == VIEW_IMP;
+	bool inside = v == VIEW_INSIDE && a->view != VIEW_INSIDE;
 
 	a->view = v;
 	a->dirty = true;
@@ -180,6 +191,8 @@ show(app *a, view_id v)
 		if (want)
 			refresh_frame(a);
 	}
+	if (inside)   /* the frame has no head to look inside yet */
+		refresh_frame(a);
 }
 
 /* r: the next replacement this model can run; o: the other curve order. */
@@ -212,6 +225,7 @@ set_geometry(app *a, int w, int h)
 	if (w == a->geom.w && h == a->geom.h && term_rows_per_line() == a->geom.rpl)
 		return;
 	a->geom = (frame_geom){ w, h, term_rows_per_line(), a->geom.scale, a->pal, term_depth() };
+	pin_geometry(&a->pin, &a->geom);
 	refresh_frame(a);
 }
 
@@ -226,6 +240,7 @@ cycle_scale(app *a)
 	};
 
 	a->geom.scale = (a->geom.scale + 1) % SCALE_COUNT;
+	pin_geometry(&a->pin, &a->geom);
 	refresh_frame(a);
 	app_message(a, "%s", what[a->geom.scale]);
 }
@@ -258,6 +273,14 @@ act(app *a, ui_action x)
 		a->sel_layer = x.a;
 		a->sel_head = x.b;
 		a->dirty = true;
+		if (a->view == VIEW_INSIDE)
+			refresh_frame(a);
+		break;
+	case ACT_INSIDE:
+		a->probe_query = x.a;
+		if (a->view == VIEW_INSIDE)
+			refresh_frame(a);
+		show(a, VIEW_INSIDE);
 		break;
 	case ACT_SHOW:
 		show(a, (view_id)x.a);
@@ -465,6 +488,22 @@ mode_key(app *a, int key)
 	}
 }
 
+/* b: pin the result on screen, or unpin.  The loop copies what the grid
+ * and head views need; the worker is not involved. */
+static void
+toggle_pin(app *a)
+{
+	if (a->pin.on) {
+		pin_drop(&a->pin);
+		app_message(a, "unpinned");
+	} else if (!a->have_frame || a->computing) {
+		app_message(a, "nothing to pin until the result is on screen");
+	} else {
+		pin_take(&a->pin, a->front, a->in.buf, &a->geom);
+		app_message(a, "pinned; b unpins");
+	}
+}
+
 /* Show step k of the lesson: its sentence, modes (from all input), view
  * and head, as if typed; the caption follows with the frame. */
 static void
@@ -529,9 +568,13 @@ global_key(app *a, int key)
 	case 'w':
 		toggle_words(a);
 		break;
+	case 'b':
+		toggle_pin(a);
+		break;
 	case 'p':
 		a->pal = pal_next(a->pal);
 		a->geom.pal = a->pal;
+		pin_geometry(&a->pin, &a->geom);
 		app_message(a, "palette: %s", pal_name(a->pal));
 		break;
 	default:
@@ -599,6 +642,8 @@ app_key(app *a, int key)
 		prompt_key(a, key);
 	} else if (a->editing) {
 		edit_key(a, key);
+	} else if (a->lesson != NULL && (key == 'n' || key == 'p')) {
+		global_key(a, key);   /* a lesson's steps, before any view's n */
 	} else {
 		ctx_of(a, &c);
 		if (!act(a, v->key(&c, a->vstate[a->view], key)))
@@ -646,6 +691,8 @@ on_frame(uv_async_t *h)
 	}
 	if (a->front->warn[0] != '\0')
 		app_message(a, "%s", a->front->warn);
+	if (a->pin.on)
+		pin_compare(&a->pin, a->front);
 	/* a stale frame is never taken, so this one answers the last change */
 	if (a->change_pending) {
 		a->t_due = a->t_change;
@@ -890,6 +937,7 @@ app_free(app *a)
 	for (int v = 0; v < VIEW_COUNT; v++)
 		free(a->vstate[v]);
 	free(a->help_state);
+	pin_free(&a->pin);
 	tok_ws_free(a->tok_ws);
 	input_free(&a->in);
 	input_free(&a->spec);

@@ -27,6 +27,7 @@
 #include "heed/tok.h"
 #include "input.h"
 #include "palette.h"
+#include "pin.h"
 #include "queue.h"
 #include "view.h"
 #include "worker.h"
@@ -83,6 +84,8 @@ struct app {
 	bool help;
 	pal_kind pal;
 	int sel_layer, sel_head;
+	int probe_query;             /* the query token the inside view looks at */
+	ui_pin pin;                  /* `b`: a result kept to compare against */
 	void *vstate[VIEW_COUNT];    /* each view's own state */
 	void *help_state;            /* the help overlay's (its scroll) */
 	char msg[256];               /* one-line notice in the status bar */

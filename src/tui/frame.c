@@ -1,5 +1,6 @@
 /* frame.c — a result's buffers and everything derived from its attention
- * (see frame.h).  Runs on the encoder thread only. */
+ * (see frame.h).  Runs on the encoder thread, but for the loop's pinned
+ * copy (pin.c), which is nobody else's. */
 #include "frame.h"
 
 #include <math.h>
@@ -17,6 +18,8 @@
  * a quarter step of a 24-level ramp is about one percent of the head's
  * largest weight, far below what an eye tells apart. */
 #define THUMB_HYSTERESIS 0.25
+
+static void derive_thumbs(ui_frame *f, const frame_geom *geom, const uint8_t *prev);
 
 ui_frame *
 frame_new(void)
@@ -124,7 +127,28 @@ frame_free(ui_frame *f)
 	free(f->wsort);
 	free(f->wkind);
 	free(f->wavg);
+	free(f->probe_mem);
 	free(f);
+}
+
+void
+frame_probe_reserve(ui_frame *f, int n, int d)
+{
+	size_t need = (size_t)d + 2 * (size_t)n * d + 5 * (size_t)n;
+	enc_probe *p = &f->probe;
+
+	if (need > f->probe_cap) {
+		f->probe_mem = xrealloc(f->probe_mem, need * sizeof *f->probe_mem);
+		f->probe_cap = need;
+	}
+	p->q = f->probe_mem;
+	p->k = p->q + d;
+	f->probe_prod = p->k + (size_t)n * d;
+	p->qk = f->probe_prod + (size_t)n * d;
+	p->c2p = p->qk + n;
+	p->p2c = p->c2p + n;
+	p->score = p->p2c + n;
+	p->weight = p->score + n;
 }
 
 bool
@@ -297,6 +321,12 @@ sticky_level(double t, int old, const uint8_t *lo, const uint8_t *hi)
 	if (old >= 0 && x > lo[old] - THUMB_HYSTERESIS && x < hi[old] + 1 + THUMB_HYSTERESIS)
 		return (uint8_t)old;
 	return (uint8_t)pal_level(t, PAL_LEVELS);
+}
+
+void
+frame_thumbs(ui_frame *f, const frame_geom *geom)
+{
+	derive_thumbs(f, geom, NULL);
 }
 
 static void

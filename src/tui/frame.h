@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "heed/calib.h"
+#include "heed/enc.h"
 #include "heed/hstat.h"
 #include "heed/lesson.h"
 #include "heed/tok.h"
@@ -47,6 +48,12 @@ typedef struct frame_geom {
 				     * in: a level keeps still while the
 				     * terminal could not show its change */
 } frame_geom;
+
+/* Which head and query token to look inside (the inside view asks for it
+ * in the job; layer -1: nothing, and nothing is computed). */
+typedef struct frame_probe_ask {
+	int layer, head, query;
+} frame_probe_ask;
 
 /* A sentence's words (heed/words.h), as the loop cut them from the
  * tokenizer's result: word w is tokens first[w] .. first[w+1]-1, and
@@ -133,6 +140,16 @@ typedef struct ui_frame {
 	bool has_rtd;               /* an ELECTRA discriminator: */
 	float *replaced;            /* [n] P(replaced) per token */
 	float *base_replaced;       /* [n] the same under all-input heads */
+	/* inside one head, when the job asked (probe_of.layer >= 0): its
+	 * query and key vectors and each term of the scores (enc.h), and
+	 * q ⊙ k_j for every key, for the shown run */
+	bool has_probe;
+	frame_probe_ask probe_of;   /* what was asked, query clamped to n */
+	enc_probe probe;            /* its buffers live in probe_mem */
+	float *probe_prod;          /* [n][d] q[t]·k_j[t] */
+	float probe_prod_max;       /* largest |q[t]·k_j[t]|: the colour scale */
+	float *probe_mem;
+	size_t probe_cap;
 	bool modified;              /* some head is not in input mode */
 	uint8_t *modes;             /* [layers*heads] the head modes this frame ran with */
 	/* the same matrices between words (Clark et al. 2019: to a word
@@ -162,6 +179,8 @@ ui_frame *frame_new(void);
 /* Make room for n tokens (buffers grow, never shrink). */
 void frame_reserve(ui_frame *f, int n, int layers, int heads);
 void frame_free(ui_frame *f);
+/* Point f->probe's buffers (and probe_prod) at room for n keys of d values. */
+void frame_probe_reserve(ui_frame *f, int n, int d);
 
 /* Fill everything derived from f->n, f->ids and f->attn: labels, maxima,
  * statistics and ranks, rollout, differences (when cal has averages),
@@ -176,6 +195,8 @@ void frame_derive(ui_frame *f, const tok_vocab *vocab, const calib *cal,
 
 /* Is token i the first of segment B (a boundary the views mark)? */
 bool frame_seg_start(const ui_frame *f, int i);
+/* Remake only the thumbnails, for geom and from scratch (a pinned copy). */
+void frame_thumbs(ui_frame *f, const frame_geom *geom);
 
 /* Does query i of layer attend key j at all?  Cells outside a local
  * window are "not attended", not weights that happen to be 0. */

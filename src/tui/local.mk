@@ -3,9 +3,10 @@
 # layout, derived numbers, frames, the job queue, the cell screen and its
 # renderer) live in the library so unit tests link them without a terminal.
 libheed_a_SOURCES += src/tui/palette.c src/tui/input.c src/tui/layout.c \
-	src/tui/derive.c src/tui/frame.c src/tui/queue.c src/tui/cells.c src/tui/importance.c
+	src/tui/derive.c src/tui/frame.c src/tui/queue.c src/tui/cells.c src/tui/importance.c \
+	src/tui/pin.c
 noinst_HEADERS += src/tui/palette.h src/tui/input.h src/tui/layout.h \
-	src/tui/derive.h src/tui/frame.h src/tui/queue.h src/tui/cells.h src/tui/importance.h \
+	src/tui/derive.h src/tui/frame.h src/tui/queue.h src/tui/cells.h src/tui/importance.h src/tui/pin.h \
 	include/heed/tui.h
 
 # The terminal side: the entry point, the core and its loop, the encoder
@@ -13,7 +14,7 @@ noinst_HEADERS += src/tui/palette.h src/tui/input.h src/tui/layout.h \
 heed_SOURCES += src/tui/tui.c src/tui/app.c src/tui/worker.c src/tui/term.c \
 	src/tui/screen.c src/tui/widget.c src/tui/view_grid.c src/tui/view_head.c \
 	src/tui/view_tokens.c src/tui/view_output.c src/tui/view_stats.c \
-	src/tui/view_help.c src/tui/view_imp.c
+	src/tui/view_help.c src/tui/view_imp.c src/tui/view_inside.c
 noinst_HEADERS += src/tui/app.h src/tui/view.h src/tui/key.h src/tui/screen.h \
 	src/tui/widget.h src/tui/term.h src/tui/worker.h
 
@@ -27,7 +28,7 @@ EXTRA_DIST += tests/export_test.sh
 
 UI_UNIT = tests/unit/test_ui_palette tests/unit/test_ui_input \
 	tests/unit/test_ui_layout tests/unit/test_ui_derive tests/unit/test_ui_frame \
-	tests/unit/test_ui_queue tests/unit/test_ui_cells
+	tests/unit/test_ui_queue tests/unit/test_ui_cells tests/unit/test_ui_pin
 check_PROGRAMS += $(UI_UNIT)
 TESTS += $(UI_UNIT)
 tests_unit_test_ui_palette_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/src/tui
@@ -44,6 +45,8 @@ tests_unit_test_ui_queue_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/src/tui
 tests_unit_test_ui_queue_LDADD = $(TEST_LIBS)
 tests_unit_test_ui_cells_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/src/tui
 tests_unit_test_ui_cells_LDADD = $(TEST_LIBS)
+tests_unit_test_ui_pin_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/src/tui
+tests_unit_test_ui_pin_LDADD = $(TEST_LIBS)
 # The encoder thread is binary-only code: the test builds it in.
 check_PROGRAMS += tests/unit/test_ui_worker
 TESTS += tests/unit/test_ui_worker
@@ -71,7 +74,7 @@ TUI_E2E = tests/e2e/tui_type.sh tests/e2e/tui_modes.sh tests/e2e/tui_help.sh \
 	tests/e2e/tui_nonfinite.sh tests/e2e/tui_many_heads.sh tests/e2e/tui_pairs.sh \
 	tests/e2e/tui_stats.sh tests/e2e/tui_importance.sh tests/e2e/tui_lesson.sh \
 	tests/e2e/tui_words.sh tests/e2e/tui_presets.sh tests/e2e/tui_before_after.sh \
-	tests/e2e/tui_export.sh
+	tests/e2e/tui_export.sh tests/e2e/tui_pin.sh tests/e2e/tui_inside.sh
 EXTRA_DIST += $(TUI_E2E) tests/e2e/tui_common.sh tests/e2e/ansi_cells.py
 if HAVE_TMUX
 TESTS += $(TUI_E2E)

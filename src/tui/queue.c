@@ -22,6 +22,7 @@ queue_job_init(ui_job *j, int cap, int nmodes)
 	j->words.n = 0;
 	j->words.first = xcalloc((size_t)cap + 1, sizeof *j->words.first);
 	j->words.label = xcalloc((size_t)cap, sizeof *j->words.label);
+	j->probe = (frame_probe_ask){ -1, 0, 0 };
 }
 
 void
@@ -62,6 +63,7 @@ job_copy(ui_job *dst, const ui_job *src)
 	dst->geom = src->geom;
 	dst->imp = src->imp;
 	queue_words_copy(&dst->words, &src->words);
+	dst->probe = src->probe;
 }
 
 void
@@ -165,6 +167,14 @@ queue_submit_tokens(ui_queue *q, uint64_t gen, const tok_token *tok, int n,
 	queue_job_set(&q->pending, tok, n, modes, geom, words);
 	q->has_job = true;
 	uv_cond_signal(&q->cv);
+	uv_mutex_unlock(&q->mu);
+}
+
+void
+queue_set_probe(ui_queue *q, const frame_probe_ask *ask)
+{
+	uv_mutex_lock(&q->mu);
+	q->pending.probe = *ask;
 	uv_mutex_unlock(&q->mu);
 }
 

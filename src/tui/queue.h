@@ -38,6 +38,7 @@ typedef struct ui_job {
 	frame_geom geom;     /* where the grid's thumbnails go */
 	ui_imp_req imp;      /* the importance scan after the frame, if wanted */
 	ui_words words;      /* its words (n 0: none given) */
+	frame_probe_ask probe;  /* the head to look inside; layer -1: none */
 	int cap, nmodes;
 } ui_job;
 
@@ -77,6 +78,9 @@ void queue_submit_tokens(ui_queue *q, uint64_t gen, const tok_token *tok, int n,
 			 const uint8_t *modes, const frame_geom *geom, const ui_words *words);
 /* Copy a sentence's words (at most cap tokens' worth). */
 void queue_words_copy(ui_words *dst, const ui_words *src);
+/* Loop: the head the next jobs look inside (layer -1: none); it stays
+ * until set again. */
+void queue_set_probe(ui_queue *q, const frame_probe_ask *ask);
 /* Worker: block until a job (copied into *into) or quit (returns false). */
 bool queue_wait_job(ui_queue *q, ui_job *into);
 /* Non-blocking variant, for tests and draining. */

@@ -79,7 +79,7 @@ status_left(const app *a, char *buf, size_t cap, int w)
 		{ "KEYS: i types", "KEYS" },
 		{ "TYPING: Enter or Esc ends", "TYPING: Enter/Esc" },
 	};
-	char head[64], tokens[48];
+	char head[64], tokens[48], pin[80] = "";
 
 	snprintf(head, sizeof head, "L%dH%d %s", a->sel_layer + 1, a->sel_head + 1,
 	    enc_mode_name((head_mode)a->modes[a->sel_layer * a->heads + a->sel_head]));
@@ -87,9 +87,17 @@ status_left(const app *a, char *buf, size_t cap, int w)
 		snprintf(tokens, sizeof tokens, "%d tokens, %d words", a->front->n, a->front->words.n);
 	else
 		snprintf(tokens, sizeof tokens, "%d tokens", a->have_frame ? a->front->n : 0);
+	if (a->pin.on) {   /* what is pinned, cut to a few words */
+		int k = 0;
+
+		while (a->pin.text[k] != '\0' && (k < 24 || (a->pin.text[k] & 0xC0) == 0x80))
+			k++;
+		snprintf(pin, sizeof pin, " \u2502 pinned \u00ab%.*s%s\u00bb", k, a->pin.text,
+		    a->pin.text[k] != '\0' ? "\u2026" : "");
+	}
 	for (int parts = 4; parts >= 1; parts--) {
 		for (int brief = 0; brief < 2; brief++) {
-			snprintf(buf, cap, " %s%s%s%s%s%s%s ", mode[a->editing][brief],
+			snprintf(buf, cap, " %s%s%s%s%s%s%s%s ", mode[a->editing][brief], parts > 1 ? pin : "",
 			    parts > 3 ? " \u2502 " : "", parts > 3 ? name : "",
 			    parts > 2 ? " \u2502 " : "", parts > 2 ? tokens : "",
 			    parts > 1 ? " \u2502 " : "", parts > 1 ? head : "");

@@ -23,13 +23,14 @@
 #include "frame.h"
 #include "importance.h"
 #include "palette.h"
+#include "pin.h"
 
 typedef struct ui_rect {
 	int y, x, h, w;
 } ui_rect;
 
 typedef enum {
-	VIEW_GRID, VIEW_HEAD, VIEW_TOKENS, VIEW_OUTPUT, VIEW_STATS, VIEW_IMP, VIEW_COUNT
+	VIEW_GRID, VIEW_HEAD, VIEW_TOKENS, VIEW_OUTPUT, VIEW_STATS, VIEW_IMP, VIEW_INSIDE, VIEW_COUNT
 } view_id;
 
 /* What a view may read. */
@@ -38,6 +39,8 @@ typedef struct view_ctx {
 	const uint8_t *modes;       /* head modes as asked ([layers*heads]; may be ahead of frame) */
 	int layers, heads;
 	int sel_layer, sel_head;    /* the selected head, shared by every view */
+	int query;                  /* the query token the inside view looks at */
+	const ui_pin *pin;          /* the pinned result (`b`); pin->on when there is one */
 	pal_kind pal;
 	frame_scale scale;          /* the colour scale asked for (the grid's thumbnails
 				     * follow with the frame: frame->geom.scale) */
@@ -64,6 +67,7 @@ typedef enum {
 	ACT_SAY,       /* show text in the status bar */
 	ACT_GEOMETRY,  /* the grid's thumbnails now go in an area a wide, b high */
 	ACT_IMP,       /* importance: a = 0 next replacement, 1 next curve order */
+	ACT_INSIDE,    /* look inside the selected head at query token a */
 } act_kind;
 
 typedef struct ui_action {
@@ -86,7 +90,7 @@ typedef struct ui_view {
 } ui_view;
 
 extern const ui_view grid_view, head_view, tokens_view, output_view, stats_view, imp_view,
-    help_view;
+    inside_view, help_view;
 
 /* The matrices a view draws: between words when the user asked (w) and
  * the frame has them, else between tokens. */

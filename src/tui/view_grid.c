@@ -19,8 +19,15 @@
 #include "view.h"
 #include "widget.h"
 
+/* With a pin (`b`) the grid shows panels side by side: the current
+ * sentence, the pinned one, and, when their tokens align, each head's
+ * largest change between them. */
+enum { PANEL_CURRENT, PANEL_PINNED, PANEL_DELTA, PANEL_MAX };
+
 typedef struct grid_state {
 	grid_layout g;       /* as last fitted, for drawing and clicks */
+	grid_layout pg[PANEL_MAX];   /* the other panels' (pg[0] unused) */
+	int panels;          /* 1, or 2-3 with a pin */
 	bool fits;
 	bool stats;          /* numbers instead of heatmaps */
 	frame_stat stat;
@@ -37,10 +44,9 @@ mode_of(const view_ctx *c, int layer, int head)
 }
 
 static void
-draw_thumb(const view_ctx *c, const grid_state *s, int layer, int head, int cy, int cx)
+draw_thumb(const view_ctx *c, const ui_frame *f, const grid_layout *g, int layer, int head,
+	   int cy, int cx)
 {
-	const ui_frame *f = c->frame;
-	const grid_layout *g = &s->g;
 	const uint8_t *lv = frame_thumb(f, layer, head);
 	int rpl = term_rows_per_line();
 
@@ -81,6 +87,20 @@ draw_stat(const view_ctx *c, const grid_state *s, int layer, int head, int cy, i
 		    tr == 0 ? buf : NULL, false);
 }
 
+/* A head's largest change from the pinned sentence, as a coloured number. */
+static void
+draw_delta(const view_ctx *c, const grid_layout *g, int layer, int head, int cy, int cx)
+{
+	char buf[16];
+	double v = c->pin->delta_max[layer * c->heads + head];
+
+	/* in hundredths, as the head view writes weights: ".12", "1.0" */
+	snprintf(buf, sizeof buf, v >= 0.995 ? "1.0" : ".%02d", (int)(v * 100 + 0.5));
+	for (int tr = 0; tr < g->th; tr++)
+		term_fill(cy + tr, cx, g->tw, c->pal, pal_scale(v, c->pin->delta_top),
+		    tr == 0 ? buf : NULL, false);
+}
+
 static void
 draw_badge(const view_ctx *c, const grid_state *s, int layer, int head, int cy, int cx)
 {
@@ -106,9 +126,8 @@ draw_badge(const view_ctx *c, const grid_state *s, int layer, int head, int cy, 
 }
 
 static void
-draw_header(const view_ctx *c, const grid_state *s)
+draw_header(const view_ctx *c, const grid_layout *g)
 {
-	const grid_layout *g = &s->g;
 	char buf[16];
 
 	for (int h = g->hfirst; h < g->hfirst + g->hvis; h++) {
@@ -140,7 +159,11 @@ draw_info(const view_ctx *c, const grid_state *s, ui_rect r)
 	double ent = f->stat[STAT_ENTROPY][i], jsd = f->stat[STAT_JSD][i];
 	const char *mode = enc_mode_name(mode_of(c, l, h));
 
-	if (isnan(jsd))
+	if (s->panels == 3)
+		snprintf(buf, sizeof buf, " L%d H%d %s %s \u2502 entropy %.2f \u2502 vs pinned: largest "
+		    "|\u0394| %.3f \u2502 b unpins", l + 1, h + 1, mode, hstat_cat_name(f->hs[i].cat), ent,
+		    c->pin->delta_max[i]);
+	else if (isnan(jsd))
 		snprintf(buf, sizeof buf, " L%d H%d %s %s \u2502 entropy %.2f nats \u2502 Enter zoom  s stats  o rank",
 		    l + 1, h + 1, mode, hstat_cat_name(f->hs[i].cat), ent);
 	else
@@ -151,6 +174,9 @@ draw_info(const view_ctx *c, const grid_state *s, ui_rect r)
 	if (s->stats)
 		widget_legend(r.y + r.h - 2, r.x + 1, r.w - 1, c->pal, stat_names[s->stat], 0,
 		    f->stat_max[s->stat]);
+	else if (s->panels == 3 && c->pin->aligned)
+		widget_legend(r.y + r.h - 2, r.x + 1, r.w - 1, c->pal, "right: largest |\u0394| vs pinned", 0,
+		    c->pin->delta_top);
 	else
 		widget_scale_legend(c, r.y + r.h - 2, r.x + 1, r.w - 1, f->thumb_top[i]);
 	if (s->stats || s->ranked) {
@@ -167,25 +193,80 @@ static ui_action
 grid_resize(const view_ctx *c, void *st, ui_rect r)
 {
 	grid_state *s = st;
-	int h, hfirst = s->g.hfirst;
+	int h, hfirst = s->g.hfirst, w, y = r.y;
 
 	/* the info line, the colour legend, and the marks' or the ranking's
 	 * row when the window is tall enough to spare it */
 	s->marks = r.h >= 16;
 	h = r.h - (s->stats || s->ranked || s->marks ? 3 : 2);
-
-	s->fits = c->frame != NULL && layout_grid_compute(r.x, r.y, r.w, h, c->layers, c->heads,
+	s->panels = c->pin == NULL || !c->pin->on ? 1 : c->pin->aligned ? 3 : 2;
+	if (s->panels > 1) {   /* a row for the panels' titles */
+		y++;
+		h--;
+	}
+	w = r.w / s->panels;
+	s->fits = c->frame != NULL && layout_grid_compute(r.x, y, w, h, c->layers, c->heads,
 	    c->frame->n, term_rows_per_line(), c->sel_layer, s->g.first, &s->g) == 0;
 	if (s->fits)
 		layout_grid_follow_head(&s->g, c->sel_head, hfirst);
-	return view_act(ACT_GEOMETRY, r.w, h);
+	for (int p = 1; s->fits && p < s->panels; p++) {
+		/* the same scroll and paging as the current panel, so a row of
+		 * panels shows the same heads */
+		s->fits = layout_grid_compute(r.x + p * w, y, w, h, c->layers, c->heads,
+		    p == PANEL_PINNED ? c->pin->f->n : c->frame->n, term_rows_per_line(),
+		    c->sel_layer, s->g.first, &s->pg[p]) == 0;
+		if (s->fits) {
+			s->pg[p].first = s->g.first;
+			s->pg[p].nvis = s->g.nvis < s->pg[p].nvis ? s->g.nvis : s->pg[p].nvis;
+			layout_grid_follow_head(&s->pg[p], c->sel_head, hfirst);
+		}
+	}
+	return view_act(ACT_GEOMETRY, w, h);
+}
+
+/* The panels' titles: which sentence each shows. */
+static void
+draw_titles(const view_ctx *c, const grid_state *s, ui_rect r)
+{
+	char buf[128];
+	int w = r.w / s->panels;
+
+	term_text(r.y, r.x, w - 1, " current", A_BOLD | A_UNDERLINE);
+	snprintf(buf, sizeof buf, " pinned \u00ab%s\u00bb", c->pin->text);
+	widget_label(r.y, r.x + w, w - 2, buf, A_BOLD | A_UNDERLINE);
+	if (s->panels == 3) {
+		snprintf(buf, sizeof buf, " largest |\u0394| (%d token%s differ)", c->pin->ndiffer,
+		    c->pin->ndiffer == 1 ? "" : "s");
+		term_text(r.y, r.x + 2 * w, r.w - 2 * w, buf, A_BOLD | A_UNDERLINE);
+	}
+}
+
+static void
+draw_panel(const view_ctx *c, const grid_state *s, int p)
+{
+	const grid_layout *g = p == PANEL_CURRENT ? &s->g : &s->pg[p];
+	int cy, cx;
+
+	draw_header(c, g);
+	for (int l = g->first; l < g->first + g->nvis; l++)
+		for (int h = g->hfirst; h < g->hfirst + g->hvis; h++) {
+			layout_cell_origin(g, l, h, &cy, &cx);
+			if (p == PANEL_DELTA)
+				draw_delta(c, g, l, h, cy, cx);
+			else if (p == PANEL_PINNED)
+				draw_thumb(c, c->pin->f, g, l, h, cy, cx);
+			else if (s->stats)
+				draw_stat(c, s, l, h, cy, cx);
+			else
+				draw_thumb(c, c->frame, g, l, h, cy, cx);
+			draw_badge(c, s, l, h, cy, cx);
+		}
 }
 
 static void
 grid_draw(const view_ctx *c, const void *st, ui_rect r)
 {
 	const grid_state *s = st;
-	int cy, cx;
 
 	if (widget_pending(c, r))
 		return;
@@ -193,16 +274,10 @@ grid_draw(const view_ctx *c, const void *st, ui_rect r)
 		term_text(r.y + 1, r.x + 1, r.w - 1, "too many heads for this width: widen the window", A_BOLD);
 		return;
 	}
-	draw_header(c, s);
-	for (int l = s->g.first; l < s->g.first + s->g.nvis; l++)
-		for (int h = s->g.hfirst; h < s->g.hfirst + s->g.hvis; h++) {
-			layout_cell_origin(&s->g, l, h, &cy, &cx);
-			if (s->stats)
-				draw_stat(c, s, l, h, cy, cx);
-			else
-				draw_thumb(c, s, l, h, cy, cx);
-			draw_badge(c, s, l, h, cy, cx);
-		}
+	if (s->panels > 1)
+		draw_titles(c, s, r);
+	for (int p = 0; p < s->panels; p++)
+		draw_panel(c, s, p);
 	draw_info(c, s, r);
 }
 
@@ -245,7 +320,11 @@ grid_mouse(const view_ctx *c, void *st, int y, int x)
 	const grid_state *s = st;
 	int l, h;
 
-	if (!s->fits || !layout_grid_hit(&s->g, y, x, &l, &h))
+	bool hit = s->fits && layout_grid_hit(&s->g, y, x, &l, &h);
+
+	for (int p = 1; !hit && s->fits && p < s->panels; p++)
+		hit = layout_grid_hit(&s->pg[p], y, x, &l, &h);
+	if (!hit)
 		return view_act(ACT_NONE, 0, 0);
 	if (l == c->sel_layer && h == c->sel_head)
 		return view_act(ACT_SHOW, VIEW_HEAD, 0);   /* a second click zooms */

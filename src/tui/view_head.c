@@ -24,16 +24,29 @@
 #define LABEL_MAX 12    /* columns of a row label, rows of a column label */
 #define CELL_MAX 5
 
-typedef struct head_state {
-	int cur_row, cur_col;        /* cursor: query, key */
+/* One matrix on screen.  With a pin (`b`) the view shows panes side by
+ * side: the current sentence, the pinned one and, when their tokens align,
+ * current − pinned; each fits its own labels, the cursor is shared.  The
+ * pinned and difference panes are in tokens (a pin keeps no words). */
+typedef struct head_pane {
 	int top, left;               /* scroll */
-	int diff;                    /* DIFF_*: what is subtracted */
-	unsigned want_seen;          /* the core's last token request, taken */
-	/* fitted by head_resize */
 	int hh;                      /* rows of column labels */
 	int cw;                      /* columns per cell */
 	int rh;                      /* text rows per cell: more in a tall window */
 	ui_rect cells;               /* the visible matrix */
+} head_pane;
+
+enum { PANE_CURRENT, PANE_PINNED, PANE_DELTA, PANE_MAX };
+
+typedef struct head_state {
+	int cur_row, cur_col;        /* cursor: query, key */
+	int diff;                    /* DIFF_*: what is subtracted */
+	unsigned want_seen;          /* the core's last token request, taken */
+	/* fitted by head_resize */
+	head_pane p[PANE_MAX];
+	int panes;
+	int top, left, hh, cw, rh;   /* the current pane's */
+	ui_rect cells;
 } head_state;
 
 enum { DIFF_NONE, DIFF_INPUT, DIFF_AVERAGE };
@@ -123,15 +136,16 @@ nth_char(const char *s, int k, char out[8])
 	}
 }
 
+/* f: the frame g was made from (its segments mark a pair's boundary). */
 static void
-draw_col_labels(const view_ctx *c, const ui_grain *g, const head_state *s)
+draw_col_labels(const ui_frame *f, const ui_grain *g, const head_state *st, const head_pane *s)
 {
 	char ch[8];
 	int ncols = s->cells.w / s->cw;
 
 	for (int col = 0; col < ncols; col++) {
 		int j = s->left + col, x = s->cells.x + col * s->cw;
-		int attr = (j == s->cur_col ? A_REVERSE | A_BOLD : A_DIM) | widget_seg_attr(c->frame, frame_grain_token(g, j));
+		int attr = (j == st->cur_col ? A_REVERSE | A_BOLD : A_DIM) | widget_seg_attr(f, frame_grain_token(g, j));
 
 		/* one character a row, a wide one (CJK) where the cell has two
 		 * columns; an ellipsis where it cannot fit or the label goes on */
@@ -168,35 +182,37 @@ cell_text(float v, int cw, bool diff, char *out)
 }
 
 static void
-draw_cells(const view_ctx *c, const head_state *s, const ui_grain *f, const float *m, float vmax)
+draw_cells(const view_ctx *c, const ui_frame *fr, const ui_grain *f, const head_state *st,
+	   const head_pane *s, const float *m, float vmax, bool diff, int x0)
 {
-	int n = f->n, lw = s->cells.x - 1, ncols = s->cells.w / s->cw;
-	pal_kind k = s->diff ? PAL_DIVERGING : c->pal;
+	int n = f->n, lw = s->cells.x - x0 - 1, ncols = s->cells.w / s->cw;
+	pal_kind k = diff ? PAL_DIVERGING : c->pal;
 	char txt[16];
 
 	for (int r = 0; r < s->cells.h; r++) {
 		int i = s->top + r / s->rh, mid = r % s->rh == s->rh / 2;
 
 		if (mid)
-			widget_label(s->cells.y + r, 1, lw - 1, f->labels[i],
-			    (i == s->cur_row ? A_REVERSE | A_BOLD : A_NORMAL) | widget_seg_attr(c->frame, frame_grain_token(f, i)));
+			widget_label(s->cells.y + r, x0 + 1, lw - 1, f->labels[i],
+			    (i == st->cur_row ? A_REVERSE | A_BOLD : A_NORMAL) |
+			    widget_seg_attr(fr, frame_grain_token(f, i)));
 		for (int col = 0; col < ncols; col++) {
 			int j = s->left + col;
 			float v = m[(size_t)i * n + j];
-			double t = s->diff ? pal_scale_signed(v, vmax) : pal_scale(v, vmax);
+			double t = diff ? pal_scale_signed(v, vmax) : pal_scale(v, vmax);
 
 			if (!frame_grain_attended(f, c->sel_layer, i, j)) {
 				/* outside a local window: no colour, a dot */
 				term_text(s->cells.y + r, s->cells.x + col * s->cw, s->cw, "\u00b7",
-				    i == s->cur_row && j == s->cur_col ? A_REVERSE : A_DIM);
+				    i == st->cur_row && j == st->cur_col ? A_REVERSE : A_DIM);
 				continue;
 			}
 			if (mid)
-				cell_text(v, s->cw, s->diff, txt);
+				cell_text(v, s->cw, diff, txt);
 			else   /* the weight once, on the middle row */
 				strcpy(txt, " ");
 			term_fill(s->cells.y + r, s->cells.x + col * s->cw, s->cw, k, t, txt,
-			    i == s->cur_row && j == s->cur_col);
+			    i == st->cur_row && j == st->cur_col);
 		}
 	}
 }
@@ -219,6 +235,19 @@ draw_info(const view_ctx *c, const head_state *s, const ui_grain *f, ui_rect r, 
 		    "(outside the \u00b1%d-token window) \u2502 ", c->sel_layer + 1, c->sel_head + 1,
 		    enc_mode_name(sel_mode(c)), kind, grain, f->labels[s->cur_row], f->labels[s->cur_col],
 		    f->window[c->sel_layer]);
+	if (c->pin != NULL && c->pin->on && f->first == NULL && s->cur_row < c->pin->f->n &&
+	    s->cur_col < c->pin->f->n) {
+		const ui_frame *pf = c->pin->f;
+		size_t len = strlen(buf);
+		float pv = frame_attn(pf, c->sel_layer, c->sel_head)[(size_t)s->cur_row * pf->n + s->cur_col];
+
+		if (c->pin->aligned)
+			snprintf(buf + len, sizeof buf - len, "pinned %.3f, \u0394 %+.3f \u2502 b unpins",
+			    pv, pin_delta(c->pin, c->sel_layer, c->sel_head)[(size_t)s->cur_row * f->n + s->cur_col]);
+		else
+			snprintf(buf + len, sizeof buf - len, "pinned %s \u2192 %s %.3f \u2502 b unpins",
+			    pf->labels[s->cur_row], pf->labels[s->cur_col], pv);
+	}
 	term_text(y, r.x, r.w, buf, A_BOLD);
 	/* the legend on a row of its own, so no width hides it */
 	y--;
@@ -236,11 +265,50 @@ draw_info(const view_ctx *c, const head_state *s, const ui_grain *f, ui_rect r, 
 		    : s->diff == DIFF_INPUT && has_average(c) ? "d: \u2212 average" : "d: attention", A_DIM);
 }
 
+/* Fit pane s to the matrix of grain g in r. */
+static void
+fit_pane(const ui_grain *g, const head_state *st, head_pane *s, ui_rect r)
+{
+	int n = g->n, lw, rows, cols_w, nrows, ncols;
+	int cur_row = layout_clamp(st->cur_row, 0, n - 1), cur_col = layout_clamp(st->cur_col, 0, n - 1);
+
+	lw = label_width(g) + 2;
+	/* column labels as long as the longest, up to LABEL_MAX rows and a
+	 * third of the view */
+	s->hh = layout_clamp(label_chars(g), 1, layout_clamp(r.h / 3, 1, LABEL_MAX));
+	rows = r.h - s->hh - 2;     /* the legend and the info line below */
+	cols_w = r.w - lw - 1;
+	/* the matrix fills the window: a tall one gives each query several
+	 * rows, and cells stay about square (a character is twice as high as
+	 * wide) once they are wider than CELL_MAX; beyond the window, scroll */
+	s->cw = cols_w / n > 1 ? cols_w / n : 1;
+	s->rh = layout_clamp(rows / n, 1, s->cw / 2 > 1 ? s->cw / 2 : 1);
+	if (s->cw > CELL_MAX && s->cw > 2 * s->rh)
+		s->cw = CELL_MAX > 2 * s->rh ? CELL_MAX : 2 * s->rh;
+	rows /= s->rh;
+	nrows = n < rows ? n : rows;
+	ncols = n < cols_w / s->cw ? n : cols_w / s->cw;
+	s->top = layout_scroll(s->top, cur_row, nrows, n);
+	s->left = layout_scroll(s->left, cur_col, ncols, n);
+	s->cells = (ui_rect){ r.y + s->hh, r.x + lw, nrows * s->rh, ncols * s->cw };
+}
+
+/* A pin's panes: its tokens, and the difference at the current tokens. */
+static ui_grain
+pinned_grain(const view_ctx *c, int pane)
+{
+	ui_grain g = frame_grain(pane == PANE_PINNED ? c->pin->f : c->frame, false);
+
+	if (pane == PANE_DELTA)
+		g.attn = c->pin->delta;   /* laid out as the attention is */
+	return g;
+}
+
 static ui_action
 head_resize(const view_ctx *c, void *st, ui_rect r)
 {
 	head_state *s = st;
-	int n, lw, rows, cols_w, nrows, ncols;
+	int n, w;
 	ui_grain g;
 
 	if (c->frame == NULL)
@@ -256,26 +324,51 @@ head_resize(const view_ctx *c, void *st, ui_rect r)
 		s->diff = DIFF_NONE;
 	s->cur_row = layout_clamp(s->cur_row, 0, n - 1);
 	s->cur_col = layout_clamp(s->cur_col, 0, n - 1);
-	lw = label_width(&g) + 2;
-	/* column labels as long as the longest, up to LABEL_MAX rows and a
-	 * third of the view */
-	s->hh = layout_clamp(label_chars(&g), 1, layout_clamp(r.h / 3, 1, LABEL_MAX));
-	rows = r.h - s->hh - 2;     /* the legend and the info line below */
-	cols_w = r.w - lw - 1;
-	/* the matrix fills the window: a tall one gives each query several
-	 * rows, and cells stay about square (a character is twice as high as
-	 * wide) once they are wider than CELL_MAX; beyond the window, scroll */
-	s->cw = cols_w / n > 1 ? cols_w / n : 1;
-	s->rh = layout_clamp(rows / n, 1, s->cw / 2 > 1 ? s->cw / 2 : 1);
-	if (s->cw > CELL_MAX && s->cw > 2 * s->rh)
-		s->cw = CELL_MAX > 2 * s->rh ? CELL_MAX : 2 * s->rh;
-	rows /= s->rh;
-	nrows = n < rows ? n : rows;
-	ncols = n < cols_w / s->cw ? n : cols_w / s->cw;
-	s->top = layout_scroll(s->top, s->cur_row, nrows, n);
-	s->left = layout_scroll(s->left, s->cur_col, ncols, n);
-	s->cells = (ui_rect){ r.y + s->hh, r.x + lw, nrows * s->rh, ncols * s->cw };
+	s->panes = c->pin == NULL || !c->pin->on ? 1 : c->pin->aligned ? 3 : 2;
+	if (s->panes > 1) {   /* a row for the panes' titles */
+		r.y++;
+		r.h--;
+	}
+	w = r.w / s->panes;
+	for (int p = 0; p < s->panes; p++) {
+		ui_grain pg = p == PANE_CURRENT ? g : pinned_grain(c, p);
+
+		fit_pane(&pg, s, &s->p[p], (ui_rect){ r.y, r.x + p * w, r.h,
+		    p == s->panes - 1 ? r.w - p * w : w });
+	}
+	s->top = s->p[0].top;
+	s->left = s->p[0].left;
+	s->hh = s->p[0].hh;
+	s->cw = s->p[0].cw;
+	s->rh = s->p[0].rh;
+	s->cells = s->p[0].cells;
 	return view_act(ACT_NONE, 0, 0);
+}
+
+/* The pinned sentence's matrix of the same head and, aligned, the
+ * difference, beside the current one; titles above. */
+static void
+draw_panes(const view_ctx *c, const head_state *s, ui_rect r)
+{
+	const ui_pin *pin = c->pin;
+	int w = r.w / s->panes, l = c->sel_layer, h = c->sel_head, lh = l * c->heads + h;
+	ui_grain pg = pinned_grain(c, PANE_PINNED), dg;
+	char buf[128];
+
+	term_text(r.y, r.x, w - 1, " current", A_BOLD | A_UNDERLINE);
+	snprintf(buf, sizeof buf, " pinned \u00ab%s\u00bb", pin->text);
+	widget_label(r.y, r.x + w, w - 2, buf, A_BOLD | A_UNDERLINE);
+	draw_col_labels(pin->f, &pg, s, &s->p[PANE_PINNED]);
+	draw_cells(c, pin->f, &pg, s, &s->p[PANE_PINNED], frame_grain_attn(&pg, l, h),
+	    (float)frame_grain_top(&pg, c->scale, l, h), false, r.x + w);
+	if (s->panes < 3)
+		return;
+	dg = pinned_grain(c, PANE_DELTA);
+	snprintf(buf, sizeof buf, " current \u2212 pinned (\u00b1%.2f)", pin->delta_max[lh]);
+	term_text(r.y, r.x + 2 * w, r.w - 2 * w, buf, A_BOLD | A_UNDERLINE);
+	draw_col_labels(c->frame, &dg, s, &s->p[PANE_DELTA]);
+	draw_cells(c, c->frame, &dg, s, &s->p[PANE_DELTA], frame_grain_attn(&dg, l, h),
+	    pin->delta_max[lh] > 0 ? pin->delta_max[lh] : 1.0f, true, r.x + 2 * w);
 }
 
 static void
@@ -290,8 +383,10 @@ head_draw(const view_ctx *c, const void *st, ui_rect r)
 		return;
 	g = view_grain(c);
 	m = shown(c, s, &g, &vmax);
-	draw_col_labels(c, &g, s);
-	draw_cells(c, s, &g, m, vmax);
+	if (s->panes > 1)
+		draw_panes(c, s, r);
+	draw_col_labels(c->frame, &g, s, &s->p[PANE_CURRENT]);
+	draw_cells(c, c->frame, &g, s, &s->p[PANE_CURRENT], m, vmax, s->diff != DIFF_NONE, r.x);
 	draw_info(c, s, &g, r, m, vmax);
 }
 
@@ -313,6 +408,11 @@ head_key(const view_ctx *c, void *st, int key)
 		int i = (c->sel_layer * c->heads + c->sel_head + (key == ']' ? 1 : -1) + total) % total;
 
 		return view_act(ACT_SELECT, i / c->heads, i % c->heads);
+	} else if (key == 'n' && c->frame != NULL) {
+		/* inside this head, at the cursor's query token */
+		ui_grain g = view_grain(c);
+
+		return view_act(ACT_INSIDE, frame_grain_token(&g, layout_clamp(s->cur_row, 0, g.n - 1)), 0);
 	} else if (key == 'd') {
 		/* attention, minus the all-input baseline, minus the corpus
 		 * average where there is one to subtract */

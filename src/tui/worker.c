@@ -229,6 +229,33 @@ detect_replaced(ui_worker *w, ui_frame *r, heed_err *e)
 	return enc_replaced(w->run, r->replaced, e);
 }
 
+/* Inside the head the job asked about: its vectors and score terms
+ * (enc_probe_head recomputes one layer's projections, so only a job that
+ * asks pays for it), and q ⊙ k_j for each key. */
+static int
+probe_head(ui_worker *w, ui_frame *r, heed_err *e)
+{
+	frame_probe_ask ask = w->job.probe;
+	int d = w->m->cfg.hidden / w->m->cfg.heads, rc;
+
+	r->has_probe = false;
+	r->probe_of = ask;
+	if (ask.layer < 0 || ask.layer >= r->layers || ask.head < 0 || ask.head >= r->heads)
+		return HEED_OK;
+	ask.query = ask.query < 0 ? 0 : ask.query >= r->n ? r->n - 1 : ask.query;
+	r->probe_of = ask;
+	frame_probe_reserve(r, r->n, d);
+	rc = enc_probe_head(shown(w, r), ask.layer, ask.head, ask.query, &r->probe, e);
+	if (rc < 0)
+		return rc;
+	for (int j = 0; j < r->n; j++)
+		for (int t = 0; t < d; t++)
+			r->probe_prod[(size_t)j * d + t] = r->probe.q[t] * r->probe.k[(size_t)j * d + t];
+	r->probe_prod_max = derive_maxabs(r->probe_prod, (size_t)r->n * d);
+	r->has_probe = true;
+	return HEED_OK;
+}
+
 static int
 run_job(ui_worker *w, ui_frame *r, heed_err *e)
 {
@@ -271,6 +298,8 @@ run_job(ui_worker *w, ui_frame *r, heed_err *e)
 		rc = watch_words(w, r, e);
 	if (rc == HEED_OK)
 		rc = detect_replaced(w, r, e);
+	if (rc == HEED_OK)
+		rc = probe_head(w, r, e);
 	r->ms = util_now_ms() - t0;
 	return rc;
 }

@@ -426,6 +426,45 @@ test_pair_types_reach_the_encoder(void **state)
 	free(modes);
 }
 
+/* A job that asks to look inside a head gets the encoder's own probe of
+ * the shown run, and q ⊙ k_j; a job that does not ask gets none. */
+static void
+test_probe_in_frame(void **state)
+{
+	fixture *f = *state;
+	int L = f->m->cfg.layers, H = f->m->cfg.heads, n = f->n, d = f->m->cfg.hidden / H;
+	uint8_t *modes = calloc((size_t)L * H, 1);
+	enc_state *s = enc_new(f->m, 16);
+	float *mem = calloc((size_t)d + (size_t)n * d + 5 * (size_t)n, sizeof(float));
+	enc_probe p = { .q = mem, .k = mem + d };
+	heed_err e;
+
+	p.qk = p.k + (size_t)n * d;
+	p.c2p = p.qk + n;
+	p.p2c = p.c2p + n;
+	p.score = p.p2c + n;
+	p.weight = p.score + n;
+	modes[0] = HEAD_UNIFORM;   /* the shown run is the modified one */
+	queue_set_probe(&f->q, &(frame_probe_ask){ 1, 2, 99 });
+	run_job(f, modes);
+	assert_true(f->front->has_probe);
+	assert_int_equal(f->front->probe_of.query, n - 1);   /* clamped to the sentence */
+	assert_int_equal(enc_run(s, f->ids, n, modes, NULL, NULL, NULL, &e), 0);
+	assert_int_equal(enc_probe_head(s, 1, 2, n - 1, &p, &e), 0);
+	assert_memory_equal(f->front->probe.q, p.q, sizeof(float) * d);
+	assert_memory_equal(f->front->probe.k, p.k, sizeof(float) * n * d);
+	assert_memory_equal(f->front->probe.score, p.score, sizeof(float) * n);
+	for (int j = 0; j < n; j++)
+		for (int t = 0; t < d; t++)
+			assert_float_equal(f->front->probe_prod[(size_t)j * d + t], p.q[t] * p.k[(size_t)j * d + t], 0);
+	queue_set_probe(&f->q, &(frame_probe_ask){ -1, 0, 0 });
+	run_job(f, modes);
+	assert_false(f->front->has_probe);
+	free(mem);
+	enc_free(s);
+	free(modes);
+}
+
 int
 main(void)
 {
@@ -437,6 +476,7 @@ main(void)
 		cmocka_unit_test(test_pair_types_reach_the_encoder),
 		cmocka_unit_test(test_importance_after_frame),
 		cmocka_unit_test(test_importance_follows_the_sentence),
+		cmocka_unit_test(test_probe_in_frame),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,0 +1,129 @@
+/* test_ui_pin.c — the pinned copy (pin.c): it keeps the pinned frame's
+ * attention and labels whatever the next frames hold, its difference is
+ * current − pinned when the tokenisations align and nothing otherwise, and
+ * its thumbnails follow the grid's geometry. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "pin.h"
+
+/* A frame of n tokens, L layers, H heads whose weights depend on seed. */
+static ui_frame *
+make_frame(int n, int L, int H, float seed)
+{
+	ui_frame *f = frame_new();
+	static const char *words[] = { "[CLS]", "the", "keys", "are", "is", "[SEP]", "here", "x" };
+
+	frame_reserve(f, n, L, H);
+	f->n = n;
+	for (int i = 0; i < n; i++) {
+		f->ids[i] = 100 + i;
+		f->labels[i] = words[i % 8];
+		f->types[i] = 0;
+		f->seg[i] = 0;
+	}
+	for (int lh = 0; lh < L * H; lh++)
+		for (int i = 0; i < n; i++) {
+			float *row = f->attn + ((size_t)lh * n + i) * n, sum = 0;
+
+			for (int j = 0; j < n; j++)
+				sum += row[j] = 1.0f + (float)((lh * 7 + i * 3 + j) % 5) * seed;
+			for (int j = 0; j < n; j++)
+				row[j] /= sum;
+			f->row_max[(size_t)lh * n + i] = 1;
+		}
+	for (int lh = 0; lh < L * H; lh++)
+		f->vmax[lh] = 1;
+	for (int l = 0; l < L; l++)
+		f->layer_max[l] = 1;
+	return f;
+}
+
+static void
+test_aligned_difference(void **st)
+{
+	frame_geom g = { 60, 20, 2, SCALE_ABSOLUTE };
+	ui_frame *a = make_frame(6, 2, 3, 0.5f), *b = make_frame(6, 2, 3, 2.0f);
+	ui_pin p = { 0 };
+	size_t nn = 36;
+
+	(void)st;
+	pin_take(&p, a, "the keys are", &g);
+	assert_true(p.on);
+	assert_string_equal(p.text, "the keys are");
+	/* against itself: aligned, nothing differs */
+	assert_true(p.aligned);
+	assert_int_equal(p.ndiffer, 0);
+	assert_float_equal(p.delta_top, 0, 0);
+	b->ids[3] = 999;   /* "are" -> "is" */
+	pin_compare(&p, b);
+	assert_true(p.aligned);
+	assert_int_equal(p.ndiffer, 1);
+	for (int lh = 0; lh < 6; lh++) {
+		float most = 0;
+
+		for (size_t k = 0; k < nn; k++) {
+			float d = b->attn[lh * nn + k] - a->attn[lh * nn + k];
+
+			assert_float_equal(pin_delta(&p, lh / 3, lh % 3)[k], d, 0);
+			if (d < 0)
+				d = -d;
+			if (d > most)
+				most = d;
+		}
+		assert_float_equal(p.delta_max[lh], most, 0);
+		assert_true(most > 0);
+	}
+	/* the copy is the pinned frame's, not a reference to it */
+	memset(a->attn, 0, sizeof(float) * nn * 6);
+	assert_float_equal(frame_attn(p.f, 0, 0)[0], frame_attn(b, 0, 0)[0] - pin_delta(&p, 0, 0)[0], 1e-6);
+	pin_drop(&p);
+	assert_false(p.on);
+	pin_free(&p);
+	frame_free(a);
+	frame_free(b);
+}
+
+static void
+test_unaligned_and_thumbs(void **st)
+{
+	frame_geom g = { 60, 20, 2, SCALE_ABSOLUTE }, half = { 30, 20, 2, SCALE_ABSOLUTE };
+	ui_frame *a = make_frame(5, 2, 2, 1.0f), *b = make_frame(7, 2, 2, 1.0f);
+	ui_pin p = { 0 };
+	int tw;
+
+	(void)st;
+	pin_take(&p, a, "five", &g);
+	assert_true(p.f->tw > 0 && p.f->th > 0);
+	tw = p.f->tw;
+	pin_compare(&p, b);
+	assert_false(p.aligned);
+	/* a narrower grid panel: the pinned thumbnails are remade for it */
+	pin_geometry(&p, &half);
+	assert_true(p.f->tw > 0 && p.f->tw < tw);
+	assert_memory_equal(&p.f->geom, &half, sizeof half);
+	/* pinning again replaces the pin */
+	pin_take(&p, b, "seven", &g);
+	assert_string_equal(p.text, "seven");
+	assert_int_equal(p.f->n, 7);
+	assert_true(p.aligned);
+	pin_free(&p);
+	frame_free(a);
+	frame_free(b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_aligned_difference),
+		cmocka_unit_test(test_unaligned_and_thumbs),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
