@@ -4,6 +4,7 @@
 #include "pin.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +24,13 @@ pin_take(ui_pin *p, const ui_frame *f, const char *text, const frame_geom *geom)
 	d->n = f->n;
 	d->gen = f->gen;
 	memcpy(d->ids, f->ids, (size_t)f->n * sizeof *d->ids);
-	memcpy(d->labels, f->labels, (size_t)f->n * sizeof *d->labels);   /* the vocabulary's */
+	/* labels live in the frame's own buffer: copy the text, not the pointers */
+	for (int i = 0; i < f->n; i++) {
+		char *b = d->label_buf + (size_t)i * FRAME_LABEL_BYTES;
+
+		snprintf(b, FRAME_LABEL_BYTES, "%s", f->labels[i]);
+		d->labels[i] = b;
+	}
 	memcpy(d->types, f->types, (size_t)f->n * sizeof *d->types);
 	memcpy(d->seg, f->seg, (size_t)f->n * sizeof *d->seg);
 	d->pair = f->pair;

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -23,7 +24,9 @@ make_frame(int n, int L, int H, float seed)
 	f->n = n;
 	for (int i = 0; i < n; i++) {
 		f->ids[i] = 100 + i;
-		f->labels[i] = words[i % 8];
+		/* in the frame's own buffer, as frame_derive writes them */
+		snprintf(f->label_buf + (size_t)i * FRAME_LABEL_BYTES, FRAME_LABEL_BYTES, "%s", words[i % 8]);
+		f->labels[i] = f->label_buf + (size_t)i * FRAME_LABEL_BYTES;
 		f->types[i] = 0;
 		f->seg[i] = 0;
 	}
@@ -79,8 +82,11 @@ test_aligned_difference(void **st)
 		assert_float_equal(p.delta_max[lh], most, 0);
 		assert_true(most > 0);
 	}
-	/* the copy is the pinned frame's, not a reference to it */
+	/* the copy is the pinned frame's, not a reference to it: its
+	 * weights and its labels' text outlive the frame's next use */
 	memset(a->attn, 0, sizeof(float) * nn * 6);
+	snprintf(a->label_buf + 2 * FRAME_LABEL_BYTES, FRAME_LABEL_BYTES, "overwritten");
+	assert_string_equal(p.f->labels[2], "keys");
 	assert_float_equal(frame_attn(p.f, 0, 0)[0], frame_attn(b, 0, 0)[0] - pin_delta(&p, 0, 0)[0], 1e-6);
 	pin_drop(&p);
 	assert_false(p.on);
