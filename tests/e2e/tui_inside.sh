@@ -37,7 +37,7 @@ e2e_wait_for 'query 13/17 «to»' 5
 e2e_keys k
 e2e_wait_for '«to» → «\[CLS\]»: \(-3\.223\) × 0\.3536 = score -1\.140 → weight 0\.001' 5
 e2e_keys n
-e2e_wait_for 'L2 H3 input │ .* → ' 5
+e2e_wait_for 'L2 H3 input.* │ .* → .* [0-9]' 5
 tui_quit
 
 # DeBERTa-v2: c2p and p2c beside q·k, scaled by 1/√(8·3)
