@@ -44,16 +44,16 @@ tui_quit
 inside deberta2-f32
 e2e_wait_for 'score = \(q·k \+ c2p \+ p2c\) / √\(8·3\)' 10
 e2e_expect 'q·k +c2p +p2c +score +weight' "the relative terms have columns"
-e2e_expect '\(-18\.754 \+ -10\.912 \+ 4\.148\) × 0\.2041 = score -5\.209 → weight 0\.000' \
+e2e_expect '\(-0\.008 \+ -6\.183 \+ -2\.805\) × 0\.2041 = score -1\.836 → weight 0\.002' \
     "the reference's terms, scale and score"
 tui_quit
 
 # ModernBERT: rotary q and k; a local layer's keys beyond ±4 are not attended
 inside modernbert-f32
 e2e_wait_for 'q and k after rotary positions' 10
-e2e_expect '\(-4\.459\) × 0\.3536 = score -1\.577 → weight 0\.001' "the reference's rotated q·k"
+e2e_expect '\(-9\.797\) × 0\.3536 = score -3\.464 → weight 0\.000' "the reference's rotated q·k"
 e2e_keys ']' ']' ']' ']' . . . . . . . . . . . .
-e2e_wait_for 'L2 H1 .*query 13/17' 5
+e2e_wait_for 'L2 H1 .*query 13/30' 5
 e2e_expect 'keys within ±4 \(local layer\)' "the window is said"
 e2e_expect '^\[CLS\] .* · +│' "a key outside the window has no weight"
 tui_quit
