@@ -1,5 +1,6 @@
 /* test_ui_frame.c — a frame holds what the views read, derived right:
- * labels, maxima, ranks, rollout, thumbnails and their hysteresis; its
+ * labels, maxima, ranks, rollout, thumbnails and their hysteresis, the
+ * statistics view's figures and differences with a calibration; its
  * buffers are reused. */
 #include <math.h>
 #include <setjmp.h>
@@ -12,6 +13,8 @@
 
 #include "derive.h"
 #include "frame.h"
+#include "heed/calib.h"
+#include "heed/hstat.h"
 #include "heed/tok.h"
 #include "heed/words.h"
 #include "layout.h"
@@ -343,6 +346,58 @@ test_words_derived(void **state)
 	tok_vocab_free(v);
 }
 
+/* With a calibration: every head's figures are hstat_heads' to the bit
+ * (the numbers heed stats SENTENCE prints), the difference is attention
+ * minus the same average rows, and a head whose average is its own
+ * attention has no input dependence. */
+static void
+test_stats_with_calibration(void **state)
+{
+	static const model_config cfg = {
+		.arch = MODEL_ARCH_BERT, .vocab_size = 100, .hidden = 8, .layers = L, .heads = H,
+		.ffn = 16, .max_pos = 8, .max_tokens = 8, .type_vocab = 2, .ln_eps = 1e-12f,
+	};
+	calib *cal = calib_new(&cfg, 8, 0);
+	const float *rows[L * H];
+	tok_vocab *v;
+	heed_err e;
+	ui_frame *f = frame_new();
+	frame_geom g = { 80, 20, 2, SCALE_HEAD, PAL_VIRIDIS, DEPTH_256 };
+	hstat want[L * H];
+	float *avg = malloc(sizeof(float) * N * N), *scratch = malloc(sizeof(float) * N * N);
+
+	assert_int_equal(tok_vocab_load(VOCAB, &v, &e), 0);
+	fill(f, v);
+	/* the calibration saw this very sentence, so its averages are it */
+	for (int lh = 0; lh < L * H; lh++)
+		rows[lh] = f->attn + (size_t)lh * N * N;
+	calib_add_sentence(cal, N, rows);
+	calib_finish(cal);
+	frame_derive(f, v, cal, &g, NULL);
+	assert_true(f->has_diff);
+	hstat_heads(f->attn, L, H, N, f->kind, cal, scratch, want);
+	for (int lh = 0; lh < L * H; lh++) {
+		assert_memory_equal(f->hs[lh].v, want[lh].v, sizeof want[lh].v);
+		assert_int_equal(f->hs[lh].cat, want[lh].cat);
+		assert_float_equal(f->hs[lh].v[HSTAT_DEP], 0.0, 1e-6);
+		hstat_average_rows(cal, lh / H, lh % H, N, avg);
+		for (int k = 0; k < N * N; k++)
+			assert_true(f->diff[(size_t)lh * N * N + k] == f->attn[(size_t)lh * N * N + k] - avg[k]);
+	}
+	/* a different sentence: head (0, 1) looks elsewhere now, and depends */
+	for (int i = 0; i < N; i++)
+		for (int j = 0; j < N; j++)
+			f->attn[(size_t)1 * N * N + i * N + j] = j == (i + 1) % N;
+	frame_derive(f, v, cal, &g, NULL);
+	assert_true(f->hs[1].v[HSTAT_DEP] > 0.5);
+	assert_float_equal(f->hs[0].v[HSTAT_DEP], 0.0, 1e-6);
+	free(avg);
+	free(scratch);
+	calib_free(cal);
+	tok_vocab_free(v);
+	frame_free(f);
+}
+
 int
 main(void)
 {
@@ -353,6 +408,7 @@ main(void)
 		cmocka_unit_test(test_buffers_reused),
 		cmocka_unit_test(test_labels_readable),
 		cmocka_unit_test(test_words_derived),
+		cmocka_unit_test(test_stats_with_calibration),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
