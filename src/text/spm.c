@@ -284,6 +284,14 @@ tok_spm_build(const unsigned char *buf, size_t len, const json_t *cfg, const cha
 			       "(treat_whitespace_as_suffix) is not supported");
 	}
 	split = ts == NULL || !ts->has_split_by_whitespace || ts->split_by_whitespace;
+	/* CamembertConverter numbers the file's pieces its own way (five
+	 * fairseq specials, the file's <unk> dropped): ids heed would get
+	 * wrong without a word, so it asks for the tokenizer.json instead. */
+	if (file != NULL && strcmp(file, "sentencepiece.bpe.model") == 0 && class_is(cfg, "Camembert")) {
+		sentencepiece__model_proto__free_unpacked(m, NULL);
+		return err_set(e, HEED_EFORMAT, "CamemBERT renumbers this file's pieces; heed reads a "
+			       "CamemBERT tokenizer from its tokenizer.json, which this folder lacks");
+	}
 	/* transformers' XLMRobertaTokenizer: fairseq's ids around the file's */
 	fairseq = file != NULL && strcmp(file, "sentencepiece.bpe.model") == 0 &&
 	    (json_object_get(cfg, "tokenizer_class") == NULL || class_is(cfg, "XLMRoberta")) && n >= 3;

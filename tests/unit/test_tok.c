@@ -549,6 +549,50 @@ ids_of(const tok_vocab *v, const char *text, char *out, size_t cap)
 	tok_result_free(&r);
 }
 
+/* A fresh folder holding the ALBERT fixture's SentencePiece model under
+ * name; path gets the model's path. */
+static void
+spm_folder(char *dir, const char *name, char *path, size_t cap)
+{
+	char *buf;
+	size_t len;
+	heed_err e;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, cap, "%s/%s", dir, name);
+	assert_int_equal(util_read_file(HEED_TESTDIR "/fixtures/tok/albert-spm/spiece.model", &buf, &len, &e), 0);
+	assert_non_null(f = fopen(path, "wb"));
+	assert_int_equal(fwrite(buf, 1, len, f), len);
+	fclose(f);
+	free(buf);
+}
+
+/* CamemBERT's sentencepiece.bpe.model alone is refused with a message,
+ * never read with ids transformers would not give. */
+static void
+test_camembert_spm_refused(void **state)
+{
+	char dir[] = "/tmp/heed-tok-cam-XXXXXX", path[256], cfg[256];
+	tok_vocab *v = NULL;
+	heed_err e;
+
+	(void)state;
+	spm_folder(dir, "sentencepiece.bpe.model", path, sizeof path);
+	snprintf(cfg, sizeof cfg, "%s/tokenizer_config.json", dir);
+	write_file(cfg, "{\"tokenizer_class\": \"CamembertTokenizer\"}");
+	assert_int_equal(tok_load(dir, &v, &e), HEED_EFORMAT);
+	assert_null(v);
+	assert_non_null(strstr(e.msg, "tokenizer.json"));
+	/* the same file as XLM-R's loads */
+	write_file(cfg, "{\"tokenizer_class\": \"XLMRobertaTokenizer\"}");
+	assert_int_equal(tok_load(dir, &v, &e), 0);
+	tok_vocab_free(v);
+	unlink(cfg);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* DeBERTa's spm.model: do_lower_case and split_by_punct from the
  * tokenizer_config.json beside it (DebertaV2Converter), and nothing of
  * ALBERT's accent stripping. */
@@ -556,21 +600,12 @@ static void
 test_deberta_spm_config(void **state)
 {
 	char dir[] = "/tmp/heed-tok-deb-XXXXXX", path[256], cfg[256], a[512], b[512];
-	char *buf;
-	size_t len;
 	tok_vocab *v;
 	heed_err e;
-	FILE *f;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof path, "%s/spm.model", dir);
+	spm_folder(dir, "spm.model", path, sizeof path);
 	snprintf(cfg, sizeof cfg, "%s/tokenizer_config.json", dir);
-	assert_int_equal(util_read_file(HEED_TESTDIR "/fixtures/tok/albert-spm/spiece.model", &buf, &len, &e), 0);
-	assert_non_null(f = fopen(path, "wb"));
-	assert_int_equal(fwrite(buf, 1, len, f), len);
-	fclose(f);
-	free(buf);
 	/* no config: cased */
 	assert_int_equal(tok_load(dir, &v, &e), 0);
 	ids_of(v, "HELLO whale", a, sizeof a);
@@ -659,6 +694,7 @@ main(void)
 		cmocka_unit_test(test_pair_lines),
 		cmocka_unit_test(test_vocab_txt_config),
 		cmocka_unit_test(test_deberta_spm_config),
+		cmocka_unit_test(test_camembert_spm_refused),
 		cmocka_unit_test(test_bpe_word_cache),
 	};
 
