@@ -70,7 +70,7 @@ tests_fuzz_replay_zip_LDADD = $(TEST_LIBS)
 
 EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/mkseeds.py tests/fuzz/corpus tests/regress \
 	tests/fuzz/st.dict tests/fuzz/config.dict tests/fuzz/tok.dict \
-	tests/fuzz/calib.dict tests/fuzz/modes.dict tests/fuzz/tokjson.dict tests/fuzz/pickle.dict tests/fuzz/zip.dict
+	tests/fuzz/calib.dict tests/fuzz/modes.dict tests/fuzz/tokjson.dict tests/fuzz/pickle.dict tests/fuzz/zip.dict tests/fuzz/lesson.dict
 
 # Atomic writes: write() and fsync() are wrapped at link time to fail like a
 # full or failing disk.

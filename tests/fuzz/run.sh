@@ -71,11 +71,11 @@ for t in $FUZZ_TARGETS; do
 	st) dict=st ;; config) dict=config ;; vocab | tok) dict=tok ;;
 	calib) dict=calib ;; modes) dict=modes ;; pickle) dict=pickle ;; zip) dict=zip ;;
 	tokjson) dict=tokjson ;; merges | spm) dict=tok ;;
-	folder) dict=st ;;
+	folder) dict=st ;; lesson) dict=lesson ;;
 	esac
 	say "running $t for ${FUZZ_SECONDS}s"
 	if ! "$bin" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
-	    -max_len=8192 -print_final_stats=1 -dict="$srcdir/tests/fuzz/$dict.dict" \
+	    -max_len=8192 -print_final_stats=1 ${dict:+-dict="$srcdir/tests/fuzz/$dict.dict"} \
 	    -artifact_prefix="$FUZZ_DIR/artifacts/$t-" "$work" \
 	    >"$FUZZ_DIR/$t.log" 2>&1; then
 		failed="$failed $t"
