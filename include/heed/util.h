@@ -1,5 +1,5 @@
 /* util.h — allocation that never returns NULL, errors and their exit
- * status, number options, the PRNG, whole-file I/O.
+ * status, number options, the PRNG, growable strings, whole-file I/O.
  *
  * Out of memory is not recoverable in heed: the wrappers run the hook the
  * front end registered (the explorer restores the terminal), print one line
@@ -64,6 +64,16 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* argv[0..argc) joined by single spaces, malloc'd: a sentence typed as
  * several shell words. */
 char *util_join_args(int argc, char *const *argv);
+
+/* A growable byte string: s is NUL-terminated once anything (even "") was
+ * added, n excludes the NUL.  Start from { 0 }; free(b.s) when done, or set
+ * n to 0 to reuse the memory. */
+typedef struct util_buf {
+	char *s;
+	size_t n, cap;
+} util_buf;
+void util_buf_add(util_buf *b, const char *s, size_t n);
+void util_buf_puts(util_buf *b, const char *s);
 
 /* Large buffers (model weights, the file they come from) in huge pages where
  * the kernel offers them: one fault per 2 MB instead of one per 4 KB, which

@@ -119,26 +119,11 @@ tk_open(const tk_opts *o, tok_vocab **v, bool *lowercase, heed_err *e)
 	return HEED_OK;
 }
 
-/* TSV rows are built in a buffer and written once a line: printf per
- * field was most of heed tokenize's time on a large file. */
-typedef struct tk_buf {
-	char *s;
-	size_t n, cap;
-} tk_buf;
+/* TSV rows are built in a buffer (util_buf) and written once a line:
+ * printf per field was most of heed tokenize's time on a large file. */
 
 static void
-tk_put(tk_buf *b, const char *s, size_t n)
-{
-	if (b->n + n + 1 > b->cap) {
-		b->cap = 2 * (b->n + n) + 256;
-		b->s = xrealloc(b->s, b->cap);
-	}
-	memcpy(b->s + b->n, s, n);
-	b->n += n;
-}
-
-static void
-tk_int(tk_buf *b, long v, char end)
+tk_int(util_buf *b, long v, char end)
 {
 	char d[24], *p = d + sizeof d;
 	unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
@@ -149,23 +134,23 @@ tk_int(tk_buf *b, long v, char end)
 	while ((u /= 10) != 0);
 	if (v < 0)
 		*--p = '-';
-	tk_put(b, p, (size_t)(d + sizeof d - p));
+	util_buf_add(b, p, (size_t)(d + sizeof d - p));
 }
 
 /* A piece for TSV: tab, newline, CR and backslash escaped. */
 static void
-tsv_text(tk_buf *b, const char *s)
+tsv_text(util_buf *b, const char *s)
 {
 	while (*s != '\0') {
 		size_t k = strcspn(s, "\t\n\r\\");
 
-		tk_put(b, s, k);
+		util_buf_add(b, s, k);
 		s += k;
 		switch (*s) {
-		case '\t': tk_put(b, "\\t", 2); break;
-		case '\n': tk_put(b, "\\n", 2); break;
-		case '\r': tk_put(b, "\\r", 2); break;
-		case '\\': tk_put(b, "\\\\", 2); break;
+		case '\t': util_buf_add(b, "\\t", 2); break;
+		case '\n': util_buf_add(b, "\\n", 2); break;
+		case '\r': util_buf_add(b, "\\r", 2); break;
+		case '\\': util_buf_add(b, "\\\\", 2); break;
 		default: continue;
 		}
 		s++;
@@ -200,7 +185,7 @@ tk_json_text(const char *s)
 }
 
 static int
-tk_line(const tok_vocab *v, tok_ws *w, tk_buf *out, bool lowercase, bool json, long lineno,
+tk_line(const tok_vocab *v, tok_ws *w, util_buf *out, bool lowercase, bool json, long lineno,
 	const char *path, char *line, size_t len, heed_err *e)
 {
 	char text[256];
@@ -239,9 +224,9 @@ tk_line(const tok_vocab *v, tok_ws *w, tk_buf *out, bool lowercase, bool json, l
 			tk_int(out, t->end, '\t');
 			tk_int(out, t->type, '\t');
 			tsv_text(out, piece);
-			tk_put(out, "\t", 1);
+			util_buf_add(out, "\t", 1);
 			tsv_text(out, text);
-			tk_put(out, "\t", 1);
+			util_buf_add(out, "\t", 1);
 			tk_int(out, t->seg, '\n');
 		}
 	}
@@ -265,7 +250,7 @@ cmd_tokenize(int argc, char **argv)
 	tk_opts o;
 	tok_vocab *v = NULL;
 	tok_ws *w = NULL;
-	tk_buf out = { 0 };
+	util_buf out = { 0 };
 	heed_err e = { "" };
 	bool lowercase;
 	FILE *in;

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "heed/tok.h"
+#include "heed/util.h"
 
 typedef struct tok_char {
 	int32_t cp;
@@ -62,12 +63,13 @@ int tok_table_find_hashed(const tok_table *t, uint64_t h, const char *s, size_t 
 bool tok_table_is_prefix(const tok_table *t, uint64_t h);
 size_t tok_table_max_piece(const tok_table *t);
 
-/* A growable byte string. */
-typedef struct tok_str {
-	char *s;
-	size_t n, cap;
-} tok_str;
-void tok_str_put(tok_str *b, const char *s, size_t n);
+/* A growable byte string: util's, under the module's name. */
+typedef util_buf tok_str;
+static inline void
+tok_str_put(tok_str *b, const char *s, size_t n)
+{
+	util_buf_add(b, s, n);
+}
 void tok_str_cp(tok_str *b, int32_t cp);
 
 /* ---- Unicode ---------------------------------------------------------- */

@@ -241,20 +241,6 @@ tok_table_max_piece(const tok_table *t)
 }
 
 void
-tok_str_put(tok_str *b, const char *s, size_t n)
-{
-	if (b->n + n + 1 > b->cap) {
-		b->cap = b->cap ? b->cap : 64;
-		while (b->n + n + 1 > b->cap)
-			b->cap *= 2;
-		b->s = xrealloc(b->s, b->cap);
-	}
-	memcpy(b->s + b->n, s, n);
-	b->n += n;
-	b->s[b->n] = '\0';
-}
-
-void
 tok_str_cp(tok_str *b, int32_t cp)
 {
 	char u[4];

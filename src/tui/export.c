@@ -170,67 +170,44 @@ static const char *const depth_names[] = { "none", "8", "256", "24bit" };
 
 /* ---- the command line that makes a figure again ---------------------------- */
 
-typedef struct strbuf {
-	char *s;
-	size_t len, cap;
-} strbuf;
-
-static void
-sb_add(strbuf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->s = xrealloc(b->s, b->cap);
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void
-sb_puts(strbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
 /* One word for a POSIX shell: as it is when nothing in it is special,
  * else in single quotes (a quote inside as '\''). */
 static void
-sb_word(strbuf *b, const char *w)
+shell_word(util_buf *b, const char *w)
 {
 	bool plain = *w != '\0';
 
 	for (const char *p = w; *p != '\0'; p++)
 		if (!isalnum((unsigned char)*p) && strchr("_-./:,=+@%", *p) == NULL)
 			plain = false;
-	sb_puts(b, " ");
+	util_buf_puts(b, " ");
 	if (plain) {
-		sb_puts(b, w);
+		util_buf_puts(b, w);
 		return;
 	}
-	sb_puts(b, "'");
+	util_buf_puts(b, "'");
 	for (const char *p = w; *p != '\0'; p++) {
 		if (*p == '\'')
-			sb_puts(b, "'\\''");
+			util_buf_puts(b, "'\\''");
 		else
-			sb_add(b, p, 1);
+			util_buf_add(b, p, 1);
 	}
-	sb_puts(b, "'");
+	util_buf_puts(b, "'");
 }
 
 char *
 export_modes_spec(const uint8_t *modes, int layers, int heads)
 {
-	strbuf b = { NULL, 0, 0 };
+	util_buf b = { 0 };
 	char item[64];
 	bool all = true;
 
-	sb_add(&b, "", 0);
+	util_buf_add(&b, "", 0);
 	for (int i = 1; i < layers * heads; i++)
 		all = all && modes[i] == modes[0];
 	if (all && modes[0] != HEAD_INPUT) {
 		snprintf(item, sizeof item, "all=%s", enc_mode_name((head_mode)modes[0]));
-		sb_puts(&b, item);
+		util_buf_puts(&b, item);
 		return b.s;
 	}
 	for (int l = 0; l < layers; l++) {
@@ -243,12 +220,12 @@ export_modes_spec(const uint8_t *modes, int layers, int heads)
 			if (m[h] == HEAD_INPUT)
 				continue;
 			if (same)
-				snprintf(item, sizeof item, "%sL%d=%s", b.len ? "," : "", l + 1,
+				snprintf(item, sizeof item, "%sL%d=%s", b.n ? "," : "", l + 1,
 				    enc_mode_name((head_mode)m[h]));
 			else
-				snprintf(item, sizeof item, "%sL%dH%d=%s", b.len ? "," : "", l + 1, h + 1,
+				snprintf(item, sizeof item, "%sL%dH%d=%s", b.n ? "," : "", l + 1, h + 1,
 				    enc_mode_name((head_mode)m[h]));
-			sb_puts(&b, item);
+			util_buf_puts(&b, item);
 			if (same)
 				break;
 		}
@@ -260,47 +237,47 @@ char *
 export_command(const export_req *r, const char *model_arg, const char *modes_spec,
 	       const char *sentence, const char *out)
 {
-	strbuf b = { NULL, 0, 0 };
+	util_buf b = { 0 };
 	char buf[64];
 
-	sb_puts(&b, "heed export");
+	util_buf_puts(&b, "heed export");
 	if (model_arg != NULL && *model_arg != '\0') {
-		sb_word(&b, "-m");
-		sb_word(&b, model_arg);
+		shell_word(&b, "-m");
+		shell_word(&b, model_arg);
 	}
 	if (modes_spec != NULL && *modes_spec != '\0') {
-		sb_word(&b, "--modes");
-		sb_word(&b, modes_spec);
+		shell_word(&b, "--modes");
+		shell_word(&b, modes_spec);
 	}
-	sb_word(&b, "--view");
-	sb_word(&b, export_view_arg(r, buf, sizeof buf));
-	sb_word(&b, "--format");
-	sb_word(&b, export_format_name(r->format));
+	shell_word(&b, "--view");
+	shell_word(&b, export_view_arg(r, buf, sizeof buf));
+	shell_word(&b, "--format");
+	shell_word(&b, export_format_name(r->format));
 	if (r->pal != PAL_VIRIDIS) {
-		sb_word(&b, "--palette");
-		sb_word(&b, pal_name(r->pal));
+		shell_word(&b, "--palette");
+		shell_word(&b, pal_name(r->pal));
 	}
 	if (r->scale != SCALE_ABSOLUTE) {
 		static const char *const names[SCALE_COUNT] = { "absolute", "layer", "head" };
 
-		sb_word(&b, "--scale");
-		sb_word(&b, names[r->scale]);
+		shell_word(&b, "--scale");
+		shell_word(&b, names[r->scale]);
 	}
 	if (r->format == EXPORT_ANSI) {
 		snprintf(buf, sizeof buf, "%dx%d", r->cols, r->rows);
-		sb_word(&b, "--size");
-		sb_word(&b, buf);
+		shell_word(&b, "--size");
+		shell_word(&b, buf);
 		if (r->depth != DEPTH_256) {
-			sb_word(&b, "--colors");
-			sb_word(&b, depth_names[r->depth]);
+			shell_word(&b, "--colors");
+			shell_word(&b, depth_names[r->depth]);
 		}
 	}
 	if (out != NULL && strcmp(out, "-") != 0) {
-		sb_word(&b, "-o");
-		sb_word(&b, out);
+		shell_word(&b, "-o");
+		shell_word(&b, out);
 	}
-	sb_word(&b, "--");
-	sb_word(&b, sentence);
+	shell_word(&b, "--");
+	shell_word(&b, sentence);
 	return b.s;
 }
 
@@ -365,20 +342,6 @@ parse_size(const char *s, int *cols, int *rows, heed_err *e)
 	*cols = (int)c;
 	*rows = (int)r;
 	return HEED_OK;
-}
-
-static char *
-join_args(int argc, char **argv)
-{
-	strbuf b = { NULL, 0, 0 };
-
-	sb_add(&b, "", 0);
-	for (int i = 0; i < argc; i++) {
-		if (i > 0)
-			sb_puts(&b, " ");
-		sb_puts(&b, argv[i]);
-	}
-	return b.s;
 }
 
 /* 0: go on; 1: --help printed; HEED_EINVAL: a usage error, printed. */
@@ -474,7 +437,7 @@ parse_opts(int argc, char **argv, export_opts *o)
 	}
 	if (!o->have_format && o->out != NULL && export_format_of_path(o->out, &o->r.format) < 0)
 		o->r.format = EXPORT_SVG;
-	o->sentence = join_args(argc - optind, argv + optind);
+	o->sentence = util_join_args(argc - optind, argv + optind);
 	return 0;
 }
 

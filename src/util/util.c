@@ -1,5 +1,5 @@
 /* util.c — allocation wrappers, errors and exit codes, number options, the
- * PRNG, whole-file I/O. */
+ * PRNG, growable strings, whole-file I/O. */
 #ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE  /* MAP_ANONYMOUS, MADV_HUGEPAGE */
 #endif
@@ -153,6 +153,29 @@ xstrdup(const char *s)
 	size_t n = strlen(s) + 1;
 
 	return memcpy(xmalloc(n), s, n);
+}
+
+/* Doubling keeps appends amortised O(1): tokenize writes a TSV row a
+ * field at a time, the tokenizers build every piece this way. */
+void
+util_buf_add(util_buf *b, const char *s, size_t n)
+{
+	if (b->n + n + 1 > b->cap) {
+		b->cap = b->cap ? b->cap : 64;
+		while (b->n + n + 1 > b->cap)
+			b->cap *= 2;
+		b->s = xrealloc(b->s, b->cap);
+	}
+	if (n > 0)
+		memcpy(b->s + b->n, s, n);
+	b->n += n;
+	b->s[b->n] = '\0';
+}
+
+void
+util_buf_puts(util_buf *b, const char *s)
+{
+	util_buf_add(b, s, strlen(s));
 }
 
 char *
