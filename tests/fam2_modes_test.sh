@@ -5,7 +5,10 @@
 # random and uniform gives rows that sum to 1; in ModernBERT's local layers
 # (2 and 3, ±4 tokens) every mode is exactly 0 outside the window and
 # uniform is 1 over the window's keys; a preset file round-trips; a
-# calibration is the same file whatever its batches.
+# calibration is the same file whatever its batches.  DeBERTa-v3's
+# predictions are transformers' by default and its enhanced mask decoder's
+# with --mlm-head emd, each the reference's top-5 (dump, eval, export); a
+# checkpoint without that decoder or an unknown head name is refused.
 . "${HEED_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 
 FIX="$FIXTURES/enc"
@@ -67,4 +70,48 @@ assert all(m[(2, h)] == "uniform" for h in range(1, 5)), m
 assert m[(1, 3)] == "random" and m[(1, 1)] == "input", m
 PY
 check_last "preset modes read back"
+
+# the masked-LM head: transformers' by default, the enhanced mask decoder
+# one option away; both against the reference (tools/reference/deberta_v2.py)
+for dt in f32 bf16; do
+	dir="$FIX/deberta3-$dt"
+	S=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sentences"][1]["text"])' \
+		"$FIX/deberta3-$dt.json")
+	for head in default transformers emd; do
+		if [ $head = default ]; then set --; else set -- --mlm-head $head; fi
+		"$HEED_BIN" dump -m "$dir" "$@" "$S" >"$tmp/h.json" 2>"$tmp/err"
+		check_last "deberta3-$dt --mlm-head $head: dump exits 0"
+		python3 - "$tmp/h.json" "$FIX/deberta3-$dt.json" $head <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))["sentences"][0]
+g = next(x for x in json.load(open(sys.argv[2]))["sentences"] if x["text"] == s["text"])
+want = g["mlm_emd" if sys.argv[3] == "emd" else "mlm"][0]
+other = g["mlm" if sys.argv[3] == "emd" else "mlm_emd"][0]
+(p,) = s["predictions"]
+got = [t["id"] for t in p["top"]]
+assert p["pos"] == want["pos"] and got[:len(want["ids"])] == want["ids"], (got, want)
+assert all(abs(t["prob"] - w) < 1e-4 for t, w in zip(p["top"], want["probs"])), (p, want)
+assert got[:len(other["ids"])] != other["ids"], "the two heads must differ here"
+PY
+		check_last "deberta3-$dt --mlm-head $head: top-5 and probabilities are the reference's"
+	done
+done
+# eval and export take the option too; eval's loss differs between heads
+ids=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["sentences"][1]; p=s["mlm"][0]["pos"]; print(" ".join(map(str, s["ids"])) + "\t%d:%d" % (p, s["mlm"][0]["ids"][0]))' \
+	"$FIX/deberta3-f32.json")
+printf '%s\n' "$ids" >"$tmp/ex.txt"
+"$HEED_BIN" eval -m "$FIX/deberta3-f32" --format tsv "$tmp/ex.txt" >"$tmp/e1" 2>"$tmp/err"
+check_last "eval: default head exits 0"
+"$HEED_BIN" eval -m "$FIX/deberta3-f32" --format tsv --mlm-head emd "$tmp/ex.txt" >"$tmp/e2" 2>"$tmp/err"
+check_last "eval --mlm-head emd exits 0"
+check "eval: the two heads give different losses" sh -c '! cmp -s "$1" "$2"' _ "$tmp/e1" "$tmp/e2"
+"$HEED_BIN" export -m "$FIX/deberta3-f32" --mlm-head emd --view output -f txt "$S" >"$tmp/x.txt" 2>"$tmp/err"
+check_last "export --mlm-head emd exits 0"
+run dump -m "$FIX/deberta2-f32" --mlm-head emd "the cat"
+check "--mlm-head emd without a decoder exits 1" test "$rc" -eq 1
+check "--mlm-head emd without a decoder: one line" test "$(wc -l <"$tmp/err")" -eq 1
+check "--mlm-head emd without a decoder: says so" has err "deberta2-f32 has no enhanced mask decoder"
+run dump -m "$FIX/deberta3-f32" --mlm-head bert "the cat"
+check "an unknown head exits 1" test "$rc" -eq 1
+check "an unknown head is named" has err "'bert' is neither transformers nor emd"
 finish

@@ -69,6 +69,8 @@ typedef struct model_config {
 	int rel_terms;     /* how many of c2p, p2c: scores divide by sqrt(d (1 + rel_terms)) */
 	bool rel_c2p, rel_p2c, rel_share_key, rel_norm;
 	bool pos_input;    /* absolute position embeddings are added (DeBERTa-v3: false) */
+	bool mlm_legacy;   /* "legacy" [true]: transformers' head is cls.predictions, else
+			    * lm_predictions.lm_head (model.c: which one heed reads) */
 } model_config;
 
 /* Parse config.json text. */
@@ -158,8 +160,10 @@ typedef struct model {
 	float *rel_emb;       /* DeBERTa [2*rel_span, hidden] relative embeddings, normalised */
 	float *rel_ln_g;      /* encoder.LayerNorm (norm_rel_ebd "layer_norm"), else NULL */
 	float *rel_ln_b;
-	bool has_emd;         /* DeBERTa's enhanced mask decoder feeds the masked-LM head */
-	float *emd_pos;       /* its absolute positions [max_pos, hidden] (not added by the encoder) */
+	bool emd_ok;          /* DeBERTa-v3's lm_predictions head with the absolute positions its
+			       * enhanced mask decoder needs (the encoder does not add them) */
+	bool has_emd;         /* the masked-LM head reads that decoder (model_set_mlm_head) */
+	float *emd_pos;       /* its absolute positions [max_pos, hidden]; NULL without emd_ok */
 	bool has_mlm;         /* checkpoint has a masked-LM head */
 	lin_weight mlm_w;     /* [E, hidden] transform dense */
 	float *mlm_b;         /* [E] */
@@ -188,6 +192,12 @@ typedef struct model {
 int model_resolve(const char *arg, char **out, heed_err *e);
 
 int model_load(const char *dir, model **out, heed_err *e);
+/* Which masked-LM head to run, before any encoder state is made: transformers'
+ * (the default: DebertaV2ForMaskedLM's head on the last layer's output), or
+ * with emd DeBERTa's enhanced mask decoder in front of it, as Microsoft's
+ * code predicts.  HEED_EINVAL when emd is asked of a checkpoint without one
+ * (emd_ok false). */
+int model_set_emd(model *m, bool emd, heed_err *e);
 /* XXH3 of every tensor of w (name, dtype, shape, bytes; in name order,
  * whatever file or format holds them) and of the tokenizer files in dir
  * (NULL: none), never 0 (fingerprint.c).  Calibration files carry it, so

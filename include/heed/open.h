@@ -42,6 +42,8 @@ typedef struct heed_open_opts {
 	const char *calib;   /* --calib FILE (must load); NULL: MODEL/heed.calib */
 	const char *modes;   /* a mode spec or preset file; NULL: every head input */
 	unsigned flags;      /* HEED_OPEN_* */
+	const char *mlm_head; /* --mlm-head NAME: NULL or "transformers" (the default), or
+			       * "emd" (DeBERTa-v3's enhanced mask decoder, model_set_emd) */
 } heed_open_opts;
 
 typedef struct heed_session {

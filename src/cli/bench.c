@@ -332,7 +332,7 @@ bench_length_run(bench_ctx *x, bench_length *b, heed_err *e)
 static int
 bench_startup(bench_ctx *x, int max_n, heed_err *e)
 {
-	heed_open_opts oo = { x->o->model, NULL, NULL, HEED_OPEN_WEIGHTS | HEED_OPEN_VOCAB };
+	heed_open_opts oo = { x->o->model, NULL, NULL, HEED_OPEN_WEIGHTS | HEED_OPEN_VOCAB, NULL };
 	double t0 = util_now_ms(), t_ms, f_ms;
 	int rc = heed_open(&oo, &x->h, e), n;
 

@@ -576,7 +576,7 @@ warn_stderr(void *ud, const char *msg)
 static int
 cal_open(calibrator *k, int argc, char **argv, heed_err *e)
 {
-	heed_open_opts oo = { k->o.model, NULL, NULL, HEED_OPEN_WEIGHTS | HEED_OPEN_VOCAB };
+	heed_open_opts oo = { k->o.model, NULL, NULL, HEED_OPEN_WEIGHTS | HEED_OPEN_VOCAB, NULL };
 	const model_config *c;
 	int rc, L;
 
@@ -734,7 +734,7 @@ merge(int argc, char **argv, const cal_opts *o)
 {
 	int n = argc - optind, rc = HEED_OK, loaded = 0;
 	calib **f = xcalloc((size_t)n, sizeof(*f));
-	heed_open_opts oo = { o->model, NULL, NULL, HEED_OPEN_WEIGHTS };
+	heed_open_opts oo = { o->model, NULL, NULL, HEED_OPEN_WEIGHTS, NULL };
 	heed_session h = { 0 };
 	const model *m = NULL;
 	heed_err e = { "" };

@@ -34,6 +34,7 @@
 
 typedef struct dump_opts {
 	const char *model, *format, *spec, *calpath;
+	const char *mlm_head;  /* --mlm-head NAME */
 	bool json, predict_all;
 	bool words;          /* attention between words, not pieces */
 	int layer, head;     /* 0-based; -1 = all */
@@ -83,6 +84,8 @@ dump_usage(FILE *f)
 	    "  -M, --modes SPEC     head modes, e.g. papa-half, all=average, L2H5=uniform\n"
 	    "                       (see heed(1)); average and dense need a calibration\n"
 	    "  -c, --calib FILE     calibration file (default: MODEL/heed.calib)\n"
+	    "      --mlm-head NAME  masked-LM head: transformers (default) or emd\n"
+	    "                       (DeBERTa-v3's enhanced mask decoder)\n"
 	    "  -w, --words          attention between words, not word pieces: to a word\n"
 	    "                       summed over its pieces, from a word averaged\n"
 	    "  -h, --help           this help\n"
@@ -125,6 +128,7 @@ dump_parse_args(int argc, char **argv, dump_opts *o)
 		{ "predict", required_argument, NULL, 'p' },
 		{ "modes", required_argument, NULL, 'M' },
 		{ "calib", required_argument, NULL, 'c' },
+		{ "mlm-head", required_argument, NULL, 'E' },
 		{ "words", no_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -146,6 +150,7 @@ dump_parse_args(int argc, char **argv, dump_opts *o)
 		case 'p': predict = optarg; break;
 		case 'M': o->spec = optarg; break;
 		case 'c': o->calpath = optarg; break;
+		case 'E': o->mlm_head = optarg; break;
 		case 'w': o->words = true; break;
 		case 'h': dump_usage(stdout); return 1;
 		default: rc = HEED_EINVAL; e.msg[0] = '\0'; break;
@@ -175,7 +180,7 @@ dump_open(dump_ctx *d, heed_err *e)
 	/* presets such as papa-half rank heads by calibration statistics, so a
 	 * calibration is read when there is one even for input-only results */
 	heed_open_opts oo = { d->o.model, d->o.calpath, d->o.spec, HEED_OPEN_WEIGHTS |
-	    HEED_OPEN_VOCAB | (d->o.spec != NULL ? HEED_OPEN_CALIB : 0) };
+	    HEED_OPEN_VOCAB | (d->o.spec != NULL ? HEED_OPEN_CALIB : 0), d->o.mlm_head };
 	const model_config *c;
 	struct stat sb;
 	int rc;

@@ -35,12 +35,13 @@ static void
 eval_usage(FILE *f)
 {
 	fprintf(f,
-	    "Usage: heed eval [-m MODEL] [--modes SPEC] [--calib FILE] FILE\n"
+	    "Usage: heed eval [-m MODEL] [--modes SPEC] [--calib FILE] [--mlm-head NAME] FILE\n"
 	    "Masked-LM loss and top-1/top-5 accuracy on pre-masked examples\n"
 	    "(lines of 'ID ID ...<TAB>POS:LABEL ...', see tools/train/evaluate.py).\n"
 	    "  -m, --model MODEL   model folder or hub name (default: heed-mini)\n"
 	    "      --modes SPEC    head modes, e.g. papa-half, all=average (see heed(1))\n"
 	    "      --calib FILE    calibration file (default: MODEL/heed.calib)\n"
+	    "      --mlm-head NAME masked-LM head: transformers (default) or emd (DeBERTa-v3)\n"
 	    "      --format F      text (default) or tsv\n"
 	    "  -h, --help          this help\n");
 }
@@ -150,6 +151,7 @@ cmd_eval(int argc, char **argv)
 		{ "model", required_argument, NULL, 'm' },
 		{ "modes", required_argument, NULL, 'M' },
 		{ "calib", required_argument, NULL, 'c' },
+		{ "mlm-head", required_argument, NULL, 'E' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -172,6 +174,7 @@ cmd_eval(int argc, char **argv)
 		case 'm': oo.model = optarg; break;
 		case 'M': oo.modes = optarg; break;
 		case 'c': oo.calib = optarg; break;
+		case 'E': oo.mlm_head = optarg; break;
 		case 'f': format = optarg; break;
 		case 'h': eval_usage(stdout); return 0;
 		default: eval_usage(stderr); return EXIT_USAGE;

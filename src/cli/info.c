@@ -82,8 +82,9 @@ print_heads(const model *m)
 	if (!m->has_mlm)
 		printf("no (attention only; no predictions)\n");
 	else
-		printf("yes, decoder %s\n", m->mlm_dec.data == m->word_emb.data ?
-		    "tied to the word embeddings" : "its own weights");
+		printf("yes, decoder %s%s\n", m->mlm_dec.data == m->word_emb.data ?
+		    "tied to the word embeddings" : "its own weights", m->emd_ok ?
+		    "; enhanced mask decoder with --mlm-head emd" : "");
 	if (m->has_rtd)
 		printf("%-12s yes (ELECTRA discriminator)\n", "RTD head");
 }
@@ -146,7 +147,7 @@ cmd_info(int argc, char **argv)
 	if (rc != 0)
 		return rc > 0 ? 0 : EXIT_USAGE;
 	heed_open_opts oo = { model_arg, calpath, NULL,
-		HEED_OPEN_WEIGHTS | HEED_OPEN_VOCAB | HEED_OPEN_CALIB };
+		HEED_OPEN_WEIGHTS | HEED_OPEN_VOCAB | HEED_OPEN_CALIB, NULL };
 	if ((rc = heed_open(&oo, &h, &e)) == HEED_OK) {
 		print_info(&h);
 		rc = cli_finish_stdout("info");

@@ -211,7 +211,7 @@ static int
 lesson_print(const lesson_opts *o, heed_err *e)
 {
 	heed_open_opts oo = { o->model, NULL, NULL, HEED_OPEN_WEIGHTS | HEED_OPEN_VOCAB |
-	    HEED_OPEN_CALIB };
+	    HEED_OPEN_CALIB, NULL };
 	run r = { 0 };
 	int rc, lh;
 

@@ -268,7 +268,7 @@ static int
 stats_sentence(const stats_opts *o, heed_err *e)
 {
 	heed_open_opts oo = { o->model, o->calpath, o->modes,
-	    HEED_OPEN_WEIGHTS | HEED_OPEN_VOCAB | HEED_OPEN_CALIB };
+	    HEED_OPEN_WEIGHTS | HEED_OPEN_VOCAB | HEED_OPEN_CALIB, NULL };
 	heed_session h;
 	tok_result r = { 0 };
 	enc_state *st = NULL;
@@ -337,7 +337,7 @@ cmd_stats(int argc, char **argv)
 			cli_error("stats", "%s", e.msg);
 		return heed_exit_code(rc);
 	}
-	heed_open_opts oo = { o.model, o.calpath, NULL, HEED_OPEN_NEED_CALIB };
+	heed_open_opts oo = { o.model, o.calpath, NULL, HEED_OPEN_NEED_CALIB, NULL };
 	if ((rc = heed_open(&oo, &h, &e)) == HEED_OK) {
 		size_t n = (size_t)h.cal->layers * h.cal->heads;
 		rows = make_rows(h.cal);

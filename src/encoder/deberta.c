@@ -59,7 +59,7 @@ enc_deberta_init(enc_state *s)
 		s->rel_idx[r + T - 1] = enc_deberta_index(c, r);
 	s->rel_width = s->rel_idx[2 * T - 2] - s->rel_idx[0] + 1;
 	enc_deberta_regions(s, c->heads);
-	if (s->m->has_emd)   /* q, its projection, context, mid, FFN, one row of weights */
+	if (s->m->emd_ok)   /* q, its projection, context, mid, FFN, one row of weights */
 		s->emd = xmalloc(sizeof(float) * ((size_t)6 * c->hidden +
 		    (size_t)s->m->layer[0].w1.out + (size_t)T));
 }
@@ -115,8 +115,9 @@ enc_deberta_rel(enc_state *s, int l, int h, int row0, int n, int region, float s
  * absolute position embeddings (which the v3 encoder never adds), then its
  * own output.  Query rows do not interact, so only the predicted position's
  * row is computed: one row of attention per head, no n x n.  The last
- * layer's head modes apply here as in the encoder.  (transformers'
- * DebertaV2ForMaskedLM reads the last layer's output instead.) */
+ * layer's head modes apply here as in the encoder.  transformers'
+ * DebertaV2ForMaskedLM reads the last layer's output instead, and so does
+ * heed unless asked for this (model_set_emd, --mlm-head emd). */
 
 /* One head's attention row for query projection qh at position pos. */
 static void

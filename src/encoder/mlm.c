@@ -46,7 +46,7 @@ mlm_logits_upto(enc_state *s, int pos, bool decode, heed_err *e)
 		return err_set(e, HEED_EINVAL, "position %d outside the %d tokens", pos, s->n);
 	if (!part_has(s, pos))
 		return err_set(e, HEED_EINVAL, "position %d: the last layer ran at other rows", pos);
-	/* DeBERTa-v3's head reads its enhanced mask decoder (deberta.c) */
+	/* DeBERTa-v3's head reads its enhanced mask decoder when asked (deberta.c) */
 	const float *x = m->has_emd ? enc_deberta_emd(s, pos) :
 	    enc_hidden(s, c->layers) + (size_t)pos * H;
 	enc_linear_act(s, &m->mlm_w, x, 1, m->mlm_b, c->head_act, s->mlm_t);

@@ -388,6 +388,7 @@ config_deberta_extra(const json_t *root, model_config *c, const char *file, heed
 	if (config_int_any(root, "type_vocab_size", 0, &c->type_vocab, file, e) < 0 ||
 	    config_real(root, "layer_norm_eps", 1e-7, 0.0, 1.0, &eps, file, e) < 0 ||
 	    config_bool(root, "position_biased_input", true, &c->pos_input, file, e) < 0 ||
+	    config_bool(root, "legacy", true, &c->mlm_legacy, file, e) < 0 ||
 	    config_int_or(root, "embedding_size", c->hidden, &esize, file, e) < 0 ||
 	    config_int_any(root, "conv_kernel_size", 0, &conv, file, e) < 0 ||
 	    config_int_or(root, "attention_head_size", c->hidden / c->heads, &head_size, file, e) < 0 ||

@@ -581,22 +581,28 @@ map_deberta_rel(loader *L, layer_weights *w, deberta_extra *x, int i, const mode
 	}
 }
 
-/* DebertaV2ForMaskedLM: the legacy cls.predictions head, or (legacy false,
- * DeBERTa-v3's own checkpoints) lm_predictions.lm_head with the word
- * embeddings as decoder. */
-static void
+/* DebertaV2ForMaskedLM builds one head, by config.json's "legacy" (true
+ * when absent): the legacy cls.predictions.* (BERT's: transform dense, act,
+ * LayerNorm, decoder with its bias), or lm_predictions.lm_head.* (dense,
+ * act, LayerNorm, then the word embeddings as decoder, and its bias).  A
+ * checkpoint holding only the other one would get that head initialised at
+ * random, which no one can reproduce; DeBERTa-v3's own checkpoints are so
+ * (no "legacy" key, lm_predictions weights), and transformers reads them
+ * right once "legacy" is false.  So heed reads the head the file has, and
+ * "legacy" decides only when it has both. */
+static bool
 map_deberta_mlm(loader *L, model *m)
 {
 	static const mlm_names v3_mlm = {
 		"lm_predictions.lm_head.dense", "lm_predictions.lm_head.LayerNorm",
 		"lm_predictions.lm_head.bias", NULL, "deberta.embeddings.word_embeddings.weight",
 	};
+	bool cls = wt_find(L->st, "cls.predictions.transform.dense.weight") != NULL;
+	bool lm = wt_find(L->st, "lm_predictions.lm_head.dense.weight") != NULL;
 
-	if (wt_find(L->st, "cls.predictions.transform.dense.weight") != NULL ||
-	    wt_find(L->st, "lm_predictions.lm_head.dense.weight") == NULL)
-		map_mlm(L, m, &bert_mlm);
-	else
-		map_mlm(L, m, &v3_mlm);
+	lm = lm && (!cls || !m->cfg.mlm_legacy);
+	map_mlm(L, m, lm ? &v3_mlm : &bert_mlm);
+	return lm;
 }
 
 static void
@@ -622,13 +628,13 @@ map_deberta(loader *L, model *m, layer_weights *lw, deberta_extra *x, bool one_s
 		if (c->rel_span > 0)
 			map_deberta_rel(L, one_slot ? lw : &lw[i], one_slot ? x : &x[i], i, c);
 	}
-	map_deberta_mlm(L, m);
+	bool lm_head = map_deberta_mlm(L, m);
 	/* the enhanced mask decoder: DeBERTa-v3's own checkpoints keep absolute
-	 * positions the encoder does not add, for the lm_predictions head */
+	 * positions the encoder does not add, for the lm_predictions head; used
+	 * only when asked (model_set_emd) */
 	snprintf(pos, sizeof pos, "%sembeddings.position_embeddings.weight", L->prefix);
-	m->has_emd = m->has_mlm && !c->pos_input && wt_find(L->st, pos) != NULL &&
-	    wt_find(L->st, "cls.predictions.transform.dense.weight") == NULL;
-	m->emd_pos = m->has_emd ? W(L, c->max_pos, h, "embeddings.position_embeddings.weight") : NULL;
+	m->emd_ok = lm_head && m->has_mlm && !c->pos_input && wt_find(L->st, pos) != NULL;
+	m->emd_pos = m->emd_ok ? W(L, c->max_pos, h, "embeddings.position_embeddings.weight") : NULL;
 }
 
 /* In place, in double: this runs once per model, not per token. */
@@ -780,6 +786,17 @@ load_weights(model_box *b, const wt_set *st, const char *file, heed_err *e)
 	}
 	free(x);
 	return L.rc;
+}
+
+int
+model_set_emd(model *m, bool emd, heed_err *e)
+{
+	if (emd && !m->emd_ok)
+		return err_set(e, HEED_EINVAL, "%s has no enhanced mask decoder (DeBERTa-v3's "
+		    "lm_predictions.lm_head with absolute position embeddings the encoder does not "
+		    "add)", m->name != NULL ? m->name : "the model");
+	m->has_emd = emd;
+	return HEED_OK;
 }
 
 /* "models--org--name/snapshots/<rev>" reads better as "org/name". */

@@ -48,6 +48,25 @@ open_weights(heed_session *s, unsigned flags, heed_err *e)
 	return rc;
 }
 
+/* --mlm-head: which masked-LM head runs (model_set_emd).  The name is
+ * checked even without weights, so a typo fails the same way everywhere. */
+static int
+open_mlm_head(heed_session *s, const char *name, heed_err *e)
+{
+	heed_err why;
+	bool emd;
+
+	if (name == NULL || strcmp(name, "transformers") == 0)
+		emd = false;
+	else if (strcmp(name, "emd") == 0)
+		emd = true;
+	else
+		return err_set(e, HEED_EINVAL, "--mlm-head: '%s' is neither transformers nor emd", name);
+	if (s->m != NULL && model_set_emd(s->m, emd, &why) < 0)
+		return err_set(e, HEED_EINVAL, "--mlm-head emd: %s", why.msg);
+	return HEED_OK;
+}
+
 /* The folder's tokenizer (tokenizer.json first, as transformers), checked
  * against the config's vocab_size. */
 static int
@@ -126,7 +145,7 @@ heed_open(const heed_open_opts *o, heed_session *s, heed_err *e)
 	if ((rc = model_resolve(o->model, &s->dir, e)) < 0)
 		goto fail;
 	rc = (o->flags & HEED_OPEN_WEIGHTS) ? open_weights(s, o->flags, e) : open_config(s, e);
-	if (rc < 0)
+	if (rc < 0 || (rc = open_mlm_head(s, o->mlm_head, e)) < 0)
 		goto fail;
 	s->max_tokens = heed_token_cap(&s->cfg);
 	if ((o->flags & HEED_OPEN_VOCAB) && (rc = open_vocab(s, e)) < 0)

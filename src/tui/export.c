@@ -296,6 +296,7 @@ export_write(const char *path, const char *data, size_t len, heed_err *e)
 
 typedef struct export_opts {
 	const char *model, *modes, *calib, *view, *out;
+	const char *mlm_head;  /* --mlm-head NAME */
 	bool have_format;
 	export_req r;
 	char *sentence;
@@ -307,13 +308,14 @@ usage(FILE *f)
 	fprintf(f,
 	    "Usage: heed export [-m MODEL] [--modes SPEC] [--view VIEW] [--format FORMAT]\n"
 	    "                   [-o FILE] [--palette NAME] [--scale SCALE] [--size COLSxROWS]\n"
-	    "                   [--colors N]\n"
+	    "                   [--colors N] [--mlm-head NAME]\n"
 	    "                   [--] SENTENCE\n"
 	    "\n"
 	    "Write a view of the explorer as a file, and the command line that makes it again.\n"
 	    "  -m, --model MODEL   model folder or hub name (default: the bundled heed-mini)\n"
 	    "      --modes SPEC    head modes, e.g. papa-half, L2H5=uniform, a preset file\n"
 	    "      --calib FILE    calibration file (default: MODEL/heed.calib, if any)\n"
+	    "      --mlm-head NAME masked-LM head: transformers (default) or emd (DeBERTa-v3)\n"
 	    "      --view VIEW     grid (default), head:L,H, tokens:L,Q (query token Q), output,\n"
 	    "                      stats\n"
 	    "  -f, --format FMT    svg (default), html, ansi or txt; else from -o's extension\n"
@@ -352,6 +354,7 @@ parse_opts(int argc, char **argv, export_opts *o)
 		{ "model", required_argument, NULL, 'm' },
 		{ "modes", required_argument, NULL, 'M' },
 		{ "calib", required_argument, NULL, 'c' },
+		{ "mlm-head", required_argument, NULL, 'E' },
 		{ "view", required_argument, NULL, 'v' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
@@ -377,6 +380,7 @@ parse_opts(int argc, char **argv, export_opts *o)
 		case 'm': o->model = optarg; break;
 		case 'M': o->modes = optarg; break;
 		case 'c': o->calib = optarg; break;
+		case 'E': o->mlm_head = optarg; break;
 		case 'v': o->view = optarg; break;
 		case 'o': o->out = optarg; break;
 		case 'h': usage(stdout); return 1;
@@ -469,7 +473,7 @@ static int
 run(export_opts *o, heed_err *e)
 {
 	heed_open_opts oo = { o->model, o->calib, o->modes,
-	    HEED_OPEN_WEIGHTS | HEED_OPEN_VOCAB | HEED_OPEN_CALIB };
+	    HEED_OPEN_WEIGHTS | HEED_OPEN_VOCAB | HEED_OPEN_CALIB, o->mlm_head };
 	heed_session h;
 	tok_ws *ws = NULL;
 	tok_result t = { 0 };

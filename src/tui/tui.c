@@ -19,6 +19,7 @@
 typedef struct tui_opts {
 	const char *model;
 	const char *modes;
+	const char *mlm_head;   /* --mlm-head NAME */
 	const char *lesson;     /* --lesson FILE */
 	char *sentence;         /* joined from the arguments, malloc'd */
 	pal_kind pal;
@@ -31,12 +32,14 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "Usage: heed [-m MODEL] [--modes SPEC] [--palette NAME] [--no-mouse] [--threads N]\n"
+	    "            [--mlm-head NAME]\n"
 	    "            [--lesson FILE | SENTENCE]\n"
 	    "\n"
 	    "Open the attention explorer.\n"
 	    "  -m, --model MODEL   model folder or hub name (default: the bundled heed-mini)\n"
 	    "      --modes SPEC    initial head modes, e.g. papa-half, L2H5=uniform, a preset file\n"
 	    "      --palette NAME  viridis (default), cividis or gray\n"
+	    "      --mlm-head NAME masked-LM head: transformers (default) or emd (DeBERTa-v3)\n"
 	    "      --no-mouse      leave the mouse to the terminal\n"
 	    "      --threads N     encoder threads (default: the CPUs online, at most 8)\n"
 	    "      --lesson FILE   step through a lesson (n next, p back; see heed(1))\n"
@@ -53,6 +56,7 @@ parse_opts(int argc, char **argv, tui_opts *o)
 		{ "model", required_argument, NULL, 'm' },
 		{ "modes", required_argument, NULL, 'M' },
 		{ "palette", required_argument, NULL, 'p' },
+		{ "mlm-head", required_argument, NULL, 'E' },
 		{ "no-mouse", no_argument, NULL, 'n' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "lesson", required_argument, NULL, 'l' },
@@ -68,6 +72,7 @@ parse_opts(int argc, char **argv, tui_opts *o)
 		switch (c) {
 		case 'm': o->model = optarg; break;
 		case 'M': o->modes = optarg; break;
+		case 'E': o->mlm_head = optarg; break;
 		case 'n': o->mouse = false; break;
 		case 'l': o->lesson = optarg; break;
 		case 'h': usage(stdout); return 1;
@@ -103,7 +108,7 @@ static int
 load(app *a, const tui_opts *o, heed_err *e)
 {
 	heed_open_opts oo = { o->model, NULL, o->modes, HEED_OPEN_WEIGHTS | HEED_OPEN_VOCAB |
-	    HEED_OPEN_CALIB | HEED_OPEN_PROGRESS };
+	    HEED_OPEN_CALIB | HEED_OPEN_PROGRESS, o->mlm_head };
 	heed_session h;
 	int rc;
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -130,10 +131,12 @@ check_hidden(fixture *f, const json_t *sent)
 	assert_int_equal(k, json_array_size(hid));
 }
 
+/* key "mlm": transformers' head; "mlm_emd": DeBERTa's enhanced mask
+ * decoder in front of it (model_set_emd). */
 static void
-check_mlm(fixture *f, const json_t *sent)
+check_mlm(fixture *f, const json_t *sent, const char *key)
 {
-	const json_t *mlm = json_object_get(sent, "mlm");
+	const json_t *mlm = json_object_get(sent, key);
 	heed_err e;
 
 	for (size_t q = 0; q < json_array_size(mlm); q++) {
@@ -196,7 +199,16 @@ check_model_threads(const char *name, int threads)
 		assert_int_equal(enc_n(f.s), n);
 		check_attention(&f, sent, n);
 		check_hidden(&f, sent);
-		check_mlm(&f, sent);
+		check_mlm(&f, sent, "mlm");
+		/* the same run, predicted through the enhanced mask decoder */
+		assert_int_equal(f.m->emd_ok, json_object_get(sent, "mlm_emd") != NULL);
+		if (f.m->emd_ok) {
+			assert_int_equal(model_set_emd(f.m, true, &e), HEED_OK);
+			check_mlm(&f, sent, "mlm_emd");
+			assert_int_equal(model_set_emd(f.m, false, &e), HEED_OK);
+		} else {
+			assert_int_equal(model_set_emd(f.m, true, &e), HEED_EINVAL);
+		}
 		check_replaced(&f, sent, n);
 	}
 	fixture_close(&f);
@@ -663,6 +675,63 @@ test_bad_input(void **st)
 	model_free(m);
 }
 
+/* DeBERTa-v3's own checkpoints say nothing of "legacy" (true: transformers
+ * would build cls.predictions, absent from the file, at random) and hold
+ * lm_predictions.lm_head: heed reads that head, the one the file has, and
+ * predicts as transformers does once "legacy" is false.  The deberta3-f32
+ * fixture says false; the same folder without the key predicts the same. */
+static void
+test_deberta_legacy(void **st)
+{
+	(void)st;
+	char dir[] = "/tmp/heed-legacy-XXXXXX", path[1100], src[1100];
+	static const char *const files[] = { "model.safetensors", "spm.model",
+		"tokenizer_config.json" };
+	json_error_t jerr;
+	json_t *cfg;
+	fixture f;
+	heed_err e;
+	int ids[512];
+
+	assert_non_null(mkdtemp(dir));
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		snprintf(src, sizeof src, "%s/deberta3-f32/%s", FIXDIR, files[i]);
+		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+		assert_int_equal(symlink(src, path), 0);
+	}
+	cfg = json_load_file(FIXDIR "/deberta3-f32/config.json", 0, &jerr);
+	assert_non_null(cfg);
+	assert_true(json_is_false(json_object_get(cfg, "legacy")));
+	json_object_del(cfg, "legacy");
+	snprintf(path, sizeof path, "%s/config.json", dir);
+	assert_int_equal(json_dump_file(cfg, path, 0), 0);
+	json_decref(cfg);
+
+	f.doc = json_load_file(FIXDIR "/deberta3-f32.json", 0, &jerr);
+	assert_non_null(f.doc);
+	assert_int_equal(model_load(dir, &f.m, &e), HEED_OK);
+	assert_true(f.m->cfg.mlm_legacy);
+	assert_true(f.m->has_mlm && f.m->emd_ok && !f.m->has_emd);
+	assert_int_equal(tok_load(dir, &f.v, &e), HEED_OK);
+	f.s = enc_new(f.m, 128);
+	const json_t *sents = json_object_get(f.doc, "sentences");
+	for (size_t i = 0; i < json_array_size(sents); i++) {
+		const json_t *sent = json_array_get(sents, i);
+		int n = (int)json_array_size(json_object_get(sent, "ids"));
+		check_tokens(&f, sent, ids);
+		assert_int_equal(enc_run(f.s, ids, n, NULL, NULL, NULL, NULL, &e), HEED_OK);
+		check_mlm(&f, sent, "mlm");
+	}
+	fixture_close(&f);
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+		unlink(path);
+	}
+	snprintf(path, sizeof path, "%s/config.json", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* ALBERT's rows that run one weight set share its memory (4 rows from 2
  * groups: 0 0 1 1; one group of 2 inner layers over 2 layers: 0 1 0 1), and
  * still each has its own attention. */
@@ -711,6 +780,7 @@ main(void)
 		cmocka_unit_test(test_deberta3_threads),
 		cmocka_unit_test(test_deberta2_f32),
 		cmocka_unit_test(test_deberta2_f16),
+		cmocka_unit_test(test_deberta_legacy),
 		cmocka_unit_test(test_bert_f32_threads),
 		cmocka_unit_test(test_distil_f16_threads),
 		cmocka_unit_test(test_heed_mini_threads),

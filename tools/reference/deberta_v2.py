@@ -23,14 +23,22 @@ from both the sum and the scale.  The embeddings add absolute positions only
 when position_biased_input (v3: false).  The attention returned is the
 softmax that multiplies the values.
 
-Masked LM: the head the checkpoint has, as DebertaV2ForMaskedLM reads it:
-cls.predictions.* (legacy: transform dense + act + LayerNorm, decoder tied
-to the word embeddings, bias) or lm_predictions.lm_head.* (the same
-transform with the word embeddings as decoder).  With lm_predictions, no
-position_biased_input and absolute position embeddings in the file (the
-DeBERTa-v3 checkpoints), the head reads the enhanced mask decoder's output
-(mlm_probs_at), as microsoft/DeBERTa does; transformers'
-DebertaV2ForMaskedLM does not run it.
+Masked LM, as transformers' DebertaV2ForMaskedLM computes it, on the last
+layer's output.  config.json's "legacy" (true when absent) picks the head it
+builds: the legacy cls.predictions.* (LegacyDebertaV2LMPredictionHead:
+transform dense to embedding_size, hidden_act, LayerNorm, decoder tied to the
+word embeddings, cls.predictions.bias) or lm_predictions.lm_head.*
+(DebertaV2LMPredictionHead: dense, hidden_act, LayerNorm, then
+matmul with the word embeddings plus lm_predictions.lm_head.bias).  A file
+holding only the other head would get the named one initialised at random
+(DeBERTa-v3's own checkpoints: no "legacy", lm_predictions weights), which
+nothing can reproduce, so the head the file has is read, and "legacy"
+decides only between two present heads (heed's model.c does the same).
+
+With emd=True (mlm_probs_at), the lm_predictions head reads DeBERTa's
+enhanced mask decoder instead, as microsoft/DeBERTa does, where the
+checkpoint has one (has_emd: that head, no position_biased_input, absolute
+position embeddings in the file).
 """
 import math
 import os
@@ -143,20 +151,23 @@ class DebertaV2(Family):
 
     def has_emd(self):
         """DeBERTa's enhanced mask decoder (He et al. 2021, section 3.2, and
-        microsoft/DeBERTa's EnhancedMaskDecoder.emd_context_layer): run when
-        the checkpoint has the lm_predictions head and absolute position
-        embeddings the encoder does not add (position_biased_input false)."""
+        microsoft/DeBERTa's EnhancedMaskDecoder.emd_context_layer) can run
+        when the checkpoint's head is lm_predictions and it has absolute
+        position embeddings the encoder does not add (position_biased_input
+        false)."""
         return (self.head_prefix() == "lm_predictions.lm_head." and not self.pos_input
                 and "deberta.embeddings.position_embeddings.weight" in self.t)
 
-    def mlm_probs_at(self, res, pos):
-        """The masked-LM distribution at pos.  With the enhanced mask decoder:
-        the last layer run twice more, keys and values from its input
+    def mlm_probs_at(self, res, pos, emd=False):
+        """The masked-LM distribution at pos: transformers' (the head on the
+        last layer's output), or with emd the enhanced mask decoder's: the
+        last layer run twice more, keys and values from its input
         hidden[L-1], queries first hidden[L-1] + the absolute position
         embeddings, then its own output; the head reads the second output."""
         hidden = res["hidden"]
-        if not self.has_emd():
+        if not emd:
             return self.mlm_probs(hidden[-1][pos])
+        assert self.has_emd()
         kv = hidden[-2]
         q = kv + self.t["deberta.embeddings.position_embeddings.weight"][: kv.shape[0]]
         for _ in range(2):
@@ -164,10 +175,11 @@ class DebertaV2(Family):
         return self.mlm_probs(q[pos])
 
     def head_prefix(self):
-        for p in ("cls.predictions.transform.", "lm_predictions.lm_head."):
-            if p + "dense.weight" in self.t:
-                return p
-        return None
+        cls = "cls.predictions.transform.dense.weight" in self.t
+        lm = "lm_predictions.lm_head.dense.weight" in self.t
+        if lm and (not cls or not self.cfg.get("legacy", True)):
+            return "lm_predictions.lm_head."
+        return "cls.predictions.transform." if cls else None
 
     def has_mlm(self):
         return self.head_prefix() is not None

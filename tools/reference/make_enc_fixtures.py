@@ -20,6 +20,8 @@ tests/fixtures/enc/<name>.json:
                        one for models wider than 64),
         "hidden":     flat [layers+1][len(hidden_rows)][hidden],
         "mlm": [{"pos", "ids", "probs"}]   top-k, cut before any near-tie,
+        "mlm_emd": the same through DeBERTa's enhanced mask decoder, where the
+                   checkpoint has one (heed --mlm-head emd),
         "replaced": [n]  ELECTRA discriminators only: P(replaced) per token
      }]}
 
@@ -56,7 +58,7 @@ def stored_rows(n):
     return sorted({0, 1, n // 2, n - 2, n - 1})
 
 
-def mlm_entries(m, res):
+def mlm_entries(m, res, emd=False):
     if not m.has_mlm():
         return []
     positions = res.get("mask_positions") or [i for i, t in enumerate(res["tokens"])
@@ -64,7 +66,7 @@ def mlm_entries(m, res):
     out = []
     for pos in positions:
         # DeBERTa's enhanced mask decoder needs more than the last row
-        p = m.mlm_probs_at(res, pos) if hasattr(m, "mlm_probs_at") else m.mlm_probs(res["hidden"][-1][pos])
+        p = m.mlm_probs_at(res, pos, emd) if emd else m.mlm_probs(res["hidden"][-1][pos])
         top = torch.topk(p, TOP_K + 1)
         vals, ids = top.values.tolist(), top.indices.tolist()
         k = TOP_K
@@ -93,6 +95,8 @@ def sentence_fixture(m, sent):
            "attn_rows": rows, "attention": flat(r["attention"][:, :, rows, :], 7),
            "hidden_rows": hrows, "hidden": flat(r["hidden"][:, hrows, :], 6),
            "mlm": mlm_entries(m, r)}
+    if hasattr(m, "has_emd") and m.has_emd():
+        out["mlm_emd"] = mlm_entries(m, r, emd=True)
     if "replaced" in r:
         out["replaced"] = [round(v, 7) for v in r["replaced"]]
     return out
