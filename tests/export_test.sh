@@ -134,6 +134,77 @@ done
 run export -m "$MODEL" --view output --format txt -- "$S"
 check "the output view's numbers: predictions at the [MASK]" has out '^# \[MASK\] at token 7$'
 check "the output view's numbers: cosines per layer" has out '^L3	1.0000$'
+# --- before and after: the output view under other modes -----------------
+# The heads not on input, then per [MASK] the top predictions now with
+# their all-input probability, rank and change, and the all-input top
+# predictions with their probability and rank now: every number is `heed
+# dump`'s, with and without the modes.
+run dump -m "$MODEL" -k 100 -l 1 -H 1 -- "$S"
+cp "$tmp/out" "$tmp/base.json"
+run dump -m "$MODEL" -k 100 -l 1 -H 1 --modes L2=uniform -- "$S"
+cp "$tmp/out" "$tmp/now.json"
+run export -m "$MODEL" --modes L2=uniform --view output --format txt -- "$S"
+cp "$tmp/out" "$tmp/ba.txt"
+check "before/after: the heads not on input are named" has ba.txt '^# 4 heads not input: L2=uniform$'
+python3 - "$tmp/base.json" "$tmp/now.json" "$tmp/ba.txt" <<'PY'
+import json, sys
+base = json.load(open(sys.argv[1]))["sentences"][0]["predictions"][0]["top"]
+now = json.load(open(sys.argv[2]))["sentences"][0]["predictions"][0]["top"]
+blocks, cur = [], None
+for line in open(sys.argv[3]):
+    line = line.rstrip("\n")
+    if line.startswith("# [MASK]"):
+        cur = []
+        blocks.append(cur)
+    elif line.startswith("#") or not line:
+        cur = None
+    elif cur is not None:
+        cur.append(line.split("\t"))
+assert len(blocks) == 2, blocks
+after, before = blocks
+assert after[0] == ["rank", "piece", "probability", "all-input probability", "all-input rank", "change (pp)"], after[0]
+assert before[0] == ["all-input rank", "piece", "all-input probability", "probability", "change (pp)", "rank"], before[0]
+near = lambda a, b, tol=6e-5: abs(float(a) - b) < tol
+brank = {t["id"]: i for i, t in enumerate(base[:50])}
+nrank = {t["id"]: i for i, t in enumerate(now[:50])}
+nprob = {t["id"]: t["prob"] for t in now}
+bprob = {t["id"]: t["prob"] for t in base}
+moved = 0
+for i, r in enumerate(after[1:]):
+    t = now[i]
+    assert r[0] == str(i + 1) and r[1] == t["piece"] and near(r[2], t["prob"]), (r, t)
+    if t["id"] in brank:
+        b = brank[t["id"]]
+        assert near(r[3], base[b]["prob"]) and r[4] == str(b + 1), (r, b)
+        assert near(r[5], 100 * (t["prob"] - base[b]["prob"]), 6e-3), r
+        moved += b != i
+    else:
+        assert r[3:] == ["-", ">50", "-"], r
+for i, r in enumerate(before[1:]):
+    t = base[i]
+    assert r[0] == str(i + 1) and r[1] == t["piece"] and near(r[2], t["prob"]), (r, t)
+    assert r[5] == (str(nrank[t["id"]] + 1) if t["id"] in nrank else ">50"), (r, t)
+    if t["id"] in nprob:
+        assert near(r[3], nprob[t["id"]]) and near(r[4], 100 * (nprob[t["id"]] - t["prob"]), 6e-3), r
+assert len(after) == 6 and len(before) == 6 and moved > 0, (after, before)
+print("# before/after: 5 + 5 predictions equal dump's, %d moved" % moved)
+PY
+check_last "before/after: the numbers are dump's with and without the modes"
+run export -m "$MODEL" --view output --format txt -- "$S"
+check "all-input: no heads to list and no before column" sh -c \
+	"! grep -q 'not input' '$tmp/out' && ! grep -q 'before (all-input)' '$tmp/out'"
+run export -m "$MODEL" --modes L2=uniform --view output -o "$tmp/ba.svg" -- "$S"
+python3 - "$tmp/ba.svg" "$tmp/base.json" <<'PY'
+import json, sys, xml.etree.ElementTree as ET
+texts = [t.text for t in ET.parse(sys.argv[1]).getroot().iter("{http://www.w3.org/2000/svg}text")]
+base = json.load(open(sys.argv[2]))["sentences"][0]["predictions"][0]["top"]
+assert "4 heads not input: L2=uniform" in texts, texts
+assert "before (all-input) \u2192 now" in texts, texts
+for t in base[:5]:
+    assert t["piece"] in texts and "%.1f%%" % (100 * t["prob"]) in texts, (t, texts)
+PY
+check_last "before/after in the SVG: the heads named, the all-input column beside"
+
 run export -m "$MODEL" --view tokens:2,3 --format txt -- "$S"
 check "the tokens view's numbers: a row per head" test "$(grep -c '^H[1-4]	' "$tmp/out")" -eq 4
 
@@ -170,6 +241,97 @@ if [ "$(id -u)" -ne 0 ]; then
 	check "an unwritable folder: exit 3, the old file kept" sh -c \
 		"[ $rc -eq 3 ] && [ \"\$(cat '$tmp/keep.svg')\" = keep ]"
 fi
+
+# --- --words: the matrices between words are dump --words's ----------------
+# "unaffable" is several pieces: the head, tokens and stats views export
+# word-level numbers, labelled with the words' text, equal to `heed dump
+# --words` (which tests/words_test.sh checks against tools/reference).
+W="the unaffable cat sat on the [MASK] ."
+run dump --words -m "$MODEL" -- "$W"
+cp "$tmp/out" "$tmp/wdump.json"
+run export -m "$MODEL" --words --view head:2,3 --format txt -- "$W"
+cp "$tmp/out" "$tmp/wh.txt"
+check "export --words head:2,3 --format txt exits 0" test "$rc" -eq 0
+check "... and its command line keeps --words" has err -- "--view head:2,3 --words --format txt --"
+run export -m "$MODEL" --words --view tokens:2,3 --format txt -- "$W"
+cp "$tmp/out" "$tmp/wt.txt"
+run export -m "$MODEL" --words --view stats --format txt -- "$W"
+cp "$tmp/out" "$tmp/ws.txt"
+python3 - "$tmp/wdump.json" "$tmp/wh.txt" "$tmp/wt.txt" "$tmp/ws.txt" <<'PY'
+import json, math, sys
+d = json.load(open(sys.argv[1]))
+H = d["heads"]
+s = d["sentences"][0]
+words = [w["text"] for w in s["words"]]
+assert len(words) < s["n"], (words, s["n"])
+att = {(a["layer"], a["head"]): a["weights"] for a in s["attention"]}
+def table(path):
+    return [l.rstrip("\n").split("\t") for l in open(path) if l[:1] not in "#\n"]
+# head:2,3: the labels are the words, every number dump's
+rows = table(sys.argv[2])
+assert rows[0][1:] == words, (rows[0], words)
+for q, r in enumerate(rows[1:]):
+    assert r[0] == words[q]
+    for k, v in enumerate(r[1:]):
+        assert abs(float(v) - att[(2, 3)][q][k]) < 6e-5, (q, k, v, att[(2, 3)][q][k])
+assert len(rows) == len(words) + 1
+# tokens:2,3: word 3's row in every head of layer 2
+rows = table(sys.argv[3])
+assert rows[0][1:] == words
+for h, r in enumerate(rows[1:]):
+    assert r[0] == "H%d" % (h + 1)
+    for k, v in enumerate(r[1:]):
+        assert abs(float(v) - att[(2, h + 1)][2][k]) < 6e-5, (h, k, v)
+# stats: entropy, self and max of every head between words, from dump's matrices
+rows = table(sys.argv[4])
+col = {c: i for i, c in enumerate(rows[0])}
+for r in rows[1:]:
+    l, h = map(int, r[0][1:].split("H"))
+    m = att[(l, h)]
+    ent = sum(-p * math.log(p) for row in m for p in row if p > 0) / len(m)
+    assert abs(float(r[col["entropy"]]) - ent) < 2e-4, (r, ent)
+    assert abs(float(r[col["self"]]) - sum(m[i][i] for i in range(len(m))) / len(m)) < 2e-4, r
+    assert abs(float(r[col["max"]]) - max(max(row) for row in m)) < 6e-5, r
+print("# %d words of %d tokens; head, tokens and stats numbers equal dump --words" % (len(words), s["n"]))
+PY
+check_last "txt --words: head, tokens and stats numbers equal heed dump --words"
+check "txt --words says how the pieces were merged" has wh.txt '^# 14 tokens in 10 words: '
+
+run export -m "$MODEL" --words --view head:2,3 -o "$tmp/w.svg" -- "$W"
+check "export --words head:2,3 as SVG exits 0" test "$rc" -eq 0
+check "the --words SVG is valid XML" xmllint --noout "$tmp/w.svg"
+check "rsvg-convert renders the --words SVG" rsvg-convert "$tmp/w.svg" -o "$tmp/w.png"
+python3 - "$tmp/w.svg" "$tmp/wdump.json" <<'PY'
+import json, sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+S = "{http://www.w3.org/2000/svg}"
+s = json.load(open(sys.argv[2]))["sentences"][0]
+words = [w["text"] for w in s["words"]]
+nw = len(words)
+texts = [t.text for t in root.iter(S + "text")]
+for w in words:
+    assert w in texts, (w, texts)
+assert not any(t and t.startswith("##") for t in texts), texts
+ids = {r.get("id") for r in root.iter(S + "rect") if r.get("id")}
+assert "q%dk%d" % (nw, nw) in ids and "q%dk1" % (nw + 1) not in ids, sorted(ids)
+w = next(a for a in s["attention"] if (a["layer"], a["head"]) == (2, 3))["weights"]
+cell = next(r for r in root.iter(S + "rect") if r.get("id") == "q3k2")
+assert abs(float(cell.find(S + "title").text) - w[2][1]) < 6e-5
+PY
+check_last "the --words SVG's labels are the words, a cell per pair of words"
+run export -m "$MODEL" --words --view tokens:2,3 -o "$tmp/w.html" -- "$W"
+check "the --words HTML is well-formed, its figure and numbers of words" sh -c \
+	"xmllint --noout '$tmp/w.html' && grep -q '>unaffable</text>' '$tmp/w.html' &&
+	 grep -q '^# layer 2, query word 3 (unaffable)' '$tmp/w.html'"
+run export -m "$MODEL" --words --view tokens:1,11 -- "$W"
+check "--words: tokens:L,Q counts words (10 here): exit 1" test "$rc" -eq 1
+run export -m "$MODEL" --view tokens:1,11 --format txt -- "$W"
+check "... while without --words Q 11 is a token" test "$rc" -eq 0
+run export -m "$MODEL" --words --view head:2,3 -o "$tmp/w.svg" -- "$W"
+cp "$tmp/w.svg" "$tmp/w1.svg"
+cmd=$(sed -n 's/^  heed export//p' "$tmp/err")
+(cd "$tmp" && eval "\"$HEED_BIN\" export $cmd" 2>/dev/null)
+check "the printed --words command line makes the same SVG again" cmp -s "$tmp/w1.svg" "$tmp/w.svg"
 
 # --- bad requests: one line, exit 1 -----------------------------------------
 run export -m "$MODEL" --view head:9,1 -- "$S"

@@ -26,7 +26,6 @@
 #include <unistd.h>
 
 #include "heed/enc.h"
-#include "heed/words.h"
 #include "export_screen.h"
 #include "key.h"
 #include "screen.h"
@@ -93,20 +92,6 @@ ctx_of(const app *a, view_ctx *c)
 
 /* ---- requests to the encoder thread ------------------------------------ */
 
-/* The sentence's words and their texts, for a frame between words. */
-static void
-cut_words(app *a)
-{
-	/* tok_encode_line: every span, segment B's too, is into the line */
-	const char *const texts[2] = { a->in.buf, a->in.buf };
-	ui_words *w = &a->words;
-
-	w->n = words_group(a->tok.tok, a->tok.n, w->first);
-	for (int i = 0; i < w->n; i++)
-		words_text(a->vocab, a->tok.tok, a->tok.n, w->first, i, texts, w->label[i],
-		    sizeof w->label[i]);
-}
-
 /* Tokenise the sentence and hand the newest job to the worker. */
 static void
 submit(app *a)
@@ -129,7 +114,7 @@ submit(app *a)
 	queue_set_probe(&a->q, &(frame_probe_ask){ a->view == VIEW_INSIDE ? a->sel_layer : -1,
 	    a->sel_head, a->probe_query });
 	if (a->want_words)
-		cut_words(a);
+		frame_words_cut(&a->words, a->vocab, &a->tok, a->in.buf);
 	queue_submit_tokens(&a->q, queue_gen(&a->q), a->tok.tok, a->tok.n, a->modes, &a->geom,
 	    a->want_words ? &a->words : NULL);
 	a->computing = true;
@@ -945,8 +930,7 @@ app_free(app *a)
 	input_free(&a->paste);
 	free(a->modes);
 	free(a->ids);
-	free(a->words.first);
-	free(a->words.label);
+	frame_words_free(&a->words);
 	if (a->trace != NULL)
 		fclose(a->trace);
 	lesson_free(a->lesson);

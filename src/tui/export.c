@@ -28,17 +28,19 @@ static const struct {
 	[EXPORT_TXT] = { "txt", "txt" },
 };
 
-/* The views --view names, and how many numbers follow the colon. */
+/* The views --view names, how many numbers follow the colon, and whether
+ * --words changes what they draw (as `w` does in the explorer). */
 static const struct {
 	const char *name;
 	view_id view;
 	int nargs;            /* 0, or 2: L,H (head) or L,Q (tokens) */
+	bool words;
 } views[] = {
-	{ "grid", VIEW_GRID, 0 },
-	{ "head", VIEW_HEAD, 2 },
-	{ "tokens", VIEW_TOKENS, 2 },
-	{ "output", VIEW_OUTPUT, 0 },
-	{ "stats", VIEW_STATS, 0 },
+	{ "grid", VIEW_GRID, 0, false },
+	{ "head", VIEW_HEAD, 2, true },
+	{ "tokens", VIEW_TOKENS, 2, true },
+	{ "output", VIEW_OUTPUT, 0, false },
+	{ "stats", VIEW_STATS, 0, true },
 };
 #define NVIEWS (sizeof views / sizeof views[0])
 
@@ -156,6 +158,17 @@ export_view_arg(const export_req *r, char *buf, size_t cap)
 	return NULL;
 }
 
+ui_grain
+export_grain(const export_req *r, const ui_frame *f)
+{
+	bool words = false;
+
+	for (size_t i = 0; i < NVIEWS; i++)
+		if (views[i].view == r->view)
+			words = views[i].words && r->words;
+	return frame_grain(f, words);
+}
+
 const char *
 export_view_name(view_id v)
 {
@@ -234,6 +247,19 @@ export_modes_spec(const uint8_t *modes, int layers, int heads)
 }
 
 char *
+export_changed_heads(const ui_frame *f)
+{
+	int count = 0;
+	char *spec = export_modes_spec(f->modes, f->layers, f->heads), *line;
+
+	for (int i = 0; i < f->layers * f->heads; i++)
+		count += f->modes[i] != HEAD_INPUT;
+	line = xasprintf("%d head%s not input: %s", count, count == 1 ? "" : "s", spec);
+	free(spec);
+	return line;
+}
+
+char *
 export_command(const export_req *r, const char *model_arg, const char *modes_spec,
 	       const char *sentence, const char *out)
 {
@@ -251,6 +277,8 @@ export_command(const export_req *r, const char *model_arg, const char *modes_spe
 	}
 	shell_word(&b, "--view");
 	shell_word(&b, export_view_arg(r, buf, sizeof buf));
+	if (r->words)
+		shell_word(&b, "--words");
 	shell_word(&b, "--format");
 	shell_word(&b, export_format_name(r->format));
 	if (r->pal != PAL_VIRIDIS) {
@@ -306,7 +334,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "Usage: heed export [-m MODEL] [--modes SPEC] [--view VIEW] [--format FORMAT]\n"
+	    "Usage: heed export [-m MODEL] [--modes SPEC] [--view VIEW] [--words] [--format FORMAT]\n"
 	    "                   [-o FILE] [--palette NAME] [--scale SCALE] [--size COLSxROWS]\n"
 	    "                   [--colors N] [--mlm-head NAME]\n"
 	    "                   [--] SENTENCE\n"
@@ -318,6 +346,7 @@ usage(FILE *f)
 	    "      --mlm-head NAME masked-LM head: transformers (default) or emd (DeBERTa-v3)\n"
 	    "      --view VIEW     grid (default), head:L,H, tokens:L,Q (query token Q), output,\n"
 	    "                      stats\n"
+	    "  -w, --words         words, not word pieces (the explorer's w): Q counts words\n"
 	    "  -f, --format FMT    svg (default), html, ansi or txt; else from -o's extension\n"
 	    "  -o, --output FILE   write FILE atomically (default: standard output)\n"
 	    "      --palette NAME  viridis (default), cividis or gray\n"
@@ -362,6 +391,7 @@ parse_opts(int argc, char **argv, export_opts *o)
 		{ "scale", required_argument, NULL, 's' },
 		{ "size", required_argument, NULL, 'S' },
 		{ "colors", required_argument, NULL, 'C' },
+		{ "words", no_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -375,7 +405,7 @@ parse_opts(int argc, char **argv, export_opts *o)
 	/* 256 colours: what tmux, most terminals and chat clients show */
 	o->r.depth = DEPTH_256;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "m:f:o:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:f:o:wh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm': o->model = optarg; break;
 		case 'M': o->modes = optarg; break;
@@ -383,6 +413,7 @@ parse_opts(int argc, char **argv, export_opts *o)
 		case 'E': o->mlm_head = optarg; break;
 		case 'v': o->view = optarg; break;
 		case 'o': o->out = optarg; break;
+		case 'w': o->r.words = true; break;
 		case 'h': usage(stdout); return 1;
 		case 'f':
 			if (export_format_parse(optarg, &o->r.format) < 0) {
@@ -477,6 +508,7 @@ run(export_opts *o, heed_err *e)
 	heed_session h;
 	tok_ws *ws = NULL;
 	tok_result t = { 0 };
+	ui_words words = { 0 };
 	ui_worker w;
 	ui_frame *f;
 	char *spec = NULL, *cmd = NULL, *buf = NULL;
@@ -490,8 +522,14 @@ run(export_opts *o, heed_err *e)
 	ws = tok_ws_new();
 	rc = tok_encode_line(h.vocab, ws, o->sentence, strlen(o->sentence), h.m->cfg.lowercase,
 	    h.max_tokens, &t, e);
+	/* --words: the explorer's own cut, so a query Q counts words */
+	if (rc == HEED_OK && o->r.words) {
+		frame_words_init(&words, t.n);
+		frame_words_cut(&words, h.vocab, &t, o->sentence);
+	}
 	if (rc == HEED_OK)
-		rc = export_view_parse(o->view, h.m->cfg.layers, h.m->cfg.heads, t.n, &o->r, e);
+		rc = export_view_parse(o->view, h.m->cfg.layers, h.m->cfg.heads,
+		    o->r.words ? words.n : t.n, &o->r, e);
 	if (rc == HEED_OK)
 		rc = heed_blas_reserve(1, e);
 	if (rc == HEED_OK) {
@@ -509,7 +547,8 @@ run(export_opts *o, heed_err *e)
 			 * vector figures draw the weights themselves */
 			frame_geom geom = { 80, 19, 2, (int)o->r.scale, (int)o->r.pal, (int)o->r.depth };
 
-			rc = worker_compute(&w, t.tok, t.n, h.modes, &geom, &f, e);
+			rc = worker_compute(&w, t.tok, t.n, h.modes, &geom,
+			    o->r.words ? &words : NULL, &f, e);
 			if (rc == HEED_OK)
 				rc = export_render(&o->r, &src, f, h.modes, &buf, &len, e);
 		}
@@ -529,6 +568,7 @@ run(export_opts *o, heed_err *e)
 	free(buf);
 	free(spec);
 	free(cmd);
+	frame_words_free(&words);
 	tok_ws_free(ws);
 	heed_close(&h);
 	return rc;

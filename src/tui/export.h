@@ -37,6 +37,9 @@ typedef struct export_req {
 	frame_scale scale;
 	int cols, rows;         /* ANSI: the terminal's size */
 	pal_depth depth;        /* ANSI: its colours (DEPTH_256 unless asked) */
+	bool words;             /* between words (`w`): the head, tokens and
+				 * stats views' matrices, labels and figures,
+				 * tokens:L,Q's Q counting words */
 } export_req;
 
 /* Where a figure comes from: its title and the command that makes it again. */
@@ -60,11 +63,17 @@ int export_view_parse(const char *s, int layers, int heads, int n, export_req *r
 /* The --view argument that names r's view again, into buf; NULL for a
  * view export does not draw. */
 const char *export_view_arg(const export_req *r, char *buf, size_t cap);
+/* The matrices and labels r's view draws from f: words when r asks for
+ * them and the view has them (head, tokens, stats), else tokens. */
+ui_grain export_grain(const export_req *r, const ui_frame *f);
 /* The view's name in --view ("head"), NULL for one export does not draw. */
 const char *export_view_name(view_id v);
 
 /* modes as a spec enc_modes_parse reads back ("" when all are input). */
 char *export_modes_spec(const uint8_t *modes, int layers, int heads);
+/* "N heads not input: SPEC" for the modes frame f ran with (malloc'd):
+ * the output view's line naming where a change comes from. */
+char *export_changed_heads(const ui_frame *f);
 /* The `heed export` command line that makes r again (malloc'd). */
 char *export_command(const export_req *r, const char *model_arg, const char *modes_spec,
 		     const char *sentence, const char *out);

@@ -38,13 +38,19 @@ export_screen_cli(const export_req *r, const heed_session *h, ui_worker *w,
 	input_set(&a.in, sentence);
 	a.tok = *t;
 	a.have_tok = true;
+	/* --words: the explorer after `w`, its words cut as submit cuts them */
+	a.want_words = r->words;
+	if (r->words) {
+		frame_words_init(&a.words, t->n);
+		frame_words_cut(&a.words, h->vocab, t, sentence);
+	}
 	/* notices (no calibration, a forward that overflowed) last until the
 	 * next key in the explorer: an export shows the view without them */
 	term_offscreen(r->rows, r->cols, r->depth);
 	/* the explorer's first job is made for the grid's area */
 	a.view = VIEW_GRID;
 	app_draw(&a);
-	rc = worker_compute(w, t->tok, t->n, h->modes, &a.geom, &f, e);
+	rc = worker_compute(w, t->tok, t->n, h->modes, &a.geom, r->words ? &a.words : NULL, &f, e);
 	if (rc == HEED_OK) {
 		a.front = f;
 		a.have_frame = true;
@@ -84,7 +90,8 @@ static int
 export_now(app *a, export_format fmt, char *path, size_t cap, heed_err *e)
 {
 	export_req r = { fmt, a->view, a->sel_layer, a->sel_head, 0, a->pal,
-	    (frame_scale)a->geom.scale, term_cols(), term_lines(), term_depth() };
+	    (frame_scale)a->geom.scale, term_cols(), term_lines(), term_depth(),
+	    a->want_words && a->front->has_words };
 	const char *view = export_view_name(a->view);
 	char *spec, *cmd, *buf = NULL;
 	size_t len = 0;
@@ -92,8 +99,12 @@ export_now(app *a, export_format fmt, char *path, size_t cap, heed_err *e)
 
 	if (view == NULL)
 		return err_set(e, HEED_EINVAL, "this view has no export");
-	if (a->view == VIEW_TOKENS)
-		r.query = app_focus(a);
+	if (a->view == VIEW_TOKENS) {
+		/* the query as the view counts it: a word while `w` is on */
+		ui_grain g = frame_grain(a->front, r.words);
+
+		r.query = frame_grain_item(&g, app_focus(a));
+	}
 	if ((rc = new_path(view, fmt, path, cap, e)) < 0)
 		return rc;
 	spec = export_modes_spec(a->modes, a->layers, a->heads);

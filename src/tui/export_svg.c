@@ -168,18 +168,21 @@ static const char *const scale_words[SCALE_COUNT] = {
 static void
 view_title(const export_req *r, const ui_frame *f, const uint8_t *modes, char *buf, size_t cap)
 {
+	ui_grain g = export_grain(r, f);
+	const char *words = g.first ? ", between words" : "";
+
 	switch (r->view) {
 	case VIEW_HEAD:
-		snprintf(buf, cap, "layer %d, head %d (%s attention, %s)", r->layer + 1, r->head + 1,
+		snprintf(buf, cap, "layer %d, head %d (%s attention, %s%s)", r->layer + 1, r->head + 1,
 		    enc_mode_name((head_mode)modes[r->layer * f->heads + r->head]),
-		    hstat_cat_name(f->hs[r->layer * f->heads + r->head].cat));
+		    hstat_cat_name(g.hs[r->layer * f->heads + r->head].cat), words);
 		break;
 	case VIEW_STATS:
-		snprintf(buf, cap, "every head's figures and kind");
+		snprintf(buf, cap, "every head's figures and kind%s", words);
 		break;
 	case VIEW_TOKENS:
-		snprintf(buf, cap, "layer %d, every head: where token %d attends", r->layer + 1,
-		    r->query + 1);
+		snprintf(buf, cap, "layer %d, every head: where %s %d attends", r->layer + 1,
+		    g.first ? "word" : "token", r->query + 1);
 		break;
 	case VIEW_OUTPUT:
 		snprintf(buf, cap, "predictions and hidden states");
@@ -231,16 +234,6 @@ cell(svg *s, double x, double y, double w, double h, pal_kind k, double v, doubl
 	reach(s, x + w, y + h);
 }
 
-/* Segment B's first token in a sentence pair, or -1. */
-static int
-seg_b(const ui_frame *f)
-{
-	for (int i = 1; i < f->n; i++)
-		if (frame_seg_start(f, i))
-			return i;
-	return -1;
-}
-
 /* A line between segments A and B: white across a matrix, gray across bars. */
 static void
 boundary(svg *s, double x1, double y1, double x2, double y2, const char *colour)
@@ -250,22 +243,25 @@ boundary(svg *s, double x1, double y1, double x2, double y2, const char *colour)
 }
 
 static double
-max_label_w(const ui_frame *f, double px)
+max_label_w(const ui_grain *g, double px)
 {
 	double w = 0;
 
-	for (int i = 0; i < f->n; i++)
-		if (text_w(f->labels[i], px) > w)
-			w = text_w(f->labels[i], px);
+	for (int i = 0; i < g->n; i++)
+		if (text_w(g->labels[i], px) > w)
+			w = text_w(g->labels[i], px);
 	return w;
 }
 
-/* One head's whole matrix: queries down the left, keys along the top. */
+/* One head's whole matrix: queries down the left, keys along the top
+ * (tokens, or words with --words). */
 static void
-draw_head(svg *s, const export_req *r, const ui_frame *f, double y0)
+draw_head(svg *s, const export_req *r, const ui_frame *fr, double y0)
 {
-	int n = f->n, L = r->layer, H = r->head;
-	const float *m = frame_attn(f, L, H);
+	ui_grain g = export_grain(r, fr);
+	const ui_grain *f = &g;
+	int n = f->n, L = r->layer, H = r->head, b = frame_grain_seg_b(fr, f);
+	const float *m = frame_grain_attn(f, L, H);
 	double c = n > 0 ? 480.0 / n : 20, lw, lh, x0, top;
 	char id[32], cap[128];
 
@@ -279,7 +275,7 @@ draw_head(svg *s, const export_req *r, const ui_frame *f, double y0)
 		text_up(s, x0 + j * c + c / 2 + LABEL_PX * 0.35, y0 + lh - 4, LABEL_PX, false,
 		    f->labels[j]);
 	y0 += lh;
-	top = frame_scale_top(f, r->scale, L, H);
+	top = frame_grain_top(f, r->scale, L, H);
 	/* no antialiased seams between neighbouring cells */
 	fputs("<g shape-rendering=\"crispEdges\">\n", s->f);
 	for (int i = 0; i < n; i++) {
@@ -287,7 +283,7 @@ draw_head(svg *s, const export_req *r, const ui_frame *f, double y0)
 		    f->labels[i]);
 		for (int j = 0; j < n; j++) {
 			snprintf(id, sizeof id, "q%dk%d", i + 1, j + 1);
-			if (!frame_attended(f, L, i, j)) {
+			if (!frame_grain_attended(f, L, i, j)) {
 				rect(s, x0 + j * c, y0 + i * c, c, c, "#f4f4f4");
 				continue;
 			}
@@ -295,15 +291,18 @@ draw_head(svg *s, const export_req *r, const ui_frame *f, double y0)
 		}
 	}
 	fputs("</g>\n", s->f);
-	if (seg_b(f) > 0) {   /* a sentence pair: where segment B starts */
-		boundary(s, x0, y0 + seg_b(f) * c, x0 + n * c, y0 + seg_b(f) * c, "#ffffff");
-		boundary(s, x0 + seg_b(f) * c, y0, x0 + seg_b(f) * c, y0 + n * c, "#ffffff");
+	if (b > 0) {   /* a sentence pair: where segment B starts */
+		boundary(s, x0, y0 + b * c, x0 + n * c, y0 + b * c, "#ffffff");
+		boundary(s, x0 + b * c, y0, x0 + b * c, y0 + n * c, "#ffffff");
 	}
-	text(s, MARGIN, y0 + n * c + 16, 11, "start", "normal", "#444", seg_b(f) > 0
+	text(s, MARGIN, y0 + n * c + 16, 11, "start", "normal", "#444", b > 0
 	    ? "rows: queries (each row sums to 1); columns: keys; white lines: segment B starts"
 	    : "rows: queries (each row sums to 1); columns: the keys they attend to");
+	if (f->first != NULL)
+		text(s, MARGIN, y0 + n * c + 30, 11, "start", "normal", "#444", "words: attention to "
+		    "a word summed over its pieces, from a word averaged (Clark et al. 2019)");
 	snprintf(cap, sizeof cap, "colour: attention weight, %s", scale_words[r->scale]);
-	legend(s, MARGIN, y0 + n * c + 36, r->pal, 0, top, cap);
+	legend(s, MARGIN, y0 + n * c + (f->first ? 50 : 36), r->pal, 0, top, cap);
 }
 
 /* Every head as a small heatmap; past GRID_MAX_CELLS tokens a cell is the
@@ -383,20 +382,22 @@ draw_grid(svg *s, const export_req *r, const ui_frame *f, const uint8_t *modes, 
 
 /* Where one query attends in every head of a layer: a row of bars per head. */
 static void
-draw_tokens(svg *s, const export_req *r, const ui_frame *f, double y0)
+draw_tokens(svg *s, const export_req *r, const ui_frame *fr, double y0)
 {
-	int n = f->n, L = r->layer, q = r->query;
+	ui_grain g = export_grain(r, fr);
+	const ui_grain *f = &g;
+	int n = f->n, L = r->layer, q = r->query, b = frame_grain_seg_b(fr, f);
 	double cw = n > 0 ? 480.0 / n : 20, bh = 34, x0 = MARGIN + 34;
 	char buf[160], c[8];
 
 	cw = cw < 12 ? 12 : cw > 36 ? 36 : cw;
-	snprintf(buf, sizeof buf, "query: %s (token %d of %d); bar height and colour: weight",
-	    f->labels[q], q + 1, n);
+	snprintf(buf, sizeof buf, "query: %s (%s %d of %d); bar height and colour: weight",
+	    f->labels[q], f->first ? "word" : "token", q + 1, n);
 	text(s, MARGIN, y0 + 10, 11, "start", "normal", "#444", buf);
 	y0 += 22;
 	for (int h = 0; h < f->heads; h++) {
-		const float *row = frame_attn(f, L, h) + (size_t)q * n;
-		double top = frame_scale_top(f, r->scale, L, h), y = y0 + h * (bh + 6);
+		const float *row = frame_grain_attn(f, L, h) + (size_t)q * n;
+		double top = frame_grain_top(f, r->scale, L, h), y = y0 + h * (bh + 6);
 
 		snprintf(buf, sizeof buf, "H%d", h + 1);
 		text(s, MARGIN, y + bh - 4, 11, "start", "bold", "#000", buf);
@@ -405,7 +406,7 @@ draw_tokens(svg *s, const export_req *r, const ui_frame *f, double y0)
 		for (int j = 0; j < n; j++) {
 			double t = pal_scale(row[j], top), hgt = t * bh;
 
-			if (!frame_attended(f, L, q, j) || !isfinite(row[j]))
+			if (!frame_grain_attended(f, L, q, j) || !isfinite(row[j]))
 				continue;
 			colour_of(r->pal, t, c);
 			fprintf(s->f, "<rect id=\"h%dk%d\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" "
@@ -413,8 +414,8 @@ draw_tokens(svg *s, const export_req *r, const ui_frame *f, double y0)
 			    x0 + j * cw + 1, y + bh - hgt, cw - 2, hgt, c, row[j]);
 		}
 	}
-	if (seg_b(f) > 0)
-		boundary(s, x0 + seg_b(f) * cw, y0, x0 + seg_b(f) * cw, y0 + f->heads * (bh + 6), "#888888");
+	if (b > 0)
+		boundary(s, x0 + b * cw, y0, x0 + b * cw, y0 + f->heads * (bh + 6), "#888888");
 	y0 += f->heads * (bh + 6) + 4;
 	for (int j = 0; j < n; j++)
 		text_up(s, x0 + j * cw + cw / 2 + LABEL_PX * 0.35, y0 + max_label_w(f, LABEL_PX),
@@ -426,15 +427,47 @@ draw_tokens(svg *s, const export_req *r, const ui_frame *f, double y0)
 	legend(s, MARGIN, y0, r->pal, 0, r->scale == SCALE_LAYER ? f->layer_max[L] : 1.0, buf);
 }
 
+/* The all-input baseline's best predictions at one [MASK], from column x:
+ * rank, piece and probability before, the change and the rank now. */
+static void
+draw_before(svg *s, const ui_mask_pred *p, double x, double y0)
+{
+	char buf[64];
+
+	text(s, x, y0, 12, "start", "bold", "#000", "before (all-input) \u2192 now");
+	y0 += 18;
+	for (int i = 0; i < p->base_k; i++, y0 += 16) {
+		snprintf(buf, sizeof buf, "%d.", i + 1);
+		text(s, x, y0, 11, "start", "normal", "#444", buf);
+		text(s, x + 22, y0, 11, "start", i == 0 ? "bold" : "normal", "#000", p->base_pieces[i]);
+		snprintf(buf, sizeof buf, "%.1f%%", 100 * p->base_probs[i]);
+		text(s, x + 170, y0, 11, "end", "normal", "#000", buf);
+		if (p->now_rank[i] < 0)
+			snprintf(buf, sizeof buf, "%+.1f  now >#%d",
+			    100 * (p->now_prob[i] - p->base_probs[i]), UI_BASE_TOPK);
+		else
+			snprintf(buf, sizeof buf, p->now_rank[i] == i ? "%+.1f  =" : "%+.1f  now #%d",
+			    100 * (p->now_prob[i] - p->base_probs[i]), p->now_rank[i] + 1);
+		text(s, x + 178, y0, 11, "start", "normal", "#000", buf);
+	}
+}
+
 static void
 draw_output(svg *s, const export_req *r, const ui_frame *f, double y0)
 {
 	char buf[160], c[8];
-	const double bw = 160, x = MARGIN;
+	const double bw = 160, x = MARGIN, before_x = MARGIN + 470;
 
 	text(s, x, y0 + 12, 13, "start", "bold", "#000", f->modified
 	    ? "Predictions (\u0394 percentage points and rank vs. all-input)" : "Predictions");
 	y0 += 30;
+	if (f->modified) {   /* which heads the change comes from */
+		char *line = export_changed_heads(f);
+
+		text(s, x, y0, 11, "start", "normal", "#000", line);
+		free(line);
+		y0 += 20;
+	}
 	if (!f->has_mlm || f->nmask == 0) {
 		text(s, x, y0, 11, "start", "normal", "#444", !f->has_mlm
 		    ? "no masked-LM head in this checkpoint" : "no [MASK] in the sentence");
@@ -445,6 +478,8 @@ draw_output(svg *s, const export_req *r, const ui_frame *f, double y0)
 
 		snprintf(buf, sizeof buf, "[MASK] at token %d", p->pos + 1);
 		text(s, x, y0, 12, "start", "bold", "#000", buf);
+		if (f->modified)
+			draw_before(s, p, before_x, y0);
 		y0 += 18;
 		for (int i = 0; i < p->k; i++) {
 			snprintf(buf, sizeof buf, "%d.", i + 1);
@@ -456,10 +491,11 @@ draw_output(svg *s, const export_req *r, const ui_frame *f, double y0)
 			rect(s, x + 178, y0 - 9, bw * pal_scale(p->probs[i], 1), 10, c);
 			if (f->modified) {
 				if (p->base_rank[i] < 0)
-					snprintf(buf, sizeof buf, "%+.1f  new", 100 * p->probs[i]);
+					snprintf(buf, sizeof buf, "new, was >#%d", UI_BASE_TOPK);
 				else
-					snprintf(buf, sizeof buf, "%+.1f  was #%d",
-					    100 * (p->probs[i] - p->base_prob[i]), p->base_rank[i] + 1);
+					snprintf(buf, sizeof buf, p->base_rank[i] == i ? "%+.1f  ="
+					    : "%+.1f  was #%d", 100 * (p->probs[i] - p->base_prob[i]),
+					    p->base_rank[i] + 1);
 				text(s, x + 178 + bw + 8, y0, 11, "start", "normal", "#000", buf);
 			}
 			y0 += 16;
@@ -486,8 +522,10 @@ draw_output(svg *s, const export_req *r, const ui_frame *f, double y0)
  * the largest weight and entropy as a share of ln n on 0..1; input
  * dependence on 0..its largest), and its kind. */
 static void
-draw_stats(svg *s, const export_req *r, const ui_frame *f, const uint8_t *modes, double y0)
+draw_stats(svg *s, const export_req *r, const ui_frame *fr, const uint8_t *modes, double y0)
 {
+	ui_grain g = export_grain(r, fr);
+	const ui_grain *f = &g;
 	const double cw = 52, rh = 16, x0 = MARGIN + 70;
 	double dep_max = 0, ln_n = f->n > 1 ? log(f->n) : 1;
 	char buf[64];

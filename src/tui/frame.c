@@ -157,6 +157,34 @@ frame_seg_start(const ui_frame *f, int i)
 	return f->pair && i > 0 && i < f->n && f->seg[i] != f->seg[i - 1];
 }
 
+void
+frame_words_init(ui_words *w, int cap)
+{
+	w->n = 0;
+	w->first = xcalloc((size_t)cap + 1, sizeof *w->first);
+	w->label = xcalloc((size_t)cap, sizeof *w->label);
+}
+
+void
+frame_words_free(ui_words *w)
+{
+	free(w->first);
+	free(w->label);
+	w->first = NULL;
+	w->label = NULL;
+	w->n = 0;
+}
+
+void
+frame_words_cut(ui_words *w, const tok_vocab *v, const tok_result *t, const char *line)
+{
+	const char *const texts[2] = { line, line };
+
+	w->n = words_group(t->tok, t->n, w->first);
+	for (int i = 0; i < w->n; i++)
+		words_text(v, t->tok, t->n, w->first, i, texts, w->label[i], sizeof w->label[i]);
+}
+
 bool
 frame_attended(const ui_frame *f, int layer, int i, int j)
 {
@@ -543,6 +571,15 @@ int
 frame_grain_token(const ui_grain *g, int i)
 {
 	return g->first != NULL ? g->first[i] : i;
+}
+
+int
+frame_grain_seg_b(const ui_frame *f, const ui_grain *g)
+{
+	for (int i = 1; i < g->n; i++)
+		if (frame_seg_start(f, frame_grain_token(g, i)))
+			return i;
+	return -1;
 }
 
 void

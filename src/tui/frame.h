@@ -64,6 +64,15 @@ typedef struct ui_words {
 	char (*label)[UI_WORD_LABEL];   /* [cap] */
 } ui_words;
 
+/* Room for the words of up to cap tokens (n 0); frame_words_free gives it back. */
+void frame_words_init(ui_words *w, int cap);
+void frame_words_free(ui_words *w);
+/* Group t's tokens into words and cut their texts from line, the text
+ * tok_encode_line read (every span, segment B's too, points into it):
+ * what the explorer hands a job while `w` is on, and what `heed export
+ * --words` computes its frame with, so both label words the same. */
+void frame_words_cut(ui_words *w, const tok_vocab *v, const tok_result *t, const char *line);
+
 /* Before and after at one [MASK]: the top predictions now, each with its
  * rank and probability in the all-input baseline, and the baseline's own
  * top predictions, each with where it stands now. */
@@ -240,5 +249,8 @@ double frame_grain_top(const ui_grain *g, frame_scale s, int layer, int head);
 bool frame_grain_attended(const ui_grain *g, int layer, int i, int j);
 /* The first token of item i (itself, for tokens). */
 int frame_grain_token(const ui_grain *g, int i);
+/* The item where segment B of a sentence pair starts, -1 for none (a
+ * word never spans the two sentences). */
+int frame_grain_seg_b(const ui_frame *f, const ui_grain *g);
 
 #endif

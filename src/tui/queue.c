@@ -19,9 +19,7 @@ queue_job_init(ui_job *j, int cap, int nmodes)
 	j->seg = xcalloc((size_t)cap, 1);
 	j->pair = false;
 	j->modes = xcalloc((size_t)nmodes, 1);
-	j->words.n = 0;
-	j->words.first = xcalloc((size_t)cap + 1, sizeof *j->words.first);
-	j->words.label = xcalloc((size_t)cap, sizeof *j->words.label);
+	frame_words_init(&j->words, cap);
 	j->probe = (frame_probe_ask){ -1, 0, 0 };
 }
 
@@ -32,14 +30,11 @@ queue_job_free(ui_job *j)
 	free(j->types);
 	free(j->seg);
 	free(j->modes);
-	free(j->words.first);
-	free(j->words.label);
+	frame_words_free(&j->words);
 	j->types = NULL;
 	j->seg = NULL;
 	j->ids = NULL;
 	j->modes = NULL;
-	j->words.first = NULL;
-	j->words.label = NULL;
 }
 
 void

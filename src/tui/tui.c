@@ -129,8 +129,7 @@ load(app *a, const tui_opts *o, heed_err *e)
 	a->heads = a->m->cfg.heads;
 	a->max_tokens = h.max_tokens;
 	a->ids = xcalloc((size_t)a->max_tokens, sizeof *a->ids);
-	a->words.first = xcalloc((size_t)a->max_tokens + 1, sizeof *a->words.first);
-	a->words.label = xcalloc((size_t)a->max_tokens, sizeof *a->words.label);
+	frame_words_init(&a->words, a->max_tokens);
 	/* a lesson that does not fit this model is refused before the screen
 	 * changes, with the line to fix */
 	if (o->lesson != NULL && ((rc = lesson_load(o->lesson, &a->lesson, e)) < 0 ||

@@ -520,7 +520,7 @@ worker_init(ui_worker *w, const model *m, const tok_vocab *vocab, const calib *c
 
 int
 worker_compute(ui_worker *w, const tok_token *tok, int n, const uint8_t *modes,
-	       const frame_geom *geom, ui_frame **out, heed_err *e)
+	       const frame_geom *geom, const ui_words *words, ui_frame **out, heed_err *e)
 {
 	ui_frame *r = w->back;
 	int rc;
@@ -528,7 +528,7 @@ worker_compute(ui_worker *w, const tok_token *tok, int n, const uint8_t *modes,
 	if (n > w->job.cap)
 		return err_set(e, HEED_EINVAL, "%d tokens, more than the %d this encoder holds",
 		    n, w->job.cap);
-	queue_job_set(&w->job, tok, n, modes, geom, NULL);
+	queue_job_set(&w->job, tok, n, modes, geom, words);
 	frame_reserve(r, n, w->m->cfg.layers, w->m->cfg.heads);
 	rc = run_job(w, r, e);
 	r->err = rc;

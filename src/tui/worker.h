@@ -75,10 +75,12 @@ typedef struct ui_worker {
 void worker_init(ui_worker *w, const model *m, const tok_vocab *vocab, const calib *cal,
 		 int max_tokens, int threads, const int *watch, int nwatch);
 /* Run one job on the calling thread: the frame the explorer would show
- * for tok[0..n) under modes, its thumbnails laid out for geom.  *out is
- * the worker's own frame, valid until the next call or worker_stop. */
+ * for tok[0..n) under modes, its thumbnails laid out for geom, and the
+ * matrices between words too when words is not NULL (frame_words_cut).
+ * *out is the worker's own frame, valid until the next call or
+ * worker_stop. */
 int worker_compute(ui_worker *w, const tok_token *tok, int n, const uint8_t *modes,
-		   const frame_geom *geom, ui_frame **out, heed_err *e);
+		   const frame_geom *geom, const ui_words *words, ui_frame **out, heed_err *e);
 /* The same with a thread of its own that takes jobs from q and wakes done
  * for each frame. */
 int worker_start(ui_worker *w, const model *m, const tok_vocab *vocab, const calib *cal,

@@ -33,28 +33,42 @@ replay() {
 	e2e_tmux capture-pane -N -e -p -t e2e -S 0 -E 23 >"$1.screen"
 }
 
-for view in grid head:2,3 tokens:1,4 output stats; do
-	"$HEED_BIN" export -m "$TUI_MODEL" --modes L2H1=uniform --view "$view" --format ansi \
-	    --size 80x24 -o "export.ans" -- "$S" 2>/dev/null
-	e2e_check "export --view $view --format ansi exits 0" test $? -eq 0
+# against VIEW SENTENCE WORDS [OPTION...]: `heed export OPTION... --view
+# VIEW --format ansi` (with --words when WORDS is w), replayed, against the
+# explorer opened with the same options (then w) and moved to VIEW as a
+# user does.  The explorer is left running on VIEW.
+against() {
+	view=$1 sent=$2 words=$3
+	shift 3
+	"$HEED_BIN" export -m "$TUI_MODEL" "$@" ${words:+--words} --view "$view" --format ansi \
+	    --size 80x24 -o "export.ans" -- "$sent" 2>/dev/null
+	e2e_check "export $* ${words:+--words }--view $view --format ansi exits 0" test $? -eq 0
 	replay export.ans
 	e2e_tmux kill-server >/dev/null 2>&1
-	e2e_start 80 24 "$HEED_BIN" -m "$TUI_MODEL" --modes L2H1=uniform "$S"
+	e2e_start 80 24 "$HEED_BIN" -m "$TUI_MODEL" "$@" "$sent"
 	e2e_wait_for 'L1H1 input' 10
+	if [ -n "$words" ]; then
+		e2e_keys w
+		e2e_wait_for 'pieces merged' 5
+	fi
 	# a key ends the start-up notice (no calibration): exports leave
 	# such notices out
 	e2e_keys l h
 	e2e_wait_for 'L1H1 input +[0-9.]+ ms' 5
 	case $view in
-	head:2,3) e2e_keys j l l Enter; e2e_wait_for 'L2 H3 input [a-z-]* ?│' 5 ;;
-	tokens:1,4) e2e_keys 3 Right Right Right; e2e_wait_for 'query sat \(4/9\)' 5 ;;
+	head:2,3) e2e_keys j l l Enter; e2e_wait_for 'L2 H3 input [a-z -]*│' 5 ;;
+	tokens:1,4) e2e_keys 3 Right Right Right; e2e_wait_for 'query (word )?[^ ]+ \(4/' 5 ;;
 	output) e2e_keys 4; e2e_wait_for 'Hidden states' 5 ;;
 	stats) e2e_keys 5; e2e_wait_for 'head kind +entropy' 5 ;;
 	esac
 	sleep 0.5
 	e2e_tmux capture-pane -N -e -p -t e2e >explorer.screen
-	e2e_check "--view $view: the ANSI export replayed equals the explorer's screen" \
+	e2e_check "$* ${words:+--words }--view $view: the ANSI export replayed equals the explorer's screen" \
 	    same export.ans.screen explorer.screen
+}
+
+for view in grid head:2,3 tokens:1,4 output stats; do
+	against "$view" "$S" "" --modes L2H1=uniform
 	# e, then a: the same screen, written by the explorer itself
 	if [ "$view" = "head:2,3" ]; then
 		e2e_keys e
@@ -66,6 +80,30 @@ for view in grid head:2,3 tokens:1,4 output stats; do
 		e2e_check "the explorer's ANSI export replayed equals its screen" \
 		    same heed-head-1.ans.screen explorer.screen
 	fi
+done
+
+# --words: the explorer after `w`.  "unaffable" is three pieces, so the
+# head, tokens and stats views draw words; the grid's status line counts
+# them.
+W="the unaffable cat sat on the [MASK] ."
+for view in head:2,3 tokens:1,4 stats grid; do
+	against "$view" "$W" w
+	if [ "$view" = "tokens:1,4" ]; then
+		e2e_expect 'query word cat \(4/10\)' "the tokens view's query counts words"
+		# e t in the explorer: its command line keeps --words and the
+		# query word, and makes the same numbers again
+		e2e_keys e t
+		e2e_wait_for 'wrote heed-tokens-1\.txt' 5
+		e2e_check "e t with words on writes word-level numbers" \
+		    grep -q '^# layer 1, query word 4 (cat)' heed-tokens-1.txt
+		"$HEED_BIN" export -m "$TUI_MODEL" --words --view tokens:1,4 --format txt \
+		    -- "$W" 2>/dev/null | grep -v '^# made again with' >cli.txt
+		grep -v '^# made again with' heed-tokens-1.txt >key.txt
+		e2e_check "... the same numbers as the command line export --words" cmp -s cli.txt key.txt
+		e2e_check "... whose command line it names" \
+		    grep -q -- "--view tokens:1,4 --words --format txt" heed-tokens-1.txt
+	fi
+	[ "$view" = grid ] && e2e_expect '14 tokens, 10 words' "the grid's status line counts words"
 done
 
 # e s and e t: the SVG and the numbers of the view shown, named on the
