@@ -335,6 +335,60 @@ cache_put(tok_mws *ws, const tok_model *m, const char *s, size_t n, uint64_t h,
 	c->n++;
 }
 
+/* SentencePiece's rev_merge (bpe_model.cc): for each UNUSED piece, the
+ * last pair of symbols seen to make it — noted whenever such a pair is
+ * queued, merged or not — so that it can be split back into them. */
+static void
+rev_note(const tok_model *m, tok_mws *ws, int id, int a, int b)
+{
+	int i;
+
+	if (m->unused == NULL || !m->unused[id])
+		return;
+	for (i = 0; i < ws->rev_n && ws->rev[3 * i] != id; i++)
+		;
+	if (i == ws->rev_n) {
+		if (ws->rev_n == ws->rev_cap) {
+			ws->rev_cap = 2 * ws->rev_cap + 16;
+			ws->rev = xrealloc(ws->rev, 3 * (size_t)ws->rev_cap * sizeof *ws->rev);
+		}
+		ws->rev[3 * ws->rev_n++] = id;
+	}
+	ws->rev[3 * i + 1] = a;
+	ws->rev[3 * i + 2] = b;
+}
+
+static void
+push_merge(heap *q, const tok_model *m, tok_mws *ws, const tok_merge *mg, int pos)
+{
+	heap_push(q, mg->rank, pos, mg->id);
+	rev_note(m, ws, mg->id, mg->a, mg->b);
+}
+
+/* Token id over chars [b, e) of w, an UNUSED piece split back into the
+ * symbols it was made of, recursively (bpe_model.cc's resegment). */
+static void
+resegment(const tok_model *m, const tok_mws *ws, const tok_char *w, int id, int b, int e,
+	  tok_out *out)
+{
+	if (m->unused != NULL && id >= 0 && m->unused[id])
+		for (int i = 0; i < ws->rev_n; i++)
+			if (ws->rev[3 * i] == id) {
+				int left = ws->rev[3 * i + 1], cut = b;
+				size_t len = 0;
+				const char *p = tok_table_piece(m->vocab, left, &len);
+
+				for (size_t k = 0; p != NULL && k < len; k++)
+					cut += ((unsigned char)p[k] & 0xC0) != 0x80;
+				if (cut <= b || cut >= e)
+					break;
+				resegment(m, ws, w, left, b, cut, out);
+				resegment(m, ws, w, ws->rev[3 * i + 2], cut, e, out);
+				return;
+			}
+	tok_out_push(out, id, w[b].begin, w[e - 1].end);
+}
+
 void
 tok_bpe(const tok_model *m, const tok_char *w, int n, tok_out *out, tok_mws *ws)
 {
@@ -348,7 +402,8 @@ tok_bpe(const tok_model *m, const tok_char *w, int n, tok_out *out, tok_mws *ws)
 		return;
 	/* the word's text, the cache's key (ws->s; ws->sym is free again after) */
 	tok_word_utf8(w, n, ws);
-	cacheable = ws->s.n <= TOK_BPE_CACHE_LEN;
+	/* a word's split of an UNUSED piece depends on the pairs seen in it */
+	cacheable = ws->s.n <= TOK_BPE_CACHE_LEN && m->unused == NULL;
 	if (cacheable) {
 		h = word_hash(ws->s.s, ws->s.n);
 		if (cache_get(ws, m, w, ws->s.s, ws->s.n, h, out))
@@ -368,9 +423,10 @@ tok_bpe(const tok_model *m, const tok_char *w, int n, tok_out *out, tok_mws *ws)
 	/* byte fallback gives at most 4 symbols per char */
 	sym = sym_room(ws, 4 * n);
 	k = initial(m, w, n, ws, sym);
+	ws->rev_n = 0;
 	for (i = 0; i + 1 < k; i++)
 		if ((mg = tok_bpe_find_merge(m, sym[i * S_N + S_ID], sym[(i + 1) * S_N + S_ID])) != NULL)
-			heap_push(&q, mg->rank, i, mg->id);
+			push_merge(&q, m, ws, mg, i);
 	while (q.n > 0) {
 		hent top = heap_pop(&q);
 		int *s = sym + top.pos * S_N, *r, nx;
@@ -390,15 +446,14 @@ tok_bpe(const tok_model *m, const tok_char *w, int n, tok_out *out, tok_mws *ws)
 			sym[nx * S_N + S_PREV] = top.pos;
 		if (s[S_PREV] >= 0 &&
 		    (mg = tok_bpe_find_merge(m, sym[s[S_PREV] * S_N + S_ID], s[S_ID])) != NULL)
-			heap_push(&q, mg->rank, s[S_PREV], mg->id);
+			push_merge(&q, m, ws, mg, s[S_PREV]);
 		if (nx >= 0 && (mg = tok_bpe_find_merge(m, s[S_ID], sym[nx * S_N + S_ID])) != NULL)
-			heap_push(&q, mg->rank, top.pos, mg->id);
+			push_merge(&q, m, ws, mg, top.pos);
 	}
 	ws->heap = q.h;
 	ws->heap_cap = q.cap;
 	for (i = 0; i >= 0 && i < k; i = sym[i * S_N + S_NEXT])
-		tok_out_push(out, sym[i * S_N + S_ID], w[sym[i * S_N + S_B]].begin,
-			     w[sym[i * S_N + S_E] - 1].end);
+		resegment(m, ws, w, sym[i * S_N + S_ID], sym[i * S_N + S_B], sym[i * S_N + S_E], out);
 	if (cacheable && k > 0)
 		cache_put(ws, m, ws->s.s, ws->s.n, h, sym, k);
 }

@@ -45,6 +45,7 @@ tok_model_free(tok_model *m)
 	free(m->suffix);
 	free(m->merge);
 	free(m->score);
+	free(m->unused);
 	memset(m, 0, sizeof *m);
 }
 

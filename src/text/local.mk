@@ -45,9 +45,11 @@ EXTRA_DIST += $(TOK_FIXTURES:%=tests/fixtures/tok/%.json) \
 	$(SPM_TYPES:%=tests/fixtures/tok/spm-%.golden.json) \
 	tests/fixtures/tok/xlmr-spm/sentencepiece.bpe.model tests/fixtures/tok/xlmr-spm.golden.json \
 	tests/fixtures/tok/albert-spm/spiece.model tests/fixtures/tok/albert-spm/tokenizer_config.json \
-	tests/fixtures/tok/albert-spm.golden.json
+	tests/fixtures/tok/albert-spm.golden.json \
+	tests/fixtures/tok/albert-digits/spiece.model tests/fixtures/tok/albert-digits/tokenizer_config.json \
+	tests/fixtures/tok/albert-digits.json tests/fixtures/tok/albert-digits.golden.json
 # SentencePiece's BPE, word and char models (tools/tok/make_spm_fixtures.py)
-SPM_TYPES = bpe word char
+SPM_TYPES = bpe word char unused-bpe unused-unigram
 TESTS += tests/tokenize_test.sh
 EXTRA_DIST += tests/tokenize_test.sh
 # Sentence pairs against the reference's pair forward (type ids reach the

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <utf8proc.h>
 
 #include "src/text/sentencepiece_model.pb-c.h"
 
@@ -75,6 +76,26 @@ class_is(const json_t *cfg, const char *stem)
 	const char *c = json_string_value(json_object_get(cfg, "tokenizer_class"));
 
 	return c != NULL && strncmp(c, stem, strlen(stem)) == 0;
+}
+
+/* A piece ending in a digit and a comma ("1,", "▁000,"): the pieces
+ * AlbertConverter pushes down by 100 (check_number_comma false), so the
+ * fast tokenizer cuts "1,000," as "1,000" ","; the slow AlbertTokenizer
+ * re-splits such pieces after the fact to the same end. */
+static bool
+number_comma(const char *s)
+{
+	size_t n = strlen(s), k;
+	utf8proc_int32_t cp;
+
+	if (n < 2 || s[n - 1] != ',')
+		return false;
+	for (k = n - 2; k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80; k--)
+		;
+	if (utf8proc_iterate((const utf8proc_uint8_t *)s + k, (utf8proc_ssize_t)(n - 1 - k), &cp) !=
+	    (utf8proc_ssize_t)(n - 1 - k))
+		return false;
+	return tok_uc_is_py_digit(cp);
 }
 
 /* The casing transformers' tokenizer class applies before SentencePiece
@@ -200,17 +221,17 @@ piece_id(bool fairseq, size_t i)
  * normal pieces is a merge to it, ranked by its score, highest first, equal
  * scores sharing a rank (the leftmost pair then wins, as in bpe_model.cc). */
 static void
-spm_merges(tok_vocab *v, const Sentencepiece__ModelProto *m, bool fairseq)
+spm_merges(tok_vocab *v, const Sentencepiece__ModelProto *m, const double *score, bool fairseq)
 {
 	size_t n = m->n_pieces, i, k, nr = 0;
-	float *sc = xmalloc(n * sizeof *sc);
+	double *sc = xmalloc(n * sizeof *sc);
 
 	for (i = 0; i < n; i++)
-		sc[i] = m->pieces[i]->score;
+		sc[i] = score[i];
 	/* distinct scores, descending: a piece's rank is its score's place */
 	for (i = 1; i < n; i++)
 		for (k = i; k > 0 && sc[k - 1] < sc[k]; k--) {
-			float t = sc[k];
+			double t = sc[k];
 
 			sc[k] = sc[k - 1];
 			sc[k - 1] = t;
@@ -224,12 +245,13 @@ spm_merges(tok_vocab *v, const Sentencepiece__ModelProto *m, bool fairseq)
 		size_t len = strlen(s), lo = 0, hi = nr, cut;
 
 		if (p->type != SENTENCEPIECE__MODEL_PROTO__SENTENCE_PIECE__TYPE__NORMAL &&
-		    p->type != SENTENCEPIECE__MODEL_PROTO__SENTENCE_PIECE__TYPE__USER_DEFINED)
+		    p->type != SENTENCEPIECE__MODEL_PROTO__SENTENCE_PIECE__TYPE__USER_DEFINED &&
+		    p->type != SENTENCEPIECE__MODEL_PROTO__SENTENCE_PIECE__TYPE__UNUSED)
 			continue;
 		while (lo < hi) {   /* sc is descending */
 			size_t mid = (lo + hi) / 2;
 
-			if (sc[mid] > p->score)
+			if (sc[mid] > score[i])
 				lo = mid + 1;
 			else
 				hi = mid;
@@ -263,8 +285,9 @@ tok_spm_build(const unsigned char *buf, size_t len, const json_t *cfg, const cha
 	tok_vocab *v;
 	size_t i, n;
 	int rc = HEED_OK, type;
-	bool fairseq, split;
+	bool fairseq, split, albert = class_is(cfg, "Albert");
 	const char *mask;
+	double *score;
 
 	*out = NULL;
 	m = sentencepiece__model_proto__unpack(NULL, len, buf);
@@ -319,6 +342,13 @@ tok_spm_build(const unsigned char *buf, size_t len, const json_t *cfg, const cha
 		tok_vocab_free(v);
 		return err_set(e, HEED_EFORMAT, "SentencePiece model type %d is unknown", type);
 	}
+	/* the pieces' scores as the converter hands them to the fast model */
+	score = xmalloc(n * sizeof *score);
+	for (i = 0; i < n; i++) {
+		const char *s = m->pieces[i]->piece != NULL ? m->pieces[i]->piece : "";
+
+		score[i] = (double)m->pieces[i]->score - (albert && number_comma(s) ? 100.0 : 0.0);
+	}
 	v->model.score = xmalloc((n + 2) * sizeof *v->model.score);
 	for (i = 0; i < n + 2; i++)
 		v->model.score[i] = -1e301;   /* not a piece merges may use */
@@ -338,8 +368,8 @@ tok_spm_build(const unsigned char *buf, size_t len, const json_t *cfg, const cha
 		if (fairseq && i < 3)
 			s = i == 0 ? "<unk>" : i == 1 ? "<s>" : "</s>";
 		tok_table_set(v->model.vocab, id, s, strlen(s));
-		if (p->score < v->model.min_score)
-			v->model.min_score = p->score;
+		if (score[i] < v->model.min_score)
+			v->model.min_score = score[i];
 		switch (p->type) {
 		case SENTENCEPIECE__MODEL_PROTO__SENTENCE_PIECE__TYPE__UNKNOWN:
 			v->model.unk = id;
@@ -350,16 +380,24 @@ tok_spm_build(const unsigned char *buf, size_t len, const json_t *cfg, const cha
 			break;
 		case SENTENCEPIECE__MODEL_PROTO__SENTENCE_PIECE__TYPE__USER_DEFINED:
 			tok_add_token(v, id, s, strlen(s), false, false, false, false, true);
-			v->model.score[id] = p->score;
+			v->model.score[id] = score[i];
 			break;
 		case SENTENCEPIECE__MODEL_PROTO__SENTENCE_PIECE__TYPE__NORMAL:
-			v->model.score[id] = p->score;
+			v->model.score[id] = score[i];
+			break;
+		case SENTENCEPIECE__MODEL_PROTO__SENTENCE_PIECE__TYPE__UNUSED:
+			/* a piece BPE merges through but never shows (bpe.c);
+			 * not in Unigram's lattice (unigram.c) */
+			v->model.score[id] = score[i];
+			if (v->model.unused == NULL)
+				v->model.unused = xcalloc(n + 2, 1);
+			v->model.unused[id] = 1;
 			break;
 		default:
 			break;
 		}
 		if (v->model.kind == TOK_UNIGRAM)
-			v->model.score[id] = p->score;
+			v->model.score[id] = score[i];
 	}
 	tok_table_index(v->model.vocab);
 	if (fairseq) {
@@ -380,7 +418,7 @@ tok_spm_build(const unsigned char *buf, size_t len, const json_t *cfg, const cha
 	if (v->model.unk < 0)
 		rc = err_set(e, HEED_EFORMAT, "the SentencePiece model has no unknown piece");
 	if (rc == HEED_OK && type == SENTENCEPIECE__TRAINER_SPEC__MODEL_TYPE__BPE)
-		spm_merges(v, m, fairseq);
+		spm_merges(v, m, score, fairseq);
 	if (rc == HEED_OK && cfg != NULL && cfg_bool(cfg, "split_by_punct", false)) {
 		/* DeBERTa: punctuation isolated before the Metaspace split */
 		v->pre = xcalloc(1, sizeof *v->pre);
@@ -393,6 +431,7 @@ tok_spm_build(const unsigned char *buf, size_t len, const json_t *cfg, const cha
 		rc = normalizer(v, m->normalizer_spec, split, e);
 	}
 	sentencepiece__model_proto__free_unpacked(m, NULL);
+	free(score);
 	if (rc == HEED_OK) {
 		template(v);
 		rc = tok_finish(v, e);

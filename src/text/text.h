@@ -84,6 +84,7 @@ bool tok_uc_is_numeric(int32_t cp);      /* N* */
 bool tok_uc_is_alnum(int32_t cp);        /* Rust char::is_alphanumeric */
 bool tok_uc_is_mn(int32_t cp);
 bool tok_uc_is_mark(int32_t cp);        /* M* */
+bool tok_uc_is_py_digit(int32_t cp);    /* Python's str.isdigit */
 /* Rust's char::to_lowercase: writes 1 or 2 code points, returns the count. */
 int tok_uc_lower(int32_t cp, int32_t out[2]);
 
@@ -240,6 +241,10 @@ struct tok_model {
 	double *score;                /* [vocab size] */
 	double min_score;
 	int byte_id[256];             /* <0xXX> pieces, -1 when absent */
+	/* SentencePiece's UNUSED pieces ([vocab size], NULL when none): BPE
+	 * merges through them but never outputs one, splitting it back into
+	 * the two symbols it was made of; Unigram never uses them */
+	uint8_t *unused;
 };
 
 /* A BPE heap entry: merge rank, left symbol, merged id. */
@@ -281,6 +286,8 @@ typedef struct tok_mws {
 	int *from, *bid;
 	int lat_cap;
 	tok_bcache cache;
+	int *rev;     /* BPE with UNUSED pieces: (piece, left, right) triples */
+	int rev_n, rev_cap;
 } tok_mws;
 
 void tok_mws_free(tok_mws *w);

@@ -439,6 +439,7 @@ tok_mws_free(tok_mws *w)
 	free(w->best);
 	free(w->from);
 	free(w->bid);
+	free(w->rev);
 	tok_bcache_free(&w->cache);
 }
 

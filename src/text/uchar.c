@@ -122,3 +122,27 @@ tok_uc_is_mark(int32_t cp)
 	c = utf8proc_category(cp);
 	return c == UTF8PROC_CATEGORY_MN || c == UTF8PROC_CATEGORY_MC || c == UTF8PROC_CATEGORY_ME;
 }
+
+/* Python's str.isdigit, which transformers' converters call: Numeric_Type
+ * Decimal (exactly Nd) or Digit, the superscript, subscript, circled and
+ * other compatibility digits below (Unicode 14, Python 3.11's table). */
+bool
+tok_uc_is_py_digit(int32_t cp)
+{
+	static const int32_t digit[][2] = {
+		{ 0xB2, 0xB3 }, { 0xB9, 0xB9 }, { 0x1369, 0x1371 }, { 0x19DA, 0x19DA },
+		{ 0x2070, 0x2070 }, { 0x2074, 0x2079 }, { 0x2080, 0x2089 }, { 0x2460, 0x2468 },
+		{ 0x2474, 0x247C }, { 0x2488, 0x2490 }, { 0x24EA, 0x24EA }, { 0x24F5, 0x24FD },
+		{ 0x24FF, 0x24FF }, { 0x2776, 0x277E }, { 0x2780, 0x2788 }, { 0x278A, 0x2792 },
+		{ 0x10A40, 0x10A43 }, { 0x10E60, 0x10E68 }, { 0x11052, 0x1105A }, { 0x1F100, 0x1F10A },
+	};
+
+	if (cp < 0x80)
+		return cp >= '0' && cp <= '9';
+	if (utf8proc_category(cp) == UTF8PROC_CATEGORY_ND)
+		return true;
+	for (size_t i = 0; i < sizeof digit / sizeof digit[0]; i++)
+		if (cp >= digit[i][0] && cp <= digit[i][1])
+			return true;
+	return false;
+}

@@ -92,7 +92,7 @@ tok_unigram(const tok_model *m, const tok_char *w, int n, tok_out *out, tok_mws 
 			if (len > maxlen || !tok_table_is_prefix(m->vocab, h))
 				break;
 			id = tok_table_find_hashed(m->vocab, h, ws->s.s + off[i], len);
-			if (id >= 0 && m->score != NULL) {
+			if (id >= 0 && m->score != NULL && (m->unused == NULL || !m->unused[id])) {
 				relax(ws, i, e, id, m->score[id]);
 				if (e == i + 1)
 					single = true;

@@ -17,7 +17,7 @@ const { sentences, pairs } = require('./sentences');
 
 const top = path.resolve(__dirname, '..', '..');
 const out = path.join(top, 'tests', 'fixtures', 'tok');
-const VERSION = require('tokenizers/package.json').version;
+const { cases, VERSION } = require('./hf_golden');
 
 function special(id, content, extra) {
   return Object.assign({ id, content, single_word: false, lstrip: false, rstrip: false,
@@ -232,37 +232,13 @@ function unigram(model) {
 
 // ---- goldens -------------------------------------------------------------
 
-// Node gives offsets in code points; heed's are bytes.
-function toBytes(s, off) {
-  const cps = Array.from(s);
-  const at = [0];
-  for (const c of cps) at.push(at[at.length - 1] + Buffer.byteLength(c, 'utf8'));
-  return off.map(([b, e]) => [at[b], at[e]]);
-}
-
 async function golden(name, json, extra) {
   const text = JSON.stringify(json);
   fs.writeFileSync(path.join(out, `${name}.json`), text + '\n');
-  const t = tk.Tokenizer.fromString(text);
-  const cases = [];
-  const lines = sentences(600).concat(extra);
-  const todo = lines.map((a) => [a, null]).concat(pairs(60));
-  for (const [a, b] of todo) {
-    const enc = await t.encode(a, b, { addSpecialTokens: true });
-    const seq = enc.getSequenceIds();
-    const offs = enc.getOffsets();
-    const offsets = offs.map((o, i) => {
-      if (seq[i] === null || seq[i] === undefined) return [-1, -1];
-      return toBytes(seq[i] === 1 ? b : a, [o])[0];
-    });
-    const c = { a, ids: enc.getIds(), tokens: enc.getTokens(), offsets };
-    if (b !== null) { c.b = b; c.types = enc.getTypeIds(); }
-    cases.push(c);
-  }
   const doc = { tokenizer: `${name}.json`, generator: 'tools/tok/make_fixtures.js',
-    tokenizers: VERSION, cases };
+    tokenizers: VERSION, cases: await cases(text, sentences(600).concat(extra), pairs(60)) };
   fs.writeFileSync(path.join(out, `${name}.golden.json`), JSON.stringify(doc, null, 0) + '\n');
-  console.log(`${name}: ${cases.length} cases`);
+  console.log(`${name}: ${doc.cases.length} cases`);
 }
 
 async function main() {

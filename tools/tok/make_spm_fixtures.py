@@ -23,11 +23,30 @@ Unigram models:
     tests/fixtures/tok/NAME.golden.json: SentencePiece's segmentation of the
         text so prepared, in those ids
 
+SentencePiece models with UNUSED pieces (SetVocabulary's), BPE and Unigram:
+
+    tests/fixtures/tok/spm-unused-TYPE.model, spm-unused-TYPE.golden.json
+
+ALBERT's digit-comma rule, where transformers' fast tokenizer and
+SentencePiece part ways:
+
+    tests/fixtures/tok/albert-digits/spiece.model + tokenizer_config.json
+        a Unigram model trained on text full of numbers like "1,000," so that
+        it has pieces ending in a digit and a comma ("0,", "▁1,")
+    tests/fixtures/tok/albert-digits.json: the tokenizer.json transformers'
+        AlbertConverter makes of it, built here by the converter's own rules
+        (its vocab lowers every such piece's score by 100, check_number_comma)
+    tests/fixtures/tok/albert-digits.golden.json: what Hugging Face's Rust
+        tokenizers (npm `tokenizers`, tools/tok/hf_golden.js) make of the
+        sentences with that tokenizer.json: ids, pieces and byte offsets
+
 Run from the source tree with Debian's /usr/bin/python3 (node for the
-sentences): /usr/bin/python3 tools/tok/make_spm_fixtures.py
+sentences and the Hugging Face goldens, after `npm install` in tools/tok):
+/usr/bin/python3 tools/tok/make_spm_fixtures.py
 """
 import json
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -182,12 +201,164 @@ def transformers_layouts(tmp, data):
             write_cases(name, albert(model, data["sentences"], data["pairs"]))
 
 
+def check_number_comma(piece):
+    """transformers' convert_slow_tokenizer.check_number_comma, verbatim."""
+    return len(piece) < 2 or piece[-1] != "," or not piece[-2].isdigit()
+
+
+def number_text(rnd):
+    """A line of numbers written with thousands commas, some followed by a comma."""
+    words = ["paid", "counted", "sailed", "about", "nearly", "and", "then", "whales", "miles",
+             "men", "barrels", "of", "oil", "in", "the", "year"]
+    out = []
+    for _ in range(rnd.randint(4, 12)):
+        if rnd.random() < 0.5:
+            n = rnd.choice([rnd.randint(0, 99), rnd.randint(100, 9999), rnd.randint(10000, 10**7)])
+            out.append("{:,}".format(n) + ("," if rnd.random() < 0.4 else ""))
+        else:
+            out.append(rnd.choice(words))
+    return " ".join(out)
+
+
+def albert_converted(sp):
+    """The tokenizer.json AlbertConverter (transformers' convert_slow_tokenizer.py)
+    makes of an ALBERT spiece.model trained with identity normalization (no
+    charsmap), do_lower_case and keep_accents false as AlbertTokenizer's
+    defaults: its vocab, normalizer, Metaspace, template, and the added
+    tokens AlbertTokenizerFast holds (the control pieces, <unk>, [MASK]
+    taking the spaces before it)."""
+    vocab = []
+    for i in range(sp.get_piece_size()):
+        piece, score = sp.id_to_piece(i), sp.get_score(i)
+        vocab.append([piece, score if check_number_comma(piece) else score - 100])
+
+    def added(i, extra=None):
+        t = {"id": i, "content": sp.id_to_piece(i), "single_word": False, "lstrip": False,
+             "rstrip": False, "normalized": False, "special": True}
+        t.update(extra or {})
+        return t
+
+    specials = sorted(set(i for i in range(sp.get_piece_size()) if sp.is_control(i)) | {sp.unk_id()})
+    tpl = lambda s: {"SpecialToken": {"id": s, "type_id": 0}}
+    seq = lambda x, t: {"Sequence": {"id": x, "type_id": t}}
+    cls, sep = sp.piece_to_id("[CLS]"), sp.piece_to_id("[SEP]")
+    return {
+        "version": "1.0", "truncation": None, "padding": None,
+        "added_tokens": [added(i, {"lstrip": True} if sp.id_to_piece(i) == "[MASK]" else None)
+                         for i in specials],
+        "normalizer": {"type": "Sequence", "normalizers": [
+            {"type": "Replace", "pattern": {"String": "``"}, "content": '"'},
+            {"type": "Replace", "pattern": {"String": "''"}, "content": '"'},
+            {"type": "NFKD"}, {"type": "StripAccents"}, {"type": "Lowercase"},
+            {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "}]},
+        "pre_tokenizer": {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always",
+                          "split": True},
+        "post_processor": {"type": "TemplateProcessing",
+                           "single": [tpl("[CLS]"), seq("A", 0), tpl("[SEP]")],
+                           "pair": [tpl("[CLS]"), seq("A", 0), tpl("[SEP]"), seq("B", 1),
+                                    {"SpecialToken": {"id": "[SEP]", "type_id": 1}}],
+                           "special_tokens": {
+                               "[CLS]": {"id": "[CLS]", "ids": [cls], "tokens": ["[CLS]"]},
+                               "[SEP]": {"id": "[SEP]", "ids": [sep], "tokens": ["[SEP]"]}}},
+        "decoder": {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always",
+                    "split": True},
+        "model": {"type": "Unigram", "unk_id": sp.unk_id(), "vocab": vocab, "byte_fallback": False},
+    }
+
+
+def albert_digits(tmp, data):
+    rnd = random.Random(15)
+    text = os.path.join(tmp, "digits.txt")
+    with open(CORPUS, encoding="utf-8") as f, open(text, "w", encoding="utf-8") as g:
+        lines = [line for line in f if line.strip()][:4000]
+        for k, line in enumerate(lines):
+            g.write(line)
+            if k % 2 == 0:
+                g.write(number_text(rnd) + "\n")
+    prefix = os.path.join(tmp, "albert-digits")
+    spm.SentencePieceTrainer.train(input=text, model_prefix=prefix, num_threads=1, model_type="unigram",
+                                   vocab_size=1200, pad_id=0, unk_id=1, bos_id=-1, eos_id=-1,
+                                   control_symbols="[CLS],[SEP],[MASK]",
+                                   normalization_rule_name="identity", minloglevel=2)
+    d = os.path.join(OUT, "albert-digits")
+    os.makedirs(d, exist_ok=True)
+    model = os.path.join(d, "spiece.model")
+    with open(prefix + ".model", "rb") as f, open(model, "wb") as g:
+        g.write(f.read())
+    with open(os.path.join(d, "tokenizer_config.json"), "w", encoding="utf-8") as f:
+        json.dump({"tokenizer_class": "AlbertTokenizer", "do_lower_case": True,
+                   "keep_accents": False, "remove_space": True}, f, indent=1)
+        f.write("\n")
+    sp = spm.SentencePieceProcessor(model_file=model)
+    lowered = [sp.id_to_piece(i) for i in range(sp.get_piece_size())
+               if not check_number_comma(sp.id_to_piece(i))]
+    tj = os.path.join(OUT, "albert-digits.json")
+    with open(tj, "w", encoding="utf-8") as f:
+        json.dump(albert_converted(sp), f, ensure_ascii=False, separators=(",", ":"))
+        f.write("\n")
+    # Spaces at either end are left out: there heed follows SentencePiece
+    # and the slow AlbertTokenizer, which drop them, where the fast one
+    # keeps a lone "▁" (its normalizer has no Strip).
+    extra = [number_text(rnd) for _ in range(120)]
+    sentences = [a.strip(" ") for a in data["sentences"]] + extra
+    pairs = [[a.strip(" "), b.strip(" ")] for a, b in data["pairs"]]
+    out = os.path.join(OUT, "albert-digits.golden.json")
+    subprocess.run(["node", os.path.join(HERE, "hf_golden.js"), tj, out], check=True,
+                   input=json.dumps({"sentences": sentences, "pairs": pairs}).encode())
+    # the rule must matter: cases where SentencePiece's own pieces differ
+    with open(out, encoding="utf-8") as f:
+        cases = json.load(f)["cases"]
+    differ = sum(1 for c in cases if "b" not in c and
+                 sp.encode(albert_text(c["a"]), out_type=str) != c["tokens"][1:-1])
+    print("albert-digits: %d pieces lowered (%s...), %d of %d sentences cut otherwise by SentencePiece"
+          % (len(lowered), " ".join(lowered[:6]), differ, len(sentences)))
+    if not lowered or not differ:
+        sys.exit("albert-digits: the digit-comma rule changes nothing; retrain")
+
+
+def unused(tmp, data):
+    """BPE and Unigram models with UNUSED pieces, made as SentencePiece makes
+    them (SetVocabulary: every piece of two or more characters outside the
+    list given becomes UNUSED; here every fourth), and its segmentation with
+    them: BPE merges through an UNUSED piece and splits it back, Unigram
+    never uses one."""
+    for kind in ("bpe", "unigram"):
+        prefix = os.path.join(tmp, "unused-" + kind)
+        spm.SentencePieceTrainer.train(input=CORPUS, model_prefix=prefix, num_threads=1,
+                                       model_type=kind, vocab_size=1500, input_sentence_size=50000,
+                                       shuffle_input_sentence=False, minloglevel=2)
+        sp = spm.SentencePieceProcessor(model_file=prefix + ".model")
+        plain = spm.SentencePieceProcessor(model_file=prefix + ".model")
+        multi = [i for i in range(sp.get_piece_size())
+                 if not (sp.is_control(i) or sp.is_unknown(i)) and len(sp.id_to_piece(i)) > 1]
+        drop = set(multi[3::4])
+        sp.set_vocabulary([sp.id_to_piece(i) for i in range(sp.get_piece_size()) if i not in drop])
+        model = os.path.join(OUT, "spm-unused-%s.model" % kind)
+        with open(model, "wb") as g:
+            g.write(sp.serialized_model_proto())
+        check = spm.SentencePieceProcessor(model_file=model)
+        assert sum(check.is_unused(i) for i in range(check.get_piece_size())) == len(drop)
+        differ = sum(1 for a in data["sentences"] if check.encode(a) != plain.encode(a))
+        golden(model, data["sentences"], data["pairs"],
+               os.path.join(OUT, "spm-unused-%s.golden.json" % kind), "spm-unused-" + kind)
+        print("spm-unused-%s: %d UNUSED pieces, %d of %d sentences cut otherwise without them"
+              % (kind, len(drop), differ, len(data["sentences"])))
+        if not differ:
+            sys.exit("spm-unused-%s: the UNUSED pieces change nothing" % kind)
+
+
 def main():
+    """Every fixture, or only the groups named: types seeds layouts albert-digits
+    unused."""
+    only = set(sys.argv[1:])
+    want = lambda g: not only or g in only
     js = ("const s = require('./sentences');"
           "console.log(JSON.stringify({sentences: s.sentences(600), pairs: s.pairs(60)}))")
     data = json.loads(subprocess.check_output(["node", "-e", js], cwd=HERE))
     with tempfile.TemporaryDirectory() as tmp:
         for name, opts in MODELS.items():
+            if not want("types"):
+                break
             prefix = os.path.join(tmp, name)
             spm.SentencePieceTrainer.train(input=CORPUS, model_prefix=prefix, num_threads=2,
                                            input_sentence_size=200000, shuffle_input_sentence=False,
@@ -197,8 +368,14 @@ def main():
                 g.write(f.read())
             golden(model, data["sentences"], data["pairs"],
                    os.path.join(OUT, "spm-%s.golden.json" % name), "spm-" + name)
-        seeds(tmp)
-        transformers_layouts(tmp, data)
+        if want("seeds"):
+            seeds(tmp)
+        if want("layouts"):
+            transformers_layouts(tmp, data)
+        if want("albert-digits"):
+            albert_digits(tmp, data)
+        if want("unused"):
+            unused(tmp, data)
 
 
 if __name__ == "__main__":
