@@ -49,7 +49,7 @@ EXTRA_DIST += $(TOK_FIXTURES:%=tests/fixtures/tok/%.json) \
 	tests/fixtures/tok/albert-digits/spiece.model tests/fixtures/tok/albert-digits/tokenizer_config.json \
 	tests/fixtures/tok/albert-digits.json tests/fixtures/tok/albert-digits.golden.json
 # SentencePiece's BPE, word and char models (tools/tok/make_spm_fixtures.py)
-SPM_TYPES = bpe word char unused-bpe unused-unigram
+SPM_TYPES = bpe word char unused-bpe unused-unigram suffix-unigram suffix-bpe
 TESTS += tests/tokenize_test.sh
 EXTRA_DIST += tests/tokenize_test.sh
 # Sentence pairs against the reference's pair forward (type ids reach the

@@ -403,7 +403,11 @@ byte_level(step *st, const tok_pretok *p, const tok_split *s, tok_chars *tmp)
 
 /* Metaspace: spaces become the replacement character, one is put in front
  * (prepend_scheme "always", or "first" on the input's first piece), and
- * each replacement character starts a new piece. */
+ * each replacement character starts a new piece.  A SentencePiece model
+ * that treats whitespace as a suffix has it the other way round, as its
+ * normalizer.cc does: one put at the end, unconditionally, spanning
+ * nothing at the end of the text (where SentencePiece maps it), and each
+ * one closing a piece ("hello▁" "world▁"). */
 static void
 metaspace(step *st, const tok_pretok *p, const tok_split *s, tok_chars *tmp)
 {
@@ -415,7 +419,9 @@ metaspace(step *st, const tok_pretok *p, const tok_split *s, tok_chars *tmp)
 		return;
 	for (i = 0; i < n; i++)
 		tok_chars_push(tmp, c[i].cp == ' ' ? p->replacement : c[i].cp, c[i].begin, c[i].end);
-	if (tmp->c[0].cp != p->replacement && (p->prepend == 2 || (p->prepend == 1 && s->first))) {
+	if (p->suffix && (p->prepend == 2 || (p->prepend == 1 && s->first)))
+		tok_chars_push(tmp, p->replacement, tmp->c[tmp->n - 1].end, tmp->c[tmp->n - 1].end);
+	else if (tmp->c[0].cp != p->replacement && (p->prepend == 2 || (p->prepend == 1 && s->first))) {
 		tok_chars_push(tmp, 0, 0, 0);
 		memmove(tmp->c + 1, tmp->c, (size_t)(tmp->n - 1) * sizeof *tmp->c);
 		tmp->c[0].cp = p->replacement;
@@ -433,7 +439,7 @@ metaspace(step *st, const tok_pretok *p, const tok_split *s, tok_chars *tmp)
 			cut_match(st->c, i, i + 1);
 	if (st->c->last < tmp->n)
 		cut_push(st->c, st->c->last, tmp->n, false);
-	behave(st->c, TOK_MERGED_NEXT, false, st->r);
+	behave(st->c, p->suffix ? TOK_MERGED_PREV : TOK_MERGED_NEXT, false, st->r);
 	push_parts(st, tmp->c, s->first, false);
 }
 

@@ -2,12 +2,14 @@
  * sentencepiece.bpe.model), decoded with protobuf-c from the published
  * sentencepiece_model.proto, turned into the pipeline SentencePiece runs:
  * its precompiled charsmap, extra whitespace removed (leading, trailing,
- * repeated), a ▁ in front and for every space, then the model over the
- * pieces: the Unigram lattice; BPE, merging the adjacent pair whose piece
- * scores highest, leftmost first (bpe_model.cc), which is heed's BPE with
- * each pair ranked by its piece's score; whole words; or characters (BPE
- * without merges).  A run of unknown pieces becomes one unknown token, as
- * SentencePiece reports it.  Control pieces (<s>, </s>) and user-defined
+ * repeated), a ▁ in front and for every space (or, for a model trained
+ * with treat_whitespace_as_suffix, at the end: "hello▁" "world▁"), then
+ * the model over the pieces: the Unigram lattice; BPE, merging the
+ * adjacent pair whose piece scores highest, leftmost first (bpe_model.cc),
+ * which is heed's BPE with each pair ranked by its piece's score; whole
+ * words; or characters (BPE without merges).  UNUSED pieces are merged
+ * through and split back by BPE, never used by Unigram.  A run of unknown
+ * pieces becomes one unknown token, as SentencePiece reports it.  Control pieces (<s>, </s>) and user-defined
  * symbols are matched as added tokens; the template is BERT's when the
  * model has [CLS] and [SEP] (ALBERT, DeBERTa), RoBERTa's <s> A </s> when
  * it has those.
@@ -16,7 +18,8 @@
  * XLM-R's sentencepiece.bpe.model takes fairseq's ids (<s> <pad> </s>
  * <unk> first, the pieces one place up, <mask> last); do_lower_case
  * lowercases first (ALBERT also replaces `` and '' by " and strips accents
- * unless keep_accents, as AlbertConverter does); DeBERTa's split_by_punct
+ * unless keep_accents, and lowers by 100 the score of each piece ending in
+ * a digit and a comma, as AlbertConverter does); DeBERTa's split_by_punct
  * isolates punctuation, and its mask_token, not a piece, is added past them.
  */
 #include "heed/tok.h"
@@ -119,7 +122,8 @@ config_normalizers(tok_vocab *v, const json_t *cfg)
 }
 
 static int
-normalizer(tok_vocab *v, const Sentencepiece__NormalizerSpec *ns, bool split, heed_err *e)
+normalizer(tok_vocab *v, const Sentencepiece__NormalizerSpec *ns, bool split, bool suffix,
+	   heed_err *e)
 {
 	bool extra = ns == NULL || !ns->has_remove_extra_whitespaces || ns->remove_extra_whitespaces;
 	bool dummy = ns == NULL || !ns->has_add_dummy_prefix || ns->add_dummy_prefix;
@@ -150,6 +154,7 @@ normalizer(tok_vocab *v, const Sentencepiece__NormalizerSpec *ns, bool split, he
 	p->replacement = 0x2581;
 	p->prepend = dummy ? 2 : 0;
 	p->split = split;
+	p->suffix = suffix;
 	v->metaspace = true;
 	v->meta_char = 0x2581;
 	return HEED_OK;
@@ -301,11 +306,6 @@ tok_spm_build(const unsigned char *buf, size_t len, const json_t *cfg, const cha
 	ts = m->trainer_spec;
 	type = ts != NULL && ts->has_model_type ? (int)ts->model_type :
 	    SENTENCEPIECE__TRAINER_SPEC__MODEL_TYPE__UNIGRAM;
-	if (ts != NULL && ts->has_treat_whitespace_as_suffix && ts->treat_whitespace_as_suffix) {
-		sentencepiece__model_proto__free_unpacked(m, NULL);
-		return err_set(e, HEED_EFORMAT, "a SentencePiece model that puts ▁ after words "
-			       "(treat_whitespace_as_suffix) is not supported");
-	}
 	split = ts == NULL || !ts->has_split_by_whitespace || ts->split_by_whitespace;
 	/* CamembertConverter numbers the file's pieces its own way (five
 	 * fairseq specials, the file's <unk> dropped): ids heed would get
@@ -428,7 +428,9 @@ tok_spm_build(const unsigned char *buf, size_t len, const json_t *cfg, const cha
 	}
 	if (rc == HEED_OK) {
 		config_normalizers(v, cfg);
-		rc = normalizer(v, m->normalizer_spec, split, e);
+		rc = normalizer(v, m->normalizer_spec, split,
+				ts != NULL && ts->has_treat_whitespace_as_suffix && ts->treat_whitespace_as_suffix,
+				e);
 	}
 	sentencepiece__model_proto__free_unpacked(m, NULL);
 	free(score);

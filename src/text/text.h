@@ -192,6 +192,9 @@ struct tok_pretok {
 	int32_t replacement;           /* Metaspace */
 	int prepend;                   /* Metaspace: 0 never, 1 first, 2 always */
 	bool split;                    /* Metaspace */
+	bool suffix;                   /* Metaspace: the mark ends words (SentencePiece's
+					* treat_whitespace_as_suffix): appended, not
+					* prepended, and each one closes a piece */
 	bool individual;               /* Digits */
 	bool invert;                   /* Split */
 	void *re;                      /* pcre2_code: Split, Whitespace, ByteLevel */

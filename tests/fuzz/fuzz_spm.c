@@ -2,7 +2,8 @@
  * decoder and the precompiled charsmap it carries) on arbitrary bytes, of
  * every model type.  An input of odd length is read as XLM-R's
  * sentencepiece.bpe.model (fairseq's ids) with ALBERT's casing and
- * DeBERTa's punctuation split, an even one as a bare spm.model.  An
+ * DeBERTa's punctuation split (and ALBERT's digit-comma scores), an even
+ * one as a bare spm.model.  An
  * accepted model tokenizes a few texts into ids in range with spans inside
  * the text; a refused one says why and leaves nothing. */
 #include <string.h>
@@ -16,7 +17,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const texts[] = {
 		"  Hello  World! caf\xc3\xa9 e\xcc\x81 \xef\xac\x81 \xe2\x91\xa0 \xf0\x9f\x91\x8b\xf0\x9f\x8f\xbd",
-		"<s>x</s> <unk>", "",
+		"<s>x</s> <unk>", "1,000, 23,456,7 \xc2\xb2, x", "",
 	};
 	static json_t *cfg;
 	tok_vocab *v = NULL;

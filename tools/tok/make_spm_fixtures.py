@@ -9,7 +9,8 @@ golden sentences (tools/tok/sentences.js) and pairs for each:
     tests/fixtures/tok/spm-char.model   characters, identity normalization
     tests/fixtures/tok/spm-TYPE.golden.json
 
-and small models of the same types as fuzz seeds, tests/fuzz/corpus/spm/TYPE.model.
+and small models of the same types as fuzz seeds, tests/fuzz/corpus/spm/TYPE.model
+(with treat_whitespace_as_suffix and UNUSED pieces too).
 
 What transformers' tokenizer classes add around a bare .model, on two small
 Unigram models:
@@ -26,6 +27,10 @@ Unigram models:
 SentencePiece models with UNUSED pieces (SetVocabulary's), BPE and Unigram:
 
     tests/fixtures/tok/spm-unused-TYPE.model, spm-unused-TYPE.golden.json
+
+Models trained with treat_whitespace_as_suffix, Unigram and BPE:
+
+    tests/fixtures/tok/spm-suffix-TYPE.model, spm-suffix-TYPE.golden.json
 
 ALBERT's digit-comma rule, where transformers' fast tokenizer and
 SentencePiece part ways:
@@ -72,6 +77,11 @@ MODELS = {
 
 SEEDS = {
     "bpe": dict(model_type="bpe", vocab_size=400, byte_fallback=True, character_coverage=0.98),
+    "suffix": dict(model_type="unigram", vocab_size=200, treat_whitespace_as_suffix=True,
+                   character_coverage=0.98),
+    "suffix-bpe": dict(model_type="bpe", vocab_size=200, treat_whitespace_as_suffix=True,
+                       character_coverage=0.98),
+    "unused": dict(model_type="bpe", vocab_size=300, character_coverage=0.98),
     "word": dict(model_type="word", vocab_size=60, character_coverage=0.98),
     "char": dict(model_type="char", vocab_size=40, hard_vocab_limit=False, character_coverage=0.98),
 }
@@ -87,9 +97,15 @@ def seeds(tmp):
         spm.SentencePieceTrainer.train(input=text, model_prefix=prefix, num_threads=1,
                                        normalization_rule_name="identity", minloglevel=2,
                                        **opts)
-        with open(prefix + ".model", "rb") as f, \
-                open(os.path.join(TOP, "tests", "fuzz", "corpus", "spm", name + ".model"), "wb") as g:
-            g.write(f.read())
+        sp = spm.SentencePieceProcessor(model_file=prefix + ".model")
+        if name == "unused":
+            # every third piece of two or more characters UNUSED
+            multi = [i for i in range(sp.get_piece_size()) if len(sp.id_to_piece(i)) > 1
+                     and not (sp.is_control(i) or sp.is_unknown(i))]
+            sp.set_vocabulary([sp.id_to_piece(i) for i in range(sp.get_piece_size())
+                               if i not in set(multi[::3])])
+        with open(os.path.join(TOP, "tests", "fuzz", "corpus", "spm", name + ".model"), "wb") as g:
+            g.write(sp.serialized_model_proto())
 
 
 def xlmr_id(sp, i):
@@ -347,9 +363,25 @@ def unused(tmp, data):
             sys.exit("spm-unused-%s: the UNUSED pieces change nothing" % kind)
 
 
+def suffix(tmp, data):
+    """Unigram and BPE models trained with treat_whitespace_as_suffix
+    ("hello▁" "world▁"), and SentencePiece's segmentation with them."""
+    for kind in ("unigram", "bpe"):
+        prefix = os.path.join(tmp, "suffix-" + kind)
+        spm.SentencePieceTrainer.train(input=CORPUS, model_prefix=prefix, num_threads=1,
+                                       model_type=kind, vocab_size=1500, input_sentence_size=50000,
+                                       shuffle_input_sentence=False, treat_whitespace_as_suffix=True,
+                                       minloglevel=2)
+        model = os.path.join(OUT, "spm-suffix-%s.model" % kind)
+        with open(prefix + ".model", "rb") as f, open(model, "wb") as g:
+            g.write(f.read())
+        golden(model, data["sentences"], data["pairs"],
+               os.path.join(OUT, "spm-suffix-%s.golden.json" % kind), "spm-suffix-" + kind)
+
+
 def main():
     """Every fixture, or only the groups named: types seeds layouts albert-digits
-    unused."""
+    unused suffix."""
     only = set(sys.argv[1:])
     want = lambda g: not only or g in only
     js = ("const s = require('./sentences');"
@@ -376,6 +408,8 @@ def main():
             albert_digits(tmp, data)
         if want("unused"):
             unused(tmp, data)
+        if want("suffix"):
+            suffix(tmp, data)
 
 
 if __name__ == "__main__":
