@@ -42,6 +42,46 @@ name_error(heed_err *e, int rc, const char *path)
 	return rc;
 }
 
+static json_t *
+load_json(const char *dir, const char *name)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	json_t *j = is_file(path) ? json_load_file(path, 0, NULL) : NULL;
+
+	free(path);
+	return json_is_object(j) ? j : (json_decref(j), NULL);
+}
+
+/* When tokenizer_config.json names no tokenizer_class, AutoTokenizer takes
+ * the class from config.json's model_type; a .model needs it (ALBERT's
+ * casing and scores, CamemBERT's and XLNet's refusals).  A new reference. */
+static json_t *
+spm_config(const char *path, const json_t *cfg)
+{
+	static const char *const cls[][2] = {
+		{ "albert", "AlbertTokenizer" }, { "camembert", "CamembertTokenizer" },
+		{ "xlm-roberta", "XLMRobertaTokenizer" }, { "deberta-v2", "DebertaV2Tokenizer" },
+		{ "xlnet", "XLNetTokenizer" },
+	};
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	json_t *mc, *out;
+	const char *type;
+
+	if (json_object_get(cfg, "tokenizer_class") != NULL)
+		return json_incref((json_t *)cfg);
+	dir = slash ? xasprintf("%.*s", (int)(slash - path), path) : xstrdup(".");
+	mc = load_json(dir, "config.json");
+	free(dir);
+	type = json_string_value(json_object_get(mc, "model_type"));
+	out = cfg != NULL ? json_copy((json_t *)cfg) : json_object();
+	for (size_t i = 0; type != NULL && i < sizeof cls / sizeof cls[0]; i++)
+		if (strcmp(type, cls[i][0]) == 0)
+			json_object_set_new(out, "tokenizer_class", json_string(cls[i][1]));
+	json_decref(mc);
+	return out;
+}
+
 /* cfg: the tokenizer_config.json beside the file, NULL when none. */
 static int
 load_file(const char *path, const json_t *cfg, tok_vocab **out, heed_err *e)
@@ -54,28 +94,22 @@ load_file(const char *path, const json_t *cfg, tok_vocab **out, heed_err *e)
 	rc = util_read_file(path, &buf, &len, e);
 	if (rc < 0)
 		return rc;
-	if (ends_with(path, ".json"))
+	if (ends_with(path, ".json")) {
 		rc = tok_json_parse(buf, len, path, out, e);
-	else if (ends_with(path, ".model"))
-		rc = tok_spm_build((const unsigned char *)buf, len, cfg, base ? base + 1 : path, out, e);
-	else
+	} else if (ends_with(path, ".model")) {
+		json_t *sc = spm_config(path, cfg);
+
+		rc = tok_spm_build((const unsigned char *)buf, len, sc, base ? base + 1 : path, out, e);
+		json_decref(sc);
+	} else {
 		rc = tok_wordpiece_from_lines(buf, len, out, e);
+	}
 	free(buf);
 	if (rc < 0)
 		return name_error(e, rc, path);
 	if ((*out)->source == NULL)
 		(*out)->source = xstrdup(path);
 	return HEED_OK;
-}
-
-static json_t *
-load_json(const char *dir, const char *name)
-{
-	char *path = xasprintf("%s/%s", dir, name);
-	json_t *j = is_file(path) ? json_load_file(path, 0, NULL) : NULL;
-
-	free(path);
-	return json_is_object(j) ? j : (json_decref(j), NULL);
 }
 
 /* The configured mask token, when the tokenizer's own files did not make

@@ -315,6 +315,13 @@ tok_spm_build(const unsigned char *buf, size_t len, const json_t *cfg, const cha
 		return err_set(e, HEED_EFORMAT, "CamemBERT renumbers this file's pieces; heed reads a "
 			       "CamemBERT tokenizer from its tokenizer.json, which this folder lacks");
 	}
+	/* XLNet's template puts <sep> <cls> last, with <cls> of type 2 and
+	 * padding on the left: its tokenizer.json says so, a bare .model not */
+	if (class_is(cfg, "XLNet")) {
+		sentencepiece__model_proto__free_unpacked(m, NULL);
+		return err_set(e, HEED_EFORMAT, "an XLNet tokenizer is read from its tokenizer.json, "
+			       "which this folder lacks (its .model alone does not say XLNet's template)");
+	}
 	/* transformers' XLMRobertaTokenizer: fairseq's ids around the file's */
 	fairseq = file != NULL && strcmp(file, "sentencepiece.bpe.model") == 0 &&
 	    (json_object_get(cfg, "tokenizer_class") == NULL || class_is(cfg, "XLMRoberta")) && n >= 3;

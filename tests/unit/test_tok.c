@@ -549,23 +549,75 @@ ids_of(const tok_vocab *v, const char *text, char *out, size_t cap)
 	tok_result_free(&r);
 }
 
-/* A fresh folder holding the ALBERT fixture's SentencePiece model under
- * name; path gets the model's path. */
+/* A fresh folder (or dir, made before) holding the SentencePiece model src
+ * under name; path gets the model's path. */
 static void
-spm_folder(char *dir, const char *name, char *path, size_t cap)
+spm_folder_of(const char *src, char *dir, const char *name, char *path, size_t cap)
 {
 	char *buf;
 	size_t len;
 	heed_err e;
 	FILE *f;
 
-	assert_non_null(mkdtemp(dir));
+	if (strstr(dir, "XXXXXX") != NULL)   /* else a folder made before */
+		assert_non_null(mkdtemp(dir));
 	snprintf(path, cap, "%s/%s", dir, name);
-	assert_int_equal(util_read_file(HEED_TESTDIR "/fixtures/tok/albert-spm/spiece.model", &buf, &len, &e), 0);
+	assert_int_equal(util_read_file(src, &buf, &len, &e), 0);
 	assert_non_null(f = fopen(path, "wb"));
 	assert_int_equal(fwrite(buf, 1, len, f), len);
 	fclose(f);
 	free(buf);
+}
+
+/* The same with the ALBERT fixture's model. */
+static void
+spm_folder(char *dir, const char *name, char *path, size_t cap)
+{
+	spm_folder_of(HEED_TESTDIR "/fixtures/tok/albert-spm/spiece.model", dir, name, path, cap);
+}
+
+/* A .model folder without tokenizer_config.json takes its tokenizer class
+ * from config.json's model_type, as AutoTokenizer does: ALBERT's casing and
+ * digit-comma scores from "albert"; XLNet's and CamemBERT's are refused. */
+static void
+test_spm_model_type(void **state)
+{
+	char dir[] = "/tmp/heed-tok-mt-XXXXXX", path[256], cfg[256], a[512], b[512], c[512];
+	const char *text = "PAID 1,000, men";
+	tok_vocab *v;
+	heed_err e;
+
+	(void)state;
+	spm_folder_of(HEED_TESTDIR "/fixtures/tok/albert-digits/spiece.model", dir, "spiece.model", path,
+		      sizeof path);
+	snprintf(cfg, sizeof cfg, "%s/config.json", dir);
+	assert_int_equal(tok_load(dir, &v, &e), 0);
+	ids_of(v, text, a, sizeof a);
+	tok_vocab_free(v);
+	write_file(cfg, "{\"model_type\": \"albert\"}");
+	assert_int_equal(tok_load(dir, &v, &e), 0);
+	ids_of(v, text, b, sizeof b);
+	tok_vocab_free(v);
+	assert_int_equal(tok_load(HEED_TESTDIR "/fixtures/tok/albert-digits", &v, &e), 0);
+	ids_of(v, text, c, sizeof c);
+	tok_vocab_free(v);
+	assert_string_not_equal(a, b);
+	assert_string_equal(b, c);
+	write_file(cfg, "{\"model_type\": \"xlnet\"}");
+	v = NULL;
+	assert_int_equal(tok_load(dir, &v, &e), HEED_EFORMAT);
+	assert_null(v);
+	assert_non_null(strstr(e.msg, "XLNet"));
+	assert_non_null(strstr(e.msg, "tokenizer.json"));
+	unlink(path);
+	spm_folder_of(HEED_TESTDIR "/fixtures/tok/albert-digits/spiece.model", dir, "sentencepiece.bpe.model",
+		      path, sizeof path);
+	write_file(cfg, "{\"model_type\": \"camembert\"}");
+	assert_int_equal(tok_load(dir, &v, &e), HEED_EFORMAT);
+	assert_non_null(strstr(e.msg, "CamemBERT"));
+	unlink(cfg);
+	unlink(path);
+	rmdir(dir);
 }
 
 /* CamemBERT's sentencepiece.bpe.model alone is refused with a message,
@@ -695,6 +747,7 @@ main(void)
 		cmocka_unit_test(test_vocab_txt_config),
 		cmocka_unit_test(test_deberta_spm_config),
 		cmocka_unit_test(test_camembert_spm_refused),
+		cmocka_unit_test(test_spm_model_type),
 		cmocka_unit_test(test_bpe_word_cache),
 	};
 
