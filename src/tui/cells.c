@@ -1,10 +1,12 @@
 /* cells.c — the cell buffers and the renderer (see cells.h).
  *
  * Two buffers of cells: `back`, the frame being drawn, and `front`, what
- * the terminal shows.  cells_render walks them and, for each cell that
- * differs, moves the cursor only when it is not already there, sends only
- * the SGR parameters that change (one CSI per change), then the
- * character.
+ * the terminal shows.  cells_render walks them a row at a time and, for
+ * each cell that differs, moves the cursor only when it is not already
+ * there, sends only the SGR parameters that change (one CSI per change),
+ * then the character.  Along a row the next cell sent is the cheapest of
+ * the next few to reach and colour (a heatmap's colours repeat), the
+ * cursor going back with CHA when that pays.
  */
 #include "cells.h"
 
@@ -30,7 +32,12 @@ struct cell_screen {
 	bool cursor_shown;
 	char *out;            /* bytes not yet sent */
 	size_t out_len, out_off, out_cap;
+	int *todo;            /* [cols] the cells of a row to send, in order */
 };
+
+/* How many of a row's changed cells the renderer weighs for the next one
+ * to send: the cheapest to reach and colour goes first. */
+#define LOOKAHEAD 16
 
 static const cell blank = { ' ', CELL_NO_COLOUR, CELL_NO_COLOUR, 0 };
 
@@ -53,6 +60,7 @@ cells_free(cell_screen *s)
 	free(s->back);
 	free(s->front);
 	free(s->out);
+	free(s->todo);
 	free(s);
 }
 
@@ -68,6 +76,7 @@ cells_begin(cell_screen *s, int rows, int cols)
 		s->cols = cols;
 		s->back = xrealloc(s->back, (size_t)rows * cols * sizeof *s->back);
 		s->front = xrealloc(s->front, (size_t)rows * cols * sizeof *s->front);
+		s->todo = xrealloc(s->todo, (size_t)cols * sizeof *s->todo);
 		s->front_valid = false;
 	}
 	for (int i = 0; i < rows * cols; i++)
@@ -216,6 +225,8 @@ move_to(cell_screen *s, int y, int x)
 		emit(s, "\033[C", 3);
 	else if (y == s->cur_y && x > s->cur_x && s->cur_x >= 0)
 		emitf(s, "\033[%dC", x - s->cur_x);
+	else if (y == s->cur_y && s->cur_x >= 0)   /* back along the row */
+		emitf(s, "\033[%dG", x + 1);
 	else if (x == 0)
 		emitf(s, "\033[%dH", y + 1);
 	else
@@ -227,24 +238,124 @@ move_to(cell_screen *s, int y, int x)
 /* Send one cell.  A half-block can be drawn as an upper half in its top
  * colour on its bottom colour, or as a lower half the other way round, or,
  * with both halves alike, as a space: whichever asks least of the pen. */
-static void
-paint(cell_screen *s, const cell *b)
+static cell
+painted(const cell_screen *s, const cell *b, bool *any_fg)
 {
 	const cell *pen = &s->pen;
 	cell e = *b;
-	bool any_fg = false;
 
+	*any_fg = false;
 	if (b->ch == CELL_UPPER_HALF && b->attr == 0 && b->bg != CELL_NO_COLOUR) {
 		if (b->fg == b->bg) {
 			e.ch = ' ';
-			any_fg = true;
+			*any_fg = true;
 		} else if (s->pen_known && pen->attr == 0 &&
 		    (pen->fg == b->bg) + (pen->bg == b->fg) > (pen->fg == b->fg) + (pen->bg == b->bg)) {
 			e = (cell){ 0x2584, b->bg, b->fg, 0 };
 		}
 	}
+	return e;
+}
+
+static void
+paint(cell_screen *s, const cell *b)
+{
+	bool any_fg;
+	cell e = painted(s, b, &any_fg);
+
 	set_pen(s, &e, any_fg);
 	emit_utf8(s, e.ch);
+}
+
+/* ---- what a cell would cost: the renderer's choice of order ------------ */
+
+static int
+digits(int v)
+{
+	int n = 1;
+
+	while (v >= 10) {
+		v /= 10;
+		n++;
+	}
+	return n;
+}
+
+/* Bytes of one colour's SGR parameters, the ';' included. */
+static int
+colour_cost(const cell_screen *s, int c)
+{
+	if (c == CELL_NO_COLOUR || s->depth == DEPTH_8)
+		return 3;
+	if (s->depth == DEPTH_256)
+		return 6 + digits(c);
+	return 6 + digits(c >> 16 & 0xFF) + digits(c >> 8 & 0xFF) + digits(c & 0xFF) + 2;
+}
+
+/* The bytes set_pen would send for want (as paint turned it). */
+static int
+pen_cost(const cell_screen *s, const cell *want, bool any_fg)
+{
+	bool reset = !s->pen_known || (s->pen.attr & ~want->attr) != 0;
+	const cell *from = reset ? &blank : &s->pen;
+	int n = reset ? 4 : 2;   /* "\033[" "m", and "0" or less the first ';' */
+
+	if (!reset && want->attr == from->attr && (any_fg || want->fg == from->fg) &&
+	    want->bg == from->bg)
+		return 0;
+	for (int bit = CELL_BOLD; bit <= CELL_REVERSE; bit <<= 1)
+		if ((want->attr & bit) && !(from->attr & bit))
+			n += 2;
+	if (!any_fg && want->fg != from->fg)
+		n += colour_cost(s, want->fg);
+	if (want->bg != from->bg)
+		n += colour_cost(s, want->bg);
+	return n;
+}
+
+/* The bytes move_to would send to reach (y, x). */
+static int
+move_cost(const cell_screen *s, int y, int x)
+{
+	if (y == s->cur_y && s->cur_x >= 0) {
+		if (x == s->cur_x)
+			return 0;
+		if (x == s->cur_x + 1)
+			return 3;
+		return 3 + digits(x > s->cur_x ? x - s->cur_x : x + 1);
+	}
+	return x == 0 ? 3 + digits(y + 1) : 4 + digits(y + 1) + digits(x + 1);
+}
+
+/* Of the next k cells of row y to send (their columns in todo), the one
+ * cheapest to reach and colour from where the cursor and the pen are:
+ * in a heatmap, a colour already in the pen is often a few cells on.  A
+ * cell past the first pays for the cursor's way back (a CHA, about
+ * BACK_COST bytes), and only heatmap cells (coloured, no attributes) jump
+ * the queue, so text goes out in order. */
+#define BACK_COST 4
+
+static int
+cheapest(const cell_screen *s, int y, const int *todo, int k)
+{
+	int best = 0, best_cost = -1;
+
+	for (int i = 0; i < k; i++) {
+		const cell *b = &s->back[y * s->cols + todo[i]];
+		bool any_fg;
+		cell e;
+		int c;
+
+		if (i > 0 && (b->attr != 0 || b->bg == CELL_NO_COLOUR))
+			continue;
+		e = painted(s, b, &any_fg);
+		c = move_cost(s, y, todo[i]) + pen_cost(s, &e, any_fg) + (i > 0 ? BACK_COST : 0);
+		if (best_cost < 0 || c < best_cost) {
+			best = i;
+			best_cost = c;
+		}
+	}
+	return best;
 }
 
 static bool
@@ -281,18 +392,32 @@ cells_render(cell_screen *s)
 			s->front[i] = blank;
 		s->front_valid = true;
 	}
-	if (s->cursor_shown) {   /* no cursor flying about while cells change */
-		emit(s, "\033[?25l", 6);
-		s->cursor_shown = false;
-	}
-	for (int y = 0; y < s->rows; y++)
+	for (int y = 0; y < s->rows; y++) {
+		int n = 0;
+		bool wide = false;
+
 		for (int x = 0; x < cols; x++) {
+			const cell *b = &s->back[y * cols + x], *f = &s->front[y * cols + x];
+
+			wide |= b->ch == CELL_WIDE_TAIL || f->ch == CELL_WIDE_TAIL;
+			if (!same(b, f) && b->ch != CELL_WIDE_TAIL)
+				s->todo[n++] = x;
+		}
+		for (int k = 0; k < n; k++) {
+			/* any order along a row without double-width characters,
+			 * whose halves blank each other: in order along one with */
+			int pick = wide ? k : k + cheapest(s, y, s->todo + k,
+			    n - k < LOOKAHEAD ? n - k : LOOKAHEAD);
+			int x = s->todo[pick];
 			cell *b = &s->back[y * cols + x], *f = &s->front[y * cols + x];
 			int width;
 
-			if (same(b, f) || b->ch == CELL_WIDE_TAIL)
-				continue;
+			memmove(s->todo + k + 1, s->todo + k, (size_t)(pick - k) * sizeof *s->todo);
 			width = x + 1 < cols && b[1].ch == CELL_WIDE_TAIL ? 2 : 1;
+			if (s->cursor_shown) {   /* no cursor flying about while cells change */
+				emit(s, "\033[?25l", 6);
+				s->cursor_shown = false;
+			}
 			move_to(s, y, x);
 			paint(s, b);
 			forget_wide_neighbours(s, y, x);
@@ -305,10 +430,16 @@ cells_render(cell_screen *s)
 			if (s->cur_x >= cols)   /* the wrap is pending: say where we are */
 				s->cur_y = s->cur_x = -1;
 		}
+	}
+	/* a frame with nothing new sends nothing, not even the cursor */
 	if (s->want_y >= 0) {
 		move_to(s, s->want_y, s->want_x);
-		emit(s, "\033[?25h", 6);
+		if (!s->cursor_shown)
+			emit(s, "\033[?25h", 6);
 		s->cursor_shown = true;
+	} else if (s->cursor_shown) {
+		emit(s, "\033[?25l", 6);
+		s->cursor_shown = false;
 	}
 	return s->out_len - before;
 }

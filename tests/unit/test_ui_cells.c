@@ -5,8 +5,8 @@
  * frame, one cell for a one-cell change, no colour for a half-block it can
  * turn upside down.
  *
- * The model knows what the renderer may send (CUP, CUF, ED 2, SGR, the
- * cursor's DECTCEM, UTF-8) and fails on anything else, and on a character
+ * The model knows what the renderer may send (CUP, CUF, CHA, ED 2, SGR,
+ * the cursor's DECTCEM, UTF-8) and fails on anything else, and on a character
  * printed past the last column (the renderer must never rely on a wrap).
  */
 #include <setjmp.h>
@@ -113,6 +113,9 @@ vt_feed(vt *t, pal_depth d, const char *s, size_t n)
 				assert_true(t->y < ROWS && t->x < COLS);
 			} else if (fin == 'C') {
 				t->x += np > 0 && p[0] > 0 ? p[0] : 1;
+				assert_true(t->x < COLS);
+			} else if (fin == 'G') {
+				t->x = (np > 0 && p[0] > 0 ? p[0] : 1) - 1;
 				assert_true(t->x < COLS);
 			} else if (fin == 'J') {
 				assert_true(np == 1 && p[0] == 2);
@@ -412,6 +415,30 @@ test_half_blocks_cheap(void **state)
 	cells_free(s);
 }
 
+/* A heatmap row whose cells alternate between two colour pairs goes out
+ * a colour at a time (the cursor skipping, then coming back), not with a
+ * colour change for every cell; the terminal shows it all the same. */
+static void
+test_colour_runs(void **state)
+{
+	cell_screen *s = cells_new(DEPTH_256);
+	vt t;
+	size_t n;
+
+	(void)state;
+	vt_init(&t);
+	cells_begin(s, ROWS, COLS);
+	render(s, &t, DEPTH_256);
+	cells_begin(s, ROWS, COLS);
+	for (int x = 0; x < 16; x++)
+		cells_put(s, 2, x, CELL_UPPER_HALF, 1, 0, x % 2 ? 77 : 60, x % 2 ? 24 : 30);
+	n = render(s, &t, DEPTH_256);
+	assert_shows(&t, s);
+	/* in order: a 19-byte SGR and a 3-byte block per cell */
+	assert_true(n < 16 * (19 + 3) / 2);
+	cells_free(s);
+}
+
 /* An attribute that goes is reset (SGR has no "not bold" everywhere), and
  * what the next cell still needs is set again in the same sequence. */
 static void
@@ -442,6 +469,7 @@ main(void)
 		cmocka_unit_test(test_only_changes_sent),
 		cmocka_unit_test(test_half_blocks_cheap),
 		cmocka_unit_test(test_attributes_reset),
+		cmocka_unit_test(test_colour_runs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
