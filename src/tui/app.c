@@ -31,6 +31,11 @@
 #include "screen.h"
 #include "term.h"
 
+/* How long after the last key the burst ends and the exact frame is
+ * made: longer than the gap between a typist's keys (about 100 ms at 10
+ * keys a second), short enough that the picture at rest comes at once. */
+#define UI_SETTLE_MS 300
+
 /* The view table: the order of Tab and of the keys 1-6. */
 static const ui_view *const views[VIEW_COUNT] = {
 	[VIEW_GRID] = &grid_view,
@@ -115,6 +120,7 @@ submit(app *a)
 	    a->sel_head, a->probe_query });
 	if (a->want_words)
 		frame_words_cut(&a->words, a->vocab, &a->tok, a->in.buf);
+	a->geom.burst = a->typing;
 	queue_submit_tokens(&a->q, queue_gen(&a->q), a->tok.tok, a->tok.n, a->modes, &a->geom,
 	    a->want_words ? &a->words : NULL);
 	a->computing = true;
@@ -127,13 +133,36 @@ on_debounce(uv_timer_t *t)
 	submit(t->data);
 }
 
+/* Keys paused for UI_SETTLE_MS: one more job for the same sentence, whose
+ * frame has the thumbnails exact and fitted for it (frame_derive), so the
+ * screen at rest shows the last state exactly.  The encoder recomputes
+ * nothing; the status line keeps what it says, as nobody waits for this. */
+static void
+on_settle(uv_timer_t *t)
+{
+	app *a = t->data;
+	bool computing = a->computing;
+
+	a->typing = false;
+	queue_bump(&a->q);
+	submit(a);
+	a->computing = computing;
+}
+
 /* Something changed: invalidate the work in flight at once (the worker
  * sees the new generation between layers) and submit on the next loop
  * turn, after every key already read.  A wait after typing would only add
- * latency: the worker drops stale jobs between layers by itself. */
+ * latency: the worker drops stale jobs between layers by itself.  Text
+ * starts or prolongs a burst of keys, whose frames keep the thumbnails'
+ * fit and let a pixel lag its value by a colour step: the bytes a key
+ * costs on a slow link; the settle timer ends it. */
 static void
 changed(app *a, bool text)
 {
+	if (text) {
+		a->typing = true;
+		uv_timer_start(&a->settle, on_settle, UI_SETTLE_MS, 0);
+	}
 	queue_bump(&a->q);
 	a->computing = true;
 	uv_timer_start(&a->debounce, on_debounce, 0, 0);
@@ -209,7 +238,7 @@ set_geometry(app *a, int w, int h)
 {
 	if (w == a->geom.w && h == a->geom.h && term_rows_per_line() == a->geom.rpl)
 		return;
-	a->geom = (frame_geom){ w, h, term_rows_per_line(), a->geom.scale, a->pal, term_depth() };
+	a->geom = (frame_geom){ w, h, term_rows_per_line(), a->geom.scale, a->pal, term_depth(), false };
 	pin_geometry(&a->pin, &a->geom);
 	refresh_frame(a);
 }
@@ -890,9 +919,11 @@ loop_start(app *a)
 		uv_signal_start(&a->sig[i], on_signal, sigs[i]);
 	}
 	uv_timer_init(a->loop, &a->debounce);
+	uv_timer_init(a->loop, &a->settle);
 	uv_prepare_init(a->loop, &a->redraw);
 	uv_prepare_start(&a->redraw, on_prepare);
 	a->in_poll.data = a->out_poll.data = a->debounce.data = a->redraw.data = a;
+	a->settle.data = a;
 }
 
 static void

@@ -105,6 +105,9 @@ struct app {
 	uv_poll_t in_poll, out_poll;
 	uv_signal_t sig[4];
 	uv_timer_t debounce;
+	uv_timer_t settle;           /* keys paused: the exact frame (on_settle) */
+	bool typing;                 /* keys are arriving: jobs ask for a burst's
+				      * thumbnails (frame_geom.burst) */
 	uv_prepare_t redraw;
 	uv_async_t async;
 	bool dirty, quit;

@@ -8,22 +8,63 @@
 void
 derive_downsample(const float *m, int n, int rows, int cols, float *out)
 {
+	derive_downsample_cap(m, n, n, 0, rows, cols, out);
+}
+
+/* Slots [*a, *b) of cap under cell c of cells. */
+static void
+cell_span(int c, int cells, int cap, int *a, int *b)
+{
+	*a = (int)((long long)c * cap / cells);
+	*b = (int)((long long)(c + 1) * cap / cells);
+	if (*b <= *a)   /* more cells than slots: repeat the slot */
+		*b = *a + 1;
+}
+
+/* The tokens in slots [a, b): up to two runs, [t[0], t[1]) at the head of
+ * the sentence and [t[2], t[3]) of its tail. */
+static void
+slot_tokens(int a, int b, int n, int cap, int tail, int t[4])
+{
+	int head = n - tail, off = cap - n;   /* tail token i sits in slot i + off */
+
+	t[0] = a < head ? a : head;
+	t[1] = b < head ? b : head;
+	t[2] = (a > cap - tail ? a : cap - tail) - off;
+	t[3] = b - off;
+	if (t[2] < head)
+		t[2] = head;
+	if (t[3] < t[2])
+		t[3] = t[2];
+	if (off == 0) {   /* no gap: one run */
+		t[0] = a;
+		t[1] = b;
+		t[2] = t[3] = 0;
+	}
+}
+
+void
+derive_downsample_cap(const float *m, int n, int cap, int tail, int rows, int cols, float *out)
+{
 	for (int r = 0; r < rows; r++) {
-		int r0 = r * n / rows, r1 = (r + 1) * n / rows;
+		int a, b, tr[4];
 
-		if (r1 <= r0)   /* more cells than tokens: repeat the token */
-			r1 = r0 + 1;
+		cell_span(r, rows, cap, &a, &b);
+		slot_tokens(a, b, n, cap, tail, tr);
 		for (int c = 0; c < cols; c++) {
-			int c0 = c * n / cols, c1 = (c + 1) * n / cols;
-
-			if (c1 <= c0)
-				c1 = c0 + 1;
+			int tc[4], count = 0;
 			double s = 0;
 
-			for (int i = r0; i < r1; i++)
-				for (int j = c0; j < c1; j++)
-					s += m[(size_t)i * n + j];
-			out[r * cols + c] = (float)(s / ((r1 - r0) * (c1 - c0)));
+			cell_span(c, cols, cap, &a, &b);
+			slot_tokens(a, b, n, cap, tail, tc);
+			for (int ri = 0; ri < 4; ri += 2)
+				for (int i = tr[ri]; i < tr[ri + 1]; i++)
+					for (int ci = 0; ci < 4; ci += 2)
+						for (int j = tc[ci]; j < tc[ci + 1]; j++) {
+							s += m[(size_t)i * n + j];
+							count++;
+						}
+			out[r * cols + c] = count > 0 ? (float)(s / count) : -1.0f;
 		}
 	}
 }

@@ -9,6 +9,14 @@
 /* Resample an n x n matrix to rows x cols cells, each the mean of the
  * block it covers; with more cells than tokens a token spans several. */
 void derive_downsample(const float *m, int n, int rows, int cols, float *out);
+/* The same for a thumbnail fitted for cap >= n tokens: the cells are laid
+ * out over cap token slots, the means taken over the tokens there, and a
+ * cell over no token at all is -1 (blank).  The first n - tail tokens take
+ * the first slots and the last tail tokens the last ones (a closing [SEP]
+ * stays put while tokens are typed before it); the slots between are
+ * empty. */
+void derive_downsample_cap(const float *m, int n, int cap, int tail, int rows, int cols,
+			   float *out);
 float derive_max(const float *v, size_t n);
 float derive_maxabs(const float *v, size_t n);
 

@@ -545,7 +545,7 @@ run(export_opts *o, heed_err *e)
 		} else {
 			/* the thumbnails' geometry: the grid's area in an 80 x 24 window;
 			 * vector figures draw the weights themselves */
-			frame_geom geom = { 80, 19, 2, (int)o->r.scale, (int)o->r.pal, (int)o->r.depth };
+			frame_geom geom = { 80, 19, 2, (int)o->r.scale, (int)o->r.pal, (int)o->r.depth, false };
 
 			rc = worker_compute(&w, t.tok, t.n, h.modes, &geom,
 			    o->r.words ? &words : NULL, &f, e);

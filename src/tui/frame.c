@@ -13,13 +13,7 @@
 #include "layout.h"
 #include "palette.h"
 
-/* How far past the edge of its band (the levels the terminal shows in one
- * colour, pal_band) a pixel must move before its level changes, in levels:
- * a quarter step of a 24-level ramp is about one percent of the head's
- * largest weight, far below what an eye tells apart. */
-#define THUMB_HYSTERESIS 0.25
-
-static void derive_thumbs(ui_frame *f, const frame_geom *geom, const uint8_t *prev);
+static void derive_thumbs(ui_frame *f, const frame_geom *geom, const frame_shown *shown);
 
 ui_frame *
 frame_new(void)
@@ -336,44 +330,79 @@ derive_changes(ui_frame *f)
 	}
 }
 
-/* Level of t, kept at old while t is still within THUMB_HYSTERESIS of the
- * levels lo[old]..hi[old] that look like it: a pixel changes only when the
- * screen would.  Within a band a level could move without a byte sent,
- * but then drift to the band's edge, where the smallest change would
- * cross it. */
-static uint8_t
-sticky_level(double t, int old, const uint8_t *lo, const uint8_t *hi)
+/* The index of each level's band, the levels the terminal shows as one
+ * colour (pal_band): the colour steps a viewer sees. */
+static void
+colour_steps(const frame_geom *geom, int step[PAL_LEVELS])
 {
-	double x = t * PAL_LEVELS;
+	int lo, hi, k = 0;
 
-	if (old >= 0 && x > lo[old] - THUMB_HYSTERESIS && x < hi[old] + 1 + THUMB_HYSTERESIS)
-		return (uint8_t)old;
-	return (uint8_t)pal_level(t, PAL_LEVELS);
+	for (int v = 0; v < PAL_LEVELS; v = hi + 1, k++) {
+		pal_band((pal_kind)geom->pal, (pal_depth)geom->depth, v, &lo, &hi);
+		for (int u = v; u <= hi; u++)
+			step[u] = k;
+	}
+}
+
+/* In a burst, the level shown at a pixel's place (THUMB_BLANK or outside
+ * the thumbnail on screen: none) stays while its colour is at most one
+ * step from the colour of the value's own level; the error is bounded by
+ * one colour step and gone at the settle frame. */
+static uint8_t
+burst_level(int exact, int shown_lv, const int step[PAL_LEVELS])
+{
+	if (shown_lv < 0 || shown_lv == THUMB_BLANK || exact == THUMB_BLANK)
+		return (uint8_t)exact;
+	return abs(step[shown_lv] - step[exact]) <= 1 ? (uint8_t)shown_lv : (uint8_t)exact;
 }
 
 void
 frame_thumbs(ui_frame *f, const frame_geom *geom)
 {
-	derive_thumbs(f, geom, NULL);
+	frame_geom exact = *geom;
+
+	exact.burst = false;
+	derive_thumbs(f, &exact, NULL);
+}
+
+int
+frame_closing(const ui_frame *f)
+{
+	int t = 0;
+
+	while (t < f->n - 1 && (f->kind[f->n - 1 - t] & HSTAT_TOK_SEP))
+		t++;
+	return t;
+}
+
+/* The level on screen at pixel (y, x) of thumbnail lh, -1 for none. */
+static int
+shown_at(const frame_shown *sh, size_t lh, int y, int x)
+{
+	if (sh == NULL || y >= sh->th || x >= sh->tw)
+		return -1;
+	return sh->lv[(lh * sh->th + y) * sh->tw + x];
 }
 
 static void
-derive_thumbs(ui_frame *f, const frame_geom *geom, const uint8_t *prev)
+derive_thumbs(ui_frame *f, const frame_geom *geom, const frame_shown *shown)
 {
 	grid_layout g;
 	size_t per, need;
-	uint8_t lo[PAL_LEVELS], hi[PAL_LEVELS];
+	int step[PAL_LEVELS];
+	int cap = f->n, tail;
 
-	for (int v = 0; v < PAL_LEVELS; v++) {
-		int a, b;
-
-		pal_band((pal_kind)geom->pal, (pal_depth)geom->depth, v, &a, &b);
-		lo[v] = (uint8_t)a;
-		hi[v] = (uint8_t)b;
-	}
+	colour_steps(geom, step);
 	f->geom = *geom;
 	f->tw = f->th = 0;
-	if (layout_grid_compute(0, 0, geom->w, geom->h, f->layers, f->heads, f->n, geom->rpl,
+	if (!geom->burst)
+		shown = NULL;
+	else
+		cap = layout_grid_capacity(geom->w, geom->h, f->layers, f->heads, geom->rpl, f->n,
+		    shown != NULL ? shown->cap : 0);
+	f->tcap = cap;
+	tail = cap > f->n ? frame_closing(f) : 0;
+	if (layout_grid_compute(0, 0, geom->w, geom->h, f->layers, f->heads, cap, geom->rpl,
 	    0, 0, &g) < 0)
 		return;
 	per = (size_t)g.pw * g.ph;
@@ -396,7 +425,7 @@ derive_thumbs(ui_frame *f, const frame_geom *geom, const uint8_t *prev)
 		for (int h = 0; h < f->heads && geom->scale == SCALE_LAYER; h++) {
 			size_t lh = (size_t)l * f->heads + h;
 
-			derive_downsample(f->attn + lh * f->n * f->n, f->n, g.ph, g.pw, f->pix);
+			derive_downsample_cap(f->attn + lh * f->n * f->n, f->n, cap, tail, g.ph, g.pw, f->pix);
 			f->thumb_top[lh] = derive_max(f->pix, per);
 			if (f->thumb_top[lh] > layer_top)
 				layer_top = f->thumb_top[lh];
@@ -405,12 +434,17 @@ derive_thumbs(ui_frame *f, const frame_geom *geom, const uint8_t *prev)
 			size_t lh = (size_t)l * f->heads + h;
 			uint8_t *out = f->thumb + lh * per;
 
-			derive_downsample(f->attn + lh * f->n * f->n, f->n, g.ph, g.pw, f->pix);
+			derive_downsample_cap(f->attn + lh * f->n * f->n, f->n, cap, tail, g.ph, g.pw, f->pix);
 			f->thumb_top[lh] = geom->scale == SCALE_ABSOLUTE ? 1.0f
 			    : geom->scale == SCALE_LAYER ? layer_top : derive_max(f->pix, per);
-			for (size_t k = 0; k < per; k++)
-				out[k] = sticky_level(pal_scale(f->pix[k], f->thumb_top[lh]),
-				    prev ? prev[lh * per + k] : -1, lo, hi);
+			for (int y = 0; y < g.ph; y++)
+				for (int x = 0; x < g.pw; x++) {
+					float p = f->pix[y * g.pw + x];
+					int exact = p < 0 ? THUMB_BLANK
+					    : pal_level(pal_scale(p, f->thumb_top[lh]), PAL_LEVELS);
+
+					out[y * g.pw + x] = burst_level(exact, shown_at(shown, lh, y, x), step);
+				}
 		}
 	}
 }
@@ -584,7 +618,7 @@ frame_grain_seg_b(const ui_frame *f, const ui_grain *g)
 
 void
 frame_derive(ui_frame *f, const tok_vocab *vocab, const calib *cal,
-	     const frame_geom *geom, const uint8_t *prev)
+	     const frame_geom *geom, const frame_shown *shown)
 {
 	/* readable labels: byte-level Ġ and SentencePiece ▁ decoded, a
 	 * character split over byte tokens shown once */
@@ -600,7 +634,7 @@ frame_derive(ui_frame *f, const tok_vocab *vocab, const calib *cal,
 	derive_rollout(f->attn, f->layers, f->heads, f->n, f->rollout,
 	    f->rollout + (size_t)f->n * f->n * f->layers);
 	derive_changes(f);
-	derive_thumbs(f, geom, prev);
+	derive_thumbs(f, geom, shown);
 	f->has_words = false;
 	if (f->words.n > 0)
 		derive_words(f);

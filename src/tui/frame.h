@@ -45,9 +45,23 @@ typedef struct frame_geom {
 	int w, h, rpl;
 	int scale;                  /* frame_scale */
 	int pal, depth;             /* the pal_kind and pal_depth the grid draws
-				     * in: a level keeps still while the
-				     * terminal could not show its change */
+				     * in: the bands of levels it shows alike */
+	bool burst;                 /* keys are still arriving: the thumbnails
+				     * keep their fit and a looser hysteresis
+				     * (frame_derive); false: the exact picture */
 } frame_geom;
+
+/* A thumbnail pixel that shows no token (past the sentence, in a
+ * thumbnail fitted for more tokens than it has): drawn blank. */
+#define THUMB_BLANK 0xFF
+
+/* The thumbnails on screen before this frame (the last ones made for the
+ * same geometry), for a burst's hysteresis: their levels, size and the
+ * token capacity they were fitted for. */
+typedef struct frame_shown {
+	const uint8_t *lv;          /* [layers*heads][th][tw] */
+	int tw, th, cap;
+} frame_shown;
 
 /* Which head and query token to look inside (the inside view asks for it
  * in the job; layer -1: nothing, and nothing is computed). */
@@ -130,10 +144,13 @@ typedef struct ui_frame {
 	int *rank[STAT_COUNT];      /* [layers*heads] 0 = lowest, -1 unknown */
 	double stat_max[STAT_COUNT];
 	bool has_stat[STAT_COUNT];
-	/* the grid's thumbnails: colour levels 0..PAL_LEVELS-1 on geom.scale;
-	 * thumb_top is the pixel value (a mean of weights) at the top */
+	/* the grid's thumbnails: colour levels 0..PAL_LEVELS-1 on geom.scale,
+	 * THUMB_BLANK where no token is; thumb_top is the pixel value (a mean
+	 * of weights) at the top */
 	frame_geom geom;            /* what they were made for */
 	int tw, th;                 /* pixels per thumbnail; 0 when none fit */
+	int tcap;                   /* tokens they are fitted for (layout_grid_compute's
+				     * n): n, or more while keys arrive */
 	uint8_t *thumb;             /* [layers*heads][th][tw] */
 	float *thumb_top;           /* [layers*heads] */
 	double *cosine;             /* [layers+1]: hidden states vs. the all-input baseline */
@@ -194,14 +211,23 @@ void frame_probe_reserve(ui_frame *f, int n, int d);
 /* Fill everything derived from f->n, f->ids and f->attn: labels, maxima,
  * statistics and ranks, rollout, differences (when cal has averages),
  * thumbnails laid out for geom, and, when f->words.n > 0, all of it that
- * the views read again between words.  prev holds the levels of the thumbnails
- * last made at the same size (NULL: none): a pixel keeps its level unless
- * the new value moved clearly past the levels the terminal shows in the
- * same colour (pal_band), so a change nobody could see is never sent to
- * the terminal. */
+ * the views read again between words.
+ *
+ * The thumbnails are exact (fitted for n tokens, every pixel at its level)
+ * unless geom->burst.  In a burst of keys they are fitted for a capacity
+ * (layout_grid_capacity) that changes only when n outgrows it, so a new
+ * token adds pixels instead of moving every pixel; and, given shown (the
+ * thumbnails on screen, NULL: none), a pixel keeps the level shown at its
+ * place while the colour the terminal shows for it (pal_band) is at most
+ * one colour step from its value's: a change of a step is not sent, a
+ * larger one is, and the settle frame after the burst is exact again. */
 void frame_derive(ui_frame *f, const tok_vocab *vocab, const calib *cal,
-		  const frame_geom *geom, const uint8_t *prev);
+		  const frame_geom *geom, const frame_shown *shown);
 
+/* How many separators ([SEP], </s>) close the sentence: in a burst's
+ * thumbnails they sit at the end of the capacity, so they stay put while
+ * tokens are typed before them. */
+int frame_closing(const ui_frame *f);
 /* Is token i the first of segment B (a boundary the views mark)? */
 bool frame_seg_start(const ui_frame *f, int i);
 /* Remake only the thumbnails, for geom and from scratch (a pinned copy). */

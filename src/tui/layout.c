@@ -27,6 +27,12 @@ imin(int a, int b)
 	return a < b ? a : b;
 }
 
+static int
+imax(int a, int b)
+{
+	return a > b ? a : b;
+}
+
 /* Pixels for n tokens in at most max: whole pixels per token (at most
  * kmax) when they fit, else all max pixels, each the mean of the tokens
  * it covers. */
@@ -85,6 +91,43 @@ layout_grid_compute(int x, int y, int w, int h, int layers, int heads, int n,
 	g->x0 = x + (w - g->label_w - g->hvis * g->cell_w) / 2;
 	g->y0 = y;
 	return 0;
+}
+
+int
+layout_grid_capacity(int w, int h, int layers, int heads, int rpl, int n, int cur)
+{
+	grid_layout g;
+	int want = n + (n + 1) / 2, best = 0, m[2];
+
+	if (n < 1)
+		return n;
+	if (cur >= n && 3 * n > cur)
+		return cur;
+	/* the thumbnail's largest size: what a sentence longer than it gets */
+	if (layout_grid_compute(0, 0, w, h, layers, heads, 1 << 20, rpl, 0, 0, &g) < 0)
+		return n;
+	m[0] = g.pw;
+	m[1] = g.ph;
+	/* whole pixels per token: the fit stays the same up to the top of
+	 * its band, so a sentence that grows into it moves no pixel */
+	if (cur > 0 && n > cur && layout_grid_compute(0, 0, w, h, layers, heads, cur, rpl, 0, 0,
+	    &g) == 0 && g.pw % cur == 0 && g.ph % cur == 0 && g.pw >= cur && g.ph >= cur) {
+		int top = imin(m[0] / (g.pw / cur), m[1] / (g.ph / cur));
+
+		if (n <= top)
+			return top;
+	}
+	for (int k = 1; k <= 4; k++)
+		for (int i = 0; i < 2; i++) {
+			int r = m[i] / k;
+
+			if (r >= want && (best == 0 || r < best))
+				best = r;
+		}
+	if (best == 0)
+		for (best = imax(m[0], m[1]); best < want; best *= 2)
+			;
+	return best;
 }
 
 void

@@ -74,7 +74,8 @@ TUI_E2E = tests/e2e/tui_type.sh tests/e2e/tui_modes.sh tests/e2e/tui_help.sh \
 	tests/e2e/tui_nonfinite.sh tests/e2e/tui_many_heads.sh tests/e2e/tui_pairs.sh \
 	tests/e2e/tui_stats.sh tests/e2e/tui_importance.sh tests/e2e/tui_lesson.sh \
 	tests/e2e/tui_words.sh tests/e2e/tui_presets.sh tests/e2e/tui_before_after.sh \
-	tests/e2e/tui_export.sh tests/e2e/tui_pin.sh tests/e2e/tui_inside.sh
+	tests/e2e/tui_export.sh tests/e2e/tui_pin.sh tests/e2e/tui_inside.sh \
+	tests/e2e/tui_settle.sh
 EXTRA_DIST += $(TUI_E2E) tests/e2e/tui_common.sh tests/e2e/ansi_cells.py
 if HAVE_TMUX
 TESTS += $(TUI_E2E)

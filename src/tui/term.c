@@ -368,8 +368,15 @@ put(int y, int x, uint32_t ch, int width, uint8_t attr, int fg, int bg)
 void
 term_half(int y, int x, pal_kind k, double top, double bot)
 {
+	if (top < 0 && bot < 0)
+		return;
 	if (depth == DEPTH_NONE) {
-		put(y, x, (uint32_t)pal_ascii(bot < 0 ? top : (top + bot) / 2), 1, 0, CELL_NO_COLOUR, CELL_NO_COLOUR);
+		put(y, x, (uint32_t)pal_ascii(bot < 0 ? top : top < 0 ? bot : (top + bot) / 2), 1, 0,
+		    CELL_NO_COLOUR, CELL_NO_COLOUR);
+		return;
+	}
+	if (top < 0) {
+		put(y, x, 0x2584, 1, 0, pal_colour(k, depth, bot), CELL_NO_COLOUR);
 		return;
 	}
 	put(y, x, 0x2580, 1, 0, pal_colour(k, depth, top),

@@ -58,7 +58,8 @@ char *term_snapshot(size_t *len);
 /* Start a frame: every cell blank.  Attributes (attr) are curses' A_BOLD,
  * A_DIM, A_UNDERLINE, A_REVERSE. */
 void term_begin(void);
-/* Two stacked weights in one cell (an upper-half block); bot < 0 = none.
+/* Two stacked weights in one cell (an upper-half block); a weight < 0 is
+ * none (a lower-half block for the bottom alone; nothing for neither).
  * Values are already scaled to [0, 1]. */
 void term_half(int y, int x, pal_kind k, double top, double bot);
 /* w cells of one weight, with text (may be NULL) drawn on top; reverse

@@ -43,6 +43,14 @@ mode_of(const view_ctx *c, int layer, int head)
 	return (head_mode)c->modes[layer * c->heads + head];
 }
 
+/* A pixel's level as the middle of its range of weights; -1 for a
+ * blank one (no token there). */
+static double
+weight_of(uint8_t level)
+{
+	return level == THUMB_BLANK ? -1 : (level + 0.5) / PAL_LEVELS;
+}
+
 static void
 draw_thumb(const view_ctx *c, const ui_frame *f, const grid_layout *g, int layer, int head,
 	   int cy, int cx)
@@ -61,9 +69,9 @@ draw_thumb(const view_ctx *c, const ui_frame *f, const grid_layout *g, int layer
 			/* the frame's pixel under this one: the same pixel unless
 			 * the window changed since the frame was asked for */
 			int sc = x * f->tw / g->pw;
-			double top = (lv[(r0 * f->th / g->ph) * f->tw + sc] + 0.5) / PAL_LEVELS;
+			double top = weight_of(lv[(r0 * f->th / g->ph) * f->tw + sc]);
 			double bot = rpl == 2 && r1 < g->ph
-			    ? (lv[(r1 * f->th / g->ph) * f->tw + sc] + 0.5) / PAL_LEVELS : -1;
+			    ? weight_of(lv[(r1 * f->th / g->ph) * f->tw + sc]) : -1;
 
 			term_half(cy + tr, cx + x, c->pal, top, bot);
 		}
@@ -205,15 +213,17 @@ grid_resize(const view_ctx *c, void *st, ui_rect r)
 		h--;
 	}
 	w = r.w / s->panels;
+	/* thumbnails as the frame fitted them: for n tokens, or for more
+	 * while keys arrive (frame_derive) */
 	s->fits = c->frame != NULL && layout_grid_compute(r.x, y, w, h, c->layers, c->heads,
-	    c->frame->n, term_rows_per_line(), c->sel_layer, s->g.first, &s->g) == 0;
+	    c->frame->tcap, term_rows_per_line(), c->sel_layer, s->g.first, &s->g) == 0;
 	if (s->fits)
 		layout_grid_follow_head(&s->g, c->sel_head, hfirst);
 	for (int p = 1; s->fits && p < s->panels; p++) {
 		/* the same scroll and paging as the current panel, so a row of
 		 * panels shows the same heads */
 		s->fits = layout_grid_compute(r.x + p * w, y, w, h, c->layers, c->heads,
-		    p == PANEL_PINNED ? c->pin->f->n : c->frame->n, term_rows_per_line(),
+		    p == PANEL_PINNED ? c->pin->f->tcap : c->frame->tcap, term_rows_per_line(),
 		    c->sel_layer, s->g.first, &s->pg[p]) == 0;
 		if (s->fits) {
 			s->pg[p].first = s->g.first;

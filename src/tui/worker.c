@@ -24,7 +24,6 @@
 #include "heed/open.h"
 
 #include "derive.h"
-#include "layout.h"
 
 static bool
 cancelled(void *ud)
@@ -71,23 +70,26 @@ copy_attention(ui_worker *w, ui_frame *r)
 	}
 }
 
-/* Everything the views read, from the attention just copied; thumbnails
- * keep their last levels where the change would not show. */
+/* The thumbnails last made stand for what the screen shows at the same
+ * geometry: a burst's frame is fitted and levelled against them. */
+static bool
+same_screen(const frame_geom *a, const frame_geom *b)
+{
+	return a->w == b->w && a->h == b->h && a->rpl == b->rpl && a->scale == b->scale &&
+	    a->pal == b->pal && a->depth == b->depth;
+}
+
+/* Everything the views read, from the attention just copied; in a burst
+ * of keys the thumbnails keep what they show where the change is at
+ * most a colour step (frame_derive). */
 static void
 build_frame(ui_worker *w, ui_frame *r)
 {
-	const uint8_t *prev = NULL;
+	frame_shown shown = { w->prev_thumb, w->prev_tw, w->prev_th, w->prev_tcap };
 	size_t bytes;
 
-	if (w->prev_tw > 0) {
-		grid_layout g;
-
-		if (layout_grid_compute(0, 0, w->job.geom.w, w->job.geom.h, r->layers, r->heads,
-		    r->n, w->job.geom.rpl, 0, 0, &g) == 0 && g.pw == w->prev_tw && g.ph == w->prev_th &&
-		    w->job.geom.scale == w->prev_scale)
-			prev = w->prev_thumb;
-	}
-	frame_derive(r, w->vocab, w->cal, &w->job.geom, prev);
+	frame_derive(r, w->vocab, w->cal, &w->job.geom,
+	    w->prev_tw > 0 && same_screen(&w->job.geom, &w->prev_geom) ? &shown : NULL);
 	bytes = (size_t)r->tw * r->th * r->layers * r->heads;
 	if (bytes > w->prev_cap) {
 		w->prev_thumb = xrealloc(w->prev_thumb, bytes);
@@ -97,7 +99,8 @@ build_frame(ui_worker *w, ui_frame *r)
 		memcpy(w->prev_thumb, r->thumb, bytes);
 	w->prev_tw = r->tw;
 	w->prev_th = r->th;
-	w->prev_scale = w->job.geom.scale;
+	w->prev_tcap = r->tcap;
+	w->prev_geom = w->job.geom;
 }
 
 static void

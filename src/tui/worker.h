@@ -28,11 +28,13 @@ typedef struct ui_worker {
 	enc_state *run, *base;
 	ui_job job;
 	ui_frame *back;
-	/* the levels of the last thumbnails made, for frame_derive's
-	 * hysteresis; valid for prev_tw x prev_th pixels on prev_scale */
+	/* the levels of the last thumbnails made (what the grid shows), for
+	 * a burst's fit and hysteresis: prev_tw x prev_th pixels fitted for
+	 * prev_tcap tokens, for prev_geom */
 	uint8_t *prev_thumb;
 	size_t prev_cap;
-	int prev_tw, prev_th, prev_scale;
+	int prev_tw, prev_th, prev_tcap;
+	frame_geom prev_geom;
 	/* the baseline's top predictions at each [MASK]: a toggle changes
 	 * nothing in the baseline, so they are kept until its ids change */
 	struct {

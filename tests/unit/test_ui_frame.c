@@ -61,7 +61,7 @@ test_everything_derived(void **state)
 	tok_vocab *v;
 	heed_err e;
 	ui_frame *f = frame_new();
-	frame_geom g = { 80, 20, 2, SCALE_HEAD, PAL_VIRIDIS, DEPTH_256 };
+	frame_geom g = { 80, 20, 2, SCALE_HEAD, PAL_VIRIDIS, DEPTH_256, false };
 	float rollout[(L + 2) * N * N];
 	grid_layout gl;
 
@@ -122,99 +122,235 @@ test_everything_derived(void **state)
 	tok_vocab_free(v);
 }
 
-/* A pixel keeps its level while the value stays near it, and follows a
- * change that shows. */
+/* The colour step (band of pal_band) of every level at a depth. */
 static void
-test_thumbnail_hysteresis(void **state)
+steps_of(pal_depth d, int step[PAL_LEVELS])
 {
-	tok_vocab *v;
-	heed_err e;
-	ui_frame *f = frame_new();
-	/* direct colour: every level a colour of its own */
-	frame_geom g = { 80, 20, 2, SCALE_HEAD, PAL_VIRIDIS, DEPTH_DIRECT };
-	uint8_t *prev;
-	size_t per;
-	float *m;
-	/* weight of token 1 in head (1, 2)'s rows, against 1 on token 3:
-	 * just below the middle level's upper edge, then just past it,
-	 * then far past */
-	double edge = (double)(PAL_LEVELS / 2 + 1) / PAL_LEVELS;
-	float w0 = (float)(edge - 0.1 / PAL_LEVELS), w1 = (float)(edge + 0.1 / PAL_LEVELS);
-	float w2 = (float)(edge + 2.0 / PAL_LEVELS);
-	int x1;
+	int k = -1;
 
-	assert_int_equal(tok_vocab_load(VOCAB, &v, &e), 0);
-	fill(f, v);
+	for (int v = 0; v < PAL_LEVELS; v++) {
+		int lo, hi;
+
+		pal_band(PAL_VIRIDIS, d, v, &lo, &hi);
+		if (lo == v)
+			k++;
+		step[v] = k;
+	}
+}
+
+static uint32_t
+lcg(uint32_t *x)
+{
+	*x = *x * 1664525u + 1013904223u;
+	return *x >> 8;
+}
+
+/* Random rows that sum to 1, as softmax makes them. */
+static void
+random_rows(ui_frame *f, uint32_t *seed)
+{
+	for (int lh = 0; lh < L * H; lh++)
+		for (int i = 0; i < N; i++) {
+			float *row = f->attn + ((size_t)lh * N + i) * N;
+			double sum = 0;
+
+			for (int j = 0; j < N; j++)
+				sum += row[j] = (float)(lcg(seed) % 1000 + 1);
+			for (int j = 0; j < N; j++)
+				row[j] = (float)(row[j] / sum);
+		}
+}
+
+/* In a burst of keys every pixel shows a colour at most one step from its
+ * value's (the bound), keeps what is shown while that holds (a change of
+ * a step is never sent), and the settle frame is exact: the levels of a
+ * frame made from nothing, fitted for the sentence. */
+static void
+test_burst_hysteresis_bound(void **state)
+{
+	frame_geom burst = { 80, 20, 2, SCALE_HEAD, PAL_VIRIDIS, DEPTH_256, true };
+	frame_geom rest = burst;
+	ui_frame *f = frame_new(), *ref = frame_new();
+	int step[PAL_LEVELS], kept = 0, moved = 0;
+	uint32_t seed = 12345;
+	uint8_t *shown_lv, *exact;
+	frame_shown shown;
+	size_t all;
+	tok_vocab *v = filled(f);
+
+	rest.burst = false;
+	steps_of(DEPTH_256, step);
+	random_rows(f, &seed);
+	frame_derive(f, v, NULL, &burst, NULL);
+	assert_true(f->tcap >= N);
+	all = (size_t)f->tw * f->th * L * H;
+	shown_lv = malloc(all);
+	exact = malloc(all);
+	memcpy(shown_lv, f->thumb, all);
+	shown = (frame_shown){ shown_lv, f->tw, f->th, f->tcap };
+	for (int round = 0; round < 200; round++) {
+		/* a small shift of every row, as a new token makes, or a new
+		 * sentence now and then */
+		if (round % 20 == 19) {
+			random_rows(f, &seed);
+		} else {
+			for (size_t e = 0; e < (size_t)L * H * N * N; e++)
+				f->attn[e] *= 1.0f + (float)((int)(lcg(&seed) % 201) - 100) / 1000.0f;
+		}
+		frame_derive(f, v, NULL, &burst, NULL);     /* no history: exact levels */
+		assert_int_equal((size_t)f->tw * f->th * L * H, all);
+		memcpy(exact, f->thumb, all);
+		frame_derive(f, v, NULL, &burst, &shown);
+		assert_int_equal(f->tcap, shown.cap);       /* the same fit throughout */
+		for (size_t k = 0; k < all; k++) {
+			uint8_t got = f->thumb[k];
+
+			if (exact[k] == THUMB_BLANK) {
+				assert_int_equal(got, THUMB_BLANK);
+				continue;
+			}
+			assert_true(got < PAL_LEVELS);
+			assert_true(abs(step[got] - step[exact[k]]) <= 1);
+			if (abs(step[shown_lv[k]] - step[exact[k]]) <= 1) {
+				assert_int_equal(got, shown_lv[k]);
+				kept += step[got] != step[exact[k]];
+			} else {
+				assert_int_equal(got, exact[k]);
+				moved++;
+			}
+		}
+		memcpy(shown_lv, f->thumb, all);
+	}
+	/* both happened: colours held a step off, and changes that showed */
+	assert_true(kept > 0);
+	assert_true(moved > 0);
+	/* the settle frame: exact, fitted for n, whatever was shown */
+	frame_derive(f, v, NULL, &rest, &shown);
+	fill(ref, v);
+	memcpy(ref->attn, f->attn, sizeof(float) * L * H * N * N);
+	frame_derive(ref, v, NULL, &rest, NULL);
+	assert_int_equal(f->tcap, N);
+	assert_int_equal(f->tw, ref->tw);
+	assert_int_equal(f->th, ref->th);
+	assert_memory_equal(f->thumb, ref->thumb, (size_t)f->tw * f->th * L * H);
+	for (int lh = 0; lh < L * H; lh++) {
+		derive_downsample(f->attn + (size_t)lh * N * N, N, f->th, f->tw, f->pix);
+		for (int k = 0; k < f->tw * f->th; k++)
+			assert_int_equal(f->thumb[(size_t)lh * f->tw * f->th + k],
+			    pal_level(pal_scale(f->pix[k], f->thumb_top[lh]), PAL_LEVELS));
+	}
+	free(shown_lv);
+	free(exact);
+	frame_free(f);
+	frame_free(ref);
+	tok_vocab_free(v);
+}
+
+/* In 256 colours a pixel in a burst keeps its level while its value stays
+ * in the colour shown or the next one, and changes once it is two colours
+ * away. */
+static void
+test_thumbnail_band(void **state)
+{
+	frame_geom g = { 80, 20, 2, SCALE_ABSOLUTE, PAL_VIRIDIS, DEPTH_256, true };
+	ui_frame *f = frame_new();
+	int step[PAL_LEVELS], a, b, a2, b2, x1;
+	tok_vocab *v;
+	uint8_t *prev;
+	frame_shown sh;
+	size_t all;
+	float *m;
+
+	steps_of(DEPTH_256, step);
+	pal_band(PAL_VIRIDIS, DEPTH_256, PAL_LEVELS / 3, &a, &b);
+	pal_band(PAL_VIRIDIS, DEPTH_256, b + 1, &a2, &b2);   /* the next colour */
+	assert_true(b2 + 1 < PAL_LEVELS);
+	v = filled(f);
 	m = f->attn + ((size_t)1 * H + 2) * N * N;
 	for (int i = 0; i < N; i++)
-		m[i * N + 1] = w0;
+		m[i * N + 1] = (float)((a + 0.5) / PAL_LEVELS);
 	frame_derive(f, v, NULL, &g, NULL);
-	per = (size_t)f->tw * f->th;
-	x1 = f->tw / N;                         /* the first pixel of token 1 */
-	assert_int_equal(frame_thumb(f, 1, 2)[x1], PAL_LEVELS / 2);
-	prev = malloc(per * L * H);
-	memcpy(prev, f->thumb, per * L * H);
-
+	x1 = f->tw * 1 / f->tcap;   /* a pixel of token 1 */
+	while (x1 * f->tcap / f->tw < 1)
+		x1++;
+	assert_int_equal(frame_thumb(f, 1, 2)[x1], a);
+	all = (size_t)f->tw * f->th * L * H;
+	prev = malloc(all);
+	memcpy(prev, f->thumb, all);
+	sh = (frame_shown){ prev, f->tw, f->th, f->tcap };
+	/* to the top of the next colour: held */
 	for (int i = 0; i < N; i++)
-		m[i * N + 1] = w1;
-	frame_derive(f, v, NULL, &g, NULL);     /* without history: the next level */
-	assert_int_equal(frame_thumb(f, 1, 2)[x1], PAL_LEVELS / 2 + 1);
-	frame_derive(f, v, NULL, &g, prev);     /* with it: unchanged */
-	assert_int_equal(frame_thumb(f, 1, 2)[x1], PAL_LEVELS / 2);
-	assert_memory_equal(f->thumb, prev, per * L * H);
-
+		m[i * N + 1] = (float)((b2 + 0.9) / PAL_LEVELS);
+	frame_derive(f, v, NULL, &g, &sh);
+	assert_int_equal(frame_thumb(f, 1, 2)[x1], a);
+	/* into the colour after: the exact level */
 	for (int i = 0; i < N; i++)
-		m[i * N + 1] = w2;
-	frame_derive(f, v, NULL, &g, prev);
-	assert_int_equal(frame_thumb(f, 1, 2)[x1], pal_level(w2, PAL_LEVELS));
+		m[i * N + 1] = (float)((b2 + 1.5) / PAL_LEVELS);
+	frame_derive(f, v, NULL, &g, &sh);
+	assert_int_equal(frame_thumb(f, 1, 2)[x1], b2 + 1);
+	assert_int_equal(step[b2 + 1] - step[a], 2);
 	free(prev);
 	frame_free(f);
 	tok_vocab_free(v);
 }
 
-/* In 256 colours a pixel keeps its level across a band of levels the
- * terminal shows in one colour, and changes once it leaves the band. */
-static void
-test_thumbnail_band(void **state)
+/* The token in slot s of a burst's fit for cap, the last `tail` tokens
+ * at its end; -1 for none. */
+static int
+slot_token(int s, int cap, int tail)
 {
-	frame_geom g = { 80, 20, 2, SCALE_ABSOLUTE, PAL_VIRIDIS, DEPTH_256 };
+	if (s < N - tail)
+		return s;
+	if (s >= cap - tail)
+		return N - (cap - s);
+	return -1;
+}
+
+/* A burst's thumbnails are fitted for more tokens than the sentence has:
+ * the pixels without a token are blank, not weights of 0; the closing
+ * [SEP] sits in the last slot, and every other token in its own. */
+static void
+test_capacity_fit(void **state)
+{
+	frame_geom burst = { 80, 20, 2, SCALE_ABSOLUTE, PAL_VIRIDIS, DEPTH_256, true };
+	frame_geom rest = burst;
 	ui_frame *f = frame_new();
-	int lo = 0, hi = 0, x1;
-	tok_vocab *v;
-	uint8_t *prev;
-	size_t per;
-	float *m;
+	tok_vocab *v = filled(f);
+	int blank = 0, tail;
 
-	/* the widest band of viridis in 256 colours */
-	for (int l = 0; l < PAL_LEVELS; l++) {
-		int a, b;
+	rest.burst = false;
+	f->ids[N - 1] = tok_vocab_specials(v).sep;
+	/* one-hot rows: token i attends to token (i + 1) % N alone */
+	for (int lh = 0; lh < L * H; lh++)
+		for (int i = 0; i < N; i++)
+			for (int j = 0; j < N; j++)
+				f->attn[((size_t)lh * N + i) * N + j] = j == (i + 1) % N;
+	frame_derive(f, v, NULL, &burst, NULL);
+	tail = frame_closing(f);
+	assert_int_equal(tail, 1);
+	assert_true(f->tcap > N);
+	assert_true(f->tw >= f->tcap && f->tw % f->tcap == 0);   /* whole pixels here */
+	for (int lh = 0; lh < L * H; lh++)
+		for (int y = 0; y < f->th; y++)
+			for (int x = 0; x < f->tw; x++) {
+				/* the tokens under this pixel */
+				int kx = slot_token(x * f->tcap / f->tw, f->tcap, tail);
+				int ky = slot_token(y * f->tcap / f->th, f->tcap, tail);
+				uint8_t lv = f->thumb[((size_t)lh * f->th + y) * f->tw + x];
 
-		pal_band(PAL_VIRIDIS, DEPTH_256, l, &a, &b);
-		if (b - a > hi - lo)
-			lo = a, hi = b;
-	}
-	assert_true(hi - lo >= 2);
-	v = filled(f);
-	m = f->attn + ((size_t)1 * H + 2) * N * N;
-	for (int i = 0; i < N; i++)
-		m[i * N + 1] = (float)((lo + 0.5) / PAL_LEVELS);
-	frame_derive(f, v, NULL, &g, NULL);
-	per = (size_t)f->tw * f->th;
-	x1 = f->tw / N;
-	assert_int_equal(frame_thumb(f, 1, 2)[x1], lo);
-	prev = malloc(per * L * H);
-	memcpy(prev, f->thumb, per * L * H);
-	/* across the band to its top level: the screen would not change */
-	for (int i = 0; i < N; i++)
-		m[i * N + 1] = (float)((hi + 0.9) / PAL_LEVELS);
-	frame_derive(f, v, NULL, &g, prev);
-	assert_int_equal(frame_thumb(f, 1, 2)[x1], lo);
-	/* a level past the band: it would */
-	for (int i = 0; i < N; i++)
-		m[i * N + 1] = (float)((hi + 1.5) / PAL_LEVELS);
-	frame_derive(f, v, NULL, &g, prev);
-	assert_int_equal(frame_thumb(f, 1, 2)[x1], hi + 1);
-	free(prev);
+				if (kx < 0 || ky < 0) {
+					assert_int_equal(lv, THUMB_BLANK);
+					blank++;
+				} else {
+					assert_int_equal(lv, kx == (ky + 1) % N ? PAL_LEVELS - 1 : 0);
+				}
+			}
+	assert_true(blank > 0);
+	/* at rest: fitted for n, nothing blank */
+	frame_derive(f, v, NULL, &rest, NULL);
+	assert_int_equal(f->tcap, N);
+	for (size_t k = 0; k < (size_t)f->tw * f->th * L * H; k++)
+		assert_true(f->thumb[k] < PAL_LEVELS);
 	frame_free(f);
 	tok_vocab_free(v);
 }
@@ -248,7 +384,7 @@ test_labels_readable(void **state)
 	tok_vocab *v;
 	heed_err e;
 	ui_frame *f = frame_new();
-	frame_geom g = { 80, 20, 2, SCALE_HEAD, PAL_VIRIDIS, DEPTH_256 };
+	frame_geom g = { 80, 20, 2, SCALE_HEAD, PAL_VIRIDIS, DEPTH_256, false };
 	const char *text = "the whale \xf0\x9f\x98\x80";
 	tok_result r;
 	int emoji = -1;
@@ -362,7 +498,7 @@ test_stats_with_calibration(void **state)
 	tok_vocab *v;
 	heed_err e;
 	ui_frame *f = frame_new();
-	frame_geom g = { 80, 20, 2, SCALE_HEAD, PAL_VIRIDIS, DEPTH_256 };
+	frame_geom g = { 80, 20, 2, SCALE_HEAD, PAL_VIRIDIS, DEPTH_256, false };
 	hstat want[L * H];
 	float *avg = malloc(sizeof(float) * N * N), *scratch = malloc(sizeof(float) * N * N);
 
@@ -403,7 +539,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_everything_derived),
-		cmocka_unit_test(test_thumbnail_hysteresis),
+		cmocka_unit_test(test_burst_hysteresis_bound),
+		cmocka_unit_test(test_capacity_fit),
 		cmocka_unit_test(test_thumbnail_band),
 		cmocka_unit_test(test_buffers_reused),
 		cmocka_unit_test(test_labels_readable),

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdbool.h>
 
 #include "layout.h"
 
@@ -216,6 +217,62 @@ test_scroll_window(void **state)
 	assert_int_equal(layout_clamp(4, 0, 8), 4);
 }
 
+/* Does a fit for c tokens put the first cur tokens on the pixels a fit
+ * for cur puts them (whole pixels per token, as many each)? */
+static bool
+promoted(int w, int h, int cur, int c)
+{
+	grid_layout a, b;
+
+	if (cur <= 0)
+		return false;
+	assert_int_equal(layout_grid_compute(0, 0, w, h, 4, 8, cur, 2, 0, 0, &a), 0);
+	assert_int_equal(layout_grid_compute(0, 0, w, h, 4, 8, c, 2, 0, 0, &b), 0);
+	return a.pw % cur == 0 && a.ph % cur == 0 && b.pw % c == 0 && b.ph % c == 0 &&
+	    a.pw / cur == b.pw / c && a.ph / cur == b.ph / c;
+}
+
+/* While keys arrive a thumbnail's fit changes only when the sentence
+ * outgrows it (or shrinks below a third of it); each step leaves room
+ * for half as many tokens again; a rung holds itself. */
+static void
+test_capacity_steps(void **state)
+{
+	static const int sizes[][2] = { { 77, 20 }, { 197, 56 }, { 120, 30 }, { 44, 12 } };
+
+	for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+		int w = sizes[s][0], h = sizes[s][1], cur = 0, steps = 0;
+
+		for (int n = 1; n <= 128; n++) {
+			int c = layout_grid_capacity(w, h, 4, 8, 2, n, cur);
+
+			assert_true(c >= n);
+			if (cur >= n && 3 * n > cur) {
+				assert_int_equal(c, cur);   /* within the fit: no refit */
+			} else if (promoted(w, h, cur, c)) {
+				assert_true(c >= n);            /* the same pixels, more room */
+			} else {
+				assert_true(2 * c >= 3 * n);    /* room for n / 2 more */
+				assert_int_equal(layout_grid_capacity(w, h, 4, 8, 2, n, c), c);
+				steps++;
+			}
+			cur = c;
+		}
+		/* a geometric ladder: a handful of refits for 128 keys' tokens */
+		assert_true(steps >= 2 && steps <= 12);
+		/* a sentence that fills its fit keeps it */
+		for (int n = 1; n <= 128; n++) {
+			int c = layout_grid_capacity(w, h, 4, 8, 2, n, 0);
+
+			assert_int_equal(layout_grid_capacity(w, h, 4, 8, 2, c, c), c);
+		}
+	}
+	/* shrinking: a sentence cleared in a burst gets a small fit again */
+	assert_true(layout_grid_capacity(197, 56, 4, 8, 2, 2, 44) < 44);
+	/* nothing to fit */
+	assert_int_equal(layout_grid_capacity(197, 56, 4, 8, 2, 0, 10), 0);
+}
+
 int
 main(void)
 {
@@ -228,6 +285,7 @@ main(void)
 		cmocka_unit_test(test_too_small),
 		cmocka_unit_test(test_pages_heads_sideways),
 		cmocka_unit_test(test_scroll_window),
+		cmocka_unit_test(test_capacity_steps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

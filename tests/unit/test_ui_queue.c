@@ -14,7 +14,7 @@
 #define CAP 8
 #define NMODES 4
 
-static const frame_geom geom = { 80, 20, 2, SCALE_ABSOLUTE, PAL_VIRIDIS, DEPTH_256 };
+static const frame_geom geom = { 80, 20, 2, SCALE_ABSOLUTE, PAL_VIRIDIS, DEPTH_256, false };
 
 static void
 test_newest_job_wins(void **state)

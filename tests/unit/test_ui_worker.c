@@ -58,7 +58,7 @@ setup(void **state)
 		f->ids[i] = r.tok[i].id;
 	f->n = r.n;
 	tok_result_free(&r);
-	f->geom = (frame_geom){ 80, 20, 2, SCALE_ABSOLUTE, PAL_VIRIDIS, DEPTH_256 };   /* the grid's area in an 80 x 24 window */
+	f->geom = (frame_geom){ 80, 20, 2, SCALE_ABSOLUTE, PAL_VIRIDIS, DEPTH_256, false };   /* the grid's area in an 80 x 24 window */
 	uv_loop_init(&f->loop);
 	uv_async_init(&f->loop, &f->done, on_done);
 	f->done.data = f;
