@@ -55,14 +55,6 @@ typedef struct cal_opts {
 	bool build_only;      /* an option only a calibration run takes was given */
 } cal_opts;
 
-typedef struct progress {
-	bool tty, quiet;
-	const char *phase;
-	double start, last;
-	const char *unit;
-	double tokens;        /* done so far in this phase, for tokens/s */
-} progress;
-
 static void
 cal_usage(FILE *f)
 {
@@ -103,26 +95,6 @@ cal_usage(FILE *f)
 }
 
 /* ---- options ----------------------------------------------------------- */
-
-/* "K/N" with 1 <= K <= N */
-static bool
-parse_shard(const char *s, int *k, int *n)
-{
-	char *slash = strchr(s, '/'), *end;
-	long a, b;
-
-	if (slash == NULL)
-		return false;
-	a = strtol(s, &end, 10);
-	if (end != slash || end == s)
-		return false;
-	b = strtol(slash + 1, &end, 10);
-	if (*end != '\0' || end == slash + 1 || b < 1 || b > 1 << 20 || a < 1 || a > b)
-		return false;
-	*k = (int)a;
-	*n = (int)b;
-	return true;
-}
 
 /* 0 to go on, 1 after --help, -1 on a usage error (already reported). */
 static int
@@ -171,7 +143,7 @@ cal_parse_args(int argc, char **argv, cal_opts *o)
 		case OPT_SAMPLES: rc = util_parse_long("--samples", optarg, 1, 1L << 30,
 		    &o->samples, &e); break;
 		case OPT_SHARD:
-			if (!parse_shard(optarg, &o->shard, &o->shards))
+			if (!cli_parse_shard(optarg, &o->shard, &o->shards))
 				rc = err_set(&e, HEED_EINVAL, "--shard: '%s' is not K/N with 1 <= K <= N",
 				    optarg);
 			break;
@@ -198,58 +170,6 @@ cal_parse_args(int argc, char **argv, cal_opts *o)
 		return -1;
 	}
 	return 0;
-}
-
-/* ---- progress ----------------------------------------------------------- */
-
-#define PROGRESS_TTY_MS 100.0     /* at most 10 redraws a second */
-#define PROGRESS_LOG_MS 5000.0    /* a plain line every 5 s into a log */
-
-static void
-progress_start(progress *p, const char *phase, const char *unit, bool quiet)
-{
-	p->tty = isatty(STDERR_FILENO);
-	p->quiet = quiet;
-	p->phase = phase;
-	p->unit = unit;
-	p->start = p->last = util_now_ms();
-	p->tokens = 0.0;
-}
-
-/* On a terminal, a bar redrawn in place with the count, tokens/s and time
- * left; into a file or pipe, a plain line every few seconds; nothing with
- * --quiet. */
-static void
-progress_show(progress *p, double done, double total)
-{
-	double now = util_now_ms(), secs = (now - p->start) / 1e3, frac;
-	bool end = done >= total;
-
-	if (p->quiet || (!p->tty && end) ||
-	    (!end && now - p->last < (p->tty ? PROGRESS_TTY_MS : PROGRESS_LOG_MS)))
-		return;
-	p->last = now;
-	frac = total > 0.0 ? done / total : 1.0;
-	double rate = secs > 0.0 ? done / secs : 0.0, eta = rate > 0.0 ? (total - done) / rate : 0.0;
-	char speed[48] = "";
-	if (p->tokens > 0.0 && secs > 0.0)
-		snprintf(speed, sizeof speed, "%s%.0f tokens/s", p->tty ? "  " : ", ",
-		    p->tokens / secs);
-	if (!p->tty) {
-		fprintf(stderr, "heed: calibrate: %s %.0f/%.0f %s%s, %d:%02d left\n", p->phase, done,
-		    total, p->unit, speed, (int)eta / 60, (int)eta % 60);
-		return;
-	}
-	char bar[31];
-	int fill = (int)(frac * 30.0);
-	for (int k = 0; k < 30; k++)
-		bar[k] = k < fill ? '#' : '.';
-	bar[30] = '\0';
-	fprintf(stderr, "\r\033[K%-17s [%s] %3.0f%%  %.0f/%.0f %s%s  ETA %d:%02d", p->phase, bar,
-	    frac * 100.0, done, total, p->unit, speed, (int)eta / 60, (int)eta % 60);
-	if (end)
-		fputc('\n', stderr);
-	fflush(stderr);
 }
 
 /* ---- the passes ------------------------------------------------------------ */
@@ -279,7 +199,7 @@ typedef struct calibrator {
 	 * until the averages exist (jsd_of[i]: its copy, or NULL) */
 	float **jsd_of;
 	size_t jsd_bytes, jsd_sentences;
-	progress prog;
+	cli_progress prog;
 	atomic_int fitted;       /* heads whose synthesizer is done */
 } calibrator;
 
@@ -444,7 +364,7 @@ pass_forward(calibrator *k, heed_err *e)
 	k->battn = xmalloc(sizeof(*k->battn) * (size_t)cap * k->LH);
 	k->bent = xmalloc(sizeof(*k->bent) * (size_t)cap * k->LH);
 	k->blens = xmalloc(sizeof(int) * (size_t)cap);
-	progress_start(&k->prog, "forward", "sentences", k->o.quiet);
+	cli_progress_start(&k->prog, "calibrate", "forward", "sentences", k->o.quiet);
 	for (size_t r0 = 0, r1; r0 < c->count && rc == HEED_OK; r0 = r1) {
 		size_t rows = 0;
 		for (r1 = r0; r1 < c->count; r1++) {
@@ -455,7 +375,7 @@ pass_forward(calibrator *k, heed_err *e)
 		}
 		rc = run_batch(k, r0, r1, ids, e);
 		done += r1 - r0;
-		progress_show(&k->prog, (double)done, (double)c->count);
+		cli_progress_show(&k->prog, (double)done, (double)c->count);
 	}
 	free(ids);
 	calib_finish(k->cal);
@@ -501,7 +421,7 @@ fit_progress(void *ud, double done)
 {
 	calibrator *k = ud;
 
-	progress_show(&k->prog, atomic_load(&k->fitted) + done, k->LH);
+	cli_progress_show(&k->prog, atomic_load(&k->fitted) + done, k->LH);
 }
 
 typedef struct fit_job {
@@ -541,9 +461,9 @@ pass_synth(calibrator *k, heed_err *e)
 	if (k->smp == NULL)
 		return HEED_OK;
 	atomic_init(&j.failed, 0);
-	progress_start(&k->prog, "synthesizers", "heads", k->o.quiet);
+	cli_progress_start(&k->prog, "calibrate", "synthesizers", "heads", k->o.quiet);
 	enc_pool_run(k->pool, fit_part, &j);
-	progress_show(&k->prog, k->LH, k->LH);
+	cli_progress_show(&k->prog, k->LH, k->LH);
 	if (atomic_load(&j.failed) > 0)
 		return err_set(e, HEED_EINVAL, "%s", j.e.msg);
 	k->cal->has_synth = true;
@@ -564,13 +484,6 @@ sample_capacity(const calibrator *k, int L)
 	if (cap > CAL_SAMPLE_CAP)
 		cap = CAL_SAMPLE_CAP;
 	return cap < 64 ? 64 : cap;
-}
-
-static void
-warn_stderr(void *ud, const char *msg)
-{
-	(void)ud;
-	cli_error(NULL, "%s", msg);
 }
 
 static int
@@ -596,15 +509,9 @@ cal_open(calibrator *k, int argc, char **argv, heed_err *e)
 	if (L > c->max_tokens)
 		return err_set(e, HEED_EINVAL, "--length %d exceeds the model's %d positions", L,
 		    c->max_tokens);
-	calib_corpus_opts co = { k->v, c->lowercase, L, k->o.max_sentences, k->o.shard,
-		k->o.shards, warn_stderr, NULL };
-	for (int i = optind; i < argc && rc == HEED_OK && !calib_corpus_full(&k->corp, &co); i++)
-		rc = calib_corpus_read(&k->corp, &co, argv[i], e);
-	if (rc < 0)
+	if ((rc = cli_read_corpus(&k->corp, &k->h, L, k->o.max_sentences, k->o.shard, k->o.shards,
+	    argv + optind, argc - optind, e)) < 0)
 		return rc;
-	if (k->corp.count == 0)
-		return err_set(e, HEED_EFORMAT, "%s: the corpus has no sentences%s", argv[optind],
-		    k->o.shards > 1 ? " in this shard" : "");
 	k->cal = calib_new(c, L, k->o.rank);
 	k->cal->random_seed = k->o.seed;
 	k->cal->fingerprint = k->m->fingerprint;

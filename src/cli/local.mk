@@ -7,6 +7,12 @@ TESTS += tests/dump_test.sh
 EXTRA_DIST += tests/dump_test.sh
 # calibrate.c, stats.c: `heed calibrate` and `heed stats`, and their script test
 heed_SOURCES += src/cli/calibrate.c src/cli/stats.c
+# corpuscmd.c: what calibrate and scan share (corpus reading, --shard, progress)
+heed_SOURCES += src/cli/corpuscmd.c
+# scan.c: `heed scan`, head importance and replacement curves over a corpus
+heed_SOURCES += src/cli/scan.c
+TESTS += tests/scan_test.sh
+EXTRA_DIST += tests/scan_test.sh
 TESTS += tests/calibrate_test.sh tests/calibrate_shard_test.sh
 EXTRA_DIST += tests/calibrate_test.sh tests/calibrate_shard_test.sh
 # bench.c: `heed bench`, the encoder's timings (bench/run compares engines)

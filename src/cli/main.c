@@ -63,6 +63,7 @@ static const cli_command commands[] = {
 	{ "tui", cmd_tui, "open the attention explorer (the default)" },
 	{ "dump", cmd_dump, "print tokens, attention and predictions (JSON or TSV)" },
 	{ "calibrate", cmd_calibrate, "learn head averages, statistics and synthesizers from a corpus" },
+	{ "scan", cmd_scan, "which heads matter over a corpus, and how many can be replaced" },
 	{ "stats", cmd_stats, "print what calibration learned about every head" },
 	{ "eval", cmd_eval, "masked-word accuracy under head modes, on pre-masked examples" },
 	{ "tokenize", cmd_tokenize, "print the tokens of each line, as the model's tokenizer cuts them" },

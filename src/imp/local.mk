@@ -3,6 +3,14 @@
 # `heed scan`.
 libheed_a_SOURCES += src/imp/imp.c
 noinst_HEADERS += include/heed/imp.h
+# scan.c: a corpus scan's per-sentence data, totals and partial file (scan.h)
+libheed_a_SOURCES += src/imp/scan.c
+noinst_HEADERS += include/heed/scan.h
+check_PROGRAMS += tests/unit/test_scan
+TESTS += tests/unit/test_scan
+tests_unit_test_scan_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_scan_LDADD = $(TEST_LIBS)
+EXTRA_DIST += tests/fixtures/scan
 check_PROGRAMS += tests/unit/test_imp
 TESTS += tests/unit/test_imp
 tests_unit_test_imp_CFLAGS = $(TEST_CFLAGS)

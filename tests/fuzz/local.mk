@@ -6,7 +6,7 @@
 # it with replay.c instead and feeds it the committed seeds and every
 # regression input in tests/regress/TARGET/.  Without clang's libFuzzer
 # `make fuzz` says so and succeeds (run.sh exits 77).
-FUZZ_TARGETS = st config vocab tok calib modes pickle zip tokjson merges spm folder lesson
+FUZZ_TARGETS = st config vocab tok calib modes pickle zip tokjson merges spm folder lesson scan
 FUZZ_SECONDS = 60
 FUZZ_CC = clang
 FUZZ_DIR = $(abs_top_builddir)/fuzz-build
@@ -70,7 +70,15 @@ tests_fuzz_replay_zip_LDADD = $(TEST_LIBS)
 
 EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/mkseeds.py tests/fuzz/corpus tests/regress \
 	tests/fuzz/st.dict tests/fuzz/config.dict tests/fuzz/tok.dict \
-	tests/fuzz/calib.dict tests/fuzz/modes.dict tests/fuzz/tokjson.dict tests/fuzz/pickle.dict tests/fuzz/zip.dict tests/fuzz/lesson.dict
+	tests/fuzz/calib.dict tests/fuzz/modes.dict tests/fuzz/tokjson.dict tests/fuzz/pickle.dict tests/fuzz/zip.dict tests/fuzz/lesson.dict tests/fuzz/scan.dict
+
+# fuzz_scan.c: heed scan's partial files (--merge, --ranking) and every total
+# computed from them; seeds are partial files heed scan wrote
+check_PROGRAMS += tests/fuzz/replay_scan
+TESTS += tests/fuzz/replay_scan
+tests_fuzz_replay_scan_SOURCES = tests/fuzz/fuzz_scan.c $(FUZZ_SRC)
+tests_fuzz_replay_scan_CFLAGS = $(TEST_CFLAGS) -DFUZZ_NAME='"scan"'
+tests_fuzz_replay_scan_LDADD = $(TEST_LIBS)
 
 # Atomic writes: write() and fsync() are wrapped at link time to fail like a
 # full or failing disk.

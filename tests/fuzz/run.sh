@@ -71,7 +71,7 @@ for t in $FUZZ_TARGETS; do
 	st) dict=st ;; config) dict=config ;; vocab | tok) dict=tok ;;
 	calib) dict=calib ;; modes) dict=modes ;; pickle) dict=pickle ;; zip) dict=zip ;;
 	tokjson) dict=tokjson ;; merges | spm) dict=tok ;;
-	folder) dict=st ;; lesson) dict=lesson ;;
+	folder) dict=st ;; lesson) dict=lesson ;; scan) dict=scan ;;
 	esac
 	say "running $t for ${FUZZ_SECONDS}s"
 	if ! "$bin" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
