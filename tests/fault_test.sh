@@ -47,6 +47,7 @@ info|0|info -m $MODEL
 lesson|0|lesson -m $MODEL --print $HEED_SRCDIR/tests/fixtures/lesson/tiny.lesson
 stats-sentence|0|stats -m $MODEL -M L1=uniform -s -prev The cat sat on the [MASK] .
 tokenize|0|tokenize -m $MODEL $CORPUS
+scan|0|scan -m $MODEL -c $tmp/base.calib -r average -n 2 -q -o $tmp/out/scan.json $CORPUS
 export-svg|0|export -m $MODEL --view head:1,2 -o $tmp/out/fig.svg The cat sat .
 export-ansi|0|export -m $MODEL --view grid -f ansi -o $tmp/out/fig.ans The cat [MASK] .
 explorer|1|-m $MODEL The cat sat .

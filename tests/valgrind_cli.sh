@@ -56,6 +56,13 @@ for c in $("$HEED_BIN" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z-]*\) .
 		    "$tmp/vg.calib" "$tmp/vg.calib" -o "$tmp/merged.calib"
 		vg "heed calibrate (missing corpus)" 2 calibrate -m "$MODEL" \
 		    -o "$tmp/none.calib" "$tmp/no-such-corpus.txt" ;;
+	scan)
+		# after calibrate in --help's order, so its file exists
+		vg "heed scan --partial" 0 scan -m "$MODEL" -c "$tmp/vg.calib" -r average,uniform -q \
+		    --partial -o "$tmp/vg.part" "$CORPUS"
+		vg "heed scan --merge --max-loss" 0 scan --merge --max-loss 0.1 \
+		    --preset "$tmp/vg.preset" "$tmp/vg.part"
+		vg "heed scan --merge (a corpus as partial file)" 2 scan --merge "$CORPUS" ;;
 	stats)
 		# after calibrate in --help's order, so its file exists
 		vg "heed stats" 0 stats -m "$MODEL" -c "$tmp/vg.calib" -s -jsd

@@ -57,7 +57,7 @@ scan_usage(FILE *f)
 	    "input-dependent first, PAPA's order, with a calibration).\n"
 	    "\n"
 	    "  -m, --model MODEL        model folder or hub name (default: heed-mini)\n"
-	    "      --calib FILE         calibration file (default: MODEL/heed.calib if any)\n"
+	    "  -c, --calib FILE         calibration file (default: MODEL/heed.calib if any)\n"
 	    "  -r, --replace M[,M...]   average, dense, random, uniform (default: each one\n"
 	    "                           the calibration allows)\n"
 	    "  -s, --seed S             masking seed (default %#llx)\n"
@@ -123,11 +123,10 @@ parse_loss(const char *s, double *out, heed_err *e)
 static int
 scan_parse_args(int argc, char **argv, scan_opts *o)
 {
-	enum { OPT_SHARD = 256, OPT_RANKING, OPT_PARTIAL, OPT_MERGE, OPT_LOSS, OPT_PRESET,
-	       OPT_CALIB };
+	enum { OPT_SHARD = 256, OPT_RANKING, OPT_PARTIAL, OPT_MERGE, OPT_LOSS, OPT_PRESET };
 	static const struct option opts[] = {
 		{ "model", required_argument, NULL, 'm' },
-		{ "calib", required_argument, NULL, OPT_CALIB },
+		{ "calib", required_argument, NULL, 'c' },
 		{ "replace", required_argument, NULL, 'r' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "max-sentences", required_argument, NULL, 'n' },
@@ -151,13 +150,13 @@ scan_parse_args(int argc, char **argv, scan_opts *o)
 
 	*o = (scan_opts){ .seed = SCAN_DEFAULT_SEED, .max_loss = -1.0, .preset = "heed.preset" };
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "m:r:s:n:L:t:f:o:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:c:r:s:n:L:t:f:o:qh", opts, NULL)) != -1) {
 		int rc = HEED_OK;
-		run_only |= c == 'm' || c == OPT_CALIB || c == 'r' || c == 's' || c == 'n' ||
+		run_only |= c == 'm' || c == 'c' || c == 'r' || c == 's' || c == 'n' ||
 		    c == 'L' || c == 't' || c == OPT_SHARD || c == OPT_RANKING;
 		switch (c) {
 		case 'm': o->model = optarg; break;
-		case OPT_CALIB: o->calib = optarg; break;
+		case 'c': o->calib = optarg; break;
 		case 'r': rc = parse_modes(optarg, &o->modes, &e); break;
 		case 's': rc = util_parse_u64("--seed", optarg, &o->seed, &e); break;
 		case 'n': rc = util_parse_long("--max-sentences", optarg, 1, 1L << 40,
@@ -373,7 +372,7 @@ static int
 scan_open(scanner *k, int argc, char **argv, heed_err *e)
 {
 	heed_open_opts oo = { k->o.model, k->o.calib, NULL,
-		HEED_OPEN_WEIGHTS | HEED_OPEN_VOCAB | HEED_OPEN_CALIB };
+		HEED_OPEN_WEIGHTS | HEED_OPEN_VOCAB | HEED_OPEN_CALIB, NULL };
 	uint8_t mode[SCAN_MAX_MODES];
 	int rc, nmodes, L;
 
