@@ -33,6 +33,12 @@ typedef enum {
 	LESSON_GRID, LESSON_HEAD, LESSON_TOKENS, LESSON_OUTPUT, LESSON_STATS, LESSON_VIEW_COUNT
 } lesson_view;
 
+/* The statistics view's orders a step can ask for (lesson_step.sort):
+ * layer order, 1 + an hstat_col, or by kind; the view numbers them the
+ * same way. */
+#define LESSON_SORT_LAYER 0
+#define LESSON_SORT_KIND (HSTAT_COUNT + 1)
+
 typedef struct lesson_step {
 	char *title;
 	char *sentence;
@@ -40,6 +46,10 @@ typedef struct lesson_step {
 	lesson_view view;
 	int layer, head;    /* the selected head, 0-based; -1: as it was */
 	int token;          /* the query token, 0-based; -1: as it was */
+	int sort;           /* the statistics view's order (LESSON_SORT_*, 1 + an
+			     * hstat_col); -1: as it was */
+	bool sort_down;     /* ... largest (or last) first */
+	int words;          /* 1 words, 0 word pieces (the explorer's w); -1: as it was */
 	char *caption;      /* "" when none */
 	char **claims;      /* [nclaims] "FIGURE OP VALUE [TOLERANCE]" */
 	int nclaims;
@@ -71,6 +81,8 @@ int lesson_bind(const lesson *l, int layers, int heads, const calib *cal, const 
  * word marker (byte-level Ġ, SentencePiece ▁); -1 if neither exists. */
 int lesson_word_id(const tok_vocab *v, const char *word);
 const char *lesson_view_name(lesson_view v);
+/* A step's order as the file writes it: "sep", "layer", "entropy up". */
+void lesson_sort_name(const lesson_step *s, char *buf, size_t cap);
 
 /* What figures read: the figures of every head on the step's sentence
  * under its modes, and the masked-word probabilities at its first [MASK]. */

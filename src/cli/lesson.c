@@ -194,6 +194,14 @@ print_step(run *r, int k, heed_err *e)
 		printf("  head: L%dH%d\n", s->layer + 1, s->head + 1);
 	if (s->token >= 0)
 		printf("  token: %d\n", s->token + 1);
+	if (s->sort >= 0) {
+		char sort[64];
+
+		lesson_sort_name(s, sort, sizeof sort);
+		printf("  sort: %s\n", sort);
+	}
+	if (s->words >= 0)
+		printf("  words: %s\n", s->words ? "on" : "off");
 	lesson_caption(r->l, s, &f, caption, sizeof caption);
 	printf("  caption: %s\n", caption);
 	print_figures(r, s, &f);

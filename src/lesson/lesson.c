@@ -524,6 +524,55 @@ lesson_view_name(lesson_view v)
 	return v >= 0 && v < LESSON_VIEW_COUNT ? view_names[v] : "?";
 }
 
+/* The name of order k: "layer", a column's, "kind". */
+static const char *
+sort_col_name(int k)
+{
+	return k == LESSON_SORT_LAYER ? "layer" : k == LESSON_SORT_KIND ? "kind"
+	    : hstat_col_name((hstat_col)(k - 1));
+}
+
+/* The way the view's key sorts first: a figure largest first, the layer
+ * order and the kinds in their order. */
+static bool
+sort_down_first(int k)
+{
+	return k != LESSON_SORT_LAYER && k != LESSON_SORT_KIND;
+}
+
+void
+lesson_sort_name(const lesson_step *s, char *buf, size_t cap)
+{
+	if (s->sort < 0)
+		snprintf(buf, cap, "as it was");
+	else
+		snprintf(buf, cap, "%s%s", sort_col_name(s->sort), s->sort_down ==
+		    sort_down_first(s->sort) ? "" : s->sort_down ? " down" : " up");
+}
+
+/* "sep", "sep up", "layer down": a column (or layer, kind) and optionally
+ * the way, by default the way its key in the view sorts first. */
+static int
+sort_parse(lesson_step *s, const char *val, heed_err *e)
+{
+	size_t len = strcspn(val, " ");
+	const char *way = val + len + strspn(val + len, " ");
+
+	for (int k = LESSON_SORT_LAYER; k <= LESSON_SORT_KIND; k++) {
+		const char *name = sort_col_name(k);
+
+		if (strlen(name) != len || strncmp(val, name, len) != 0)
+			continue;
+		if (*way != '\0' && strcmp(way, "up") != 0 && strcmp(way, "down") != 0)
+			return err_set(e, HEED_EINVAL, "sort %s: '%s' is not up or down", name, way);
+		s->sort = k;
+		s->sort_down = *way == '\0' ? sort_down_first(k) : strcmp(way, "down") == 0;
+		return HEED_OK;
+	}
+	return err_set(e, HEED_EINVAL, "sort '%.*s': not a column of the statistics view (layer, "
+	    "kind, entropy, prev, next, self, cls, sep, punct, dep, max)", (int)len, val);
+}
+
 void
 lesson_free(lesson *l)
 {
@@ -647,7 +696,8 @@ parse_line(lesson *l, char *key, char *val, heed_err *e)
 		s = &l->steps[l->nsteps];
 		/* a step starts as the one before it left things */
 		*s = l->nsteps > 0 ? l->steps[l->nsteps - 1] : (lesson_step){ .modes = NULL,
-		    .view = LESSON_GRID, .layer = -1, .head = -1, .token = -1 };
+		    .view = LESSON_GRID, .layer = -1, .head = -1, .token = -1, .sort = -1,
+		    .words = -1 };
 		s->title = xstrdup(val);
 		s->sentence = s->sentence != NULL ? xstrdup(s->sentence) : NULL;
 		s->modes = xstrdup(s->modes != NULL ? s->modes : "input");
@@ -681,6 +731,13 @@ parse_line(lesson *l, char *key, char *val, heed_err *e)
 		if (util_parse_int("token", val, 1, HEED_MAX_TOKENS, &s->token, e) < 0)
 			return HEED_EINVAL;
 		s->token--;
+	} else if (strcmp(key, "sort") == 0) {
+		if ((rc = sort_parse(s, val, e)) < 0)
+			return rc;
+	} else if (strcmp(key, "words") == 0) {
+		if (strcmp(val, "on") != 0 && strcmp(val, "off") != 0)
+			return err_set(e, HEED_EINVAL, "words '%s': write on or off", val);
+		s->words = strcmp(val, "on") == 0;
 	} else if (strcmp(key, "caption") == 0) {
 		if ((rc = each_figure(val, note_words, l, e)) < 0)
 			return rc;
@@ -697,7 +754,7 @@ parse_line(lesson *l, char *key, char *val, heed_err *e)
 		s->claims[s->nclaims++] = xstrdup(val);
 	} else {
 		return err_set(e, HEED_EINVAL, "unknown key '%s' (title, step, sentence, modes, view, "
-		    "head, token, caption, claim)", key);
+		    "head, token, sort, words, caption, claim)", key);
 	}
 	return HEED_OK;
 }

@@ -90,6 +90,9 @@ ctx_of(const app *a, view_ctx *c)
 	c->computing = a->computing;
 	c->want_token = a->want_token;
 	c->want_serial = a->want_serial;
+	c->want_sort = a->want_sort;
+	c->want_sort_down = a->want_sort_down;
+	c->want_sort_serial = a->want_sort_serial;
 	c->notice = a->msg;
 	c->imp = a->have_imp ? &a->imp : NULL;
 	c->imp_req = a->imp_req;
@@ -546,6 +549,14 @@ lesson_go(app *a, int k)
 		a->want_token = s->token;
 		a->want_serial++;
 	}
+	if (s->sort >= 0) {
+		a->want_sort = s->sort;
+		a->want_sort_down = s->sort_down;
+		a->want_sort_serial++;
+	}
+	/* words on or off as w does; the job below carries them or not */
+	if (s->words >= 0)
+		a->want_words = s->words == 1;
 	show(a, (view_id)s->view);
 	changed(a, true);
 }

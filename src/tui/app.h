@@ -78,6 +78,9 @@ struct app {
 	int watch[UI_WATCH];
 	int want_token;              /* the step's query token (view_ctx) */
 	unsigned want_serial;
+	int want_sort;               /* the step's order of the stats view (view_ctx) */
+	bool want_sort_down;
+	unsigned want_sort_serial;
 
 	/* what is shown */
 	view_id view;

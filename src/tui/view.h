@@ -52,6 +52,12 @@ typedef struct view_ctx {
 	 * view takes it once, and the user moves on from there */
 	int want_token;
 	unsigned want_serial;
+	/* an order the core asks the statistics view for (a lesson step's
+	 * sort: 0 layer, 1 + an hstat_col, HSTAT_COUNT + 1 kind), taken once
+	 * per serial in the same way */
+	int want_sort;
+	bool want_sort_down;
+	unsigned want_sort_serial;
 	const char *notice;         /* the status bar's notice, "" for none */
 	const ui_imp *imp;          /* the newest importance numbers, NULL before any
 				     * (they answer the frame when imp->gen == frame->gen) */

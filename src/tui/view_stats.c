@@ -20,8 +20,8 @@
 
 /* What the rows are sorted by: 0 (the zeroed state) layer order, else
  * 1 + an hstat_col, or SORT_KIND. */
-#define SORT_LAYER 0
-#define SORT_KIND (HSTAT_COUNT + 1)
+#define SORT_LAYER LESSON_SORT_LAYER   /* numbered as a lesson's sort */
+#define SORT_KIND LESSON_SORT_KIND
 #define HEAD_W 7                 /* " L12H12" */
 #define KIND_W 15                /* " previous-token" */
 #define COL_W 6                  /* " 0.123"; entropy's is wider */
@@ -38,6 +38,7 @@ static const char sort_keys[HSTAT_COUNT + 1] = { 'E', '<', '>', 's', '^', '$', '
 typedef struct stats_state {
 	int sort;                    /* SORT_LAYER, 1 + an hstat_col, SORT_KIND */
 	bool down;                   /* descending */
+	unsigned sort_seen;          /* the last view_ctx.want_sort_serial taken */
 	int top;                     /* first row shown */
 	/* fitted by stats_resize */
 	int rows;                    /* head rows that fit */
@@ -76,6 +77,12 @@ stats_resize(const view_ctx *c, void *st, ui_rect r)
 	stats_state *s = st;
 	int total = c->layers * c->heads;
 
+	/* a lesson step's order, once: the user sorts on from there */
+	if (s->sort_seen != c->want_sort_serial) {
+		s->sort_seen = c->want_sort_serial;
+		s->sort = layout_clamp(c->want_sort, SORT_LAYER, SORT_KIND);
+		s->down = c->want_sort_down;
+	}
 	/* title, key row and column names above; the thresholds below */
 	s->rows = r.h - 4 > 1 ? r.h - 4 : 1;
 	s->body = (ui_rect){ r.y + 3, r.x, s->rows, r.w };

@@ -52,6 +52,55 @@ e2e_keys p p
 e2e_wait_for 'step 4/6: All the heads, ranked' 5
 tui_quit
 
+# sort and words: the sinks lesson opens the statistics view sorted by the
+# [SEP] share, largest first, its first row the head {best sep} names;
+# a step's `words on` is the explorer's w, `words off` undoes it, and a
+# later `sort entropy up` reorders the view.
+first_row() { e2e_screen | awk 'f { print; exit } /head +kind +entropy/ { f = 1 }'; }
+e2e_tmux kill-server 2>/dev/null
+e2e_start 100 32 "$HEED_BIN" lesson -m "$MINI" sinks
+e2e_wait_for 'step 1/5: Where the weight goes' 15
+e2e_wait_for 'Heads on this sentence, by sep ↓' 10
+e2e_check "sort sep: L3H6, {best sep}, is the first row" sh -c "echo '$(first_row)' | grep -q '^ L3H6 '"
+e2e_expect 'Sorted by the \[SEP\] share, L3H6 comes first' "the caption names it"
+tui_quit
+cat >"$E2E_TMP/words.lesson" <<'LESSON'
+title Words
+step Pieces merged
+sentence Paris is unaffable .
+view head
+words on
+caption One word, three pieces.
+step The stats between words
+view stats
+sort entropy up
+caption The broadest heads last.
+step Pieces again
+view head
+words off
+caption Back to what the model sees.
+LESSON
+e2e_tmux kill-server 2>/dev/null
+# tall enough for all 32 heads of heed-mini: the first row is the order's
+e2e_start 100 48 "$HEED_BIN" lesson -m "$MINI" "$E2E_TMP/words.lesson"
+e2e_wait_for 'step 1/3: Pieces merged' 15
+e2e_wait_for 'L1 H1 input [a-z-]+ words' 10
+e2e_expect '^ *unaffable ' "words on: a row is the whole word"
+e2e_refute '^ ##ffa ' "... and no piece is left"
+e2e_expect '8 tokens, 6 words' "... the status line counts words"
+e2e_keys n
+e2e_wait_for 'Heads on this sentence, between words, by entropy ↑' 5
+# the narrowest head between words, from the numbers export --words gives
+low=$("$HEED_BIN" export -m "$MINI" --words --view stats -f txt -- "Paris is unaffable ." \
+    2>/dev/null | awk -F'\t' '$1 ~ /^L[0-9]+H[0-9]+$/ { print $3, $1 }' | sort -g | sed -n '1s/.* //p')
+e2e_check "sort entropy up: the first row is the narrowest head between words ($low)" \
+    sh -c "[ -n '$low' ] && echo '$(first_row)' | grep -q '^ $low '"
+e2e_keys n
+e2e_wait_for 'step 3/3: Pieces again' 5
+e2e_wait_for '^ ##ffa ' 5
+e2e_refute 'words │' "words off: the pieces are back"
+tui_quit
+
 # the same kind of lesson on a model it was not written for: the claim
 # that does not hold is said, with the numbers
 cat >"$E2E_TMP/tiny.lesson" <<'LESSON'

@@ -206,6 +206,8 @@ def seeds_lesson():
     put("lesson", "bad_head", "step a\nsentence s\nhead L9H9\ncaption {prev L9H1}\n")
     put("lesson", "bad_brace", "step a\nsentence s\ncaption {prev L1H1\n")
     put("lesson", "bad_claim", "step a\nsentence s\nclaim prev L1H1 ~ 0.5\n")
+    put("lesson", "order", "step a\nsentence un affable\nview stats\nsort sep\nwords on\n"
+        "step b\nsort entropy up\nwords off\nstep c\nsort kind down\nstep d\nsort bogus\n")
 
 
 if __name__ == "__main__":

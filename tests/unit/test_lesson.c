@@ -177,6 +177,53 @@ test_figure_values(void **state)
 	lesson_free(l);
 }
 
+/* sort and words: the first step leaves them as they are, a step sets
+ * them for itself and the steps after; a figure sorts largest first unless
+ * told, layer and kind in their order. */
+static void
+test_sort_and_words(void **state)
+{
+	static const char text[] =
+	    "step plain\nsentence a b\n"
+	    "step sorted\nview stats\nsort sep\nwords on\n"
+	    "step inherits\n"
+	    "step up\nsort entropy  up\nwords off\n"
+	    "step kind\nsort kind\n"
+	    "step layer back\nsort layer down\n";
+	lesson *l;
+	heed_err e;
+	char name[32];
+
+	(void)state;
+	assert_int_equal(lesson_parse(text, strlen(text), "s.lesson", &l, &e), HEED_OK);
+	assert_int_equal(l->nsteps, 6);
+	assert_int_equal(l->steps[0].sort, -1);
+	assert_int_equal(l->steps[0].words, -1);
+	assert_int_equal(l->steps[1].sort, 1 + HSTAT_SEP);
+	assert_true(l->steps[1].sort_down);
+	assert_int_equal(l->steps[1].words, 1);
+	assert_int_equal(l->steps[2].sort, 1 + HSTAT_SEP);
+	assert_true(l->steps[2].sort_down);
+	assert_int_equal(l->steps[2].words, 1);
+	assert_int_equal(l->steps[3].sort, 1 + HSTAT_ENTROPY);
+	assert_false(l->steps[3].sort_down);
+	assert_int_equal(l->steps[3].words, 0);
+	assert_int_equal(l->steps[4].sort, LESSON_SORT_KIND);
+	assert_false(l->steps[4].sort_down);
+	assert_int_equal(l->steps[5].sort, LESSON_SORT_LAYER);
+	assert_true(l->steps[5].sort_down);
+	/* written back as the file says it */
+	lesson_sort_name(&l->steps[1], name, sizeof name);
+	assert_string_equal(name, "sep");
+	lesson_sort_name(&l->steps[3], name, sizeof name);
+	assert_string_equal(name, "entropy up");
+	lesson_sort_name(&l->steps[4], name, sizeof name);
+	assert_string_equal(name, "kind");
+	lesson_sort_name(&l->steps[5], name, sizeof name);
+	assert_string_equal(name, "layer down");
+	lesson_free(l);
+}
+
 static void
 refused(const char *text, const char *msg)
 {
@@ -214,6 +261,11 @@ test_mistakes(void **state)
 	refused("step a\nsentence \x1b[2Jboom\n", "x.lesson:2: not UTF-8 text");
 	refused("step a\nsentence \xff\n", "x.lesson:2: not UTF-8 text");
 	refused("step a\ncaption\n", "x.lesson:2: 'caption' needs a value");
+	refused("step a\nsentence s\nsort sink\n", "x.lesson:3: sort 'sink': not a column");
+	refused("step a\nsentence s\nsort sep sideways\n", "x.lesson:3: sort sep: 'sideways' is "
+	    "not up or down");
+	refused("step a\nsentence s\nsort\n", "x.lesson:3: 'sort' needs a value");
+	refused("step a\nsentence s\nwords yes\n", "x.lesson:3: words 'yes': write on or off");
 }
 
 int
@@ -223,6 +275,7 @@ main(void)
 		cmocka_unit_test(test_parse_and_inherit),
 		cmocka_unit_test(test_captions_and_claims),
 		cmocka_unit_test(test_figure_values),
+		cmocka_unit_test(test_sort_and_words),
 		cmocka_unit_test(test_mistakes),
 	};
 
