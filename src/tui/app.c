@@ -516,7 +516,12 @@ toggle_pin(app *a)
 	} else if (!a->have_frame || a->computing) {
 		app_message(a, "nothing to pin until the result is on screen");
 	} else {
-		pin_take(&a->pin, a->front, a->in.buf, &a->geom);
+		/* its words too, shown or not: the pane follows w from now on */
+		bool cut = a->have_tok && a->tok.n == a->front->n;
+
+		if (cut)
+			frame_words_cut(&a->words, a->vocab, &a->tok, a->in.buf);
+		pin_take(&a->pin, a->front, cut ? &a->words : NULL, a->in.buf, &a->geom);
 		app_message(a, "pinned; b unpins");
 	}
 }

@@ -170,6 +170,14 @@ frame_words_free(ui_words *w)
 }
 
 void
+frame_words_copy(ui_words *dst, const ui_words *src)
+{
+	dst->n = src->n;
+	memcpy(dst->first, src->first, ((size_t)src->n + 1) * sizeof *src->first);
+	memcpy(dst->label, src->label, (size_t)src->n * sizeof *src->label);
+}
+
+void
 frame_words_cut(ui_words *w, const tok_vocab *v, const tok_result *t, const char *line)
 {
 	const char *const texts[2] = { line, line };
@@ -478,14 +486,14 @@ derive_word_stats(ui_frame *f)
 	order_stats(f->whs, lh, f->wsort, f->whs_order);
 }
 
-static void
-derive_words(ui_frame *f)
+/* Room for f->words.n words and the word labels; false for no words. */
+static bool
+words_reserve(ui_frame *f)
 {
 	int nw = f->words.n, L = f->layers, lh = f->layers * f->heads;
-	size_t n2 = (size_t)f->n * f->n, w2 = (size_t)nw * nw;
 
 	if (nw < 1)
-		return;
+		return false;
 	if ((size_t)nw > f->cap_w) {
 		size_t cap = (size_t)nw;
 
@@ -509,20 +517,45 @@ derive_words(ui_frame *f)
 	}
 	for (int i = 0; i < nw; i++)
 		f->wlabels[i] = f->words.label[i];
-	/* merging is linear: the changes and differences merge as they are */
+	return true;
+}
+
+void
+frame_words_attention(ui_frame *f)
+{
+	int nw = f->words.n, lh = f->layers * f->heads;
+	size_t n2 = (size_t)f->n * f->n, w2 = (size_t)nw * nw;
+
+	f->has_words = false;
+	if (!words_reserve(f))
+		return;
 	for (int k = 0; k < lh; k++) {
 		words_attention(f->attn + k * n2, f->n, f->words.first, nw, f->wattn + k * w2);
+		f->wvmax[k] = derive_max(f->wattn + k * w2, w2);
+	}
+	for (int l = 0; l < f->layers; l++)
+		f->wlayer_max[l] = derive_max(f->wvmax + (size_t)l * f->heads, (size_t)f->heads);
+	f->has_words = true;
+}
+
+static void
+derive_words(ui_frame *f)
+{
+	int nw = f->words.n, L = f->layers, lh = f->layers * f->heads;
+	size_t n2 = (size_t)f->n * f->n, w2 = (size_t)nw * nw;
+
+	frame_words_attention(f);
+	if (!f->has_words)
+		return;
+	/* merging is linear: the changes and differences merge as they are */
+	for (int k = 0; k < lh; k++) {
 		words_attention(f->change + k * n2, f->n, f->words.first, nw, f->wchange + k * w2);
 		if (f->has_diff)
 			words_attention(f->diff + k * n2, f->n, f->words.first, nw, f->wdiff + k * w2);
-		f->wvmax[k] = derive_max(f->wattn + k * w2, w2);
 	}
-	for (int l = 0; l < L; l++) {
+	for (int l = 0; l < L; l++)
 		words_attention(f->rollout + l * n2, f->n, f->words.first, nw, f->wrollout + l * w2);
-		f->wlayer_max[l] = derive_max(f->wvmax + (size_t)l * f->heads, (size_t)f->heads);
-	}
 	derive_word_stats(f);
-	f->has_words = true;
 }
 
 ui_grain

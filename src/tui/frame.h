@@ -81,6 +81,8 @@ typedef struct ui_words {
 /* Room for the words of up to cap tokens (n 0); frame_words_free gives it back. */
 void frame_words_init(ui_words *w, int cap);
 void frame_words_free(ui_words *w);
+/* Copy a sentence's words into dst, which has room for them. */
+void frame_words_copy(ui_words *dst, const ui_words *src);
 /* Group t's tokens into words and cut their texts from line, the text
  * tok_encode_line read (every span, segment B's too, points into it):
  * what the explorer hands a job while `w` is on, and what `heed export
@@ -228,6 +230,10 @@ void frame_derive(ui_frame *f, const tok_vocab *vocab, const calib *cal,
  * thumbnails they sit at the end of the capacity, so they stay put while
  * tokens are typed before them. */
 int frame_closing(const ui_frame *f);
+/* Merge f->attn into words (f->words set), with its maxima and labels,
+ * and nothing else: what a pinned copy's panes draw (frame_derive merges
+ * every matrix). */
+void frame_words_attention(ui_frame *f);
 /* Is token i the first of segment B (a boundary the views mark)? */
 bool frame_seg_start(const ui_frame *f, int i);
 /* Remake only the thumbnails, for geom and from scratch (a pinned copy). */

@@ -10,9 +10,11 @@
 
 #include "derive.h"
 #include "heed/util.h"
+#include "heed/words.h"
 
 void
-pin_take(ui_pin *p, const ui_frame *f, const char *text, const frame_geom *geom)
+pin_take(ui_pin *p, const ui_frame *f, const ui_words *words, const char *text,
+	 const frame_geom *geom)
 {
 	size_t nn = (size_t)f->n * f->n, lh = (size_t)f->layers * f->heads;
 	ui_frame *d;
@@ -40,6 +42,11 @@ pin_take(ui_pin *p, const ui_frame *f, const char *text, const frame_geom *geom)
 	memcpy(d->layer_max, f->layer_max, (size_t)f->layers * sizeof *d->layer_max);
 	memcpy(d->row_max, f->row_max, lh * f->n * sizeof *d->row_max);
 	frame_thumbs(d, geom);
+	/* the words whether or not they are shown now: w may come later */
+	d->words.n = 0;
+	if (words != NULL && words->n > 0 && words->first[words->n] == f->n)
+		frame_words_copy(&d->words, words);
+	frame_words_attention(d);
 	free(p->text);
 	p->text = xstrdup(text);
 	p->on = true;
@@ -51,6 +58,7 @@ pin_drop(ui_pin *p)
 {
 	p->on = false;
 	p->aligned = false;
+	p->aligned_words = false;
 	free(p->text);
 	p->text = NULL;
 }
@@ -62,6 +70,37 @@ pin_geometry(ui_pin *p, const frame_geom *geom)
 		frame_thumbs(p->f, geom);
 }
 
+/* Do a and b group their tokens into the same words? */
+static bool
+same_words(const ui_frame *a, const ui_frame *b)
+{
+	return a->has_words && b->has_words && a->words.n == b->words.n &&
+	    memcmp(a->words.first, b->words.first, ((size_t)a->words.n + 1) * sizeof(int)) == 0;
+}
+
+/* current − pinned between words: merging is linear, so the token
+ * difference merges as it is. */
+static void
+compare_words(ui_pin *p, const ui_frame *cur)
+{
+	const ui_frame *f = p->f;
+	int nw = f->words.n;
+	size_t nn = (size_t)f->n * f->n, w2 = (size_t)nw * nw, lh = (size_t)f->layers * f->heads;
+
+	p->aligned_words = p->aligned && same_words(f, cur);
+	if (!p->aligned_words)
+		return;
+	if (lh * w2 > p->wcap) {
+		p->wdelta = xrealloc(p->wdelta, lh * w2 * sizeof *p->wdelta);
+		p->wcap = lh * w2;
+	}
+	p->wdelta_max = xrealloc(p->wdelta_max, lh * sizeof *p->wdelta_max);
+	for (size_t h = 0; h < lh; h++) {
+		words_attention(p->delta + h * nn, f->n, f->words.first, nw, p->wdelta + h * w2);
+		p->wdelta_max[h] = derive_maxabs(p->wdelta + h * w2, w2);
+	}
+}
+
 void
 pin_compare(ui_pin *p, const ui_frame *cur)
 {
@@ -69,6 +108,7 @@ pin_compare(ui_pin *p, const ui_frame *cur)
 	size_t nn, lh;
 
 	p->aligned = p->on && cur->n == f->n && cur->layers == f->layers && cur->heads == f->heads;
+	p->aligned_words = false;
 	if (!p->aligned)
 		return;
 	nn = (size_t)f->n * f->n;
@@ -91,6 +131,36 @@ pin_compare(ui_pin *p, const ui_frame *cur)
 		if (p->delta_max[h] > p->delta_top)
 			p->delta_top = p->delta_max[h];
 	}
+	compare_words(p, cur);
+}
+
+ui_grain
+pin_grain(const ui_pin *p, bool words)
+{
+	return frame_grain(p->f, words);
+}
+
+ui_grain
+pin_delta_grain(const ui_pin *p, const ui_frame *cur, bool words, bool *ok)
+{
+	ui_grain g = frame_grain(cur, words);
+
+	if (g.first != NULL) {
+		*ok = p->aligned_words;
+		g.attn = p->wdelta;   /* laid out as the attention between words is */
+	} else {
+		*ok = p->aligned;
+		g.attn = p->delta;
+	}
+	return g;
+}
+
+float
+pin_delta_max(const ui_pin *p, bool words, int layer, int head)
+{
+	const float *m = words && p->aligned_words ? p->wdelta_max : p->delta_max;
+
+	return m[(size_t)layer * p->f->heads + head];
 }
 
 const float *
@@ -108,5 +178,7 @@ pin_free(ui_pin *p)
 	free(p->text);
 	free(p->delta);
 	free(p->delta_max);
+	free(p->wdelta);
+	free(p->wdelta_max);
 	memset(p, 0, sizeof *p);
 }

@@ -20,7 +20,9 @@
 typedef struct ui_pin {
 	bool on;
 	char *text;          /* the pinned sentence */
-	ui_frame *f;         /* its frame's data (thumbnails made for the grid) */
+	ui_frame *f;         /* its frame's data (thumbnails made for the grid;
+			      * the attention between words too, when pinned
+			      * with its words: frame_grain gives either) */
 	/* against the newest frame */
 	bool aligned;        /* as many tokens: position i faces position i */
 	int ndiffer;         /* positions whose tokens differ (aligned only) */
@@ -28,10 +30,18 @@ typedef struct ui_pin {
 	float *delta_max;    /* [layers*heads] largest |Δ| of each head */
 	float delta_top;     /* the largest of them */
 	size_t cap;          /* floats of delta */
+	/* between words: aligned, and both frames cut into the same words */
+	bool aligned_words;
+	float *wdelta;       /* [layers][heads][nw][nw] delta merged into words */
+	float *wdelta_max;   /* [layers*heads] */
+	size_t wcap;         /* floats of wdelta */
 } ui_pin;
 
-/* Pin frame f of sentence text, thumbnails made for geom. */
-void pin_take(ui_pin *p, const ui_frame *f, const char *text, const frame_geom *geom);
+/* Pin frame f of sentence text, thumbnails made for geom; words (NULL:
+ * none) are its tokens' words, whose matrices the pin keeps so the head
+ * view can show the pinned sentence between words whenever `w` is on. */
+void pin_take(ui_pin *p, const ui_frame *f, const ui_words *words, const char *text,
+	      const frame_geom *geom);
 /* Forget the pin (its buffers are kept for the next one). */
 void pin_drop(ui_pin *p);
 /* Compare the newest frame with the pin. */
@@ -40,6 +50,14 @@ void pin_compare(ui_pin *p, const ui_frame *cur);
 void pin_geometry(ui_pin *p, const frame_geom *geom);
 /* (layer, head)'s current − pinned, n x n (aligned only). */
 const float *pin_delta(const ui_pin *p, int layer, int head);
+/* The pinned sentence's matrices at the grain the current one shows
+ * (words only when it has them), and current − pinned at that grain as
+ * the attention of a grain laid on cur (*ok false: no difference to show,
+ * the tokens or the words do not align). */
+ui_grain pin_grain(const ui_pin *p, bool words);
+ui_grain pin_delta_grain(const ui_pin *p, const ui_frame *cur, bool words, bool *ok);
+/* The largest |current − pinned| of (layer, head) at that grain. */
+float pin_delta_max(const ui_pin *p, bool words, int layer, int head);
 void pin_free(ui_pin *p);
 
 #endif

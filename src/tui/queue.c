@@ -37,14 +37,6 @@ queue_job_free(ui_job *j)
 	j->modes = NULL;
 }
 
-void
-queue_words_copy(ui_words *dst, const ui_words *src)
-{
-	dst->n = src->n;
-	memcpy(dst->first, src->first, ((size_t)src->n + 1) * sizeof *src->first);
-	memcpy(dst->label, src->label, (size_t)src->n * sizeof *src->label);
-}
-
 static void
 job_copy(ui_job *dst, const ui_job *src)
 {
@@ -57,7 +49,7 @@ job_copy(ui_job *dst, const ui_job *src)
 	memcpy(dst->modes, src->modes, (size_t)src->nmodes);
 	dst->geom = src->geom;
 	dst->imp = src->imp;
-	queue_words_copy(&dst->words, &src->words);
+	frame_words_copy(&dst->words, &src->words);
 	dst->probe = src->probe;
 }
 
@@ -120,7 +112,7 @@ queue_submit(ui_queue *q, uint64_t gen, const int *ids, int n, const uint8_t *mo
 	memcpy(q->pending.modes, modes, (size_t)q->pending.nmodes);
 	q->pending.geom = *geom;
 	if (words != NULL)
-		queue_words_copy(&q->pending.words, words);
+		frame_words_copy(&q->pending.words, words);
 	else
 		q->pending.words.n = 0;
 	q->has_job = true;
@@ -148,7 +140,7 @@ queue_job_set(ui_job *j, const tok_token *tok, int n, const uint8_t *modes,
 	memcpy(j->modes, modes, (size_t)j->nmodes);
 	j->geom = *geom;
 	if (words != NULL)
-		queue_words_copy(&j->words, words);
+		frame_words_copy(&j->words, words);
 	else
 		j->words.n = 0;
 }

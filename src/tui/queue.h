@@ -76,8 +76,6 @@ void queue_submit(ui_queue *q, uint64_t gen, const int *ids, int n, const uint8_
  * type and seg): a sentence pair. */
 void queue_submit_tokens(ui_queue *q, uint64_t gen, const tok_token *tok, int n,
 			 const uint8_t *modes, const frame_geom *geom, const ui_words *words);
-/* Copy a sentence's words (at most cap tokens' worth). */
-void queue_words_copy(ui_words *dst, const ui_words *src);
 /* Loop: the head the next jobs look inside (layer -1: none); it stays
  * until set again. */
 void queue_set_probe(ui_queue *q, const frame_probe_ask *ask);

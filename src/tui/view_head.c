@@ -25,9 +25,10 @@
 #define CELL_MAX 5
 
 /* One matrix on screen.  With a pin (`b`) the view shows panes side by
- * side: the current sentence, the pinned one and, when their tokens align,
- * current − pinned; each fits its own labels, the cursor is shared.  The
- * pinned and difference panes are in tokens (a pin keeps no words). */
+ * side: the current sentence, the pinned one and, when they align,
+ * current − pinned; each fits its own labels, the cursor is shared.  With
+ * `w` the pinned pane is in words too (pin_grain), and the difference
+ * when both sentences cut into the same words. */
 typedef struct head_pane {
 	int top, left;               /* scroll */
 	int hh;                      /* rows of column labels */
@@ -235,18 +236,23 @@ draw_info(const view_ctx *c, const head_state *s, const ui_grain *f, ui_rect r, 
 		    "(outside the \u00b1%d-token window) \u2502 ", c->sel_layer + 1, c->sel_head + 1,
 		    enc_mode_name(sel_mode(c)), kind, grain, f->labels[s->cur_row], f->labels[s->cur_col],
 		    f->window[c->sel_layer]);
-	if (c->pin != NULL && c->pin->on && f->first == NULL && s->cur_row < c->pin->f->n &&
-	    s->cur_col < c->pin->f->n) {
-		const ui_frame *pf = c->pin->f;
-		size_t len = strlen(buf);
-		float pv = frame_attn(pf, c->sel_layer, c->sel_head)[(size_t)s->cur_row * pf->n + s->cur_col];
+	if (c->pin != NULL && c->pin->on) {
+		/* the pinned weight at the cursor, at the pinned pane's grain */
+		ui_grain pg = pin_grain(c->pin, c->words), dg;
+		size_t len = strlen(buf), at = (size_t)s->cur_row * pg.n + s->cur_col;
+		bool ok, here;
 
-		if (c->pin->aligned)
+		dg = pin_delta_grain(c->pin, c->frame, c->words, &ok);
+		/* not when words are on one side only, or past the pinned sentence */
+		here = (pg.first == NULL) == (f->first == NULL) && s->cur_row < pg.n && s->cur_col < pg.n;
+		if (here && ok)
 			snprintf(buf + len, sizeof buf - len, "pinned %.3f, \u0394 %+.3f \u2502 b unpins",
-			    pv, pin_delta(c->pin, c->sel_layer, c->sel_head)[(size_t)s->cur_row * f->n + s->cur_col]);
-		else
+			    frame_grain_attn(&pg, c->sel_layer, c->sel_head)[at],
+			    frame_grain_attn(&dg, c->sel_layer, c->sel_head)[at]);
+		else if (here)
 			snprintf(buf + len, sizeof buf - len, "pinned %s \u2192 %s %.3f \u2502 b unpins",
-			    pf->labels[s->cur_row], pf->labels[s->cur_col], pv);
+			    pg.labels[s->cur_row], pg.labels[s->cur_col],
+			    frame_grain_attn(&pg, c->sel_layer, c->sel_head)[at]);
 	}
 	term_text(y, r.x, r.w, buf, A_BOLD);
 	/* the legend on a row of its own, so no width hides it */
@@ -293,15 +299,29 @@ fit_pane(const ui_grain *g, const head_state *st, head_pane *s, ui_rect r)
 	s->cells = (ui_rect){ r.y + s->hh, r.x + lw, nrows * s->rh, ncols * s->cw };
 }
 
-/* A pin's panes: its tokens, and the difference at the current tokens. */
+/* A pin's panes: its own matrices, and the difference laid on the current
+ * ones, at the grain the user asked for. */
 static ui_grain
 pinned_grain(const view_ctx *c, int pane)
 {
-	ui_grain g = frame_grain(pane == PANE_PINNED ? c->pin->f : c->frame, false);
+	bool ok;
 
-	if (pane == PANE_DELTA)
-		g.attn = c->pin->delta;   /* laid out as the attention is */
-	return g;
+	if (pane == PANE_PINNED)
+		return pin_grain(c->pin, c->words);
+	return pin_delta_grain(c->pin, c->frame, c->words, &ok);
+}
+
+/* Panes: the current one, the pinned one, and their difference when the
+ * grain shown aligns. */
+static int
+pane_count(const view_ctx *c)
+{
+	bool ok;
+
+	if (c->pin == NULL || !c->pin->on)
+		return 1;
+	(void)pin_delta_grain(c->pin, c->frame, c->words, &ok);
+	return ok ? 3 : 2;
 }
 
 static ui_action
@@ -324,7 +344,7 @@ head_resize(const view_ctx *c, void *st, ui_rect r)
 		s->diff = DIFF_NONE;
 	s->cur_row = layout_clamp(s->cur_row, 0, n - 1);
 	s->cur_col = layout_clamp(s->cur_col, 0, n - 1);
-	s->panes = c->pin == NULL || !c->pin->on ? 1 : c->pin->aligned ? 3 : 2;
+	s->panes = pane_count(c);
 	if (s->panes > 1) {   /* a row for the panes' titles */
 		r.y++;
 		r.h--;
@@ -351,8 +371,9 @@ static void
 draw_panes(const view_ctx *c, const head_state *s, ui_rect r)
 {
 	const ui_pin *pin = c->pin;
-	int w = r.w / s->panes, l = c->sel_layer, h = c->sel_head, lh = l * c->heads + h;
+	int w = r.w / s->panes, l = c->sel_layer, h = c->sel_head;
 	ui_grain pg = pinned_grain(c, PANE_PINNED), dg;
+	float dmax;
 	char buf[128];
 
 	term_text(r.y, r.x, w - 1, " current", A_BOLD | A_UNDERLINE);
@@ -364,11 +385,12 @@ draw_panes(const view_ctx *c, const head_state *s, ui_rect r)
 	if (s->panes < 3)
 		return;
 	dg = pinned_grain(c, PANE_DELTA);
-	snprintf(buf, sizeof buf, " current \u2212 pinned (\u00b1%.2f)", pin->delta_max[lh]);
+	dmax = pin_delta_max(pin, dg.first != NULL, l, h);
+	snprintf(buf, sizeof buf, " current \u2212 pinned (\u00b1%.2f)", dmax);
 	term_text(r.y, r.x + 2 * w, r.w - 2 * w, buf, A_BOLD | A_UNDERLINE);
 	draw_col_labels(c->frame, &dg, s, &s->p[PANE_DELTA]);
 	draw_cells(c, c->frame, &dg, s, &s->p[PANE_DELTA], frame_grain_attn(&dg, l, h),
-	    pin->delta_max[lh] > 0 ? pin->delta_max[lh] : 1.0f, true, r.x + 2 * w);
+	    dmax > 0 ? dmax : 1.0f, true, r.x + 2 * w);
 }
 
 static void

@@ -292,7 +292,7 @@ run_job(ui_worker *w, ui_frame *r, heed_err *e)
 	memcpy(r->seg, j->seg, (size_t)j->n);
 	r->pair = j->pair;
 	memcpy(r->modes, j->modes, (size_t)j->nmodes);
-	queue_words_copy(&r->words, &j->words);
+	frame_words_copy(&r->words, &j->words);
 	copy_attention(w, r);
 	build_frame(w, r);
 	compare_hidden(w, r);

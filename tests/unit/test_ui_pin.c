@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "heed/words.h"
 #include "pin.h"
 
 /* A frame of n tokens, L layers, H heads whose weights depend on seed. */
@@ -56,7 +57,7 @@ test_aligned_difference(void **st)
 	size_t nn = 36;
 
 	(void)st;
-	pin_take(&p, a, "the keys are", &g);
+	pin_take(&p, a, NULL, "the keys are", &g);
 	assert_true(p.on);
 	assert_string_equal(p.text, "the keys are");
 	/* against itself: aligned, nothing differs */
@@ -104,7 +105,7 @@ test_unaligned_and_thumbs(void **st)
 	int tw;
 
 	(void)st;
-	pin_take(&p, a, "five", &g);
+	pin_take(&p, a, NULL, "five", &g);
 	assert_true(p.f->tw > 0 && p.f->th > 0);
 	tw = p.f->tw;
 	pin_compare(&p, b);
@@ -114,10 +115,76 @@ test_unaligned_and_thumbs(void **st)
 	assert_true(p.f->tw > 0 && p.f->tw < tw);
 	assert_memory_equal(&p.f->geom, &half, sizeof half);
 	/* pinning again replaces the pin */
-	pin_take(&p, b, "seven", &g);
+	pin_take(&p, b, NULL, "seven", &g);
 	assert_string_equal(p.text, "seven");
 	assert_int_equal(p.f->n, 7);
 	assert_true(p.aligned);
+	pin_free(&p);
+	frame_free(a);
+	frame_free(b);
+}
+
+/* Pinned with its words: the pinned pane can show them whenever w is on,
+ * and the difference between words is the token difference merged, when
+ * both sentences are cut into the same words. */
+static void
+test_words(void **st)
+{
+	frame_geom g = { 60, 20, 2, SCALE_ABSOLUTE };
+	ui_frame *a = make_frame(6, 2, 2, 0.5f), *b = make_frame(6, 2, 2, 2.0f);
+	int first[] = { 0, 1, 3, 5, 6 }, other[] = { 0, 2, 3, 5, 6 };
+	char label[4][UI_WORD_LABEL] = { "[CLS]", "keys", "are", "[SEP]" };
+	ui_words w = { 4, first, label }, w2 = { 4, other, label };
+	ui_pin p = { 0 };
+	ui_grain pg, dg;
+	float want[16];
+	bool ok;
+
+	(void)st;
+	pin_take(&p, a, &w, "the keys are", &g);
+	pg = pin_grain(&p, true);
+	assert_int_equal(pg.n, 4);
+	assert_non_null(pg.first);
+	assert_string_equal(pg.labels[1], "keys");
+	words_attention(frame_attn(a, 1, 1), 6, first, 4, want);
+	assert_memory_equal(frame_grain_attn(&pg, 1, 1), want, sizeof want);
+	/* asked for pieces, the pin gives its tokens */
+	pg = pin_grain(&p, false);
+	assert_int_equal(pg.n, 6);
+	assert_null(pg.first);
+	/* the current frame without words: the difference is the tokens' */
+	pin_compare(&p, b);
+	assert_true(p.aligned);
+	assert_false(p.aligned_words);
+	dg = pin_delta_grain(&p, b, true, &ok);
+	assert_true(ok);
+	assert_null(dg.first);
+	/* both in the same words: current − pinned between words */
+	frame_words_copy(&b->words, &w);
+	frame_words_attention(b);
+	pin_compare(&p, b);
+	assert_true(p.aligned_words);
+	dg = pin_delta_grain(&p, b, true, &ok);
+	assert_true(ok);
+	assert_int_equal(dg.n, 4);
+	for (int lh = 0; lh < 4; lh++) {
+		float m = 0;
+
+		words_attention(pin_delta(&p, lh / 2, lh % 2), 6, first, 4, want);
+		for (int k = 0; k < 16; k++) {
+			assert_float_equal(frame_grain_attn(&dg, lh / 2, lh % 2)[k], want[k], 1e-6);
+			m = want[k] > m ? want[k] : -want[k] > m ? -want[k] : m;
+		}
+		assert_float_equal(pin_delta_max(&p, true, lh / 2, lh % 2), m, 1e-6);
+	}
+	/* the same tokens cut into other words: no difference between words */
+	frame_words_copy(&b->words, &w2);
+	frame_words_attention(b);
+	pin_compare(&p, b);
+	assert_true(p.aligned);
+	assert_false(p.aligned_words);
+	(void)pin_delta_grain(&p, b, true, &ok);
+	assert_false(ok);
 	pin_free(&p);
 	frame_free(a);
 	frame_free(b);
@@ -129,6 +196,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_aligned_difference),
 		cmocka_unit_test(test_unaligned_and_thumbs),
+		cmocka_unit_test(test_words),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
