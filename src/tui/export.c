@@ -15,6 +15,7 @@
 
 #include "heed/enc.h"
 #include "heed/open.h"
+#include "export_imp.h"
 #include "heed/tui.h"
 #include "export_screen.h"
 #include "worker.h"
@@ -41,6 +42,7 @@ static const struct {
 	{ "tokens", VIEW_TOKENS, 2, true },
 	{ "output", VIEW_OUTPUT, 0, false },
 	{ "stats", VIEW_STATS, 0, true },
+	{ "importance", VIEW_IMP, 0, false },   /* its arguments: export_imp.c */
 };
 #define NVIEWS (sizeof views / sizeof views[0])
 
@@ -125,6 +127,8 @@ export_view_parse(const char *s, int layers, int heads, int n, export_req *r, he
 		if (strlen(views[i].name) != len || strncmp(s, views[i].name, len) != 0)
 			continue;
 		r->view = views[i].view;
+		if (r->view == VIEW_IMP)
+			return export_imp_parse(colon != NULL ? colon + 1 : NULL, r, e);
 		if (views[i].nargs == 0) {
 			if (colon != NULL)
 				return err_set(e, HEED_EINVAL, "--view %s takes no arguments", views[i].name);
@@ -138,7 +142,7 @@ export_view_parse(const char *s, int layers, int heads, int n, export_req *r, he
 		return parse_pair("tokens", colon + 1, "L", layers, "Q", n, &r->layer, &r->query, e);
 	}
 	return err_set(e, HEED_EINVAL, "--view: unknown view '%s' (grid, head:L,H, tokens:L,Q, "
-	    "output, stats)", s);
+	    "output, stats, importance[:MODE[,ORDER]])", s);
 }
 
 const char *
@@ -151,6 +155,8 @@ export_view_arg(const export_req *r, char *buf, size_t cap)
 			snprintf(buf, cap, "head:%d,%d", r->layer + 1, r->head + 1);
 		else if (r->view == VIEW_TOKENS)
 			snprintf(buf, cap, "tokens:%d,%d", r->layer + 1, r->query + 1);
+		else if (r->view == VIEW_IMP)
+			export_imp_arg(r, buf, cap);
 		else
 			snprintf(buf, cap, "%s", views[i].name);
 		return buf;
@@ -345,7 +351,8 @@ usage(FILE *f)
 	    "      --calib FILE    calibration file (default: MODEL/heed.calib, if any)\n"
 	    "      --mlm-head NAME masked-LM head: transformers (default) or emd (DeBERTa-v3)\n"
 	    "      --view VIEW     grid (default), head:L,H, tokens:L,Q (query token Q), output,\n"
-	    "                      stats\n"
+	    "                      stats, importance[:MODE[,ORDER]] (view 6: heads\n"
+	    "                      replaced by MODE, the curve in importance or papa order)\n"
 	    "  -w, --words         words, not word pieces (the explorer's w): Q counts words\n"
 	    "  -f, --format FMT    svg (default), html, ansi or txt; else from -o's extension\n"
 	    "  -o, --output FILE   write FILE atomically (default: standard output)\n"
@@ -530,6 +537,8 @@ run(export_opts *o, heed_err *e)
 	if (rc == HEED_OK)
 		rc = export_view_parse(o->view, h.m->cfg.layers, h.m->cfg.heads,
 		    o->r.words ? words.n : t.n, &o->r, e);
+	if (rc == HEED_OK && o->r.view == VIEW_IMP)
+		rc = export_imp_ready(&o->r, h.cal, e);
 	if (rc == HEED_OK)
 		rc = heed_blas_reserve(1, e);
 	if (rc == HEED_OK) {
@@ -549,6 +558,10 @@ run(export_opts *o, heed_err *e)
 
 			rc = worker_compute(&w, t.tok, t.n, h.modes, &geom,
 			    o->r.words ? &words : NULL, &f, e);
+			/* view 6's numbers, synchronously */
+			if (rc == HEED_OK && o->r.view == VIEW_IMP)
+				rc = worker_importance(&w, (ui_imp_req){ true, o->r.imp_replace,
+				    o->r.imp_order }, &o->r.imp, e);
 			if (rc == HEED_OK)
 				rc = export_render(&o->r, &src, f, h.modes, &buf, &len, e);
 		}

@@ -40,6 +40,9 @@ typedef struct export_req {
 	bool words;             /* between words (`w`): the head, tokens and
 				 * stats views' matrices, labels and figures,
 				 * tokens:L,Q's Q counting words */
+	uint8_t imp_replace;    /* importance: head_mode (HEAD_INPUT: not given) */
+	uint8_t imp_order;      /* importance: ui_imp_order of the curve */
+	const ui_imp *imp;      /* importance: the numbers, computed before writing */
 } export_req;
 
 /* Where a figure comes from: its title and the command that makes it again. */

@@ -91,7 +91,7 @@ export_now(app *a, export_format fmt, char *path, size_t cap, heed_err *e)
 {
 	export_req r = { fmt, a->view, a->sel_layer, a->sel_head, 0, a->pal,
 	    (frame_scale)a->geom.scale, term_cols(), term_lines(), term_depth(),
-	    a->want_words && a->front->has_words };
+	    a->want_words && a->front->has_words, 0, 0, NULL };
 	const char *view = export_view_name(a->view);
 	char *spec, *cmd, *buf = NULL;
 	size_t len = 0;
@@ -104,6 +104,18 @@ export_now(app *a, export_format fmt, char *path, size_t cap, heed_err *e)
 		ui_grain g = frame_grain(a->front, r.words);
 
 		r.query = frame_grain_item(&g, app_focus(a));
+	}
+	if (a->view == VIEW_IMP) {
+		/* the numbers on screen, once the scan for this frame is complete */
+		if (!a->have_imp || a->imp.gen != a->front->gen || !a->imp.curve_done ||
+		    a->imp.req.replace != a->imp_req.replace || a->imp.req.order != a->imp_req.order)
+			return err_set(e, HEED_EINVAL, "the importance scan is still running");
+		if (fmt == EXPORT_ANSI)
+			return err_set(e, HEED_EINVAL, "the importance view is exported as svg, html or "
+			    "txt, not ansi");
+		r.imp = &a->imp;
+		r.imp_replace = a->imp_req.replace;
+		r.imp_order = a->imp_req.order;
 	}
 	if ((rc = new_path(view, fmt, path, cap, e)) < 0)
 		return rc;

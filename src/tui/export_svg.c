@@ -22,18 +22,14 @@
 #include "heed/enc.h"
 #include "heed/hstat.h"
 #include "input.h"
+#include "export_imp.h"
+#include "export_svg.h"
 
 #define FONT "DejaVu Sans, Helvetica, Arial, sans-serif"
 #define MARGIN 16.0
 #define LABEL_PX 11.0          /* token labels */
 #define GRID_MAX_CELLS 64      /* a grid thumbnail's side, in cells, at most */
 
-/* A figure being written: the file and how far the drawing reaches. */
-typedef struct svg {
-	FILE *f;
-	double w, h;
-	int ramp;                  /* gradients defined so far (their ids) */
-} svg;
 
 static void
 reach(svg *s, double x, double y)
@@ -186,6 +182,9 @@ view_title(const export_req *r, const ui_frame *f, const uint8_t *modes, char *b
 		break;
 	case VIEW_OUTPUT:
 		snprintf(buf, cap, "predictions and hidden states");
+		break;
+	case VIEW_IMP:
+		export_imp_title(r, buf, cap);
 		break;
 	default:
 		snprintf(buf, cap, "every head's attention, %d layers \u00d7 %d heads", f->layers,
@@ -591,6 +590,7 @@ figure(FILE *out, const export_req *r, const export_source *src, const ui_frame 
 	case VIEW_TOKENS: draw_tokens(&s, r, f, y0); break;
 	case VIEW_OUTPUT: draw_output(&s, r, f, y0); break;
 	case VIEW_STATS: draw_stats(&s, r, f, modes, y0); break;
+	case VIEW_IMP: export_imp_svg(&s, r, f, y0); break;
 	default:
 		fclose(s.f);
 		free(body);
@@ -671,4 +671,37 @@ export_html(FILE *out, const export_req *r, const export_source *src, const ui_f
 	xml_text(out, src->command);
 	fputs("</code></p>\n</body>\n</html>\n", out);
 	return HEED_OK;
+}
+
+/* ---- for the figures drawn in other files (export_svg.h) ---------------- */
+
+void
+svg_rect(svg *s, double x, double y, double w, double h, const char *fill)
+{
+	rect(s, x, y, w, h, fill);
+}
+
+void
+svg_text(svg *s, double x, double y, double px, const char *anchor, const char *weight,
+	 const char *fill, const char *str)
+{
+	text(s, x, y, px, anchor, weight, fill, str);
+}
+
+void
+svg_legend(svg *s, double x, double y, pal_kind k, double lo, double hi, const char *caption)
+{
+	legend(s, x, y, k, lo, hi, caption);
+}
+
+void
+svg_colour(pal_kind k, double t, char out[8])
+{
+	colour_of(k, t, out);
+}
+
+void
+svg_reach(svg *s, double x, double y)
+{
+	reach(s, x, y);
 }

@@ -3,6 +3,7 @@
  * Lines starting with '#' say where the numbers come from; the rest are
  * tab-separated, one table per block, blocks apart by a blank line. */
 #include "export.h"
+#include "export_imp.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -233,6 +234,9 @@ export_txt(FILE *f, const export_req *r, const export_source *src, const ui_fram
 		break;
 	case VIEW_STATS:
 		stats_block(f, &g, modes);
+		break;
+	case VIEW_IMP:
+		export_imp_txt(f, r, fr);
 		break;
 	default:
 		return err_set(e, HEED_EINVAL, "this view has no text export");

@@ -20,11 +20,11 @@ noinst_HEADERS += src/tui/app.h src/tui/view.h src/tui/key.h src/tui/screen.h \
 
 # heed export and the `e` key: figures of the views (SVG, HTML, text) and
 # the explorer's own screen as ANSI text.
-heed_SOURCES += src/tui/export.c src/tui/export_svg.c src/tui/export_txt.c \
+heed_SOURCES += src/tui/export.c src/tui/export_svg.c src/tui/export_txt.c src/tui/export_imp.c \
 	src/tui/export_screen.c
-noinst_HEADERS += src/tui/export.h src/tui/export_screen.h
-TESTS += tests/export_test.sh
-EXTRA_DIST += tests/export_test.sh
+noinst_HEADERS += src/tui/export.h src/tui/export_screen.h src/tui/export_svg.h src/tui/export_imp.h
+TESTS += tests/export_test.sh tests/export_imp_test.sh
+EXTRA_DIST += tests/export_test.sh tests/export_imp_test.sh
 
 UI_UNIT = tests/unit/test_ui_palette tests/unit/test_ui_input \
 	tests/unit/test_ui_layout tests/unit/test_ui_derive tests/unit/test_ui_frame \

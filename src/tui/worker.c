@@ -315,9 +315,11 @@ static void
 imp_publish(ui_worker *w)
 {
 	w->imp_out.cancelled = w->imp_cancelled;
+	w->imp_last_pub = util_now_ms();
+	if (w->q == NULL)   /* worker_importance: the caller reads imp_out */
+		return;
 	queue_imp_publish(w->q, &w->imp_out);
 	uv_async_send(w->done);
-	w->imp_last_pub = util_now_ms();
 }
 
 static void
@@ -393,12 +395,12 @@ imp_stopped(ui_worker *w, int rc, const heed_err *e)
 {
 	if (rc == HEED_OK)
 		return false;
-	if (rc == HEED_ECANCELED || queue_stale(w->q, w->job.gen)) {
+	if (rc == HEED_ECANCELED || cancelled(w)) {
 		w->imp_cancelled++;
 		return true;
 	}
 	w->imp_out.err = rc;
-	snprintf(w->imp_out.msg, sizeof w->imp_out.msg, "importance: %s", e->msg);
+	snprintf(w->imp_out.msg, sizeof w->imp_out.msg, "importance: %.230s", e->msg);
 	imp_publish(w);
 	return true;
 }
@@ -537,6 +539,18 @@ worker_compute(ui_worker *w, const tok_token *tok, int n, const uint8_t *modes,
 	r->err = rc;
 	*out = r;
 	return rc;
+}
+
+int
+worker_importance(ui_worker *w, ui_imp_req req, const ui_imp **out, heed_err *e)
+{
+	w->job.imp = req;
+	w->job.imp.want = true;
+	run_importance(w);
+	*out = &w->imp_out;
+	if (w->imp_out.err < 0)
+		return err_set(e, w->imp_out.err, "%s", w->imp_out.msg);
+	return HEED_OK;
 }
 
 int

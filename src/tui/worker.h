@@ -83,6 +83,10 @@ void worker_init(ui_worker *w, const model *m, const tok_vocab *vocab, const cal
  * worker_stop. */
 int worker_compute(ui_worker *w, const tok_token *tok, int n, const uint8_t *modes,
 		   const frame_geom *geom, const ui_words *words, ui_frame **out, heed_err *e);
+/* After worker_compute, on the calling thread: the importance scan of
+ * that job's sentence (imp.h) for req, heads and curve, into *out, the
+ * worker's own numbers (valid until the next call or worker_stop). */
+int worker_importance(ui_worker *w, ui_imp_req req, const ui_imp **out, heed_err *e);
 /* The same with a thread of its own that takes jobs from q and wakes done
  * for each frame. */
 int worker_start(ui_worker *w, const model *m, const tok_vocab *vocab, const calib *cal,
