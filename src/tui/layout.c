@@ -108,13 +108,17 @@ layout_grid_capacity(int w, int h, int layers, int heads, int rpl, int n, int cu
 		return n;
 	m[0] = g.pw;
 	m[1] = g.ph;
+	/* a pixel per token at most: a token typed costs a row and a column
+	 * of pixels, however short the sentence (at rest it gets up to 4) */
+	if (want < imin(m[0], m[1]))
+		want = imin(m[0], m[1]);
 	/* whole pixels per token: the fit stays the same up to the top of
 	 * its band, so a sentence that grows into it moves no pixel */
 	if (cur > 0 && n > cur && layout_grid_compute(0, 0, w, h, layers, heads, cur, rpl, 0, 0,
 	    &g) == 0 && g.pw % cur == 0 && g.ph % cur == 0 && g.pw >= cur && g.ph >= cur) {
 		int top = imin(m[0] / (g.pw / cur), m[1] / (g.ph / cur));
 
-		if (n <= top)
+		if (n <= top && top >= want)
 			return top;
 	}
 	for (int k = 1; k <= 4; k++)

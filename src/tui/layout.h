@@ -36,12 +36,14 @@ int layout_grid_compute(int x, int y, int w, int h, int layers, int heads, int n
 /* The token capacity to fit thumbnails for while keys arrive, n tokens
  * now and cur the capacity on screen (0: none).  It stays cur while n
  * fits in it and fills more than a third of it, so typing adds a token's
- * pixels and moves none.  Past cur, a fit of whole pixels per token
- * grows to the top of its band (the most tokens with as many pixels
- * each), which moves no pixel either; else it steps up a ladder with room
- * for half as many tokens again: the largest n that each whole number of
- * pixels per token (1-4, across or down) still fits, then the widest
- * thumbnail's pixel count doubled. */
+ * pixels and moves none.  Otherwise it holds at least as many tokens as
+ * a pixel each fits (a typed token then costs one row and one column of
+ * pixels, not four: a short sentence fills its thumbnail at rest only),
+ * and room for half as many again: a fit of one pixel per token grows to
+ * the top of its band, which moves no pixel, or the capacity steps up a
+ * ladder: the largest n that each whole number of pixels per token (1-4,
+ * across or down) still fits, then the widest thumbnail's pixel count
+ * doubled. */
 int layout_grid_capacity(int w, int h, int layers, int heads, int rpl, int n, int cur);
 /* Keep head sel among the visible heads, moving as little as possible from
  * hfirst (the previous position); a grid that shows every head is unmoved. */

@@ -260,11 +260,15 @@ test_capacity_steps(void **state)
 		}
 		/* a geometric ladder: a handful of refits for 128 keys' tokens */
 		assert_true(steps >= 2 && steps <= 12);
-		/* a sentence that fills its fit keeps it */
+		/* a sentence that fills its fit keeps it; a fit has at most a
+		 * pixel row per token, so a typed token costs one */
 		for (int n = 1; n <= 128; n++) {
 			int c = layout_grid_capacity(w, h, 4, 8, 2, n, 0);
+			grid_layout g;
 
 			assert_int_equal(layout_grid_capacity(w, h, 4, 8, 2, c, c), c);
+			assert_int_equal(layout_grid_compute(0, 0, w, h, 4, 8, c, 2, 0, 0, &g), 0);
+			assert_true(g.ph <= c);
 		}
 	}
 	/* shrinking: a sentence cleared in a burst gets a small fit again */
