@@ -216,21 +216,105 @@ set_pen(cell_screen *s, const cell *want, bool any_fg)
 	s->pen_known = true;
 }
 
+static int
+digits(int v)
+{
+	int n = 1;
+
+	while (v >= 10) {
+		v /= 10;
+		n++;
+	}
+	return n;
+}
+
+/* The bytes to move along a row from column `from` to `to`: CUF forward,
+ * a backspace one back, CUB or CHA further back, whichever is shorter. */
+static int
+row_cost(int from, int to)
+{
+	int back_n, back_abs;
+
+	if (to == from)
+		return 0;
+	if (to == from + 1)
+		return 3;
+	if (to > from)
+		return 3 + digits(to - from);
+	if (to == from - 1)
+		return 1;
+	back_n = 3 + digits(from - to);
+	back_abs = 3 + digits(to + 1);
+	return back_n < back_abs ? back_n : back_abs;
+}
+
+static void
+row_move(cell_screen *s, int from, int to)
+{
+	if (to == from)
+		return;
+	if (to == from + 1)
+		emit(s, "\033[C", 3);
+	else if (to > from)
+		emitf(s, "\033[%dC", to - from);
+	else if (to == from - 1)
+		emit(s, "\b", 1);
+	else if (digits(from - to) < digits(to + 1))
+		emitf(s, "\033[%dD", from - to);
+	else
+		emitf(s, "\033[%dG", to + 1);
+}
+
+enum { MOVE_ROW, MOVE_DOWN, MOVE_CUP };
+
+/* The cheapest way to (y, x) from the cursor, and its bytes: along the
+ * row; down with CUD, then along the row (a heatmap's column of changed
+ * cells: "\033[B\b" where CUP takes 8 bytes); or CUP, the only way from
+ * an unknown place. */
+static int
+plan_move(const cell_screen *s, int y, int x, int *how)
+{
+	int cup = x == 0 ? 3 + digits(y + 1) : 4 + digits(y + 1) + digits(x + 1);
+
+	*how = MOVE_CUP;
+	if (s->cur_y < 0 || s->cur_x < 0)
+		return cup;
+	if (y == s->cur_y) {
+		*how = MOVE_ROW;
+		return row_cost(s->cur_x, x);
+	}
+	if (y > s->cur_y) {
+		int dy = y - s->cur_y;
+		int down = (dy == 1 ? 3 : 3 + digits(dy)) + row_cost(s->cur_x, x);
+
+		if (down < cup) {
+			*how = MOVE_DOWN;
+			return down;
+		}
+	}
+	return cup;
+}
+
 static void
 move_to(cell_screen *s, int y, int x)
 {
-	if (y == s->cur_y && x == s->cur_x)
+	int how;
+
+	if (plan_move(s, y, x, &how) == 0)
 		return;
-	if (y == s->cur_y && x == s->cur_x + 1 && s->cur_x >= 0)
-		emit(s, "\033[C", 3);
-	else if (y == s->cur_y && x > s->cur_x && s->cur_x >= 0)
-		emitf(s, "\033[%dC", x - s->cur_x);
-	else if (y == s->cur_y && s->cur_x >= 0)   /* back along the row */
-		emitf(s, "\033[%dG", x + 1);
-	else if (x == 0)
+	if (how == MOVE_DOWN) {
+		if (y - s->cur_y == 1)
+			emit(s, "\033[B", 3);
+		else
+			emitf(s, "\033[%dB", y - s->cur_y);
+		row_move(s, s->cur_x, x);
+	} else if (how == MOVE_ROW) {
+		row_move(s, s->cur_x, x);
+	} else if (x == 0) {
 		emitf(s, "\033[%dH", y + 1);
-	else
+	} else {
 		emitf(s, "\033[%d;%dH", y + 1, x + 1);
+	}
 	s->cur_y = y;
 	s->cur_x = x;
 }
@@ -269,18 +353,6 @@ paint(cell_screen *s, const cell *b)
 
 /* ---- what a cell would cost: the renderer's choice of order ------------ */
 
-static int
-digits(int v)
-{
-	int n = 1;
-
-	while (v >= 10) {
-		v /= 10;
-		n++;
-	}
-	return n;
-}
-
 /* Bytes of one colour's SGR parameters, the ';' included. */
 static int
 colour_cost(const cell_screen *s, int c)
@@ -313,20 +385,6 @@ pen_cost(const cell_screen *s, const cell *want, bool any_fg)
 	return n;
 }
 
-/* The bytes move_to would send to reach (y, x). */
-static int
-move_cost(const cell_screen *s, int y, int x)
-{
-	if (y == s->cur_y && s->cur_x >= 0) {
-		if (x == s->cur_x)
-			return 0;
-		if (x == s->cur_x + 1)
-			return 3;
-		return 3 + digits(x > s->cur_x ? x - s->cur_x : x + 1);
-	}
-	return x == 0 ? 3 + digits(y + 1) : 4 + digits(y + 1) + digits(x + 1);
-}
-
 /* Of the next k cells of row y to send (their columns in todo), the one
  * cheapest to reach and colour from where the cursor and the pen are:
  * in a heatmap, a colour already in the pen is often a few cells on.  A
@@ -344,12 +402,12 @@ cheapest(const cell_screen *s, int y, const int *todo, int k)
 		const cell *b = &s->back[y * s->cols + todo[i]];
 		bool any_fg;
 		cell e;
-		int c;
+		int c, how;
 
 		if (i > 0 && (b->attr != 0 || b->bg == CELL_NO_COLOUR))
 			continue;
 		e = painted(s, b, &any_fg);
-		c = move_cost(s, y, todo[i]) + pen_cost(s, &e, any_fg) + (i > 0 ? BACK_COST : 0);
+		c = plan_move(s, y, todo[i], &how) + pen_cost(s, &e, any_fg) + (i > 0 ? BACK_COST : 0);
 		if (best_cost < 0 || c < best_cost) {
 			best = i;
 			best_cost = c;

@@ -5,8 +5,9 @@
  * frame, one cell for a one-cell change, no colour for a half-block it can
  * turn upside down.
  *
- * The model knows what the renderer may send (CUP, CUF, CHA, ED 2, SGR,
- * the cursor's DECTCEM, UTF-8) and fails on anything else, and on a character
+ * The model knows what the renderer may send (CUP, CUF, CUD, CUB, CHA,
+ * backspace, ED 2, SGR, the cursor's DECTCEM, UTF-8) and fails on
+ * anything else, and on a character
  * printed past the last column (the renderer must never rely on a wrap).
  */
 #include <setjmp.h>
@@ -114,6 +115,12 @@ vt_feed(vt *t, pal_depth d, const char *s, size_t n)
 			} else if (fin == 'C') {
 				t->x += np > 0 && p[0] > 0 ? p[0] : 1;
 				assert_true(t->x < COLS);
+			} else if (fin == 'B') {
+				t->y += np > 0 && p[0] > 0 ? p[0] : 1;
+				assert_true(t->y < ROWS && t->x < COLS);
+			} else if (fin == 'D') {
+				t->x -= np > 0 && p[0] > 0 ? p[0] : 1;
+				assert_true(t->x >= 0);
 			} else if (fin == 'G') {
 				t->x = (np > 0 && p[0] > 0 ? p[0] : 1) - 1;
 				assert_true(t->x < COLS);
@@ -131,6 +138,12 @@ vt_feed(vt *t, pal_depth d, const char *s, size_t n)
 			} else {
 				fail_msg("unexpected sequence ending in '%c'", fin);
 			}
+			continue;
+		}
+		if (b == '\b') {   /* one back, never past the pending wrap */
+			assert_true(t->x > 0 && t->x < COLS);
+			t->x--;
+			i++;
 			continue;
 		}
 		{
@@ -439,6 +452,27 @@ test_colour_runs(void **state)
 	cells_free(s);
 }
 
+/* A column of changed cells (a token's column in a heatmap) goes down a
+ * row and back a cell at a time: four bytes where CUP takes six or more. */
+static void
+test_column_moves(void **state)
+{
+	static const char want[] = "\033[2;6H\033[38;5;60;48;5;30m\xe2\x96\x80"
+	    "\033[B\b\xe2\x96\x80" "\033[B\b\xe2\x96\x80" "\033[B\b\xe2\x96\x80";
+	cell_screen *s = cells_new(DEPTH_256);
+	vt t;
+
+	(void)state;
+	vt_init(&t);
+	cells_begin(s, ROWS, COLS);
+	render(s, &t, DEPTH_256);
+	cells_begin(s, ROWS, COLS);
+	for (int y = 1; y <= 4; y++)
+		cells_put(s, y, 5, CELL_UPPER_HALF, 1, 0, 60, 30);
+	render_exactly(s, &t, DEPTH_256, want, sizeof want - 1);
+	cells_free(s);
+}
+
 /* An attribute that goes is reset (SGR has no "not bold" everywhere), and
  * what the next cell still needs is set again in the same sequence. */
 static void
@@ -470,6 +504,7 @@ main(void)
 		cmocka_unit_test(test_half_blocks_cheap),
 		cmocka_unit_test(test_attributes_reset),
 		cmocka_unit_test(test_colour_runs),
+		cmocka_unit_test(test_column_moves),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
