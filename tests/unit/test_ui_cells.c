@@ -428,6 +428,17 @@ test_half_blocks_cheap(void **state)
 	cells_free(s);
 }
 
+/* A 256-colour terminal cleared by a blank frame, and the next frame
+ * begun on s. */
+static void
+blank_start(cell_screen *s, vt *t)
+{
+	vt_init(t);
+	cells_begin(s, ROWS, COLS);
+	render(s, t, DEPTH_256);
+	cells_begin(s, ROWS, COLS);
+}
+
 /* A heatmap row whose cells alternate between two colour pairs goes out
  * a colour at a time (the cursor skipping, then coming back), not with a
  * colour change for every cell; the terminal shows it all the same. */
@@ -439,10 +450,7 @@ test_colour_runs(void **state)
 	size_t n;
 
 	(void)state;
-	vt_init(&t);
-	cells_begin(s, ROWS, COLS);
-	render(s, &t, DEPTH_256);
-	cells_begin(s, ROWS, COLS);
+	blank_start(s, &t);
 	for (int x = 0; x < 16; x++)
 		cells_put(s, 2, x, CELL_UPPER_HALF, 1, 0, x % 2 ? 77 : 60, x % 2 ? 24 : 30);
 	n = render(s, &t, DEPTH_256);
@@ -463,10 +471,7 @@ test_column_moves(void **state)
 	vt t;
 
 	(void)state;
-	vt_init(&t);
-	cells_begin(s, ROWS, COLS);
-	render(s, &t, DEPTH_256);
-	cells_begin(s, ROWS, COLS);
+	blank_start(s, &t);
 	for (int y = 1; y <= 4; y++)
 		cells_put(s, y, 5, CELL_UPPER_HALF, 1, 0, 60, 30);
 	render_exactly(s, &t, DEPTH_256, want, sizeof want - 1);
