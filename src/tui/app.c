@@ -212,6 +212,24 @@ show(app *a, view_id v)
 		refresh_frame(a);
 }
 
+/* I: view 6 for the selected head's replacement: each head replaced by
+ * the mode the selected head has (when it is not input; else the
+ * replacement stays), the selected head marked in the heatmap. */
+static void
+open_importance(app *a)
+{
+	head_mode m = (head_mode)a->modes[a->sel_layer * a->heads + a->sel_head];
+
+	if (m != HEAD_INPUT && m != (head_mode)a->imp_req.replace) {
+		a->imp_req.replace = (uint8_t)m;
+		if (a->imp_req.want)
+			queue_imp_request(&a->q, &a->imp_req);
+	}
+	app_message(a, "importance: each head replaced by %s attention, L%dH%d marked",
+	    enc_mode_name((head_mode)a->imp_req.replace), a->sel_layer + 1, a->sel_head + 1);
+	show(a, VIEW_IMP);
+}
+
 /* r: the next replacement this model can run; o: the other curve order. */
 static void
 imp_cycle(app *a, int what)
@@ -584,6 +602,7 @@ global_key(app *a, int key)
 	case UI_FN(KEY_BTAB): show(a, (view_id)((a->view + VIEW_COUNT - 1) % VIEW_COUNT)); break;
 	case '1': case '2': case '3': case '4': case '5': case '6': show(a, (view_id)(key - '1')); break;
 	case UI_ESC: show(a, VIEW_GRID); break;
+	case 'I': open_importance(a); break;
 	case 'i': case '/': a->editing = true; break;
 	case 'e':
 		a->exporting = true;

@@ -31,6 +31,7 @@ static const struct {
 	{ NULL, "Grid" },
 	{ "arrows hjkl", "select a head (or click it); Enter zooms" },
 	{ "s o b", "show, rank heads by entropy / input dependence; pin, unpin" },
+	{ "I", "which heads matter (view 6), each replaced by this head's mode" },
 	{ NULL, "Head" },
 	{ "arrows hjkl", "move the cursor (or click); PgUp PgDn" },
 	{ "[ ] d n", "previous, next head; \u2212 input, \u2212 average; inside it" },

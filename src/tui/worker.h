@@ -64,6 +64,7 @@ typedef struct ui_worker {
 	ui_imp_req imp_key;
 	bool imp_valid;
 	int imp_cancelled;
+	bool imp_hold;             /* HEED_IMP_HOLD: the first scan waits to be cancelled */
 	int watch[UI_WATCH];        /* word ids whose probability frames carry */
 	int nwatch;
 	uv_thread_t tid;

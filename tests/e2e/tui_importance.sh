@@ -38,20 +38,33 @@ e2e_keys NPage NPage
 e2e_wait_for '12\. L2H3 +0\.00 +\+0\.0pp' 5
 e2e_keys Enter
 e2e_wait_for 'L1H1|L2H3' 5
+# I from the grid: view 6 for the selected head's replacement.  The
+# selected head (L1H1) goes to average with m; I then scans every head
+# replaced by average, where r had left uniform
+e2e_keys Escape
+e2e_wait_for 'L1H1 input' 5
+e2e_keys m
+e2e_wait_for 'L1H1 average' 5
+e2e_keys I
+e2e_wait_for 'Head importance: each head alone → average' 10
+e2e_expect 'each head replaced by average attention, L1H1 marked' "I says what it scans"
 tui_quit
 e2e_check "a complete scan is traced" \
 	sh -c "grep -Eq '^importance	[0-9]+\.[0-9]+	[0-9]+	9$' '$trace'"
 
 # heed-mini, 107 tokens: while the status line counts the scan's runs, one
 # more word makes it stale; it is cancelled and the last scan answers the
-# 108-token sentence
+# 108-token sentence.  HEED_IMP_HOLD holds the first scan after its first
+# run until a newer job supersedes it, so the word always arrives while it
+# is in flight, however fast the machine.
 MINI="$HEED_SRCDIR/assets/models/heed-mini"
 if [ -f "$MINI/model.safetensors" ]; then
 	e2e_tmux kill-server
 	: >"$trace"
 	s="the man went to the [MASK] to buy a gallon of milk and then he went home to his wife"
 	s="$s who was waiting for him at the door of their small house by the river"
-	e2e_start 100 30 env HEED_TRACE="$trace" "$HEED_BIN" -m "$MINI" --threads 1 "$s $s $s"
+	e2e_start 100 30 env HEED_TRACE="$trace" HEED_IMP_HOLD=1 "$HEED_BIN" -m "$MINI" --threads 1 \
+		"$s $s $s"
 	e2e_wait_for '107 tokens' 15
 	e2e_keys 6
 	e2e_wait_for 'importance [0-9]+/[0-9]+' 10
