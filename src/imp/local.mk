@@ -13,6 +13,8 @@ tests_unit_test_scan_LDADD = $(TEST_LIBS)
 EXTRA_DIST += tests/fixtures/scan
 check_PROGRAMS += tests/unit/test_imp
 TESTS += tests/unit/test_imp
+# test_fixture.h: the golden-file fixture loading test_imp and test_enc share
+tests_unit_test_imp_SOURCES = tests/unit/test_imp.c tests/unit/test_fixture.h
 tests_unit_test_imp_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_imp_LDADD = $(TEST_LIBS)
 EXTRA_DIST += tests/fixtures/imp

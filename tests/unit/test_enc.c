@@ -19,6 +19,7 @@
 #include "heed/enc.h"
 #include "heed/model.h"
 #include "heed/tok.h"
+#include "test_fixture.h"
 
 #define FIXDIR HEED_TESTDIR "/fixtures/enc"
 
@@ -34,21 +35,11 @@ typedef struct fixture {
 static bool
 fixture_open(const char *name, fixture *f)
 {
-	char path[2048], dir[1024];
-	json_error_t jerr;
-	heed_err e;
+	char path[2048];
 
 	snprintf(path, sizeof path, "%s/%s.json", FIXDIR, name);
-	f->doc = json_load_file(path, 0, &jerr);
-	if (f->doc == NULL)
+	if (!test_fixture_load(path, HEED_TESTDIR "/..", &f->doc, &f->m, &f->v))
 		return false;
-	snprintf(dir, sizeof dir, "%s/../%s", HEED_TESTDIR,
-		 json_string_value(json_object_get(f->doc, "model")));
-	if (model_load(dir, &f->m, &e) < 0)
-		fail_msg("%s: %s", dir, e.msg);
-	/* the folder's tokenizer: tokenizer.json where the family ships one */
-	if (tok_load(dir, &f->v, &e) != HEED_OK)
-		fail_msg("%s: %s", dir, e.msg);
 	f->s = enc_new(f->m, (int)json_integer_value(json_object_get(f->doc, "max_tokens")));
 	return true;
 }
@@ -57,15 +48,7 @@ static void
 fixture_close(fixture *f)
 {
 	enc_free(f->s);
-	tok_vocab_free(f->v);
-	model_free(f->m);
-	json_decref(f->doc);
-}
-
-static double
-num(const json_t *a, size_t i)
-{
-	return json_number_value(json_array_get(a, i));
+	test_fixture_free(f->doc, f->m, f->v);
 }
 
 static void

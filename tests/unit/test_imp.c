@@ -21,6 +21,7 @@
 #include "heed/imp.h"
 #include "heed/model.h"
 #include "heed/tok.h"
+#include "test_fixture.h"
 
 #define FIXDIR HEED_TESTDIR "/fixtures/imp"
 #define TOL 1e-4
@@ -37,20 +38,13 @@ typedef struct fixture {
 static void
 fixture_open(fixture *f, int threads)
 {
-	char dir[1024], path[1200];
-	json_error_t jerr;
+	char path[1200];
 	heed_err e;
 
-	f->doc = json_load_file(FIXDIR "/bert-uhead.json", 0, &jerr);
-	if (f->doc == NULL)
-		fail_msg("%s: %s", FIXDIR "/bert-uhead.json", jerr.text);
-	snprintf(dir, sizeof dir, "%s/%s", HEED_TESTDIR,
+	if (!test_fixture_load(FIXDIR "/bert-uhead.json", HEED_TESTDIR, &f->doc, &f->m, &f->v))
+		fail_msg("%s: missing", FIXDIR "/bert-uhead.json");
+	snprintf(path, sizeof path, "%s/%s/heed.calib", HEED_TESTDIR,
 		 json_string_value(json_object_get(f->doc, "model")));
-	if (model_load(dir, &f->m, &e) < 0)
-		fail_msg("%s: %s", dir, e.msg);
-	if (tok_load(dir, &f->v, &e) != HEED_OK)
-		fail_msg("%s: %s", dir, e.msg);
-	snprintf(path, sizeof path, "%s/heed.calib", dir);
 	if (calib_load(path, &f->m->cfg, f->m->fingerprint, &f->cal, &e) < 0)
 		fail_msg("%s: %s", path, e.msg);
 	f->c = imp_new(f->m, 64, threads);
@@ -63,15 +57,7 @@ fixture_close(fixture *f)
 {
 	imp_free(f->c);
 	calib_free(f->cal);
-	tok_vocab_free(f->v);
-	model_free(f->m);
-	json_decref(f->doc);
-}
-
-static double
-num(const json_t *a, size_t i)
-{
-	return json_number_value(json_array_get(a, i));
+	test_fixture_free(f->doc, f->m, f->v);
 }
 
 /* A case's ids (checked against the reference's tokenizer), masks and the
