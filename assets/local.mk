@@ -10,7 +10,8 @@ HEED_MINI_FILES = vocab.txt VOCAB-LICENSE config.json model.safetensors \
 # The lessons for heed-mini (heed lesson FILE), under $(pkgdatadir)/lessons.
 lessondir = $(pkgdatadir)/lessons
 dist_lesson_DATA = assets/lessons/positional.lesson assets/lessons/sinks.lesson \
-	assets/lessons/papa.lesson assets/lessons/synthesizer.lesson
+	assets/lessons/papa.lesson assets/lessons/synthesizer.lesson \
+	assets/lessons/importance.lesson
 
 install-data-local:
 	$(MKDIR_P) '$(DESTDIR)$(modeldir)'

@@ -125,10 +125,26 @@ print('# %d steps, %d figures, %d claims recomputed' % (len(steps),
 PY
 }
 
-for f in positional sinks papa synthesizer; do
+for f in positional sinks papa synthesizer importance; do
 	check "$f: claims hold and figures equal heed stats and heed dump" \
 		verify "$HEED_SRCDIR/assets/lessons/$f.lesson"
 done
+# importance.lesson's head sets are what heed scan says: the --max-loss
+# preset, and the rest
+"$HEED_BIN" scan -q -m "$MINI" -n 10 -r average --max-loss 0.02 --preset "$tmp/imp.preset" \
+	-o "$tmp/imp.json" "$HEED_SRCDIR/assets/corpus/sotu.txt"
+python3 - "$tmp/imp.preset" "$HEED_SRCDIR/assets/lessons/importance.lesson" <<'PY'
+import re, sys
+preset = {m.group(1) for m in (re.match(r'(L\d+H\d+)=average$', l.strip())
+                               for l in open(sys.argv[1])) if m}
+modes = [l.split(None, 1)[1].strip() for l in open(sys.argv[2]) if l.startswith('modes ')]
+sets = [{x.split('=')[0] for x in m.split(',')} for m in modes]
+allh = {'L%dH%d' % (l, h) for l in range(1, 5) for h in range(1, 9)}
+assert len(preset) == 21, preset
+assert sets[0] == preset, (sets[0] ^ preset)
+assert sets[1] == allh - preset, (sets[1] ^ (allh - preset))
+PY
+check_last "importance: the lesson's heads are heed scan's preset and the rest"
 
 # a lesson whose claim does not hold on the model: printed, exit 2
 cat >"$tmp/wrong.lesson" <<'LESSON'
