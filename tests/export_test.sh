@@ -229,6 +229,8 @@ check "ANSI --colors 24bit: direct colour" has out '48;2;'
 # --- a sentence pair: the numbers say where segment B starts ---------------
 run export -m "$MODEL" --view head:1,1 --format txt -- "the cat sat ||| it was"
 check "a pair's numbers name its segments" has out '^# sentence pair: segment A is tokens 1-5, segment B 6-8$'
+run export -m "$MODEL" --words --view head:1,1 --format txt -- "the unaffable cat ||| it was"
+check "... in words with --words" has out '^# sentence pair: segment A is words 1-5, segment B 6-8$'
 
 # --- the format follows -o's extension; the write is atomic -----------------
 run export -m "$MODEL" -o "$tmp/x.txt" -- "$S"
