@@ -95,6 +95,8 @@ for c in $("$HEED_BIN" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z-]*\) .
 		vg "heed export (HTML of the output)" 0 export -m "$MODEL" --view output -f html \
 		    "The cat [MASK] on the mat."
 		vg "heed export (ANSI)" 0 export -m "$MODEL" --view tokens:2,3 -f ansi "The cat sat."
+		vg "heed export (importance, txt)" 0 export -m "$MODEL" --view importance:uniform \
+		    -f txt "The cat [MASK] on the mat."
 		vg "heed export (a head past the model)" 1 export -m "$MODEL" --view head:9,1 x ;;
 	tui)
 		# interactive: the tmux end-to-end tests drive it; here its

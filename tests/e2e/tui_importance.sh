@@ -10,6 +10,7 @@
 # the tiny BERT with layer 2, head 3 made uniform (tools/reference/make_imp_fixtures.py)
 UHEAD="$HEED_SRCDIR/tests/fixtures/imp/bert-uhead"
 trace=$E2E_TMP/trace
+cd "$E2E_TMP" || exit 1   # where e writes its files
 
 e2e_start 110 30 env HEED_TRACE="$trace" "$HEED_BIN" -m "$UHEAD" "Paris is the [MASK] of France."
 e2e_wait_for 'L1H1 input' 10
@@ -23,6 +24,15 @@ e2e_wait_for 'Replacement curve: P\(“that”\) at \[MASK\] as heads go to aver
 e2e_expect '^L1 .* 1\.46[0-9]' "L1H2's KL in the heatmap matches the reference"
 e2e_expect '  1\. L1H2 +1\.46' "L1H2 heads the list"
 e2e_expect 'target still top: 100%' "the curve starts at the baseline"
+# e t: the view's numbers, the same as the command line's export of it
+e2e_keys e t
+e2e_wait_for 'wrote heed-importance-1\.txt' 10
+"$HEED_BIN" export -m "$UHEAD" --view importance:average,importance --format txt \
+    -- "Paris is the [MASK] of France." 2>/dev/null | grep -v '^# made again with' >cli.txt
+grep -v '^# made again with' heed-importance-1.txt >key.txt
+e2e_check "e t writes the numbers export --view importance gives" cmp -s cli.txt key.txt
+e2e_check "... whose command line it names" \
+    grep -q -- "--view importance:average,importance --format txt" heed-importance-1.txt
 # r cycles the replacement: dense, random, uniform
 for _i in 1 2 3; do
 	e2e_matches 'each head alone → uniform' && break
