@@ -52,7 +52,8 @@ main(int argc, char **argv)
 		{ "target", required_argument, NULL, 'T' }, { "no-mask", no_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
-	heed_open_opts oo = { NULL, NULL, NULL, HEED_OPEN_WEIGHTS | HEED_OPEN_VOCAB | HEED_OPEN_CALIB };
+	heed_open_opts oo = { NULL, NULL, NULL, HEED_OPEN_WEIGHTS | HEED_OPEN_VOCAB | HEED_OPEN_CALIB,
+		NULL };
 	heed_session s;
 	heed_err e;
 	int tokens = 32, threads = 2, runs = 10, c, masks[4];

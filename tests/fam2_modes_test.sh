@@ -9,6 +9,9 @@
 # predictions are transformers' by default and its enhanced mask decoder's
 # with --mlm-head emd, each the reference's top-5 (dump, eval, export); a
 # checkpoint without that decoder or an unknown head name is refused.
+# An input whose n x n matrices would not fit in memory (ModernBERT allows
+# 8192 tokens) is refused before any allocation, naming the memory and
+# --max-tokens, which cuts it.
 . "${HEED_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 
 FIX="$FIXTURES/enc"
@@ -114,4 +117,33 @@ check "--mlm-head emd without a decoder: says so" has err "deberta2-f32 has no e
 run dump -m "$FIX/deberta3-f32" --mlm-head bert "the cat"
 check "an unknown head exits 1" test "$rc" -eq 1
 check "an unknown head is named" has err "'bert' is neither transformers nor emd"
+
+# an input too long for the memory: refused up front, exit 3, one line
+# naming the memory needed and --max-tokens; with the cap it runs
+if (ulimit -v 2000000 && "$HEED_BIN" --version) >/dev/null 2>&1; then
+	mkdir -p "$tmp/mb8k"
+	cp "$FIX/modernbert-f32/"* "$tmp/mb8k/"
+	python3 - "$tmp/mb8k/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["max_position_embeddings"] = 8192
+json.dump(c, open(sys.argv[1], "w"))
+PY
+	python3 -c "print(' '.join(['word'] * 6000))" >"$tmp/long.txt"
+	rc=0
+	(ulimit -v 1500000; timeout 60 "$HEED_BIN" dump -m "$tmp/mb8k" -l 1 -H 1 -f tsv \
+	    <"$tmp/long.txt" >"$tmp/out" 2>"$tmp/err") || rc=$?
+	check "6000 tokens in 1.5 GB: exit 3" test "$rc" -eq 3
+	check "6000 tokens in 1.5 GB: one line" test "$(wc -l <"$tmp/err")" -eq 1
+	check "6000 tokens in 1.5 GB: the memory it needs" has err "out of memory: 6003 tokens need 2.3 GB"
+	check "6000 tokens in 1.5 GB: the cap option" has err "at most [0-9]* tokens fit: cut the input (heed dump --max-tokens N)"
+	rc=0
+	(ulimit -v 1500000; timeout 60 "$HEED_BIN" dump -m "$tmp/mb8k" -l 1 -H 1 -f tsv \
+	    --max-tokens 500 <"$tmp/long.txt" >"$tmp/out" 2>"$tmp/err") || rc=$?
+	check "--max-tokens 500: exit 0" test "$rc" -eq 0
+	check "--max-tokens 500: 500 tokens" has out "^sentence	1	500	6003	"
+	check "--max-tokens 500: says it cut" has err "6003 tokens, cut to the first 500"
+else
+	echo "# ulimit -v unusable here (sanitizer build?): the memory refusal is not tested"
+fi
 finish

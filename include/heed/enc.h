@@ -38,6 +38,10 @@ bool enc_mode_available(head_mode m, const calib *cal);
 typedef struct enc_state enc_state;
 
 enc_state *enc_new(const model *m, int max_tokens);
+/* About how many bytes enc_new(m, max_tokens) allocates: every layer's and
+ * head's max_tokens x max_tokens attention, then the hidden states and
+ * scratch.  For refusing an input before the allocation fails. */
+size_t enc_bytes(const model *m, int max_tokens);
 void enc_free(enc_state *s);
 /* Run the forward pass on `threads` threads (the caller's and threads − 1
  * of the process's shared pool, pool.h: an encoder borrows threads, it
@@ -145,6 +149,11 @@ int enc_replaced(enc_state *s, float *p, heed_err *e);
  * calibration. */
 void enc_mode_row(head_mode m, const calib *cal, int L, int layer, int head, int n, int i,
 		  const float *x, float *out);
+/* The same row restricted to keys lo..hi-1 and normalised over them (a
+ * sliding window): writes out[lo..hi) only, at the window's cost.  With lo
+ * 0 and hi n it is enc_mode_row. */
+void enc_mode_row_window(head_mode m, const calib *cal, int L, int layer, int head, int n,
+			 int i, const float *x, int lo, int hi, float *out);
 /* The Random Synthesizer's L x L logits for (layer, head): a fixed generator
  * (splitmix64 → Box–Muller), so every machine draws the same matrix. */
 void enc_random_logits(uint64_t seed, int layer, int head, int L, float *out);

@@ -39,6 +39,7 @@ typedef struct dump_opts {
 	bool words;          /* attention between words, not pieces */
 	int layer, head;     /* 0-based; -1 = all */
 	int topk;
+	int max_tokens;       /* --max-tokens N; 0: the model's positions */
 } dump_opts;
 
 typedef struct dump_ctx {
@@ -51,8 +52,9 @@ typedef struct dump_ctx {
 	enc_state *s;        /* sized for the longest sentence so far */
 	tok_ws *ws;          /* the tokenizer's buffers */
 	int index;           /* sentences dumped so far */
-	int *ids;            /* [max_tokens] */
-	int *types;          /* [max_tokens] token type ids */
+	int cap;             /* tokens kept of each input: --max-tokens or the positions */
+	int *ids;            /* [cap] */
+	int *types;          /* [cap] token type ids */
 	int *top_ids;        /* [topk] */
 	float *top_p;
 	float *replaced;     /* [n] ELECTRA discriminator's P(replaced) */
@@ -84,6 +86,8 @@ dump_usage(FILE *f)
 	    "  -M, --modes SPEC     head modes, e.g. papa-half, all=average, L2H5=uniform\n"
 	    "                       (see heed(1)); average and dense need a calibration\n"
 	    "  -c, --calib FILE     calibration file (default: MODEL/heed.calib)\n"
+	    "      --max-tokens N   cut each input to N tokens (default: all the model's\n"
+	    "                       positions allow)\n"
 	    "      --mlm-head NAME  masked-LM head: transformers (default) or emd\n"
 	    "                       (DeBERTa-v3's enhanced mask decoder)\n"
 	    "  -w, --words          attention between words, not word pieces: to a word\n"
@@ -129,6 +133,7 @@ dump_parse_args(int argc, char **argv, dump_opts *o)
 		{ "modes", required_argument, NULL, 'M' },
 		{ "calib", required_argument, NULL, 'c' },
 		{ "mlm-head", required_argument, NULL, 'E' },
+		{ "max-tokens", required_argument, NULL, 'T' },
 		{ "words", no_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -151,6 +156,7 @@ dump_parse_args(int argc, char **argv, dump_opts *o)
 		case 'M': o->spec = optarg; break;
 		case 'c': o->calpath = optarg; break;
 		case 'E': o->mlm_head = optarg; break;
+		case 'T': rc = util_parse_int("--max-tokens", optarg, 2, 1 << 20, &o->max_tokens, &e); break;
 		case 'w': o->words = true; break;
 		case 'h': dump_usage(stdout); return 1;
 		default: rc = HEED_EINVAL; e.msg[0] = '\0'; break;
@@ -198,14 +204,16 @@ dump_open(dump_ctx *d, heed_err *e)
 	if (d->o.layer >= c->layers || d->o.head >= c->heads)
 		return err_set(e, HEED_EINVAL, "%s has %d layers of %d heads", d->m->name,
 			       c->layers, c->heads);
-	d->ids = xmalloc(sizeof(int) * (size_t)c->max_tokens);
-	d->types = xmalloc(sizeof(int) * (size_t)c->max_tokens);
+	d->cap = d->o.max_tokens > 0 && d->o.max_tokens < c->max_tokens ? d->o.max_tokens :
+	    c->max_tokens;
+	d->ids = xmalloc(sizeof(int) * (size_t)d->cap);
+	d->types = xmalloc(sizeof(int) * (size_t)d->cap);
 	d->ws = tok_ws_new();
 	d->top_ids = xmalloc(sizeof(int) * (size_t)d->o.topk);
 	d->top_p = xmalloc(sizeof(float) * (size_t)d->o.topk);
 	if (d->o.words) {
-		d->wfirst = xmalloc(sizeof(int) * ((size_t)c->max_tokens + 1));
-		d->wattn = xmalloc(sizeof(float) * (size_t)c->max_tokens * (size_t)c->max_tokens);
+		d->wfirst = xmalloc(sizeof(int) * ((size_t)d->cap + 1));
+		d->wattn = xmalloc(sizeof(float) * (size_t)d->cap * (size_t)d->cap);
 	}
 	return HEED_OK;
 }
@@ -542,7 +550,7 @@ dump_sentence(dump_ctx *d, const char *text, heed_err *e)
 	int rc;
 
 	rc = tok_encode_line(d->v, d->ws, text, strlen(text), d->m->cfg.lowercase,
-			     d->m->cfg.max_tokens, &r, e);
+			     d->cap, &r, e);
 	if (rc < 0)
 		return rc;
 	if ((rc = heed_enc_reserve(d->m, &d->s, r.n, 0, e)) < 0)

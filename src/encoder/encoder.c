@@ -72,9 +72,34 @@ state_new(const model *m, int max_tokens, int max_rows, bool batch)
 	s->valid = -1;
 	if (c->rope_global > 0.0f)
 		enc_rope_tables(s);
+	if (c->arch == MODEL_ARCH_MODERNBERT) {
+		s->band_ok = xcalloc((size_t)c->layers, 1);
+		s->band_seg = xcalloc(T + 1, sizeof(int));
+		s->band_nseg = -1;
+	}
 	if (c->rel_span > 0)
 		enc_deberta_init(s);
 	return s;
+}
+
+size_t
+enc_bytes(const model *m, int max_tokens)
+{
+	const model_config *c = &m->cfg;
+	size_t T, H = (size_t)c->hidden, LH = (size_t)c->layers * c->heads, f;
+
+	if (max_tokens > c->max_tokens)
+		max_tokens = c->max_tokens;
+	T = (size_t)(max_tokens < 1 ? 1 : max_tokens);
+	/* state_new's buffers, the attention first: it is the n² term */
+	f = LH * T * T + ((size_t)c->layers + 1) * T * H + 6 * T * H +
+	    T * (size_t)m->layer[0].w1.out + T * (size_t)c->emb + (size_t)c->vocab_size;
+	if (c->rope_global > 0.0f)
+		f += 2 * T * H / c->heads;
+	if (c->rel_span > 0)   /* one scratch region per part, each 2 x T x the δ it can reach */
+		f += 2 * T * (size_t)enc_default_threads() * (2 * T < 2 * (size_t)c->rel_span ?
+		    2 * T : 2 * (size_t)c->rel_span);
+	return f * sizeof(float) + T * (4 * sizeof(int) + sizeof(size_t));
 }
 
 enc_state *
@@ -144,6 +169,8 @@ enc_free(enc_state *s)
 	free(s->mlm_t);
 	free(s->logits);
 	free(s->rope);
+	free(s->band_ok);
+	free(s->band_seg);
 	free(s->rel_idx);
 	free(s->rel_scratch);
 	free(s->emd);

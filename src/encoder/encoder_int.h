@@ -59,6 +59,9 @@ struct enc_state {
 
 	/* family scratch (modernbert.c, deberta.c), NULL where unused */
 	float *rope;         /* [2][max_tokens][head_dim/2][cos, sin]: global θ, then local θ */
+	uint8_t *band_ok;    /* ModernBERT [layers]: layer l's matrices are 0 outside its window */
+	int *band_seg;       /* ... for the sentences band_seg[0..band_nseg] (seg's layout) */
+	int band_nseg;       /* -1: none yet */
 	int *rel_idx;        /* DeBERTa [2*max_tokens-1]: δ for i - j = -(T-1) .. T-1 */
 	int rel_width;       /* DeBERTa: distinct δ a max_tokens input can reach */
 	int rel_regions;     /* DeBERTa: scratch regions, at least the attention job's parts */

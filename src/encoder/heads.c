@@ -138,38 +138,43 @@ layout_slot(int k, int n, int L)
 	return k < L - 1 ? k : L - 2;
 }
 
+/* Each row function writes out[lo..hi) only, the row restricted to keys
+ * lo..hi-1 and normalised there: the whole row with lo 0 and hi n, a
+ * sliding window's part of it otherwise (ModernBERT's local layers), at the
+ * window's cost rather than the input's. */
 static void
-row_uniform(int n, float *out)
+row_uniform(int lo, int hi, float *out)
 {
-	for (int j = 0; j < n; j++)
-		out[j] = 1.0f / (float)n;
+	for (int j = lo; j < hi; j++)
+		out[j] = 1.0f / (float)(hi - lo);
 }
 
 static void
-row_average(const calib *cal, int layer, int head, int n, int i, float *out)
+row_average(const calib *cal, int layer, int head, int n, int i, int lo, int hi, float *out)
 {
 	int L = cal->L;
 	const float *avg = cal->avg + ((size_t)layer * cal->heads + head) * L * L;
 	const float *row = avg + (size_t)layout_slot(i, n, L) * L;
 	double sum = 0.0;
 
-	for (int j = 0; j < n; j++) {
+	for (int j = lo; j < hi; j++) {
 		out[j] = row[layout_slot(j, n, L)];
 		sum += out[j];
 	}
 	/* A slot pair no calibration sentence reached has no average: attend
 	 * uniformly rather than divide by zero. */
 	if (sum <= 0.0) {
-		row_uniform(n, out);
+		row_uniform(lo, hi, out);
 		return;
 	}
-	for (int j = 0; j < n; j++)
+	for (int j = lo; j < hi; j++)
 		out[j] = (float)(out[j] / sum);
 }
 
-/* b = W2 ReLU(W1 x + b1) + b2, evaluated only at the slots the input uses. */
+/* b = W2 ReLU(W1 x + b1) + b2, evaluated only at the slots the keys use. */
 static void
-row_dense(const calib *cal, int layer, int head, int n, const float *x, float *out)
+row_dense(const calib *cal, int layer, int head, int n, const float *x, int lo, int hi,
+	  float *out)
 {
 	size_t hd = (size_t)layer * cal->heads + head;
 	int r = cal->rank, d = cal->hidden, L = cal->L;
@@ -179,7 +184,7 @@ row_dense(const calib *cal, int layer, int head, int n, const float *x, float *o
 	/* A file calibrated without synthesizers: the zero network's rows.
 	 * (Checked before any offset: NULL + offset is undefined.) */
 	if (!cal->has_synth || cal->syn_w1 == NULL) {
-		row_uniform(n, out);
+		row_uniform(lo, hi, out);
 		return;
 	}
 	w1 = cal->syn_w1 + hd * r * d;
@@ -195,7 +200,7 @@ row_dense(const calib *cal, int layer, int head, int n, const float *x, float *o
 			acc += (double)w1[(size_t)k * d + c] * x[c];
 		h[k] = acc > 0.0 ? (float)acc : 0.0f;
 	}
-	for (int j = 0; j < n; j++) {
+	for (int j = lo; j < hi; j++) {
 		int s = layout_slot(j, n, L);
 		double acc = b2[s];
 		for (int k = 0; k < r; k++)
@@ -204,11 +209,12 @@ row_dense(const calib *cal, int layer, int head, int n, const float *x, float *o
 	}
 	if (h != hbuf)
 		free(h);
-	enc_softmax(out, n);
+	enc_softmax(out + lo, hi - lo);
 }
 
 static void
-row_random(const calib *cal, int L, int layer, int head, int n, int i, float *out)
+row_random(const calib *cal, int L, int layer, int head, int n, int i, int lo, int hi,
+	   float *out)
 {
 	uint64_t seed = cal != NULL ? cal->random_seed : CALIB_DEFAULT_SEED;
 	uint64_t s0;
@@ -216,33 +222,40 @@ row_random(const calib *cal, int L, int layer, int head, int n, int i, float *ou
 	if (cal != NULL)
 		L = cal->L;
 	s0 = random_state0(seed, layer, head);
-	for (int j = 0; j < n; j++) {
+	for (int j = lo; j < hi; j++) {
 		uint64_t e = (uint64_t)layout_slot(i, n, L) * (uint64_t)L + (uint64_t)layout_slot(j, n, L);
 		out[j] = random_element(s0, e);
 	}
-	enc_softmax(out, n);
+	enc_softmax(out + lo, hi - lo);
+}
+
+void
+enc_mode_row_window(head_mode m, const calib *cal, int L, int layer, int head, int n, int i,
+		    const float *x, int lo, int hi, float *out)
+{
+	switch (m) {
+	case HEAD_AVERAGE:
+		row_average(cal, layer, head, n, i, lo, hi, out);
+		break;
+	case HEAD_SYNTH_DENSE:
+		row_dense(cal, layer, head, n, x, lo, hi, out);
+		break;
+	case HEAD_SYNTH_RANDOM:
+		row_random(cal, L, layer, head, n, i, lo, hi, out);
+		break;
+	default:
+		/* input rows come from the encoder itself; anything else is a
+		 * disabled head */
+		row_uniform(lo, hi, out);
+		break;
+	}
 }
 
 void
 enc_mode_row(head_mode m, const calib *cal, int L, int layer, int head, int n, int i,
 	     const float *x, float *out)
 {
-	switch (m) {
-	case HEAD_AVERAGE:
-		row_average(cal, layer, head, n, i, out);
-		break;
-	case HEAD_SYNTH_DENSE:
-		row_dense(cal, layer, head, n, x, out);
-		break;
-	case HEAD_SYNTH_RANDOM:
-		row_random(cal, L, layer, head, n, i, out);
-		break;
-	default:
-		/* input rows come from the encoder itself; anything else is a
-		 * disabled head */
-		row_uniform(n, out);
-		break;
-	}
+	enc_mode_row_window(m, cal, L, layer, head, n, i, x, 0, n, out);
 }
 
 /* ---- ranking and presets ------------------------------------------------ */

@@ -47,3 +47,10 @@ check_PROGRAMS += tests/unit/test_enc_probe
 TESTS += tests/unit/test_enc_probe
 tests_unit_test_enc_probe_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_enc_probe_LDADD = $(TEST_LIBS)
+# a local layer's cost against a global one's as the input grows, built on
+# demand (bench/layer_speed): make bench/layer_bench
+EXTRA_PROGRAMS += bench/layer_bench
+bench_layer_bench_SOURCES = bench/layer_bench.c
+bench_layer_bench_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/encoder
+bench_layer_bench_LDADD = $(HEED_LIBS)
+CLEANFILES += bench/layer_bench

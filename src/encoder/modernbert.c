@@ -18,8 +18,18 @@
  * same code with a window as wide as the input.  Cells outside the window
  * are exactly 0 in the stored matrix, as in transformers' eager attention,
  * and enc_window() tells views which cells those are.  A head in another
- * mode gets its mode's row restricted to the window and renormalised there,
- * which is what the same mode would give if the window were its input.
+ * mode gets its mode's row restricted to the window and renormalised there
+ * (enc_mode_row_window), which is what the same mode would give if the
+ * window were its input.
+ *
+ * The stored matrices are n x n, but nothing in a local layer writes
+ * outside the window except a block's product, which spills at most a
+ * block's width past it: so the zeros outside are written once, the first
+ * time a layer runs for a layout of the attention buffer (band_ok), and
+ * later runs clear only the spill.  A local layer's cost per run is then
+ * n·(block + 2·window) in every part, writes included; changing the
+ * input's length (or a batch's sentences) moves every matrix, and the next
+ * run writes the zeros again.
  */
 #include "config.h"
 
@@ -87,27 +97,11 @@ typedef struct mb_job {
 	int l;
 	int win;             /* the layer's half window; −1 for a global layer */
 	bool local;          /* local layers rotate with the local θ */
+	bool clean;          /* the matrices are 0 outside the window already (band_ok) */
 	const uint8_t *modes;
 	const calib *cal;
 	const float *x;      /* the layer's input rows (dense mode reads them) */
 } mb_job;
-
-/* Row i of a mode other than input, inside [lo, hi): the mode's full row,
- * cut to the window and renormalised; x is the sentence's first input row. */
-static void
-mode_row_windowed(const mb_job *j, const float *x, int h, head_mode mode, int n, int i, int lo,
-		  int hi, float *row)
-{
-	enc_state *s = j->s;
-	double sum = 0.0;
-
-	enc_mode_row(mode, j->cal, s->layout_L, j->l, h, n, i,
-		     x + (size_t)i * s->m->cfg.hidden, row);
-	for (int k = lo; k < hi; k++)
-		sum += row[k];
-	for (int k = lo; k < hi; k++)
-		row[k] = sum > 0.0 ? (float)(row[k] / sum) : 1.0f / (float)(hi - lo);
-}
 
 /* Head h of sentence g (rows seg[g] .. seg[g+1] of a batch; the whole
  * input otherwise): rotate its Q and K by their positions in the sentence,
@@ -138,15 +132,21 @@ mb_head(const mb_job *j, int g, int h)
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, i1 - i0, j1 - j0, d,
 				    1.0f / sqrtf((float)d), q + i0 * ld, (int)ld, k + j0 * ld, (int)ld,
 				    0.0f, a + (size_t)i0 * n + j0, n);
+		/* what must be zeroed: the block's spill past each row's window,
+		 * or the whole row outside it the first time */
+		int z0 = j->clean ? j0 : 0, z1 = j->clean ? j1 : n;
 		for (int i = i0; i < i1; i++) {
 			int lo = i - w > 0 ? i - w : 0, hi = i + w + 1 < n ? i + w + 1 : n;
 			float *row = a + (size_t)i * n;
 			if (mode == HEAD_INPUT)
 				enc_softmax(row + lo, hi - lo);
 			else
-				mode_row_windowed(j, x, h, mode, n, i, lo, hi, row);
-			memset(row, 0, sizeof(float) * (size_t)lo);
-			memset(row + hi, 0, sizeof(float) * (size_t)(n - hi));
+				enc_mode_row_window(mode, j->cal, s->layout_L, j->l, h, n, i,
+						    x + (size_t)i * H, lo, hi, row);
+			if (lo > z0)
+				memset(row + z0, 0, sizeof(float) * (size_t)(lo - z0));
+			if (z1 > hi)
+				memset(row + hi, 0, sizeof(float) * (size_t)(z1 - hi));
 		}
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, i1 - i0, d, j1 - j0,
 			    1.0f, a + (size_t)i0 * n + j0, n, v + j0 * ld, (int)ld,
@@ -189,6 +189,19 @@ geglu(float *ffn, int n, int F, model_act act)
 	}
 }
 
+/* Does the attention buffer hold every matrix where the last run put it
+ * (same sentences, same lengths)?  If not, no layer's zeros are known. */
+static void
+band_layout(enc_state *s)
+{
+	if (s->band_nseg == s->nseg &&
+	    memcmp(s->band_seg, s->seg, sizeof(int) * ((size_t)s->nseg + 1)) == 0)
+		return;
+	memset(s->band_ok, 0, (size_t)s->m->cfg.layers);
+	s->band_nseg = s->nseg;
+	memcpy(s->band_seg, s->seg, sizeof(int) * ((size_t)s->nseg + 1));
+}
+
 void
 enc_modernbert_layer(enc_state *s, int l, const uint8_t *modes, const calib *cal,
 		     bool attention_only)
@@ -207,8 +220,10 @@ enc_modernbert_layer(enc_state *s, int l, const uint8_t *modes, const calib *cal
 	}
 	enc_linear(s, &w->wqkv, a, n, w->bqkv, s->qkv);
 	/* dense mode reads the layer's input as calibration saw it: hidden[l] */
-	mb_job j = { s, l, win, win >= 0, modes, cal, x };
+	band_layout(s);
+	mb_job j = { s, l, win, win >= 0, win >= 0 && s->band_ok[l], modes, cal, x };
 	enc_pool_run(s->pool, mb_attention_part, &j);
+	s->band_ok[l] = 1;
 	if (attention_only)
 		return;
 	enc_linear(s, &w->wo, s->ctx, n, w->bo, s->proj);

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -174,21 +176,83 @@ heed_close(heed_session *s)
 	memset(s, 0, sizeof *s);
 }
 
+/* Bytes this process may still take: MemAvailable (else the physical
+ * memory), less under `ulimit -v` or `-d` what the limit leaves. */
+static size_t
+memory_room(size_t held)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+	size_t room = pages > 0 && psz > 0 ? (size_t)pages * (size_t)psz : SIZE_MAX;
+	unsigned long long kb, vm = 0;
+	char line[128];
+	struct rlimit rl;
+	FILE *f;
+
+	if ((f = fopen("/proc/meminfo", "r")) != NULL) {
+		while (fgets(line, sizeof line, f) != NULL)
+			if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+				room = (size_t)kb * 1024 + held;   /* what an old state frees comes back */
+		fclose(f);
+	}
+	if ((f = fopen("/proc/self/statm", "r")) != NULL) {
+		if (fscanf(f, "%llu", &vm) != 1)
+			vm = 0;
+		fclose(f);
+	}
+	vm *= (unsigned long long)(psz > 0 ? psz : 4096);
+	vm = vm > held ? vm - held : 0;
+	for (int r = 0; r < 2; r++)
+		if (getrlimit(r ? RLIMIT_DATA : RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+			room = rl.rlim_cur <= vm ? 0 : rl.rlim_cur - vm < room ? rl.rlim_cur - vm : room;
+	return room;
+}
+
+/* The longest input whose encoder fits in room bytes. */
+static int
+tokens_fitting(const model *m, size_t room)
+{
+	int lo = 1, hi = m->cfg.max_tokens;
+
+	while (lo < hi) {
+		int mid = lo + (hi - lo + 1) / 2;
+		if (enc_bytes(m, mid) <= room)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
 int
 heed_enc_reserve(const model *m, enc_state **st, int n, int threads, heed_err *e)
 {
+	const model_config *c = &m->cfg;
 	int have = *st != NULL ? enc_max_tokens(*st) : 0, want, rc;
+	size_t held = have > 0 ? enc_bytes(m, have) : 0, room;
 
-	if (n > m->cfg.max_tokens)
+	if (n > c->max_tokens)
 		return err_set(e, HEED_EINVAL, "%d tokens is over the %d the model's positions allow", n,
-		    m->cfg.max_tokens);
+		    c->max_tokens);
 	if (n <= have)
 		return HEED_OK;
 	want = have > 0 ? have : HEED_MAX_TOKENS;
 	while (want < n)
-		want = want > m->cfg.max_tokens / 2 ? m->cfg.max_tokens : want * 2;
-	if (want > m->cfg.max_tokens)
-		want = m->cfg.max_tokens;
+		want = want > c->max_tokens / 2 ? c->max_tokens : want * 2;
+	if (want > c->max_tokens)
+		want = c->max_tokens;
+	/* every layer's and head's n x n attention is kept: a long input can
+	 * need more memory than there is (ModernBERT allows 8192 tokens:
+	 * 71 GB at its base size); refuse it here rather than die in malloc,
+	 * or be killed once the pages are touched */
+	room = memory_room(held);
+	if (enc_bytes(m, want) > room)
+		want = n;
+	if (enc_bytes(m, want) > room)
+		return err_set(e, HEED_ENOMEM, "%s: out of memory: %d tokens need %.1f GB for the encoder "
+		    "(%d layers x %d heads of %d x %d attention weights, all kept), more than the "
+		    "%.1f GB free; at most %d tokens fit: cut the input (heed dump --max-tokens N)",
+		    m->name != NULL ? m->name : "the model", n, enc_bytes(m, n) / 1e9, c->layers,
+		    c->heads, n, n, room / 1e9, tokens_fitting(m, room));
 	enc_free(*st);
 	*st = NULL;
 	if ((rc = heed_blas_reserve(threads, e)) < 0)

@@ -573,6 +573,65 @@ test_modernbert_window(void **st)
 	model_free(m);
 }
 
+/* A local layer writes its zeros outside the window once per layout of the
+ * attention buffer and then only what a block spills (modernbert.c,
+ * band_ok): so runs that change the length, the sentences of a batch and
+ * the head modes back and forth must each equal a fresh state's run, bit
+ * for bit, with no stale value or zero left anywhere. */
+static void
+run_fresh(const model *m, const int *ids, int n, const uint8_t *modes, const enc_state *s)
+{
+	enc_state *ref = enc_new(m, 96);
+	heed_err e;
+
+	assert_int_equal(enc_run(ref, ids, n, modes, NULL, NULL, NULL, &e), HEED_OK);
+	assert_same_run(m, s, ref);
+	enc_free(ref);
+}
+
+static void
+test_modernbert_band(void **st)
+{
+	(void)st;
+	model *m = load_named("modernbert-f32");
+	int H = m->cfg.heads, L = m->cfg.layers, ids[96], lens[3] = { 30, 9, 41 };
+	uint8_t *plain = calloc((size_t)L * H, 1), *mixed = calloc((size_t)L * H, 1);
+	enc_state *s = enc_new_batch(m, 96, 96), *fresh = enc_new_batch(m, 96, 96);
+	heed_err e;
+
+	for (int i = 0; i < 96; i++)
+		ids[i] = 5 + (i * 53) % 900;
+	mixed[1 * H + 0] = HEAD_UNIFORM;
+	mixed[2 * H + 1] = HEAD_SYNTH_RANDOM;
+	/* long, short, long again (other ids), with modes and without */
+	static const struct { int n, off; bool mixed; } seq[] = {
+		{ 90, 0, false }, { 23, 3, true }, { 90, 1, true }, { 90, 1, false },
+		{ 7, 0, false }, { 96, 0, true },
+	};
+	for (size_t k = 0; k < sizeof seq / sizeof seq[0]; k++) {
+		const uint8_t *modes = seq[k].mixed ? mixed : plain;
+		assert_int_equal(enc_run(s, ids + seq[k].off, seq[k].n, modes, NULL, NULL, NULL, &e),
+				 HEED_OK);
+		run_fresh(m, ids + seq[k].off, seq[k].n, modes, s);
+		/* a batch in between moves every matrix */
+		if (k == 2) {
+			assert_int_equal(enc_run_batch(s, ids, lens, 3, &e), HEED_OK);
+			assert_int_equal(enc_run_batch(fresh, ids, lens, 3, &e), HEED_OK);
+			for (int g = 0; g < 3; g++)
+				for (int l = 0; l < L; l++)
+					for (int h = 0; h < H; h++)
+						assert_memory_equal(enc_batch_attn(s, g, l, h),
+						    enc_batch_attn(fresh, g, l, h),
+						    sizeof(float) * (size_t)lens[g] * lens[g]);
+		}
+	}
+	enc_free(s);
+	enc_free(fresh);
+	free(plain);
+	free(mixed);
+	model_free(m);
+}
+
 typedef struct cancel_ctx {
 	int calls, cancel_at;
 } cancel_ctx;
@@ -796,6 +855,7 @@ main(void)
 		cmocka_unit_test(test_incremental_families),
 		cmocka_unit_test(test_mode_rows),
 		cmocka_unit_test(test_modernbert_window),
+		cmocka_unit_test(test_modernbert_band),
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_bad_input),
 	};
