@@ -34,6 +34,7 @@ typedef enum { FMT_JSON, FMT_TSV } scan_format;
 
 typedef struct scan_opts {
 	const char *model, *calib, *out, *ranking, *preset;
+	const char *mlm_head;    /* --mlm-head NAME */
 	long max_sentences;
 	int L, threads;
 	int shard, shards;
@@ -58,6 +59,7 @@ scan_usage(FILE *f)
 	    "\n"
 	    "  -m, --model MODEL        model folder or hub name (default: heed-mini)\n"
 	    "  -c, --calib FILE         calibration file (default: MODEL/heed.calib if any)\n"
+	    "      --mlm-head NAME      masked-LM head: transformers (default) or emd (DeBERTa-v3)\n"
 	    "  -r, --replace M[,M...]   average, dense, random, uniform (default: each one\n"
 	    "                           the calibration allows)\n"
 	    "  -s, --seed S             masking seed (default %#llx)\n"
@@ -123,7 +125,8 @@ parse_loss(const char *s, double *out, heed_err *e)
 static int
 scan_parse_args(int argc, char **argv, scan_opts *o)
 {
-	enum { OPT_SHARD = 256, OPT_RANKING, OPT_PARTIAL, OPT_MERGE, OPT_LOSS, OPT_PRESET };
+	enum { OPT_SHARD = 256, OPT_RANKING, OPT_PARTIAL, OPT_MERGE, OPT_LOSS, OPT_PRESET,
+	       OPT_MLM_HEAD };
 	static const struct option opts[] = {
 		{ "model", required_argument, NULL, 'm' },
 		{ "calib", required_argument, NULL, 'c' },
@@ -138,6 +141,7 @@ scan_parse_args(int argc, char **argv, scan_opts *o)
 		{ "merge", no_argument, NULL, OPT_MERGE },
 		{ "max-loss", required_argument, NULL, OPT_LOSS },
 		{ "preset", required_argument, NULL, OPT_PRESET },
+		{ "mlm-head", required_argument, NULL, OPT_MLM_HEAD },
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -153,7 +157,7 @@ scan_parse_args(int argc, char **argv, scan_opts *o)
 	while ((c = getopt_long(argc, argv, "m:c:r:s:n:L:t:f:o:qh", opts, NULL)) != -1) {
 		int rc = HEED_OK;
 		run_only |= c == 'm' || c == 'c' || c == 'r' || c == 's' || c == 'n' ||
-		    c == 'L' || c == 't' || c == OPT_SHARD || c == OPT_RANKING;
+		    c == 'L' || c == 't' || c == OPT_SHARD || c == OPT_RANKING || c == OPT_MLM_HEAD;
 		switch (c) {
 		case 'm': o->model = optarg; break;
 		case 'c': o->calib = optarg; break;
@@ -173,6 +177,7 @@ scan_parse_args(int argc, char **argv, scan_opts *o)
 		case OPT_MERGE: o->merge = true; break;
 		case OPT_LOSS: rc = parse_loss(optarg, &o->max_loss, &e); break;
 		case OPT_PRESET: o->preset = optarg; break;
+		case OPT_MLM_HEAD: o->mlm_head = optarg; break;
 		case 'f':
 			if (strcmp(optarg, "json") == 0)
 				o->format = FMT_JSON;
@@ -372,7 +377,7 @@ static int
 scan_open(scanner *k, int argc, char **argv, heed_err *e)
 {
 	heed_open_opts oo = { k->o.model, k->o.calib, NULL,
-		HEED_OPEN_WEIGHTS | HEED_OPEN_VOCAB | HEED_OPEN_CALIB, NULL };
+		HEED_OPEN_WEIGHTS | HEED_OPEN_VOCAB | HEED_OPEN_CALIB, k->o.mlm_head };
 	uint8_t mode[SCAN_MAX_MODES];
 	int rc, nmodes, L;
 
