@@ -52,9 +52,50 @@ load_json(const char *dir, const char *name)
 	return json_is_object(j) ? j : (json_decref(j), NULL);
 }
 
-/* When tokenizer_config.json names no tokenizer_class, AutoTokenizer takes
- * the class from config.json's model_type; a .model needs it (ALBERT's
- * casing and scores, CamemBERT's and XLNet's refusals).  A new reference. */
+/* A legacy added_tokens.json ({"content": id}) as the added_tokens_decoder
+ * entries transformers makes of it: special when it is one of the
+ * configured special tokens, normalized when not; the decoder's own entry
+ * for an id wins. */
+static void
+legacy_added(const char *dir, json_t *cfg)
+{
+	static const char *const keys[] = { "bos_token", "eos_token", "unk_token", "sep_token",
+					    "pad_token", "cls_token", "mask_token" };
+	json_t *at = load_json(dir, "added_tokens.json"), *dec, *id;
+	const char *s;
+
+	if (at == NULL)
+		return;
+	dec = json_object_get(cfg, "added_tokens_decoder");
+	if (!json_is_object(dec)) {
+		dec = json_object();
+		json_object_set_new(cfg, "added_tokens_decoder", dec);
+	}
+	json_object_foreach(at, s, id) {
+		char key[32];
+		bool special = false;
+
+		if (!json_is_integer(id))
+			continue;
+		snprintf(key, sizeof key, "%lld", (long long)json_integer_value(id));
+		if (json_object_get(dec, key) != NULL)
+			continue;
+		for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+			const char *t = tok_config_token(cfg, NULL, keys[k], NULL);
+
+			special |= t != NULL && strcmp(t, s) == 0;
+		}
+		json_object_set_new(dec, key, json_pack("{s:s, s:b, s:b}", "content", s, "special", special,
+							"normalized", !special));
+	}
+	json_decref(at);
+}
+
+/* What a .model needs of the folder's configuration: the class, which
+ * AutoTokenizer takes from config.json's model_type when
+ * tokenizer_config.json names none (ALBERT's casing and scores,
+ * CamemBERT's and XLNet's refusals), and a legacy added_tokens.json.
+ * A new reference. */
 static json_t *
 spm_config(const char *path, const json_t *cfg)
 {
@@ -68,17 +109,18 @@ spm_config(const char *path, const json_t *cfg)
 	json_t *mc, *out;
 	const char *type;
 
-	if (json_object_get(cfg, "tokenizer_class") != NULL)
-		return json_incref((json_t *)cfg);
 	dir = slash ? xasprintf("%.*s", (int)(slash - path), path) : xstrdup(".");
-	mc = load_json(dir, "config.json");
+	out = cfg != NULL ? json_deep_copy(cfg) : json_object();
+	if (json_object_get(cfg, "tokenizer_class") == NULL) {
+		mc = load_json(dir, "config.json");
+		type = json_string_value(json_object_get(mc, "model_type"));
+		for (size_t i = 0; type != NULL && i < sizeof cls / sizeof cls[0]; i++)
+			if (strcmp(type, cls[i][0]) == 0)
+				json_object_set_new(out, "tokenizer_class", json_string(cls[i][1]));
+		json_decref(mc);
+	}
+	legacy_added(dir, out);
 	free(dir);
-	type = json_string_value(json_object_get(mc, "model_type"));
-	out = cfg != NULL ? json_copy((json_t *)cfg) : json_object();
-	for (size_t i = 0; type != NULL && i < sizeof cls / sizeof cls[0]; i++)
-		if (strcmp(type, cls[i][0]) == 0)
-			json_object_set_new(out, "tokenizer_class", json_string(cls[i][1]));
-	json_decref(mc);
 	return out;
 }
 

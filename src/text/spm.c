@@ -209,6 +209,93 @@ template(tok_vocab *v)
 	}
 }
 
+/* The id heed already gives text s (a piece or an added token), or -1. */
+static int
+known_id(const tok_vocab *v, const char *s)
+{
+	size_t n = strlen(s);
+	int id = tok_table_find(v->model.vocab, s, n);
+
+	for (int i = 0; id < 0 && i < v->nadded; i++)
+		if (!v->added[i].nocase && v->added[i].ncontent == n && memcmp(v->added[i].content, s, n) == 0)
+			id = v->added[i].id;
+	return id;
+}
+
+static int
+by_id(const void *a, const void *b)
+{
+	long x = strtol(json_object_iter_key(*(void *const *)a), NULL, 10);
+	long y = strtol(json_object_iter_key(*(void *const *)b), NULL, 10);
+
+	return (x > y) - (x < y);
+}
+
+/* Tokens transformers adds past the pieces: tokenizer_config.json's
+ * added_tokens_decoder (files.c folds a legacy added_tokens.json into it),
+ * as PreTrainedTokenizerFast adds them, in id order.  One heed already
+ * has (the control pieces, XLM-R's <mask>) must have the same id; a new
+ * one takes the next id, as Hugging Face's AddedVocabulary gives it, which
+ * must be the id the file says — else heed would show other ids than
+ * transformers' and refuses instead. */
+static int
+config_added(tok_vocab *v, const json_t *cfg, heed_err *e)
+{
+	json_t *dec = json_object_get(cfg, "added_tokens_decoder");
+	size_t n = json_object_size(dec), k = 0;
+	void **it, *i;
+	int rc = HEED_OK;
+
+	if (!json_is_object(dec) || n == 0)
+		return HEED_OK;
+	it = xmalloc(n * sizeof *it);
+	for (i = json_object_iter(dec); i != NULL; i = json_object_iter_next(dec, i))
+		it[k++] = i;
+	qsort(it, n, sizeof *it, by_id);
+	for (k = 0; k < n && rc == HEED_OK; k++) {
+		const char *key = json_object_iter_key(it[k]), *s;
+		json_t *t = json_object_iter_value(it[k]), *norm;
+		bool special;
+		char *end;
+		long id = strtol(key, &end, 10);
+		int have, next;
+
+		s = json_string_value(json_object_get(t, "content"));
+		if (*end != '\0' || id < 0 || id > (1L << 24) || s == NULL || *s == '\0') {
+			rc = err_set(e, HEED_EFORMAT, "tokenizer_config.json: added token \"%s\" is not "
+				     "an id with a content", key);
+			break;
+		}
+		if ((have = known_id(v, s)) >= 0) {
+			if (have != id)
+				rc = err_set(e, HEED_EFORMAT, "tokenizer_config.json gives \"%s\" id %ld, "
+					     "the model %d", s, id, have);
+			continue;
+		}
+		next = tok_table_size(v->model.vocab);
+		for (int a = 0; a < v->nadded; a++)
+			if (v->added[a].id >= next)
+				next = v->added[a].id + 1;
+		if (id != next) {
+			rc = err_set(e, HEED_EFORMAT, "tokenizer_config.json gives the added token \"%s\" "
+				     "id %ld, but the next free id is %d", s, id, next);
+			break;
+		}
+		tok_table_set(v->model.vocab, (int)id, s, strlen(s));
+		special = json_is_true(json_object_get(t, "special"));
+		norm = json_object_get(t, "normalized");
+		/* AddedToken: normalized unless special, when not given */
+		tok_add_token(v, (int)id, s, strlen(s), special,
+			      json_is_true(json_object_get(t, "single_word")),
+			      json_is_true(json_object_get(t, "lstrip")),
+			      json_is_true(json_object_get(t, "rstrip")),
+			      json_is_boolean(norm) ? json_is_true(norm) : !special);
+		tok_table_index(v->model.vocab);
+	}
+	free(it);
+	return rc;
+}
+
 /* Where piece i of the file goes: itself, or under fairseq's layout
  * (XLMRobertaConverter) one place up past <s> <pad> </s> <unk>, the file's
  * own first three (<unk> <s> </s>) taking those names' ids. */
@@ -426,6 +513,8 @@ tok_spm_build(const unsigned char *buf, size_t len, const json_t *cfg, const cha
 		rc = err_set(e, HEED_EFORMAT, "the SentencePiece model has no unknown piece");
 	if (rc == HEED_OK && type == SENTENCEPIECE__TRAINER_SPEC__MODEL_TYPE__BPE)
 		spm_merges(v, m, score, fairseq);
+	if (rc == HEED_OK)
+		rc = config_added(v, cfg, e);
 	if (rc == HEED_OK && cfg != NULL && cfg_bool(cfg, "split_by_punct", false)) {
 		/* DeBERTa: punctuation isolated before the Metaspace split */
 		v->pre = xcalloc(1, sizeof *v->pre);

@@ -620,6 +620,70 @@ test_spm_model_type(void **state)
 	rmdir(dir);
 }
 
+/* Tokens a .model folder's tokenizer_config.json adds past the pieces
+ * (added_tokens_decoder), or a legacy added_tokens.json, as
+ * PreTrainedTokenizerFast adds them: each one token, lstrip honoured; one
+ * whose id is not the one transformers would give is refused. */
+static void
+test_spm_added_tokens(void **state)
+{
+	char dir[] = "/tmp/heed-tok-add-XXXXXX", path[256], cfg[256], legacy[256], json[1024];
+	char a[512], b[512];
+	tok_vocab *v;
+	heed_err e;
+	int n;
+
+	(void)state;
+	spm_folder(dir, "spiece.model", path, sizeof path);
+	assert_int_equal(tok_load(dir, &v, &e), 0);
+	n = tok_vocab_size(v);
+	tok_vocab_free(v);
+	snprintf(cfg, sizeof cfg, "%s/tokenizer_config.json", dir);
+	snprintf(json, sizeof json,
+		 "{\"tokenizer_class\": \"AlbertTokenizer\", \"added_tokens_decoder\": {"
+		 "\"%d\": {\"content\": \"<ent2>\", \"special\": true, \"lstrip\": true, \"normalized\": false},"
+		 "\"%d\": {\"content\": \"<ent>\", \"special\": false, \"normalized\": false},"
+		 "\"2\": {\"content\": \"[CLS]\", \"special\": true}}}", n + 1, n);
+	write_file(cfg, json);
+	assert_int_equal(tok_load(dir, &v, &e), 0);
+	assert_int_equal(tok_id(v, "<ent>"), n);
+	assert_int_equal(tok_id(v, "<ent2>"), n + 1);
+	ids_of(v, "whale<ent>ship", a, sizeof a);
+	assert_non_null(strstr(a, " "));
+	snprintf(b, sizeof b, " %d ", n);
+	assert_non_null(strstr(a, b));
+	/* lstrip: the spaces before <ent2> go with it */
+	ids_of(v, "whale   <ent2>", a, sizeof a);
+	ids_of(v, "whale<ent2>", b, sizeof b);
+	assert_string_equal(a, b);
+	tok_vocab_free(v);
+	/* an id out of step with the vocabulary: refused, saying so */
+	snprintf(json, sizeof json, "{\"added_tokens_decoder\": {\"%d\": {\"content\": \"<ent>\"}}}", n + 5);
+	write_file(cfg, json);
+	v = NULL;
+	assert_int_equal(tok_load(dir, &v, &e), HEED_EFORMAT);
+	assert_null(v);
+	assert_non_null(strstr(e.msg, "<ent>"));
+	/* a piece given another id */
+	write_file(cfg, "{\"added_tokens_decoder\": {\"7\": {\"content\": \"[CLS]\"}}}");
+	assert_int_equal(tok_load(dir, &v, &e), HEED_EFORMAT);
+	assert_non_null(strstr(e.msg, "[CLS]"));
+	/* the legacy added_tokens.json */
+	unlink(cfg);
+	snprintf(legacy, sizeof legacy, "%s/added_tokens.json", dir);
+	snprintf(json, sizeof json, "{\"<ent>\": %d}", n);
+	write_file(legacy, json);
+	assert_int_equal(tok_load(dir, &v, &e), 0);
+	assert_int_equal(tok_id(v, "<ent>"), n);
+	ids_of(v, "<ent>", a, sizeof a);
+	snprintf(b, sizeof b, "%d", n);
+	assert_string_equal(a, b);
+	tok_vocab_free(v);
+	unlink(legacy);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* CamemBERT's sentencepiece.bpe.model alone is refused with a message,
  * never read with ids transformers would not give. */
 static void
@@ -748,6 +812,7 @@ main(void)
 		cmocka_unit_test(test_deberta_spm_config),
 		cmocka_unit_test(test_camembert_spm_refused),
 		cmocka_unit_test(test_spm_model_type),
+		cmocka_unit_test(test_spm_added_tokens),
 		cmocka_unit_test(test_bpe_word_cache),
 	};
 
