@@ -7,6 +7,8 @@ e2e_start 300 90 "$HEED_BIN" -m "$TUI_MODEL" "the cat sat on the mat"
 e2e_wait_for '^ +L3 ' 10
 e2e_keys Enter
 e2e_wait_for 'L1 H1 input' 5
+# the grid's own lines name the head too: wait for the head view's last row
+e2e_wait_for '^ \[SEP\] +\.[0-9]' 10
 # the last query's label, and the right end of the last key's cells
 last=$(e2e_screen | awk '/^ mat /{ n = NR } END { print n + 0 }')
 e2e_check "the matrix reaches far down the window (last row at line $last)" test "$last" -gt 60
