@@ -271,7 +271,9 @@ scan_merge(scan_data *a, scan_data *b, heed_err *e)
 		a->cap = a->count + b->count;
 		a->s = xrealloc(a->s, sizeof(*a->s) * a->cap);
 	}
-	memcpy(a->s + a->count, b->s, sizeof(*b->s) * b->count);
+	/* two empty shards: a->s may still be NULL, and NULL + 0 is undefined */
+	if (b->count > 0)
+		memcpy(a->s + a->count, b->s, sizeof(*b->s) * b->count);
 	a->count += b->count;
 	a->unmaskable += b->unmaskable;
 	b->count = 0;
