@@ -392,6 +392,83 @@ shown_at(const frame_shown *sh, size_t lh, int y, int x)
 	return sh->lv[(lh * sh->th + y) * sh->tw + x];
 }
 
+/* A burst frame changes at most one in BURST_SHARE of the thumbnails'
+ * text cells: the hysteresis drops the changes nobody sees, and this
+ * bounds the rest, so a key costs the terminal at most about an eighth of
+ * a whole grid whatever the window (at 80 x 24 with 32 heads, 112 cells,
+ * about 1.5 kB in 256 colours; a new token's row and column of pixels is
+ * some 350).  The cells furthest from their values go first (a pixel
+ * turning coloured or blank, then the largest colour steps); the others
+ * keep what is shown and follow in the next frames, and all of them in
+ * the settle frame.  A frame fitted unlike the one shown (a burst's
+ * first, a capacity step) goes whole: a mix of two fits would put pixels
+ * of other tokens side by side. */
+#define BURST_SHARE 8
+#define ERR_BLANK PAL_LEVELS    /* a pixel turning coloured or blank: more than any step */
+
+/* How far shown level a is from level b, in colour steps. */
+static int
+pixel_err(int a, int b, const int step[PAL_LEVELS])
+{
+	if (a == b)
+		return 0;
+	if (a == THUMB_BLANK || b == THUMB_BLANK)
+		return ERR_BLANK;
+	return abs(step[a] - step[b]);
+}
+
+/* The error of text cell c (row-major, rpl pixel rows each) of thumbnail
+ * lh: its worst pixel's.  With keep, its pixels go back to shown. */
+static int
+cell_err(ui_frame *f, const uint8_t *shown, size_t lh, size_t c, int rpl,
+	 const int step[PAL_LEVELS], bool keep)
+{
+	int x = (int)(c % (size_t)f->tw), y0 = (int)(c / (size_t)f->tw) * rpl, e = 0;
+
+	for (int y = y0; y < y0 + rpl && y < f->th; y++) {
+		size_t k = (lh * f->th + y) * f->tw + x;
+		int d = pixel_err(shown[k], f->thumb[k], step);
+
+		if (d > e)
+			e = d;
+		if (keep)
+			f->thumb[k] = shown[k];
+	}
+	return e;
+}
+
+/* Hold f->thumb (fitted as shown is) to the burst's share of changed
+ * cells.  Ties at the smallest error sent go in reading order with the
+ * heads taking turns, so no head waits for all the others. */
+static void
+burst_budget(ui_frame *f, const uint8_t *shown, int rpl, const int step[PAL_LEVELS])
+{
+	size_t lhs = (size_t)f->layers * f->heads;
+	size_t per = (size_t)((f->th + rpl - 1) / rpl) * f->tw;
+	size_t budget = lhs * per / BURST_SHARE, taken = 0, count[ERR_BLANK + 1] = { 0 };
+	int cut = ERR_BLANK;
+
+	for (size_t lh = 0; lh < lhs; lh++)
+		for (size_t c = 0; c < per; c++)
+			count[cell_err(f, shown, lh, c, rpl, step, false)]++;
+	/* cut: the smallest error sent; every cell above it goes */
+	while (cut > 0 && taken + count[cut] <= budget)
+		taken += count[cut--];
+	if (cut == 0)
+		return;              /* every change fits */
+	for (size_t c = 0; c < per; c++)
+		for (size_t lh = 0; lh < lhs; lh++) {
+			int e = cell_err(f, shown, lh, c, rpl, step, false);
+
+			if (e == 0 || e > cut)
+				continue;
+			if (e == cut && taken < budget)
+				taken++;
+			else
+				cell_err(f, shown, lh, c, rpl, step, true);
+		}
+}
+
 static void
 derive_thumbs(ui_frame *f, const frame_geom *geom, const frame_shown *shown)
 {
@@ -455,6 +532,8 @@ derive_thumbs(ui_frame *f, const frame_geom *geom, const frame_shown *shown)
 				}
 		}
 	}
+	if (shown != NULL && shown->tw == g.pw && shown->th == g.ph && shown->cap == cap)
+		burst_budget(f, shown->lv, geom->rpl, step);
 }
 
 /* Every matrix again between words; only when asked for (the buffers

@@ -246,6 +246,118 @@ test_burst_hysteresis_bound(void **state)
 	tok_vocab_free(v);
 }
 
+/* What a burst's hysteresis alone puts at a pixel showing shown_lv. */
+static int
+held_or_exact(int exact, int shown_lv, const int step[PAL_LEVELS])
+{
+	if (exact == THUMB_BLANK || shown_lv == THUMB_BLANK)
+		return exact;
+	return abs(step[shown_lv] - step[exact]) <= 1 ? shown_lv : exact;
+}
+
+/* Colour steps from a to b; a pixel turning coloured or blank above all. */
+static int
+steps_apart(int a, int b, const int step[PAL_LEVELS])
+{
+	if (a == b)
+		return 0;
+	if (a == THUMB_BLANK || b == THUMB_BLANK)
+		return PAL_LEVELS;
+	return abs(step[a] - step[b]);
+}
+
+/* A burst frame changes at most an eighth of the thumbnails' text cells,
+ * those furthest from what the hysteresis would show first, a cell whole
+ * or not at all; the cells held back keep what is shown and follow in
+ * the frames after, so a sentence that stops changing is drawn in full
+ * within as many frames as its changes need budgets. */
+static void
+test_burst_budget(void **state)
+{
+	/* small thumbnails (4 x 4 pixels, 2 text rows), so that a new
+	 * sentence changes more than an eighth of them */
+	frame_geom burst = { 24, 8, 2, SCALE_HEAD, PAL_VIRIDIS, DEPTH_256, true };
+	ui_frame *f = frame_new();
+	int step[PAL_LEVELS], capped = 0;
+	uint32_t seed = 777;
+	uint8_t *shown_lv, *exact;
+	frame_shown shown;
+	size_t all, per, budget;
+	tok_vocab *v = filled(f);
+
+	steps_of(DEPTH_256, step);
+	random_rows(f, &seed);
+	frame_derive(f, v, NULL, &burst, NULL);
+	all = (size_t)f->tw * f->th * L * H;
+	per = (size_t)(f->th + 1) / 2 * f->tw;
+	budget = per * L * H / 8;
+	assert_true(budget > 0);
+	shown_lv = malloc(all);
+	exact = malloc(all);
+	memcpy(shown_lv, f->thumb, all);
+	shown = (frame_shown){ shown_lv, f->tw, f->th, f->tcap };
+	for (int sentence = 0; sentence < 20; sentence++) {
+		size_t first_want = 0;
+		int frames = 0;
+
+		random_rows(f, &seed);
+		frame_derive(f, v, NULL, &burst, NULL);
+		memcpy(exact, f->thumb, all);
+		for (;;) {
+			size_t sent = 0, want = 0;
+			int min_sent = PAL_LEVELS + 1, max_held = 0;
+
+			frame_derive(f, v, NULL, &burst, &shown);
+			assert_int_equal(f->tcap, shown.cap);
+			assert_int_equal(f->tw, shown.tw);
+			assert_int_equal(f->th, shown.th);
+			for (size_t lh = 0; lh < (size_t)L * H; lh++)
+				for (size_t c = 0; c < per; c++) {
+					int x = (int)(c % (size_t)f->tw), y0 = (int)(c / (size_t)f->tw) * 2, e = 0;
+					bool changed = false;
+
+					for (int y = y0; y < y0 + 2 && y < f->th; y++) {
+						size_t k = (lh * f->th + y) * f->tw + x;
+						int target = held_or_exact(exact[k], shown_lv[k], step);
+
+						if (steps_apart(shown_lv[k], target, step) > e)
+							e = steps_apart(shown_lv[k], target, step);
+						changed |= f->thumb[k] != shown_lv[k];
+					}
+					for (int y = y0; changed && y < y0 + 2 && y < f->th; y++) {
+						size_t k = (lh * f->th + y) * f->tw + x;
+
+						assert_int_equal(f->thumb[k], held_or_exact(exact[k], shown_lv[k], step));
+					}
+					want += e > 0;
+					if (changed) {
+						sent++;
+						min_sent = e < min_sent ? e : min_sent;
+					} else if (e > max_held) {
+						max_held = e;
+					}
+				}
+			if (frames == 0)
+				first_want = want;
+			assert_int_equal(sent, want < budget ? want : budget);
+			if (max_held > 0) {
+				assert_true(min_sent >= max_held);
+				capped++;
+			}
+			memcpy(shown_lv, f->thumb, all);
+			if (want == 0)
+				break;
+			frames++;
+		}
+		assert_int_equal(frames, (first_want + budget - 1) / budget);
+	}
+	assert_true(capped > 0);   /* the budget held cells back */
+	free(shown_lv);
+	free(exact);
+	frame_free(f);
+	tok_vocab_free(v);
+}
+
 /* In 256 colours a pixel in a burst keeps its level while its value stays
  * in the colour shown or the next one, and changes once it is two colours
  * away. */
@@ -540,6 +652,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_everything_derived),
 		cmocka_unit_test(test_burst_hysteresis_bound),
+		cmocka_unit_test(test_burst_budget),
 		cmocka_unit_test(test_capacity_fit),
 		cmocka_unit_test(test_thumbnail_band),
 		cmocka_unit_test(test_buffers_reused),
