@@ -157,8 +157,9 @@ on_settle(uv_timer_t *t)
  * turn, after every key already read.  A wait after typing would only add
  * latency: the worker drops stale jobs between layers by itself.  Text
  * starts or prolongs a burst of keys, whose frames keep the thumbnails'
- * fit and let a pixel lag its value by a colour step: the bytes a key
- * costs on a slow link; the settle timer ends it. */
+ * fit, let a pixel lag its value by a colour step and redraw at most an
+ * eighth of the thumbnails (frame.h): the bytes a key costs on a slow
+ * link; the settle timer ends it. */
 static void
 changed(app *a, bool text)
 {

@@ -222,7 +222,9 @@ void frame_probe_reserve(ui_frame *f, int n, int d);
  * thumbnails on screen, NULL: none), a pixel keeps the level shown at its
  * place while the colour the terminal shows for it (pal_band) is at most
  * one colour step from its value's: a change of a step is not sent, a
- * larger one is, and the settle frame after the burst is exact again. */
+ * larger one is, but at most an eighth of the thumbnails' text cells
+ * change, the furthest from their values first (the rest follow in later
+ * frames), and the settle frame after the burst is exact again. */
 void frame_derive(ui_frame *f, const tok_vocab *vocab, const calib *cal,
 		  const frame_geom *geom, const frame_shown *shown);
 
