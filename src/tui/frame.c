@@ -448,6 +448,8 @@ burst_budget(ui_frame *f, const uint8_t *shown, int rpl, const int step[PAL_LEVE
 	size_t budget = lhs * per / BURST_SHARE, taken = 0, count[ERR_BLANK + 1] = { 0 };
 	int cut = ERR_BLANK;
 
+	if (budget < per)            /* a grid of a few heads: a thumbnail's worth */
+		budget = per;
 	for (size_t lh = 0; lh < lhs; lh++)
 		for (size_t c = 0; c < per; c++)
 			count[cell_err(f, shown, lh, c, rpl, step, false)]++;

@@ -99,8 +99,7 @@ run_sentence(heed_session *s)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	heed_open_opts o = { NULL, NULL, NULL, HEED_OPEN_WEIGHTS | HEED_OPEN_VOCAB |
-	    HEED_OPEN_CALIB };
+	heed_open_opts o = { .flags = HEED_OPEN_WEIGHTS | HEED_OPEN_VOCAB | HEED_OPEN_CALIB };
 	size_t len[3], off = 12;
 	heed_session s;
 	heed_err e;

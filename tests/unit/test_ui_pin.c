@@ -51,7 +51,7 @@ make_frame(int n, int L, int H, float seed)
 static void
 test_aligned_difference(void **st)
 {
-	frame_geom g = { 60, 20, 2, SCALE_ABSOLUTE };
+	frame_geom g = { .w = 60, .h = 20, .rpl = 2, .scale = SCALE_ABSOLUTE };
 	ui_frame *a = make_frame(6, 2, 3, 0.5f), *b = make_frame(6, 2, 3, 2.0f);
 	ui_pin p = { 0 };
 	size_t nn = 36;
@@ -99,7 +99,7 @@ test_aligned_difference(void **st)
 static void
 test_unaligned_and_thumbs(void **st)
 {
-	frame_geom g = { 60, 20, 2, SCALE_ABSOLUTE }, half = { 30, 20, 2, SCALE_ABSOLUTE };
+	frame_geom g = { .w = 60, .h = 20, .rpl = 2, .scale = SCALE_ABSOLUTE }, half = { .w = 30, .h = 20, .rpl = 2, .scale = SCALE_ABSOLUTE };
 	ui_frame *a = make_frame(5, 2, 2, 1.0f), *b = make_frame(7, 2, 2, 1.0f);
 	ui_pin p = { 0 };
 	int tw;
@@ -130,7 +130,7 @@ test_unaligned_and_thumbs(void **st)
 static void
 test_words(void **st)
 {
-	frame_geom g = { 60, 20, 2, SCALE_ABSOLUTE };
+	frame_geom g = { .w = 60, .h = 20, .rpl = 2, .scale = SCALE_ABSOLUTE };
 	ui_frame *a = make_frame(6, 2, 2, 0.5f), *b = make_frame(6, 2, 2, 2.0f);
 	int first[] = { 0, 1, 3, 5, 6 }, other[] = { 0, 2, 3, 5, 6 };
 	char label[4][UI_WORD_LABEL] = { "[CLS]", "keys", "are", "[SEP]" };
