@@ -132,7 +132,7 @@ cmd_check() {
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 	export ASAN_OPTIONS UBSAN_OPTIONS
 	prepare
-	configure_in "$BUILD"
+	configure_in "$BUILD" --enable-werror
 	build_in "$BUILD"
 	check_in "$BUILD"
 	configure_in "$BUILD_ASAN" --enable-sanitizers
