@@ -28,9 +28,10 @@
 #define LESSON_MAX_STEPS 200
 #define LESSON_MAX_BYTES (256 * 1024)
 
-/* The views a step can show, in the explorer's order (keys 1-5). */
+/* The views a step can show, in the explorer's order (keys 1-6). */
 typedef enum {
-	LESSON_GRID, LESSON_HEAD, LESSON_TOKENS, LESSON_OUTPUT, LESSON_STATS, LESSON_VIEW_COUNT
+	LESSON_GRID, LESSON_HEAD, LESSON_TOKENS, LESSON_OUTPUT, LESSON_STATS, LESSON_IMPORTANCE,
+	LESSON_VIEW_COUNT
 } lesson_view;
 
 /* The statistics view's orders a step can ask for (lesson_step.sort):
@@ -38,6 +39,13 @@ typedef enum {
  * same way. */
 #define LESSON_SORT_LAYER 0
 #define LESSON_SORT_KIND (HSTAT_COUNT + 1)
+
+/* The importance view's curve orders a step can ask for (lesson_step.
+ * imp_order), numbered as the explorer's: each head's effect on this
+ * sentence, least first; or the calibration's input dependence, least
+ * first (the PAPA ranking). */
+#define LESSON_ORDER_IMPORTANCE 0
+#define LESSON_ORDER_PAPA 1
 
 typedef struct lesson_step {
 	char *title;
@@ -50,6 +58,9 @@ typedef struct lesson_step {
 			     * hstat_col); -1: as it was */
 	bool sort_down;     /* ... largest (or last) first */
 	int words;          /* 1 words, 0 word pieces (the explorer's w); -1: as it was */
+	int imp_replace;    /* the importance view's replacement, a head_mode
+			     * other than input; -1: as it was */
+	int imp_order;      /* its curve's order (LESSON_ORDER_*); -1: as it was */
 	char *caption;      /* "" when none */
 	char **claims;      /* [nclaims] "FIGURE OP VALUE [TOLERANCE]" */
 	int nclaims;
@@ -72,8 +83,9 @@ int lesson_load(const char *path, lesson **out, heed_err *e);
 int lesson_parse(const char *buf, size_t len, const char *name, lesson **out, heed_err *e);
 void lesson_free(lesson *l);
 /* Fit l to a model before the first step: every head it names exists in
- * layers x heads, every step's modes parse (cal may be NULL: average and
- * dense are then refused), and ids[nwords] get its words' ids in v (-1
+ * layers x heads, every step's modes parse and its importance view's
+ * replacement and order can run (cal may be NULL: average, dense and the
+ * papa order are then refused), and ids[nwords] get its words' ids in v (-1
  * where v has no such token).  HEED_EFORMAT with "FILE:LINE: problem". */
 int lesson_bind(const lesson *l, int layers, int heads, const calib *cal, const tok_vocab *v,
 		int *ids, heed_err *e);
@@ -83,6 +95,8 @@ int lesson_word_id(const tok_vocab *v, const char *word);
 const char *lesson_view_name(lesson_view v);
 /* A step's order as the file writes it: "sep", "layer", "entropy up". */
 void lesson_sort_name(const lesson_step *s, char *buf, size_t cap);
+/* A step's view as the file writes it: "stats", "importance average papa". */
+void lesson_view_text(const lesson_step *s, char *buf, size_t cap);
 
 /* What figures read: the figures of every head on the step's sentence
  * under its modes, and the masked-word probabilities at its first [MASK]. */

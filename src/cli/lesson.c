@@ -181,15 +181,15 @@ static int
 print_step(run *r, int k, heed_err *e)
 {
 	const lesson_step *s = &r->l->steps[k];
-	char caption[2048], why[256];
+	char caption[2048], why[256], view[64];
 	lesson_figs f;
 	int rc;
 
 	if ((rc = run_step(r, s, &f, e)) < 0)
 		return rc;
 	printf("step %d/%d: %s\n", k + 1, r->l->nsteps, s->title);
-	printf("  sentence: %s\n  modes: %s\n  view: %s\n", s->sentence, s->modes,
-	    lesson_view_name(s->view));
+	lesson_view_text(s, view, sizeof view);
+	printf("  sentence: %s\n  modes: %s\n  view: %s\n", s->sentence, s->modes, view);
 	if (s->layer >= 0)
 		printf("  head: L%dH%d\n", s->layer + 1, s->head + 1);
 	if (s->token >= 0)

@@ -515,13 +515,76 @@ lesson_claim(const lesson *l, const lesson_step *s, int k, const lesson_figs *f,
 /* ---- the file ---------------------------------------------------------- */
 
 static const char *const view_names[LESSON_VIEW_COUNT] = {
-	"grid", "head", "tokens", "output", "stats",
+	"grid", "head", "tokens", "output", "stats", "importance",
 };
+
+/* The importance view's curve orders, as `heed export --view` names them. */
+static const char *const order_names[] = { "importance", "papa" };
+#define NORDERS (int)(sizeof order_names / sizeof order_names[0])
 
 const char *
 lesson_view_name(lesson_view v)
 {
 	return v >= 0 && v < LESSON_VIEW_COUNT ? view_names[v] : "?";
+}
+
+void
+lesson_view_text(const lesson_step *s, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s%s%s%s%s", lesson_view_name(s->view),
+	    s->view == LESSON_IMPORTANCE && s->imp_replace >= 0 ? " " : "",
+	    s->view == LESSON_IMPORTANCE && s->imp_replace >= 0 ?
+	    enc_mode_name((head_mode)s->imp_replace) : "",
+	    s->view == LESSON_IMPORTANCE && s->imp_order >= 0 ? " " : "",
+	    s->view == LESSON_IMPORTANCE && s->imp_order >= 0 ? order_names[s->imp_order] : "");
+}
+
+/* "stats", "importance", "importance average", "importance uniform papa":
+ * a view, and after importance its replacement (a head mode other than
+ * input) and its curve's order, each at most once, in either order. */
+static int
+view_parse(lesson_step *s, const char *val, heed_err *e)
+{
+	char word[32];
+	size_t len = strcspn(val, " ");
+	const char *p = val + len;
+	int v, mode = -1, order = -1;
+
+	for (v = 0; v < LESSON_VIEW_COUNT; v++)
+		if (strlen(view_names[v]) == len && strncmp(val, view_names[v], len) == 0)
+			break;
+	if (v == LESSON_VIEW_COUNT)
+		return err_set(e, HEED_EINVAL, "unknown view '%.*s' (grid, head, tokens, output, stats, "
+		    "importance)", (int)len, val);
+	for (p += strspn(p, " "); *p != '\0'; p += strspn(p, " ")) {
+		head_mode m;
+		int o;
+
+		len = strcspn(p, " ");
+		if (v != LESSON_IMPORTANCE)
+			return err_set(e, HEED_EINVAL, "view %s: '%s' after it (only the importance "
+			    "view takes a replacement and an order)", view_names[v], p);
+		snprintf(word, sizeof word, "%.*s", (int)(len < sizeof word ? len : sizeof word - 1), p);
+		for (o = 0; o < NORDERS && strcmp(word, order_names[o]) != 0; o++)
+			;
+		if (o < NORDERS && order < 0) {
+			order = o;
+		} else if (o == NORDERS && mode < 0 && len < sizeof word &&
+		    enc_mode_parse(word, &m) == HEED_OK && m != HEAD_INPUT) {
+			mode = (int)m;
+		} else {
+			return err_set(e, HEED_EINVAL, "view importance: '%.*s' is not a replacement "
+			    "(average, dense, random, uniform) or a curve order (importance, papa), "
+			    "or says one twice", (int)len, p);
+		}
+		p += len;
+	}
+	s->view = (lesson_view)v;
+	if (mode >= 0)
+		s->imp_replace = mode;
+	if (order >= 0)
+		s->imp_order = order;
+	return HEED_OK;
 }
 
 /* The name of order k: "layer", a column's, "kind". */
@@ -697,7 +760,7 @@ parse_line(lesson *l, char *key, char *val, heed_err *e)
 		/* a step starts as the one before it left things */
 		*s = l->nsteps > 0 ? l->steps[l->nsteps - 1] : (lesson_step){ .modes = NULL,
 		    .view = LESSON_GRID, .layer = -1, .head = -1, .token = -1, .sort = -1,
-		    .words = -1 };
+		    .words = -1, .imp_replace = -1, .imp_order = -1 };
 		s->title = xstrdup(val);
 		s->sentence = s->sentence != NULL ? xstrdup(s->sentence) : NULL;
 		s->modes = xstrdup(s->modes != NULL ? s->modes : "input");
@@ -716,14 +779,8 @@ parse_line(lesson *l, char *key, char *val, heed_err *e)
 		free(s->modes);
 		s->modes = xstrdup(val);
 	} else if (strcmp(key, "view") == 0) {
-		int v;
-
-		for (v = 0; v < LESSON_VIEW_COUNT && strcmp(val, view_names[v]) != 0; v++)
-			;
-		if (v == LESSON_VIEW_COUNT)
-			return err_set(e, HEED_EINVAL, "unknown view '%s' (grid, head, tokens, output, stats)",
-			    val);
-		s->view = (lesson_view)v;
+		if ((rc = view_parse(s, val, e)) < 0)
+			return rc;
 	} else if (strcmp(key, "head") == 0) {
 		if (!head_parse(val, &s->layer, &s->head))
 			return err_set(e, HEED_EINVAL, "head '%s': write L2H6 or 2,6 (1-based)", val);
@@ -927,6 +984,14 @@ lesson_bind(const lesson *l, int layers, int heads, const calib *cal, const tok_
 			memset(modes, HEAD_INPUT, (size_t)layers * heads);
 			rc = enc_modes_parse(s->modes, layers, heads, cal, modes, e);
 		}
+		if (rc == HEED_OK && s->imp_replace >= 0 &&
+		    !enc_mode_available((head_mode)s->imp_replace, cal))
+			rc = err_set(e, HEED_EINVAL, "view importance %s needs %s",
+			    enc_mode_name((head_mode)s->imp_replace), cal == NULL ?
+			    "a calibration file (heed calibrate)" : "a calibration with dense synthesizers");
+		if (rc == HEED_OK && s->imp_order == LESSON_ORDER_PAPA && (cal == NULL || cal->stats == NULL))
+			rc = err_set(e, HEED_EINVAL, "view importance papa needs a calibration file "
+			    "(heed calibrate)");
 		if (rc == HEED_OK)
 			rc = each_figure(s->caption, check_expr, &sh, e);
 		for (int k = 0; rc == HEED_OK && k < s->nclaims; k++)

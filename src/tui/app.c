@@ -545,6 +545,12 @@ toggle_pin(app *a)
 	}
 }
 
+/* A step names views and curve orders by the explorer's numbers. */
+_Static_assert((int)LESSON_IMPORTANCE == (int)VIEW_IMP && (int)LESSON_STATS == (int)VIEW_STATS,
+    "a lesson's views are the explorer's first six");
+_Static_assert(LESSON_ORDER_PAPA == (int)IMP_ORDER_PAPA &&
+    LESSON_ORDER_IMPORTANCE == (int)IMP_ORDER_SCORE, "a lesson's curve orders are view 6's");
+
 /* Show step k of the lesson: its sentence, modes (from all input), view
  * and head, as if typed; the caption follows with the frame. */
 static void
@@ -581,6 +587,14 @@ lesson_go(app *a, int k)
 	/* words on or off as w does; the job below carries them or not */
 	if (s->words >= 0)
 		a->want_words = s->words == 1;
+	/* view 6's replacement and order as r and o set them (lesson_bind
+	 * checked the calibration they need); the scan follows the job below */
+	if (s->imp_replace >= 0)
+		a->imp_req.replace = (uint8_t)s->imp_replace;
+	if (s->imp_order >= 0)
+		a->imp_req.order = (uint8_t)s->imp_order;
+	if (a->imp_req.want)
+		queue_imp_request(&a->q, &a->imp_req);
 	show(a, (view_id)s->view);
 	changed(a, true);
 }

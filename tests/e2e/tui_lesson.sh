@@ -13,6 +13,12 @@ L="$HEED_SRCDIR/assets/lessons/positional.lesson"
 
 # caption K: step K's caption from --print
 caption() { sed -n 's/^  caption: //p' "$E2E_TMP/print" | sed -n "$1p"; }
+# same_caption_of LESSON K: step K of a shipped lesson, as --print has it
+same_caption_of() {
+	"$HEED_BIN" lesson -m "$MINI" --print "$1" | sed -n 's/^  caption: //p' | sed -n "$2p" \
+	    >"$E2E_TMP/want"
+	test "$(shown)" = "$(cat "$E2E_TMP/want")"
+}
 # shown: the caption on screen, its wrapped lines joined again
 shown() {
 	e2e_screen | awk '/│ step [0-9]+\/[0-9]+:/ { on = 1; next }
@@ -100,6 +106,58 @@ e2e_wait_for 'step 3/3: Pieces again' 5
 e2e_wait_for '^ ##ffa ' 5
 e2e_refute 'words │' "words off: the pieces are back"
 tui_quit
+
+# view 6 from a lesson: importance.lesson's second step shows the scan of
+# its sentence, each head alone replaced by its average, and the next
+# step leaves it for the predictions; a step's `view importance uniform
+# papa` is r and o: the replacement and the curve's order it names.
+e2e_tmux kill-server 2>/dev/null
+e2e_start 110 40 "$HEED_BIN" lesson -m "$MINI" importance
+e2e_wait_for 'step 1/5: The model as it is' 15
+e2e_wait_for 'Predictions' 10
+e2e_keys n
+e2e_wait_for 'step 2/5: Each head alone, on this sentence' 5
+e2e_wait_for 'Head importance: each head alone → average; KL at \[MASK\]' 10
+e2e_wait_for 'most important' 20
+e2e_wait_for 'Replacement curve: P\(“states”\) at \[MASK\] as heads go to average, least important first' 20
+e2e_check "step 2 (view 6): caption is --print's" same_caption_of importance 2
+e2e_keys n
+e2e_wait_for 'step 3/5: The 21 least important, averaged' 5
+e2e_wait_for 'Predictions' 5
+e2e_refute 'Head importance' "step 3 leaves view 6"
+tui_quit
+cat >"$E2E_TMP/imp.lesson" <<'LESSON'
+title Importance
+step Uniform, PAPA order
+sentence the president of the united [MASK] .
+view importance uniform papa
+caption Each head alone made uniform; the curve in PAPA order.
+step Back to the grid
+view grid
+caption The grid.
+step Again, as it was
+view importance
+caption The same scan.
+LESSON
+e2e_tmux kill-server 2>/dev/null
+e2e_start 110 40 "$HEED_BIN" lesson -m "$MINI" "$E2E_TMP/imp.lesson"
+e2e_wait_for 'step 1/3: Uniform, PAPA order' 15
+e2e_wait_for 'Head importance: each head alone → uniform; KL at \[MASK\]' 10
+e2e_wait_for 'as heads go to uniform, least input-dependent first \(PAPA\)' 20
+e2e_keys n
+e2e_wait_for 'step 2/3: Back to the grid' 5
+e2e_wait_for '^ +L2 +I' 5
+e2e_keys n
+e2e_wait_for 'step 3/3: Again, as it was' 5
+e2e_wait_for 'as heads go to uniform, least input-dependent first \(PAPA\)' 20
+e2e_expect 'Head importance: each head alone → uniform' "a later step keeps the replacement"
+tui_quit
+# a lesson whose view 6 needs a calibration the model lacks: refused with its line
+printf 'step s\nsentence a b\nview importance papa\n' >"$E2E_TMP/papa.lesson"
+"$HEED_BIN" --lesson "$E2E_TMP/papa.lesson" -m "$TUI_MODEL" </dev/null >"$E2E_TMP/out" 2>"$E2E_TMP/err"
+e2e_check "view importance papa without a calibration: exit 2" test $? -eq 2
+e2e_check "... one line naming the file and the line" \
+	grep -qx "heed: $E2E_TMP/papa.lesson:1: view importance papa needs a calibration file (heed calibrate)" "$E2E_TMP/err"
 
 # the same kind of lesson on a model it was not written for: the claim
 # that does not hold is said, with the numbers

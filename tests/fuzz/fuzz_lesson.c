@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "heed/enc.h"
 #include "heed/lesson.h"
 
 #define LAYERS 3
@@ -82,6 +83,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		fuzz_check(s->sentence != NULL && s->modes != NULL && s->caption != NULL);
 		fuzz_check(s->view >= 0 && s->view < LESSON_VIEW_COUNT);
+		fuzz_check(s->imp_replace == -1 || (s->imp_replace > HEAD_INPUT &&
+		    s->imp_replace < HEAD_MODE_COUNT));
+		fuzz_check(s->imp_order >= -1 && s->imp_order <= LESSON_ORDER_PAPA);
 		fuzz_check((s->layer < 0) == (s->head < 0) && s->layer < 1000 && s->head < 1000);
 	}
 	e.msg[0] = '\0';

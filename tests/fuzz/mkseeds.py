@@ -193,7 +193,7 @@ def seeds_modes():
 # ---- lessons ------------------------------------------------------------------
 
 def seeds_lesson():
-    for name in ("positional", "sinks", "papa", "synthesizer"):
+    for name in ("positional", "sinks", "papa", "synthesizer", "importance"):
         with open(os.path.join(ROOT, "assets", "lessons", name + ".lesson"), "rb") as f:
             put("lesson", name, f.read())
     put("lesson", "figures", "title every figure\nstep one\nsentence the cat [MASK] .\n"
@@ -208,6 +208,10 @@ def seeds_lesson():
     put("lesson", "bad_claim", "step a\nsentence s\nclaim prev L1H1 ~ 0.5\n")
     put("lesson", "order", "step a\nsentence un affable\nview stats\nsort sep\nwords on\n"
         "step b\nsort entropy up\nwords off\nstep c\nsort kind down\nstep d\nsort bogus\n")
+    put("lesson", "view6", "step a\nsentence the cat [MASK] .\nview importance\n"
+        "step b\nview importance uniform papa\nstep c\nview grid\nstep d\n"
+        "view importance  papa  average\nstep e\nview importance dense importance\n"
+        "step f\nview stats random\n")
 
 
 if __name__ == "__main__":

@@ -224,6 +224,72 @@ test_sort_and_words(void **state)
 	lesson_free(l);
 }
 
+/* view importance [MODE] [ORDER]: view 6, its replacement and curve order
+ * each kept by the steps after until one says otherwise; a lesson
+ * without them reads as before; what a model cannot run is refused at
+ * bind, with the step's line. */
+static void
+test_importance_view(void **state)
+{
+	static const char text[] =
+	    "step scan\nsentence the cat sat .\nview importance\n"
+	    "step uniform papa\nview importance uniform papa\n"
+	    "step the grid\nview grid\n"
+	    "step back\nview importance  importance\n"
+	    "step average\nview importance papa average\n";
+	static const char vocab[] = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\ncat\nsat\n.\n";
+	static const char avg[] = "step a\nsentence s\nview importance average\n";
+	calib_head_stats st[2] = { 0 };
+	calib cal = { .layers = 1, .heads = 2, .stats = st };
+	tok_vocab *v;
+	lesson *l;
+	heed_err e;
+	char name[64];
+	int ids[1];
+
+	(void)state;
+	assert_int_equal(lesson_parse(text, strlen(text), "i.lesson", &l, &e), HEED_OK);
+	assert_int_equal(l->nsteps, 5);
+	assert_int_equal(l->steps[0].view, LESSON_IMPORTANCE);
+	assert_int_equal(l->steps[0].imp_replace, -1);
+	assert_int_equal(l->steps[0].imp_order, -1);
+	assert_int_equal(l->steps[1].imp_replace, HEAD_UNIFORM);
+	assert_int_equal(l->steps[1].imp_order, LESSON_ORDER_PAPA);
+	assert_int_equal(l->steps[2].view, LESSON_GRID);
+	assert_int_equal(l->steps[2].imp_replace, HEAD_UNIFORM);
+	assert_int_equal(l->steps[3].view, LESSON_IMPORTANCE);
+	assert_int_equal(l->steps[3].imp_replace, HEAD_UNIFORM);
+	assert_int_equal(l->steps[3].imp_order, LESSON_ORDER_IMPORTANCE);
+	assert_int_equal(l->steps[4].imp_replace, HEAD_AVERAGE);
+	assert_int_equal(l->steps[4].imp_order, LESSON_ORDER_PAPA);
+	/* written back as a file says it; other views without the words */
+	lesson_view_text(&l->steps[0], name, sizeof name);
+	assert_string_equal(name, "importance");
+	lesson_view_text(&l->steps[1], name, sizeof name);
+	assert_string_equal(name, "importance uniform papa");
+	lesson_view_text(&l->steps[2], name, sizeof name);
+	assert_string_equal(name, "grid");
+	lesson_view_text(&l->steps[4], name, sizeof name);
+	assert_string_equal(name, "importance average papa");
+	assert_string_equal(lesson_view_name(LESSON_IMPORTANCE), "importance");
+	/* papa (step 2) and average (step 5) need a calibration */
+	assert_int_equal(tok_vocab_parse(vocab, strlen(vocab), &v, &e), HEED_OK);
+	assert_int_equal(lesson_bind(l, 1, 2, NULL, v, ids, &e), HEED_EFORMAT);
+	assert_non_null(strstr(e.msg, "i.lesson:4: view importance papa needs a calibration"));
+	assert_int_equal(lesson_bind(l, 1, 2, &cal, v, ids, &e), HEED_OK);
+	l->steps[4].imp_replace = HEAD_SYNTH_DENSE;
+	assert_int_equal(lesson_bind(l, 1, 2, &cal, v, ids, &e), HEED_EFORMAT);
+	assert_non_null(strstr(e.msg, "i.lesson:10: view importance dense needs a calibration "
+	    "with dense synthesizers"));
+	lesson_free(l);
+	/* average alone needs one too */
+	assert_int_equal(lesson_parse(avg, strlen(avg), "j.lesson", &l, &e), HEED_OK);
+	assert_int_equal(lesson_bind(l, 1, 2, NULL, v, ids, &e), HEED_EFORMAT);
+	assert_non_null(strstr(e.msg, "j.lesson:1: view importance average needs a calibration file"));
+	lesson_free(l);
+	tok_vocab_free(v);
+}
+
 static void
 refused(const char *text, const char *msg)
 {
@@ -266,6 +332,15 @@ test_mistakes(void **state)
 	    "not up or down");
 	refused("step a\nsentence s\nsort\n", "x.lesson:3: 'sort' needs a value");
 	refused("step a\nsentence s\nwords yes\n", "x.lesson:3: words 'yes': write on or off");
+	refused("step a\nsentence s\nview importance input\n", "x.lesson:3: view importance: 'input' "
+	    "is not a replacement");
+	refused("step a\nsentence s\nview importance papa papa\n", "x.lesson:3: view importance: "
+	    "'papa' is not");
+	refused("step a\nsentence s\nview importance average dense\n", "'dense' is not");
+	refused("step a\nsentence s\nview importance sideways\n", "'sideways' is not");
+	refused("step a\nsentence s\nview stats average\n", "x.lesson:3: view stats: 'average' "
+	    "after it (only the importance view");
+	refused("step a\nsentence s\nview importances\n", "x.lesson:3: unknown view 'importances'");
 }
 
 int
@@ -276,6 +351,7 @@ main(void)
 		cmocka_unit_test(test_captions_and_claims),
 		cmocka_unit_test(test_figure_values),
 		cmocka_unit_test(test_sort_and_words),
+		cmocka_unit_test(test_importance_view),
 		cmocka_unit_test(test_mistakes),
 	};
 
