@@ -182,6 +182,11 @@ check "a damaged partial file: exit 2" test "$rc" -eq 2
 check "... named" has err "bad.part: not a heed scan file"
 run scan -m "$MODEL" -r sideways "$CORPUS"
 check "an unknown mode: exit 1" test "$rc" -eq 1
+for x in 2 -0.1 nan inf 0x1p-3 "" " 0.1" 0.1x 0,1 1e-400; do
+	run scan -m "$MODEL" --max-loss "$x" "$CORPUS"
+	check "--max-loss '$x': exit 1" test "$rc" -eq 1
+done
+check "... with the range it takes" has err "--max-loss: '1e-400' is not a number from 0 to 1"
 run scan -m "$MODEL" -t 1 -q -o /dev/full "$MORE"
 check "an output that cannot be written: exit 3" test "$rc" -eq 3
 

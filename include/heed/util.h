@@ -118,6 +118,18 @@ int util_read_input(const char *path, bool allow_pipe, size_t max_len, char **ou
 int util_parse_long(const char *opt, const char *s, long lo, long hi, long *out, heed_err *e);
 int util_parse_int(const char *opt, const char *s, int lo, int hi, int *out, heed_err *e);
 int util_parse_u64(const char *opt, const char *s, uint64_t *out, heed_err *e);
+/* A real number option: the whole of s, decimal, in [lo, hi], as
+ *   [-]digits[.digits][e[+-]digits]   or   [-].digits[e[+-]digits]
+ * ('-' only when lo < 0).  Refused like util_parse_long's ("--max-loss:
+ * 'x' is not a number from 0 to 1"): the empty string, leading space or
+ * '+', trailing junk, hex floats, inf and nan in any spelling, and a value
+ * strtod cannot represent (ERANGE, over- or underflow).  The decimal point
+ * is '.' whatever LC_NUMERIC says: strtod runs under the C locale
+ * (uselocale), so "0,5" is refused and "0.5" read the same in every
+ * locale; should the C locale object not be had (newlocale fails, out of
+ * memory), strtod runs in the caller's locale, whose point may differ. */
+int util_parse_double(const char *opt, const char *s, double lo, double hi, double *out,
+		      heed_err *e);
 
 /* The one PRNG: splitmix64 (Steele, Lea and Flood 2014).  util_mix64 is its
  * finaliser; util_splitmix64 advances *state and returns the next output;

@@ -109,18 +109,6 @@ parse_modes(const char *s, unsigned *bits, heed_err *e)
 	return rc;
 }
 
-static int
-parse_loss(const char *s, double *out, heed_err *e)
-{
-	char *end;
-	double v = strtod(s, &end);
-
-	if (end == s || *end != '\0' || !(v >= 0.0 && v <= 1.0))
-		return err_set(e, HEED_EINVAL, "--max-loss: '%s' is not an accuracy loss from 0 to 1", s);
-	*out = v;
-	return HEED_OK;
-}
-
 /* 0 to go on, 1 after --help, -1 on a usage error (already reported). */
 static int
 scan_parse_args(int argc, char **argv, scan_opts *o)
@@ -175,7 +163,8 @@ scan_parse_args(int argc, char **argv, scan_opts *o)
 		case OPT_RANKING: o->ranking = optarg; break;
 		case OPT_PARTIAL: o->partial = true; break;
 		case OPT_MERGE: o->merge = true; break;
-		case OPT_LOSS: rc = parse_loss(optarg, &o->max_loss, &e); break;
+		case OPT_LOSS: rc = util_parse_double("--max-loss", optarg, 0.0, 1.0, &o->max_loss,
+		    &e); break;
 		case OPT_PRESET: o->preset = optarg; break;
 		case OPT_MLM_HEAD: o->mlm_head = optarg; break;
 		case 'f':

@@ -7,6 +7,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -355,6 +357,63 @@ util_parse_u64(const char *opt, const char *s, uint64_t *out, heed_err *e)
 	if (*end != '\0' || errno == ERANGE)
 		return err_set(e, HEED_EINVAL, "%s: '%s' is not a number from 0 to %llu", opt, s,
 		    (unsigned long long)UINT64_MAX);
+	*out = v;
+	return HEED_OK;
+}
+
+/* Does s match util_parse_double's grammar (util.h) in full? */
+static bool
+real_syntax(const char *s, bool sign)
+{
+	size_t i = 0, whole, frac = 0;
+
+	if (sign && s[i] == '-')
+		i++;
+	whole = strspn(s + i, "0123456789");
+	i += whole;
+	if (s[i] == '.') {
+		frac = strspn(s + i + 1, "0123456789");
+		i += 1 + frac;
+	}
+	if (whole + frac == 0)
+		return false;
+	if (s[i] == 'e' || s[i] == 'E') {
+		size_t exp;
+		i++;
+		if (s[i] == '+' || s[i] == '-')
+			i++;
+		if ((exp = strspn(s + i, "0123456789")) == 0)
+			return false;
+		i += exp;
+	}
+	return s[i] == '\0';
+}
+
+int
+util_parse_double(const char *opt, const char *s, double lo, double hi, double *out,
+		  heed_err *e)
+{
+	double v = 0.0;
+	bool ok = real_syntax(s, lo < 0.0);
+
+	if (ok) {
+		/* the grammar's '.' must be strtod's point: read under "C" */
+		locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0), old = (locale_t)0;
+		char *end;
+
+		if (c != (locale_t)0)
+			old = uselocale(c);
+		errno = 0;
+		v = strtod(s, &end);
+		ok = *end == '\0' && errno != ERANGE && isfinite(v) && v >= lo && v <= hi;
+		if (c != (locale_t)0) {
+			uselocale(old);
+			freelocale(c);
+		}
+	}
+	if (!ok)
+		return err_set(e, HEED_EINVAL, "%s: '%s' is not a number from %g to %g", opt, s,
+		    lo, hi);
 	*out = v;
 	return HEED_OK;
 }
