@@ -38,9 +38,12 @@ bool enc_mode_available(head_mode m, const calib *cal);
 typedef struct enc_state enc_state;
 
 enc_state *enc_new(const model *m, int max_tokens);
-/* About how many bytes enc_new(m, max_tokens) allocates: every layer's and
+/* The bytes enc_new(m, max_tokens) allocates, exactly: every layer's and
  * head's max_tokens x max_tokens attention, then the hidden states and
- * scratch.  For refusing an input before the allocation fails. */
+ * scratch (both read one description of the buffers, encoder.c).  For
+ * refusing an input before the allocation fails.  The thread pool of
+ * enc_set_threads is not counted; a DeBERTa state already has scratch for
+ * enc_default_threads() threads. */
 size_t enc_bytes(const model *m, int max_tokens);
 void enc_free(enc_state *s);
 /* Run the forward pass on `threads` threads (the caller's and threads − 1

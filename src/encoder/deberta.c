@@ -46,22 +46,25 @@ enc_deberta_index(const model_config *c, int r)
 	return b < 0 ? 0 : b > 2 * c->rel_span - 1 ? 2 * c->rel_span - 1 : b;
 }
 
-/* δ for every i − j in (−T, T), and scratch for both terms: one region
- * per part of the attention job (enc_deberta_regions). */
+/* δ for every i − j in (−T, T); the scratch for both terms, one region
+ * per part of the attention job, enc_new allocated (enc_deberta_regions
+ * grows it for more parts). */
 void
-enc_deberta_init(enc_state *s)
+enc_deberta_init(enc_state *s, int width, int regions)
 {
 	const model_config *c = &s->m->cfg;
 	int T = s->max_tokens;
 
-	s->rel_idx = xmalloc(sizeof(int) * (size_t)(2 * T - 1));
 	for (int r = -(T - 1); r <= T - 1; r++)
 		s->rel_idx[r + T - 1] = enc_deberta_index(c, r);
-	s->rel_width = s->rel_idx[2 * T - 2] - s->rel_idx[0] + 1;
-	enc_deberta_regions(s, c->heads);
-	if (s->m->emd_ok)   /* q, its projection, context, mid, FFN, one row of weights */
-		s->emd = xmalloc(sizeof(float) * ((size_t)6 * c->hidden +
-		    (size_t)s->m->layer[0].w1.out + (size_t)T));
+	s->rel_width = width;
+	s->rel_regions = regions;
+}
+
+size_t
+enc_rel_scratch_bytes(int max_tokens, int width, int parts)
+{
+	return sizeof(float) * 2 * (size_t)parts * (size_t)max_tokens * (size_t)width;
 }
 
 void
@@ -71,7 +74,7 @@ enc_deberta_regions(enc_state *s, int parts)
 		return;
 	free(s->rel_scratch);
 	s->rel_regions = parts;
-	s->rel_scratch = xmalloc(sizeof(float) * 2 * (size_t)parts * s->max_tokens * s->rel_width);
+	s->rel_scratch = xmalloc(enc_rel_scratch_bytes(s->max_tokens, s->rel_width, parts));
 }
 
 /* a[n][n] += scale · (c2p + p2c) for head h of layer l, for the sentence

@@ -27,12 +27,32 @@
 
 /* ---- state ------------------------------------------------------------- */
 
-static enc_state *
-state_new(const model *m, int max_tokens, int max_rows, bool batch)
+/* The run state's buffers, described once: state_plan gives each one's
+ * size for a model and a length, state_new allocates exactly those, and
+ * enc_bytes (the estimate heed refuses an input by) is their sum, so the
+ * two cannot drift apart.  test_enc_alloc counts the bytes enc_new really
+ * asks malloc for against it. */
+typedef enum {
+	SB_SEG, SB_AOFF, SB_IDS, SB_TYPES, SB_ROWS, SB_PART_ROWS, SB_MODES,
+	SB_HIDDEN, SB_ATTN, SB_ENT, SB_QKV, SB_CTX, SB_MID, SB_PROJ, SB_FFN, SB_EMB,
+	SB_MLM_T, SB_LOGITS,
+	SB_ROPE, SB_BAND_OK, SB_BAND_SEG,              /* ModernBERT */
+	SB_REL_IDX, SB_REL_SCRATCH, SB_EMD,            /* DeBERTa */
+	SB_COUNT
+} state_buf;
+
+/* The lengths a state is sized for, clamped as state_new keeps them. */
+typedef struct state_shape {
+	int max_tokens, max_rows;
+	bool batch;
+	int rel_width, rel_regions;   /* DeBERTa; 0 elsewhere */
+} state_shape;
+
+static state_shape
+state_shape_of(const model *m, int max_tokens, int max_rows, bool batch)
 {
 	const model_config *c = &m->cfg;
-	enc_state *s = xcalloc(1, sizeof *s);
-	size_t T, H = (size_t)c->hidden;
+	state_shape sh = { 0 };
 
 	/* positions past the last embedding have none */
 	if (max_tokens > c->max_tokens)
@@ -41,65 +61,141 @@ state_new(const model *m, int max_tokens, int max_rows, bool batch)
 		max_tokens = 1;
 	if (max_rows < max_tokens)
 		max_rows = max_tokens;
-	T = (size_t)max_rows;
-	s->m = m;
-	s->max_tokens = max_tokens;
-	s->max_rows = max_rows;
-	s->max_seg = max_rows;
-	/* sum of m² over sentences of at most max_tokens rows that fill max_rows */
-	s->attn_cap = (size_t)c->layers * c->heads * T * (size_t)max_tokens;
-	s->layout_L = calib_default_L(c);
-	s->seg = xcalloc(T + 1, sizeof(int));
-	s->aoff = xcalloc(T, sizeof(size_t));
-	s->ids = xcalloc(T, sizeof(int));
-	s->types = xcalloc(T, sizeof(int));
-	s->rows = xcalloc((size_t)max_tokens, sizeof(int));
-	s->part_rows = xcalloc((size_t)max_tokens, sizeof(int));
-	s->modes = xcalloc((size_t)c->layers * c->heads, 1);
-	s->hidden = xmalloc(sizeof(float) * ((size_t)c->layers + 1) * T * H);
-	s->attn = xmalloc(sizeof(float) * s->attn_cap);
-	if (batch)
-		s->ent = xmalloc(sizeof(float) * (size_t)c->layers * c->heads * T);
-	s->qkv = xmalloc(sizeof(float) * T * 3 * H);
-	s->ctx = xmalloc(sizeof(float) * T * H);
-	s->mid = xmalloc(sizeof(float) * T * H);
-	s->proj = xmalloc(sizeof(float) * T * H);
-	/* as wide as the first FFN linear's output (ModernBERT's GeGLU: 2·ffn) */
-	s->ffn = xmalloc(sizeof(float) * T * (size_t)m->layer[0].w1.out);
-	s->emb = xmalloc(sizeof(float) * T * (size_t)c->emb);
-	s->mlm_t = xmalloc(sizeof(float) * (H > (size_t)c->emb ? H : (size_t)c->emb));
-	s->logits = xmalloc(sizeof(float) * (size_t)c->vocab_size);
-	s->valid = -1;
-	if (c->rope_global > 0.0f)
-		enc_rope_tables(s);
-	if (c->arch == MODEL_ARCH_MODERNBERT) {
-		s->band_ok = xcalloc((size_t)c->layers, 1);
-		s->band_seg = xcalloc(T + 1, sizeof(int));
-		s->band_nseg = -1;
+	sh.max_tokens = max_tokens;
+	sh.max_rows = max_rows;
+	sh.batch = batch;
+	if (c->rel_span > 0) {
+		int heads = c->heads, threads = enc_default_threads();
+		/* the δ an input of max_tokens reaches, as enc_deberta_init tabulates */
+		sh.rel_width = enc_deberta_index(c, max_tokens - 1) -
+		    enc_deberta_index(c, -(max_tokens - 1)) + 1;
+		/* a scratch region per part of the attention job: enough for the
+		 * threads heed runs on by default, so enc_set_threads need not grow it */
+		sh.rel_regions = heads > threads ? heads : threads;
 	}
-	if (c->rel_span > 0)
-		enc_deberta_init(s);
-	return s;
+	return sh;
+}
+
+/* Bytes of each buffer (0: not allocated), shapes as encoder_int.h writes
+ * them; *zeroed[b] when the code reads it before writing it (calloc). */
+static void
+state_plan(const model *m, const state_shape *sh, size_t bytes[SB_COUNT], bool zeroed[SB_COUNT])
+{
+	const model_config *c = &m->cfg;
+	size_t T = (size_t)sh->max_rows, N = (size_t)sh->max_tokens, H = (size_t)c->hidden;
+	size_t LH = (size_t)c->layers * (size_t)c->heads, F = sizeof(float);
+
+	memset(bytes, 0, sizeof(size_t) * SB_COUNT);
+	memset(zeroed, 0, sizeof(bool) * SB_COUNT);
+	bytes[SB_SEG] = (T + 1) * sizeof(int);
+	bytes[SB_AOFF] = T * sizeof(size_t);
+	bytes[SB_IDS] = T * sizeof(int);
+	bytes[SB_TYPES] = T * sizeof(int);
+	bytes[SB_ROWS] = N * sizeof(int);
+	bytes[SB_PART_ROWS] = N * sizeof(int);
+	bytes[SB_MODES] = LH;
+	for (int b = SB_SEG; b <= SB_MODES; b++)
+		zeroed[b] = true;
+	bytes[SB_HIDDEN] = F * ((size_t)c->layers + 1) * T * H;
+	/* sum of m² over sentences of at most max_tokens rows that fill max_rows:
+	 * the n² term, every layer's and head's attention kept */
+	bytes[SB_ATTN] = F * LH * T * N;
+	if (sh->batch)
+		bytes[SB_ENT] = F * LH * T;
+	bytes[SB_QKV] = F * T * 3 * H;
+	bytes[SB_CTX] = F * T * H;
+	bytes[SB_MID] = F * T * H;
+	bytes[SB_PROJ] = F * T * H;
+	/* as wide as the first FFN linear's output (ModernBERT's GeGLU: 2·ffn) */
+	bytes[SB_FFN] = F * T * (size_t)m->layer[0].w1.out;
+	bytes[SB_EMB] = F * T * (size_t)c->emb;
+	bytes[SB_MLM_T] = F * (H > (size_t)c->emb ? H : (size_t)c->emb);
+	bytes[SB_LOGITS] = F * (size_t)c->vocab_size;
+	if (c->rope_global > 0.0f)   /* [2][max_tokens][head_dim/2][cos, sin] */
+		bytes[SB_ROPE] = F * 2 * N * (size_t)(c->hidden / c->heads / 2) * 2;
+	if (c->arch == MODEL_ARCH_MODERNBERT) {
+		bytes[SB_BAND_OK] = (size_t)c->layers;
+		bytes[SB_BAND_SEG] = (T + 1) * sizeof(int);
+		zeroed[SB_BAND_OK] = zeroed[SB_BAND_SEG] = true;
+	}
+	if (c->rel_span > 0) {
+		bytes[SB_REL_IDX] = (2 * N - 1) * sizeof(int);
+		bytes[SB_REL_SCRATCH] = enc_rel_scratch_bytes(sh->max_tokens, sh->rel_width,
+		    sh->rel_regions);
+		if (m->emd_ok)   /* q, its projection, context, mid, FFN, one row of weights */
+			bytes[SB_EMD] = F * (6 * H + (size_t)m->layer[0].w1.out + N);
+	}
+}
+
+size_t
+enc_state_bytes(const model *m, int max_tokens, int max_rows, bool batch)
+{
+	state_shape sh = state_shape_of(m, max_tokens, max_rows, batch);
+	size_t bytes[SB_COUNT], sum = sizeof(enc_state);
+	bool zeroed[SB_COUNT];
+
+	state_plan(m, &sh, bytes, zeroed);
+	for (int b = 0; b < SB_COUNT; b++)
+		sum += bytes[b];
+	return sum;
 }
 
 size_t
 enc_bytes(const model *m, int max_tokens)
 {
-	const model_config *c = &m->cfg;
-	size_t T, H = (size_t)c->hidden, LH = (size_t)c->layers * c->heads, f;
+	return enc_state_bytes(m, max_tokens, max_tokens, false);
+}
 
-	if (max_tokens > c->max_tokens)
-		max_tokens = c->max_tokens;
-	T = (size_t)(max_tokens < 1 ? 1 : max_tokens);
-	/* state_new's buffers, the attention first: it is the n² term */
-	f = LH * T * T + ((size_t)c->layers + 1) * T * H + 6 * T * H +
-	    T * (size_t)m->layer[0].w1.out + T * (size_t)c->emb + (size_t)c->vocab_size;
-	if (c->rope_global > 0.0f)
-		f += 2 * T * H / c->heads;
-	if (c->rel_span > 0)   /* one scratch region per part, each 2 x T x the δ it can reach */
-		f += 2 * T * (size_t)enc_default_threads() * (2 * T < 2 * (size_t)c->rel_span ?
-		    2 * T : 2 * (size_t)c->rel_span);
-	return f * sizeof(float) + T * (4 * sizeof(int) + sizeof(size_t));
+static enc_state *
+state_new(const model *m, int max_tokens, int max_rows, bool batch)
+{
+	const model_config *c = &m->cfg;
+	state_shape sh = state_shape_of(m, max_tokens, max_rows, batch);
+	size_t bytes[SB_COUNT];
+	bool zeroed[SB_COUNT];
+	void *buf[SB_COUNT];
+	enc_state *s = xcalloc(1, sizeof *s);
+
+	state_plan(m, &sh, bytes, zeroed);
+	for (int b = 0; b < SB_COUNT; b++)
+		buf[b] = bytes[b] == 0 ? NULL : zeroed[b] ? xcalloc(1, bytes[b]) : xmalloc(bytes[b]);
+	s->m = m;
+	s->max_tokens = sh.max_tokens;
+	s->max_rows = sh.max_rows;
+	s->max_seg = sh.max_rows;
+	s->attn_cap = bytes[SB_ATTN] / sizeof(float);
+	s->layout_L = calib_default_L(c);
+	s->seg = buf[SB_SEG];
+	s->aoff = buf[SB_AOFF];
+	s->ids = buf[SB_IDS];
+	s->types = buf[SB_TYPES];
+	s->rows = buf[SB_ROWS];
+	s->part_rows = buf[SB_PART_ROWS];
+	s->modes = buf[SB_MODES];
+	s->hidden = buf[SB_HIDDEN];
+	s->attn = buf[SB_ATTN];
+	s->ent = buf[SB_ENT];
+	s->qkv = buf[SB_QKV];
+	s->ctx = buf[SB_CTX];
+	s->mid = buf[SB_MID];
+	s->proj = buf[SB_PROJ];
+	s->ffn = buf[SB_FFN];
+	s->emb = buf[SB_EMB];
+	s->mlm_t = buf[SB_MLM_T];
+	s->logits = buf[SB_LOGITS];
+	s->rope = buf[SB_ROPE];
+	s->band_ok = buf[SB_BAND_OK];
+	s->band_seg = buf[SB_BAND_SEG];
+	s->rel_idx = buf[SB_REL_IDX];
+	s->rel_scratch = buf[SB_REL_SCRATCH];
+	s->emd = buf[SB_EMD];
+	s->valid = -1;
+	s->band_nseg = -1;
+	if (s->rope != NULL)
+		enc_rope_tables(s);
+	if (s->rel_idx != NULL)
+		enc_deberta_init(s, sh.rel_width, sh.rel_regions);
+	return s;
 }
 
 enc_state *

@@ -69,6 +69,11 @@ struct enc_state {
 	float *emd;          /* DeBERTa's enhanced mask decoder: one query row's scratch */
 };
 
+/* encoder.c: the bytes enc_new_batch(m, max_tokens, max_rows) (batch) or
+ * enc_new(m, max_tokens) (max_rows = max_tokens, !batch) allocates, the
+ * state itself included; enc_bytes is its second form. */
+size_t enc_state_bytes(const model *m, int max_tokens, int max_rows, bool batch);
+
 /* encoder.c: out[n][w->out] = in[n][w->in] Wᵀ + b (then activation act,
  * for _act), split over the state's threads. */
 void enc_linear(enc_state *s, const lin_weight *w, const float *in, int n, const float *b,
@@ -77,6 +82,7 @@ void enc_linear_act(enc_state *s, const lin_weight *w, const float *in, int n, c
 		    model_act act, float *out);
 
 /* modernbert.c: RoPE tables for enc_new, and layer l of a ModernBERT */
+/* Fill s->rope (allocated by enc_new, its size there). */
 void enc_rope_tables(enc_state *s);
 void enc_modernbert_layer(enc_state *s, int l, const uint8_t *modes, const calib *cal,
 			  bool attention_only);
@@ -89,7 +95,12 @@ void enc_rope_at(const enc_state *s, bool local, int t, float *v);
  * sentence at row row0, scale · (c2p + p2c), added to its scores a[n][n]
  * (region: the attention part's own scratch). */
 int enc_deberta_index(const model_config *c, int r);
-void enc_deberta_init(enc_state *s);
+/* Fill the tables enc_new allocated: rel_idx; rel_scratch has room for
+ * `regions` regions of width `width` (enc_rel_scratch_bytes). */
+void enc_deberta_init(enc_state *s, int width, int regions);
+/* Bytes of scratch for `parts` regions of a max_tokens state whose δ span
+ * `width` values: the one formula enc_new and enc_deberta_regions size by. */
+size_t enc_rel_scratch_bytes(int max_tokens, int width, int parts);
 void enc_deberta_regions(enc_state *s, int parts);
 void enc_deberta_rel(enc_state *s, int l, int h, int row0, int n, int region, float scale,
 		     float *a);

@@ -54,7 +54,6 @@ enc_rope_tables(enc_state *s)
 	int T = s->max_tokens, half = c->hidden / c->heads / 2;
 	double theta[2] = { c->rope_global, c->rope_local };
 
-	s->rope = xmalloc(sizeof(float) * 2 * (size_t)T * half * 2);
 	for (int g = 0; g < 2; g++)
 		for (int t = 0; t < T; t++)
 			for (int k = 0; k < half; k++) {

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -16,10 +17,12 @@
 #include "heed/enc.h"
 #include "heed/model.h"
 #include "heed/tok.h"
+#include "../../src/encoder/encoder_int.h"
 
 #define FIXDIR HEED_TESTDIR "/fixtures/enc"
 
 static long allocs;
+static size_t alloc_bytes;   /* bytes asked for, malloc, calloc and realloc */
 
 void *__real_malloc(size_t n);
 void *__real_calloc(size_t k, size_t n);
@@ -28,9 +31,9 @@ void *__wrap_malloc(size_t n);
 void *__wrap_calloc(size_t k, size_t n);
 void *__wrap_realloc(void *p, size_t n);
 
-void *__wrap_malloc(size_t n) { allocs++; return __real_malloc(n); }
-void *__wrap_calloc(size_t k, size_t n) { allocs++; return __real_calloc(k, n); }
-void *__wrap_realloc(void *p, size_t n) { allocs++; return __real_realloc(p, n); }
+void *__wrap_malloc(size_t n) { allocs++; alloc_bytes += n; return __real_malloc(n); }
+void *__wrap_calloc(size_t k, size_t n) { allocs++; alloc_bytes += k * n; return __real_calloc(k, n); }
+void *__wrap_realloc(void *p, size_t n) { allocs++; alloc_bytes += n; return __real_realloc(p, n); }
 
 static void
 runs_allocate_nothing(int threads)
@@ -111,6 +114,60 @@ test_typing_tokenizes_without_allocating(void **st)
 	tok_vocab_free(v);
 }
 
+/* enc_bytes, the estimate heed refuses a long input by, is exactly what
+ * enc_new asks malloc for, for every family's layout (ModernBERT's rotary
+ * tables and bands, DeBERTa's relative scratch and its mask decoder) and
+ * lengths short, long and past the model's positions; and the same for a
+ * batch encoder.  A buffer added to enc_new and not to the estimate (or
+ * the other way) fails here. */
+static void
+test_enc_bytes_is_what_enc_new_allocates(void **st)
+{
+	static const char *const dirs[] = {
+		"bert-f32", "albert-f32", "distil-f32", "electra-disc-f32", "roberta-f32",
+		"modernbert-f32", "deberta2-f32", "deberta3-f32",
+	};
+	bool saw_emd = false;
+
+	(void)st;
+	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+		char path[512];
+		model *m;
+		heed_err e;
+
+		snprintf(path, sizeof path, FIXDIR "/%s", dirs[i]);
+		assert_int_equal(model_load(path, &m, &e), HEED_OK);
+		saw_emd |= m->emd_ok;
+		const int lens[] = { 0, 1, 7, 40, m->cfg.max_tokens, m->cfg.max_tokens + 9 };
+		for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
+			size_t before = alloc_bytes;
+			enc_state *s = enc_new(m, lens[k]);
+			size_t got = alloc_bytes - before;
+			if (got != enc_bytes(m, lens[k]))
+				fail_msg("%s, %d tokens: enc_new allocates %zu bytes, enc_bytes says %zu",
+				    dirs[i], lens[k], got, enc_bytes(m, lens[k]));
+			/* the threads heed runs on by default need no more scratch */
+			float *scratch = s->rel_scratch;
+			enc_set_threads(s, enc_default_threads());
+			assert_ptr_equal(s->rel_scratch, scratch);
+			enc_free(s);
+
+			before = alloc_bytes;
+			s = enc_new_batch(m, lens[k], 3 * lens[k] + 5);
+			got = alloc_bytes - before;
+			if (got != enc_state_bytes(m, lens[k], 3 * lens[k] + 5, true))
+				fail_msg("%s, batch of %d: enc_new_batch allocates %zu bytes, the plan "
+				    "says %zu", dirs[i], lens[k], got,
+				    enc_state_bytes(m, lens[k], 3 * lens[k] + 5, true));
+			enc_free(s);
+		}
+		/* the n² term dominates: 40 tokens need more than 7 */
+		assert_true(enc_bytes(m, 40) > enc_bytes(m, 7));
+		model_free(m);
+	}
+	assert_true(saw_emd);
+}
+
 int
 main(void)
 {
@@ -118,6 +175,7 @@ main(void)
 		cmocka_unit_test(test_serial),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_typing_tokenizes_without_allocating),
+		cmocka_unit_test(test_enc_bytes_is_what_enc_new_allocates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
