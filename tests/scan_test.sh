@@ -93,6 +93,7 @@ run scan -q -m "$MODEL" -t 1 --shard 2/2 -o "$tmp/r2.part" "$CORPUS" "$MORE"
 check "round 1, shard 2/2" test "$rc" -eq 0
 run scan --merge "$tmp/r1.part" "$tmp/r2.part"
 check "merging the first round exits 0" test "$rc" -eq 0
+cp "$tmp/out" "$tmp/round1.json"
 check "the first round says it has no curves" has out '"curves_note"'
 run scan --merge --partial -o "$tmp/rank.part" "$tmp/r1.part" "$tmp/r2.part"
 check "merging into a partial file exits 0" test "$rc" -eq 0
@@ -117,6 +118,57 @@ check "one shard alone: exit 1" test "$rc" -eq 1
 run scan --merge "$tmp/q1.part" "$tmp/r2.part"
 check "shards of different rounds: exit 2" test "$rc" -eq 2
 check "... naming the file and the reason" has err "r2.part: replacement curves in another order"
+
+# ---- shards that do not belong together: refused, naming the setting ----------
+# each refused shard is the second half of a pair whose first half is r1.part
+mismatch() {   # NAME EXPECTED-MESSAGE SCAN-OPTIONS...
+	name=$1 want=$2
+	shift 2
+	run scan -q -t 1 --shard 2/2 -o "$tmp/x.part" "$@"
+	check "$name: the shard is written" test "$rc" -eq 0
+	run scan --merge "$tmp/r1.part" "$tmp/x.part"
+	check "$name: merge refused, exit 2" test "$rc" -eq 2
+	check "... one clear line" one_line
+	check "... naming the file and the setting" has err "^heed: .*x.part: $want"
+}
+mismatch "another seed" "masks of seed 0x8, not 0x7363616e" -m "$MODEL" -s 8 "$CORPUS" "$MORE"
+mismatch "another --length" "sentences cut at 6 tokens, not 128 (--length)" \
+	-m "$MODEL" -L 6 "$CORPUS" "$MORE"
+mismatch "the corpus files in another order" "another corpus" -m "$MODEL" "$MORE" "$CORPUS"
+mismatch "fewer sentences" "a corpus of 5 sentences" -m "$MODEL" -n 5 "$CORPUS" "$MORE"
+"$HEED_BIN" calibrate -q -m "$MODEL" -t 1 -s 5 -o "$tmp/other.calib" "$CORPUS" >/dev/null 2>&1
+check "another calibration is made" test -s "$tmp/other.calib"
+mismatch "another calibration" "a scan with another calibration (--calib)" \
+	-m "$MODEL" -c "$tmp/other.calib" "$CORPUS" "$MORE"
+cp "$MODEL/heed.calib" "$tmp/same.calib"
+run scan -q -t 1 --shard 2/2 -c "$tmp/same.calib" -o "$tmp/x.part" -m "$MODEL" "$CORPUS" "$MORE"
+run scan --merge "$tmp/r1.part" "$tmp/x.part"
+check "a copy of the same calibration merges" test "$rc" -eq 0
+check "... byte for byte as the first round did" cmp -s "$tmp/out" "$tmp/round1.json"
+
+# DeBERTa-v3: shards with the transformers head and with the enhanced mask decoder
+DEB="$FIXTURES/enc/deberta3-f32"
+run scan -q -m "$DEB" -t 1 -r uniform --mlm-head emd -o "$tmp/deb.json" "$MORE"
+check "a DeBERTa-v3 scan with --mlm-head emd" test "$rc" -eq 0
+for k in 1 2; do
+	run scan -q -m "$DEB" -t 1 -r uniform --mlm-head emd --shard $k/2 -o "$tmp/deb$k.part" "$MORE"
+	check "DeBERTa-v3 shard $k/2 with --mlm-head emd" test "$rc" -eq 0
+done
+run scan --merge --partial -o "$tmp/debr.part" "$tmp/deb2.part" "$tmp/deb1.part"
+check "its shards merge" test "$rc" -eq 0
+for k in 1 2; do
+	run scan -q -m "$DEB" -t 1 -r uniform --mlm-head emd --shard $k/2 --ranking "$tmp/debr.part" \
+		-o "$tmp/debq$k.part" "$MORE"
+	check "DeBERTa-v3 round 2, shard $k/2" test "$rc" -eq 0
+done
+run scan --merge -o "$tmp/debm.json" "$tmp/debq2.part" "$tmp/debq1.part"
+check "... and the second round's" test "$rc" -eq 0
+check "... byte for byte as the single run" cmp -s "$tmp/debm.json" "$tmp/deb.json"
+run scan -q -m "$DEB" -t 1 -r uniform --shard 2/2 -o "$tmp/debt.part" "$MORE"
+run scan --merge "$tmp/deb1.part" "$tmp/debt.part"
+check "a shard of the other masked-LM head: exit 2" test "$rc" -eq 2
+check "... one clear line" one_line
+check "... naming --mlm-head" has err "debt.part: masked-LM head transformers, not emd (--mlm-head)"
 
 # ---- --max-loss: a preset the explorer reads ---------------------------------
 run scan -q -m "$MODEL" -t 1 --max-loss 0.05 --preset "$tmp/p.preset" -o "$tmp/p.json" \
@@ -176,10 +228,14 @@ done
 check "... saying what a shard is" has err "is not K/N with 1 <= K <= N"
 run scan -m "$MODEL" --shard 1/2 "$CORPUS"
 check "a shard without -o: exit 1" test "$rc" -eq 1
-printf '{"heed_scan":1,"model":"x"}' >"$tmp/bad.part"
+printf '{"heed_scan":2,"model":"x"}' >"$tmp/bad.part"
 run scan --merge "$tmp/bad.part" "$tmp/q1.part"
 check "a damaged partial file: exit 2" test "$rc" -eq 2
 check "... named" has err "bad.part: not a heed scan file"
+printf '{"heed_scan":1,"model":"x"}' >"$tmp/old.part"
+run scan --merge "$tmp/old.part" "$tmp/q1.part"
+check "a partial file of the first format: exit 2" test "$rc" -eq 2
+check "... saying which version this heed reads" has err "old.part: scan file version 1; this heed reads 2"
 run scan -m "$MODEL" -r sideways "$CORPUS"
 check "an unknown mode: exit 1" test "$rc" -eq 1
 for x in 2 -0.1 nan inf 0x1p-3 "" " 0.1" 0.1x 0,1 1e-400; do

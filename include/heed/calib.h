@@ -51,6 +51,8 @@ typedef struct calib {
 	uint64_t synth_sentences;/* sentences the synthesizers were fitted on */
 	uint64_t random_seed;    /* seed of the Random Synthesizer matrices */
 	int shard, shards;       /* --shard K/N that made it (1-based); 0/0 when none */
+	uint64_t digest;         /* the checksum of the file it was read from: what a
+				    scan records of it (0: made or merged in memory) */
 	double *sum;             /* [layers][heads][L][L] */
 	double *count;           /* [L][L] */
 	float *avg;              /* [layers][heads][L][L] = sum / count, derived at load */
@@ -114,6 +116,8 @@ typedef struct calib_corpus {
 	size_t count, tokens;    /* sentences and tokens kept */
 	size_t truncated;        /* sentences cut to L tokens */
 	uint64_t seen;           /* sentences read, in every shard */
+	uint64_t hash;           /* XXH3 chained over those sentences' text: the same in
+				    every shard of one corpus (scan's partial files) */
 	size_t cap, ids_len, ids_cap;
 } calib_corpus;
 

@@ -37,7 +37,7 @@
 #define SCAN_DEFAULT_SEED 0x7363616eULL   /* "scan" */
 #define SCAN_MAX_MODES 4                 /* average, dense, random, uniform */
 #define SCAN_MAX_HEADS 4096              /* layers x heads a file may hold */
-#define SCAN_FORMAT_VERSION 1
+#define SCAN_FORMAT_VERSION 2   /* 2: length, mlm_head, corpus and calib recorded */
 
 /* The orders the curve takes heads in. */
 enum { SCAN_BY_IMPORTANCE, SCAN_BY_PAPA, SCAN_ORDERS };
@@ -54,6 +54,12 @@ typedef struct scan_data {
 	char *model;             /* the model's name, for the output */
 	uint64_t fingerprint;    /* model->fingerprint: weights and tokenizer */
 	uint64_t seed;
+	/* every other setting the numbers depend on, so that --merge refuses
+	 * shards that do not belong together (scan_merge) */
+	int length;              /* tokens per sentence at most (--length) */
+	bool emd;                /* masked-LM head: DeBERTa's enhanced mask decoder (--mlm-head) */
+	uint64_t corpus;         /* calib_corpus.hash: the corpus's sentences, every shard's */
+	uint64_t calib;          /* calib.digest of the calibration used; 0: none */
 	int layers, heads, LH;
 	int nmodes;
 	uint8_t mode[SCAN_MAX_MODES];   /* head_mode values, ascending */
@@ -107,8 +113,10 @@ int scan_parse(const char *buf, size_t len, const char *name, scan_data **out, h
 int scan_load(const char *path, scan_data **out, heed_err *e);
 /* Sort by index; HEED_EINVAL naming the index if one is there twice. */
 int scan_sort(scan_data *d, heed_err *e);
-/* a += b: the same model, seed and modes, the same curve orders (or both
- * without), each sentence at most once (checked by scan_sort). */
+/* a += b: the same model, seed, corpus, --length, masked-LM head,
+ * calibration and modes, the same curve orders (or both without), each
+ * sentence at most once (checked by scan_sort).  HEED_EMISMATCH naming the
+ * first setting that differs otherwise. */
 int scan_merge(scan_data *a, scan_data *b, heed_err *e);
 
 #endif

@@ -363,6 +363,7 @@ calib_parse(const uint8_t *buf, size_t len, const char *name,
 	if ((rc = model_check(&h, cfg, fingerprint, name, e)) < 0)
 		return rc;
 	*out = calib_from(&h, &d, buf + HEADER_SIZE);
+	(*out)->digest = get_u64(buf + len - 8);
 	return HEED_OK;
 }
 
@@ -507,6 +508,7 @@ calib_merge(calib *a, const calib *b, heed_err *e)
 	a->sentences += b->sentences;
 	a->rows += b->rows;
 	a->shard = a->shards = 0;
+	a->digest = 0;
 	calib_finish(a);
 	return HEED_OK;
 }

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <utf8proc.h>
+#include <xxhash.h>
 
 #include "heed/calib.h"
 
@@ -233,6 +234,7 @@ add_sentence(reader *r, const char *text, size_t len, heed_err *e)
 	tok_result t;
 	int rc;
 
+	r->c->hash = XXH3_64bits_withSeed(text, len, r->c->hash ^ index);
 	if (o->shards > 1 && index % (uint64_t)o->shards != (uint64_t)(o->shard - 1))
 		return HEED_OK;
 	if ((rc = tok_encode(o->v, text, len, o->lowercase, o->L, &t, e)) < 0)

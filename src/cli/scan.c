@@ -402,6 +402,10 @@ scan_open(scanner *k, int argc, char **argv, heed_err *e)
 	k->LH = k->m->cfg.layers * k->m->cfg.heads;
 	k->d = scan_new(k->m->name, k->m->fingerprint, k->o.seed, k->m->cfg.layers,
 	    k->m->cfg.heads, nmodes, mode);
+	k->d->length = L;
+	k->d->emd = k->m->has_emd;
+	k->d->corpus = k->corp.hash;
+	k->d->calib = k->h.cal != NULL ? k->h.cal->digest : 0;
 	k->d->shard = k->o.shard;
 	k->d->shards = k->o.shards;
 	k->d->seen = k->corp.seen;

@@ -247,6 +247,12 @@ scan_sort(scan_data *d, heed_err *e)
 	return HEED_OK;
 }
 
+static const char *
+mlm_head_name(bool emd)
+{
+	return emd ? "emd" : "transformers";
+}
+
 int
 scan_merge(scan_data *a, scan_data *b, heed_err *e)
 {
@@ -259,6 +265,20 @@ scan_merge(scan_data *a, scan_data *b, heed_err *e)
 	if (a->seen != b->seen)
 		return err_set(e, HEED_EMISMATCH, "a corpus of %llu sentences, not %llu",
 			       (unsigned long long)b->seen, (unsigned long long)a->seen);
+	if (a->corpus != b->corpus)
+		return err_set(e, HEED_EMISMATCH, "another corpus (as many sentences, other text: "
+			       "scan every shard with the same corpus files)");
+	if (a->length != b->length)
+		return err_set(e, HEED_EMISMATCH, "sentences cut at %d tokens, not %d (--length)",
+			       b->length, a->length);
+	if (a->emd != b->emd)
+		return err_set(e, HEED_EMISMATCH, "masked-LM head %s, not %s (--mlm-head)",
+			       mlm_head_name(b->emd), mlm_head_name(a->emd));
+	if (a->calib != b->calib)
+		return err_set(e, HEED_EMISMATCH, "%s (--calib)", b->calib == 0 ?
+			       "a scan without a calibration, not with one" : a->calib == 0 ?
+			       "a scan with a calibration, not without one" :
+			       "a scan with another calibration");
 	if (a->nmodes != b->nmodes || memcmp(a->mode, b->mode, (size_t)a->nmodes) != 0)
 		return err_set(e, HEED_EMISMATCH, "other replacement modes");
 	if (a->has_curve != b->has_curve || a->has_papa != b->has_papa ||
@@ -323,6 +343,10 @@ scan_save(const char *path, const scan_data *d, heed_err *e)
 	json_object_set_new(doc, "model", json_string(d->model));
 	json_object_set_new(doc, "fingerprint", hex64(d->fingerprint));
 	json_object_set_new(doc, "seed", hex64(d->seed));
+	json_object_set_new(doc, "length", json_integer(d->length));
+	json_object_set_new(doc, "mlm_head", json_string(mlm_head_name(d->emd)));
+	json_object_set_new(doc, "corpus", hex64(d->corpus));
+	json_object_set_new(doc, "calib", d->calib != 0 ? hex64(d->calib) : json_null());
 	json_object_set_new(doc, "layers", json_integer(d->layers));
 	json_object_set_new(doc, "heads", json_integer(d->heads));
 	for (int mi = 0; mi < d->nmodes; mi++)
@@ -487,8 +511,9 @@ scan_parse(const char *buf, size_t len, const char *name, scan_data **out, heed_
 	reader r = { name, e };
 	json_error_t jerr;
 	json_t *doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr), *modes, *sent, *curve;
-	json_int_t ver, layers, heads, shard, shards, seen, unm;
-	uint64_t fp, seed;
+	json_int_t ver, layers, heads, shard, shards, seen, unm, length;
+	uint64_t fp, seed, corpus, cal = 0;
+	const char *head = NULL;
 	uint8_t mode[SCAN_MAX_MODES];
 	scan_data *d = NULL;
 	int rc = HEED_OK;
@@ -507,6 +532,13 @@ scan_parse(const char *buf, size_t len, const char *name, scan_data **out, heed_
 	else if (!json_is_string(json_object_get(doc, "model")) || !get_hex(doc, "fingerprint", &fp) ||
 		 !get_hex(doc, "seed", &seed))
 		rc = bad(&r, "model, fingerprint or seed");
+	else if (!get_int(doc, "length", 1, HEED_MAX_TOKENS, &length) ||
+		 (head = json_string_value(json_object_get(doc, "mlm_head"))) == NULL ||
+		 (strcmp(head, "transformers") != 0 && strcmp(head, "emd") != 0) ||
+		 !get_hex(doc, "corpus", &corpus) ||
+		 (!json_is_null(json_object_get(doc, "calib")) && (!get_hex(doc, "calib", &cal) ||
+		  cal == 0)))
+		rc = bad(&r, "length, mlm_head, corpus or calib");
 	else if (!get_int(doc, "layers", 1, SCAN_MAX_HEADS, &layers) ||
 		 !get_int(doc, "heads", 1, SCAN_MAX_HEADS, &heads) || layers * heads > SCAN_MAX_HEADS)
 		rc = bad(&r, "layers and heads");
@@ -533,6 +565,10 @@ scan_parse(const char *buf, size_t len, const char *name, scan_data **out, heed_
 	}
 	d = scan_new(json_string_value(json_object_get(doc, "model")), fp, seed, (int)layers,
 		     (int)heads, (int)json_array_size(modes), mode);
+	d->length = (int)length;
+	d->emd = strcmp(head, "emd") == 0;
+	d->corpus = corpus;
+	d->calib = cal;
 	d->shard = (int)shard;
 	d->shards = (int)shards;
 	d->seen = (uint64_t)seen;

@@ -76,6 +76,9 @@ make(int k, int n, bool curve)
 	scan_data *d = scan_new("tiny", 0x1234, 7, LAYERS, HEADS, 2, modes2);
 
 	d->seen = SENTENCES;
+	d->length = 40;
+	d->corpus = 0xc0c0a5e5ULL;
+	d->calib = 0x5ca1ab1eULL;
 	d->shard = k;
 	d->shards = n;
 	if (curve) {
@@ -194,6 +197,19 @@ test_file_and_merge(void **state)
 		scan_data *one = make(0, 0, curve), *back = round_trip(one, "one.part", false);
 		/* bits, not digits: every double reads back the same */
 		assert_same(one, back);
+		/* and every setting the numbers depend on */
+		assert_int_equal(back->length, 40);
+		assert_false(back->emd);
+		assert_int_equal(back->corpus, 0xc0c0a5e5ULL);
+		assert_int_equal(back->calib, 0x5ca1ab1eULL);
+		scan_free(back);
+		one->emd = true;
+		one->calib = 0;
+		back = round_trip(one, "one.part", false);
+		assert_true(back->emd);
+		assert_int_equal(back->calib, 0);
+		one->emd = false;
+		one->calib = 0x5ca1ab1eULL;
 		scan_free(back);
 		/* three shards, saved, loaded and merged in another order */
 		scan_data *p3 = round_trip(make(3, 3, curve), "p3.part", true);
@@ -232,6 +248,54 @@ test_file_and_merge(void **state)
 	scan_free(b);
 }
 
+/* Shards made with other settings are refused, naming the setting; the
+ * refusal leaves the first file whole, so the same shard with the right
+ * settings merges after it. */
+static void
+test_merge_refuses_other_settings(void **state)
+{
+	static const struct { const char *what; } want[] = {
+		{ "another corpus" }, { "cut at 39 tokens, not 40 (--length)" },
+		{ "masked-LM head emd, not transformers (--mlm-head)" },
+		{ "a scan without a calibration, not with one (--calib)" },
+		{ "a scan with another calibration (--calib)" },
+		{ "masks of seed 0x8, not 0x7" }, { "a corpus of 11 sentences" },
+	};
+	heed_err e;
+
+	(void)state;
+	for (size_t w = 0; w < sizeof want / sizeof want[0]; w++) {
+		scan_data *a = make(1, 2, false), *b = make(2, 2, false);
+		size_t had = a->count;
+		switch (w) {
+		case 0: b->corpus ^= 1; break;
+		case 1: b->length = 39; break;
+		case 2: b->emd = true; break;
+		case 3: b->calib = 0; break;
+		case 4: b->calib ^= 1; break;
+		case 5: b->seed = 8; break;
+		default: b->seen = 11; break;
+		}
+		assert_int_equal(scan_merge(a, b, &e), HEED_EMISMATCH);
+		if (strstr(e.msg, want[w].what) == NULL)
+			fail_msg("'%s' not in '%s'", want[w].what, e.msg);
+		assert_int_equal(a->count, had);
+		scan_free(b);
+		b = make(2, 2, false);
+		assert_int_equal(scan_merge(a, b, &e), HEED_OK);
+		assert_int_equal(a->count, SENTENCES);
+		scan_free(a);
+		scan_free(b);
+	}
+	/* the other way round: a calibration in the second file only */
+	scan_data *a = make(1, 2, false), *b = make(2, 2, false);
+	a->calib = 0;
+	assert_int_equal(scan_merge(a, b, &e), HEED_EMISMATCH);
+	assert_non_null(strstr(e.msg, "a scan with a calibration, not without one (--calib)"));
+	scan_free(a);
+	scan_free(b);
+}
+
 static void
 refused(const char *text, const char *why)
 {
@@ -247,8 +311,9 @@ refused(const char *text, const char *why)
 static void
 test_refusals(void **state)
 {
-#define HEAD "{\"heed_scan\":1,\"model\":\"m\",\"fingerprint\":\"0000000000001234\"," \
-	"\"seed\":\"0000000000000007\",\"layers\":1,\"heads\":2,\"modes\":[\"uniform\"]," \
+#define HEAD "{\"heed_scan\":2,\"model\":\"m\",\"fingerprint\":\"0000000000001234\"," \
+	"\"seed\":\"0000000000000007\",\"length\":128,\"mlm_head\":\"transformers\"," \
+	"\"corpus\":\"00000000c0c0a5e5\",\"calib\":null,\"layers\":1,\"heads\":2,\"modes\":[\"uniform\"]," \
 	"\"shard\":0,\"shards\":0,\"seen\":2,\"unmaskable\":0,"
 	const char *ok = HEAD "\"sentences\":[{\"i\":1,\"n\":4,\"masks\":[2],\"targets\":[9],"
 	    "\"kl\":[0.5,1],\"drop\":[0,-1.5]}]}";
@@ -262,6 +327,27 @@ test_refusals(void **state)
 	scan_free(d);
 	refused("[1,2", "x.part: line 1");
 	refused("{\"heed_scan\":9}", "version 9");
+	/* files of the first format lack the settings a merge must compare */
+	refused("{\"heed_scan\":1}", "x.part: scan file version 1; this heed reads 2");
+	const char *v2 = "{\"heed_scan\":2,\"model\":\"m\",\"fingerprint\":\"0000000000001234\","
+	    "\"seed\":\"0000000000000007\",";
+	char text[512];
+	static const char *const settings[] = {
+		"\"mlm_head\":\"transformers\",\"corpus\":\"00000000c0c0a5e5\",\"calib\":null",
+		"\"length\":0,\"mlm_head\":\"transformers\",\"corpus\":\"00000000c0c0a5e5\",\"calib\":null",
+		"\"length\":8,\"mlm_head\":\"sideways\",\"corpus\":\"00000000c0c0a5e5\",\"calib\":null",
+		"\"length\":8,\"mlm_head\":\"emd\",\"calib\":null",
+		"\"length\":8,\"mlm_head\":\"emd\",\"corpus\":\"00000000c0c0a5e5\"",
+		"\"length\":8,\"mlm_head\":\"emd\",\"corpus\":\"00000000c0c0a5e5\",\"calib\":7",
+		"\"length\":8,\"mlm_head\":\"emd\",\"corpus\":\"00000000c0c0a5e5\","
+		    "\"calib\":\"0000000000000000\"",
+	};
+	for (size_t k = 0; k < sizeof settings / sizeof settings[0]; k++) {
+		snprintf(text, sizeof text, "%s%s,\"layers\":1,\"heads\":2,\"modes\":[\"uniform\"],"
+		    "\"shard\":0,\"shards\":0,\"seen\":2,\"unmaskable\":0,\"sentences\":[]}", v2,
+		    settings[k]);
+		refused(text, "length, mlm_head, corpus or calib");
+	}
 	refused(HEAD "\"sentences\":[{\"i\":2,\"n\":4,\"masks\":[2],\"targets\":[9],"
 	    "\"kl\":[0.5,1],\"drop\":[0,1]}]}", "index");
 	refused(HEAD "\"sentences\":[{\"i\":1,\"n\":4,\"masks\":[4],\"targets\":[9],"
@@ -284,6 +370,7 @@ main(void)
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_file_and_merge),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_merge_refuses_other_settings),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	char cmd[64];
