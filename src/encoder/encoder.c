@@ -59,7 +59,9 @@ state_shape_of(const model *m, int max_tokens, int max_rows, bool batch)
 		max_tokens = c->max_tokens;
 	if (max_tokens < 1)
 		max_tokens = 1;
-	if (max_rows < max_tokens)
+	/* one sentence has no rows beyond its tokens: enc_new(m, 512) of a
+	 * 128-position model once kept 512 rows of scratch and attention */
+	if (max_rows < max_tokens || !batch)
 		max_rows = max_tokens;
 	sh.max_tokens = max_tokens;
 	sh.max_rows = max_rows;

@@ -161,8 +161,10 @@ test_enc_bytes_is_what_enc_new_allocates(void **st)
 				    enc_state_bytes(m, lens[k], 3 * lens[k] + 5, true));
 			enc_free(s);
 		}
-		/* the n² term dominates: 40 tokens need more than 7 */
+		/* the n² term dominates: 40 tokens need more than 7; past the
+		 * model's positions nothing more */
 		assert_true(enc_bytes(m, 40) > enc_bytes(m, 7));
+		assert_int_equal(enc_bytes(m, m->cfg.max_tokens + 9), enc_bytes(m, m->cfg.max_tokens));
 		model_free(m);
 	}
 	assert_true(saw_emd);
