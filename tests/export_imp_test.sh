@@ -1,6 +1,7 @@
 #!/bin/sh
 # export_imp_test.sh — `heed export --view importance`: view 6 as SVG (valid
-# XML, renders, the heatmap, list and curve drawn), HTML and text, the
+# XML, renders, the heatmap, list and curve drawn), HTML, ANSI (the
+# explorer's screen, its numbers the reference's) and text, the
 # text's numbers equal to the float64 reference's (tests/fixtures/imp, the
 # same head switches test_imp checks), the printed command line making the
 # same file again, and the refusals.
@@ -70,10 +71,32 @@ check "the HTML is valid XML" xmllint --noout "$tmp/i.html"
 check "without a mask it measures the last layer's distance" has "$tmp/i.html" 'last-layer distance'
 check "the default replacement with a calibration is average" has err 'importance:average,importance'
 
+# ---- ANSI: the explorer's view 6, its scan complete ---------------------------
+P="Paris is the [MASK] of France."
+run export -m "$MODEL" --view importance -f ansi --size 110x30 -o "$tmp/i.ans" "$P"
+check "ANSI exits 0" test "$rc" -eq 0
+# the cells' text, without the colours
+sed 's/\x1b\[[0-9;]*[A-Za-z]//g' "$tmp/i.ans" >"$tmp/i.plain"
+check "it is view 6, each head replaced by its average" \
+	has "$tmp/i.plain" 'Head importance: each head alone → average; KL at \[MASK\]'
+# the reference's KL for L1H2 switched to average is 1.463 nats, the
+# largest (tests/fixtures/imp/bert-uhead.json): first in the list
+check "... its list, headed by L1H2 at the reference's KL" has "$tmp/i.plain" '  1\. L1H2 \+1\.46'
+check "... and its complete curve, the baseline's top kept at first" \
+	has "$tmp/i.plain" 'target still top: 100% → '
+check "... no scan in progress on the status line" \
+	sh -c "! grep -q 'importance [0-9]*/[0-9]' '$tmp/i.plain'"
+check "the command line names the replacement and order" \
+	has err "--view importance:average,importance --format ansi"
+run export -m "$MODEL" --view importance:uniform,papa -f ansi --size 110x30 "$P"
+sed 's/\x1b\[[0-9;]*[A-Za-z]//g' "$tmp/out" >"$tmp/u.plain"
+check "importance:uniform,papa: each head made uniform" \
+	has "$tmp/u.plain" 'each head alone → uniform'
+check "... the curve in the PAPA order" has "$tmp/u.plain" 'least input-dependent first (PAPA)'
+# L2H3 is uniform already: 0.000 in the heatmap
+check "... the uniform head scores 0.000" has "$tmp/u.plain" '^L2 \+[^ ]\+ \+[^ ]\+ \+0\.000 '
+
 # ---- refusals ---------------------------------------------------------------
-run export -m "$MODEL" --view importance -f ansi "The cat sat."
-check "ANSI: exit 1" test "$rc" -eq 1
-check "... saying which formats" has err "svg, html or txt"
 run export -m "$MODEL" --view importance:sideways -f txt "The cat sat."
 check "an unknown mode: exit 1" test "$rc" -eq 1
 run export -m "$MODEL" --view importance:uniform,upwards -f txt "The cat sat."

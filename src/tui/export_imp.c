@@ -56,9 +56,6 @@ export_imp_parse(const char *arg, export_req *r, heed_err *e)
 int
 export_imp_ready(export_req *r, const calib *cal, heed_err *e)
 {
-	if (r->format == EXPORT_ANSI)
-		return err_set(e, HEED_EINVAL, "--view importance is exported as svg, html or txt, "
-		    "not ansi");
 	if (r->imp_replace == HEAD_INPUT)
 		r->imp_replace = cal != NULL ? HEAD_AVERAGE : HEAD_UNIFORM;
 	if (!enc_mode_available((head_mode)r->imp_replace, cal))

@@ -17,8 +17,9 @@
  * a calibration, else uniform. */
 int export_imp_parse(const char *arg, export_req *r, heed_err *e);
 /* Settle what --view left open (average with a calibration, else uniform)
- * and refuse what cannot be drawn: a mode or the PAPA order without the
- * calibration it needs, and ANSI (the view draws a scan in progress). */
+ * and refuse what cannot be computed: a mode or the PAPA order without
+ * the calibration it needs.  (ANSI is the explorer's screen once the scan
+ * is complete: export_screen.c.) */
 int export_imp_ready(export_req *r, const calib *cal, heed_err *e);
 /* The --view argument that asks for r again. */
 void export_imp_arg(const export_req *r, char *buf, size_t cap);

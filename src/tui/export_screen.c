@@ -6,7 +6,9 @@
  * frame from the same worker code, status bar), draws it with app_draw
  * into term.c's offscreen buffer, and term_snapshot writes the cells out
  * with the renderer's own painter.  In the explorer, `e` then `a` writes
- * the cells of the screen itself. */
+ * the cells of the screen itself.  View 6 is drawn once its scan is
+ * complete: the worker runs it synchronously (worker_importance) into the
+ * numbers the view reads, as the explorer shows it when the scan ends. */
 #define _POSIX_C_SOURCE 200809L
 #include "export_screen.h"
 
@@ -18,6 +20,23 @@
 #include "app.h"
 #include "key.h"
 #include "term.h"
+
+/* The importance scan of the frame just computed, as the explorer takes
+ * it from the queue; a->imp only points at the worker's arrays (the app
+ * was never started, so app_free leaves them). */
+static int
+imp_of(app *a, const export_req *r, ui_worker *w, heed_err *e)
+{
+	const ui_imp *p;
+	int rc;
+
+	a->imp_req = (ui_imp_req){ true, r->imp_replace, r->imp_order };
+	if ((rc = worker_importance(w, a->imp_req, &p, e)) < 0)
+		return rc;
+	a->imp = *p;
+	a->have_imp = true;
+	return HEED_OK;
+}
 
 int
 export_screen_cli(const export_req *r, const heed_session *h, ui_worker *w,
@@ -57,6 +76,12 @@ export_screen_cli(const export_req *r, const heed_session *h, ui_worker *w,
 		a.view = r->view;
 		a.sel_layer = r->layer;
 		a.sel_head = r->head;
+		/* view 6 as the explorer shows it once its scan is complete:
+		 * the worker's numbers for this frame, read where they are */
+		if (r->view == VIEW_IMP)
+			rc = imp_of(&a, r, w, e);
+	}
+	if (rc == HEED_OK) {
 		/* the query as a user picks it: the cursor moves right from the
 		 * first token */
 		for (int i = 0; r->view == VIEW_TOKENS && i < r->query; i++)
@@ -110,9 +135,6 @@ export_now(app *a, export_format fmt, char *path, size_t cap, heed_err *e)
 		if (!a->have_imp || a->imp.gen != a->front->gen || !a->imp.curve_done ||
 		    a->imp.req.replace != a->imp_req.replace || a->imp.req.order != a->imp_req.order)
 			return err_set(e, HEED_EINVAL, "the importance scan is still running");
-		if (fmt == EXPORT_ANSI)
-			return err_set(e, HEED_EINVAL, "the importance view is exported as svg, html or "
-			    "txt, not ansi");
 		r.imp = &a->imp;
 		r.imp_replace = a->imp_req.replace;
 		r.imp_order = a->imp_req.order;

@@ -2,9 +2,10 @@
 # tui_export.sh — ANSI export is what the explorer shows: the screen of
 # `heed export --format ansi`, replayed by cat in a tmux pane, equals the
 # explorer's own screen in a pane of the same size, cell for cell and
-# colour for colour (the frame time in the status bar aside); and `e` in
-# the explorer writes the view to a new file and names it on the status
-# line, the ANSI one again equal to the screen.
+# colour for colour (the frame time in the status bar aside), view 6
+# once its scan is complete included; and `e` in the explorer writes the
+# view to a new file and names it on the status line, the ANSI one again
+# equal to the screen.
 . "${HEED_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/e2e/tui_common.sh"
 
 command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 not found"; exit 77; }
@@ -60,6 +61,7 @@ against() {
 	tokens:1,4) e2e_keys 3 Right Right Right; e2e_wait_for 'query (word )?[^ ]+ \(4/' 5 ;;
 	output) e2e_keys 4; e2e_wait_for 'Hidden states' 5 ;;
 	stats) e2e_keys 5; e2e_wait_for 'head kind +entropy' 5 ;;
+	importance) e2e_keys 6; e2e_wait_for 'target still top: [0-9]+%' 20 ;;
 	esac
 	sleep 0.5
 	e2e_tmux capture-pane -N -e -p -t e2e >explorer.screen
@@ -67,19 +69,24 @@ against() {
 	    same export.ans.screen explorer.screen
 }
 
-for view in grid head:2,3 tokens:1,4 output stats; do
+# view 6 (importance) once its scan is complete: each head alone made
+# uniform (no calibration), L2H1 uniform already
+for view in grid head:2,3 tokens:1,4 output stats importance; do
 	against "$view" "$S" "" --modes L2H1=uniform
 	# e, then a: the same screen, written by the explorer itself
-	if [ "$view" = "head:2,3" ]; then
-		e2e_keys e
-		e2e_wait_for 'export as: s svg' 5
-		e2e_keys a
-		e2e_wait_for 'wrote heed-head-1\.ans' 5
-		e2e_check "e a wrote heed-head-1.ans" test -s heed-head-1.ans
-		replay heed-head-1.ans
-		e2e_check "the explorer's ANSI export replayed equals its screen" \
-		    same heed-head-1.ans.screen explorer.screen
-	fi
+	case $view in
+	head:2,3) name=head ;;
+	importance) name=importance ;;
+	*) continue ;;
+	esac
+	e2e_keys e
+	e2e_wait_for 'export as: s svg' 5
+	e2e_keys a
+	e2e_wait_for "wrote heed-$name-1\\.ans" 5
+	e2e_check "e a wrote heed-$name-1.ans" test -s "heed-$name-1.ans"
+	replay "heed-$name-1.ans"
+	e2e_check "the explorer's ANSI export of the $name view replayed equals its screen" \
+	    same "heed-$name-1.ans.screen" explorer.screen
 done
 
 # --words: the explorer after `w`.  "unaffable" is three pieces, so the
