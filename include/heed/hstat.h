@@ -18,6 +18,7 @@
 #define HEED_HSTAT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "heed/calib.h"
@@ -72,6 +73,16 @@ void hstat_token_kinds(const tok_vocab *v, const int *ids, int n, uint8_t *kind)
  * calibration average gives this input (enc_mode_row, HEAD_AVERAGE), or
  * NULL: input dependence unknown (NaN).  Sets out->cat too. */
 void hstat_head(const float *attn, int n, const uint8_t *kind, const float *avg, hstat *out);
+
+/* hstat_head with what depends on avg alone made before: avg_ala[i*n+j]
+ * is b ln b of its weight b (hstat_average_ala), so a caller that keeps
+ * the average rows across inputs of one length (the explorer's worker)
+ * pays one logarithm less per weight.  The figures are hstat_head's to
+ * the bit. */
+void hstat_head_ala(const float *attn, int n, const uint8_t *kind, const float *avg,
+		    const double *avg_ala, hstat *out);
+/* out[k] = b ln b (0 for b = 0) of avg[0..count), as hstat_head takes it. */
+void hstat_average_ala(const float *avg, size_t count, double *out);
 
 /* The n x n rows (layer, head)'s calibration average gives an n-token
  * input (enc_mode_row, HEAD_AVERAGE): what input dependence compares with.

@@ -88,8 +88,29 @@ hstat_category(const hstat *s, int n)
 	return HCAT_MIXED;
 }
 
+/* b ln b, as the divergence takes it (float logarithm, double product). */
+static inline double
+xlogx(float b)
+{
+	return b > 0 ? b * (double)logf(b) : 0;
+}
+
+void
+hstat_average_ala(const float *avg, size_t count, double *out)
+{
+	for (size_t k = 0; k < count; k++)
+		out[k] = xlogx(avg[k]);
+}
+
 void
 hstat_head(const float *attn, int n, const uint8_t *kind, const float *avg, hstat *out)
+{
+	hstat_head_ala(attn, n, kind, avg, NULL, out);
+}
+
+void
+hstat_head_ala(const float *attn, int n, const uint8_t *kind, const float *avg,
+	       const double *avg_ala, hstat *out)
 {
 	double ent = 0, prev = 0, next = 0, self = 0, cls = 0, sep = 0, punct = 0, dep = 0;
 	float top = 0;
@@ -97,6 +118,7 @@ hstat_head(const float *attn, int n, const uint8_t *kind, const float *avg, hsta
 	for (int i = 0; i < n; i++) {
 		const float *row = attn + (size_t)i * n;
 		const float *q = avg != NULL ? avg + (size_t)i * n : NULL;
+		const double *qq = avg_ala != NULL ? avg_ala + (size_t)i * n : NULL;
 		double jsd = 0;
 
 		for (int j = 0; j < n; j++) {
@@ -113,7 +135,7 @@ hstat_head(const float *attn, int n, const uint8_t *kind, const float *avg, hsta
 				/* JSD = (sum of a ln a + b ln b - 2 m ln m) / 2, m the
 				 * mean of the two rows: three logarithms, no division;
 				 * the same divergence as calib_jsd */
-				jsd += ala + (b > 0 ? b * (double)logf(b) : 0)
+				jsd += ala + (qq != NULL ? qq[j] : xlogx(b))
 				    - (m > 0 ? 2.0 * m * (double)logf(m) : 0);
 			}
 			if (a > top)

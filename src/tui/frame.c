@@ -267,31 +267,70 @@ order_stats(const hstat *hs, int lh, double *v, int *order[HSTAT_COUNT + 1][2])
 		}
 }
 
+void
+frame_avg_free(frame_avg *c)
+{
+	free(c->rows);
+	free(c->ala);
+	*c = (frame_avg){ NULL, 0, 0, NULL, NULL };
+}
+
+/* c's rows and logarithms for cal and f's length, made only when they are
+ * another's. */
+static void
+avg_rows(frame_avg *c, const calib *cal, const ui_frame *f)
+{
+	int lh = f->layers * f->heads;
+	size_t nn = (size_t)f->n * f->n;
+
+	if (c->cal == cal && c->n == f->n)
+		return;
+	if ((size_t)lh * nn > c->cap) {
+		c->cap = (size_t)lh * nn;
+		c->rows = xrealloc(c->rows, c->cap * sizeof *c->rows);
+		c->ala = xrealloc(c->ala, c->cap * sizeof *c->ala);
+	}
+	for (int k = 0; k < lh; k++)
+		hstat_average_rows(cal, k / f->heads, k % f->heads, f->n, c->rows + (size_t)k * nn);
+	hstat_average_ala(c->rows, (size_t)lh * nn, c->ala);
+	c->cal = cal;
+	c->n = f->n;
+}
+
 /* The statistics view's figures, their orders and, when there are
  * calibration averages, each head's difference from its average: the
- * average rows are gathered once per head, into f->diff, for hstat's
- * input dependence (as hstat_heads does) and then for the difference. */
+ * average rows (c's with their logarithms, or gathered once per head into
+ * f->diff) serve hstat's input dependence (as hstat_heads does) and then
+ * the difference. */
 static void
-derive_head_stats(ui_frame *f, const tok_vocab *vocab, const calib *cal)
+derive_head_stats(ui_frame *f, frame_avg *c, const tok_vocab *vocab, const calib *cal)
 {
 	int lh = f->layers * f->heads;
 	size_t nn = (size_t)f->n * f->n;
 	double *v = f->stat[STAT_ENTROPY];   /* scratch until derive_stats */
+	bool kept;
 
 	hstat_token_kinds(vocab, f->ids, f->n, f->kind);
 	f->has_diff = hstat_has_average(cal);
+	if ((kept = f->has_diff && c != NULL))
+		avg_rows(c, cal, f);
 	for (int k = 0; k < lh; k++) {
-		const float *a = f->attn + (size_t)k * nn;
+		const float *a = f->attn + (size_t)k * nn, *avg;
 		float *d = f->diff + (size_t)k * nn;
 
 		if (!f->has_diff) {
 			hstat_head(a, f->n, f->kind, NULL, &f->hs[k]);
 			continue;
 		}
-		hstat_average_rows(cal, k / f->heads, k % f->heads, f->n, d);
-		hstat_head(a, f->n, f->kind, d, &f->hs[k]);
+		if (kept) {
+			avg = c->rows + (size_t)k * nn;
+		} else {
+			hstat_average_rows(cal, k / f->heads, k % f->heads, f->n, d);
+			avg = d;
+		}
+		hstat_head_ala(a, f->n, f->kind, avg, kept ? c->ala + (size_t)k * nn : NULL, &f->hs[k]);
 		for (size_t e = 0; e < nn; e++)
-			d[e] = a[e] - d[e];
+			d[e] = a[e] - avg[e];
 		f->diff_max[k] = derive_maxabs(d, nn);
 	}
 	order_stats(f->hs, lh, v, f->hs_order);
@@ -734,6 +773,13 @@ void
 frame_derive(ui_frame *f, const tok_vocab *vocab, const calib *cal,
 	     const frame_geom *geom, const frame_shown *shown)
 {
+	frame_derive_avg(f, NULL, vocab, cal, geom, shown);
+}
+
+void
+frame_derive_avg(ui_frame *f, frame_avg *c, const tok_vocab *vocab, const calib *cal,
+		 const frame_geom *geom, const frame_shown *shown)
+{
 	/* readable labels: byte-level Ġ and SentencePiece ▁ decoded, a
 	 * character split over byte tokens shown once */
 	for (int i = 0; i < f->n; i++) {
@@ -743,7 +789,7 @@ frame_derive(ui_frame *f, const tok_vocab *vocab, const calib *cal,
 		f->labels[i] = b[0] != '\0' ? b : "?";
 	}
 	derive_maxima(f);
-	derive_head_stats(f, vocab, cal);
+	derive_head_stats(f, c, vocab, cal);
 	derive_stats(f, cal);
 	derive_rollout(f->attn, f->layers, f->heads, f->n, f->rollout,
 	    f->rollout + (size_t)f->n * f->n * f->layers);

@@ -228,6 +228,32 @@ void frame_probe_reserve(ui_frame *f, int n, int d);
 void frame_derive(ui_frame *f, const tok_vocab *vocab, const calib *cal,
 		  const frame_geom *geom, const frame_shown *shown);
 
+/* The calibration's average rows of every head for one length n
+ * ([layers][heads][n][n], hstat_average_rows), and b ln b of each of
+ * their weights (hstat_average_ala): what input dependence and the
+ * differences compare each frame with.  They depend only on the
+ * calibration and n, so the worker keeps them across frames and makes
+ * them again only when n changes: a toggle, a settle frame or a new
+ * selection costs neither rows nor their logarithms, and a key that keeps
+ * the token count neither.  12 bytes per weight, as much as one frame's
+ * attention, difference and change; the buffers grow to the longest
+ * sentence and are never freed between frames. */
+typedef struct frame_avg {
+	const calib *cal;           /* they are cal's for n tokens; NULL: none yet
+				     * (a calibration is never changed in place) */
+	int n;
+	size_t cap;                 /* weights rows and ala have room for */
+	float *rows;
+	double *ala;
+} frame_avg;
+
+void frame_avg_free(frame_avg *c);
+/* frame_derive, with the average rows from c (made there when c holds
+ * another calibration's or length's); c NULL: made for this frame alone,
+ * in f->diff.  The figures are the same to the bit either way. */
+void frame_derive_avg(ui_frame *f, frame_avg *c, const tok_vocab *vocab, const calib *cal,
+		      const frame_geom *geom, const frame_shown *shown);
+
 /* How many separators ([SEP], </s>) close the sentence: in a burst's
  * thumbnails they sit at the end of the capacity, so they stay put while
  * tokens are typed before them. */

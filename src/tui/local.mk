@@ -26,6 +26,14 @@ noinst_HEADERS += src/tui/export.h src/tui/export_screen.h src/tui/export_svg.h 
 TESTS += tests/export_test.sh tests/export_imp_test.sh
 EXTRA_DIST += tests/export_test.sh tests/export_imp_test.sh
 
+# What a frame costs the encoder thread beyond the forward, the statistics
+# with a calibration above all; built on demand: make bench/derive_bench
+EXTRA_PROGRAMS += bench/derive_bench
+bench_derive_bench_SOURCES = bench/derive_bench.c
+bench_derive_bench_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/tui
+bench_derive_bench_LDADD = $(HEED_LIBS)
+CLEANFILES += bench/derive_bench
+
 UI_UNIT = tests/unit/test_ui_palette tests/unit/test_ui_input \
 	tests/unit/test_ui_layout tests/unit/test_ui_derive tests/unit/test_ui_frame \
 	tests/unit/test_ui_queue tests/unit/test_ui_cells tests/unit/test_ui_pin

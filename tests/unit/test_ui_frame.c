@@ -649,6 +649,112 @@ test_stats_with_calibration(void **state)
 	frame_free(f);
 }
 
+/* Attention for n tokens, different for each seed: rows of positive
+ * weights that sum to 1 (row i of head k favours key (i + k + seed) % n). */
+static void
+fill_n(ui_frame *f, tok_vocab *v, int n, int seed)
+{
+	frame_reserve(f, n, L, H);
+	f->n = n;
+	for (int i = 0; i < n; i++)
+		f->ids[i] = tok_vocab_specials(v).cls + i;
+	for (int k = 0; k < L * H; k++)
+		for (int i = 0; i < n; i++) {
+			float *row = f->attn + ((size_t)k * n + i) * n;
+			double s = 0;
+
+			for (int j = 0; j < n; j++)
+				s += row[j] = 1.0f + (float)((i * 7 + j * 3 + k + seed) % 5) +
+				    8.0f * (j == (i + k + seed) % n);
+			for (int j = 0; j < n; j++)
+				row[j] = (float)(row[j] / s);
+		}
+}
+
+/* A calibration of L x H heads that saw f's sentence. */
+static calib *
+calib_of(const ui_frame *f)
+{
+	static const model_config cfg = {
+		.arch = MODEL_ARCH_BERT, .vocab_size = 100, .hidden = 8, .layers = L, .heads = H,
+		.ffn = 16, .max_pos = 8, .max_tokens = 8, .type_vocab = 2, .ln_eps = 1e-12f,
+	};
+	calib *cal = calib_new(&cfg, 8, 0);
+	const float *rows[L * H];
+
+	for (int k = 0; k < L * H; k++)
+		rows[k] = f->attn + (size_t)k * f->n * f->n;
+	calib_add_sentence(cal, f->n, rows);
+	calib_finish(cal);
+	return cal;
+}
+
+/* The average rows kept across frames (frame_derive_avg, the worker's
+ * way) give every figure and difference frame_derive gives when it makes
+ * them for the frame alone, to the bit; they are made again when the
+ * length or the calibration changes, and once sized the buffer stays. */
+static void
+test_stats_avg_kept(void **state)
+{
+	static const int lens[] = { N, N, N - 1, 2, N, N };
+	tok_vocab *v;
+	heed_err e;
+	ui_frame *kept = frame_new(), *made = frame_new();
+	frame_geom g = { 80, 20, 2, SCALE_HEAD, PAL_VIRIDIS, DEPTH_256, false };
+	frame_avg c = { NULL, 0, 0, NULL, NULL };
+	calib *cal[2];
+	float *rows = NULL;
+
+	(void)state;
+	assert_int_equal(tok_vocab_load(VOCAB, &v, &e), 0);
+	fill_n(made, v, N, 1);
+	cal[0] = calib_of(made);
+	fill_n(made, v, N - 1, 2);
+	cal[1] = calib_of(made);
+	for (size_t t = 0; t < 2 * sizeof lens / sizeof lens[0]; t++) {
+		int n = lens[t % 6], which = t >= 6;
+		size_t nn = (size_t)n * n;
+
+		fill_n(kept, v, n, (int)t);
+		fill_n(made, v, n, (int)t);
+		frame_derive_avg(kept, &c, v, cal[which], &g, NULL);
+		frame_derive(made, v, cal[which], &g, NULL);
+		assert_true(kept->has_diff);
+		assert_ptr_equal(c.cal, cal[which]);
+		assert_int_equal(c.n, n);
+		if (t == 0)
+			rows = c.rows;
+		/* sized for the longest (the first) length: never again */
+		assert_ptr_equal(c.rows, rows);
+		assert_int_equal(c.cap, (size_t)L * H * N * N);
+		for (int k = 0; k < L * H; k++) {
+			float avg[N * N];
+
+			assert_memory_equal(kept->hs[k].v, made->hs[k].v, sizeof made->hs[k].v);
+			assert_int_equal(kept->hs[k].cat, made->hs[k].cat);
+			assert_false(isnan(kept->hs[k].v[HSTAT_DEP]));
+			assert_memory_equal(kept->diff + k * nn, made->diff + k * nn, nn * sizeof(float));
+			assert_memory_equal(&kept->diff_max[k], &made->diff_max[k], sizeof(float));
+			/* what is kept is the calibration's rows for this length */
+			hstat_average_rows(cal[which], k / H, k % H, n, avg);
+			assert_memory_equal(c.rows + k * nn, avg, nn * sizeof(float));
+		}
+		for (int s = 0; s < STAT_COUNT; s++)
+			assert_memory_equal(kept->rank[s], made->rank[s], L * H * sizeof(int));
+	}
+	/* without averages nothing is kept or compared */
+	frame_derive_avg(kept, &c, v, NULL, &g, NULL);
+	assert_false(kept->has_diff);
+	assert_true(isnan(kept->hs[0].v[HSTAT_DEP]));
+	frame_avg_free(&c);
+	assert_null(c.rows);
+	calib_free(cal[0]);
+	calib_free(cal[1]);
+	tok_vocab_free(v);
+	frame_free(kept);
+	frame_free(made);
+}
+
 int
 main(void)
 {
@@ -662,6 +768,7 @@ main(void)
 		cmocka_unit_test(test_labels_readable),
 		cmocka_unit_test(test_words_derived),
 		cmocka_unit_test(test_stats_with_calibration),
+		cmocka_unit_test(test_stats_avg_kept),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
