@@ -13,6 +13,7 @@
 #include "heed/lesson.h"
 
 #include <ctype.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include <utf8proc.h>
 
 #include "heed/enc.h"
+#include "heed/util.h"
 
 /* ---- figures ----------------------------------------------------------- */
 
@@ -378,20 +380,28 @@ typedef struct claim {
 	char tol_text[32];
 } claim;
 
-/* A literal's number: "0.5", "90%"; false for text. */
+/* A literal's number: "0.5", "90%"; false for text.  util_parse_double
+ * reads '.' as the point in every locale: the explorer has set the
+ * user's (term.c), where strtod would read "0.5" as 0 in a comma locale
+ * and the claim would compare text. */
 static bool
 literal_number(const char *s, double *v)
 {
-	char *end;
+	char num[64];
+	size_t len = strlen(s);
+	bool percent = len > 0 && s[len - 1] == '%';
 
-	*v = strtod(s, &end);
-	if (end == s)
+	if (percent)
+		len--;
+	if (len == 0 || len >= sizeof num)
 		return false;
-	if (*end == '%') {
+	memcpy(num, s, len);
+	num[len] = '\0';
+	if (util_parse_double("lesson", num, -DBL_MAX, DBL_MAX, v, NULL) < 0)
+		return false;
+	if (percent)
 		*v /= 100.0;
-		end++;
-	}
-	return *end == '\0';
+	return true;
 }
 
 /* The operator: the first word of s that is one, at *at, *len bytes. */
