@@ -33,7 +33,8 @@
 
 /* How long after the last key the burst ends and the exact frame is
  * made: longer than the gap between a typist's keys (about 100 ms at 10
- * keys a second), short enough that the picture at rest comes at once. */
+ * keys a second), short enough that the picture at rest comes at once.
+ * Enter or Esc, which end the typing, end the burst at once. */
 #define UI_SETTLE_MS 300
 
 /* The view table: the order of Tab and of the keys 1-6. */
@@ -165,7 +166,7 @@ changed(app *a, bool text)
 {
 	if (text) {
 		a->typing = true;
-		uv_timer_start(&a->settle, on_settle, UI_SETTLE_MS, 0);
+		uv_timer_start(&a->settle, on_settle, (uint64_t)a->settle_ms, 0);
 	}
 	queue_bump(&a->q);
 	a->computing = true;
@@ -372,6 +373,12 @@ edit_key(app *a, int key)
 	if (key_is_enter(key) || key == UI_ESC) {
 		input_hist_push(&a->in);
 		a->editing = false;
+		/* the typist is done: the exact frame now, not 0.3 s on (an
+		 * export or a look right after sees the picture at rest) */
+		if (a->typing) {
+			uv_timer_stop(&a->settle);
+			on_settle(&a->settle);
+		}
 	} else if (edit_change(&a->in, key)) {
 		changed(a, true);
 	} else {
@@ -957,6 +964,7 @@ static void
 loop_start(app *a)
 {
 	static const int sigs[4] = { SIGWINCH, SIGTERM, SIGHUP, SIGINT };
+	const char *env;
 
 	uv_poll_init(a->loop, &a->in_poll, STDIN_FILENO);
 	uv_poll_start(&a->in_poll, UV_READABLE, on_stdin);
@@ -970,6 +978,11 @@ loop_start(app *a)
 	}
 	uv_timer_init(a->loop, &a->debounce);
 	uv_timer_init(a->loop, &a->settle);
+	/* HEED_SETTLE_MS, the tests' hook: a delay so long that only Enter
+	 * or Esc can end a burst while a test looks */
+	if ((env = getenv("HEED_SETTLE_MS")) == NULL ||
+	    util_parse_long("HEED_SETTLE_MS", env, 1, 600000, &a->settle_ms, NULL) < 0)
+		a->settle_ms = UI_SETTLE_MS;
 	uv_prepare_init(a->loop, &a->redraw);
 	uv_prepare_start(&a->redraw, on_prepare);
 	a->in_poll.data = a->out_poll.data = a->debounce.data = a->redraw.data = a;

@@ -109,6 +109,7 @@ struct app {
 	uv_signal_t sig[4];
 	uv_timer_t debounce;
 	uv_timer_t settle;           /* keys paused: the exact frame (on_settle) */
+	long settle_ms;              /* UI_SETTLE_MS, or the tests' HEED_SETTLE_MS */
 	bool typing;                 /* keys are arriving: jobs ask for a burst's
 				      * thumbnails (frame_geom.burst) */
 	uv_prepare_t redraw;
