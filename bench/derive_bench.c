@@ -4,8 +4,8 @@
  * it, against one whole forward on the same thread.  The difference of the
  * two is what the calibration adds: each head's input dependence and its
  * difference from its average rows (frame.c, derive_head_stats), with the
- * rows made for every frame (frame_derive) or kept across frames as the
- * worker keeps them (frame_derive_avg).
+ * rows made for every frame (frame_derive with avg NULL) or kept across
+ * frames in a frame_avg, as the worker keeps them.
  *
  *   derive_bench [-m MODEL] [-n TOKENS] [-t THREADS] [-r RUNS]
  *
@@ -66,7 +66,7 @@ fill(ui_frame *f, const enc_state *st, const int *ids, int n, int layers, int he
 	}
 }
 
-/* The least CPU ms of runs frame_derive_avg calls (c NULL: the rows made
+/* The least CPU ms of runs frame_derive calls (c NULL: the rows made
  * for each frame), n tokens each, or n and n - 1 in turn (a, b: the two
  * frames' attention, filled before): the work itself, whatever else the
  * machine runs meanwhile. */
@@ -77,13 +77,13 @@ time_derive(ui_frame *a, ui_frame *b, bool alternate, frame_avg *c, const tok_vo
 	frame_geom g = { 160, 43, 2, SCALE_ABSOLUTE, 0, 1, false };
 	double best = 1e30;
 
-	frame_derive_avg(a, c, v, cal, &g, NULL);   /* warm: buffers sized */
-	frame_derive_avg(b, c, v, cal, &g, NULL);
+	frame_derive(a, c, v, cal, &g, NULL);   /* warm: buffers sized */
+	frame_derive(b, c, v, cal, &g, NULL);
 	for (int k = 0; k < runs; k++) {
 		ui_frame *f = alternate && k % 2 ? b : a;
 		double t0 = cpu_ms();
 
-		frame_derive_avg(f, c, v, cal, &g, NULL);
+		frame_derive(f, c, v, cal, &g, NULL);
 		t0 = cpu_ms() - t0;
 		best = t0 < best ? t0 : best;
 	}

@@ -770,15 +770,8 @@ frame_grain_seg_b(const ui_frame *f, const ui_grain *g)
 }
 
 void
-frame_derive(ui_frame *f, const tok_vocab *vocab, const calib *cal,
+frame_derive(ui_frame *f, frame_avg *avg, const tok_vocab *vocab, const calib *cal,
 	     const frame_geom *geom, const frame_shown *shown)
-{
-	frame_derive_avg(f, NULL, vocab, cal, geom, shown);
-}
-
-void
-frame_derive_avg(ui_frame *f, frame_avg *c, const tok_vocab *vocab, const calib *cal,
-		 const frame_geom *geom, const frame_shown *shown)
 {
 	/* readable labels: byte-level Ġ and SentencePiece ▁ decoded, a
 	 * character split over byte tokens shown once */
@@ -789,7 +782,7 @@ frame_derive_avg(ui_frame *f, frame_avg *c, const tok_vocab *vocab, const calib 
 		f->labels[i] = b[0] != '\0' ? b : "?";
 	}
 	derive_maxima(f);
-	derive_head_stats(f, c, vocab, cal);
+	derive_head_stats(f, avg, vocab, cal);
 	derive_stats(f, cal);
 	derive_rollout(f->attn, f->layers, f->heads, f->n, f->rollout,
 	    f->rollout + (size_t)f->n * f->n * f->layers);

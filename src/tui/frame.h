@@ -210,24 +210,6 @@ void frame_free(ui_frame *f);
 /* Point f->probe's buffers (and probe_prod) at room for n keys of d values. */
 void frame_probe_reserve(ui_frame *f, int n, int d);
 
-/* Fill everything derived from f->n, f->ids and f->attn: labels, maxima,
- * statistics and ranks, rollout, differences (when cal has averages),
- * thumbnails laid out for geom, and, when f->words.n > 0, all of it that
- * the views read again between words.
- *
- * The thumbnails are exact (fitted for n tokens, every pixel at its level)
- * unless geom->burst.  In a burst of keys they are fitted for a capacity
- * (layout_grid_capacity) that changes only when n outgrows it, so a new
- * token adds pixels instead of moving every pixel; and, given shown (the
- * thumbnails on screen, NULL: none), a pixel keeps the level shown at its
- * place while the colour the terminal shows for it (pal_band) is at most
- * one colour step from its value's: a change of a step is not sent, a
- * larger one is, but at most an eighth of the thumbnails' text cells
- * change, the furthest from their values first (the rest follow in later
- * frames), and the settle frame after the burst is exact again. */
-void frame_derive(ui_frame *f, const tok_vocab *vocab, const calib *cal,
-		  const frame_geom *geom, const frame_shown *shown);
-
 /* The calibration's average rows of every head for one length n
  * ([layers][heads][n][n], hstat_average_rows), and b ln b of each of
  * their weights (hstat_average_ala): what input dependence and the
@@ -248,11 +230,28 @@ typedef struct frame_avg {
 } frame_avg;
 
 void frame_avg_free(frame_avg *c);
-/* frame_derive, with the average rows from c (made there when c holds
- * another calibration's or length's); c NULL: made for this frame alone,
- * in f->diff.  The figures are the same to the bit either way. */
-void frame_derive_avg(ui_frame *f, frame_avg *c, const tok_vocab *vocab, const calib *cal,
-		      const frame_geom *geom, const frame_shown *shown);
+
+/* Fill everything derived from f->n, f->ids and f->attn: labels, maxima,
+ * statistics and ranks, rollout, differences (when cal has averages),
+ * thumbnails laid out for geom, and, when f->words.n > 0, all of it that
+ * the views read again between words.
+ *
+ * The thumbnails are exact (fitted for n tokens, every pixel at its level)
+ * unless geom->burst.  In a burst of keys they are fitted for a capacity
+ * (layout_grid_capacity) that changes only when n outgrows it, so a new
+ * token adds pixels instead of moving every pixel; and, given shown (the
+ * thumbnails on screen, NULL: none), a pixel keeps the level shown at its
+ * place while the colour the terminal shows for it (pal_band) is at most
+ * one colour step from its value's: a change of a step is not sent, a
+ * larger one is, but at most an eighth of the thumbnails' text cells
+ * change, the furthest from their values first (the rest follow in later
+ * frames), and the settle frame after the burst is exact again.
+ *
+ * The average rows come from avg (made there when it holds another
+ * calibration's or length's); avg NULL: made for this frame alone, in
+ * f->diff.  The figures are the same to the bit either way. */
+void frame_derive(ui_frame *f, frame_avg *avg, const tok_vocab *vocab, const calib *cal,
+		  const frame_geom *geom, const frame_shown *shown);
 
 /* How many separators ([SEP], </s>) close the sentence: in a burst's
  * thumbnails they sit at the end of the capacity, so they stay put while

@@ -88,7 +88,7 @@ build_frame(ui_worker *w, ui_frame *r)
 	frame_shown shown = { w->prev_thumb, w->prev_tw, w->prev_th, w->prev_tcap };
 	size_t bytes;
 
-	frame_derive_avg(r, &w->avg, w->vocab, w->cal, &w->job.geom,
+	frame_derive(r, &w->avg, w->vocab, w->cal, &w->job.geom,
 	    w->prev_tw > 0 && same_screen(&w->job.geom, &w->prev_geom) ? &shown : NULL);
 	bytes = (size_t)r->tw * r->th * r->layers * r->heads;
 	if (bytes > w->prev_cap) {

@@ -36,7 +36,7 @@ typedef struct ui_worker {
 	int prev_tw, prev_th, prev_tcap;
 	frame_geom prev_geom;
 	/* the calibration's average rows for the last length, kept across
-	 * frames (frame_derive_avg) */
+	 * frames (frame_derive) */
 	frame_avg avg;
 	/* the baseline's top predictions at each [MASK]: a toggle changes
 	 * nothing in the baseline, so they are kept until its ids change */

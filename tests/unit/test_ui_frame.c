@@ -67,7 +67,7 @@ test_everything_derived(void **state)
 
 	assert_int_equal(tok_vocab_load(VOCAB, &v, &e), 0);
 	fill(f, v);
-	frame_derive(f, v, NULL, &g, NULL);
+	frame_derive(f, NULL, v, NULL, &g, NULL);
 	for (int i = 0; i < N; i++) {
 		char want[FRAME_LABEL_BYTES];
 
@@ -108,7 +108,7 @@ test_everything_derived(void **state)
 	 * uniform head is uniformly at the level of 1/N, far below the top */
 	for (int sc = SCALE_ABSOLUTE; sc <= SCALE_LAYER; sc++) {
 		g.scale = sc;
-		frame_derive(f, v, NULL, &g, NULL);
+		frame_derive(f, NULL, v, NULL, &g, NULL);
 		assert_float_equal(f->thumb_top[0], 1.0f, 0);
 		for (int k = 0; k < f->tw * f->th; k++) {
 			int tok = (k % f->tw) * N / f->tw;
@@ -181,7 +181,7 @@ test_burst_hysteresis_bound(void **state)
 	rest.burst = false;
 	steps_of(DEPTH_256, step);
 	random_rows(f, &seed);
-	frame_derive(f, v, NULL, &burst, NULL);
+	frame_derive(f, NULL, v, NULL, &burst, NULL);
 	assert_true(f->tcap >= N);
 	all = (size_t)f->tw * f->th * L * H;
 	shown_lv = malloc(all);
@@ -197,10 +197,10 @@ test_burst_hysteresis_bound(void **state)
 			for (size_t e = 0; e < (size_t)L * H * N * N; e++)
 				f->attn[e] *= 1.0f + (float)((int)(lcg(&seed) % 201) - 100) / 1000.0f;
 		}
-		frame_derive(f, v, NULL, &burst, NULL);     /* no history: exact levels */
+		frame_derive(f, NULL, v, NULL, &burst, NULL);     /* no history: exact levels */
 		assert_int_equal((size_t)f->tw * f->th * L * H, all);
 		memcpy(exact, f->thumb, all);
-		frame_derive(f, v, NULL, &burst, &shown);
+		frame_derive(f, NULL, v, NULL, &burst, &shown);
 		assert_int_equal(f->tcap, shown.cap);       /* the same fit throughout */
 		for (size_t k = 0; k < all; k++) {
 			uint8_t got = f->thumb[k];
@@ -225,10 +225,10 @@ test_burst_hysteresis_bound(void **state)
 	assert_true(kept > 0);
 	assert_true(moved > 0);
 	/* the settle frame: exact, fitted for n, whatever was shown */
-	frame_derive(f, v, NULL, &rest, &shown);
+	frame_derive(f, NULL, v, NULL, &rest, &shown);
 	fill(ref, v);
 	memcpy(ref->attn, f->attn, sizeof(float) * L * H * N * N);
-	frame_derive(ref, v, NULL, &rest, NULL);
+	frame_derive(ref, NULL, v, NULL, &rest, NULL);
 	assert_int_equal(f->tcap, N);
 	assert_int_equal(f->tw, ref->tw);
 	assert_int_equal(f->th, ref->th);
@@ -288,7 +288,7 @@ test_burst_budget(void **state)
 
 	steps_of(DEPTH_256, step);
 	random_rows(f, &seed);
-	frame_derive(f, v, NULL, &burst, NULL);
+	frame_derive(f, NULL, v, NULL, &burst, NULL);
 	all = (size_t)f->tw * f->th * L * H;
 	per = (size_t)(f->th + 1) / 2 * f->tw;
 	budget = per * L * H / 8;
@@ -304,13 +304,13 @@ test_burst_budget(void **state)
 		int frames = 0;
 
 		random_rows(f, &seed);
-		frame_derive(f, v, NULL, &burst, NULL);
+		frame_derive(f, NULL, v, NULL, &burst, NULL);
 		memcpy(exact, f->thumb, all);
 		for (;;) {
 			size_t sent = 0, want = 0;
 			int min_sent = PAL_LEVELS + 1, max_held = 0;
 
-			frame_derive(f, v, NULL, &burst, &shown);
+			frame_derive(f, NULL, v, NULL, &burst, &shown);
 			assert_int_equal(f->tcap, shown.cap);
 			assert_int_equal(f->tw, shown.tw);
 			assert_int_equal(f->th, shown.th);
@@ -384,7 +384,7 @@ test_thumbnail_band(void **state)
 	m = f->attn + ((size_t)1 * H + 2) * N * N;
 	for (int i = 0; i < N; i++)
 		m[i * N + 1] = (float)((a + 0.5) / PAL_LEVELS);
-	frame_derive(f, v, NULL, &g, NULL);
+	frame_derive(f, NULL, v, NULL, &g, NULL);
 	x1 = f->tw * 1 / f->tcap;   /* a pixel of token 1 */
 	while (x1 * f->tcap / f->tw < 1)
 		x1++;
@@ -396,12 +396,12 @@ test_thumbnail_band(void **state)
 	/* to the top of the next colour: held */
 	for (int i = 0; i < N; i++)
 		m[i * N + 1] = (float)((b2 + 0.9) / PAL_LEVELS);
-	frame_derive(f, v, NULL, &g, &sh);
+	frame_derive(f, NULL, v, NULL, &g, &sh);
 	assert_int_equal(frame_thumb(f, 1, 2)[x1], a);
 	/* into the colour after: the exact level */
 	for (int i = 0; i < N; i++)
 		m[i * N + 1] = (float)((b2 + 1.5) / PAL_LEVELS);
-	frame_derive(f, v, NULL, &g, &sh);
+	frame_derive(f, NULL, v, NULL, &g, &sh);
 	assert_int_equal(frame_thumb(f, 1, 2)[x1], b2 + 1);
 	assert_int_equal(step[b2 + 1] - step[a], 2);
 	free(prev);
@@ -440,7 +440,7 @@ test_capacity_fit(void **state)
 		for (int i = 0; i < N; i++)
 			for (int j = 0; j < N; j++)
 				f->attn[((size_t)lh * N + i) * N + j] = j == (i + 1) % N;
-	frame_derive(f, v, NULL, &burst, NULL);
+	frame_derive(f, NULL, v, NULL, &burst, NULL);
 	tail = frame_closing(f);
 	assert_int_equal(tail, 1);
 	assert_true(f->tcap > N);
@@ -462,7 +462,7 @@ test_capacity_fit(void **state)
 			}
 	assert_true(blank > 0);
 	/* at rest: fitted for n, nothing blank */
-	frame_derive(f, v, NULL, &rest, NULL);
+	frame_derive(f, NULL, v, NULL, &rest, NULL);
 	assert_int_equal(f->tcap, N);
 	for (size_t k = 0; k < (size_t)f->tw * f->th * L * H; k++)
 		assert_true(f->thumb[k] < PAL_LEVELS);
@@ -512,7 +512,7 @@ test_labels_readable(void **state)
 	for (int i = 0; i < r.n; i++)
 		f->ids[i] = r.tok[i].id;
 	memset(f->attn, 0, sizeof(float) * L * H * r.n * r.n);
-	frame_derive(f, v, NULL, &g, NULL);
+	frame_derive(f, NULL, v, NULL, &g, NULL);
 	for (int i = 0; i < r.n; i++) {
 		assert_null(strstr(f->labels[i], "\xc4\xa0"));   /* no raw Ġ */
 		if (strstr(f->labels[i], "\xf0\x9f\x98\x80") != NULL && emoji < 0)
@@ -548,7 +548,7 @@ test_words_derived(void **state)
 	strcpy(f->words.label[0], "[CLS]");
 	strcpy(f->words.label[1], "ab");
 	strcpy(f->words.label[2], "[SEP]");
-	frame_derive(f, v, NULL, &g, NULL);
+	frame_derive(f, NULL, v, NULL, &g, NULL);
 	assert_true(f->has_words);
 	gr = frame_grain(f, true);
 	assert_int_equal(gr.n, 3);
@@ -588,7 +588,7 @@ test_words_derived(void **state)
 	assert_int_equal(gr.n, N);
 	assert_null(gr.first);
 	f->words.n = 0;
-	frame_derive(f, v, NULL, &g, NULL);
+	frame_derive(f, NULL, v, NULL, &g, NULL);
 	assert_false(f->has_words);
 	gr = frame_grain(f, true);
 	assert_int_equal(gr.n, N);
@@ -624,7 +624,7 @@ test_stats_with_calibration(void **state)
 		rows[lh] = f->attn + (size_t)lh * N * N;
 	calib_add_sentence(cal, N, rows);
 	calib_finish(cal);
-	frame_derive(f, v, cal, &g, NULL);
+	frame_derive(f, NULL, v, cal, &g, NULL);
 	assert_true(f->has_diff);
 	hstat_heads(f->attn, L, H, N, f->kind, cal, scratch, want);
 	for (int lh = 0; lh < L * H; lh++) {
@@ -639,7 +639,7 @@ test_stats_with_calibration(void **state)
 	for (int i = 0; i < N; i++)
 		for (int j = 0; j < N; j++)
 			f->attn[(size_t)1 * N * N + i * N + j] = j == (i + 1) % N;
-	frame_derive(f, v, cal, &g, NULL);
+	frame_derive(f, NULL, v, cal, &g, NULL);
 	assert_true(f->hs[1].v[HSTAT_DEP] > 0.5);
 	assert_float_equal(f->hs[0].v[HSTAT_DEP], 0.0, 1e-6);
 	free(avg);
@@ -689,9 +689,9 @@ calib_of(const ui_frame *f)
 	return cal;
 }
 
-/* The average rows kept across frames (frame_derive_avg, the worker's
- * way) give every figure and difference frame_derive gives when it makes
- * them for the frame alone, to the bit; they are made again when the
+/* The average rows kept across frames (a frame_avg, the worker's way)
+ * give every figure and difference frame_derive gives when it makes them
+ * for the frame alone (avg NULL), to the bit; they are made again when the
  * length or the calibration changes, and once sized the buffer stays. */
 static void
 test_stats_avg_kept(void **state)
@@ -717,8 +717,8 @@ test_stats_avg_kept(void **state)
 
 		fill_n(kept, v, n, (int)t);
 		fill_n(made, v, n, (int)t);
-		frame_derive_avg(kept, &c, v, cal[which], &g, NULL);
-		frame_derive(made, v, cal[which], &g, NULL);
+		frame_derive(kept, &c, v, cal[which], &g, NULL);
+		frame_derive(made, NULL, v, cal[which], &g, NULL);
 		assert_true(kept->has_diff);
 		assert_ptr_equal(c.cal, cal[which]);
 		assert_int_equal(c.n, n);
@@ -743,7 +743,7 @@ test_stats_avg_kept(void **state)
 			assert_memory_equal(kept->rank[s], made->rank[s], L * H * sizeof(int));
 	}
 	/* without averages nothing is kept or compared */
-	frame_derive_avg(kept, &c, v, NULL, &g, NULL);
+	frame_derive(kept, &c, v, NULL, &g, NULL);
 	assert_false(kept->has_diff);
 	assert_true(isnan(kept->hs[0].v[HSTAT_DEP]));
 	frame_avg_free(&c);
